@@ -1,0 +1,93 @@
+# Spark Structured Streaming Lab. `make` (or `make help`) lists the targets.
+# Every setting lives in .env; any of them can be overridden on the command line or environment.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+include .env
+export
+
+PYTHON ?= python3
+VENV := $(LAB_STATE)/venv
+PY := $(VENV)/bin/python
+LAB := $(PY) -m lab
+STAMP := $(VENV)/.requirements.stamp
+# Where pytest writes its cache and the make targets' per-run files.
+export PYTHONPATH := $(CURDIR):$(CURDIR)/jobs:$(CURDIR)/services/producer
+
+.PHONY: help install up down status start stop logs clean distclean jobs submit reset produce demo \
+        test test-unit test-integration test-static lock runtime
+
+help: ## List the targets
+	@echo "Spark Structured Streaming Lab — make <target> [VAR=value]"
+	@echo
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
+	@echo
+	@echo "Runtime: $$($(LAB) runtime 2>/dev/null || echo 'not installed yet: run make install')"
+
+$(STAMP): requirements.txt
+	@echo "==> creating the Python environment in $(VENV) (pyspark is large: the first run takes a few minutes)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q --progress-bar off -r requirements.txt
+	@touch $@
+
+install: $(STAMP) ## Install everything the lab needs (Python packages, jars, Debian packages); idempotent
+	@$(LAB) install
+
+lock: ## Re-pin requirements.txt from requirements.in (changes files)
+	@$(PYTHON) -m venv $(LAB_STATE)/lockenv && $(LAB_STATE)/lockenv/bin/pip install -q -r requirements.in
+	@{ echo "# Lock file: every package pinned. Regenerate with \`make lock\` after changing requirements.in."; \
+	   $(LAB_STATE)/lockenv/bin/pip freeze; } > requirements.txt && rm -rf $(LAB_STATE)/lockenv
+
+runtime: ## Print the runtime in use (RUNTIME=local|docker; default: docker if an engine answers)
+	@$(LAB) runtime
+
+up: install ## Start the lab and wait until every service is healthy
+	@$(LAB) up
+
+down: ## Stop everything the lab started (safe to run twice)
+	@if [ -x $(PY) ]; then $(LAB) down; else echo "The lab was not running; nothing to stop."; fi
+
+status: $(STAMP) ## Show each service's state and URL
+	@$(LAB) status
+
+start: $(STAMP) ## Start one service: make start SERVICE=kafka
+	@$(LAB) start "$(SERVICE)"
+
+stop: $(STAMP) ## Stop one service: make stop SERVICE=spark-worker
+	@$(LAB) stop "$(SERVICE)"
+
+logs: $(STAMP) ## Show a service's log: make logs SERVICE=kafka [FOLLOW=1] [LINES=100]
+	@$(LAB) logs "$(SERVICE)" --lines $(or $(LINES),100) $(if $(FOLLOW),--follow)
+
+clean: $(STAMP) ## Delete run state (data, logs, checkpoints, outputs); the lab must be down
+	@$(LAB) clean
+
+distclean: down ## Delete all state, including the venv and resolved jars
+	rm -rf $(LAB_STATE)
+
+jobs: $(STAMP) ## List the jobs
+	@$(LAB) jobs
+
+submit: $(STAMP) ## Run a job: make submit JOB=windowing [DURATION=s] [SINK=…] [OUTPUT=…] [TRIGGER=…] [ARGS="…"]
+	@$(LAB) submit "$(JOB)" $(if $(DURATION),--duration "$(DURATION)") $(if $(SINK),--sink "$(SINK)") \
+	  $(if $(OUTPUT),--output "$(OUTPUT)") $(if $(TRIGGER),--trigger "$(TRIGGER)") $(ARGS)
+
+reset: $(STAMP) ## Delete a job's checkpoints and default output: make reset JOB=windowing
+	@$(LAB) reset "$(JOB)"
+
+produce: $(STAMP) ## Produce events: make produce RATE=2000 DURATION=30 [SEED=7] [ARGS="--late-share 0.05"]
+	@$(PY) -m producer --rate $(or $(RATE),1000) $(if $(DURATION),--duration $(DURATION)) \
+	  $(if $(COUNT),--count $(COUNT)) --seed $(or $(SEED),auto) $(ARGS)
+
+test: install ## Run the whole test suite (unit, static, and integration against a real local lab)
+	@$(PY) -m pytest
+
+test-unit: $(STAMP) ## Run the unit tests only (no lab needed)
+	@$(PY) -m pytest tests/unit
+
+test-static: $(STAMP) ## Run the static checks only (Compose schema, hadolint, promtool, dashboards)
+	@$(PY) -m pytest tests/static
+
+test-integration: install ## Run the integration tests only (they start and stop a real local lab)
+	@$(PY) -m pytest tests/integration

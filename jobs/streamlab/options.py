@@ -1,0 +1,107 @@
+"""Command-line options shared by every job, validated before Spark starts.
+
+`parser(doc)` returns an argparse parser with the common options; a job adds its own and calls
+`parse(parser, argv)`. A bad value exits 2 with one line: "<job>: error: …". `lab submit` runs
+the same parser on the common options first, so a typo fails in milliseconds, not after the JVM
+has started. Stdlib only (no pyspark import), for that reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+SINKS = ("console", "parquet", "kafka", "postgres", "noop")
+OUTPUT_MODES = ("append", "update", "complete")
+_INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hours?)\s*$")
+_UNIT_SECONDS = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "s": 1, "sec": 1, "secs": 1,
+                 "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+                 "h": 3600, "hour": 3600, "hours": 3600}
+
+
+def interval_seconds(text: str) -> float:
+    """'5 seconds', '500ms', '10 minutes' -> seconds. Raises ValueError on anything else."""
+    match = _INTERVAL.match(text)
+    if not match:
+        raise ValueError(f"not an interval: {text!r} (try '5 seconds', '500ms' or '10 minutes')")
+    return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
+
+
+def interval(text: str) -> str:
+    """argparse type: validates and normalises to Spark's form, e.g. '5 seconds'."""
+    try:
+        seconds = interval_seconds(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"interval must be positive: {text!r}")
+    millis = round(seconds * 1000)
+    return f"{millis} milliseconds" if millis % 1000 else f"{millis // 1000} seconds"
+
+
+def trigger(text: str) -> str:
+    """'availableNow', 'once', or a processing-time interval."""
+    if text in ("availableNow", "once"):
+        return text
+    try:
+        return interval(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"bad trigger {text!r}: use availableNow, once, or an interval such as '5 seconds'") from None
+
+
+def positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+    return value
+
+
+def port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"port out of range: {text!r}")
+    return value
+
+
+def boolean(text: str) -> bool:
+    if text.lower() in ("true", "1", "yes"):
+        return True
+    if text.lower() in ("false", "0", "no"):
+        return False
+    raise argparse.ArgumentTypeError(f"not true/false: {text!r}")
+
+
+def parser(prog: str, doc: str | None = None, *, default_sink: str = "console",
+           default_mode: str = "append", default_trigger: str = "5 seconds") -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog=prog, description=(doc or "").strip().splitlines()[0] if doc else None)
+    p.add_argument("--duration", type=positive_int, default=None,
+                   help="stop gracefully after this many seconds (default: run until Ctrl-C)")
+    p.add_argument("--sink", choices=SINKS, default=default_sink, help=f"where results go (default {default_sink})")
+    p.add_argument("--output", default=None,
+                   help="parquet: a folder; kafka: a topic; postgres: a table (defaults per job)")
+    p.add_argument("--trigger", type=trigger, default=default_trigger,
+                   help=f"availableNow, once or an interval (default '{default_trigger}')")
+    p.add_argument("--output-mode", choices=OUTPUT_MODES, default=default_mode,
+                   help=f"output mode (default {default_mode})")
+    p.add_argument("--checkpoint", default=None, help="checkpoint folder (default: the job's own)")
+    p.add_argument("--starting-offsets", choices=("earliest", "latest"), default="earliest",
+                   help="where a new query starts reading Kafka (a checkpoint overrides it)")
+    p.add_argument("--max-offsets-per-trigger", type=positive_int, default=None,
+                   help="cap on records read per micro-batch (default: no cap)")
+    p.add_argument("--fail-on-data-loss", type=boolean, default=True,
+                   help="fail when offsets were deleted before they were read (default true)")
+    p.add_argument("--metrics-port", type=port, default=None,
+                   help="listener metrics port (default JOB_METRICS_PORT; 0 turns it off)")
+    p.add_argument("--topic", default=None, help="source topic (default: the job's topic from .env)")
+    return p
+
+
+def parse(p: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+    return p.parse_args(argv)

@@ -1,0 +1,58 @@
+"""Parse Kafka JSON values into typed rows, and split off what cannot be parsed (the quarantine).
+
+Contract of `split(raw, topic_key)`:
+- `raw` has Kafka's columns (key, value, topic, partition, offset, timestamp).
+- It returns `(valid, quarantine)`. Every input row lands in exactly one of them.
+- `valid` has the topic's schema fields plus `kafka_timestamp`, `kafka_partition` and
+  `kafka_offset`.
+- `quarantine` has key, value (the raw bytes, untouched), reason, source_topic,
+  source_partition, source_offset and kafka_timestamp.
+
+The reasons are:
+- `null_value`: a tombstone or empty record.
+- `malformed_json`: not JSON at all.
+- `not_a_json_object`: valid JSON that is not an object.
+- `wrong_type`: a field whose value does not convert to the schema's type.
+- `missing_field:<names>`: a required field that is absent or null.
+
+Why this is needed: `from_json` does not return null for bad input. It returns a row of nulls, or
+a row with only some fields set, so a job that only filters out null rows still keeps bad records.
+Here `_corrupt_record` (PERMISSIVE mode) and `try_parse_json` tell the reasons apart.
+
+Not for: strings in number fields. Spark's JSON reader reads a JSON number into a string field
+as its text, so `{"user_id": 42}` is valid here.
+"""
+
+from __future__ import annotations
+
+from streamlab import schemas
+
+CORRUPT = "_corrupt_record"
+
+
+def split(raw, topic_key: str):
+    from pyspark.sql import functions as F
+    from pyspark.sql import types as T
+
+    schema = schemas.SCHEMAS[topic_key]
+    struct = schemas.spark_schema(topic_key).add(T.StructField(CORRUPT, T.StringType(), True))
+    text = F.col("value").cast("string")
+    parsed = raw.withColumn("_p", F.from_json(text, struct, {
+        "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT,
+        "timestampFormat": schemas.TIMESTAMP_FORMAT}))
+    missing = F.concat_ws(",", *[F.when(F.col(f"_p.{name}").isNull(), F.lit(name)) for name in schema.required])
+    reason = (F.when(F.col("value").isNull() | (F.length(F.col("value")) == 0), F.lit("null_value"))
+              .when(F.try_parse_json(text).isNull(), F.lit("malformed_json"))
+              .when(~F.ltrim(text).startswith("{"), F.lit("not_a_json_object"))
+              .when(F.col(f"_p.{CORRUPT}").isNotNull(), F.lit("wrong_type"))
+              .when(missing != "", F.concat(F.lit("missing_field:"), missing)))
+    tagged = parsed.withColumn("_reason", reason)
+    valid = tagged.where(F.col("_reason").isNull()).select(
+        *[F.col(f"_p.{name}").alias(name) for name in schema.names],
+        F.col("timestamp").alias("kafka_timestamp"), F.col("partition").alias("kafka_partition"),
+        F.col("offset").alias("kafka_offset"))
+    quarantine = tagged.where(F.col("_reason").isNotNull()).select(
+        "key", "value", F.col("_reason").alias("reason"), F.col("topic").alias("source_topic"),
+        F.col("partition").alias("source_partition"), F.col("offset").alias("source_offset"),
+        F.col("timestamp").alias("kafka_timestamp"))
+    return valid, quarantine

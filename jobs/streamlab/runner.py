@@ -1,0 +1,110 @@
+"""Run a job's queries: for a duration, until they finish (availableNow), or until Ctrl-C.
+
+`run(job, opts, start)` builds the session, attaches the metrics listener, calls
+`start(spark) -> [StreamingQuery]` and waits, returning the process exit code:
+- 0: the duration ran out, every query finished, or SIGINT/SIGTERM stopped them gracefully.
+  Stopping leaves the checkpoints consistent: the next run resumes after the last committed batch.
+- 1: a query failed. One line names the query and the cause. A checkpoint that the query no
+  longer matches also gets the hint `make reset JOB=<job>`.
+- 2: bad options (argparse, before Spark starts).
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+import time
+
+# Spark's messages when a restarted query does not match the state in its checkpoint.
+STATE_MISMATCH_MARKERS = (
+    "STATE_STORE_KEY_SCHEMA_NOT_COMPATIBLE", "STATE_STORE_VALUE_SCHEMA_NOT_COMPATIBLE",
+    "StateSchemaNotCompatible", "STREAMING_STATEFUL_OPERATOR_NOT_MATCH_IN_STATE_METADATA",
+    "not compatible with the existing state", "STATE_STORE_INVALID_CONFIG_AFTER_RESTART",
+    "is not compatible with the checkpoint", "STATEFUL_OPERATOR", "STATE_SCHEMA",
+    "Provided schema doesn't match to the schema for existing state",
+    "UNSUPPORTED_CHANGE_OF", "STDS_", "CANNOT_LOAD_STATE_STORE",
+)
+
+
+def log(job: str, message: str) -> None:
+    print(f"[{job}] {message}", file=sys.stderr, flush=True)
+
+
+def describe_failure(job: str, query_name: str, exc: BaseException | str) -> str:
+    text = str(exc).strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
+    line = f"{job}: query {query_name} failed: {first[:400]}"
+    if any(marker in text for marker in STATE_MISMATCH_MARKERS):
+        line += f" -- the query no longer matches its checkpoint; run `make reset JOB={job}` to start over"
+    return line
+
+
+class _Stop:
+    def __init__(self):
+        self.requested = False
+        self.signal = None
+
+    def __call__(self, signum, _frame):
+        self.requested = True
+        self.signal = signal.Signals(signum).name
+
+
+def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
+    from lab.settings import load
+    from streamlab import listener, session
+
+    settings = load()
+    spark = session.build(job, conf)
+    port = opts.metrics_port if opts.metrics_port is not None else settings.int("JOB_METRICS_PORT")
+    try:
+        listener.attach(spark, job, port, settings.host)
+    except OSError as exc:
+        print(f"{job}: cannot serve metrics on port {port} ({exc.strerror}); is another job running? "
+              f"Pass --metrics-port to use another port.", file=sys.stderr)
+        spark.stop()
+        return 1
+    stop = _Stop()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        queries = start(spark)
+    except Exception as exc:  # analysis errors, a checkpoint that does not match, ...
+        print(describe_failure(job, job, exc), file=sys.stderr)
+        spark.stop()
+        return 1
+    names = ", ".join(q.name for q in queries)
+    log(job, f"started {names}; metrics on http://{settings.host}:{port}/metrics" if port else f"started {names}")
+    deadline = time.monotonic() + opts.duration if opts.duration else None
+    code = _wait(job, queries, stop, deadline)
+    spark.stop()
+    return code
+
+
+def _wait(job: str, queries, stop: _Stop, deadline: float | None) -> int:
+    while True:
+        for q in queries:
+            if not q.isActive:
+                exc = q.exception()
+                if exc is not None:
+                    print(describe_failure(job, q.name, exc.desc if hasattr(exc, "desc") else exc), file=sys.stderr)
+                    _stop_all(queries)
+                    return 1
+        if all(not q.isActive for q in queries):
+            log(job, "all queries finished")
+            return 0
+        if stop.requested or (deadline and time.monotonic() >= deadline):
+            why = f"{stop.signal} received" if stop.requested else "duration reached"
+            log(job, f"{why}: stopping {', '.join(q.name for q in queries if q.isActive)} gracefully")
+            _stop_all(queries)
+            return 0
+        active = next(q for q in queries if q.isActive)
+        try:
+            active.awaitTermination(0.5)
+        except Exception:  # the failure is reported by the loop above, with the query's name
+            pass
+
+
+def _stop_all(queries) -> None:
+    for q in queries:
+        if q.isActive:
+            q.stop()

@@ -1,0 +1,104 @@
+"""One schema definition per topic, used by the producer (to build events) and the jobs (to parse).
+
+Values are JSON objects. `event_time` is the event's own time: an ISO-8601 string in UTC with
+millisecond precision and a `Z` suffix, e.g. "2026-11-25T08:00:00.123Z". Spark parses it with
+TIMESTAMP_FORMAT into a TIMESTAMP in the session time zone, which the lab sets to UTC.
+
+The definitions are plain Python (no pyspark import) so the producer can use them without Spark;
+`spark_schema(topic)` builds the StructType lazily. docs/schemas.md documents every field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str  # string | int | long | double | timestamp
+    required: bool = True
+    doc: str = ""
+
+
+@dataclass(frozen=True)
+class TopicSchema:
+    topic_key: str  # the .env TOPIC_* suffix: page_views, orders, payments
+    key_field: str  # the Kafka message key, chosen so related events share a partition
+    fields: tuple[Field, ...]
+    doc: str = ""
+
+    @property
+    def names(self) -> list[str]:
+        return [f.name for f in self.fields]
+
+    @property
+    def required(self) -> list[str]:
+        return [f.name for f in self.fields if f.required]
+
+
+PAGE_VIEWS = TopicSchema("page_views", "user_id", (
+    Field("event_id", "string", doc="unique id of this view (UUID)"),
+    Field("event_time", "timestamp", doc="when the page was viewed (UTC)"),
+    Field("user_id", "string", doc="viewer, e.g. u00042; also the Kafka key"),
+    Field("session_id", "string", doc="browser session id"),
+    Field("page", "string", doc="path, e.g. /product/p0012"),
+    Field("product_id", "string", required=False, doc="the product on a product page, else null"),
+    Field("category", "string", required=False, doc="the product's category, else null"),
+    Field("referrer", "string", required=False, doc="referring site, null for direct visits"),
+    Field("user_agent", "string", doc="browser user agent"),
+    Field("country", "string", doc="ISO 3166-1 alpha-2 country of the viewer"),
+), "Clickstream: one event per page view.")
+
+ORDERS = TopicSchema("orders", "order_id", (
+    Field("event_id", "string", doc="unique id of this event (UUID)"),
+    Field("order_id", "string", doc="order id, e.g. o0000001; also the Kafka key"),
+    Field("event_time", "timestamp", doc="when the order was placed (UTC)"),
+    Field("user_id", "string", doc="buyer"),
+    Field("product_id", "string", doc="ordered product (see the products dimension)"),
+    Field("quantity", "int", doc="units ordered, 1 or more"),
+    Field("unit_price", "double", doc="price of one unit"),
+    Field("amount", "double", doc="quantity * unit_price, rounded to cents"),
+    Field("currency", "string", doc="ISO 4217 code"),
+    Field("country", "string", doc="ISO 3166-1 alpha-2 shipping country"),
+), "Orders placed in the shop.")
+
+PAYMENTS = TopicSchema("payments", "order_id", (
+    Field("event_id", "string", doc="unique id of this event (UUID)"),
+    Field("payment_id", "string", doc="payment id, e.g. y0000001"),
+    Field("order_id", "string", doc="the paid order, always one produced earlier; also the Kafka key"),
+    Field("event_time", "timestamp", doc="when the payment was made (UTC), after the order's"),
+    Field("amount", "double", doc="the order's amount"),
+    Field("method", "string", doc="card, paypal, bank_transfer or gift_card"),
+    Field("status", "string", doc="authorized or captured"),
+), "Payments, each for an earlier order; some orders are never paid.")
+
+SCHEMAS: dict[str, TopicSchema] = {s.topic_key: s for s in (PAGE_VIEWS, ORDERS, PAYMENTS)}
+
+# Dimensions written as files for stream-static joins.
+PRODUCT_FIELDS = (("product_id", "string"), ("name", "string"), ("category", "string"),
+                  ("price", "double"), ("brand", "string"))
+USER_FIELDS = (("user_id", "string"), ("name", "string"), ("email", "string"),
+               ("country", "string"), ("signup_date", "string"))
+
+
+def spark_type(name: str):
+    from pyspark.sql import types as T
+
+    return {"string": T.StringType(), "int": T.IntegerType(), "long": T.LongType(),
+            "double": T.DoubleType(), "timestamp": T.TimestampType()}[name]
+
+
+def spark_schema(topic_key: str):
+    from pyspark.sql import types as T
+
+    schema = SCHEMAS[topic_key]
+    return T.StructType([T.StructField(f.name, spark_type(f.type), True) for f in schema.fields])
+
+
+def dimension_schema(fields):
+    from pyspark.sql import types as T
+
+    return T.StructType([T.StructField(n, spark_type(t), True) for n, t in fields])

@@ -1,0 +1,112 @@
+"""Writers: start a streaming query on the sink chosen by `--sink`, with its own checkpoint.
+
+`start(df, opts, job, name=...)` returns the started StreamingQuery. Each query checkpoints in
+`<checkpoint root>/<job>/<name>`, so a job's queries never share a checkpoint, and
+`make reset JOB=<job>` clears them all.
+
+Guarantees, as Spark gives them:
+- console: for reading, not for keeping.
+- parquet: exactly-once. The file sink's own log, _spark_metadata, records each batch's files,
+  so a batch that is replayed after a crash does not add files twice.
+- kafka: at-least-once. A batch replayed after a crash may write its records again.
+- postgres (foreachBatch): at-least-once, unless the writer is idempotent. The lab's writer
+  upserts by key, so a replay rewrites the same rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def _paths():
+    from lab.paths import Paths
+    from lab.settings import load
+
+    settings = load()
+    return settings, Paths.of(settings)
+
+
+def checkpoint_dir(opts, job: str, name: str) -> str:
+    root = Path(opts.checkpoint) if opts.checkpoint else _paths()[1].checkpoints / job
+    return str(root / name)
+
+
+def default_output(opts, job: str) -> str:
+    settings, paths = _paths()
+    if opts.output:
+        return opts.output
+    if opts.sink == "parquet":
+        return str(paths.outputs / job)
+    if opts.sink == "kafka":
+        return settings["TOPIC_RESULTS"]
+    if opts.sink == "postgres":
+        return job
+    return ""
+
+
+def _with_trigger(writer, trigger: str):
+    if trigger == "availableNow":
+        return writer.trigger(availableNow=True)
+    if trigger == "once":
+        return writer.trigger(once=True)
+    return writer.trigger(processingTime=trigger)
+
+
+def to_kafka_records(df, key_col: str | None = None):
+    """Rows -> Kafka records: the whole row as a JSON value, and an optional key column."""
+    from pyspark.sql import functions as F
+
+    value = F.to_json(F.struct(*[F.col(c) for c in df.columns]))
+    key = F.col(key_col).cast("string") if key_col else F.lit(None).cast("string")
+    return df.select(key.alias("key"), value.alias("value"))
+
+
+def start(df, opts, job: str, name: str | None = None, *, output_mode: str | None = None,
+          partition_by: list[str] | None = None, kafka_key: str | None = None, foreach_batch=None):
+    name = name or job
+    if opts.sink == "kafka" and foreach_batch is None:
+        df = to_kafka_records(df, kafka_key)
+    writer = (df.writeStream.queryName(name).outputMode(output_mode or opts.output_mode)
+              .option("checkpointLocation", checkpoint_dir(opts, job, name)))
+    writer = _with_trigger(writer, opts.trigger)
+    if foreach_batch is not None:
+        return writer.foreachBatch(foreach_batch).start()
+    if opts.sink == "console":
+        return writer.format("console").option("truncate", "false").option("numRows", 50).start()
+    if opts.sink == "noop":
+        return writer.format("noop").start()
+    if opts.sink == "parquet":
+        if partition_by:
+            writer = writer.partitionBy(*partition_by)
+        return writer.format("parquet").option("path", default_output(opts, job)).start()
+    if opts.sink == "kafka":
+        from streamlab.sources import bootstrap_servers
+
+        return (writer.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
+                .option("topic", default_output(opts, job)).start())
+    raise ValueError(f"{job}: sink {opts.sink!r} needs a foreachBatch writer in this job")
+
+
+def quarantine(bad, opts, job: str):
+    """Send quarantined records to the quarantine topic: the raw bytes as the value, and the
+    reason, source topic, partition, offset and job as headers. Counted by the listener as the
+    `<job>_quarantine` query's output rows."""
+    from pyspark.sql import functions as F
+
+    from streamlab.sources import bootstrap_servers
+
+    settings, _ = _paths()
+
+    def header(k, v):
+        return F.struct(F.lit(k).alias("key"), v.cast("string").cast("binary").alias("value"))
+
+    records = bad.select("key", "value", F.array(
+        header("reason", F.col("reason")), header("source_topic", F.col("source_topic")),
+        header("source_partition", F.col("source_partition")), header("source_offset", F.col("source_offset")),
+        header("job", F.lit(job))).alias("headers"))
+    name = f"{job}_quarantine"
+    writer = (records.writeStream.queryName(name).outputMode("append")
+              .option("checkpointLocation", checkpoint_dir(opts, job, "quarantine")))
+    writer = _with_trigger(writer, opts.trigger)
+    return (writer.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
+            .option("topic", settings["TOPIC_QUARANTINE"]).start())

@@ -1,0 +1,5 @@
+"""The lab's control code: settings from .env, the runtimes, submit, report, bench and drills.
+
+Only lab.local (processes under supervisord) and lab.docker (Compose) know how services run;
+everything else talks to them through lab.runtime.
+"""

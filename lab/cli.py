@@ -1,0 +1,110 @@
+"""`python -m lab <command>`: what the Makefile calls. One line per error, non-zero exit codes:
+1 for a failure, 2 for bad usage (unknown job, service or option)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from lab import jobs, runtime
+from lab.paths import Paths
+from lab.settings import SettingsError, load
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="lab", description="Spark Structured Streaming lab control")
+    sub = p.add_subparsers(dest="command", required=True)
+    sub.add_parser("install", help="resolve jars and Debian packages the local runtime needs")
+    sub.add_parser("up", help="start the lab and wait until every service is healthy")
+    sub.add_parser("down", help="stop everything the lab started")
+    sub.add_parser("status", help="show each service's state")
+    for name in ("start", "stop", "kill"):
+        sp = sub.add_parser(name, help=f"{name} one service")
+        sp.add_argument("service")
+    lp = sub.add_parser("logs", help="show a service's log")
+    lp.add_argument("service")
+    lp.add_argument("--lines", type=int, default=100)
+    lp.add_argument("--follow", action="store_true")
+    sub.add_parser("clean", help="delete run state (data, logs, checkpoints, outputs); the lab must be down")
+    sub.add_parser("jobs", help="list the jobs")
+    sp = sub.add_parser("submit", help="run a job with spark-submit (extra arguments go to the job)")
+    sp.add_argument("job")
+    rp = sub.add_parser("reset", help="delete a job's checkpoints and default output")
+    rp.add_argument("job")
+    sub.add_parser("runtime", help="print the runtime in use (local or docker)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    args, extra = _parser().parse_known_args(argv)
+    if extra and args.command != "submit":
+        print(f"lab {args.command}: unexpected arguments {' '.join(extra)}", file=sys.stderr)
+        return 2
+    try:
+        settings = load()
+        paths = Paths.of(settings)
+        which = runtime.choose(settings)
+        if args.command == "runtime":
+            print(which)
+            return 0
+        if args.command == "jobs":
+            catalog = jobs.available()
+            width = max(map(len, catalog), default=0)
+            for name, summary in catalog.items():
+                print(f"{name:<{width}}  {summary}")
+            return 0
+        if which == "docker":
+            from lab import docker as rt
+        else:
+            from lab import local as rt
+        return _dispatch(rt, args, extra, settings, paths)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (SettingsError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:  # noqa: BLE001 - one clear line, not a traceback
+        from lab.install import InstallError
+        from lab.local import LabError
+
+        if isinstance(exc, (LabError, InstallError)):
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        raise
+
+
+def _dispatch(rt, args, extra, settings, paths) -> int:
+    from lab import install
+
+    cmd = args.command
+    if cmd == "install":
+        install.install(settings, paths)
+        print("Everything the lab needs is installed.")
+        return 0
+    if cmd == "up":
+        return rt.up(settings, paths)
+    if cmd == "down":
+        return rt.down(settings, paths)
+    if cmd == "status":
+        return rt.status(settings, paths)
+    if cmd == "start":
+        return rt.up(settings, paths, [args.service])
+    if cmd == "stop":
+        return rt.stop(settings, paths, [args.service])
+    if cmd == "kill":
+        pid = rt.kill(settings, paths, args.service)
+        print(f"Killed {args.service} (pid {pid}) with SIGKILL.")
+        return 0
+    if cmd == "logs":
+        return rt.logs(settings, paths, args.service, args.lines, args.follow)
+    if cmd == "clean":
+        return rt.clean(settings, paths)
+    if cmd == "submit":
+        return rt.submit(settings, paths, args.job, extra)
+    if cmd == "reset":
+        from lab.submit import reset
+
+        return reset(settings, paths, args.job)
+    raise AssertionError(cmd)

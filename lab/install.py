@@ -1,0 +1,122 @@
+"""Install what the local runtime needs, from registries only, and only what is missing.
+
+- JVM jars: resolved by Maven from the small poms in services/kafka and services/spark into
+  LAB_STATE/jars (the Kafka broker and tools, the Spark Kafka connector, the JMX agent).
+- Debian packages: prometheus and postgresql, with apt-get when they are absent (root only).
+- Python packages are the Makefile's job (requirements.txt into LAB_STATE/venv), since this
+  module runs inside that venv.
+
+A stamp file per jar set records the versions it was resolved for, so a version change in .env
+re-resolves and an unchanged one costs nothing.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from lab.paths import SERVICES_DIR, Paths
+from lab.settings import Settings
+
+
+class InstallError(RuntimeError):
+    pass
+
+
+def _say(msg: str) -> None:
+    print(f"==> {msg}", flush=True)
+
+
+def _mvn(args: list[str], what: str) -> None:
+    if not shutil.which("mvn"):
+        raise InstallError("Maven (mvn) is required to resolve the lab's jars: apt-get install maven")
+    cmd = ["mvn", "-B", "-q", "-ntp", *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise InstallError(f"resolving {what} with Maven failed:\n{tail}")
+
+
+def _resolve(pom_dir: Path, out: Path, props: dict[str, str], what: str) -> None:
+    stamp = out / ".versions"
+    wanted = " ".join(f"{k}={v}" for k, v in sorted(props.items()))
+    if stamp.exists() and stamp.read_text() == wanted and any(out.glob("*.jar")):
+        return
+    _say(f"resolving {what} from Maven Central ({wanted}); the first run takes a minute")
+    if out.exists():
+        shutil.rmtree(out)
+    out.mkdir(parents=True)
+    _mvn(["-f", str(pom_dir / "pom.xml"), "dependency:copy-dependencies", f"-DoutputDirectory={out}",
+          "-DincludeScope=runtime", *(f"-D{k}={v}" for k, v in props.items())], what)
+    stamp.write_text(wanted)
+
+
+def jmx_agent_jar(settings: Settings, paths: Paths) -> Path:
+    return paths.agent_jars / f"jmx_prometheus_javaagent-{settings['JMX_EXPORTER_VERSION']}.jar"
+
+
+def _resolve_agent(settings: Settings, paths: Paths) -> None:
+    jar = jmx_agent_jar(settings, paths)
+    if jar.exists():
+        return
+    _say(f"resolving the Prometheus JMX exporter agent {settings['JMX_EXPORTER_VERSION']}")
+    paths.agent_jars.mkdir(parents=True, exist_ok=True)
+    _mvn(["dependency:copy", f"-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:{settings['JMX_EXPORTER_VERSION']}",
+          f"-DoutputDirectory={paths.agent_jars}"], "the JMX exporter agent")
+
+
+def postgres_bin(settings: Settings) -> Path | None:
+    preferred = Path(f"/usr/lib/postgresql/{settings['POSTGRES_VERSION']}/bin")
+    if (preferred / "postgres").exists():
+        return preferred
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"))
+    return Path(found[-1]).parent if found else None
+
+
+def missing_debs(settings: Settings) -> list[str]:
+    missing = []
+    if not shutil.which("prometheus") or not shutil.which("promtool"):
+        missing.append("prometheus")
+    if postgres_bin(settings) is None:
+        missing.append("postgresql")
+    return missing
+
+
+def _install_debs(packages: list[str]) -> None:
+    if os.geteuid() != 0:
+        raise InstallError(f"missing Debian packages {', '.join(packages)}: run "
+                           f"`sudo apt-get install -y {' '.join(packages)}`, then try again")
+    _say(f"installing Debian packages: {', '.join(packages)}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
+        proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise InstallError(f"{' '.join(cmd)} failed: {proc.stderr.strip().splitlines()[-1:]}")
+
+
+def check_java() -> None:
+    if not shutil.which("java"):
+        raise InstallError("Java 17 or newer is required (apt-get install openjdk-17-jre-headless)")
+
+
+def install(settings: Settings, paths: Paths) -> None:
+    check_java()
+    _resolve(SERVICES_DIR / "kafka", paths.kafka_jars,
+             {"kafka.version": settings["KAFKA_VERSION"], "log4j.version": settings["LOG4J_VERSION"]},
+             f"Kafka {settings['KAFKA_VERSION']} broker jars")
+    _resolve(SERVICES_DIR / "spark", paths.spark_jars, {"spark.version": settings["SPARK_VERSION"]},
+             f"the Spark {settings['SPARK_VERSION']} Kafka connector")
+    _resolve_agent(settings, paths)
+    debs = missing_debs(settings)
+    if debs:
+        _install_debs(debs)
+
+
+def spark_connector_jars(paths: Paths) -> list[Path]:
+    jars = sorted(paths.spark_jars.glob("*.jar"))
+    if not jars:
+        raise InstallError("the Spark Kafka connector jars are missing: run `make install`")
+    return jars

@@ -1,0 +1,531 @@
+"""The local runtime: the lab's services as real processes under supervisord, no Docker.
+
+Contract:
+- `up()` checks every port first (a taken port starts nothing), renders configs from .env,
+  starts the services in dependency order, waits until each is healthy and prints a table.
+  On any failure it prints the failing service's log tail and tears everything down.
+- `down()` stops every service (SIGTERM, then SIGKILL after the service's grace period), stops
+  supervisord, then kills any straggler that carries this lab's marker (executors, drivers).
+  It is safe to run twice.
+- Every process the lab starts carries LAB_INSTANCE=<state folder> in its environment, which is
+  how `down()` finds stragglers without pid files of its own.
+
+Not for: the Docker runtime (lab.docker), or submitting jobs (lab.submit).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shlex
+import signal
+import subprocess
+import sys
+import time
+import uuid
+import xmlrpc.client
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from lab import health, install, ports
+from lab.paths import SERVICES_DIR, Paths
+from lab.render import kafka_values, render_file, write_prometheus_config
+from lab.settings import ROOT, Settings
+from lab.wait import WaitTimeout, wait_for
+
+MARKER = "LAB_INSTANCE"
+
+
+class LabError(RuntimeError):
+    """A failure with a one-line, user-facing message."""
+
+
+@dataclass
+class Service:
+    name: str
+    command: list[str]
+    ports: dict[str, int]
+    ready: Callable[[], bool]
+    ready_what: str
+    url: str
+    env: dict[str, str] = field(default_factory=dict)
+    user: str | None = None
+    after: tuple[str, ...] = ()
+    stop_grace: int = 15
+    prepare: Callable[[], None] | None = None
+    on_ready: Callable[[], None] | None = None
+
+
+def spark_home() -> Path:
+    import pyspark
+
+    return Path(pyspark.__file__).parent
+
+
+def spark_env(settings: Settings, paths: Paths) -> dict[str, str]:
+    """Environment for anything Spark the lab runs: daemons and spark-submit alike."""
+    return {
+        "SPARK_HOME": str(spark_home()),
+        "SPARK_CONF_DIR": str(SERVICES_DIR / "spark"),
+        "SPARK_LOCAL_IP": settings.host,
+        "SPARK_DAEMON_MEMORY": "512m",
+        "PYSPARK_PYTHON": str(paths.python),
+        "PYSPARK_DRIVER_PYTHON": str(paths.python),
+        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "jobs"), str(ROOT / "services" / "producer")]),
+    }
+
+
+def _run_as(user: str | None) -> str | None:
+    return user if user and os.geteuid() == 0 else None
+
+
+# --- service definitions -------------------------------------------------------------------------
+
+def services(settings: Settings, paths: Paths) -> list[Service]:
+    host = settings.host
+    conf = paths.conf
+    data = paths.data
+    java_opts = ["-Djava.awt.headless=true", "-XX:+UseG1GC"]
+    spark_class = str(spark_home() / "bin" / "spark-class")
+    senv = spark_env(settings, paths)
+    pg_user = _run_as("postgres")
+
+    def prepare_kafka() -> None:
+        props = render_file(SERVICES_DIR / "kafka" / "server.properties", conf / "kafka" / "server.properties",
+                            kafka_values(settings, data_dir=str(data / "kafka"), listen_host=host,
+                                         internal_host=host, advertised_host=host))
+        if not (data / "kafka" / "meta.properties").exists():
+            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            _check_call(["java", "-cp", f"{paths.kafka_jars}/*",
+                         f"-Dlog4j2.configurationFile={SERVICES_DIR / 'kafka' / 'log4j2.properties'}",
+                         "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(props)],
+                        "formatting Kafka's KRaft storage")
+
+    def create_topics() -> None:
+        from lab.topics import ensure_topics
+
+        created = ensure_topics(settings)
+        print(f"    topics: {', '.join(settings.topics.values())}"
+              + (f" (created {', '.join(created)})" if created else " (already present)"), flush=True)
+
+    def prepare_prometheus() -> None:
+        write_prometheus_config(settings, SERVICES_DIR, conf / "prometheus", dict.fromkeys(
+            ["prometheus", "kafka", "producer", "spark-master", "spark-worker", "spark-driver"], host))
+
+    def prepare_postgres() -> None:
+        pgdata = data / "postgres"
+        if (pgdata / "PG_VERSION").exists():
+            return
+        pgdata.mkdir(parents=True, exist_ok=True)
+        pwfile = data / ".pgpass-init"
+        pwfile.write_text(settings["POSTGRES_PASSWORD"] + "\n")
+        if pg_user:
+            for path in (pgdata, pwfile):
+                subprocess.run(["chown", "-R", f"{pg_user}:", str(path)], check=True)
+        try:
+            _check_call([str(pg_bin / "initdb"), "-D", str(pgdata), "-U", settings["POSTGRES_USER"],
+                         f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--no-instructions"],
+                        "initialising PostgreSQL", user=pg_user)
+        finally:
+            pwfile.unlink(missing_ok=True)
+
+    def create_database() -> None:
+        import psycopg
+
+        from lab.postgres import dsn
+
+        with psycopg.connect(dsn(settings, "postgres"), autocommit=True, connect_timeout=3) as conn:
+            name = settings["POSTGRES_DB"]
+            if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+                conn.execute(f'create database "{name}"')
+
+    pg_bin = install.postgres_bin(settings) or Path("/usr/lib/postgresql/missing/bin")
+    mu, wu = settings["SPARK_MASTER_UI_PORT"], settings["SPARK_WORKER_UI_PORT"]
+    return [
+        Service(
+            "kafka",
+            ["java", f"-Xms{settings['KAFKA_HEAP']}", f"-Xmx{settings['KAFKA_HEAP']}", *java_opts,
+             f"-Dlog4j2.configurationFile={SERVICES_DIR / 'kafka' / 'log4j2.properties'}",
+             f"-javaagent:{install.jmx_agent_jar(settings, paths)}={host}:{settings['KAFKA_JMX_EXPORTER_PORT']}:"
+             f"{SERVICES_DIR / 'kafka' / 'jmx-exporter.yaml'}",
+             "-cp", f"{paths.kafka_jars}/*", "kafka.Kafka", str(conf / "kafka" / "server.properties")],
+            {"Kafka": settings.int("KAFKA_PORT"), "Kafka controller": settings.int("KAFKA_CONTROLLER_PORT"),
+             "Kafka JMX exporter": settings.int("KAFKA_JMX_EXPORTER_PORT")},
+            lambda: health.kafka_ready(settings), "the broker to answer a metadata request",
+            settings.kafka_bootstrap, prepare=prepare_kafka, on_ready=create_topics, stop_grace=30),
+        Service(
+            "postgres",
+            [str(pg_bin / "postgres"), "-D", str(data / "postgres"), "-c", f"listen_addresses={host}",
+             "-c", f"port={settings['POSTGRES_PORT']}", "-c", "unix_socket_directories=",
+             "-c", "shared_buffers=64MB", "-c", "fsync=on"],
+            {"PostgreSQL": settings.int("POSTGRES_PORT")},
+            lambda: health.postgres_server_ready(settings), "PostgreSQL to accept connections",
+            f"postgresql://{settings['POSTGRES_USER']}@{host}:{settings['POSTGRES_PORT']}/{settings['POSTGRES_DB']}",
+            user=pg_user, prepare=prepare_postgres, on_ready=create_database, stop_grace=20),
+        Service(
+            "spark-master",
+            [spark_class, "org.apache.spark.deploy.master.Master", "--host", host,
+             "--port", settings["SPARK_MASTER_PORT"], "--webui-port", mu],
+            {"Spark master": settings.int("SPARK_MASTER_PORT"), "Spark master UI": int(mu)},
+            lambda: health.spark_master_ready(settings), "the master to be ALIVE",
+            f"http://{host}:{mu}  ({settings.spark_master})", env=senv),
+        Service(
+            "spark-worker",
+            [spark_class, "org.apache.spark.deploy.worker.Worker", "--host", host,
+             "--port", settings["SPARK_WORKER_PORT"], "--webui-port", wu,
+             "--cores", settings["SPARK_WORKER_CORES"], "--memory", settings["SPARK_WORKER_MEMORY"],
+             "--work-dir", str(data / "spark-work"), settings.spark_master],
+            {"Spark worker": settings.int("SPARK_WORKER_PORT"), "Spark worker UI": int(wu)},
+            lambda: health.spark_worker_registered(settings), "the worker to register with the master",
+            f"http://{host}:{wu}", env=senv, after=("spark-master",)),
+        Service(
+            "prometheus",
+            ["prometheus", f"--config.file={conf / 'prometheus' / 'prometheus.yml'}",
+             f"--storage.tsdb.path={data / 'prometheus'}", f"--web.listen-address={host}:{settings['PROMETHEUS_PORT']}",
+             "--web.enable-lifecycle", "--storage.tsdb.retention.time=7d"],
+            {"Prometheus": settings.int("PROMETHEUS_PORT")},
+            lambda: health.prometheus_ready(settings), "Prometheus to be ready",
+            f"http://{host}:{settings['PROMETHEUS_PORT']}", prepare=prepare_prometheus),
+        Service(
+            "producer",
+            [str(paths.python), "-m", "producer", "--rate", settings["PRODUCER_RATE"],
+             "--seed", "auto", "--metrics-port", settings["PRODUCER_METRICS_PORT"],
+             "--wait-for-broker", "60"],
+            {"producer metrics": settings.int("PRODUCER_METRICS_PORT")},
+            lambda: health.producer_ready(settings), "the producer's metrics endpoint",
+            f"http://{host}:{settings['PRODUCER_METRICS_PORT']}/metrics",
+            env={"PYTHONPATH": senv["PYTHONPATH"]}, after=("kafka",), stop_grace=20),
+    ]
+
+
+def _check_call(cmd: list[str], what: str, user: str | None = None) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, user=user)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-10:])
+        raise LabError(f"{what} failed:\n{tail}")
+
+
+# --- supervisord ---------------------------------------------------------------------------------
+
+def _env_line(env: dict[str, str]) -> str:
+    return ",".join(f'{k}="{v}"' for k, v in env.items())
+
+
+def supervisor_conf(settings: Settings, paths: Paths, svcs: list[Service]) -> str:
+    lines = [
+        "; Generated by the lab from .env (lab/local.py). Do not edit: `make up` rewrites it.",
+        "[unix_http_server]", f"file={paths.supervisor_sock}", "chmod=0700", "",
+        "[supervisord]", f"logfile={paths.logs / 'supervisord.log'}", f"pidfile={paths.supervisor_pid}",
+        f"directory={ROOT}", "logfile_maxbytes=10MB", "loglevel=info", "", "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
+        "[supervisorctl]", f"serverurl=unix://{paths.supervisor_sock}", "",
+    ]
+    for svc in svcs:
+        lines += [
+            f"[program:{svc.name}]",
+            "command=" + " ".join(shlex.quote(part) for part in svc.command),
+            f"directory={ROOT}",
+            # The lab starts services itself, in order, and drills stop them on purpose.
+            "autostart=false", "autorestart=false", "startsecs=1", "startretries=0",
+            "stopsignal=TERM", f"stopwaitsecs={svc.stop_grace}", "stopasgroup=true", "killasgroup=true",
+            "redirect_stderr=true", f"stdout_logfile={paths.logs / (svc.name + '.log')}",
+            "stdout_logfile_maxbytes=50MB", "stdout_logfile_backups=1",
+        ]
+        if svc.user:
+            lines.append(f"user={svc.user}")
+        env = {MARKER: str(paths.state), **svc.env}
+        lines += [f"environment={_env_line(env)}", ""]
+    return "\n".join(lines)
+
+
+def rpc(paths: Paths):
+    from supervisor.xmlrpc import SupervisorTransport
+
+    transport = SupervisorTransport(None, None, f"unix://{paths.supervisor_sock}")
+    return xmlrpc.client.ServerProxy("http://127.0.0.1", transport=transport)
+
+
+def supervisor_running(paths: Paths) -> bool:
+    if not paths.supervisor_sock.exists():
+        return False
+    try:
+        return rpc(paths).supervisor.getState()["statename"] == "RUNNING"
+    except (OSError, xmlrpc.client.Fault):
+        return False
+
+
+def process_info(paths: Paths) -> dict[str, dict]:
+    if not supervisor_running(paths):
+        return {}
+    return {info["name"]: info for info in rpc(paths).supervisor.getAllProcessInfo()}
+
+
+def _start_supervisord(settings: Settings, paths: Paths, svcs: list[Service]) -> None:
+    paths.conf.mkdir(parents=True, exist_ok=True)
+    paths.logs.mkdir(parents=True, exist_ok=True)
+    paths.supervisor_conf.write_text(supervisor_conf(settings, paths, svcs))
+    if supervisor_running(paths):
+        rpc(paths).supervisor.reloadConfig()
+        return
+    paths.supervisor_sock.unlink(missing_ok=True)
+    env = {**os.environ, MARKER: str(paths.state)}
+    supervisord = Path(sys.executable).parent / "supervisord"
+    _check_call_env([str(supervisord), "-c", str(paths.supervisor_conf)], env, "starting supervisord")
+    wait_for(lambda: supervisor_running(paths), 20, "supervisord to answer on its socket")
+
+
+def _check_call_env(cmd: list[str], env: dict[str, str], what: str) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        raise LabError(f"{what} failed: {(proc.stdout + proc.stderr).strip()}")
+
+
+# --- lifecycle -----------------------------------------------------------------------------------
+
+def _log_tail(paths: Paths, name: str, lines: int = 20) -> str:
+    log = paths.logs / f"{name}.log"
+    if not log.exists():
+        return "(no log)"
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+
+
+def _select(svcs: list[Service], names: list[str] | None) -> list[Service]:
+    if not names:
+        return svcs
+    known = {s.name for s in svcs}
+    unknown = [n for n in names if n not in known]
+    if unknown:
+        raise LabError(f"unknown service {', '.join(unknown)}; services: {', '.join(sorted(known))}")
+    return [s for s in svcs if s.name in names]
+
+
+def _check_ports(settings: Settings, svcs: list[Service]) -> None:
+    taken = [ports.describe_taken(settings.host, port, purpose)
+             for svc in svcs for purpose, port in svc.ports.items() if not ports.is_free(settings.host, port)]
+    if taken:
+        raise LabError("; ".join(taken) + ". Free it or change the port in .env; nothing was started.")
+
+
+def _start_and_wait(settings: Settings, paths: Paths, svc: Service, timeout: float) -> None:
+    t0 = time.monotonic()
+    print(f"  {svc.name:<13} starting ...", end="", flush=True)
+    if svc.prepare:
+        svc.prepare()
+    server = rpc(paths)
+    try:
+        server.supervisor.startProcess(svc.name, True)
+    except xmlrpc.client.Fault as fault:
+        print(" failed", flush=True)
+        raise LabError(f"{svc.name} did not start ({fault.faultString}). Last log lines:\n"
+                       f"{_log_tail(paths, svc.name)}") from None
+
+    def healthy() -> bool:
+        state = server.supervisor.getProcessInfo(svc.name)["statename"]
+        if state not in ("RUNNING", "STARTING"):
+            raise LabError(f"{svc.name} exited ({state}) before it was healthy. Last log lines:\n"
+                           f"{_log_tail(paths, svc.name)}")
+        return svc.ready()
+
+    dots = [0.0]
+
+    def progress(elapsed: float) -> None:
+        if elapsed - dots[0] >= 5:
+            dots[0] = elapsed
+            print(".", end="", flush=True)
+
+    try:
+        wait_for(healthy, timeout, f"{svc.name}: {svc.ready_what}", interval=0.5, on_poll=progress)
+    except WaitTimeout as exc:
+        print(" timed out", flush=True)
+        raise LabError(f"{exc}. Last log lines of {svc.name}:\n{_log_tail(paths, svc.name)}") from None
+    except LabError:
+        print(" failed", flush=True)
+        raise
+    print(f" healthy ({time.monotonic() - t0:.1f}s)", flush=True)
+    if svc.on_ready:
+        svc.on_ready()
+
+
+def up(settings: Settings, paths: Paths, names: list[str] | None = None) -> int:
+    svcs = services(settings, paths)
+    wanted = _select(svcs, names)
+    running = {n for n, info in process_info(paths).items() if info["statename"] == "RUNNING"}
+    todo = [s for s in wanted if s.name not in running]
+    if not todo:
+        print("The lab is already up; nothing to do." if not names else
+              f"{', '.join(names)} already running; nothing to do.")
+        status(settings, paths)
+        return 0
+    _check_ports(settings, todo)
+    for svc in todo:
+        missing = [d for d in svc.after if d not in running and d not in {t.name for t in todo}]
+        if missing:
+            raise LabError(f"{svc.name} needs {', '.join(missing)} running first: make start SERVICE={missing[0]}")
+    print(f"Starting the lab (local runtime, state in {paths.state.relative_to(ROOT) if paths.state.is_relative_to(ROOT) else paths.state}):", flush=True)
+    for folder in (paths.data, paths.logs, paths.checkpoints, paths.outputs):
+        folder.mkdir(parents=True, exist_ok=True)
+    timeout = float(settings.int("HEALTH_TIMEOUT"))
+    started_any = False
+    try:
+        _start_supervisord(settings, paths, svcs)
+        for svc in todo:
+            started_any = True
+            _start_and_wait(settings, paths, svc, timeout)
+    except Exception as exc:  # whatever failed, leave nothing half-started
+        if started_any and not names:
+            print("Tearing down what was started ...", flush=True)
+            down(settings, paths, quiet=True)
+        elif started_any:
+            _stop_names(paths, [todo[-1].name])
+        if isinstance(exc, LabError):
+            raise
+        raise LabError(f"{type(exc).__name__}: {exc}") from exc
+    print()
+    status(settings, paths)
+    return 0
+
+
+def _stop_names(paths: Paths, names: list[str]) -> None:
+    server = rpc(paths)
+    for name in names:
+        try:
+            server.supervisor.stopProcess(name, True)
+        except xmlrpc.client.Fault as fault:
+            if "NOT_RUNNING" not in fault.faultString:
+                raise
+
+
+def stop(settings: Settings, paths: Paths, names: list[str]) -> int:
+    _select(services(settings, paths), names)
+    if not supervisor_running(paths):
+        print("The lab is not running.")
+        return 0
+    _stop_names(paths, names)
+    print(f"Stopped {', '.join(names)}.")
+    return 0
+
+
+def kill(settings: Settings, paths: Paths, name: str, sig: int = signal.SIGKILL) -> int:
+    """Send a signal to one service's process group, bypassing its graceful stop (for drills)."""
+    info = process_info(paths).get(name)
+    if not info or not info["pid"]:
+        raise LabError(f"{name} is not running")
+    os.killpg(os.getpgid(info["pid"]), sig)
+    return info["pid"]
+
+
+def _lab_pids(paths: Paths) -> list[int]:
+    """Processes carrying this lab's marker, except this process and its ancestors."""
+    marker = f"{MARKER}={paths.state}".encode()
+    skip = {os.getpid()}
+    pid = os.getppid()
+    while pid > 1:
+        skip.add(pid)
+        try:
+            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            break
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) in skip:
+            continue
+        try:
+            if marker in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                found.append(int(entry))
+        except OSError:
+            continue
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        return state != "Z"
+    except OSError:
+        return False
+
+
+def down(settings: Settings, paths: Paths, quiet: bool = False) -> int:
+    was_running = supervisor_running(paths)
+    if was_running:
+        server = rpc(paths)
+        if not quiet:
+            print("Stopping the lab's services (gracefully, then forcefully) ...", flush=True)
+        try:
+            server.supervisor.stopAllProcesses(True)
+        except (xmlrpc.client.Fault, OSError):
+            pass
+        try:
+            server.supervisor.shutdown()
+        except (xmlrpc.client.Fault, OSError):
+            pass
+    leftovers = [p for p in _lab_pids(paths) if _alive(p)]
+    for sig in (signal.SIGTERM, signal.SIGKILL):
+        for pid in leftovers:
+            try:
+                os.kill(pid, sig)
+            except ProcessLookupError:
+                pass
+        try:
+            wait_for(lambda: not any(_alive(p) for p in leftovers), 10, "lab processes to exit")
+            break
+        except WaitTimeout:
+            continue
+    still = [p for p in _lab_pids(paths) if _alive(p)]
+    if still:
+        raise LabError(f"processes {still} would not exit; kill them by hand")
+    paths.supervisor_sock.unlink(missing_ok=True)
+    if not quiet:
+        print("The lab is down." if was_running or leftovers else "The lab was not running; nothing to stop.")
+    return 0
+
+
+def status(settings: Settings, paths: Paths) -> int:
+    infos = process_info(paths)
+    svcs = services(settings, paths)
+    print(f"{'SERVICE':<14}{'STATE':<10}{'PID':<9}{'UPTIME':<10}URL")
+    for svc in svcs:
+        info = infos.get(svc.name, {})
+        state = info.get("statename", "STOPPED")
+        up_s = int(info["now"] - info["start"]) if state == "RUNNING" else 0
+        uptime = f"{up_s // 60}m{up_s % 60:02d}s" if state == "RUNNING" else "-"
+        pid = str(info.get("pid") or "-")
+        print(f"{svc.name:<14}{state:<10}{pid:<9}{uptime:<10}{svc.url}")
+    return 0
+
+
+def is_up(settings: Settings, paths: Paths, names: tuple[str, ...] = ("kafka", "spark-master", "spark-worker")) -> bool:
+    infos = process_info(paths)
+    return all(infos.get(n, {}).get("statename") == "RUNNING" for n in names)
+
+
+def logs(settings: Settings, paths: Paths, name: str, lines: int = 100, follow: bool = False) -> int:
+    _select(services(settings, paths), [name])
+    log = paths.logs / f"{name}.log"
+    if not log.exists():
+        raise LabError(f"no log for {name} yet ({log})")
+    cmd = ["tail", "-n", str(lines)] + (["-F"] if follow else []) + [str(log)]
+    try:
+        return subprocess.call(cmd)
+    except KeyboardInterrupt:
+        return 0
+
+
+def clean(settings: Settings, paths: Paths) -> int:
+    if supervisor_running(paths) or [p for p in _lab_pids(paths) if _alive(p)]:
+        raise LabError("the lab is running: run `make down` before `make clean`")
+    import shutil
+
+    if paths.run.exists():
+        shutil.rmtree(paths.run)
+        print(f"Deleted {paths.run} (data, logs, checkpoints, outputs).")
+    else:
+        print("Nothing to clean.")
+    return 0
+
+
+def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> int:
+    from lab.submit import submit as spark_submit
+
+    return spark_submit(settings, paths, job, job_args)

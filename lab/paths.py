@@ -1,0 +1,87 @@
+"""Where the lab keeps runtime state: one gitignored folder (LAB_STATE, `.lab` by default).
+
+Everything a run creates lives below it, so `make clean` is one `rm -rf` and git never sees it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from lab.settings import ROOT, Settings
+
+
+@dataclass(frozen=True)
+class Paths:
+    state: Path
+
+    @classmethod
+    def of(cls, settings: Settings) -> "Paths":
+        return cls(settings.state)
+
+    # installed dependencies (kept by `make clean`, removed by `make distclean`)
+    @property
+    def venv(self) -> Path:
+        return self.state / "venv"
+
+    @property
+    def python(self) -> Path:
+        return self.venv / "bin" / "python"
+
+    @property
+    def jars(self) -> Path:
+        return self.state / "jars"
+
+    @property
+    def kafka_jars(self) -> Path:
+        return self.jars / "kafka"
+
+    @property
+    def spark_jars(self) -> Path:
+        return self.jars / "spark"
+
+    @property
+    def agent_jars(self) -> Path:
+        return self.jars / "agents"
+
+    # run state (removed by `make clean`)
+    @property
+    def run(self) -> Path:
+        return self.state / "run"
+
+    @property
+    def logs(self) -> Path:
+        return self.run / "logs"
+
+    @property
+    def conf(self) -> Path:
+        """Configs rendered from services/ templates and .env."""
+        return self.run / "conf"
+
+    @property
+    def data(self) -> Path:
+        return self.run / "data"
+
+    @property
+    def checkpoints(self) -> Path:
+        return self.run / "checkpoints"
+
+    @property
+    def outputs(self) -> Path:
+        return self.run / "outputs"
+
+    @property
+    def supervisor_conf(self) -> Path:
+        return self.conf / "supervisord.conf"
+
+    @property
+    def supervisor_sock(self) -> Path:
+        return self.run / "supervisor.sock"
+
+    @property
+    def supervisor_pid(self) -> Path:
+        return self.run / "supervisord.pid"
+
+
+SERVICES_DIR = ROOT / "services"
+JOBS_DIR = ROOT / "jobs"

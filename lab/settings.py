@@ -1,0 +1,98 @@
+"""The lab's settings: `.env` at the project root, overridden by the process environment.
+
+Contract: `load()` returns a `Settings` whose keys are exactly those in `.env`; a key set in
+the environment wins over the file, so `KAFKA_PORT=19092 make up` works without editing it.
+This module is stdlib-only on purpose: the Makefile, the jobs' drivers and the tests import
+it before any third-party package is installed.
+
+Not for: secrets. `.env` is committed and holds only local-only defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ENV_FILE = ROOT / ".env"
+
+_LINE = re.compile(r"^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.*?)\s*$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message names the key."""
+
+
+def parse_env_file(path: Path) -> dict[str, str]:
+    """Parse KEY=VALUE lines; `#` starts a comment line. Quotes around a value are removed."""
+    values: dict[str, str] = {}
+    for number, line in enumerate(path.read_text().splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        match = _LINE.match(line)
+        if not match:
+            raise SettingsError(f"{path.name}:{number}: expected KEY=VALUE, got {line!r}")
+        key, value = match.groups()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+@dataclass(frozen=True)
+class Settings:
+    values: dict[str, str]
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self.values[key]
+        except KeyError:
+            raise SettingsError(f"setting {key} is not defined in .env") from None
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        return self.values.get(key, default)
+
+    def int(self, key: str) -> int:
+        raw = self[key]
+        try:
+            return int(raw)
+        except ValueError:
+            raise SettingsError(f"setting {key}={raw!r} is not an integer") from None
+
+    # --- derived values, computed in one place ---
+    @property
+    def host(self) -> str:
+        return self["LAB_HOST"]
+
+    @property
+    def state(self) -> Path:
+        path = Path(self["LAB_STATE"])
+        return path if path.is_absolute() else ROOT / path
+
+    @property
+    def kafka_bootstrap(self) -> str:
+        return self.get("KAFKA_BOOTSTRAP") or f"{self.host}:{self['KAFKA_PORT']}"
+
+    @property
+    def spark_master(self) -> str:
+        return self.get("SPARK_MASTER") or f"spark://{self.host}:{self['SPARK_MASTER_PORT']}"
+
+    @property
+    def topics(self) -> dict[str, str]:
+        """Logical name (page_views, ...) -> topic name, from every TOPIC_* key."""
+        return {k[len("TOPIC_"):].lower(): v for k, v in self.values.items() if k.startswith("TOPIC_")}
+
+
+def load(env_file: Path = ENV_FILE, environ: dict[str, str] | None = None) -> Settings:
+    environ = os.environ if environ is None else environ
+    values = parse_env_file(env_file)
+    for key in list(values):
+        if key in environ:
+            values[key] = environ[key]
+    # Keys that .env leaves out on purpose but a user may point elsewhere.
+    for key in ("KAFKA_BOOTSTRAP", "SPARK_MASTER"):
+        if environ.get(key):
+            values[key] = environ[key]
+    return Settings(values)

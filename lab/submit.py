@@ -1,0 +1,160 @@
+"""Submit a job with spark-submit, in client mode, against the lab's Spark master.
+
+Contract:
+- An unknown job lists the available ones and returns 2.
+- Bad common options are caught by the job's own option parser before the JVM starts, and
+  also return 2.
+- A lab that is not up gets one line pointing to `make up`, and returns 1.
+- Otherwise spark-submit runs in the foreground, and its exit code is returned.
+- Ctrl-C (or SIGTERM) is passed to the job's Python driver alone, which stops its queries
+  gracefully and leaves the checkpoint intact. If the driver is still there after a grace
+  period, the whole submission is killed.
+
+Client mode because Spark standalone cannot run Python drivers in cluster mode. The connector
+jars (`--jars`) and the shared `streamlab` package (`--py-files`) are shipped to the executors.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from lab import install, jobs
+from lab.local import MARKER, is_up, spark_env, spark_home
+from lab.paths import JOBS_DIR, Paths
+from lab.settings import Settings
+
+STOP_GRACE_SECONDS = 45
+
+
+def build_pyfiles(paths: Paths) -> Path:
+    """Zip jobs/streamlab for the executors (rebuilt every submit: it is small and may change)."""
+    out = paths.run / "build" / "streamlab.zip"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted((JOBS_DIR / "streamlab").rglob("*.py")):
+            zf.write(path, path.relative_to(JOBS_DIR))
+    return out
+
+
+def command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str]) -> list[str]:
+    host = settings.host
+    jars = ",".join(str(j) for j in install.spark_connector_jars(paths))
+    conf = {
+        "spark.driver.host": host,
+        "spark.driver.bindAddress": host,
+        "spark.ui.port": settings["SPARK_DRIVER_UI_PORT"],
+        "spark.executor.memory": settings["SPARK_EXECUTOR_MEMORY"],
+        "spark.sql.shuffle.partitions": settings["SPARK_SHUFFLE_PARTITIONS"],
+        # Driver and executors must run the same Python: the lab's venv.
+        "spark.pyspark.python": str(paths.python),
+        "spark.pyspark.driver.python": str(paths.python),
+        "spark.executorEnv.LAB_INSTANCE": str(paths.state),
+    }
+    cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", settings.spark_master,
+           "--deploy-mode", "client", "--name", job_path.stem,
+           "--driver-memory", settings["SPARK_DRIVER_MEMORY"],
+           "--jars", jars, "--py-files", str(build_pyfiles(paths))]
+    for key, value in conf.items():
+        cmd += ["--conf", f"{key}={value}"]
+    return [*cmd, str(job_path), *job_args]
+
+
+def _descendants(root: int) -> list[int]:
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        for child in children.get(pid, []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _python_driver(proc: subprocess.Popen, job_path: Path) -> int | None:
+    for pid in _descendants(proc.pid):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if str(job_path).encode() in cmdline and b"org.apache.spark.deploy.SparkSubmit" not in cmdline:
+            return pid
+    return None
+
+
+def _stop_gracefully(proc: subprocess.Popen, job_path: Path) -> int:
+    driver = _python_driver(proc, job_path)
+    if driver:
+        os.kill(driver, signal.SIGINT)
+        try:
+            return proc.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            print(f"the job did not stop within {STOP_GRACE_SECONDS}s; killing it", file=sys.stderr)
+    os.killpg(proc.pid, signal.SIGKILL)
+    return proc.wait()
+
+
+def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> int:
+    job_path = jobs.path_of(job)
+    if job_path is None:
+        catalog = jobs.available()
+        print(f"unknown job {job!r}. Available jobs: {', '.join(catalog)} (see `make jobs`)", file=sys.stderr)
+        return 2
+    from streamlab import options
+
+    options.parser(job).parse_known_args(job_args)  # exits 2 with one line on a bad common option
+    if not is_up(settings, paths):
+        print("The lab is not up: run `make up` first.", file=sys.stderr)
+        return 1
+    cmd = command(settings, paths, job_path, job_args)
+    env = {**os.environ, **spark_env(settings, paths), MARKER: str(paths.state)}
+    print(f"Submitting {job} to {settings.spark_master} (Ctrl-C stops it gracefully) ...", flush=True)
+    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    stopping = []
+
+    def on_signal(signum, _frame):
+        stopping.append(signum)
+
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if stopping:
+                    code = _stop_gracefully(proc, job_path)
+                    break
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    return code
+
+
+def reset(settings: Settings, paths: Paths, job: str) -> int:
+    """Delete a job's checkpoints and its default Parquet output. The two go together: a Parquet
+    sink's _spark_metadata log would make a fresh query skip batch ids it has already seen."""
+    import shutil
+
+    if jobs.path_of(job) is None:
+        print(f"unknown job {job!r}. Available jobs: {', '.join(jobs.available())}", file=sys.stderr)
+        return 2
+    removed = []
+    for folder in (paths.checkpoints / job, paths.outputs / job):
+        if folder.exists():
+            shutil.rmtree(folder)
+            removed.append(str(folder))
+    print(f"Reset {job}: removed {', '.join(removed)}." if removed else f"{job} has no checkpoint or output yet.")
+    return 0
+

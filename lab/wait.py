@@ -1,0 +1,39 @@
+"""Wait on a condition with a timeout and a clear failure message; never a fixed sleep.
+
+`wait_for(check, timeout, what)` polls `check()` until it returns a truthy value and returns it.
+On timeout it raises `WaitTimeout` naming `what` and the last error or value seen, so a failure
+says what was awaited and why it never came. The poll interval is the only sleep.
+
+Not for: waiting on a subprocess to exit (use `Popen.wait(timeout)`).
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Callable, TypeVar
+
+T = TypeVar("T")
+
+
+class WaitTimeout(TimeoutError):
+    pass
+
+
+def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float = 0.25,
+             on_poll: Callable[[float], None] | None = None) -> T:
+    deadline = time.monotonic() + timeout
+    last = None
+    while True:
+        try:
+            value = check()
+            if value:
+                return value
+            last = f"last value: {value!r}"
+        except Exception as exc:  # the condition may raise until the service is up
+            last = f"last error: {type(exc).__name__}: {exc}"
+        now = time.monotonic()
+        if now >= deadline:
+            raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what} ({last})")
+        if on_poll:
+            on_poll(timeout - (deadline - now))
+        time.sleep(min(interval, max(0.0, deadline - now)))

@@ -1,0 +1,2 @@
+"""The lab's event producer: a deterministic online shop (page views, orders, payments) sent to
+Kafka at a controlled rate, with optional late, out-of-order, skewed and malformed events."""

@@ -1,0 +1,291 @@
+"""Produce the lab's events to Kafka at a controlled rate.
+
+    python -m producer --rate 2000 --duration 30 --seed 7     # what `make produce` runs
+    python -m producer --count 10 --stdout --seed 1           # look at events without Kafka
+
+Contract:
+- Delivery is idempotent with acks=all, and every delivery report is counted.
+- SIGINT and SIGTERM stop the loop, flush what is in flight, and exit 0. No acknowledged event
+  is lost.
+- An unreachable broker is retried, with a log line per attempt, for --wait-for-broker seconds.
+  After that the producer fails with one line and exit 1. So do a missing topic and any failed
+  delivery.
+- The last line on stderr is a summary: events sent and acknowledged, the achieved rate,
+  and the injected late and malformed counts. `--summary FILE` also writes it as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import signal
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+from producer import dimensions
+from producer.generator import Config, EventGenerator, Pools
+from producer.metrics import Metrics, Tally
+
+SAMPLE_EVERY = 16  # one delivery latency observed per this many acks
+MAX_CHUNK = 2000  # events composed between two poll(0) calls
+REPORT_EVERY = 5.0  # seconds between progress lines
+SYNC_EVERY = 0.5  # seconds between copies of the tallies into the Prometheus counters
+
+
+def _settings():
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+    from lab.paths import Paths
+    from lab.settings import load
+
+    settings = load()
+    return settings, Paths.of(settings)
+
+
+def _fraction(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def _start_time(text: str) -> float | None:
+    if text == "now":
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from None
+
+
+def _seed(text: str) -> int:
+    if text == "auto":
+        return int(time.time() * 1000) % 1_000_000_000
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"seed must be a whole number or 'auto': {text!r}") from None
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="producer", description="Produce the lab's shop events to Kafka.")
+    p.add_argument("--rate", type=_non_negative, default=1000.0, help="target events/s (0: as fast as possible)")
+    p.add_argument("--duration", type=_non_negative, default=None, help="stop after this many seconds")
+    p.add_argument("--count", type=int, default=None, help="stop after this many events")
+    p.add_argument("--seed", type=_seed, default=_seed("auto"), help="event seed; 'auto' picks one and prints it")
+    p.add_argument("--dimension-seed", type=int, default=None, help="seed of users/products (default .env DIMENSION_SEED)")
+    p.add_argument("--start-time", type=_start_time, default=None, help="event time of the first event (ISO-8601; default now)")
+    p.add_argument("--event-rate", type=float, default=None, help="events per second of event time (default: --rate, or 1000)")
+    p.add_argument("--jitter-ms", type=int, default=0, help="out-of-order jitter, +/- milliseconds")
+    p.add_argument("--late-share", type=_fraction, default=0.0, help="share of events made late")
+    p.add_argument("--late-by", type=_non_negative, default=900.0, help="how late, in seconds")
+    p.add_argument("--malformed-share", type=_fraction, default=0.0, help="share of malformed records")
+    p.add_argument("--unpaid-share", type=_fraction, default=0.1, help="share of orders never paid")
+    p.add_argument("--payment-delay", type=_non_negative, default=30.0, help="mean seconds from order to payment")
+    p.add_argument("--key-skew", choices=("uniform", "zipf"), default="uniform")
+    p.add_argument("--zipf-s", type=float, default=1.1)
+    p.add_argument("--burst-every", type=_non_negative, default=0.0, help="seconds between bursts (0: none)")
+    p.add_argument("--burst-duration", type=_non_negative, default=5.0)
+    p.add_argument("--burst-factor", type=_non_negative, default=5.0, help="rate multiplier during a burst")
+    p.add_argument("--metrics-port", type=int, default=0, help="serve Prometheus metrics here (0: off)")
+    p.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers (default from .env)")
+    p.add_argument("--wait-for-broker", type=_non_negative, default=30.0, help="seconds to retry an unreachable broker")
+    p.add_argument("--dimensions-dir", default=None, help="where to write products/users (default: the lab's data folder; '' skips)")
+    p.add_argument("--stdout", action="store_true", help="print events as JSON lines instead of producing")
+    p.add_argument("--summary", default=None, help="also write the final summary as JSON to this file")
+    return p
+
+
+def log(message: str) -> None:
+    print(f"producer: {message}", file=sys.stderr, flush=True)
+
+
+class Stop:
+    def __init__(self):
+        self.requested = False
+
+    def __call__(self, *_):
+        self.requested = True
+
+
+def current_rate(args, elapsed: float) -> float:
+    if args.burst_every and (elapsed % (args.burst_every + args.burst_duration)) >= args.burst_every:
+        return args.rate * args.burst_factor
+    return args.rate
+
+
+def wait_for_broker(bootstrap: str, timeout: float, topics: list[str]) -> None:
+    from confluent_kafka import KafkaException
+    from confluent_kafka.admin import AdminClient
+
+    quiet = logging.getLogger("producer.rdkafka")
+    quiet.addHandler(logging.NullHandler())
+    quiet.propagate = False
+    admin = AdminClient({"bootstrap.servers": bootstrap, "logger": quiet})
+    deadline = time.monotonic() + timeout
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            meta = admin.list_topics(timeout=min(3.0, max(0.5, deadline - time.monotonic())))
+            missing = [t for t in topics if t not in meta.topics]
+            if missing:
+                raise SystemExit(f"producer: error: topic(s) {', '.join(missing)} do not exist on {bootstrap}; "
+                                 f"`make up` creates the lab's topics")
+            return
+        except KafkaException as exc:
+            reason = exc.args[0].str() if exc.args else str(exc)
+        if time.monotonic() >= deadline:
+            raise SystemExit(f"producer: error: Kafka at {bootstrap} is unreachable after {timeout:.0f}s ({reason})")
+        log(f"waiting for Kafka at {bootstrap} (attempt {attempt}): {reason}")
+        time.sleep(1.0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    if args.count is not None and args.count <= 0:
+        parser().error("--count must be positive")
+    settings, paths = _settings()
+    topics = {k: settings.topics[k] for k in ("page_views", "orders", "payments")}
+    config = Config(
+        seed=args.seed, start_time=args.start_time,
+        event_rate=args.event_rate or (args.rate if args.rate > 0 else 1000.0),
+        jitter_ms=args.jitter_ms, late_share=args.late_share, late_by=args.late_by,
+        malformed_share=args.malformed_share, unpaid_share=args.unpaid_share,
+        payment_delay=args.payment_delay, key_skew=args.key_skew, zipf_s=args.zipf_s, topics=topics)
+    dimension_seed = args.dimension_seed if args.dimension_seed is not None else settings.int("DIMENSION_SEED")
+    pools = Pools(dimension_seed, config.users, config.products)
+    gen = EventGenerator(config, pools)
+    if args.dimensions_dir != "":
+        dimensions.write(pools, Path(args.dimensions_dir) if args.dimensions_dir else paths.data / "dimensions")
+    if args.stdout:
+        return _to_stdout(gen, args)
+    return _to_kafka(gen, args, settings, topics)
+
+
+def _to_stdout(gen: EventGenerator, args) -> int:
+    limit = args.count or 10
+    for n, event in enumerate(gen.events()):
+        if n >= limit:
+            break
+        sys.stdout.write(event.value.decode() + "\n")
+    return 0
+
+
+def _to_kafka(gen: EventGenerator, args, settings, topics: dict[str, str]) -> int:
+    from confluent_kafka import Producer
+    from prometheus_client import start_http_server
+
+    bootstrap = args.bootstrap or settings.kafka_bootstrap
+    metrics = Metrics()
+    metrics.target.set(args.rate)
+    if args.metrics_port:
+        try:
+            start_http_server(args.metrics_port, addr=settings.host, registry=metrics.registry)
+        except OSError as exc:
+            log(f"error: cannot serve metrics on port {args.metrics_port}: {exc.strerror}")
+            return 1
+    wait_for_broker(bootstrap, args.wait_for_broker, list(topics.values()))
+    tally = Tally()
+    errors: list[str] = []
+    acks = [0]
+
+    def on_delivery(err, msg):
+        topic = msg.topic()
+        if err is not None:
+            tally.failed[topic] += 1
+            if len(errors) < 5:
+                errors.append(f"{topic}: {err.str()}")
+            return
+        tally.acked[topic] += 1
+        acks[0] += 1
+        if acks[0] % SAMPLE_EVERY == 0:
+            tally.latencies.append(msg.latency())
+
+    producer = Producer({
+        "bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
+        "linger.ms": 20, "batch.size": 1_000_000, "compression.type": "lz4",
+        "queue.buffering.max.messages": 1_000_000, "queue.buffering.max.kbytes": 1_048_576,
+        "message.timeout.ms": 120_000, "on_delivery": on_delivery})
+    stop = Stop()
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    log(f"producing to {bootstrap} at {'max' if not args.rate else f'{args.rate:g}'} events/s, seed {args.seed}"
+        + (f", for {args.duration:g}s" if args.duration else "") + (f", {args.count} events" if args.count else ""))
+    produce = producer.produce
+    poll = producer.poll
+    events = gen.events()
+    sent = 0
+    start = last = last_sync = last_report = time.monotonic()
+    sent_at_report = 0
+    tokens = 0.0
+    while not stop.requested:
+        now = time.monotonic()
+        elapsed = now - start
+        if args.duration is not None and elapsed >= args.duration:
+            break
+        if args.count is not None and sent >= args.count:
+            break
+        rate = current_rate(args, elapsed)
+        if rate > 0:
+            tokens = min(tokens + (now - last) * rate, max(rate, 1.0))  # at most 1 s of catch-up
+            last = now
+            if tokens < 1.0:
+                time.sleep(min(0.005, (1.0 - tokens) / rate))
+                continue
+            n = min(int(tokens), MAX_CHUNK)
+        else:
+            n = MAX_CHUNK
+        if args.count is not None:
+            n = min(n, args.count - sent)
+        for _ in range(n):
+            event = next(events)
+            topic = topics[event.topic_key]
+            while True:
+                try:
+                    produce(topic, event.value, event.key)
+                    break
+                except BufferError:  # local queue full: let deliveries drain
+                    poll(0.05)
+            tally.sent[topic] += 1
+            if event.late:
+                tally.late[topic] += 1
+            if event.malformed:
+                tally.malformed[event.malformed] += 1
+        sent += n
+        if rate > 0:
+            tokens -= n
+        poll(0)
+        if now - last_sync >= SYNC_EVERY:
+            metrics.sync(tally)
+            last_sync = now
+        if now - last_report >= REPORT_EVERY:
+            achieved = (sent - sent_at_report) / (now - last_report)
+            metrics.rate.set(achieved)
+            log(f"sent {sent}, acked {sum(tally.acked.values())}, {achieved:,.0f} events/s")
+            last_report, sent_at_report = now, sent
+    elapsed = time.monotonic() - start
+    remaining = producer.flush(60)
+    metrics.sync(tally)
+    acked, failed = sum(tally.acked.values()), sum(tally.failed.values())
+    summary = {"seed": args.seed, "sent": sent, "acked": acked, "failed": failed, "unflushed": remaining,
+               "seconds": round(elapsed, 3), "events_per_second": round(sent / elapsed, 1) if elapsed else 0.0,
+               "per_topic": dict(tally.sent), "late": dict(tally.late), "malformed": dict(tally.malformed)}
+    metrics.rate.set(summary["events_per_second"])
+    if args.summary:
+        Path(args.summary).write_text(json.dumps(summary, indent=2) + "\n")
+    log(f"sent {sent} events in {elapsed:.1f}s ({summary['events_per_second']:,.1f} events/s); acked {acked}, "
+        f"failed {failed}; late {sum(tally.late.values())}, malformed {sum(tally.malformed.values())}; seed {args.seed}")
+    if failed or remaining:
+        log(f"error: {failed} deliveries failed and {remaining} were still in flight: {'; '.join(errors)}")
+        return 1
+    return 0
