@@ -7,7 +7,7 @@ Contract:
 - `down()` stops every service (SIGTERM, then SIGKILL after the service's grace period), stops
   supervisord, then kills any straggler that carries this lab's marker (executors, drivers).
   It is safe to run twice.
-- Every process the lab starts carries LAB_INSTANCE=<state folder> in its environment, which is
+- Every process the lab starts carries LAB_INSTANCE=<run folder> in its environment, which is
   how `down()` finds stragglers without pid files of its own.
 
 Not for: the Docker runtime (lab.docker), or submitting jobs (lab.submit).
@@ -234,7 +234,7 @@ def supervisor_conf(settings: Settings, paths: Paths, svcs: list[Service]) -> st
         ]
         if svc.user:
             lines.append(f"user={svc.user}")
-        env = {MARKER: str(paths.state), **svc.env}
+        env = {MARKER: str(paths.run), **svc.env}
         lines += [f"environment={_env_line(env)}", ""]
     return "\n".join(lines)
 
@@ -269,7 +269,7 @@ def _start_supervisord(settings: Settings, paths: Paths, svcs: list[Service]) ->
         rpc(paths).supervisor.reloadConfig()
         return
     paths.supervisor_sock.unlink(missing_ok=True)
-    env = {**os.environ, MARKER: str(paths.state)}
+    env = {**os.environ, MARKER: str(paths.run)}
     supervisord = Path(sys.executable).parent / "supervisord"
     _check_call_env([str(supervisord), "-c", str(paths.supervisor_conf)], env, "starting supervisord")
     wait_for(lambda: supervisor_running(paths), 20, "supervisord to answer on its socket")
@@ -362,7 +362,8 @@ def up(settings: Settings, paths: Paths, names: list[str] | None = None) -> int:
         missing = [d for d in svc.after if d not in running and d not in {t.name for t in todo}]
         if missing:
             raise LabError(f"{svc.name} needs {', '.join(missing)} running first: make start SERVICE={missing[0]}")
-    print(f"Starting the lab (local runtime, state in {paths.state.relative_to(ROOT) if paths.state.is_relative_to(ROOT) else paths.state}):", flush=True)
+    shown = paths.run.relative_to(ROOT) if paths.run.is_relative_to(ROOT) else paths.run
+    print(f"Starting the lab (local runtime, run state in {shown}):", flush=True)
     for folder in (paths.data, paths.logs, paths.checkpoints, paths.outputs):
         folder.mkdir(parents=True, exist_ok=True)
     timeout = float(settings.int("HEALTH_TIMEOUT"))
@@ -417,7 +418,7 @@ def kill(settings: Settings, paths: Paths, name: str, sig: int = signal.SIGKILL)
 
 def _lab_pids(paths: Paths) -> list[int]:
     """Processes carrying this lab's marker, except this process and its ancestors."""
-    marker = f"{MARKER}={paths.state}".encode()
+    marker = f"{MARKER}={paths.run}".encode()
     skip = {os.getpid()}
     pid = os.getppid()
     while pid > 1:

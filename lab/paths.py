@@ -14,10 +14,12 @@ from lab.settings import ROOT, Settings
 @dataclass(frozen=True)
 class Paths:
     state: Path
+    run_dir: Path | None = None
 
     @classmethod
     def of(cls, settings: Settings) -> "Paths":
-        return cls(settings.state)
+        run = settings.get("LAB_RUN")
+        return cls(settings.state, (Path(run) if Path(run).is_absolute() else ROOT / run) if run else None)
 
     # installed dependencies (kept by `make clean`, removed by `make distclean`)
     @property
@@ -47,7 +49,7 @@ class Paths:
     # run state (removed by `make clean`)
     @property
     def run(self) -> Path:
-        return self.state / "run"
+        return self.run_dir or self.state / "run"
 
     @property
     def logs(self) -> Path:

@@ -53,7 +53,7 @@ def command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str
         # Driver and executors must run the same Python: the lab's venv.
         "spark.pyspark.python": str(paths.python),
         "spark.pyspark.driver.python": str(paths.python),
-        "spark.executorEnv.LAB_INSTANCE": str(paths.state),
+        "spark.executorEnv.LAB_INSTANCE": str(paths.run),
     }
     cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", settings.spark_master,
            "--deploy-mode", "client", "--name", job_path.stem,
@@ -118,7 +118,7 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
         print("The lab is not up: run `make up` first.", file=sys.stderr)
         return 1
     cmd = command(settings, paths, job_path, job_args)
-    env = {**os.environ, **spark_env(settings, paths), MARKER: str(paths.state)}
+    env = {**os.environ, **spark_env(settings, paths), MARKER: str(paths.run)}
     print(f"Submitting {job} to {settings.spark_master} (Ctrl-C stops it gracefully) ...", flush=True)
     proc = subprocess.Popen(cmd, env=env, start_new_session=True)
     stopping = []

@@ -121,7 +121,7 @@ class EventGenerator:
         self._user_weights = self._cum_weights(len(self.pools.users))
         self._product_weights = self._cum_weights(len(self.pools.products))
         p = self.pools
-        self._user_frag = [(_q(u["user_id"]).encode(), _q(u["user_id"]), _q(u["country"])) for u in p.users]
+        self._user_frag = [(u["user_id"].encode(), _q(u["user_id"]), _q(u["country"])) for u in p.users]
         self._product_frag = [(_q(x["product_id"]), _q(x["category"]), x["price"]) for x in p.products]
         self._pending: list[tuple[int, int, tuple]] = []  # (due_ms, seq, payment fields) heap
         self._order_seq = itertools.count(1)

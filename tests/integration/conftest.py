@@ -1,0 +1,49 @@
+"""The integration tests' lab: a real local lab (Kafka, Spark master and worker, Prometheus,
+PostgreSQL, the producer) started once per test session in its own run folder, and torn down at
+the end, whatever happened. A lab already running on the same ports is a clear error, never
+reused: the tests must not touch a developer's data."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from lab.local import _alive, _lab_pids
+from lab.paths import Paths
+from lab.settings import load
+from tests.support import lab as run
+from tests.support.kafka import fresh_topics
+
+
+@pytest.fixture(scope="session")
+def lab_env():
+    return run.env()
+
+
+@pytest.fixture(scope="session")
+def test_settings(lab_env):
+    return load(environ=lab_env)
+
+
+@pytest.fixture(scope="session")
+def lab_up(lab_env, test_settings):
+    paths = Paths.of(test_settings)
+    run.lab("down", environ=lab_env, timeout=120)
+    shutil.rmtree(paths.run, ignore_errors=True)
+    proc = run.lab("up", environ=lab_env, timeout=600)
+    if proc.returncode != 0:
+        run.lab("down", environ=lab_env, timeout=120)
+        pytest.fail(f"the test lab did not come up:\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}", pytrace=False)
+    yield test_settings
+    proc = run.lab("down", environ=lab_env, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    left = [p for p in _lab_pids(paths) if _alive(p)]
+    assert not left, f"processes left after down: {left}"
+
+
+@pytest.fixture
+def topics(request, lab_up, lab_env):
+    """Private topics for one test, so the background producer's events never mix in."""
+    overrides = fresh_topics(lab_up.kafka_bootstrap, request.node.name.split("[")[0][:40].replace("test_", "t_"))
+    return {**lab_env, **overrides}

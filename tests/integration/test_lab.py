@@ -1,0 +1,84 @@
+"""The lab's services are real and healthy, and bound to loopback only."""
+
+import json
+import urllib.request
+
+from lab import health
+from tests.support import lab as run
+from tests.support.kafka import consume_all
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=5) as resp:
+        return json.loads(resp.read())
+
+
+def test_every_service_is_healthy(lab_up):
+    s = lab_up
+    assert health.kafka_ready(s)
+    master = health.spark_master_state(s)
+    assert master["status"] == "ALIVE"
+    alive = [w for w in master["workers"] if w["state"] == "ALIVE"]
+    assert len(alive) == 1 and alive[0]["cores"] == s.int("SPARK_WORKER_CORES")
+    assert health.prometheus_ready(s)
+    assert health.producer_ready(s)
+    assert health.postgres_server_ready(s)
+
+
+def test_topics_exist_with_configured_partitions(lab_up):
+    from confluent_kafka.admin import AdminClient
+
+    meta = AdminClient({"bootstrap.servers": lab_up.kafka_bootstrap}).list_topics(timeout=10)
+    for topic in lab_up.topics.values():
+        assert len(meta.topics[topic].partitions) == lab_up.int("KAFKA_PARTITIONS"), topic
+
+
+def test_rest_submission_is_off_and_ports_are_loopback(lab_up):
+    s = lab_up
+    master = health.spark_master_state(s)
+    assert master["url"] == f"spark://127.0.0.1:{s['SPARK_MASTER_PORT']}"
+    assert not health.tcp_open(s.host, 6066), "Spark's REST submission port must stay closed"
+    listening = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        for line in open(table).read().splitlines()[1:]:
+            local, state = line.split()[1], line.split()[3]
+            if state == "0A":
+                listening.add((local.rsplit(":", 1)[0], int(local.rsplit(":", 1)[1], 16)))
+    lab_ports = {s.int(k) for k in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "SPARK_MASTER_PORT", "SPARK_MASTER_UI_PORT",
+                                    "SPARK_WORKER_UI_PORT", "PROMETHEUS_PORT", "POSTGRES_PORT", "PRODUCER_METRICS_PORT",
+                                    "KAFKA_JMX_EXPORTER_PORT")}
+    wildcard = {"00000000", "00000000000000000000000000000000"}
+    exposed = sorted(port for addr, port in listening if port in lab_ports and addr in wildcard)
+    assert not exposed, f"lab ports listening on all interfaces: {exposed}"
+
+
+def test_prometheus_scrapes_the_lab(lab_up):
+    from tests.support.wait import wait_for
+
+    s = lab_up
+    base = f"http://{s.host}:{s['PROMETHEUS_PORT']}"
+
+    def up_jobs():
+        result = get_json(f"{base}/api/v1/query?query=up")["data"]["result"]
+        return {r["metric"]["job"] for r in result if r["value"][1] == "1"}
+
+    wanted = {"prometheus", "kafka", "producer", "spark-master", "spark-worker"}
+    jobs = wait_for(lambda: wanted <= up_jobs() and up_jobs(), 60, f"Prometheus to scrape {sorted(wanted)}")
+    assert wanted <= jobs
+
+
+def test_background_producer_feeds_the_topics(lab_up):
+    from tests.support.wait import wait_for
+
+    records = wait_for(lambda: consume_all(lab_up.kafka_bootstrap, lab_up.topics["page_views"]), 60,
+                       "the producer service to write page views")
+    assert all(json.loads(r.value)["event_id"] for r in records)
+
+
+def test_up_again_is_a_no_op(lab_up, lab_env):
+    before = run.lab("status", environ=lab_env, check=True).stdout
+    proc = run.lab("up", environ=lab_env, check=True)
+    assert "already up" in proc.stdout
+    after = run.lab("status", environ=lab_env, check=True).stdout
+    pids = lambda text: [line.split()[2] for line in text.splitlines()[1:]]  # noqa: E731
+    assert pids(before) == pids(after)

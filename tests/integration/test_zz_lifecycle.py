@@ -1,0 +1,47 @@
+"""Lifecycle and bad input, run last because they take the session's lab down and up again."""
+
+import os
+import socket
+
+from lab.local import _alive, _lab_pids
+from lab.paths import Paths
+from tests.support import lab as run
+
+
+def lab_processes(settings):
+    return [p for p in _lab_pids(Paths.of(settings)) if _alive(p)]
+
+
+def test_unknown_job_lists_jobs_and_exits_2(lab_up, lab_env):
+    proc = run.lab("submit", "nope", environ=lab_env)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().startswith("unknown job 'nope'. Available jobs: basic")
+
+
+def test_bad_duration_is_one_line_and_exit_2(lab_up, lab_env):
+    proc = run.lab("submit", "basic", "--duration", "soon", environ=lab_env)
+    assert proc.returncode == 2
+    assert proc.stderr.strip().splitlines()[-1] == "basic: error: argument --duration: not a whole number: 'soon'"
+
+
+def test_down_twice_then_taken_port_then_up(lab_up, lab_env):
+    s = lab_up
+    first = run.lab("down", environ=lab_env, check=True)
+    assert "The lab is down." in first.stdout
+    assert not lab_processes(s), "make down left processes behind"
+    second = run.lab("down", environ=lab_env, check=True)
+    assert "not running" in second.stdout
+    proc = run.lab("submit", "basic", environ=lab_env)
+    assert proc.returncode == 1 and proc.stderr.strip() == "The lab is not up: run `make up` first."
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind((s.host, s.int("KAFKA_PORT")))
+        squatter.listen()
+        proc = run.lab("up", environ=lab_env, timeout=120)
+    assert proc.returncode == 1
+    line = proc.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"error: port {s['KAFKA_PORT']} (Kafka) on {s.host} is already in use by pid {os.getpid()}")
+    assert "nothing was started" in line
+    assert not lab_processes(s), "a failed start left processes behind"
+    proc = run.lab("up", environ=lab_env, timeout=600)
+    assert proc.returncode == 0, proc.stderr

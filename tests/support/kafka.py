@@ -1,0 +1,61 @@
+"""Kafka helpers for tests: fresh topics per test, and reading a topic back in full."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+LOGICAL = ("page_views", "orders", "payments", "quarantine", "results")
+
+
+@dataclass
+class Record:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: dict[str, bytes]
+
+
+def fresh_topics(bootstrap: str, prefix: str, partitions: int = 4) -> dict[str, str]:
+    """Create a private copy of every lab topic; returns the TOPIC_* overrides that point at them."""
+    suffix = uuid.uuid4().hex[:8]
+    names = {key: f"{prefix}_{key}_{suffix}" for key in LOGICAL}
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    for future in admin.create_topics([NewTopic(t, partitions, 1) for t in names.values()]).values():
+        future.result(30)
+    return {f"TOPIC_{key.upper()}": name for key, name in names.items()}
+
+
+def consume_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Record]:
+    """Every record in `topic` up to its current end, in partition order. Waits on offsets, with a
+    timeout, never on a fixed sleep."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}",
+                         "enable.auto.commit": False, "log_level": 3})
+    try:
+        meta = consumer.list_topics(topic, timeout=10)
+        parts = sorted(meta.topics[topic].partitions)
+        ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts}
+        consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for p in parts])
+        todo = {p for p, end in ends.items() if end > 0}
+        records: list[Record] = []
+        deadline = time.monotonic() + timeout
+        while todo:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"reading {topic}: partitions {sorted(todo)} did not reach their end offsets "
+                                   f"{ {p: ends[p] for p in todo} } within {timeout}s")
+            msg = consumer.poll(0.5)
+            if msg is None or msg.error():
+                continue
+            records.append(Record(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(),
+                                  dict(msg.headers() or [])))
+            if msg.offset() + 1 >= ends[msg.partition()]:
+                todo.discard(msg.partition())
+        return sorted(records, key=lambda r: (r.partition, r.offset))
+    finally:
+        consumer.close()

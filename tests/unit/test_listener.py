@@ -1,0 +1,70 @@
+"""The Prometheus listener turns query progress into metrics (fed Spark-shaped progress objects)."""
+
+from types import SimpleNamespace as NS
+
+from streamlab.listener import Metrics, PrometheusListener
+
+
+def progress(**over):
+    base = dict(
+        id="q-1", name="windowing", batchId=7, timestamp="2026-01-01T00:10:00.000Z", numInputRows=1000,
+        inputRowsPerSecond=500.0, processedRowsPerSecond=800.0,
+        durationMs={"triggerExecution": 1250, "addBatch": 1000, "getBatch": 5, "latestOffset": 20,
+                    "queryPlanning": 30, "walCommit": 50, "commitOffsets": 40},
+        eventTime={"min": "2026-01-01T00:09:00.000Z", "avg": "2026-01-01T00:09:30.000Z",
+                   "max": "2026-01-01T00:10:00.000Z", "watermark": "2026-01-01T00:08:00.000Z"},
+        stateOperators=[NS(numRowsTotal=120, numRowsUpdated=30, numRowsRemoved=5, memoryUsedBytes=4096,
+                           numRowsDroppedByWatermark=3)],
+        sources=[NS(metrics={"minOffsetsBehindLatest": "0", "avgOffsetsBehindLatest": "12.5",
+                             "maxOffsetsBehindLatest": "40"})],
+        sink=NS(numOutputRows=60))
+    base.update(over)
+    return NS(**base)
+
+
+def value(metrics, name, **labels):
+    return metrics.registry.get_sample_value(name, {"job": "windowing", "query": "windowing", **labels})
+
+
+def test_progress_becomes_metrics():
+    m = Metrics()
+    listener = PrometheusListener("windowing", m)
+    listener.onQueryStarted(NS(id="q-1", name="windowing"))
+    listener.record(progress())
+    listener.record(progress(batchId=8, numInputRows=500))
+    assert value(m, "streaming_batch_id") == 8
+    assert value(m, "streaming_input_rows_total") == 1500
+    assert value(m, "streaming_batches_total") == 2
+    assert value(m, "streaming_input_rows_per_second") == 500.0
+    assert value(m, "streaming_processed_rows_per_second") == 800.0
+    assert value(m, "streaming_batch_phase_duration_seconds_count", phase="addBatch") == 2
+    assert value(m, "streaming_batch_phase_duration_seconds_sum", phase="triggerExecution") == 2.5
+    assert value(m, "streaming_last_batch_phase_duration_seconds", phase="walCommit") == 0.05
+    assert value(m, "streaming_watermark_timestamp_seconds") == 1767225600 + 480
+    # batch end = 00:10:00 + 1.25 s; watermark 00:08:00
+    assert value(m, "streaming_watermark_delay_seconds") == 121.25
+    assert value(m, "streaming_state_rows", kind="total") == 120
+    assert value(m, "streaming_state_rows", kind="removed") == 5
+    assert value(m, "streaming_state_memory_bytes") == 4096
+    assert value(m, "streaming_late_rows_dropped_total") == 6
+    assert value(m, "streaming_kafka_offsets_behind_latest", stat="avg") == 12.5
+    assert value(m, "streaming_kafka_offsets_behind_latest", stat="max") == 40
+    assert value(m, "streaming_sink_output_rows_total") == 120
+    # three latencies per batch (oldest, avg, newest event): 61.25, 31.25 and 1.25 s
+    assert value(m, "streaming_event_latency_seconds_count") == 6
+    assert value(m, "streaming_event_latency_seconds_sum") == 2 * (61.25 + 31.25 + 1.25)
+    assert value(m, "streaming_query_active") == 1
+
+
+def test_empty_batches_and_termination():
+    m = Metrics()
+    listener = PrometheusListener("windowing", m)
+    listener.onQueryStarted(NS(id="q-1", name="windowing"))
+    listener.record(progress(numInputRows=0, eventTime={"watermark": "1970-01-01T00:00:00.000Z"},
+                             stateOperators=[], sources=[NS(metrics={})], sink=NS(numOutputRows=-1)))
+    assert value(m, "streaming_event_latency_seconds_count") is None
+    assert value(m, "streaming_watermark_timestamp_seconds") is None, "no watermark yet is not 1970"
+    assert value(m, "streaming_sink_output_rows_total") is None
+    listener.onQueryTerminated(NS(id="q-1", exception="boom"))
+    assert value(m, "streaming_query_active") == 0
+    assert value(m, "streaming_query_failed") == 1

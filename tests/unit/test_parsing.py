@@ -1,0 +1,70 @@
+"""The quarantine split on static DataFrames shaped like the Kafka source's output."""
+
+from datetime import datetime, timezone
+
+import pytest
+
+from streamlab import parsing
+
+GOOD = ('{"event_id":"e1","order_id":"o1","event_time":"2026-01-01T00:00:01.500Z","user_id":"u1",'
+        '"product_id":"p1","quantity":2,"unit_price":1.25,"amount":2.5,"currency":"EUR","country":"ES"}')
+
+
+def kafka_rows(spark, values):
+    from pyspark.sql import types as T
+
+    schema = T.StructType([T.StructField("key", T.BinaryType()), T.StructField("value", T.BinaryType()),
+                           T.StructField("topic", T.StringType()), T.StructField("partition", T.IntegerType()),
+                           T.StructField("offset", T.LongType()), T.StructField("timestamp", T.TimestampType())])
+    ts = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    rows = [(b"k", None if v is None else v.encode(), "orders", 0, i, ts) for i, v in enumerate(values)]
+    return spark.createDataFrame(rows, schema)
+
+
+CASES = [
+    (GOOD, None),
+    (None, "null_value"),
+    ("", "null_value"),
+    ('{"event_id":"e2", "order_id":', "malformed_json"),
+    ("not json at all", "malformed_json"),
+    ('[1, 2, 3]', "not_a_json_object"),
+    (GOOD.replace('"quantity":2', '"quantity":"two"'), "wrong_type"),
+    (GOOD.replace('"2026-01-01T00:00:01.500Z"', '"yesterday at noon"'), "wrong_type"),
+    (GOOD.replace('"user_id":"u1",', ""), "missing_field:user_id"),
+    (GOOD.replace('"user_id":"u1",', '"user_id":null,').replace('"country":"ES"', '"country":null'),
+     "missing_field:user_id,country"),
+]
+
+
+def test_every_row_lands_in_exactly_one_side_with_the_right_reason(spark):
+    raw = kafka_rows(spark, [v for v, _ in CASES])
+    valid, bad = parsing.split(raw, "orders")
+    valid_rows = valid.collect()
+    bad_rows = {r.source_offset: r for r in bad.collect()}
+    assert len(valid_rows) + len(bad_rows) == len(CASES)
+    for offset, (value, reason) in enumerate(CASES):
+        if reason is None:
+            assert offset not in bad_rows
+        else:
+            assert bad_rows[offset].reason == reason, (value, bad_rows[offset].reason)
+            expected = None if value is None else value.encode()
+            assert bad_rows[offset].value == expected, "the raw bytes must be kept untouched"
+            assert (bad_rows[offset].source_topic, bad_rows[offset].source_partition) == ("orders", 0)
+
+
+def test_valid_rows_are_typed(spark):
+    valid, _ = parsing.split(kafka_rows(spark, [GOOD]), "orders")
+    (row,) = valid.collect()
+    assert row.event_time == datetime(2026, 1, 1, 0, 0, 1, 500000)
+    assert (row.quantity, row.unit_price, row.amount, row.kafka_offset) == (2, 1.25, 2.5, 0)
+
+
+@pytest.mark.parametrize("topic", ["page_views", "orders", "payments"])
+def test_producer_events_parse_cleanly(spark, topic):
+    from producer.generator import Config, EventGenerator
+
+    gen = EventGenerator(Config(seed=11, start_time=1767225600.0, payment_delay=1)).events()
+    values = [e.value.decode() for e in (next(gen) for _ in range(3000)) if e.topic_key == topic][:200]
+    valid, bad = parsing.split(kafka_rows(spark, values), topic)
+    assert bad.count() == 0, bad.select("reason").collect()[:3]
+    assert valid.count() == len(values)
