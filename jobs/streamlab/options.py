@@ -103,5 +103,14 @@ def parser(prog: str, doc: str | None = None, *, default_sink: str = "console",
     return p
 
 
+# Output modes each sink accepts (Spark's rules; the console and noop sinks take all three).
+SINK_MODES = {"parquet": ("append",), "kafka": ("append", "update", "complete"),
+              "postgres": ("append", "update", "complete"), "console": OUTPUT_MODES, "noop": OUTPUT_MODES}
+
+
 def parse(p: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
-    return p.parse_args(argv)
+    opts = p.parse_args(argv)
+    if opts.output_mode not in SINK_MODES[opts.sink]:
+        p.error(f"the {opts.sink} sink supports only {' or '.join(SINK_MODES[opts.sink])} output mode, "
+                f"not {opts.output_mode} (use --output-mode {SINK_MODES[opts.sink][0]})")
+    return opts

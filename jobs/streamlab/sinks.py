@@ -62,15 +62,18 @@ def to_kafka_records(df, key_col: str | None = None):
 
 
 def start(df, opts, job: str, name: str | None = None, *, output_mode: str | None = None,
-          partition_by: list[str] | None = None, kafka_key: str | None = None, foreach_batch=None):
+          partition_by: list[str] | None = None, kafka_key: str | None = None, foreach_batch=None,
+          foreach_writer=None):
     name = name or job
-    if opts.sink == "kafka" and foreach_batch is None:
+    if opts.sink == "kafka" and foreach_batch is None and foreach_writer is None:
         df = to_kafka_records(df, kafka_key)
     writer = (df.writeStream.queryName(name).outputMode(output_mode or opts.output_mode)
               .option("checkpointLocation", checkpoint_dir(opts, job, name)))
     writer = _with_trigger(writer, opts.trigger)
     if foreach_batch is not None:
         return writer.foreachBatch(foreach_batch).start()
+    if foreach_writer is not None:
+        return writer.foreach(foreach_writer).start()
     if opts.sink == "console":
         return writer.format("console").option("truncate", "false").option("numRows", 50).start()
     if opts.sink == "noop":
@@ -87,10 +90,11 @@ def start(df, opts, job: str, name: str | None = None, *, output_mode: str | Non
     raise ValueError(f"{job}: sink {opts.sink!r} needs a foreachBatch writer in this job")
 
 
-def quarantine(bad, opts, job: str):
+def quarantine(bad, opts, job: str, part: str = ""):
     """Send quarantined records to the quarantine topic: the raw bytes as the value, and the
     reason, source topic, partition, offset and job as headers. Counted by the listener as the
-    `<job>_quarantine` query's output rows."""
+    `<job>_quarantine[_<part>]` query's output rows. A job with two sources names the second
+    one's `part`, so each quarantine query has its own checkpoint under the job's folder."""
     from pyspark.sql import functions as F
 
     from streamlab.sources import bootstrap_servers
@@ -104,9 +108,10 @@ def quarantine(bad, opts, job: str):
         header("reason", F.col("reason")), header("source_topic", F.col("source_topic")),
         header("source_partition", F.col("source_partition")), header("source_offset", F.col("source_offset")),
         header("job", F.lit(job))).alias("headers"))
-    name = f"{job}_quarantine"
+    suffix = f"_{part}" if part else ""
+    name = f"{job}_quarantine{suffix}"
     writer = (records.writeStream.queryName(name).outputMode("append")
-              .option("checkpointLocation", checkpoint_dir(opts, job, "quarantine")))
+              .option("checkpointLocation", checkpoint_dir(opts, job, f"quarantine{suffix}")))
     writer = _with_trigger(writer, opts.trigger)
     return (writer.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
             .option("topic", settings["TOPIC_QUARANTINE"]).start())

@@ -101,6 +101,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--wait-for-broker", type=_non_negative, default=30.0, help="seconds to retry an unreachable broker")
     p.add_argument("--dimensions-dir", default=None, help="where to write products/users (default: the lab's data folder; '' skips)")
     p.add_argument("--stdout", action="store_true", help="print events as JSON lines instead of producing")
+    p.add_argument("--to-folder", default=None, help="write the orders as JSON Lines files into this folder "
+                   "(for the files job) instead of producing to Kafka")
+    p.add_argument("--file-events", type=int, default=500, help="with --to-folder: events per file")
     p.add_argument("--summary", default=None, help="also write the final summary as JSON to this file")
     return p
 
@@ -136,7 +139,7 @@ def wait_for_broker(bootstrap: str, timeout: float, topics: list[str]) -> None:
     while True:
         attempt += 1
         try:
-            meta = admin.list_topics(timeout=min(3.0, max(0.5, deadline - time.monotonic())))
+            meta = admin.list_topics(timeout=1.0)
             missing = [t for t in topics if t not in meta.topics]
             if missing:
                 raise SystemExit(f"producer: error: topic(s) {', '.join(missing)} do not exist on {bootstrap}; "
@@ -144,10 +147,10 @@ def wait_for_broker(bootstrap: str, timeout: float, topics: list[str]) -> None:
             return
         except KafkaException as exc:
             reason = exc.args[0].str() if exc.args else str(exc)
+        log(f"waiting for Kafka at {bootstrap} (attempt {attempt}): {reason}")
         if time.monotonic() >= deadline:
             raise SystemExit(f"producer: error: Kafka at {bootstrap} is unreachable after {timeout:.0f}s ({reason})")
-        log(f"waiting for Kafka at {bootstrap} (attempt {attempt}): {reason}")
-        time.sleep(1.0)
+        time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -169,6 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         dimensions.write(pools, Path(args.dimensions_dir) if args.dimensions_dir else paths.data / "dimensions")
     if args.stdout:
         return _to_stdout(gen, args)
+    if args.to_folder:
+        return _to_folder(gen, args, Path(args.to_folder))
     return _to_kafka(gen, args, settings, topics)
 
 
@@ -178,6 +183,25 @@ def _to_stdout(gen: EventGenerator, args) -> int:
         if n >= limit:
             break
         sys.stdout.write(event.value.decode() + "\n")
+    return 0
+
+
+def _to_folder(gen: EventGenerator, args, folder: Path) -> int:
+    """Orders only, `--file-events` per file. Each file is written under a dot-name and renamed
+    into place, so a file source never reads a half-written file."""
+    folder.mkdir(parents=True, exist_ok=True)
+    limit = args.count or 1000
+    orders = (e for e in gen.events() if e.topic_key == "orders")
+    written = files = 0
+    while written < limit:
+        batch = [next(orders).value for _ in range(min(args.file_events, limit - written))]
+        name = f"orders-{args.seed}-{files:05d}.json"
+        tmp = folder / f".{name}.tmp"
+        tmp.write_bytes(b"\n".join(batch) + b"\n")
+        tmp.rename(folder / name)
+        written += len(batch)
+        files += 1
+    log(f"wrote {written} orders in {files} files to {folder}; seed {args.seed}")
     return 0
 
 
