@@ -26,6 +26,11 @@ JOB = "aggregations"
 KEYS = ("country", "product_id", "currency")
 
 
+# HyperLogLog++'s relative standard deviation: 2% costs more state per window than the 5% default,
+# and keeps small counts close (within 3 sigma: 6%).
+DISTINCT_RSD = 0.02
+
+
 def build(orders, window: str = "5 minutes", watermark: str = "10 minutes", key: str = "country"):
     """Orders -> per (window, key): orders, revenue, avg_amount, buyers_approx, p50_amount, p95_amount."""
     from pyspark.sql import functions as F
@@ -35,7 +40,7 @@ def build(orders, window: str = "5 minutes", watermark: str = "10 minutes", key:
             .groupBy(F.window("event_time", window).alias("window"), F.col(key))
             .agg(F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue"),
                  F.round(F.avg("amount"), 2).alias("avg_amount"),
-                 F.approx_count_distinct("user_id").alias("buyers_approx"), pct.alias("pct"))
+                 F.approx_count_distinct("user_id", DISTINCT_RSD).alias("buyers_approx"), pct.alias("pct"))
             .select(F.col("window.start").alias("window_start"), F.col("window.end").alias("window_end"),
                     F.col(key).alias("key"), "orders", "revenue", "avg_amount", "buyers_approx",
                     F.col("pct")[0].alias("p50_amount"), F.col("pct")[1].alias("p95_amount")))

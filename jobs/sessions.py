@@ -2,7 +2,8 @@
 
 What it teaches:
 - session windows: a window per user that stays open while views keep coming, and closes
-  after a gap of inactivity (default 5 minutes), so windows have different lengths;
+  after a gap of inactivity (default 5 minutes), so windows have different lengths. The gap is
+  inclusive: a view exactly one gap after the last one still extends the session;
 - per-session statistics: page views, distinct pages (approximate), first and last view,
   and the session's length in seconds;
 - append mode: a session is printed once, when the watermark passes its end.

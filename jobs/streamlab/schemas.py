@@ -54,7 +54,7 @@ PAGE_VIEWS = TopicSchema("page_views", "user_id", (
 
 ORDERS = TopicSchema("orders", "order_id", (
     Field("event_id", "string", doc="unique id of this event (UUID)"),
-    Field("order_id", "string", doc="order id, e.g. o0000001; also the Kafka key"),
+    Field("order_id", "string", doc="order id: o<seed>-<n>, e.g. o42-0000001; also the Kafka key"),
     Field("event_time", "timestamp", doc="when the order was placed (UTC)"),
     Field("user_id", "string", doc="buyer"),
     Field("product_id", "string", doc="ordered product (see the products dimension)"),
@@ -67,7 +67,7 @@ ORDERS = TopicSchema("orders", "order_id", (
 
 PAYMENTS = TopicSchema("payments", "order_id", (
     Field("event_id", "string", doc="unique id of this event (UUID)"),
-    Field("payment_id", "string", doc="payment id, e.g. y0000001"),
+    Field("payment_id", "string", doc="payment id: y<seed>-<n>, e.g. y42-0000001"),
     Field("order_id", "string", doc="the paid order, always one produced earlier; also the Kafka key"),
     Field("event_time", "timestamp", doc="when the payment was made (UTC), after the order's"),
     Field("amount", "double", doc="the order's amount"),

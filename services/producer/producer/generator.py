@@ -196,7 +196,7 @@ class EventGenerator:
         pid_q, _, price = self._product_frag[self._pick(self._product_weights)]
         quantity = 1 + int(rng.expovariate(1.2))
         amount = round(quantity * price, 2)
-        order_id = f"o{next(self._order_seq):08d}"
+        order_id = f"o{self.c.seed}-{next(self._order_seq):07d}"  # the seed keeps runs apart
         ms, late = self._time(nominal)
         value = (f'{{"event_id":"{self._uuid()}","order_id":"{order_id}","event_time":"{self.clock.iso(ms)}",'
                  f'"user_id":{user_q},"product_id":{pid_q},"quantity":{quantity},"unit_price":{price},'
@@ -212,7 +212,7 @@ class EventGenerator:
         ms, late = self._time(nominal)
         if not late:
             ms = max(ms, not_before)  # jitter never moves a payment before its order
-        value = (f'{{"event_id":"{self._uuid()}","payment_id":"y{next(self._payment_seq):08d}",'
+        value = (f'{{"event_id":"{self._uuid()}","payment_id":"y{self.c.seed}-{next(self._payment_seq):07d}",'
                  f'"order_id":"{order_id}","event_time":"{self.clock.iso(ms)}","amount":{amount},'
                  f'"method":"{METHODS[rng.randrange(len(METHODS))]}",'
                  f'"status":"{"captured" if rng.random() < 0.8 else "authorized"}"}}')
