@@ -80,6 +80,16 @@ produce: $(STAMP) ## Produce events: make produce RATE=2000 DURATION=30 [SEED=7]
 	@$(PY) -m producer --rate $(or $(RATE),1000) $(if $(DURATION),--duration $(DURATION)) \
 	  $(if $(COUNT),--count $(COUNT)) --seed $(or $(SEED),auto) $(ARGS)
 
+demo: up ## Start the lab and run the windowing job on live events for DURATION seconds (default 60)
+	@$(LAB) submit windowing --duration $(or $(DURATION),60) --trigger "10 seconds"
+	@echo
+	@echo "Where to look next:"
+	@echo "  - the windows above: one row per (5-minute window, country), counts growing batch by batch"
+	@echo "  - Prometheus: http://$(LAB_HOST):$(PROMETHEUS_PORT)/graph?g0.expr=streaming_input_rows_per_second"
+	@echo "  - the Spark master UI: http://$(LAB_HOST):$(SPARK_MASTER_UI_PORT)"
+	@echo "  - the other jobs: make jobs, then make submit JOB=<name>; docs/jobs/ explains each one"
+	@echo "  - when you are done: make down"
+
 test: install ## Run the whole test suite (unit, static, and integration against a real local lab)
 	@$(PY) -m pytest
 
