@@ -15,7 +15,7 @@ STAMP := $(VENV)/.requirements.stamp
 export PYTHONPATH := $(CURDIR):$(CURDIR)/jobs:$(CURDIR)/services/producer
 
 .PHONY: help install up down status start stop logs clean distclean jobs submit reset produce demo \
-        test test-unit test-integration test-static lock runtime
+        test test-unit test-integration test-static lock runtime dashboards report
 
 help: ## List the targets
 	@echo "Spark Structured Streaming Lab — make <target> [VAR=value]"
@@ -38,6 +38,9 @@ lock: ## Re-pin requirements.txt from requirements.in (changes files)
 	@$(PYTHON) -m venv $(LAB_STATE)/lockenv && $(LAB_STATE)/lockenv/bin/pip install -q -r requirements.in
 	@{ echo "# Lock file: every package pinned. Regenerate with \`make lock\` after changing requirements.in."; \
 	   $(LAB_STATE)/lockenv/bin/pip freeze; } > requirements.txt && rm -rf $(LAB_STATE)/lockenv
+
+dashboards: $(STAMP) ## Regenerate grafana/dashboards/*.json from lab/dashboards.py (changes files)
+	@$(LAB) dashboards
 
 runtime: ## Print the runtime in use (RUNTIME=local|docker; default: docker if an engine answers)
 	@$(LAB) runtime
@@ -79,6 +82,9 @@ reset: $(STAMP) ## Delete a job's checkpoints and default output: make reset JOB
 produce: $(STAMP) ## Produce events: make produce RATE=2000 DURATION=30 [SEED=7] [ARGS="--late-share 0.05"]
 	@$(PY) -m producer --rate $(or $(RATE),1000) $(if $(DURATION),--duration $(DURATION)) \
 	  $(if $(COUNT),--count $(COUNT)) --seed $(or $(SEED),auto) $(ARGS)
+
+report: $(STAMP) ## Performance report of a job's run from Prometheus: make report [JOB=windowing] [SINCE=30m]
+	@$(LAB) report --job $(or $(JOB),windowing) --since $(or $(SINCE),30m) $(if $(TRIGGER_SECONDS),--trigger-seconds $(TRIGGER_SECONDS))
 
 demo: up ## Start the lab and run the windowing job on live events for DURATION seconds (default 60)
 	@$(LAB) submit windowing --duration $(or $(DURATION),60) --trigger "10 seconds"

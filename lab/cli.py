@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("reset", help="delete a job's checkpoints and default output")
     rp.add_argument("job")
     sub.add_parser("runtime", help="print the runtime in use (local or docker)")
+    sub.add_parser("dashboards", help="write grafana/dashboards/*.json from lab/dashboards.py")
+    rp2 = sub.add_parser("report", help="write a performance report of a job's run from Prometheus")
+    rp2.add_argument("--job", default="windowing")
+    rp2.add_argument("--since", default="30m", help="how far back to look, e.g. 15m, 2h (default 30m)")
+    rp2.add_argument("--start", type=float, default=None, help="start, Unix seconds (overrides --since)")
+    rp2.add_argument("--end", type=float, default=None, help="end, Unix seconds (default now)")
+    rp2.add_argument("--trigger-seconds", type=float, default=5.0, help="the run's trigger interval, for hints")
     return p
 
 
@@ -47,6 +54,12 @@ def main(argv: list[str] | None = None) -> int:
         which = runtime.choose(settings)
         if args.command == "runtime":
             print(which)
+            return 0
+        if args.command == "dashboards":
+            from lab.dashboards import write_all
+
+            for path in write_all():
+                print(f"wrote {path.relative_to(path.parents[2])}")
             return 0
         if args.command == "jobs":
             catalog = jobs.available()
@@ -103,6 +116,23 @@ def _dispatch(rt, args, extra, settings, paths) -> int:
         return rt.clean(settings, paths)
     if cmd == "submit":
         return rt.submit(settings, paths, args.job, extra)
+    if cmd == "report":
+        import time
+
+        from lab.report import ReportError, build
+        from streamlab.options import interval_seconds
+
+        end = args.end or time.time()
+        try:
+            start = args.start or end - interval_seconds(args.since.replace("m", " minutes").replace("h", " hours")
+                                                         if args.since[-1] in "mh" else args.since)
+            out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds)
+        except ReportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"Report written: {out / 'report.html'} (summary: {out / 'report.md'})")
+        print((out / "report.md").read_text().split("## Figures")[0].strip())
+        return 0
     if cmd == "reset":
         from lab.submit import reset
 

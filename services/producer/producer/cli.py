@@ -219,6 +219,7 @@ def _to_kafka(gen: EventGenerator, args, settings, topics: dict[str, str]) -> in
             log(f"error: cannot serve metrics on port {args.metrics_port}: {exc.strerror}")
             return 1
     wait_for_broker(bootstrap, args.wait_for_broker, list(topics.values()))
+    metrics.declare(list(topics.values()))
     tally = Tally()
     errors: list[str] = []
     acks = [0]

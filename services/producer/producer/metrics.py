@@ -39,6 +39,16 @@ class Metrics:
                                  "acknowledgement (sampled: one event in SAMPLE_EVERY).", buckets=LATENCY_BUCKETS, registry=r)
         self._seen = Tally()
 
+    def declare(self, topics: list[str]) -> None:
+        """Create every series at 0, so that "nothing failed" is a 0 on a dashboard, not no data."""
+        from producer.generator import MALFORMED_KINDS
+
+        for topic in topics:
+            for family in (self.sent, self.acked, self.failed, self.late):
+                family.labels(topic)
+        for kind in MALFORMED_KINDS:
+            self.malformed.labels(kind)
+
     def sync(self, tally: Tally) -> None:
         for name in ("sent", "acked", "failed", "late", "malformed"):
             now: PyCounter = getattr(tally, name)

@@ -1,0 +1,338 @@
+"""`make report`: the course's performance report, from Prometheus, without Grafana.
+
+Contract: `build(settings, job, start, end)` queries Prometheus over [start, end] for one job and
+writes reports/<job>-<UTC time>/ with:
+- report.html: self-contained (charts embedded as PNG);
+- report.md: a summary with the same figures;
+- one PNG per chart.
+
+The charts are the dashboards' own panels (lab/dashboards.py), so the report and Grafana show
+the same things. The verdict is "keeps up" or "falls behind", with the evidence. The tuning
+hints are drawn from the same numbers. Thresholds live in THRESHOLDS below.
+
+Not for: comparing runs (see `make bench`). A report describes one run of one job.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lab.dashboards import DASHBOARDS, STREAMING, Panel, expand
+from lab.settings import ROOT, Settings
+
+REPORTS_DIR = ROOT / "reports"
+
+# Where the verdict and the hints draw their lines; each is explained where it is used.
+THRESHOLDS = {
+    "lag_seconds_ok": 10.0,       # lag worth <= 10 s of input counts as keeping up
+    "state_rows_rocksdb": 1_000_000,  # beyond this, the RocksDB state store is worth trying
+    "state_bytes_rocksdb": 256 * 1024 * 1024,
+    "gc_share_high": 0.10,        # executors spending > 10% of wall time in GC
+    "partitions_per_core_max": 4,  # shuffle partitions beyond 4 per core mostly add task overhead
+}
+
+
+class ReportError(RuntimeError):
+    pass
+
+
+@dataclass
+class Series:
+    labels: dict
+    points: list[tuple[float, float]]
+
+    @property
+    def values(self) -> list[float]:
+        return [v for _, v in self.points if math.isfinite(v)]
+
+
+@dataclass
+class Figures:
+    input_rate: float = 0.0
+    processed_rate: float = 0.0
+    rows: float = 0.0
+    batches: float = 0.0
+    lag_start: float = 0.0
+    lag_end: float = 0.0
+    lag_slope: float = 0.0
+    batch_p50: float | None = None
+    batch_p95: float | None = None
+    latency: dict = field(default_factory=dict)
+    state_rows_max: float = 0.0
+    state_bytes_max: float = 0.0
+    late_dropped: float = 0.0
+    gc_share: float | None = None
+    trigger_seconds: float | None = None
+
+
+class Prometheus:
+    def __init__(self, base: str):
+        self.base = base
+
+    def _get(self, path: str, params: dict) -> dict:
+        url = f"{self.base}{path}?{urllib.parse.urlencode(params)}"
+        try:
+            with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 (loopback)
+                body = json.loads(resp.read())
+        except OSError as exc:
+            raise ReportError(f"Prometheus at {self.base} does not answer ({exc}): is the lab up?") from None
+        if body.get("status") != "success":
+            raise ReportError(f"Prometheus rejected {params.get('query')}: {body.get('error')}")
+        return body["data"]
+
+    def range(self, expr: str, start: float, end: float, step: float) -> list[Series]:
+        data = self._get("/api/v1/query_range", {"query": expr, "start": start, "end": end, "step": step})
+        return [Series(r["metric"], [(float(t), float(v)) for t, v in r["values"]]) for r in data["result"]]
+
+    def instant(self, expr: str, at: float) -> list[Series]:
+        data = self._get("/api/v1/query", {"query": expr, "time": at})
+        return [Series(r["metric"], [(float(r["value"][0]), float(r["value"][1]))]) for r in data["result"]]
+
+
+def _slope(points: list[tuple[float, float]]) -> float:
+    pts = [(t, v) for t, v in points if math.isfinite(v)]
+    if len(pts) < 2:
+        return 0.0
+    n = len(pts)
+    mt = sum(t for t, _ in pts) / n
+    mv = sum(v for _, v in pts) / n
+    den = sum((t - mt) ** 2 for t, _ in pts)
+    return sum((t - mt) * (v - mv) for t, v in pts) / den if den else 0.0
+
+
+def _mean(values: list[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def figures(prom: Prometheus, job: str, start: float, end: float, step: float) -> Figures:
+    sel = f'job="{job}",query="{job}"'
+    f = Figures()
+
+    def series(expr):
+        return [v for s in prom.range(expr, start, end, step) for v in s.values]
+
+    f.input_rate = _mean(series(f"streaming_input_rows_per_second{{{sel}}}"))
+    f.processed_rate = _mean(series(f"streaming_processed_rows_per_second{{{sel}}}"))
+    total = prom.instant(f"max_over_time(streaming_input_rows_total{{{sel}}}[{int(end - start) + 1}s])", end)
+    f.rows = total[0].values[0] if total and total[0].values else 0.0
+    batches = prom.instant(f"max_over_time(streaming_batches_total{{{sel}}}[{int(end - start) + 1}s])", end)
+    f.batches = batches[0].values[0] if batches and batches[0].values else 0.0
+    lag = prom.range(f'streaming_kafka_offsets_behind_latest{{{sel},stat="max"}}', start, end, step)
+    if lag and lag[0].values:
+        f.lag_start, f.lag_end = lag[0].values[0], lag[0].values[-1]
+        f.lag_slope = _slope(lag[0].points)
+    for q, name in ((0.5, "batch_p50"), (0.95, "batch_p95")):
+        v = prom.instant(f'histogram_quantile({q}, sum by (le) (increase(streaming_batch_phase_duration_seconds_bucket'
+                         f'{{{sel},phase="triggerExecution"}}[{int(end - start) + 1}s])))', end)
+        setattr(f, name, v[0].values[0] if v and v[0].values else None)
+    for q in (0.5, 0.95, 0.99):
+        v = prom.instant(f"histogram_quantile({q}, sum by (le) (increase(streaming_event_latency_seconds_bucket"
+                         f"{{{sel}}}[{int(end - start) + 1}s])))", end)
+        if v and v[0].values:
+            f.latency[q] = v[0].values[0]
+    f.state_rows_max = max(series(f'streaming_state_rows{{{sel},kind="total"}}') or [0.0])
+    f.state_bytes_max = max(series(f"streaming_state_memory_bytes{{{sel}}}") or [0.0])
+    dropped = prom.instant(f"max_over_time(streaming_late_rows_dropped_total{{{sel}}}[{int(end - start) + 1}s])", end)
+    f.late_dropped = dropped[0].values[0] if dropped and dropped[0].values else 0.0
+    gc = series("rate(metrics_executor_totalGCTime_seconds_total[1m])")
+    f.gc_share = _mean(gc) if gc else None
+    return f
+
+
+def verdict(f: Figures) -> tuple[str, list[str]]:
+    """'keeps up' or 'falls behind', and the evidence. Falling behind means the Kafka lag ends
+    above what lag_seconds_ok of input would be AND it grew over the run, or the query processed
+    fewer rows per second than arrived."""
+    allowed = max(THRESHOLDS["lag_seconds_ok"] * f.input_rate, 100.0)
+    evidence = [
+        f"input {f.input_rate:,.1f} rows/s on average, processed {f.processed_rate:,.1f} rows/s "
+        f"(rows/s while a batch runs)",
+        f"Kafka lag (worst partition) went from {f.lag_start:,.0f} to {f.lag_end:,.0f} offsets, "
+        f"trend {f.lag_slope:+,.1f} offsets/s; keeping up allows {allowed:,.0f} "
+        f"({THRESHOLDS['lag_seconds_ok']:.0f} s of input)",
+    ]
+    lag_growing = f.lag_end > allowed and f.lag_slope > 0
+    too_slow = f.processed_rate < f.input_rate
+    if lag_growing or too_slow:
+        why = "the lag keeps growing" if lag_growing else "it processes fewer rows per second than arrive"
+        return "falls behind", [*evidence, f"verdict: falls behind, because {why}"]
+    return "keeps up", [*evidence, "verdict: keeps up: the lag stays bounded and processing outpaces input"]
+
+
+def hints(f: Figures, settings: Settings, verdict_text: str) -> list[str]:
+    out = []
+    cores = settings.int("SPARK_WORKER_CORES")
+    partitions = settings.int("SPARK_SHUFFLE_PARTITIONS")
+    if partitions > THRESHOLDS["partitions_per_core_max"] * cores:
+        out.append(f"spark.sql.shuffle.partitions is {partitions} for {cores} cores: each stateful batch runs "
+                   f"{partitions} tasks; try {2 * cores} (it is fixed in the checkpoint, so `make reset` first).")
+    elif partitions < cores:
+        out.append(f"spark.sql.shuffle.partitions ({partitions}) is below the cores ({cores}): some cores stay idle.")
+    if verdict_text == "falls behind":
+        out.append("Falling behind: raise --max-offsets-per-trigger (or remove it) so each batch takes more, "
+                   "or give the worker more cores (SPARK_WORKER_CORES).")
+        if f.batch_p95 and f.trigger_seconds and f.batch_p95 > f.trigger_seconds:
+            out.append(f"Batches take {f.batch_p95:.1f}s at p95, longer than the {f.trigger_seconds:.0f}s trigger: "
+                       "the trigger interval is not what limits throughput, processing is.")
+    elif f.batch_p50 is not None and f.trigger_seconds and f.batch_p50 < 0.25 * f.trigger_seconds:
+        out.append(f"Batches take {f.batch_p50:.2f}s at p50 against a {f.trigger_seconds:.0f}s trigger: a shorter "
+                   "trigger would cut latency, at the cost of more, smaller batches.")
+    if f.state_rows_max > THRESHOLDS["state_rows_rocksdb"] or f.state_bytes_max > THRESHOLDS["state_bytes_rocksdb"]:
+        out.append(f"State peaked at {f.state_rows_max:,.0f} rows / {f.state_bytes_max / 2**20:,.0f} MiB: try the "
+                   "RocksDB state store (spark.sql.streaming.stateStore.providerClass) with changelog checkpointing.")
+    if f.gc_share is not None and f.gc_share > THRESHOLDS["gc_share_high"]:
+        out.append(f"Executors spend {100 * f.gc_share:.0f}% of their time in GC: raise SPARK_EXECUTOR_MEMORY.")
+    if f.late_dropped:
+        out.append(f"{f.late_dropped:,.0f} rows arrived behind the watermark and were dropped: if they matter, "
+                   "lengthen the watermark delay (at the cost of more state and later results).")
+    return out or ["No tuning needed for this run by the lab's thresholds."]
+
+
+def _chart(prom: Prometheus, panel: Panel, job: str, start: float, end: float, step: float) -> bytes | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 2.8), dpi=90)
+    drawn = 0
+    for target in panel.targets:
+        for s in prom.range(expand(target.expr, job=job), start, end, step):
+            pts = [(datetime.fromtimestamp(t, timezone.utc), v) for t, v in s.points if math.isfinite(v)]
+            if not pts:
+                continue
+            label = target.legend
+            for key, value in s.labels.items():
+                label = label.replace("{{" + key + "}}", value)
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label or target.expr[:40], linewidth=1.2)
+            drawn += 1
+    if not drawn:
+        plt.close(fig)
+        return None
+    ax.set_title(panel.title, fontsize=10)
+    ax.set_ylabel(panel.unit, fontsize=8)
+    ax.tick_params(labelsize=7)
+    ax.grid(alpha=0.3)
+    if drawn <= 8:
+        ax.legend(fontsize=7, loc="upper left")
+    fig.autofmt_xdate()
+    buf = io.BytesIO()
+    fig.tight_layout()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return buf.getvalue()
+
+
+def build(settings: Settings, job: str, start: float, end: float, out_root: Path = REPORTS_DIR,
+          trigger_seconds: float | None = None) -> Path:
+    prom = Prometheus(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}")
+    if end <= start:
+        raise ReportError("the report's time range is empty")
+    active = prom.range(f'streaming_batch_id{{job="{job}"}}', start, end, max(5.0, (end - start) / 200))
+    if not active:
+        raise ReportError(f"Prometheus has no metrics for job {job!r} between "
+                          f"{datetime.fromtimestamp(start, timezone.utc):%H:%M:%S} and "
+                          f"{datetime.fromtimestamp(end, timezone.utc):%H:%M:%S} UTC: run it first "
+                          f"(make submit JOB={job}) and pass SINCE= to cover the run")
+    # Trim the range to when the job reported, so idle time before and after does not skew averages.
+    times = [t for s in active for t, _ in s.points]
+    start, end = max(start, min(times) - 5), min(end, max(times) + 5)
+    step = max(5.0, (end - start) / 200)
+    f = figures(prom, job, start, end, step)
+    f.trigger_seconds = trigger_seconds
+    text, evidence = verdict(f)
+    tips = hints(f, settings, text)
+    stamp = datetime.fromtimestamp(end, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    out = out_root / f"{job}-{stamp}"
+    out.mkdir(parents=True, exist_ok=True)
+    charts = []
+    for board in DASHBOARDS:
+        for panel in board.panels:
+            png = _chart(prom, panel, job if board is STREAMING else ".*", start, end, step)
+            if png:
+                name = f"{board.uid}-{len(charts):02d}.png"
+                (out / name).write_bytes(png)
+                charts.append((board.title, panel, name, png))
+    summary = _summary(job, start, end, f, text, evidence, tips)
+    (out / "report.md").write_text(summary + "\n## Charts\n\n" + "\n".join(
+        f"### {b}: {p.title}\n\n![{p.title}]({n})\n" for b, p, n, _ in charts))
+    (out / "report.html").write_text(_html(job, summary, charts))
+    (out / "figures.json").write_text(json.dumps({"verdict": text, **f.__dict__}, indent=2, default=str) + "\n")
+    return out
+
+
+def _fmt(v: float | None, unit: str = "s") -> str:
+    return "n/a" if v is None else f"{v:,.3f} {unit}"
+
+
+def _summary(job, start, end, f: Figures, text, evidence, tips) -> str:
+    t0 = datetime.fromtimestamp(start, timezone.utc)
+    t1 = datetime.fromtimestamp(end, timezone.utc)
+    lat = " / ".join(_fmt(f.latency.get(q)) for q in (0.5, 0.95, 0.99))
+    return "\n".join([
+        f"# Performance report: {job}", "",
+        f"Run: {t0:%Y-%m-%d %H:%M:%S} to {t1:%H:%M:%S} UTC ({end - start:,.0f} s). Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.", "",
+        f"## Verdict: **{text}**", "", *[f"- {e}" for e in evidence], "",
+        "## Figures", "",
+        "| measure | value |", "|---|---|",
+        f"| rows read | {f.rows:,.0f} in {f.batches:,.0f} micro-batches |",
+        f"| input rate (mean) | {f.input_rate:,.1f} rows/s |",
+        f"| processed rate (mean) | {f.processed_rate:,.1f} rows/s |",
+        f"| batch duration p50 / p95 | {_fmt(f.batch_p50)} / {_fmt(f.batch_p95)} |",
+        f"| event latency p50 / p95 / p99 | {lat} |",
+        f"| Kafka lag start → end (max partition) | {f.lag_start:,.0f} → {f.lag_end:,.0f} offsets |",
+        f"| state rows (peak) | {f.state_rows_max:,.0f} |",
+        f"| state memory (peak) | {f.state_bytes_max / 2**20:,.1f} MiB |",
+        f"| late rows dropped | {f.late_dropped:,.0f} |",
+        f"| executor GC share | {'n/a' if f.gc_share is None else f'{100 * f.gc_share:.1f}%'} |", "",
+        "## Tuning hints", "", *[f"- {t}" for t in tips], "",
+        "Event latency is measured from event time to the end of the batch that read the event; window "
+        "results also wait for their window to end and for the watermark.", ""])
+
+
+def _html(job: str, summary_md: str, charts) -> str:
+    body = []
+    for line in summary_md.splitlines():
+        if line.startswith("# "):
+            body.append(f"<h1>{html.escape(line[2:])}</h1>")
+        elif line.startswith("## "):
+            body.append(f"<h2>{html.escape(line[3:]).replace('**', '')}</h2>")
+        elif line.startswith("- "):
+            body.append(f"<li>{html.escape(line[2:])}</li>")
+        elif line.startswith("|") and not line.startswith("|---"):
+            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
+            body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+        elif line.strip():
+            body.append(f"<p>{html.escape(line)}</p>")
+    imgs = "\n".join(f'<figure><img alt="{html.escape(p.title)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+                     f"<figcaption>{html.escape(b)}: {html.escape(p.title)}</figcaption></figure>" for b, p, _, png in charts)
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}td{border:1px solid #ccc;"
+             "padding:4px 8px}table{border-collapse:collapse}figure{display:inline-block;margin:6px}img{width:520px}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Performance report: {html.escape(job)}</title>"
+            f"<style>{style}</style></head><body>{_wrap_tables(body)}<h2>Charts</h2>{imgs}</body></html>\n")
+
+
+def _wrap_tables(lines: list[str]) -> str:
+    """Consecutive <tr> lines become one <table>."""
+    out, in_table = [], False
+    for line in lines:
+        is_row = line.startswith("<tr>")
+        if is_row and not in_table:
+            out.append("<table>")
+        if not is_row and in_table:
+            out.append("</table>")
+        in_table = is_row
+        out.append(line)
+    if in_table:
+        out.append("</table>")
+    return "\n".join(out)

@@ -1,0 +1,112 @@
+"""Metrics, dashboards and the performance report, against the real Prometheus during real runs."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+
+from lab import dashboards
+from lab.report import build
+from lab.settings import ROOT
+from tests.support import lab as run
+from tests.support.wait import wait_for
+
+
+def query(settings, expr):
+    url = f"http://{settings.host}:{settings['PROMETHEUS_PORT']}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
+    with urllib.request.urlopen(url, timeout=10) as resp:
+        body = json.loads(resp.read())
+    assert body["status"] == "success", body
+    return body["data"]["result"]
+
+
+def finite(result) -> bool:
+    return any(math.isfinite(float(r["value"][1])) for r in result)
+
+
+@pytest.fixture(scope="module")
+def windowing_run(lab_up, lab_env, tmp_path_factory):
+    """The windowing job on the lab's live topics (the background producer feeds them)."""
+    ckpt = tmp_path_factory.mktemp("obs") / "ckpt"
+    start = time.time()
+    proc = subprocess.Popen([sys.executable, "-m", "lab", "submit", "windowing", "--duration", "110", "--trigger",
+                             "5 seconds", "--checkpoint", str(ckpt)], cwd=ROOT, env=lab_env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: proc.poll() is None and finite(query(
+            lab_up, 'lab:streaming_event_latency_seconds:p99_1m{job="windowing",query="windowing"}')), 150,
+            "Prometheus to hold the windowing job's latency percentiles")
+        yield lab_up, start, proc
+    finally:
+        proc.wait(timeout=240)
+
+
+def documented_metrics() -> list[str]:
+    text = (ROOT / "docs" / "metrics.md").read_text().split("## Alerts")[0]
+    names = re.findall(r"^\| `((?:streaming|producer)_[a-z_]+|lab:[a-z_:0-9]+)`", text, re.M)
+    return names
+
+
+def test_every_documented_metric_has_a_series(windowing_run):
+    settings, _, _ = windowing_run
+    names = documented_metrics()
+    assert len(names) >= 25
+    missing = [n for n in names if not query(settings, n if ":" in n else f'{{__name__=~"{n}(_bucket|_count)?"}}')]
+    assert not missing, f"documented but absent from Prometheus: {missing}"
+
+
+def test_every_dashboard_panel_returns_data(windowing_run):
+    settings, _, _ = windowing_run
+    exprs = [(d.title, p.title, dashboards.expand(t.expr)) for d in dashboards.DASHBOARDS for p in d.panels for t in p.targets]
+    assert len(exprs) >= 40
+
+    def empty():
+        return [e for e in exprs if not finite(query(settings, e[2]))]
+
+    try:
+        wait_for(lambda: not empty(), 90, "every panel's expression to return a finite value")
+    except TimeoutError:
+        pass
+    assert not empty(), "panels without data: " + "; ".join(f"{d} / {p}: {e}" for d, p, e in empty())
+
+
+def test_report_of_a_run_that_keeps_up(windowing_run, tmp_path):
+    settings, start, proc = windowing_run
+    proc.wait(timeout=240)
+    out = build(settings, "windowing", start, time.time(), out_root=tmp_path)
+    figures = json.loads((out / "figures.json").read_text())
+    assert figures["verdict"] == "keeps up", figures
+    assert figures["rows"] > 0 and figures["batches"] >= 5
+    md = (out / "report.md").read_text()
+    assert "## Verdict: **keeps up**" in md and "## Tuning hints" in md
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") >= 20, "the report should chart the dashboards' panels"
+    assert len(list(out.glob("*.png"))) >= 20
+
+
+def test_report_of_a_run_that_cannot_keep_up(topics, lab_up, tmp_path):
+    """basic capped at 200 records per 2-second batch, while page views arrive at about 2,200/s."""
+    producer = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "3000", "--duration", "100", "--seed", "71",
+                                 "--dimensions-dir", ""], cwd=ROOT, env=topics, stderr=subprocess.DEVNULL)
+    start = time.time()
+    try:
+        run.submit("basic", "--duration", "75", "--sink", "noop", "--trigger", "2 seconds",
+                   "--max-offsets-per-trigger", "200", "--checkpoint", str(tmp_path / "ckpt"), environ=topics)
+    finally:
+        producer.terminate()
+        producer.wait(60)
+    wait_for(lambda: query(lab_up, 'streaming_batches_total{job="basic",query="basic"}'), 30, "basic's metrics")
+    out = build(lab_up, "basic", start, time.time(), out_root=tmp_path, trigger_seconds=2)
+    figures = json.loads((out / "figures.json").read_text())
+    assert figures["verdict"] == "falls behind", figures
+    assert figures["lag_end"] > figures["lag_start"]
+    md = (out / "report.md").read_text()
+    assert "raise --max-offsets-per-trigger" in md

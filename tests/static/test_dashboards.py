@@ -1,0 +1,40 @@
+"""The Grafana dashboards are generated from lab/dashboards.py and stay in step with it."""
+
+import json
+
+from lab import dashboards
+from lab.settings import ROOT
+
+
+def test_committed_dashboards_match_the_spec():
+    for path, text in dashboards.render_all().items():
+        assert path.exists(), f"{path.name} is missing: run `make dashboards`"
+        assert path.read_text() == text, f"{path.name} is out of date: run `make dashboards`"
+
+
+def test_every_panel_uses_the_provisioned_datasource_and_has_a_query():
+    provisioned = (ROOT / "grafana" / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    assert "uid: lab-prometheus" in provisioned
+    for path in dashboards.DASHBOARD_DIR.glob("*.json"):
+        board = json.loads(path.read_text())
+        assert board["panels"], path.name
+        for panel in board["panels"]:
+            assert panel["datasource"]["uid"] == "lab-prometheus"
+            assert panel["targets"] and all(t["expr"] for t in panel["targets"])
+
+
+def test_dashboards_cover_what_the_review_needs():
+    titles = {p.title for d in dashboards.DASHBOARDS for p in d.panels}
+    for needed in ("Input vs processed rate", "Batch duration phases (last batch)", "Event latency p50 / p95 / p99",
+                   "Kafka lag (offsets behind latest)", "Watermark delay", "State rows", "Late rows dropped (per second)",
+                   "Rows per batch", "Alive workers", "JVM heap used", "GC time (share of wall clock)"):
+        assert needed in titles
+
+
+def test_recording_rules_used_by_panels_exist():
+    rules = (ROOT / "services" / "prometheus" / "rules" / "recording.yml").read_text()
+    for d in dashboards.DASHBOARDS:
+        for p in d.panels:
+            for t in p.targets:
+                if t.expr.startswith("lab:"):
+                    assert f"record: {t.expr.split('{')[0]}" in rules

@@ -1,0 +1,37 @@
+"""promtool checks the lab's Prometheus config, rules and alert unit tests (the real binary)."""
+
+import shutil
+import subprocess
+
+import pytest
+
+from lab.paths import SERVICES_DIR
+from lab.render import write_prometheus_config
+from lab.settings import load
+
+PROMTOOL = shutil.which("promtool")
+pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool is installed by `make install` (Debian's prometheus)")
+
+
+def promtool(*args, cwd=None):
+    proc = subprocess.run([PROMTOOL, *args], capture_output=True, text=True, cwd=cwd)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def test_config_with_generated_targets_is_valid(tmp_path):
+    config = write_prometheus_config(load(environ={}), SERVICES_DIR, tmp_path, {
+        s: "127.0.0.1" for s in ("prometheus", "kafka", "producer", "spark-master", "spark-worker", "spark-driver")})
+    out = promtool("check", "config", str(config))
+    assert "SUCCESS" in out
+    assert len(list((tmp_path / "rules").glob("*.yml"))) == 2
+
+
+def test_rules_are_valid():
+    out = promtool("check", "rules", *map(str, sorted((SERVICES_DIR / "prometheus" / "rules").glob("*.yml"))))
+    assert out.count("SUCCESS") == 2
+
+
+def test_alerts_fire_when_and_only_when_they_should():
+    out = promtool("test", "rules", "alerts_test.yml", cwd=SERVICES_DIR / "prometheus" / "tests")
+    assert "SUCCESS" in out
