@@ -15,7 +15,7 @@ STAMP := $(VENV)/.requirements.stamp
 export PYTHONPATH := $(CURDIR):$(CURDIR)/jobs:$(CURDIR)/services/producer
 
 .PHONY: help install up down status start stop logs clean distclean jobs submit reset produce demo \
-        test test-unit test-integration test-static lock runtime dashboards report
+        test test-unit test-integration test-static lock runtime generate report
 
 help: ## List the targets
 	@echo "Spark Structured Streaming Lab — make <target> [VAR=value]"
@@ -39,8 +39,8 @@ lock: ## Re-pin requirements.txt from requirements.in (changes files)
 	@{ echo "# Lock file: every package pinned. Regenerate with \`make lock\` after changing requirements.in."; \
 	   $(LAB_STATE)/lockenv/bin/pip freeze; } > requirements.txt && rm -rf $(LAB_STATE)/lockenv
 
-dashboards: $(STAMP) ## Regenerate grafana/dashboards/*.json from lab/dashboards.py (changes files)
-	@$(LAB) dashboards
+generate: $(STAMP) ## Rewrite generated files: Grafana dashboards, Compose's Prometheus targets (changes files)
+	@$(LAB) generate
 
 runtime: ## Print the runtime in use (RUNTIME=local|docker; default: docker if an engine answers)
 	@$(LAB) runtime
@@ -80,7 +80,7 @@ reset: $(STAMP) ## Delete a job's checkpoints and default output: make reset JOB
 	@$(LAB) reset "$(JOB)"
 
 produce: $(STAMP) ## Produce events: make produce RATE=2000 DURATION=30 [SEED=7] [ARGS="--late-share 0.05"]
-	@$(PY) -m producer --rate $(or $(RATE),1000) $(if $(DURATION),--duration $(DURATION)) \
+	@$(LAB) produce --rate $(or $(RATE),1000) $(if $(DURATION),--duration $(DURATION)) \
 	  $(if $(COUNT),--count $(COUNT)) --seed $(or $(SEED),auto) $(ARGS)
 
 report: $(STAMP) ## Performance report of a job's run from Prometheus: make report [JOB=windowing] [SINCE=30m]

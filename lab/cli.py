@@ -27,12 +27,13 @@ def _parser() -> argparse.ArgumentParser:
     lp.add_argument("--follow", action="store_true")
     sub.add_parser("clean", help="delete run state (data, logs, checkpoints, outputs); the lab must be down")
     sub.add_parser("jobs", help="list the jobs")
+    sub.add_parser("produce", help="run the producer in the foreground (extra arguments go to it)")
     sp = sub.add_parser("submit", help="run a job with spark-submit (extra arguments go to the job)")
     sp.add_argument("job")
     rp = sub.add_parser("reset", help="delete a job's checkpoints and default output")
     rp.add_argument("job")
     sub.add_parser("runtime", help="print the runtime in use (local or docker)")
-    sub.add_parser("dashboards", help="write grafana/dashboards/*.json from lab/dashboards.py")
+    sub.add_parser("generate", help="write the generated files: Grafana dashboards and Compose's Prometheus targets")
     rp2 = sub.add_parser("report", help="write a performance report of a job's run from Prometheus")
     rp2.add_argument("--job", default="windowing")
     rp2.add_argument("--since", default="30m", help="how far back to look, e.g. 15m, 2h (default 30m)")
@@ -45,7 +46,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args, extra = _parser().parse_known_args(argv)
-    if extra and args.command != "submit":
+    if extra and args.command not in ("submit", "produce"):
         print(f"lab {args.command}: unexpected arguments {' '.join(extra)}", file=sys.stderr)
         return 2
     try:
@@ -55,11 +56,19 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "runtime":
             print(which)
             return 0
-        if args.command == "dashboards":
+        if args.command == "generate":
             from lab.dashboards import write_all
+            from lab.render import compose_targets
+            from lab.settings import ROOT
 
-            for path in write_all():
-                print(f"wrote {path.relative_to(path.parents[2])}")
+            written = write_all()
+            folder = ROOT / "compose" / "prometheus-targets"
+            folder.mkdir(parents=True, exist_ok=True)
+            for name, text in compose_targets(load(environ={})).items():
+                (folder / name).write_text(text)
+                written.append(folder / name)
+            for path in written:
+                print(f"wrote {path.relative_to(ROOT)}")
             return 0
         if args.command == "jobs":
             catalog = jobs.available()
@@ -116,6 +125,8 @@ def _dispatch(rt, args, extra, settings, paths) -> int:
         return rt.clean(settings, paths)
     if cmd == "submit":
         return rt.submit(settings, paths, args.job, extra)
+    if cmd == "produce":
+        return rt.produce(settings, paths, extra)
     if cmd == "report":
         import time
 

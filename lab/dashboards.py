@@ -1,6 +1,6 @@
 """The lab's dashboards as code: one spec renders both Grafana's JSON and `make report`'s charts.
 
-`DASHBOARDS` is the single definition. `python -m lab dashboards` (make dashboards) writes
+`DASHBOARDS` is the single definition. `python -m lab generate` (make generate) writes
 grafana/dashboards/*.json from it. The report draws the same panels from Prometheus, so Grafana
 and the report always show the same things. A static test fails if the committed JSON drifts
 from this spec, and an integration test runs every panel's expression against the real

@@ -93,8 +93,7 @@ def services(settings: Settings, paths: Paths) -> list[Service]:
 
     def prepare_kafka() -> None:
         props = render_file(SERVICES_DIR / "kafka" / "server.properties", conf / "kafka" / "server.properties",
-                            kafka_values(settings, data_dir=str(data / "kafka"), listen_host=host,
-                                         internal_host=host, advertised_host=host))
+                            kafka_values(settings, data_dir=str(data / "kafka")))
         if not (data / "kafka" / "meta.properties").exists():
             cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
             _check_call(["java", "-cp", f"{paths.kafka_jars}/*",
@@ -530,3 +529,9 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
     from lab.submit import submit as spark_submit
 
     return spark_submit(settings, paths, job, job_args)
+
+
+def produce(settings: Settings, paths: Paths, args: list[str]) -> int:
+    """The producer in the foreground, as this lab's Python runs it."""
+    return subprocess.call([str(paths.python), "-m", "producer", *args],
+                           env={**os.environ, "PYTHONPATH": spark_env(settings, paths)["PYTHONPATH"]})

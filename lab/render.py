@@ -26,19 +26,27 @@ def render_file(src: Path, dst: Path, values: dict[str, str]) -> Path:
     return dst
 
 
-def kafka_values(settings: Settings, *, data_dir: str, listen_host: str, internal_host: str,
-                 advertised_host: str) -> dict[str, str]:
-    """The values server.properties needs: .env plus what differs between runtimes."""
-    return {**settings.values, "KAFKA_DATA_DIR": data_dir, "KAFKA_LISTEN_HOST": listen_host,
-            "KAFKA_INTERNAL_HOST": internal_host, "KAFKA_ADVERTISED_HOST": advertised_host}
+def kafka_values(settings: Settings, *, data_dir: str) -> dict[str, str]:
+    """The values server.properties needs in the local runtime: .env plus one loopback listener.
+    (Compose sets the same placeholders in compose/compose.yml, with separate listeners.)"""
+    host, port, ctrl = settings.host, settings["KAFKA_PORT"], settings["KAFKA_CONTROLLER_PORT"]
+    return {**settings.values, "KAFKA_DATA_DIR": data_dir, "KAFKA_NODE_ID": "1", "KAFKA_CONTROLLER_HOST": host,
+            "KAFKA_LISTENERS": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctrl}",
+            "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://{host}:{port}",
+            "KAFKA_LISTENER_PROTOCOLS": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+            "KAFKA_INTER_BROKER_LISTENER": "PLAINTEXT"}
 
 
-def prometheus_targets(settings: Settings, host_of: dict[str, str]) -> dict[str, list[dict]]:
+def prometheus_targets(settings: Settings, host_of: dict[str, str],
+                       ports: dict[str, str] | None = None) -> dict[str, list[dict]]:
     """file_sd target lists, one per scrape job file. `host_of` maps a service to its host name
-    (127.0.0.1 for every service locally; the Compose service name in Docker)."""
+    (127.0.0.1 for every service locally; the Compose service name in Docker), and `ports`
+    overrides a service's port where its container listens on a fixed one."""
+    ports = ports or {}
 
     def target(service: str, port_key: str) -> list[dict]:
-        return [{"targets": [f"{host_of[service]}:{settings[port_key]}"], "labels": {"service": service}}]
+        port = ports.get(service, settings[port_key])
+        return [{"targets": [f"{host_of[service]}:{port}"], "labels": {"service": service}}]
 
     return {
         "prometheus": target("prometheus", "PROMETHEUS_PORT"),
@@ -47,8 +55,20 @@ def prometheus_targets(settings: Settings, host_of: dict[str, str]) -> dict[str,
         "spark-master": target("spark-master", "SPARK_MASTER_UI_PORT"),
         "spark-worker": target("spark-worker", "SPARK_WORKER_UI_PORT"),
         "spark-driver": target("spark-driver", "SPARK_DRIVER_UI_PORT"),
-        "streaming": target("spark-driver", "JOB_METRICS_PORT"),
+        "streaming": [{"targets": [f"{host_of['spark-driver']}:{settings['JOB_METRICS_PORT']}"],
+                       "labels": {"service": "spark-driver"}}],
     }
+
+
+# In Compose, each service is reached by its name, on the port it listens on inside its container.
+COMPOSE_HOSTS = {s: s for s in ("prometheus", "kafka", "producer", "spark-master", "spark-worker", "spark-driver")}
+COMPOSE_PORTS = {"prometheus": "9090", "spark-master": "8080", "spark-worker": "8081", "spark-driver": "4040"}
+
+
+def compose_targets(settings: Settings) -> dict[str, str]:
+    """compose/prometheus-targets/*.json contents (committed; `make generate` rewrites them)."""
+    return {f"{name}.json": json.dumps(content, indent=2) + "\n"
+            for name, content in prometheus_targets(settings, COMPOSE_HOSTS, COMPOSE_PORTS).items()}
 
 
 def write_prometheus_config(settings: Settings, services_dir: Path, out_dir: Path,

@@ -41,24 +41,29 @@ def build_pyfiles(paths: Paths) -> Path:
     return out
 
 
-def command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str]) -> list[str]:
-    host = settings.host
-    jars = ",".join(str(j) for j in install.spark_connector_jars(paths))
+def command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str], *,
+            jars: list[Path] | None = None, driver_host: str | None = None, bind_host: str | None = None,
+            python: str | None = None) -> list[str]:
+    """The spark-submit command line. The keyword arguments are what differs in a container
+    (lab.container): where the jars are, the host name executors reach the driver by, and the
+    address the driver binds."""
+    jar_list = ",".join(str(j) for j in (jars or install.spark_connector_jars(paths)))
+    python = python or str(paths.python)
     conf = {
-        "spark.driver.host": host,
-        "spark.driver.bindAddress": host,
+        "spark.driver.host": driver_host or settings.host,
+        "spark.driver.bindAddress": bind_host or settings.host,
         "spark.ui.port": settings["SPARK_DRIVER_UI_PORT"],
         "spark.executor.memory": settings["SPARK_EXECUTOR_MEMORY"],
         "spark.sql.shuffle.partitions": settings["SPARK_SHUFFLE_PARTITIONS"],
         # Driver and executors must run the same Python: the lab's venv.
-        "spark.pyspark.python": str(paths.python),
-        "spark.pyspark.driver.python": str(paths.python),
+        "spark.pyspark.python": python,
+        "spark.pyspark.driver.python": python,
         "spark.executorEnv.LAB_INSTANCE": str(paths.run),
     }
     cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", settings.spark_master,
            "--deploy-mode", "client", "--name", job_path.stem,
            "--driver-memory", settings["SPARK_DRIVER_MEMORY"],
-           "--jars", jars, "--py-files", str(build_pyfiles(paths))]
+           "--jars", jar_list, "--py-files", str(build_pyfiles(paths))]
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
     return [*cmd, str(job_path), *job_args]

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
 import time
@@ -56,8 +57,9 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     settings = load()
     spark = session.build(job, conf)
     port = opts.metrics_port if opts.metrics_port is not None else settings.int("JOB_METRICS_PORT")
+    bind = os.environ.get("LAB_BIND_HOST", settings.host)  # 0.0.0.0 in a container, so Prometheus reaches it
     try:
-        listener.attach(spark, job, port, settings.host)
+        listener.attach(spark, job, port, bind)
     except OSError as exc:
         print(f"{job}: cannot serve metrics on port {port} ({exc.strerror}); is another job running? "
               f"Pass --metrics-port to use another port.", file=sys.stderr)

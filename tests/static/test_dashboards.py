@@ -8,8 +8,8 @@ from lab.settings import ROOT
 
 def test_committed_dashboards_match_the_spec():
     for path, text in dashboards.render_all().items():
-        assert path.exists(), f"{path.name} is missing: run `make dashboards`"
-        assert path.read_text() == text, f"{path.name} is out of date: run `make dashboards`"
+        assert path.exists(), f"{path.name} is missing: run `make generate`"
+        assert path.read_text() == text, f"{path.name} is out of date: run `make generate`"
 
 
 def test_every_panel_uses_the_provisioned_datasource_and_has_a_query():

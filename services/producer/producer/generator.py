@@ -142,7 +142,8 @@ class EventGenerator:
 
     def _uuid(self) -> str:
         h = f"{self.rng.getrandbits(128):032x}"
-        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{h[16:20]}-{h[20:]}"
+        variant = "89ab"[int(h[16], 16) & 3]  # RFC 4122: version 4, variant 10xx
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
 
     def _time(self, nominal_ms: int) -> tuple[int, bool]:
         ms = nominal_ms
