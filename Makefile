@@ -15,7 +15,7 @@ STAMP := $(VENV)/.requirements.stamp
 export PYTHONPATH := $(CURDIR):$(CURDIR)/jobs:$(CURDIR)/services/producer
 
 .PHONY: help install up down status start stop logs clean distclean jobs submit reset produce demo \
-        test test-unit test-integration test-static lock runtime generate report
+        test test-unit test-integration test-static lock runtime generate report drill bench
 
 help: ## List the targets
 	@echo "Spark Structured Streaming Lab — make <target> [VAR=value]"
@@ -82,6 +82,12 @@ reset: $(STAMP) ## Delete a job's checkpoints and default output: make reset JOB
 produce: $(STAMP) ## Produce events: make produce RATE=2000 DURATION=30 [SEED=7] [ARGS="--late-share 0.05"]
 	@$(LAB) produce --rate $(or $(RATE),1000) $(if $(DURATION),--duration $(DURATION)) \
 	  $(if $(COUNT),--count $(COUNT)) --seed $(or $(SEED),auto) $(ARGS)
+
+bench: up ## Benchmark on the lab, with Kafka's own tools beside it: make bench [QUICK=1] (results in bench/results/)
+	@$(LAB) bench $(if $(QUICK),--quick)
+
+drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|stop-produce-restart|bad-input|late-data|state-incompatible|bad-config|all [SIZE=small]
+	@$(LAB) drill "$(NAME)" --size $(or $(SIZE),full)
 
 report: $(STAMP) ## Performance report of a job's run from Prometheus: make report [JOB=windowing] [SINCE=30m]
 	@$(LAB) report --job $(or $(JOB),windowing) --since $(or $(SINCE),30m) $(if $(TRIGGER_SECONDS),--trigger-seconds $(TRIGGER_SECONDS))

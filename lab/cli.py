@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("clean", help="delete run state (data, logs, checkpoints, outputs); the lab must be down")
     sub.add_parser("jobs", help="list the jobs")
     sub.add_parser("produce", help="run the producer in the foreground (extra arguments go to it)")
+    bp = sub.add_parser("bench", help="run the benchmark on the running lab")
+    bp.add_argument("--quick", action="store_true", help="a few minutes instead of half an hour")
+    dp = sub.add_parser("drill", help="run a reliability drill on the running lab")
+    dp.add_argument("name", help="a drill name, or all")
+    dp.add_argument("--size", choices=("small", "full"), default="full")
     sp = sub.add_parser("submit", help="run a job with spark-submit (extra arguments go to the job)")
     sp.add_argument("job")
     rp = sub.add_parser("reset", help="delete a job's checkpoints and default output")
@@ -127,6 +132,29 @@ def _dispatch(rt, args, extra, settings, paths) -> int:
         return rt.submit(settings, paths, args.job, extra)
     if cmd == "produce":
         return rt.produce(settings, paths, extra)
+    if cmd == "bench":
+        import os
+
+        from lab import bench
+
+        if not rt.is_up(settings, paths):
+            print("The lab is not up: run `make up` first.", file=sys.stderr)
+            return 1
+        bench.run(settings, paths, args.quick, dict(os.environ))
+        return 0
+    if cmd == "drill":
+        from lab import drills
+
+        names = list(drills.DRILLS) if args.name == "all" else [args.name]
+        unknown = [n for n in names if n not in drills.DRILLS]
+        if unknown:
+            print(f"unknown drill {unknown[0]!r}; drills: {', '.join(drills.DRILLS)}, all", file=sys.stderr)
+            return 2
+        if not rt.is_up(settings, paths):
+            print("The lab is not up: run `make up` first.", file=sys.stderr)
+            return 1
+        results = drills.run(names, args.size)
+        return 0 if all(r.passed for r in results) else 1
     if cmd == "report":
         import time
 

@@ -101,6 +101,11 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
                     "spark-driver", job, *job_args, check=False).returncode
 
 
+def is_up(settings: Settings, paths: Paths) -> bool:
+    proc = _compose(settings, "ps", "--status", "running", "--services", check=False, capture=True)
+    return {"kafka", "spark-master", "spark-worker"} <= set(proc.stdout.split())
+
+
 def produce(settings: Settings, paths: Paths, args: list[str]) -> int:
     return _compose(settings, "run", "--rm", "--no-deps", "producer", "--bootstrap", "kafka:19092", *args,
                     check=False).returncode

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Callable
 
 from lab import health, install, ports
-from lab.paths import SERVICES_DIR, Paths
+from lab.paths import PYTHONPATH, SERVICES_DIR, Paths
 from lab.render import kafka_values, render_file, write_prometheus_config
 from lab.settings import ROOT, Settings
 from lab.wait import WaitTimeout, wait_for
@@ -72,7 +72,7 @@ def spark_env(settings: Settings, paths: Paths) -> dict[str, str]:
         "SPARK_DAEMON_MEMORY": "512m",
         "PYSPARK_PYTHON": str(paths.python),
         "PYSPARK_DRIVER_PYTHON": str(paths.python),
-        "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "jobs"), str(ROOT / "services" / "producer")]),
+        "PYTHONPATH": PYTHONPATH,
     }
 
 
@@ -533,5 +533,4 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
 
 def produce(settings: Settings, paths: Paths, args: list[str]) -> int:
     """The producer in the foreground, as this lab's Python runs it."""
-    return subprocess.call([str(paths.python), "-m", "producer", *args],
-                           env={**os.environ, "PYTHONPATH": spark_env(settings, paths)["PYTHONPATH"]})
+    return subprocess.call([str(paths.python), "-m", "producer", *args], env={**os.environ, "PYTHONPATH": PYTHONPATH})

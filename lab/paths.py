@@ -5,6 +5,7 @@ Everything a run creates lives below it, so `make clean` is one `rm -rf` and git
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -87,3 +88,5 @@ class Paths:
 
 SERVICES_DIR = ROOT / "services"
 JOBS_DIR = ROOT / "jobs"
+# What the lab's Python processes import from: the control code, the jobs' package, the producer.
+PYTHONPATH = os.pathsep.join(str(p) for p in (ROOT, JOBS_DIR, SERVICES_DIR / "producer"))

@@ -23,7 +23,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from lab import install, jobs
+from lab import health, install, jobs
 from lab.local import MARKER, is_up, spark_env, spark_home
 from lab.paths import JOBS_DIR, Paths
 from lab.settings import Settings
@@ -121,6 +121,12 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
     options.parser(job).parse_known_args(job_args)  # exits 2 with one line on a bad common option
     if not is_up(settings, paths):
         print("The lab is not up: run `make up` first.", file=sys.stderr)
+        return 1
+    try:
+        health.kafka_ready(settings)
+    except Exception as exc:  # noqa: BLE001 - any failure here means the broker is unusable
+        reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
+        print(f"Kafka at {settings.kafka_bootstrap} does not answer ({reason}); check KAFKA_BOOTSTRAP.", file=sys.stderr)
         return 1
     cmd = command(settings, paths, job_path, job_args)
     env = {**os.environ, **spark_env(settings, paths), MARKER: str(paths.run)}

@@ -34,7 +34,10 @@ def log(job: str, message: str) -> None:
 def describe_failure(job: str, query_name: str, exc: BaseException | str) -> str:
     text = str(exc).strip()
     first = next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
-    line = f"{job}: query {query_name} failed: {first[:400]}"
+    first = first.removeprefix(f"{job}: ")
+    line = f"{job}: query {query_name} failed: {first[:600]}"
+    if "make reset JOB=" in first:
+        return line
     if any(marker in text for marker in STATE_MISMATCH_MARKERS):
         line += f" -- the query no longer matches its checkpoint; run `make reset JOB={job}` to start over"
     return line

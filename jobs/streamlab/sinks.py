@@ -64,11 +64,15 @@ def to_kafka_records(df, key_col: str | None = None):
 def start(df, opts, job: str, name: str | None = None, *, output_mode: str | None = None,
           partition_by: list[str] | None = None, kafka_key: str | None = None, foreach_batch=None,
           foreach_writer=None):
+    from streamlab import stateguard
+
     name = name or job
+    checkpoint = checkpoint_dir(opts, job, name)
+    stateguard.check(df, checkpoint, job)  # before anything starts: a changed stateful query writes nothing
     if opts.sink == "kafka" and foreach_batch is None and foreach_writer is None:
         df = to_kafka_records(df, kafka_key)
     writer = (df.writeStream.queryName(name).outputMode(output_mode or opts.output_mode)
-              .option("checkpointLocation", checkpoint_dir(opts, job, name)))
+              .option("checkpointLocation", checkpoint))
     writer = _with_trigger(writer, opts.trigger)
     if foreach_batch is not None:
         return writer.foreachBatch(foreach_batch).start()

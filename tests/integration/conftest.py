@@ -13,7 +13,7 @@ from lab.local import _alive, _lab_pids
 from lab.paths import Paths
 from lab.settings import load
 from tests.support import lab as run
-from tests.support.kafka import fresh_topics
+from lab.kafkatools import fresh_topics
 
 
 @pytest.fixture(scope="session")

@@ -5,7 +5,7 @@ import json
 import pyarrow.parquet as pq
 
 from tests.support import lab as run
-from tests.support.kafka import consume_all
+from lab.kafkatools import consume_all
 
 
 def test_every_event_reaches_the_sink_exactly_once(topics, lab_up, tmp_path):

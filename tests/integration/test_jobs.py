@@ -5,7 +5,7 @@ The dataset has two phases:
   of records are malformed;
 - phase B: 30 events two hours later. Their only job is to move every watermark past phase A,
   so each phase-A window, session, join and deadline is final.
-Expected results are computed from what is in Kafka, independently of Spark (tests/support/truth.py).
+Expected results are computed from what is in Kafka, independently of Spark (lab/truth.py).
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ import pytest
 
 from lab.postgres import dsn
 from tests.support import lab as run
-from tests.support.kafka import consume_all, fresh_topics
-from tests.support.truth import parse_time, valid_events, window_counts
+from lab.kafkatools import consume_all, fresh_topics
+from lab.truth import parse_time, valid_events, window_counts
 
 START = "2026-01-01T00:00:00Z"
 

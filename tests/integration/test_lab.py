@@ -5,7 +5,7 @@ import urllib.request
 
 from lab import health
 from tests.support import lab as run
-from tests.support.kafka import consume_all
+from lab.kafkatools import consume_all
 
 
 def get_json(url):

@@ -8,7 +8,7 @@ from collections import Counter
 
 from lab.settings import ROOT
 from tests.support import lab as run
-from tests.support.kafka import consume_all
+from lab.kafkatools import consume_all
 from tests.support.wait import wait_for
 
 

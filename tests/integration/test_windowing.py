@@ -6,8 +6,8 @@ from datetime import timedelta
 import pyarrow.parquet as pq
 
 from tests.support import lab as run
-from tests.support.kafka import consume_all
-from tests.support.truth import valid_events, window_counts
+from lab.kafkatools import consume_all
+from lab.truth import valid_events, window_counts
 
 START = "2026-01-01T00:00:00Z"
 

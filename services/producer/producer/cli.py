@@ -88,7 +88,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--jitter-ms", type=int, default=0, help="out-of-order jitter, +/- milliseconds")
     p.add_argument("--late-share", type=_fraction, default=0.0, help="share of events made late")
     p.add_argument("--late-by", type=_non_negative, default=900.0, help="how late, in seconds")
-    p.add_argument("--malformed-share", type=_fraction, default=0.0, help="share of malformed records")
+    p.add_argument("--malformed-share", type=_fraction, default=0.0, help="share of malformed records (any kind)")
+    p.add_argument("--mismatch-share", type=_fraction, default=0.0,
+                   help="share of schema-mismatched records (valid JSON, missing field or wrong type)")
     p.add_argument("--unpaid-share", type=_fraction, default=0.1, help="share of orders never paid")
     p.add_argument("--payment-delay", type=_non_negative, default=30.0, help="mean seconds from order to payment")
     p.add_argument("--key-skew", choices=("uniform", "zipf"), default="uniform")
@@ -163,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
         seed=args.seed, start_time=args.start_time,
         event_rate=args.event_rate or (args.rate if args.rate > 0 else 1000.0),
         jitter_ms=args.jitter_ms, late_share=args.late_share, late_by=args.late_by,
-        malformed_share=args.malformed_share, unpaid_share=args.unpaid_share,
+        malformed_share=args.malformed_share, mismatch_share=args.mismatch_share, unpaid_share=args.unpaid_share,
         payment_delay=args.payment_delay, key_skew=args.key_skew, zipf_s=args.zipf_s, topics=topics)
     dimension_seed = args.dimension_seed if args.dimension_seed is not None else settings.int("DIMENSION_SEED")
     pools = Pools(dimension_seed, config.users, config.products)

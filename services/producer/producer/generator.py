@@ -47,7 +47,8 @@ class Config:
     jitter_ms: int = 0  # out-of-order: each event time moves by U(-jitter, +jitter)
     late_share: float = 0.0
     late_by: float = 900.0  # seconds; beyond the lab's watermarks (1 to 10 minutes)
-    malformed_share: float = 0.0
+    malformed_share: float = 0.0  # any kind: bad_json, missing_field or wrong_type
+    mismatch_share: float = 0.0  # schema mismatches only: missing_field or wrong_type
     key_skew: str = "uniform"  # or "zipf"
     zipf_s: float = 1.1
     topics: dict[str, str] = field(default_factory=lambda: {
@@ -166,6 +167,9 @@ class EventGenerator:
             if c.malformed_share and rng.random() < c.malformed_share:
                 yield self._malformed(nominal)
                 continue
+            if c.mismatch_share and rng.random() < c.mismatch_share:
+                yield self._malformed(nominal, MALFORMED_KINDS[1 + rng.randrange(2)])
+                continue
             if rng.random() < c.mix[0] / (c.mix[0] + c.mix[1]):
                 yield self._page_view(nominal)
             else:
@@ -219,9 +223,9 @@ class EventGenerator:
                  f'"status":"{"captured" if rng.random() < 0.8 else "authorized"}"}}')
         return Event("payments", order_id.encode(), value.encode(), ms, late)
 
-    def _malformed(self, nominal: int) -> Event:
+    def _malformed(self, nominal: int, kind: str | None = None) -> Event:
         rng = self.rng
-        kind = MALFORMED_KINDS[rng.randrange(len(MALFORMED_KINDS))]
+        kind = kind or MALFORMED_KINDS[rng.randrange(len(MALFORMED_KINDS))]
         base = self._page_view(nominal) if rng.random() < 0.5 else self._order(nominal, schedule_payment=False)
         text = base.value.decode()
         if kind == "bad_json":

@@ -1,4 +1,5 @@
-"""Ground truth computed from what is really in Kafka, independently of Spark, for exact-answer tests."""
+"""Ground truth computed from what is really in Kafka, independently of Spark: what drills and
+exact-answer tests compare the jobs' output with."""
 
 from __future__ import annotations
 

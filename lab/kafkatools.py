@@ -1,4 +1,5 @@
-"""Kafka helpers for tests: fresh topics per test, and reading a topic back in full."""
+"""Kafka helpers for drills and tests: private copies of the lab's topics, and reading a topic
+back in full (up to its end offsets, waiting on offsets with a timeout, never on a sleep)."""
 
 from __future__ import annotations
 

@@ -1,0 +1,226 @@
+"""`make bench [QUICK=1]`: the lab's streaming benchmark, with the physical limits measured beside it.
+
+Run on the running lab, everything co-located on one machine, all in one run, so ratios compare
+like with like:
+- producer: the lab's producer at full speed vs Kafka's ProducerPerformance with the same record
+  size and delivery settings (acks=all, idempotent, lz4, linger 20 ms);
+- consumer ceiling: Kafka's ConsumerPerformance reading the benchmark topic;
+- Spark ladder: the engine alone (rate source -> noop), then on the same Kafka backlog: read
+  and count, + from_json, + stream-static join, + 10 s window (jobs/_bench.py), and the
+  windowing job. Each is a drain rate: rows / micro-batch seconds over a backlog, an upper bound
+  on sustainable throughput. Each is also given as a ratio to the consumer ceiling;
+- tuning (full run only): shuffle partitions and the state store provider on the window stage.
+
+Results go to bench/results/<UTC time>.json and .md, plus a chart (.png). The smoke test runs
+QUICK=1 and checks that the figures are sane; no test asserts a speed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from lab import install, local, submit
+from lab.kafkatools import fresh_topics
+from lab.paths import PYTHONPATH, Paths
+from lab.settings import ROOT, Settings
+
+RESULTS_DIR = ROOT / "bench" / "results"
+SIZES = {  # events in the backlog, producer seconds, ProducerPerformance records, repetitions
+    "quick": {"events": 100_000, "producer_seconds": 5, "perf_records": 300_000, "repeat": 1},
+    "full": {"events": 1_000_000, "producer_seconds": 20, "perf_records": 2_000_000, "repeat": 3},
+}
+TUNING = {  # full run only: settings tried on the window stage
+    "spark.sql.shuffle.partitions": ["2", "4", "8", "16"],
+    "spark.sql.streaming.stateStore.providerClass": [
+        "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider",
+        "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"],
+}
+
+
+def _say(msg: str) -> None:
+    print(f"==> {msg}", flush=True)
+
+
+def _kafka_tool(paths: Paths, cls: str, args: list[str], timeout: float = 600) -> str:
+    cmd = ["java", "-Xmx512m", "-cp", f"{paths.kafka_jars}/*",
+           f"-Dlog4j2.configurationFile={ROOT / 'services' / 'kafka' / 'log4j2.properties'}", cls, *args]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{cls} failed: {(proc.stdout + proc.stderr)[-500:]}")
+    return proc.stdout
+
+
+def producer_performance(settings: Settings, paths: Paths, topic: str, records: int, size: int) -> float:
+    out = _kafka_tool(paths, "org.apache.kafka.tools.ProducerPerformance", [
+        "--topic", topic, "--num-records", str(records), "--record-size", str(size), "--throughput", "-1",
+        "--producer-props", f"bootstrap.servers={settings.kafka_bootstrap}", "acks=all", "enable.idempotence=true",
+        "linger.ms=20", "batch.size=1000000", "compression.type=lz4"])
+    final = [line for line in out.splitlines() if "records sent" in line][-1]
+    return float(re.search(r"([\d.]+) records/sec", final).group(1))
+
+
+def consumer_performance(settings: Settings, paths: Paths, topic: str, messages: int) -> float:
+    out = _kafka_tool(paths, "org.apache.kafka.tools.ConsumerPerformance", [
+        "--bootstrap-server", settings.kafka_bootstrap, "--topic", topic, "--messages", str(messages),
+        "--timeout", "60000"])
+    # header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, ...
+    rows = [line for line in out.splitlines() if re.match(r"^\d{4}-", line)]
+    fields = [f.strip() for f in rows[-1].split(",")]
+    return float(fields[5])
+
+
+def _producer(env: dict, args: list[str]) -> dict:
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        summary = Path(tmp) / "s.json"
+        proc = subprocess.run([sys.executable, "-m", "producer", "--dimensions-dir", "", "--summary", str(summary), *args],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+        if proc.returncode != 0:
+            raise RuntimeError(f"producer failed: {proc.stderr[-400:]}")
+        return json.loads(summary.read_text())
+
+
+def _stage(settings: Settings, paths: Paths, env: dict, stage: str, topic: str, extra: list[str]) -> dict:
+    ckpt = paths.run / "bench" / f"ckpt-{stage}-{time.monotonic_ns()}"
+    cmd = submit.command(settings, paths, ROOT / "jobs" / "_bench.py",
+                         ["--stage", stage, "--topic", topic, "--checkpoint", str(ckpt), "--metrics-port", "0",
+                          "--products", str(paths.data / "dimensions" / "products.jsonl"), *extra])
+    proc = subprocess.run(cmd, cwd=ROOT, env={**env, **local.spark_env(settings, paths)}, capture_output=True,
+                          text=True, timeout=1800)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCH ")), None)
+    if proc.returncode != 0 or line is None:
+        raise RuntimeError(f"bench stage {stage} failed: {(proc.stdout + proc.stderr)[-800:]}")
+    result = json.loads(line[6:])
+    result["rows_per_second"] = result["rows"] / result["batch_seconds"] if result["batch_seconds"] else 0.0
+    return result
+
+
+def run(settings: Settings, paths: Paths, quick: bool, environ: dict[str, str]) -> Path:
+    size = SIZES["quick" if quick else "full"]
+    install.spark_connector_jars(paths)
+    env = {**environ, "PYTHONPATH": PYTHONPATH, **fresh_topics(settings.kafka_bootstrap, "bench")}
+    topic = env["TOPIC_PAGE_VIEWS"]
+    started = datetime.now(timezone.utc)
+    results: dict = {"started": started.isoformat(), "quick": quick, "machine": _machine(),
+                     "versions": {k: settings[k] for k in ("SPARK_VERSION", "KAFKA_VERSION")}, "size": size}
+
+    _say(f"producer: as fast as it goes for {size['producer_seconds']} s")
+    prod = _producer(env, ["--rate", "0", "--duration", str(size["producer_seconds"]), "--seed", "1"])
+    record_size = _mean_record_size()
+    perf_topic = fresh_topics(settings.kafka_bootstrap, "bench_perf")["TOPIC_RESULTS"]
+    _say(f"ProducerPerformance: {size['perf_records']:,} records of {record_size} B")
+    kafka_prod = producer_performance(settings, paths, perf_topic, size["perf_records"], record_size)
+    results["producer"] = {"events_per_second": prod["events_per_second"], "record_bytes": record_size,
+                           "producer_performance_records_per_second": kafka_prod,
+                           "ratio": prod["events_per_second"] / kafka_prod if kafka_prod else None}
+
+    _say(f"backlog: {size['events']:,} events on a fresh topic")
+    _producer(env, ["--rate", "0", "--count", str(size["events"]), "--seed", "2"])
+    _say("ConsumerPerformance: the raw read ceiling")
+    views = _topic_size(settings, topic)  # page views are about 3/4 of the events
+    results["backlog_records"] = views
+    ceiling = statistics.median(consumer_performance(settings, paths, topic, views) for _ in range(size["repeat"]))
+    results["consumer_ceiling_records_per_second"] = ceiling
+
+    ladder = {}
+    for stage in ("rate", "count", "json", "join", "window", "windowing"):
+        _say(f"Spark stage {stage}")
+        extra = ["--seconds", "10" if quick else "20"] if stage == "rate" else []
+        runs = [_stage(settings, paths, env, stage, topic, extra) for _ in range(size["repeat"])]
+        best = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
+        best["ratio_to_consumer_ceiling"] = best["rows_per_second"] / ceiling if stage != "rate" and ceiling else None
+        ladder[stage] = best
+    results["ladder"] = ladder
+
+    if not quick:
+        tuning = {}
+        for key, values in TUNING.items():
+            for value in values:
+                _say(f"tuning: window stage with {key}={value.rsplit('.', 1)[-1]}")
+                r = _stage(settings, paths, env, "window", topic, ["--conf", f"{key}={value}"])
+                tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"]})
+        results["tuning"] = tuning
+    return _write(results, started)
+
+
+def _topic_size(settings: Settings, topic: str) -> int:
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "bench-size", "log_level": 3})
+    try:
+        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
+        return sum(c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts)
+    finally:
+        c.close()
+
+
+def _mean_record_size() -> int:
+    from producer.generator import Config, EventGenerator
+
+    gen = EventGenerator(Config(seed=1, start_time=0)).events()
+    sample = [len(next(gen).value) for _ in range(5000)]
+    return round(sum(sample) / len(sample))
+
+
+def _machine() -> dict:
+    import os
+    import platform
+
+    return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
+
+
+def _write(results: dict, started: datetime) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    stem = RESULTS_DIR / started.strftime("%Y%m%dT%H%M%SZ")
+    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+    p = results["producer"]
+    lines = [f"# Benchmark {started:%Y-%m-%d %H:%M} UTC{' (QUICK)' if results['quick'] else ''}", "",
+             f"Machine: {results['machine']['cores']} cores; Spark {results['versions']['SPARK_VERSION']}, "
+             f"Kafka {results['versions']['KAFKA_VERSION']}; everything on one machine.", "",
+             "## Producer", "", "| measure | value |", "|---|---|",
+             f"| lab producer | {p['events_per_second']:,.0f} events/s |",
+             f"| Kafka ProducerPerformance ({p['record_bytes']} B records, same settings) | "
+             f"{p['producer_performance_records_per_second']:,.0f} records/s |",
+             f"| ratio | {p['ratio']:.2f} |", "",
+             "## Read path (drain rates over a backlog; upper bounds on sustainable throughput)", "",
+             f"Raw ceiling, Kafka ConsumerPerformance: **{results['consumer_ceiling_records_per_second']:,.0f} records/s**", "",
+             "| stage | rows/s | ratio to consumer ceiling | batches | rows |", "|---|---|---|---|---|"]
+    for stage, r in results["ladder"].items():
+        ratio = "n/a (no Kafka)" if r["ratio_to_consumer_ceiling"] is None else f"{r['ratio_to_consumer_ceiling']:.2f}"
+        lines.append(f"| {stage} | {r['rows_per_second']:,.0f} | {ratio} | {r['batches']} | {r['rows']:,} |")
+    for key, rows in results.get("tuning", {}).items():
+        lines += ["", f"## Tuning: {key} (window stage)", "", "| value | rows/s |", "|---|---|"]
+        lines += [f"| {r['value'].rsplit('.', 1)[-1]} | {r['rows_per_second']:,.0f} |" for r in rows]
+    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    _chart(results, stem.with_suffix(".png"))
+    print("\n".join(lines), flush=True)
+    print(f"\nResults: {stem}.json, {stem}.md, {stem}.png", flush=True)
+    return stem.with_suffix(".json")
+
+
+def _chart(results: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    ladder = results["ladder"]
+    names = ["consumer ceiling", *ladder]
+    values = [results["consumer_ceiling_records_per_second"], *[r["rows_per_second"] for r in ladder.values()]]
+    fig, ax = plt.subplots(figsize=(7, 3), dpi=100)
+    ax.barh(names[::-1], values[::-1], color="#4c72b0")
+    ax.set_xlabel("rows per second (drain rate)")
+    ax.set_title("Read path: Kafka ceiling and the Spark ablation ladder", fontsize=10)
+    for i, v in enumerate(values[::-1]):
+        ax.text(v, i, f" {v:,.0f}", va="center", fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)

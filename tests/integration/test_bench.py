@@ -1,0 +1,24 @@
+"""`make bench QUICK=1` runs end to end and its figures are sane. No speed is asserted."""
+
+import json
+
+from lab import bench
+from lab.paths import Paths
+
+
+def test_quick_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
+    monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path)
+    out = bench.run(lab_up, Paths.of(lab_up), quick=True, environ=lab_env)
+    results = json.loads(out.read_text())
+    p = results["producer"]
+    assert p["events_per_second"] > 0 and p["producer_performance_records_per_second"] > 0 and p["ratio"] > 0
+    assert 150 < p["record_bytes"] < 400
+    assert results["consumer_ceiling_records_per_second"] > 0
+    backlog = results["backlog_records"]
+    ladder = results["ladder"]
+    assert set(ladder) == {"rate", "count", "json", "join", "window", "windowing"}
+    assert ladder["count"]["rows"] == backlog, "the count stage must read the whole backlog, exactly"
+    assert ladder["json"]["rows"] == backlog
+    assert all(r["rows_per_second"] > 0 for r in ladder.values())
+    assert out.with_suffix(".md").read_text().startswith("# Benchmark")
+    assert out.with_suffix(".png").stat().st_size > 1000
