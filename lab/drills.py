@@ -255,19 +255,22 @@ def state_incompatible(d: Drill) -> Result:
     """Restart windowing with another grouping key on its old checkpoint: a clear failure at start,
     the `make reset` hint, and no output written."""
     d.produce("--count", "500", "--rate", "0", "--seed", "61", "--start-time", START)
+    # A flush two hours later closes the first run's windows, so there is output to protect.
+    d.produce("--count", "20", "--rate", "0", "--seed", "63", "--start-time", "2026-01-01T02:00:00Z")
     ckpt, out = d.dir / "ckpt", d.dir / "out"
     common = ["--sink", "parquet", "--output", str(out), "--output-mode", "append", "--checkpoint", str(ckpt),
               "--trigger", "availableNow", "--metrics-port", "0"]
     first = d.submit("windowing", *common, "--key", "country")
     before = sorted(p.name for p in out.rglob("*.parquet"))
-    d.produce("--count", "200", "--rate", "0", "--seed", "62", "--start-time", "2026-01-01T02:00:00Z")
+    d.produce("--count", "200", "--rate", "0", "--seed", "62", "--start-time", "2026-01-01T04:00:00Z")
     second = d.submit("windowing", *common, "--key", "user_id")
     after = sorted(p.name for p in out.rglob("*.parquet"))
     d.result.checked = len(_parquet_rows(out))  # output rows verified unchanged by the refused restart
     text = second.stdout + second.stderr
     failure = next((line for line in text.splitlines() if line.startswith("windowing: query")), "")
     d.result.details.append(f"first run exit {first.returncode}; second run exit {second.returncode}: {failure[:300]}")
-    if first.returncode != 0 or second.returncode == 0 or "make reset JOB=windowing" not in failure or before != after:
+    if (first.returncode != 0 or second.returncode == 0 or "make reset JOB=windowing" not in failure
+            or before != after or not d.result.checked):
         d.result.ok = False
         d.result.details.append("expected: first run ok; second run fails with the reset hint and writes nothing")
     return d.result

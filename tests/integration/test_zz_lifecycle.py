@@ -15,7 +15,9 @@ def lab_processes(settings):
 def test_unknown_job_lists_jobs_and_exits_2(lab_up, lab_env):
     proc = run.lab("submit", "nope", environ=lab_env)
     assert proc.returncode == 2
-    assert proc.stderr.strip().startswith("unknown job 'nope'. Available jobs: basic")
+    from lab.jobs import available
+
+    assert proc.stderr.strip() == f"unknown job 'nope'. Available jobs: {', '.join(available())} (see `make jobs`)"
 
 
 def test_bad_duration_is_one_line_and_exit_2(lab_up, lab_env):
