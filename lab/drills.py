@@ -106,6 +106,23 @@ def committed(checkpoint: Path, query: str) -> int:
     return len([p for p in folder.iterdir() if p.name.isdigit()]) if folder.exists() else 0
 
 
+def caught_up(checkpoint: Path, query: str, settings: Settings, topic: str) -> bool:
+    """The query has committed a batch whose end offsets reach the topic's end offsets."""
+    from confluent_kafka import Consumer, TopicPartition
+
+    n = committed(checkpoint, query)
+    if not n:
+        return False
+    offsets = json.loads((checkpoint / query / "offsets" / str(n - 1)).read_text().splitlines()[-1]).get(topic, {})
+    c = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "drill-probe", "log_level": 3})
+    try:
+        ends = {str(p): c.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1]
+                for p in c.list_topics(topic, timeout=5).topics[topic].partitions}
+    finally:
+        c.close()
+    return all(offsets.get(p, 0) >= end for p, end in ends.items())
+
+
 def _parquet_rows(folder: Path) -> list[dict]:
     import pyarrow.parquet as pq
 
@@ -163,15 +180,7 @@ def driver_kill(d: Drill, kills: int = 3) -> Result:
             proc.wait()
         d.result.details.append(f"kill {i + 1}: SIGKILL after {committed(ckpt, 'windowing')} committed batches")
     # The flush moves the watermark past every window; the final run reads the rest in one batch.
-    d.produce("--count", "20", "--rate", "0", "--seed", "82", "--start-time", "2026-01-01T02:00:00Z")
-    final = d.submit("windowing", *base, "--trigger", "availableNow")
-    if final.returncode != 0:
-        d.result.ok = False
-        d.result.details.append(f"the final run failed: {final.stdout[-400:]}{final.stderr[-400:]}")
-    events = valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
-    watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
-    expected = window_counts(events, "country", 5, closed_before=watermark)
-    _compare_windows(d.result, _parquet_rows(out), expected)
+    _windowing_exact(d, base, out)
     return d.result
 
 
@@ -318,8 +327,90 @@ def bad_config(d: Drill) -> Result:
     return d.result
 
 
-DRILLS = {"driver-kill": driver_kill, "stop-produce-restart": stop_produce_restart, "bad-input": bad_input,
-          "late-data": late_data, "state-incompatible": state_incompatible, "bad-config": bad_config}
+def _windowing_exact(d: Drill, base: list[str], out: Path) -> None:
+    """Finish the windowing backlog in one run after a flush, and compare with the ground truth."""
+    d.produce("--count", "20", "--rate", "0", "--seed", "82", "--start-time", "2026-01-01T02:00:00Z")
+    final = d.submit("windowing", *base, "--trigger", "availableNow")
+    if final.returncode != 0:
+        d.result.ok = False
+        d.result.details.append(f"the final run failed: {final.stdout[-400:]}{final.stderr[-400:]}")
+    events = valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
+    watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
+    _compare_windows(d.result, _parquet_rows(out), window_counts(events, "country", 5, closed_before=watermark))
+
+
+def worker_loss(d: Drill) -> Result:
+    """SIGKILL the Spark worker (and its executors) mid-stream, start a new one: the query waits,
+    recovers, and the results are exact."""
+    n = 1500 * d.scale
+    d.produce("--count", str(n), "--rate", "0", "--seed", "83", "--start-time", START, "--event-rate", "10")
+    ckpt, out = d.dir / "ckpt", d.dir / "out"
+    base = ["--sink", "parquet", "--output", str(out), "--output-mode", "append", "--checkpoint", str(ckpt),
+            "--metrics-port", "0"]
+    proc = d.spark_submit("windowing", *base, "--trigger", "1 second", "--max-offsets-per-trigger", str(max(50, n // 40)))
+    try:
+        wait_for(lambda: committed(ckpt, "windowing") >= 2 or proc.poll() is not None, 300, "2 committed batches")
+        killed = d.run("-m", "lab", "kill", "spark-worker")
+        at_kill = committed(ckpt, "windowing")
+        d.result.details.append(f"{killed.stdout.strip()} after {at_kill} batches")
+        started = d.run("-m", "lab", "start", "spark-worker")
+        if started.returncode != 0:
+            raise RuntimeError(f"the worker did not come back: {started.stderr[-300:]}")
+        wait_for(lambda: committed(ckpt, "windowing") >= at_kill + 3 or proc.poll() is not None, 300,
+                 "the query to commit 3 more batches on the new worker")
+        if proc.poll() is not None:
+            d.result.ok = False
+            d.result.details.append(f"the query stopped (exit {proc.returncode}) instead of recovering")
+        d.result.details.append(f"recovered: {committed(ckpt, 'windowing')} batches committed")
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+    _windowing_exact(d, base, out)
+    return d.result
+
+
+def broker_restart(d: Drill) -> Result:
+    """Restart Kafka under a running producer and job: the producer (idempotent, acks=all) loses
+    and duplicates nothing, and the job resumes and misses nothing."""
+    summary = d.dir / "producer.json"
+    producer = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "1500", "--duration", "40", "--seed", "84",
+                                 "--dimensions-dir", "", "--summary", str(summary)], cwd=ROOT, env=d.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    ckpt, out = d.dir / "ckpt", d.dir / "out"
+    base = ["--sink", "parquet", "--output", str(out), "--checkpoint", str(ckpt), "--metrics-port", "0"]
+    job = d.spark_submit("basic", *base, "--trigger", "2 seconds")
+    try:
+        wait_for(lambda: committed(ckpt, "basic") >= 2 or job.poll() is not None, 300, "2 committed batches")
+        for action in ("stop", "start"):
+            proc = d.run("-m", "lab", action, "kafka")
+            d.result.details.append(f"kafka {action}: exit {proc.returncode}")
+        producer.wait(timeout=300)
+        wait_for(lambda: job.poll() is not None or caught_up(ckpt, "basic", d.settings, d.topic("page_views")), 300,
+                 "the job to catch up with everything produced, after the restart")
+        if job.poll() is not None:
+            d.result.ok = False
+            d.result.details.append(f"the job stopped (exit {job.returncode}) instead of resuming")
+    finally:
+        os.killpg(job.pid, signal.SIGKILL)
+        job.wait()
+        if producer.poll() is None:
+            producer.kill()
+    stats = json.loads(summary.read_text())
+    present = sum(len(consume_all(d.settings.kafka_bootstrap, d.topic(k))) for k in ("page_views", "orders", "payments"))
+    d.result.details.append(f"producer: sent {stats['sent']}, acked {stats['acked']}, failed {stats['failed']}; "
+                            f"in Kafka: {present}")
+    if not (stats["failed"] == 0 and stats["acked"] == stats["sent"] == present):
+        d.result.ok = False
+    d.submit("basic", *base, "--trigger", "availableNow")
+    expected = {e["event_id"] for e in valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")),
+                                                     "page_views")}
+    _compare_ids(d.result, [r["event_id"] for r in _parquet_rows(out)], expected)
+    return d.result
+
+
+DRILLS = {"driver-kill": driver_kill, "stop-produce-restart": stop_produce_restart, "worker-loss": worker_loss,
+          "broker-restart": broker_restart, "bad-input": bad_input, "late-data": late_data,
+          "state-incompatible": state_incompatible, "bad-config": bad_config}
 
 
 def run(names: list[str], size: str = "small", environ: dict[str, str] | None = None) -> list[Result]:
