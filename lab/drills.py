@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import shutil
 import signal
 import subprocess
 import sys
@@ -427,6 +426,3 @@ def run(names: list[str], size: str = "small", environ: dict[str, str] | None = 
           f"duplicated: {sum(r.duplicated for r in results)}")
     return results
 
-
-def clean_drill_dirs(settings: Settings) -> None:
-    shutil.rmtree(Paths.of(settings).run / "drills", ignore_errors=True)

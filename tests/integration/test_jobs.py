@@ -36,8 +36,6 @@ class Shop:
         self.phase_a_end = parse_time("2026-01-01T01:00:00Z")
         self.orders_a = [o for o in self.events["orders"] if o["event_time"] < self.phase_a_end]
         self.paid = {p["order_id"] for p in self.events["payments"]}
-        malformed = sum(len(self.raw[k]) - len(self.events[k]) for k in self.raw)
-        self.malformed = malformed
 
 
 @pytest.fixture(scope="module")
