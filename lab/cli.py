@@ -163,8 +163,7 @@ def _dispatch(rt, args, extra, settings, paths) -> int:
 
         end = args.end or time.time()
         try:
-            start = args.start or end - interval_seconds(args.since.replace("m", " minutes").replace("h", " hours")
-                                                         if args.since[-1] in "mh" else args.since)
+            start = args.start or end - interval_seconds(args.since)  # e.g. 15m, 2h, 90 seconds
             out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds)
         except ReportError as exc:
             print(f"error: {exc}", file=sys.stderr)

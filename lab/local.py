@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from lab import health, install, ports
+from lab import health, install, ports, procs
 from lab.paths import PYTHONPATH, SERVICES_DIR, Paths
 from lab.render import kafka_values, render_file, write_prometheus_config
 from lab.settings import ROOT, Settings
@@ -198,8 +198,8 @@ def services(settings: Settings, paths: Paths) -> list[Service]:
     ]
 
 
-def _check_call(cmd: list[str], what: str, user: str | None = None) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, user=user)
+def _check_call(cmd: list[str], what: str, user: str | None = None, env: dict[str, str] | None = None) -> None:
+    proc = subprocess.run(cmd, capture_output=True, text=True, user=user, env=env)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-10:])
         raise LabError(f"{what} failed:\n{tail}")
@@ -270,14 +270,8 @@ def _start_supervisord(settings: Settings, paths: Paths, svcs: list[Service]) ->
     paths.supervisor_sock.unlink(missing_ok=True)
     env = {**os.environ, MARKER: str(paths.run)}
     supervisord = Path(sys.executable).parent / "supervisord"
-    _check_call_env([str(supervisord), "-c", str(paths.supervisor_conf)], env, "starting supervisord")
+    _check_call([str(supervisord), "-c", str(paths.supervisor_conf)], "starting supervisord", env=env)
     wait_for(lambda: supervisor_running(paths), 20, "supervisord to answer on its socket")
-
-
-def _check_call_env(cmd: list[str], env: dict[str, str], what: str) -> None:
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    if proc.returncode != 0:
-        raise LabError(f"{what} failed: {(proc.stdout + proc.stderr).strip()}")
 
 
 # --- lifecycle -----------------------------------------------------------------------------------
@@ -422,10 +416,10 @@ def _lab_pids(paths: Paths) -> list[int]:
     pid = os.getppid()
     while pid > 1:
         skip.add(pid)
-        try:
-            pid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
+        info = procs.stat(pid)
+        if info is None:
             break
+        pid = info[1]
     found = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit() or int(entry) in skip:
@@ -439,11 +433,8 @@ def _lab_pids(paths: Paths) -> list[int]:
 
 
 def _alive(pid: int) -> bool:
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        return state != "Z"
-    except OSError:
-        return False
+    info = procs.stat(pid)
+    return info is not None and info[0] != "Z"
 
 
 def down(settings: Settings, paths: Paths, quiet: bool = False) -> int:

@@ -23,7 +23,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from lab import health, install, jobs
+from lab import health, install, jobs, procs
 from lab.local import MARKER, is_up, spark_env, spark_home
 from lab.paths import JOBS_DIR, Paths
 from lab.settings import Settings
@@ -72,12 +72,9 @@ def command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str
 def _descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                ppid = int(Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
+        info = procs.stat(int(entry)) if entry.isdigit() else None
+        if info is not None:
+            children.setdefault(info[1], []).append(int(entry))
     out, todo = [], [root]
     while todo:
         pid = todo.pop()
