@@ -86,7 +86,7 @@ produce: $(STAMP) ## Produce events: make produce RATE=2000 DURATION=30 [SEED=7]
 bench: up ## Benchmark on the lab, with Kafka's own tools beside it: make bench [QUICK=1] (results in bench/results/)
 	@$(LAB) bench $(if $(QUICK),--quick)
 
-drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|stop-produce-restart|worker-loss|broker-restart|bad-input|late-data|state-incompatible|bad-config|all [SIZE=small]
+drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|stop-produce-restart|worker-loss|broker-restart|bad-input|late-data|state-incompatible|data-loss|bad-config|all [SIZE=small]
 	@$(LAB) drill "$(NAME)" --size $(or $(SIZE),full)
 
 report: $(STAMP) ## Performance report of a job's run from Prometheus: make report [JOB=windowing] [SINCE=30m]

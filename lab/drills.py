@@ -407,9 +407,50 @@ def broker_restart(d: Drill) -> Result:
     return d.result
 
 
+def data_loss(d: Drill) -> Result:
+    """Retention deletes records while the job is stopped. With failOnDataLoss=true the restart
+    fails at once with one line and writes nothing. With false it skips the gap, reports exactly
+    the deleted records as skipped, and every record that survived is in the output once."""
+    import re
+
+    from lab.kafkatools import expire, offsets
+
+    topic, bootstrap = d.topic("page_views"), d.settings.kafka_bootstrap
+    ckpt, out = d.dir / "ckpt", d.dir / "out"
+    base = ["--sink", "parquet", "--output", str(out), "--checkpoint", str(ckpt), "--metrics-port", "0",
+            "--trigger", "availableNow"]
+    d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "101")
+    first = d.submit("basic", *base)
+    read = {e["event_id"] for e in valid_events(consume_all(bootstrap, topic), "page_views")}
+    read_up_to = sum(end for _, end in offsets(bootstrap, topic).values())
+    d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "102")  # never read: the job is stopped
+    unread = sum(end for _, end in expire(bootstrap, topic).values()) - read_up_to
+    d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "103")
+    survived = {e["event_id"] for e in valid_events(consume_all(bootstrap, topic), "page_views")}
+    rows = len(_parquet_rows(out))
+    strict = d.submit("basic", *base)
+    strict_line = next((line for line in (strict.stdout + strict.stderr).splitlines()
+                        if "Kafka retention deleted" in line), "")
+    unchanged = len(_parquet_rows(out)) == rows
+    lenient = d.submit("basic", *base, "--fail-on-data-loss", "false")
+    skipped = sum(int(n) for n in re.findall(r"skipping (\d+) records .* for query basic:",
+                                             lenient.stdout + lenient.stderr))
+    d.result.details += [f"first run exit {first.returncode}: read {read_up_to} records; then {unread} unread records "
+                         f"deleted by retention",
+                         f"failOnDataLoss=true: exit {strict.returncode}, output unchanged: {unchanged}: {strict_line[:300]}",
+                         f"failOnDataLoss=false: exit {lenient.returncode}, {skipped} records reported skipped"]
+    if (first.returncode != 0 or not unread or strict.returncode != 1 or not unchanged
+            or "--fail-on-data-loss false" not in strict_line or lenient.returncode != 0 or skipped != unread):
+        d.result.ok = False
+        d.result.details.append(f"expected: the strict restart fails with one line and writes nothing; the lenient "
+                                f"one reports {unread} skipped records and finishes")
+    _compare_ids(d.result, [r["event_id"] for r in _parquet_rows(out)], read | survived)
+    return d.result
+
+
 DRILLS = {"driver-kill": driver_kill, "stop-produce-restart": stop_produce_restart, "worker-loss": worker_loss,
           "broker-restart": broker_restart, "bad-input": bad_input, "late-data": late_data,
-          "state-incompatible": state_incompatible, "bad-config": bad_config}
+          "state-incompatible": state_incompatible, "data-loss": data_loss, "bad-config": bad_config}
 
 
 def run(names: list[str], size: str = "small", environ: dict[str, str] | None = None) -> list[Result]:

@@ -60,3 +60,47 @@ def consume_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Recor
         return sorted(records, key=lambda r: (r.partition, r.offset))
     finally:
         consumer.close()
+
+
+def offsets(bootstrap: str, topic: str) -> dict[int, tuple[int, int]]:
+    """Each partition's (earliest, end) offsets."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"offsets-{uuid.uuid4().hex}", "log_level": 3})
+    try:
+        parts = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10) for p in sorted(parts)}
+    finally:
+        consumer.close()
+
+
+def expire(bootstrap: str, topic: str, timeout: float = 120.0) -> dict[int, tuple[int, int]]:
+    """Let Kafka's retention delete every record now in `topic`, as it would after retention.ms.
+
+    Sets a 1 ms retention.ms on the topic, waits until every partition's earliest offset reaches
+    its end (the broker checks retention every log.retention.check.interval.ms), then removes the
+    override. Returns the offsets before expiry. For drills only: it deletes data for real.
+    """
+    from confluent_kafka.admin import AlterConfigOpType, ConfigEntry, ConfigResource
+
+    before = offsets(bootstrap, topic)
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+
+    def alter(op, value=None):
+        entry = ConfigEntry("retention.ms", value, incremental_operation=op)
+        resource = ConfigResource(ConfigResource.Type.TOPIC, topic, incremental_configs=[entry])
+        for future in admin.incremental_alter_configs([resource]).values():
+            future.result(30)
+
+    alter(AlterConfigOpType.SET, "1")
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            now = offsets(bootstrap, topic)
+            if all(now[p][0] >= end for p, (_, end) in before.items()):
+                return before
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"retention did not delete {topic}'s records within {timeout}s: "
+                                   f"earliest offsets {({p: o[0] for p, o in now.items()})}, "
+                                   f"ends {({p: o[1] for p, o in before.items()})}")
+            time.sleep(1)  # polling interval between offset checks, not a fixed wait
+    finally:
+        alter(AlterConfigOpType.DELETE)

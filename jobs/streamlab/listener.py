@@ -58,6 +58,8 @@ class Metrics:
         self.output_rows = Counter("streaming_sink_output_rows_total", "Rows written by the sink, summed over batches.", q, registry=r)
         self.up = Gauge("streaming_query_active", "1 while the query runs, 0 once it has terminated.", q, registry=r)
         self.failed = Gauge("streaming_query_failed", "1 if the query terminated with an error.", q, registry=r)
+        self.records_lost = Counter("streaming_kafka_records_lost_total", "Kafka records that retention deleted before "
+                                    "the query read them, skipped at a restart with failOnDataLoss=false.", q, registry=r)
         self.latency = Histogram("streaming_event_latency_seconds", "Batch end minus the event time of the batch's events "
                                  "(observed for the oldest, average and newest event of each batch).", q,
                                  buckets=LATENCY_BUCKETS, registry=r)
@@ -80,6 +82,7 @@ class PrometheusListener:
         labels = self._labels(event.id, event.name)
         self.m.up.labels(*labels).set(1)
         self.m.failed.labels(*labels).set(0)
+        self.m.records_lost.labels(*labels)  # a 0 series from the start, so rate() and alerts see it
 
     def onQueryProgress(self, event):
         self.record(event.progress)

@@ -5,7 +5,9 @@
 - 0: the duration ran out, every query finished, or SIGINT/SIGTERM stopped them gracefully.
   Stopping leaves the checkpoints consistent: the next run resumes after the last committed batch.
 - 1: a query failed. One line names the query and the cause. A checkpoint that the query no
-  longer matches also gets the hint `make reset JOB=<job>`.
+  longer matches also gets the hint `make reset JOB=<job>`. So does a restart after Kafka's
+  retention deleted records the job had not read yet (streamlab.dataloss), unless the job was
+  started with --fail-on-data-loss false: then the gap is logged, counted, and skipped.
 - 2: bad options (argparse, before Spark starts).
 """
 
@@ -15,6 +17,7 @@ import os
 import signal
 import sys
 import time
+from pathlib import Path
 
 # Spark's messages when a restarted query does not match the state in its checkpoint.
 STATE_MISMATCH_MARKERS = (
@@ -62,7 +65,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     port = opts.metrics_port if opts.metrics_port is not None else settings.int("JOB_METRICS_PORT")
     bind = os.environ.get("LAB_BIND_HOST", settings.host)  # 0.0.0.0 in a container, so Prometheus reaches it
     try:
-        listener.attach(spark, job, port, bind)
+        metrics = listener.attach(spark, job, port, bind).m
     except OSError as exc:
         print(f"{job}: cannot serve metrics on port {port} ({exc.strerror}); is another job running? "
               f"Pass --metrics-port to use another port.", file=sys.stderr)
@@ -71,8 +74,15 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     stop = _Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    from streamlab.dataloss import DataLoss
+
     try:
+        _check_data_loss(job, opts, settings, metrics)
         queries = start(spark)
+    except DataLoss as exc:  # already one line that names the job and the ways on
+        print(exc, file=sys.stderr)
+        spark.stop()
+        return 1
     except Exception as exc:  # analysis errors, a checkpoint that does not match, ...
         print(describe_failure(job, job, exc), file=sys.stderr)
         spark.stop()
@@ -83,6 +93,20 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     code = _wait(job, queries, stop, deadline)
     spark.stop()
     return code
+
+
+def _check_data_loss(job: str, opts, settings, metrics) -> None:
+    """Before any query starts: records that retention deleted since the checkpoint (see dataloss)."""
+    from streamlab import dataloss, sinks
+
+    root = sinks.checkpoint_root(opts, job)
+    if "://" in str(root) and not str(root).startswith("file:"):
+        return  # remote checkpoints are not inspected
+    for gap in dataloss.check(Path(str(root).removeprefix("file:")), job, opts.fail_on_data_loss,
+                              settings.kafka_bootstrap):
+        metrics.records_lost.labels(job, gap.query).inc(gap.records)
+        log(job, f"data loss: skipping {gap.records} records of {gap.topic}[{gap.partition}] (offsets {gap.start}-"
+                 f"{gap.earliest - 1}) for query {gap.query}: Kafka retention deleted them before they were read")
 
 
 def _wait(job: str, queries, stop: _Stop, deadline: float | None) -> int:

@@ -26,9 +26,12 @@ def _paths():
     return settings, Paths.of(settings)
 
 
+def checkpoint_root(opts, job: str) -> Path:
+    return Path(opts.checkpoint) if opts.checkpoint else _paths()[1].checkpoints / job
+
+
 def checkpoint_dir(opts, job: str, name: str) -> str:
-    root = Path(opts.checkpoint) if opts.checkpoint else _paths()[1].checkpoints / job
-    return str(root / name)
+    return str(checkpoint_root(opts, job) / name)
 
 
 def default_output(opts, job: str) -> str:

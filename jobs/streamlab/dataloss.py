@@ -1,0 +1,112 @@
+"""Notice Kafka records that retention deleted before a restarted query read them.
+
+A query's checkpoint holds the Kafka offsets it has processed. If the job is stopped longer
+than the topic's retention, Kafka may delete records past those offsets before the job returns.
+Spark's own behaviour then depends on the source option failOnDataLoss:
+- true (the default): the first batch fails with "Some data may have been lost because they are
+  not available in Kafka any more", followed by a long stack trace;
+- false: Spark logs a warning and resumes at the earliest offset Kafka still has. Nothing counts
+  the skipped records.
+
+`check(root, job, fail, bootstrap)` runs before any of the job's queries start. It reads the
+last committed end offsets of every query under the job's checkpoint root, asks Kafka for each
+partition's earliest offset, and for any gap:
+- fail=True: raises `DataLoss` with one line: how many records, where, and the two ways on;
+- fail=False: logs the gap and returns it, so the listener can count it in
+  `streaming_kafka_records_lost_total`.
+
+Not for: records deleted while the query runs and lags behind. Spark's failOnDataLoss handles
+those by itself, and the lab does not count them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class DataLoss(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Gap:
+    query: str
+    topic: str
+    partition: int
+    start: int  # the next offset the query would read
+    earliest: int  # the earliest offset Kafka still has
+
+    @property
+    def records(self) -> int:
+        return self.earliest - self.start
+
+
+def committed_offsets(checkpoint: Path) -> dict[str, dict[int, int]]:
+    """The Kafka end offsets of the query's last committed batch: {topic: {partition: offset}}.
+    Empty for a new checkpoint and for sources that are not Kafka."""
+    commits = [int(p.name) for p in (checkpoint / "commits").glob("*") if p.name.isdigit()]
+    if not commits:
+        return {}
+    lines = (checkpoint / "offsets" / str(max(commits))).read_text().splitlines()[2:]  # v1, metadata, sources
+    found: dict[str, dict[int, int]] = {}
+    for line in lines:
+        try:
+            source = json.loads(line)
+        except ValueError:
+            continue  # "-": a source with no offset yet
+        if not isinstance(source, dict):
+            continue  # the rate source's offset is a number
+        for topic, parts in source.items():
+            if isinstance(parts, dict) and all(str(k).isdigit() for k in parts):
+                found.setdefault(topic, {}).update({int(p): int(o) for p, o in parts.items()})
+    return found
+
+
+def query_name(job: str, folder: str) -> str:
+    """The query a checkpoint folder belongs to (streamlab.sinks names them job, job_quarantine...)."""
+    return folder if folder == job else f"{job}_{folder}"
+
+
+def gaps(root: Path, job: str, bootstrap: str) -> list[Gap]:
+    if not root.is_dir():
+        return []
+    wanted = {folder.name: committed_offsets(folder) for folder in sorted(root.iterdir())
+              if (folder / "offsets").is_dir()}
+    if not any(wanted.values()):
+        return []
+    from confluent_kafka import Consumer, TopicPartition
+
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": "lab-dataloss-check", "log_level": 3})
+    found = []
+    try:
+        for folder, topics in wanted.items():
+            for topic, parts in topics.items():
+                for partition, start in sorted(parts.items()):
+                    earliest, _ = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
+                    if earliest > start:
+                        found.append(Gap(query_name(job, folder), topic, partition, start, earliest))
+    finally:
+        consumer.close()
+    return found
+
+
+def describe(gaps_: list[Gap]) -> str:
+    by_query: dict[str, list[Gap]] = {}
+    for g in gaps_:
+        by_query.setdefault(g.query, []).append(g)
+    parts = []
+    for query, items in by_query.items():
+        where = ", ".join(f"{g.topic}[{g.partition}] offsets {g.start}-{g.earliest - 1}" for g in items)
+        parts.append(f"{sum(g.records for g in items)} records for query {query} ({where})")
+    return "; ".join(parts)
+
+
+def check(root: Path, job: str, fail: bool, bootstrap: str) -> list[Gap]:
+    found = gaps(root, job, bootstrap)
+    if found and fail:
+        raise DataLoss(f"{job}: Kafka retention deleted {describe(found)} before the job read them. "
+                       f"Restart with ARGS=\"--fail-on-data-loss false\" to skip them (counted in "
+                       f"streaming_kafka_records_lost_total), or run `make reset JOB={job}` to start over")
+    return found
