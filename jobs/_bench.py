@@ -8,7 +8,14 @@ stages form an ablation ladder, so each operator's cost shows:
 - json: + from_json into the page-view schema;
 - join: + a stream-static join with the products dimension, and a filter;
 - window: + a 10-second tumbling count per category with a watermark (the Yahoo-style workload);
-- windowing: the lab's windowing job's transformation (5-minute windows per country).
+- windowing: the lab's windowing job's transformation (5-minute windows per country);
+- passthrough: parse and re-serialise each page view into the results topic (Kafka -> Kafka,
+  stateless): the twin of the real-time-mode run.
+
+With --sustain the stage runs as a live stream instead (a processing-time trigger, or Spark's
+real-time mode with --real-time), until --seconds run out or the process is killed. Its
+progress goes to --progress-file, one JSON line per batch, as it happens: `make bench` drives a
+producer at rising rates beside it and reads the lag, the batches and the CPU it used.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ import time
 
 from streamlab import options, parsing, schemas, sources
 
-STAGES = ("rate", "count", "json", "join", "window", "windowing")
+STAGES = ("rate", "count", "json", "join", "window", "windowing", "passthrough")
 
 
 def build(stage: str, spark, opts):
@@ -33,6 +40,9 @@ def build(stage: str, spark, opts):
     valid, _ = parsing.split(raw, "page_views")
     if stage == "json":
         return valid
+    if stage == "passthrough":
+        return valid.select(F.col("event_id").alias("key"), F.to_json(F.struct("event_id", "event_time", "user_id",
+                                                                                "page", "country")).alias("value"))
     if stage == "windowing":
         import windowing
 
@@ -53,7 +63,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate-rows", type=int, default=2_000_000)
     p.add_argument("--seconds", type=int, default=20, help="rate stage only: how long to run")
     p.add_argument("--conf", action="append", default=[], help="extra Spark conf key=value (tuning runs)")
+    p.add_argument("--sustain", action="store_true", help="run live with --trigger, until --seconds or a kill")
+    p.add_argument("--real-time", default=None, help="with --sustain: Spark's real-time mode, this batch duration")
+    p.add_argument("--progress-file", default=None, help="with --sustain: where each batch's progress goes")
     opts = options.parse(p, argv)
+    if opts.sustain:
+        return sustain(opts)
     from streamlab import session
 
     conf = dict(c.split("=", 1) for c in opts.conf)
@@ -80,6 +95,52 @@ def main(argv: list[str] | None = None) -> int:
             phases[k] = phases.get(k, 0) + v / 1000.0
     print("BENCH " + json.dumps({"stage": opts.stage, "rows": rows, "batch_seconds": round(seconds, 3),
                                  "wall_seconds": round(wall, 3), "batches": len(progress), "phases": phases}), flush=True)
+    spark.stop()
+    return 0
+
+
+def sustain(opts) -> int:
+    """A live run: each batch's progress is appended to --progress-file as soon as it is known."""
+    from streamlab import session
+
+    conf = dict(c.split("=", 1) for c in opts.conf)
+    spark = session.build(f"bench-{opts.stage}-live", conf)
+    df = build(opts.stage, spark, opts)
+    writer = df.writeStream.queryName(f"bench_{opts.stage}").option("checkpointLocation", opts.checkpoint)
+    if opts.stage == "passthrough":
+        writer = (writer.format("kafka").option("kafka.bootstrap.servers", sources.bootstrap_servers())
+                  .option("topic", opts.output).outputMode("update"))
+    else:
+        writer = writer.format("noop").outputMode("update")
+    writer = writer.trigger(realTime=opts.real_time) if opts.real_time else writer.trigger(processingTime=opts.trigger)
+    from pyspark.sql.streaming import StreamingQueryListener
+
+    out = open(opts.progress_file, "a")
+
+    class Progress(StreamingQueryListener):
+        def onQueryStarted(self, event):
+            pass
+
+        def onQueryProgress(self, event):
+            p = json.loads(event.progress.json)
+            out.write(json.dumps({k: p.get(k) for k in ("batchId", "timestamp", "numInputRows", "durationMs",
+                                                       "eventTime")}) + "\n")
+            out.flush()
+
+        def onQueryIdle(self, event):
+            pass
+
+        def onQueryTerminated(self, event):
+            pass
+
+    spark.streams.addListener(Progress())
+    query = writer.start()
+    print("READY", flush=True)
+    query.awaitTermination(opts.seconds)
+    if query.exception():
+        print(f"_bench: {query.exception()}", file=sys.stderr)
+        return 1
+    query.stop()
     spark.stop()
     return 0
 

@@ -9,6 +9,10 @@ like with like:
   and count, + from_json, + stream-static join, + 10 s window (jobs/_bench.py), and the
   windowing job. Each is a drain rate: rows / micro-batch seconds over a backlog, an upper bound
   on sustainable throughput. Each is also given as a ratio to the consumer ceiling;
+- live (lab/benchlive.py): the maximum sustainable throughput of the windowing job (and, in a
+  full run, of the Yahoo-style window stage), found with a rising producer rate and a lag-growth
+  check; event-to-result latency percentiles at fractions of it; batch phases; CPU per process;
+  and a stateless Kafka -> Kafka job in real-time mode beside its micro-batch twin;
 - tuning (full run only): shuffle partitions and the state store provider on the window stage.
 
 Results go to bench/results/<UTC time>.json and .md, plus a chart (.png). The smoke test runs
@@ -26,7 +30,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lab import install, local, submit
+from lab import benchlive, install, local, submit
 from lab.kafkatools import fresh_topics
 from lab.paths import PYTHONPATH, Paths
 from lab.settings import ROOT, Settings
@@ -36,6 +40,13 @@ SIZES = {  # events in the backlog, producer seconds, ProducerPerformance record
     "quick": {"events": 100_000, "producer_seconds": 5, "perf_records": 300_000, "repeat": 1},
     "full": {"events": 1_000_000, "producer_seconds": 20, "perf_records": 2_000_000, "repeat": 3},
 }
+LIVE = {  # the live runs. Rates are producer events/s over all topics; page views are about 3/4.
+    "quick": {"stages": ("windowing",), "start_rate": 2_000, "hold": 15, "max_steps": 4, "bisect": 0,
+              "fractions": (0.5,), "drain": 60, "twin_rate": 2_000, "twin_hold": 15},
+    "full": {"stages": ("windowing", "window"), "start_rate": 2_000, "hold": 40, "max_steps": 7, "bisect": 2,
+             "fractions": (0.5, 0.8), "drain": 120, "twin_rate": 5_000, "twin_hold": 40},
+}
+REAL_TIME_BATCH = "5 seconds"  # real-time mode's checkpoint interval: long-running tasks, commits every 5 s
 TUNING = {  # full run only: settings tried on the window stage
     "spark.sql.shuffle.partitions": ["2", "4", "8", "16"],
     "spark.sql.streaming.stateStore.providerClass": [
@@ -67,13 +78,17 @@ def producer_performance(settings: Settings, paths: Paths, topic: str, records: 
 
 
 def consumer_performance(settings: Settings, paths: Paths, topic: str, messages: int) -> float:
+    """Records/s while fetching. Not the tool's nMsg.sec, which includes joining the consumer
+    group (about 0.4 s here, most of a small backlog's time); Spark's drain rates count batch
+    time only, so the fetch rate is the comparable ceiling."""
     out = _kafka_tool(paths, "org.apache.kafka.tools.ConsumerPerformance", [
-        "--bootstrap-server", settings.kafka_bootstrap, "--topic", topic, "--messages", str(messages),
+        "--bootstrap-server", settings.kafka_bootstrap, "--topic", topic, "--num-records", str(messages),
         "--timeout", "60000"])
-    # header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec, ...
+    # header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
+    # rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
     rows = [line for line in out.splitlines() if re.match(r"^\d{4}-", line)]
     fields = [f.strip() for f in rows[-1].split(",")]
-    return float(fields[5])
+    return float(fields[9])
 
 
 def _producer(env: dict, args: list[str]) -> dict:
@@ -142,6 +157,13 @@ def run(settings: Settings, paths: Paths, quick: bool, environ: dict[str, str]) 
         ladder[stage] = best
     results["ladder"] = ladder
 
+    plan = LIVE["quick" if quick else "full"]
+    _say("live: maximum sustainable throughput (1 s trigger, rising producer rate)")
+    results["live"] = {stage: benchlive.search(settings, paths, env, stage, plan, _say) for stage in plan["stages"]}
+    _say("live: real-time mode beside its micro-batch twin (stateless Kafka -> Kafka)")
+    results["real_time"] = {"rate": plan["twin_rate"], "batch": REAL_TIME_BATCH, **benchlive.twins(
+        settings, paths, env, plan["twin_rate"], plan["twin_hold"], REAL_TIME_BATCH, _say)}
+
     if not quick:
         tuning = {}
         for key, values in TUNING.items():
@@ -193,11 +215,12 @@ def _write(results: dict, started: datetime) -> Path:
              f"{p['producer_performance_records_per_second']:,.0f} records/s |",
              f"| ratio | {p['ratio']:.2f} |", "",
              "## Read path (drain rates over a backlog; upper bounds on sustainable throughput)", "",
-             f"Raw ceiling, Kafka ConsumerPerformance: **{results['consumer_ceiling_records_per_second']:,.0f} records/s**", "",
+             f"Raw ceiling, Kafka ConsumerPerformance (fetch rate): **{results['consumer_ceiling_records_per_second']:,.0f} records/s**", "",
              "| stage | rows/s | ratio to consumer ceiling | batches | rows |", "|---|---|---|---|---|"]
     for stage, r in results["ladder"].items():
         ratio = "n/a (no Kafka)" if r["ratio_to_consumer_ceiling"] is None else f"{r['ratio_to_consumer_ceiling']:.2f}"
         lines.append(f"| {stage} | {r['rows_per_second']:,.0f} | {ratio} | {r['batches']} | {r['rows']:,} |")
+    lines += _live_lines(results)
     for key, rows in results.get("tuning", {}).items():
         lines += ["", f"## Tuning: {key} (window stage)", "", "| value | rows/s |", "|---|---|"]
         lines += [f"| {r['value'].rsplit('.', 1)[-1]} | {r['rows_per_second']:,.0f} |" for r in rows]
@@ -206,6 +229,45 @@ def _write(results: dict, started: datetime) -> Path:
     print("\n".join(lines), flush=True)
     print(f"\nResults: {stem}.json, {stem}.md, {stem}.png", flush=True)
     return stem.with_suffix(".json")
+
+
+def _pct(lat: dict | None) -> str:
+    return " / ".join(f"{lat[k]:.2f}" for k in ("p50", "p95", "p99")) if lat else "n/a"
+
+
+def _live_lines(results: dict) -> list[str]:
+    lines = []
+    for stage, live in results.get("live", {}).items():
+        best = live["sustainable"]
+        lines += ["", f"## Live: {stage}, 1 s trigger", "",
+                  f"Maximum sustainable throughput: **{best['page_views_per_second']:,.0f} page views/s** "
+                  f"({best['events_per_second']:,.0f} events/s over all topics); limited by {live['limited_by']}."
+                  if best else "No rate tried was sustainable.", "",
+                  "| producer target events/s | page views/s in | lag slope /s | final lag | verdict | "
+                  "latency p50 / p95 / p99 s | batch s (median) | CPU cores: " + ", ".join(
+                      (live["steps"][0]["cpu_cores"] if live["steps"] else {})) + " |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for r in live["steps"]:
+            lines.append(f"| {r['target_events_per_second']:,} | {r['page_views_per_second']:,.0f} | "
+                         f"{r['lag_slope_per_second']:,.0f} | {r['final_lag']:,} | "
+                         f"{'keeps up' if r['keeps_up'] else 'falls behind'}{' (producer-bound)' if r['producer_bound'] else ''} | "
+                         f"{_pct(r['latency_seconds'])} | {r['batch_seconds_median']:.2f} | "
+                         + ", ".join(f"{v:.2f}" for v in r["cpu_cores"].values()) + " |")
+        if best:
+            phases = ", ".join(f"{k} {v:.2f}" for k, v in best["phases_median_seconds"].items())
+            lines += ["", f"Batch phases at the sustainable rate (median seconds): {phases}."]
+        lines += ["", "Latency is batch end minus event time, with each batch's events spread evenly between its "
+                  "oldest and newest (the producer sends at a constant rate): an estimate from the progress, not a "
+                  "per-event measurement. The rows at fractions of the sustainable rate are the last in the table."]
+    rt = results.get("real_time")
+    if rt:
+        lines += ["", f"## Real-time mode vs micro-batch (stateless Kafka -> Kafka, {rt['rate']:,} events/s, 2 partitions)",
+                  "", "| mode | records in | records out | latency p50 / p95 / p99 s (exact, per record) |",
+                  "|---|---|---|---|"]
+        for mode in ("real-time", "micro-batch"):
+            r = rt[mode]
+            lines.append(f"| {mode} | {r['records_in']:,} | {r['records_out']:,} | {_pct(r['latency_seconds'])} |")
+    return lines
 
 
 def _chart(results: dict, path: Path) -> None:

@@ -21,6 +21,7 @@ class Record:
     key: bytes | None
     value: bytes | None
     headers: dict[str, bytes]
+    timestamp_ms: int = 0  # the record's Kafka timestamp (CreateTime unless the topic says otherwise)
 
 
 def fresh_topics(bootstrap: str, prefix: str, partitions: int = 4) -> dict[str, str]:
@@ -54,7 +55,7 @@ def consume_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Recor
             if msg is None or msg.error():
                 continue
             records.append(Record(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(),
-                                  dict(msg.headers() or [])))
+                                  dict(msg.headers() or []), msg.timestamp()[1]))
             if msg.offset() + 1 >= ends[msg.partition()]:
                 todo.discard(msg.partition())
         return sorted(records, key=lambda r: (r.partition, r.offset))

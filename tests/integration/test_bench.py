@@ -22,3 +22,15 @@ def test_quick_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
     assert all(r["rows_per_second"] > 0 for r in ladder.values())
     assert out.with_suffix(".md").read_text().startswith("# Benchmark")
     assert out.with_suffix(".png").stat().st_size > 1000
+    live = results["live"]["windowing"]
+    assert live["steps"], "the throughput search tried no rate"
+    for step in live["steps"]:
+        assert step["page_views_per_second"] > 0 and step["cpu_cores"]["executors"] > 0
+        lat = step["latency_seconds"]
+        assert lat is None or 0 <= lat["p50"] <= lat["p95"] <= lat["p99"]
+    if live["sustainable"]:
+        assert live["sustainable"]["keeps_up"]
+    for mode in ("real-time", "micro-batch"):
+        twin = results["real_time"][mode]
+        # Both read every record once and write each once: nothing lost, nothing duplicated.
+        assert twin["records_out"] == twin["records_in"] > 0, f"{mode}: {twin}"

@@ -1,0 +1,268 @@
+"""The live half of `make bench`: a streaming job under a producer at a set rate.
+
+- `search(...)`: the maximum sustainable throughput. The producer runs at a rate for a hold
+  period; the job keeps up when the Kafka lag (end offsets minus the offsets in the query's
+  last committed batch) does not grow over the second half of the hold, and ends small. The
+  rate doubles until the job falls behind (or the producer cannot go faster), then bisects.
+- `latency(...)`: event-to-result latency percentiles at a fixed rate. A batch's events are in
+  the result when the batch ends, so an event's latency is batch end minus its event time. The
+  progress gives each batch's oldest and newest event time and its row count; the producer sends
+  at a constant rate, so each batch's events are spread evenly between the two (an estimate,
+  and said so in the report).
+- `twins(...)`: a stateless Kafka -> Kafka job in real-time mode beside its micro-batch twin.
+  Each output record's Kafka timestamp minus its event time is an exact per-event latency.
+- CPU per process: CPU seconds used during each hold, over its wall seconds (1.0 = one core).
+
+Not for: tests. Every figure here depends on the machine's load; tests never assert them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+from lab import local, procs, submit
+from lab.kafkatools import consume_all, fresh_topics, offsets
+from lab.paths import Paths
+from lab.settings import ROOT, Settings
+from lab.wait import wait_for
+
+LAG_GROWTH = 0.05  # keeps up: lag grows by at most this share of the input rate, per second
+LAG_END_SECONDS = 5  # ... and ends below this many seconds of input
+WARMUP_SECONDS = 5  # the first seconds of a hold are left out of latency figures
+
+
+class LiveJob:
+    """jobs/_bench.py --sustain on fresh topics, and the probes a live measurement needs."""
+
+    def __init__(self, settings: Settings, paths: Paths, env: dict, stage: str, extra: list[str],
+                 partitions: int = 4, label: str | None = None):
+        self.settings, self.paths, self.stage = settings, paths, stage
+        self.label = label or stage
+        self.env = {**env, **fresh_topics(settings.kafka_bootstrap, f"bench_live_{stage}", partitions)}
+        self.topic = self.env["TOPIC_PAGE_VIEWS"]
+        run = paths.run / "bench" / f"live-{self.label}-{time.monotonic_ns()}"
+        run.mkdir(parents=True)
+        self.ckpt, self.progress = run / "ckpt", run / "progress.jsonl"
+        cmd = submit.command(settings, paths, ROOT / "jobs" / "_bench.py", [
+            "--stage", stage, "--sustain", "--topic", self.topic, "--output", self.env["TOPIC_RESULTS"],
+            "--checkpoint", str(self.ckpt), "--progress-file", str(self.progress), "--metrics-port", "0",
+            "--seconds", "86400", "--products", str(paths.data / "dimensions" / "products.jsonl"), *extra])
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**self.env, **local.spark_env(settings, paths)},
+                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                     start_new_session=True)
+        self.output: list[str] = []
+        self.ready = threading.Event()
+        threading.Thread(target=self._read, daemon=True).start()
+        wait_for(lambda: self.ready.is_set() or self.proc.poll() is not None, 300, f"the live {stage} job to start")
+        if not self.ready.is_set():
+            raise RuntimeError(f"the live {stage} job failed to start: {''.join(self.output[-15:])}")
+
+    def _read(self) -> None:
+        for line in self.proc.stdout:
+            self.output = [*self.output[-200:], line]
+            if line.startswith("READY"):
+                self.ready.set()
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None
+
+    def lag(self) -> int:
+        from streamlab.dataloss import committed_offsets
+
+        done = committed_offsets(self.ckpt).get(self.topic, {})
+        return sum(end - done.get(p, 0) for p, (_, end) in offsets(self.settings.kafka_bootstrap, self.topic).items())
+
+    def batches(self) -> list[dict]:
+        return [json.loads(line) for line in self.progress.read_text().splitlines()] if self.progress.exists() else []
+
+    def stop(self) -> None:
+        if self.alive():
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
+
+def _iso(text: str) -> float:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def _cpu(groups: dict[str, list[int]]) -> dict[str, float]:
+    return {name: sum(procs.cpu_seconds(p) or 0.0 for p in pids) for name, pids in groups.items()}
+
+
+def _process_groups(paths: Paths, job: LiveJob, producer_pid: int) -> dict[str, list[int]]:
+    """Which pids make up each part of the lab right now."""
+    info = local.process_info(paths)
+    pid = {name: i["pid"] for name, i in info.items() if i.get("pid")}
+    worker = pid.get("spark-worker")
+    executors = [p for p in procs.tree(worker) if p != worker] if worker else []
+    return {"kafka": [pid["kafka"]] if "kafka" in pid else [], "driver": procs.tree(job.proc.pid),
+            "executors": executors, "producer": [producer_pid],
+            "spark master+worker": [p for p in (pid.get("spark-master"), worker) if p]}
+
+
+def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) -> dict:
+    """Drive the producer at `rate` events/s for `hold` s beside the live job, and measure."""
+    summary = job.ckpt.parent / f"producer-{rate}-{seed}.json"
+    producer = subprocess.Popen([sys.executable, "-m", "producer", "--dimensions-dir", "", "--rate", str(rate),
+                                 "--duration", str(hold), "--seed", str(seed), "--jitter-ms", "0",
+                                 "--summary", str(summary)], cwd=ROOT, env=job.env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    groups = _process_groups(job.paths, job, producer.pid)
+    cpu0, t0 = _cpu(groups), time.monotonic()
+    start_wall = time.time()
+    samples: list[tuple[float, int]] = []
+    while producer.poll() is None and job.alive():
+        samples.append((time.monotonic() - t0, job.lag()))
+        cpu1, t1 = _cpu(groups), time.monotonic()
+        time.sleep(1)  # the sampling interval, not a wait for a condition
+    producer.wait()
+    end_wall = time.time()
+    if not job.alive():
+        raise RuntimeError(f"the live {job.stage} job stopped: {''.join(job.output[-15:])}")
+    stats = json.loads(summary.read_text())
+    views = stats["per_topic"].get(job.topic, 0)
+    input_rate = views / stats["seconds"] if stats["seconds"] else 0.0
+    half = [s for s in samples if s[0] >= hold / 2]
+    slope = statistics.linear_regression([s[0] for s in half], [s[1] for s in half]).slope if len(half) >= 3 else 0.0
+    final = samples[-1][1] if samples else 0
+    keeps_up = slope <= LAG_GROWTH * input_rate and final <= LAG_END_SECONDS * input_rate
+    try:
+        wait_for(lambda: job.lag() <= 0, drain_timeout, "the live job to drain its lag")
+        drained = True
+    except TimeoutError:
+        drained = False
+    seconds = max(t1 - t0, 1e-9) if samples else 1.0
+    batches = [b for b in job.batches() if start_wall + WARMUP_SECONDS <= _iso(b["timestamp"]) <= end_wall]
+    return {"target_events_per_second": rate, "events_per_second": stats["events_per_second"],
+            "page_views_per_second": round(input_rate, 1), "producer_bound": stats["events_per_second"] < 0.95 * rate,
+            "lag_slope_per_second": round(slope, 1), "final_lag": final, "max_lag": max((s[1] for s in samples), default=0),
+            "keeps_up": keeps_up, "drained": drained,
+            "cpu_cores": {k: round((cpu1[k] - cpu0[k]) / seconds, 2) for k in groups} if samples else {},
+            "latency_seconds": latency_percentiles(batches),
+            "batch_seconds_median": statistics.median([b["durationMs"].get("triggerExecution", 0) / 1000 for b in batches
+                                                       if b["numInputRows"]] or [0.0]),
+            "phases_median_seconds": _phase_medians(batches)}
+
+
+def _phase_medians(batches: list[dict]) -> dict[str, float]:
+    busy = [b for b in batches if b["numInputRows"]]
+    keys = sorted({k for b in busy for k in b["durationMs"]})
+    return {k: round(statistics.median(b["durationMs"].get(k, 0) / 1000 for b in busy), 3) for k in keys} if busy else {}
+
+
+def latency_percentiles(batches: list[dict], qs=(50, 95, 99)) -> dict[str, float] | None:
+    """Event-to-result latency from batch progress: each batch's rows spread evenly between its
+    newest and oldest event, each at batch end minus its event time. None without event times."""
+    points: list[tuple[float, float]] = []
+    for b in batches:
+        ev, rows = b.get("eventTime") or {}, b["numInputRows"]
+        if not rows or "min" not in ev:
+            continue
+        end = _iso(b["timestamp"]) + b["durationMs"].get("triggerExecution", 0) / 1000
+        newest, oldest = end - _iso(ev["max"]), end - _iso(ev["min"])
+        k = 50
+        points += [(newest + (oldest - newest) * (i + 0.5) / k, rows / k) for i in range(k)]
+    return weighted_percentiles(points, qs)
+
+
+def weighted_percentiles(points: list[tuple[float, float]], qs=(50, 95, 99)) -> dict[str, float] | None:
+    if not points:
+        return None
+    points.sort()
+    total = sum(w for _, w in points)
+    found, acc, i = {}, 0.0, 0
+    for q in sorted(qs):
+        while i < len(points) - 1 and acc + points[i][1] < total * q / 100:
+            acc += points[i][1]
+            i += 1
+        found[f"p{q}"] = round(points[i][0], 3)
+    return found
+
+
+def search(settings: Settings, paths: Paths, env: dict, stage: str, plan: dict, say) -> dict:
+    """The maximum sustainable throughput of `stage`, with a 1 s trigger."""
+    job = LiveJob(settings, paths, env, stage, ["--trigger", "1 second"])
+    steps, best, fail, seed = [], None, None, 300
+    try:
+        def run(rate):
+            nonlocal seed
+            seed += 1
+            say(f"  {stage}: {rate:,} events/s for {plan['hold']} s")
+            r = step(job, rate, plan["hold"], seed, plan["drain"])
+            say(f"    page views {r['page_views_per_second']:,.0f}/s, lag slope {r['lag_slope_per_second']:,.0f}/s, "
+                f"final lag {r['final_lag']:,}: {'keeps up' if r['keeps_up'] else 'falls behind'}")
+            steps.append(r)
+            return r
+
+        say(f"  {stage}: warming up at {plan['start_rate'] // 2:,} events/s (not counted)")
+        step(job, plan["start_rate"] // 2, 10, seed, plan["drain"])  # JIT, first-batch planning, executor start
+        rate = plan["start_rate"]
+        for _ in range(plan["max_steps"]):
+            r = run(rate)
+            if r["keeps_up"]:
+                best = r
+                if r["producer_bound"]:
+                    break
+                rate *= 2
+            else:
+                fail = r
+                break
+            if not r["drained"]:
+                break
+        for _ in range(plan["bisect"]):
+            if not (best and fail and fail["drained"]):
+                break
+            r = run(int((best["target_events_per_second"] + fail["target_events_per_second"]) / 2))
+            best, fail = (r, fail) if r["keeps_up"] else (best, r)
+        at = {}
+        if best:
+            rates = {f"{f:.0%} of sustainable": int(best["target_events_per_second"] * f) for f in plan["fractions"]}
+            for name, rate in rates.items():
+                at[name] = run(rate)
+        return {"stage": stage, "steps": steps, "sustainable": best,
+                "limited_by": _limit(best, fail), "at_fractions": at}
+    finally:
+        job.stop()
+
+
+def _limit(best: dict | None, fail: dict | None) -> str:
+    if best and best["producer_bound"]:
+        return "the producer: it could not send faster beside the job (so the job's limit is higher)"
+    if fail:
+        return "the job: above this rate its lag grows"
+    return "not reached: raise the search's steps"
+
+
+def twins(settings: Settings, paths: Paths, env: dict, rate: int, hold: int, real_time: str, say) -> dict:
+    """Kafka -> Kafka passthrough in real-time mode and in micro-batches, at the same rate."""
+    found = {}
+    for label, extra in (("real-time", ["--real-time", real_time]), ("micro-batch", ["--trigger", "1 second"])):
+        say(f"  passthrough, {label}: {rate:,} events/s for {hold} s")
+        job = LiveJob(settings, paths, env, "passthrough", extra, partitions=2, label=label)
+        try:
+            start = time.time()
+            step(job, rate, hold, 400, drain_timeout=60)
+            wait_for(lambda: len(consume_all(settings.kafka_bootstrap, job.env["TOPIC_RESULTS"])) >= 1, 60,
+                     "the passthrough output")
+            out = consume_all(settings.kafka_bootstrap, job.env["TOPIC_RESULTS"])
+        finally:
+            job.stop()
+        points = []
+        for rec in out:
+            event = _iso(json.loads(rec.value)["event_time"])
+            if event >= start + WARMUP_SECONDS:
+                points.append((rec.timestamp_ms / 1000 - event, 1.0))
+        sent = len(consume_all(settings.kafka_bootstrap, job.topic))
+        found[label] = {"records_in": sent, "records_out": len(out), "latency_seconds": weighted_percentiles(points),
+                        "measured_records": len(points)}
+        say(f"    {len(out):,} of {sent:,} records out; latency {found[label]['latency_seconds']}")
+    return found
