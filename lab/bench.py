@@ -241,7 +241,7 @@ def _live_lines(results: dict) -> list[str]:
         best = live["sustainable"]
         lines += ["", f"## Live: {stage}, 1 s trigger", "",
                   f"Maximum sustainable throughput: **{best['page_views_per_second']:,.0f} page views/s** "
-                  f"({best['events_per_second']:,.0f} events/s over all topics); limited by {live['limited_by']}."
+                  f"({best['events_per_second']:,.0f} events/s over all topics). Limit: {live['limited_by']}."
                   if best else "No rate tried was sustainable.", "",
                   "| producer target events/s | page views/s in | lag slope /s | final lag | verdict | "
                   "latency p50 / p95 / p99 s | batch s (median) | CPU cores: " + ", ".join(
