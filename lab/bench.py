@@ -46,6 +46,7 @@ LIVE = {  # the live runs. Rates are producer events/s over all topics; page vie
     "full": {"stages": ("windowing", "window"), "start_rate": 2_000, "hold": 40, "max_steps": 7, "bisect": 2,
              "fractions": (0.5, 0.8), "drain": 120, "twin_rate": 5_000, "twin_hold": 40},
 }
+DRAIN_OPTIONS = {"maxOffsetsPerTrigger": ["10000", "50000"]}  # full run: job options tried on the window stage
 REAL_TIME_BATCH = "5 seconds"  # real-time mode's checkpoint interval: long-running tasks, commits every 5 s
 TUNING = {  # full run only: settings tried on the window stage
     "spark.sql.shuffle.partitions": ["2", "4", "8", "16"],
@@ -171,7 +172,19 @@ def run(settings: Settings, paths: Paths, quick: bool, environ: dict[str, str]) 
                 _say(f"tuning: window stage with {key}={value.rsplit('.', 1)[-1]}")
                 r = _stage(settings, paths, env, "window", topic, ["--conf", f"{key}={value}"])
                 tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"]})
+        for key, values in DRAIN_OPTIONS.items():
+            for value in ["none", *values]:
+                _say(f"tuning: window stage with {key}={value}")
+                r = _stage(settings, paths, env, "window", topic,
+                           [] if value == "none" else ["--max-offsets-per-trigger", value])
+                tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"],
+                                                   "batches": r["batches"]})
         results["tuning"] = tuning
+        best = results["live"]["windowing"]["sustainable"]
+        rate = int(best["target_events_per_second"] / 2) if best else plan["start_rate"]
+        _say(f"tuning, live: windowing at {rate:,} events/s")
+        results["tuning_live"] = {"rate": rate, **benchlive.tune(settings, paths, env, "windowing", rate,
+                                                                  plan["hold"], _say)}
     return _write(results, started)
 
 
@@ -222,8 +235,22 @@ def _write(results: dict, started: datetime) -> Path:
         lines.append(f"| {stage} | {r['rows_per_second']:,.0f} | {ratio} | {r['batches']} | {r['rows']:,} |")
     lines += _live_lines(results)
     for key, rows in results.get("tuning", {}).items():
-        lines += ["", f"## Tuning: {key} (window stage)", "", "| value | rows/s |", "|---|---|"]
+        lines += ["", f"## Tuning: {key} (window stage, drain rate)", "", "| value | rows/s |", "|---|---|"]
         lines += [f"| {r['value'].rsplit('.', 1)[-1]} | {r['rows_per_second']:,.0f} |" for r in rows]
+    tl = results.get("tuning_live")
+    if tl:
+        for key in benchlive.LIVE_TUNING:
+            lines += ["", f"## Tuning, live: {key} (windowing at {tl['rate']:,} events/s)", "",
+                      "| value | page views/s | verdict | latency p50 / p95 / p99 s | batch s (median) | GC share |",
+                      "|---|---|---|---|---|---|"]
+            for r in tl[key]:
+                if "error" in r:
+                    lines.append(f"| {r['value']} | failed: {r['error']} | | | | |")
+                    continue
+                gc = "n/a" if r["gc_share_of_task_time"] is None else f"{r['gc_share_of_task_time']:.1%}"
+                lines.append(f"| {r['value']} | {r['page_views_per_second']:,.0f} | "
+                             f"{'keeps up' if r['keeps_up'] else 'falls behind'} | {_pct(r['latency_seconds'])} | "
+                             f"{r['batch_seconds_median']:.2f} | {gc} |")
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     _chart(results, stem.with_suffix(".png"))
     print("\n".join(lines), flush=True)
@@ -244,14 +271,15 @@ def _live_lines(results: dict) -> list[str]:
                   f"({best['events_per_second']:,.0f} events/s over all topics). Limit: {live['limited_by']}."
                   if best else "No rate tried was sustainable.", "",
                   "| producer target events/s | page views/s in | lag slope /s | final lag | verdict | "
-                  "latency p50 / p95 / p99 s | batch s (median) | CPU cores: " + ", ".join(
+                  "latency p50 / p95 / p99 s | batch s (median) | executor GC share | CPU cores: " + ", ".join(
                       (live["steps"][0]["cpu_cores"] if live["steps"] else {})) + " |",
-                  "|---|---|---|---|---|---|---|---|"]
+                  "|---|---|---|---|---|---|---|---|---|"]
         for r in live["steps"]:
+            gc = "n/a" if r.get("gc_share_of_task_time") is None else f"{r['gc_share_of_task_time']:.1%}"
             lines.append(f"| {r['target_events_per_second']:,} | {r['page_views_per_second']:,.0f} | "
                          f"{r['lag_slope_per_second']:,.0f} | {r['final_lag']:,} | "
                          f"{'keeps up' if r['keeps_up'] else 'falls behind'}{' (producer-bound)' if r['producer_bound'] else ''} | "
-                         f"{_pct(r['latency_seconds'])} | {r['batch_seconds_median']:.2f} | "
+                         f"{_pct(r['latency_seconds'])} | {r['batch_seconds_median']:.2f} | {gc} | "
                          + ", ".join(f"{v:.2f}" for v in r["cpu_cores"].values()) + " |")
         if best:
             phases = ", ".join(f"{k} {v:.2f}" for k, v in best["phases_median_seconds"].items())

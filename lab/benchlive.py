@@ -112,6 +112,21 @@ def _process_groups(paths: Paths, job: LiveJob, producer_pid: int) -> dict[str, 
             "spark master+worker": [p for p in (pid.get("spark-master"), worker) if p]}
 
 
+def _executor_times(job: LiveJob) -> tuple[float, float] | None:
+    """(GC ms, task ms) summed over the live job's executors, from the driver UI's REST API."""
+    import urllib.request
+
+    base = f"http://{job.settings.host}:{job.settings['SPARK_DRIVER_UI_PORT']}/api/v1/applications"
+    try:
+        with urllib.request.urlopen(base, timeout=5) as r:
+            app = json.load(r)[0]["id"]
+        with urllib.request.urlopen(f"{base}/{app}/executors", timeout=5) as r:
+            execs = [e for e in json.load(r) if e["id"] != "driver"]
+    except (OSError, ValueError, IndexError, KeyError):
+        return None
+    return sum(e["totalGCTime"] for e in execs), sum(e["totalDuration"] for e in execs)
+
+
 def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) -> dict:
     """Drive the producer at `rate` events/s for `hold` s beside the live job, and measure."""
     summary = job.ckpt.parent / f"producer-{rate}-{seed}.json"
@@ -120,7 +135,7 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
                                  "--summary", str(summary)], cwd=ROOT, env=job.env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     groups = _process_groups(job.paths, job, producer.pid)
-    cpu0, t0 = _cpu(groups), time.monotonic()
+    cpu0, t0, times0 = _cpu(groups), time.monotonic(), _executor_times(job)
     start_wall = time.time()
     samples: list[tuple[float, int]] = []
     while producer.poll() is None and job.alive():
@@ -128,7 +143,8 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
         cpu1, t1 = _cpu(groups), time.monotonic()
         time.sleep(1)  # the sampling interval, not a wait for a condition
     producer.wait()
-    end_wall = time.time()
+    end_wall, times1 = time.time(), _executor_times(job)
+    gc = (times1[0] - times0[0]) / (times1[1] - times0[1]) if times0 and times1 and times1[1] > times0[1] else None
     if not job.alive():
         raise RuntimeError(f"the live {job.stage} job stopped: {''.join(job.output[-15:])}")
     stats = json.loads(summary.read_text())
@@ -148,7 +164,7 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
     return {"target_events_per_second": rate, "events_per_second": stats["events_per_second"],
             "page_views_per_second": round(input_rate, 1), "producer_bound": stats["events_per_second"] < 0.95 * rate,
             "lag_slope_per_second": round(slope, 1), "final_lag": final, "max_lag": max((s[1] for s in samples), default=0),
-            "keeps_up": keeps_up, "drained": drained,
+            "keeps_up": keeps_up, "drained": drained, "gc_share_of_task_time": None if gc is None else round(gc, 3),
             "cpu_cores": {k: round((cpu1[k] - cpu0[k]) / seconds, 2) for k in groups} if samples else {},
             "latency_seconds": latency_percentiles(batches),
             "batch_seconds_median": statistics.median([b["durationMs"].get("triggerExecution", 0) / 1000 for b in batches
@@ -243,6 +259,35 @@ def _limit(best: dict | None, fail: dict | None) -> str:
     if fail:
         return "the job: above this rate its lag grows"
     return "nothing found yet: every rate tried kept up, and the search ran out of steps"
+
+
+LIVE_TUNING = {  # full run only: one setting at a time, at a fixed rate, on the windowing job
+    "trigger": ["0 seconds", "1 second", "5 seconds"],
+    "kafka partitions": [1, 2, 4, 8],
+}
+
+
+def tune(settings: Settings, paths: Paths, env: dict, stage: str, rate: int, hold: int, say) -> dict:
+    """Each LIVE_TUNING setting in its own live job: throughput kept, latency, batch time."""
+    table = {}
+    for key, values in LIVE_TUNING.items():
+        for value in values:
+            say(f"  tuning {stage}: {key} = {value}, {rate:,} events/s for {hold} s")
+            extra = ["--trigger", value if key == "trigger" else "1 second"]
+            partitions = value if key == "kafka partitions" else 4
+            try:
+                job = LiveJob(settings, paths, env, stage, extra, partitions=partitions, label=f"tune-{value}")
+                try:
+                    step(job, rate // 2, 10, 500, 120)  # warm-up, not counted
+                    r = step(job, rate, hold, 501, 120)
+                finally:
+                    job.stop()
+                row = {k: r[k] for k in ("page_views_per_second", "keeps_up", "latency_seconds",
+                                         "batch_seconds_median", "gc_share_of_task_time")}
+            except (RuntimeError, TimeoutError) as exc:  # one failed setting must not lose the rest
+                row = {"error": str(exc).splitlines()[0][:200]}
+            table.setdefault(key, []).append({"value": value, **row})
+    return table
 
 
 def twins(settings: Settings, paths: Paths, env: dict, rate: int, hold: int, real_time: str, say) -> dict:
