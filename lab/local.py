@@ -15,14 +15,12 @@ Not for: the Docker runtime (lab.docker), or submitting jobs (lab.submit).
 
 from __future__ import annotations
 
-import base64
 import os
 import shlex
 import signal
 import subprocess
 import sys
 import time
-import uuid
 import xmlrpc.client
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,10 +93,12 @@ def services(settings: Settings, paths: Paths) -> list[Service]:
         props = render_file(SERVICES_DIR / "kafka" / "server.properties", conf / "kafka" / "server.properties",
                             kafka_values(settings, data_dir=str(data / "kafka")))
         if not (data / "kafka" / "meta.properties").exists():
-            cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+            # The pinned id (the Docker runtime formats with it too). "--cluster-id=" because a
+            # base64 id may start with "-", which the tool's parser would read as an option.
             _check_call(["java", "-cp", f"{paths.kafka_jars}/*",
                          f"-Dlog4j2.configurationFile={SERVICES_DIR / 'kafka' / 'log4j2.properties'}",
-                         "kafka.tools.StorageTool", "format", "--standalone", "-t", cluster_id, "-c", str(props)],
+                         "kafka.tools.StorageTool", "format", "--standalone",
+                         f"--cluster-id={settings['KAFKA_CLUSTER_ID']}", "-c", str(props)],
                         "formatting Kafka's KRaft storage")
 
     def create_topics() -> None:

@@ -16,9 +16,9 @@ awk '{
 }' "$template" > "$rendered"
 if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
   if [ -n "${KAFKA_INITIAL_CONTROLLERS:-}" ]; then  # the 3-broker profile: a quorum of 3 controllers
-    /opt/kafka/bin/kafka-storage.sh format -t "$KAFKA_CLUSTER_ID" -c "$rendered" --initial-controllers "$KAFKA_INITIAL_CONTROLLERS"
+    /opt/kafka/bin/kafka-storage.sh format --cluster-id="$KAFKA_CLUSTER_ID" -c "$rendered" --initial-controllers "$KAFKA_INITIAL_CONTROLLERS"
   else
-    /opt/kafka/bin/kafka-storage.sh format --standalone -t "$KAFKA_CLUSTER_ID" -c "$rendered"
+    /opt/kafka/bin/kafka-storage.sh format --standalone --cluster-id="$KAFKA_CLUSTER_ID" -c "$rendered"
   fi
 fi
 exec /opt/kafka/bin/kafka-server-start.sh "$rendered"
