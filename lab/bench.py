@@ -31,7 +31,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from lab import benchlive, install, local, submit
-from lab.kafkatools import fresh_topics
+from lab.kafkatools import fresh_topics, offsets
 from lab.paths import PYTHONPATH, Paths
 from lab.settings import ROOT, Settings
 
@@ -189,14 +189,7 @@ def run(settings: Settings, paths: Paths, quick: bool, environ: dict[str, str]) 
 
 
 def _topic_size(settings: Settings, topic: str) -> int:
-    from confluent_kafka import Consumer, TopicPartition
-
-    c = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "bench-size", "log_level": 3})
-    try:
-        parts = c.list_topics(topic, timeout=10).topics[topic].partitions
-        return sum(c.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in parts)
-    finally:
-        c.close()
+    return sum(end for _, end in offsets(settings.kafka_bootstrap, topic).values())
 
 
 def _mean_record_size() -> int:

@@ -107,19 +107,12 @@ def committed(checkpoint: Path, query: str) -> int:
 
 def caught_up(checkpoint: Path, query: str, settings: Settings, topic: str) -> bool:
     """The query has committed a batch whose end offsets reach the topic's end offsets."""
-    from confluent_kafka import Consumer, TopicPartition
+    from lab.kafkatools import offsets
+    from streamlab.dataloss import committed_offsets
 
-    n = committed(checkpoint, query)
-    if not n:
-        return False
-    offsets = json.loads((checkpoint / query / "offsets" / str(n - 1)).read_text().splitlines()[-1]).get(topic, {})
-    c = Consumer({"bootstrap.servers": settings.kafka_bootstrap, "group.id": "drill-probe", "log_level": 3})
-    try:
-        ends = {str(p): c.get_watermark_offsets(TopicPartition(topic, p), timeout=5)[1]
-                for p in c.list_topics(topic, timeout=5).topics[topic].partitions}
-    finally:
-        c.close()
-    return all(offsets.get(p, 0) >= end for p, end in ends.items())
+    done = committed_offsets(checkpoint / query).get(topic)
+    return done is not None and all(done.get(p, 0) >= end for p, (_, end) in offsets(settings.kafka_bootstrap,
+                                                                                      topic).items())
 
 
 def _parquet_rows(folder: Path) -> list[dict]:

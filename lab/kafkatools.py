@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
+from lab.wait import wait_for
+
 LOGICAL = ("page_views", "orders", "payments", "quarantine", "results")
 
 
@@ -93,15 +95,8 @@ def expire(bootstrap: str, topic: str, timeout: float = 120.0) -> dict[int, tupl
 
     alter(AlterConfigOpType.SET, "1")
     try:
-        deadline = time.monotonic() + timeout
-        while True:
-            now = offsets(bootstrap, topic)
-            if all(now[p][0] >= end for p, (_, end) in before.items()):
-                return before
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"retention did not delete {topic}'s records within {timeout}s: "
-                                   f"earliest offsets {({p: o[0] for p, o in now.items()})}, "
-                                   f"ends {({p: o[1] for p, o in before.items()})}")
-            time.sleep(1)  # polling interval between offset checks, not a fixed wait
+        wait_for(lambda: all(offsets(bootstrap, topic)[p][0] >= end for p, (_, end) in before.items()), timeout,
+                 f"retention to delete {topic}'s records up to its end offsets", interval=1)
+        return before
     finally:
         alter(AlterConfigOpType.DELETE)
