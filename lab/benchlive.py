@@ -26,7 +26,6 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime
 from pathlib import Path
 
 from lab import local, procs, submit
@@ -34,6 +33,7 @@ from lab.kafkatools import consume_all, fresh_topics, offsets
 from lab.paths import Paths
 from lab.settings import ROOT, Settings
 from lab.wait import wait_for
+from streamlab.listener import iso_seconds
 
 # Keeps up: over the last two thirds of a hold, the lag grows by at most this share of the input
 # rate per second. The lag is a sawtooth (it drops at each batch), so a smaller share is noise
@@ -96,10 +96,6 @@ class LiveJob:
         if self.alive():
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
-
-
-def _iso(text: str) -> float:
-    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
 
 
 def _cpu(groups: dict[str, list[int]]) -> dict[str, float]:
@@ -165,7 +161,7 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
     except TimeoutError:
         drained = False
     seconds = max(t1 - t0, 1e-9) if samples else 1.0
-    batches = [b for b in job.batches() if start_wall + WARMUP_SECONDS <= _iso(b["timestamp"]) <= end_wall]
+    batches = [b for b in job.batches() if start_wall + WARMUP_SECONDS <= iso_seconds(b["timestamp"]) <= end_wall]
     return {"target_events_per_second": rate, "events_per_second": stats["events_per_second"],
             "page_views_per_second": round(input_rate, 1), "producer_bound": stats["events_per_second"] < 0.95 * rate,
             "lag_slope_per_second": round(slope, 1), "final_lag": final, "max_lag": max((s[1] for s in samples), default=0),
@@ -191,8 +187,8 @@ def latency_percentiles(batches: list[dict], qs=(50, 95, 99)) -> dict[str, float
         ev, rows = b.get("eventTime") or {}, b["numInputRows"]
         if not rows or "min" not in ev:
             continue
-        end = _iso(b["timestamp"]) + b["durationMs"].get("triggerExecution", 0) / 1000
-        newest, oldest = end - _iso(ev["max"]), end - _iso(ev["min"])
+        end = iso_seconds(b["timestamp"]) + b["durationMs"].get("triggerExecution", 0) / 1000
+        newest, oldest = end - iso_seconds(ev["max"]), end - iso_seconds(ev["min"])
         k = 50
         points += [(newest + (oldest - newest) * (i + 0.5) / k, rows / k) for i in range(k)]
     return weighted_percentiles(points, qs)
@@ -311,7 +307,7 @@ def twins(settings: Settings, paths: Paths, env: dict, rate: int, hold: int, rea
             job.stop()
         points = []
         for rec in out:
-            event = _iso(json.loads(rec.value)["event_time"])
+            event = iso_seconds(json.loads(rec.value)["event_time"])
             if event >= start + WARMUP_SECONDS:
                 points.append((rec.timestamp_ms / 1000 - event, 1.0))
         sent = len(consume_all(settings.kafka_bootstrap, job.topic))

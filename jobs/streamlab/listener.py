@@ -25,7 +25,7 @@ DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 120, 300, 600)
 
 
-def _iso_seconds(text: str | None) -> float | None:
+def iso_seconds(text: str | None) -> float | None:
     if not text:
         return None
     return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
@@ -110,16 +110,16 @@ class PrometheusListener:
                 seconds = p.durationMs[phase] / 1000.0
                 m.phase.labels(*labels, phase).observe(seconds)
                 m.last_phase.labels(*labels, phase).set(seconds)
-        batch_start = _iso_seconds(p.timestamp) or time.time()
+        batch_start = iso_seconds(p.timestamp) or time.time()
         batch_end = batch_start + (p.durationMs or {}).get("triggerExecution", 0) / 1000.0
         event_time = p.eventTime or {}
-        watermark = _iso_seconds(event_time.get("watermark"))
+        watermark = iso_seconds(event_time.get("watermark"))
         if watermark and watermark > 0:
             m.watermark.labels(*labels).set(watermark)
             m.watermark_delay.labels(*labels).set(max(0.0, (now or batch_end) - watermark))
         if p.numInputRows:
             for key in ("min", "avg", "max"):
-                ts = _iso_seconds(event_time.get(key))
+                ts = iso_seconds(event_time.get(key))
                 if ts:
                     m.latency.labels(*labels).observe(max(0.0, batch_end - ts))
         total = updated = removed = memory = dropped = 0
