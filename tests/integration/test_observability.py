@@ -103,7 +103,11 @@ def test_report_of_a_run_that_cannot_keep_up(topics, lab_up, tmp_path):
     finally:
         producer.terminate()
         producer.wait(60)
-    wait_for(lambda: query(lab_up, 'streaming_batches_total{job="basic",query="basic"}'), 30, "basic's metrics")
+    # The job has exited, so its series are stale at Prometheus' next failed scrape: look back
+    # over the run (as the report does) rather than at the instant.
+    window = int(time.time() - start) + 5
+    wait_for(lambda: query(lab_up, f'max_over_time(streaming_batches_total{{job="basic",query="basic"}}[{window}s])'),
+             30, "Prometheus to hold basic's metrics from the run")
     out = build(lab_up, "basic", start, time.time(), out_root=tmp_path, trigger_seconds=2)
     figures = json.loads((out / "figures.json").read_text())
     assert figures["verdict"] == "falls behind", figures
