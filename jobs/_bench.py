@@ -67,13 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real-time", default=None, help="with --sustain: Spark's real-time mode, this batch duration")
     p.add_argument("--progress-file", default=None, help="with --sustain: where each batch's progress goes")
     opts = options.parse(p, argv)
+    spark, df = _start(opts)
     if opts.sustain:
-        return sustain(opts)
-    from streamlab import session
-
-    conf = dict(c.split("=", 1) for c in opts.conf)
-    spark = session.build(f"bench-{opts.stage}", conf)
-    df = build(opts.stage, spark, opts)
+        return sustain(spark, df, opts)
     mode = "update" if opts.stage in ("window", "windowing") else "append"
     writer = (df.writeStream.format("noop").outputMode(mode).queryName(f"bench_{opts.stage}")
               .option("checkpointLocation", opts.checkpoint))
@@ -99,13 +95,16 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def sustain(opts) -> int:
-    """A live run: each batch's progress is appended to --progress-file as soon as it is known."""
+def _start(opts):
     from streamlab import session
 
     conf = dict(c.split("=", 1) for c in opts.conf)
-    spark = session.build(f"bench-{opts.stage}-live", conf)
-    df = build(opts.stage, spark, opts)
+    spark = session.build(f"bench-{opts.stage}" + ("-live" if opts.sustain else ""), conf)
+    return spark, build(opts.stage, spark, opts)
+
+
+def sustain(spark, df, opts) -> int:
+    """A live run: each batch's progress is appended to --progress-file as soon as it is known."""
     writer = df.writeStream.queryName(f"bench_{opts.stage}").option("checkpointLocation", opts.checkpoint)
     if opts.stage == "passthrough":
         writer = (writer.format("kafka").option("kafka.bootstrap.servers", sources.bootstrap_servers())

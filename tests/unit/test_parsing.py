@@ -33,6 +33,8 @@ CASES = [
     (GOOD.replace('"user_id":"u1",', ""), "missing_field:user_id"),
     (GOOD.replace('"user_id":"u1",', '"user_id":null,').replace('"country":"ES"', '"country":null'),
      "missing_field:user_id,country"),
+    (GOOD + " and trailing text", None),  # lenient, like Spark's JSON reader
+    (GOOD.replace('"quantity":2', '"quantity":1,"quantity":2'), None),
 ]
 
 
@@ -50,6 +52,19 @@ def test_every_row_lands_in_exactly_one_side_with_the_right_reason(spark):
             expected = None if value is None else value.encode()
             assert bad_rows[offset].value == expected, "the raw bytes must be kept untouched"
             assert (bad_rows[offset].source_topic, bad_rows[offset].source_partition) == ("orders", 0)
+
+
+def test_a_repeated_key_keeps_its_last_value(spark):
+    valid, _ = parsing.split(kafka_rows(spark, [GOOD.replace('"quantity":2', '"quantity":1,"quantity":2')]), "orders")
+    assert [r.quantity for r in valid.collect()] == [2]
+
+
+@pytest.mark.parametrize("side", [0, 1], ids=["valid", "quarantine"])
+def test_each_record_is_parsed_once(spark, side):
+    """Without the fence, the optimizer copies from_json into every field check (about ten parses)."""
+    df = parsing.split(kafka_rows(spark, [GOOD]), "orders")[side]
+    plan = df._jdf.queryExecution().optimizedPlan().toString()
+    assert plan.count("from_json(") == 1, plan
 
 
 def test_valid_rows_are_typed(spark):
