@@ -1,6 +1,7 @@
 """The live half of `make bench`: a streaming job under a producer at a set rate.
 
-- `search(...)`: the maximum sustainable throughput. The producer runs at a rate for a hold
+- `search(...)`: the maximum sustainable throughput. The producer (page views only, which is all
+  the live workloads read) runs at a rate for a hold
   period; the job keeps up when the Kafka lag (end offsets minus the offsets in the query's
   last committed batch) does not grow over the last two thirds of the hold, and ends small. The
   rate doubles until the job falls behind (or the producer cannot go faster), then bisects.
@@ -131,7 +132,10 @@ def _executor_times(job: LiveJob) -> tuple[float, float] | None:
 def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) -> dict:
     """Drive the producer at `rate` events/s for `hold` s beside the live job, and measure."""
     summary = job.ckpt.parent / f"producer-{rate}-{seed}.json"
+    # Page views only: every live workload reads only them, and on 2 cores orders and payments
+    # would only take CPU from the job.
     producer = subprocess.Popen([sys.executable, "-m", "producer", "--dimensions-dir", "", "--rate", str(rate),
+                                 "--page-view-share", "1",
                                  "--duration", str(hold), "--seed", str(seed), "--jitter-ms", "0",
                                  "--summary", str(summary)], cwd=ROOT, env=job.env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

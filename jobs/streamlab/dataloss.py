@@ -12,11 +12,13 @@ Spark's own behaviour then depends on the source option failOnDataLoss:
 last committed end offsets of every query under the job's checkpoint root, asks Kafka for each
 partition's earliest offset, and for any gap:
 - fail=True: raises `DataLoss` with one line: how many records, where, and the two ways on;
-- fail=False: logs the gap and returns it, so the listener can count it in
-  `streaming_kafka_records_lost_total`.
+- fail=False: logs the gap and returns it; Spark then skips it.
 
-Not for: records deleted while the query runs and lags behind. Spark's failOnDataLoss handles
-those by itself, and the lab does not count them.
+`skipped(source)` counts what a finished batch skipped, at a restart or while a lagging query
+runs: the offsets the batch spanned minus the rows it read. The listener adds it to
+`streaming_kafka_records_lost_total`. It assumes one record per offset, which holds for topics
+written without transactions and not compacted (all of the lab's). Not for other topics: there
+commit markers and compaction leave offsets without records, which it would count as lost.
 """
 
 from __future__ import annotations
@@ -110,3 +112,23 @@ def check(root: Path, job: str, fail: bool, bootstrap: str) -> list[Gap]:
                        f"Restart with ARGS=\"--fail-on-data-loss false\" to skip them (counted in "
                        f"streaming_kafka_records_lost_total), or run `make reset JOB={job}` to start over")
     return found
+
+
+def skipped(source) -> int:
+    """Records a Kafka source's finished batch should have read but did not (see the module doc).
+    0 for other sources, and for a query's first batch (no start offsets)."""
+    try:
+        start = json.loads(getattr(source, "startOffset", None) or "null")
+        end = json.loads(getattr(source, "endOffset", None) or "null")
+    except ValueError:
+        return 0
+    if not (isinstance(start, dict) and isinstance(end, dict)):
+        return 0
+    spanned = 0
+    for topic, parts in end.items():
+        if not isinstance(parts, dict) or not isinstance(start.get(topic), dict):
+            return 0  # not Kafka offsets
+        for partition, offset in parts.items():
+            if partition in start[topic]:  # a partition added since the last batch is read from its earliest
+                spanned += max(0, int(offset) - int(start[topic][partition]))
+    return max(0, spanned - int(getattr(source, "numInputRows", 0) or 0))

@@ -20,6 +20,8 @@ from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
 
+from streamlab import dataloss
+
 PHASES = ("triggerExecution", "addBatch", "getBatch", "latestOffset", "queryPlanning", "walCommit", "commitOffsets")
 DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 120, 300, 600)
@@ -59,7 +61,8 @@ class Metrics:
         self.up = Gauge("streaming_query_active", "1 while the query runs, 0 once it has terminated.", q, registry=r)
         self.failed = Gauge("streaming_query_failed", "1 if the query terminated with an error.", q, registry=r)
         self.records_lost = Counter("streaming_kafka_records_lost_total", "Kafka records that retention deleted before "
-                                    "the query read them, skipped at a restart with failOnDataLoss=false.", q, registry=r)
+                                    "the query read them, skipped with failOnDataLoss=false (at a restart or while "
+                                    "running).", q, registry=r)
         self.latency = Histogram("streaming_event_latency_seconds", "Batch end minus the event time of the batch's events "
                                  "(observed for the oldest, average and newest event of each batch).", q,
                                  buckets=LATENCY_BUCKETS, registry=r)
@@ -94,6 +97,14 @@ class PrometheusListener:
         labels = self._labels(event.id, None)
         self.m.up.labels(*labels).set(0)
         self.m.failed.labels(*labels).set(1 if event.exception else 0)
+
+    def records_lost(self) -> dict[str, int]:
+        """streaming_kafka_records_lost_total per query name, for the job's closing log line."""
+        found = {}
+        for name in self.names.values():
+            value = self.m.registry.get_sample_value("streaming_kafka_records_lost_total", {"job": self.job, "query": name})
+            found[name] = int(value or 0)
+        return found
 
     def record(self, p, now: float | None = None) -> None:
         """Record one StreamingQueryProgress (an object with Spark's progress attributes)."""
@@ -136,6 +147,9 @@ class PrometheusListener:
             m.state_memory.labels(*labels).set(memory)
             m.dropped.labels(*labels).inc(dropped)
         for source in p.sources or []:
+            lost = dataloss.skipped(source)
+            if lost:
+                m.records_lost.labels(*labels).inc(lost)
             metrics = source.metrics or {}
             for stat, key in (("min", "minOffsetsBehindLatest"), ("avg", "avgOffsetsBehindLatest"),
                               ("max", "maxOffsetsBehindLatest")):

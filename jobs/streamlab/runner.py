@@ -65,7 +65,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     port = opts.metrics_port if opts.metrics_port is not None else settings.int("JOB_METRICS_PORT")
     bind = os.environ.get("LAB_BIND_HOST", settings.host)  # 0.0.0.0 in a container, so Prometheus reaches it
     try:
-        metrics = listener.attach(spark, job, port, bind).m
+        exporter = listener.attach(spark, job, port, bind)
     except OSError as exc:
         print(f"{job}: cannot serve metrics on port {port} ({exc.strerror}); is another job running? "
               f"Pass --metrics-port to use another port.", file=sys.stderr)
@@ -77,7 +77,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     from streamlab.dataloss import DataLoss
 
     try:
-        _check_data_loss(job, opts, settings, metrics)
+        _check_data_loss(job, opts, settings)
         queries = start(spark)
     except DataLoss as exc:  # already one line that names the job and the ways on
         print(exc, file=sys.stderr)
@@ -91,11 +91,15 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     log(job, f"started {names}; metrics on http://{settings.host}:{port}/metrics" if port else f"started {names}")
     deadline = time.monotonic() + opts.duration if opts.duration else None
     code = _wait(job, queries, stop, deadline)
-    spark.stop()
+    spark.stop()  # drains the listener bus, so the counts below are final
+    for name, lost in exporter.records_lost().items():
+        if lost:
+            log(job, f"data loss: query {name} skipped {lost} Kafka records that retention deleted before they were "
+                     f"read (streaming_kafka_records_lost_total)")
     return code
 
 
-def _check_data_loss(job: str, opts, settings, metrics) -> None:
+def _check_data_loss(job: str, opts, settings) -> None:
     """Before any query starts: records that retention deleted since the checkpoint (see dataloss)."""
     from streamlab import dataloss, sinks
 
@@ -104,7 +108,6 @@ def _check_data_loss(job: str, opts, settings, metrics) -> None:
         return  # remote checkpoints are not inspected
     for gap in dataloss.check(Path(str(root).removeprefix("file:")), job, opts.fail_on_data_loss,
                               settings.kafka_bootstrap):
-        metrics.records_lost.labels(job, gap.query).inc(gap.records)
         log(job, f"data loss: skipping {gap.records} records of {gap.topic}[{gap.partition}] (offsets {gap.start}-"
                  f"{gap.earliest - 1}) for query {gap.query}: Kafka retention deleted them before they were read")
 

@@ -1,6 +1,8 @@
 """streamlab.dataloss: reading a checkpoint's committed Kafka offsets, and describing a gap.
 The gap itself (retention deleting records for real) is the data-loss drill's job."""
 
+import json
+
 from streamlab import dataloss
 
 
@@ -41,3 +43,27 @@ def test_the_failure_names_records_partitions_and_both_ways_on():
     gaps = [dataloss.Gap("basic", "views", 0, 10, 25), dataloss.Gap("basic", "views", 3, 4, 9)]
     assert dataloss.describe(gaps) == "20 records for query basic (views[0] offsets 10-24, views[3] offsets 4-8)"
     assert gaps[0].records == 15
+
+
+def kafka_source(start, end, rows):
+    from types import SimpleNamespace as NS
+
+    return NS(startOffset=json.dumps(start) if start is not None else "null", endOffset=json.dumps(end), numInputRows=rows)
+
+
+def test_a_batch_that_read_every_offset_skipped_nothing():
+    assert dataloss.skipped(kafka_source({"t": {"0": 10, "1": 5}}, {"t": {"0": 20, "1": 9}}, 14)) == 0
+
+
+def test_a_batch_counts_the_offsets_it_spanned_but_did_not_read():
+    # retention deleted 0:10-15 before the batch read them; Spark (failOnDataLoss=false) skipped them
+    assert dataloss.skipped(kafka_source({"t": {"0": 10, "1": 5}}, {"t": {"0": 20, "1": 9}}, 8)) == 6
+
+
+def test_first_batches_new_partitions_and_other_sources_count_nothing():
+    from types import SimpleNamespace as NS
+
+    assert dataloss.skipped(kafka_source(None, {"t": {"0": 20}}, 3)) == 0
+    assert dataloss.skipped(kafka_source({"t": {"0": 10}}, {"t": {"0": 20, "1": 7}}, 15)) == 0  # 1 read from earliest
+    assert dataloss.skipped(NS(startOffset="41", endOffset="90", numInputRows=0)) == 0  # the rate source
+    assert dataloss.skipped(NS(metrics={})) == 0

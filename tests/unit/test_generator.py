@@ -111,3 +111,11 @@ def test_jitter_moves_event_times_out_of_order(pools):
     assert any(b < a for a, b in zip(times, times[1:]))
     assert all(abs(t - (START * 1000 + i)) <= 2000 or e.topic_key == "payments"
                for i, (t, e) in enumerate(zip(times, events)))
+
+
+def test_the_mix_sets_the_share_of_page_views(pools):
+    only_views = Counter(e.topic_key for e in take(Config(seed=3, start_time=START, mix=(1.0, 0.0)), pools, 2000))
+    assert only_views == {"page_views": 2000}
+    default = Counter(e.topic_key for e in take(Config(seed=3, start_time=START), pools, 4000))
+    new_events = default["page_views"] + default["orders"]
+    assert abs(default["page_views"] / new_events - 0.75) < 0.03

@@ -68,3 +68,16 @@ def test_empty_batches_and_termination():
     listener.onQueryTerminated(NS(id="q-1", exception="boom"))
     assert value(m, "streaming_query_active") == 0
     assert value(m, "streaming_query_failed") == 1
+
+
+def test_records_a_batch_skipped_are_counted_as_lost():
+    m = Metrics()
+    listener = PrometheusListener("windowing", m)
+    listener.onQueryStarted(NS(id="q-1", name="windowing"))
+    assert value(m, "streaming_kafka_records_lost_total") == 0
+    source = NS(metrics={}, startOffset='{"pv":{"0":100,"1":50}}', endOffset='{"pv":{"0":400,"1":350}}', numInputRows=1000)
+    listener.record(progress(numInputRows=1000, sources=[source]))  # nothing skipped
+    assert value(m, "streaming_kafka_records_lost_total") == 0
+    source = NS(metrics={}, startOffset='{"pv":{"0":400,"1":350}}', endOffset='{"pv":{"0":900,"1":450}}', numInputRows=420)
+    listener.record(progress(numInputRows=420, sources=[source]))
+    assert value(m, "streaming_kafka_records_lost_total") == 180

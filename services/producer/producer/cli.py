@@ -91,6 +91,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--malformed-share", type=_fraction, default=0.0, help="share of malformed records (any kind)")
     p.add_argument("--mismatch-share", type=_fraction, default=0.0,
                    help="share of schema-mismatched records (valid JSON, missing field or wrong type)")
+    p.add_argument("--page-view-share", type=_fraction, default=0.75,
+                   help="share of new events that are page views; the rest are orders, each later paid (default 0.75)")
     p.add_argument("--unpaid-share", type=_fraction, default=0.1, help="share of orders never paid")
     p.add_argument("--payment-delay", type=_non_negative, default=30.0, help="mean seconds from order to payment")
     p.add_argument("--key-skew", choices=("uniform", "zipf"), default="uniform")
@@ -166,7 +168,8 @@ def main(argv: list[str] | None = None) -> int:
         event_rate=args.event_rate or (args.rate if args.rate > 0 else 1000.0),
         jitter_ms=args.jitter_ms, late_share=args.late_share, late_by=args.late_by,
         malformed_share=args.malformed_share, mismatch_share=args.mismatch_share, unpaid_share=args.unpaid_share,
-        payment_delay=args.payment_delay, key_skew=args.key_skew, zipf_s=args.zipf_s, topics=topics)
+        payment_delay=args.payment_delay, key_skew=args.key_skew, zipf_s=args.zipf_s, topics=topics,
+        mix=(args.page_view_share, 1.0 - args.page_view_share))
     dimension_seed = args.dimension_seed if args.dimension_seed is not None else settings.int("DIMENSION_SEED")
     pools = Pools(dimension_seed, config.users, config.products)
     gen = EventGenerator(config, pools)
