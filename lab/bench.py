@@ -59,6 +59,11 @@ TUNING = {  # full run only: settings tried on the window stage
 TUNING_WITH = {ROCKSDB: ["spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled=true"]}
 
 
+def _tuning_label(value: str) -> str:
+    """A TUNING value as the tables show it: a class's short name, plus the settings that go with it."""
+    return " + ".join([value.rsplit(".", 1)[-1], *TUNING_WITH.get(value, [])])
+
+
 def _say(msg: str) -> None:
     print(f"==> {msg}", flush=True)
 
@@ -172,7 +177,7 @@ def run(settings: Settings, paths: Paths, quick: bool, environ: dict[str, str]) 
         tuning = {}
         for key, values in TUNING.items():
             for value in values:
-                _say(f"tuning: window stage with {key}={value.rsplit('.', 1)[-1]}")
+                _say(f"tuning: window stage with {key}={_tuning_label(value)}")
                 confs = [f"{key}={value}", *TUNING_WITH.get(value, [])]
                 r = _stage(settings, paths, env, "window", topic, [a for c in confs for a in ("--conf", c)])
                 tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"]})
@@ -233,8 +238,7 @@ def _write(results: dict, started: datetime) -> Path:
     lines += _live_lines(results)
     for key, rows in results.get("tuning", {}).items():
         lines += ["", f"## Tuning: {key} (window stage, drain rate)", "", "| value | rows/s |", "|---|---|"]
-        lines += [f"| {r['value'].rsplit('.', 1)[-1]}{' + ' + ', '.join(TUNING_WITH[r['value']]) if r['value'] in TUNING_WITH else ''}"
-                  f" | {r['rows_per_second']:,.0f} |" for r in rows]
+        lines += [f"| {_tuning_label(r['value'])} | {r['rows_per_second']:,.0f} |" for r in rows]
     tl = results.get("tuning_live")
     if tl:
         for key in benchlive.LIVE_TUNING:

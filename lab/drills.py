@@ -426,9 +426,9 @@ def data_loss(d: Drill) -> Result:
                         if "Kafka retention deleted" in line), "")
     unchanged = len(_parquet_rows(out)) == rows
     lenient = d.submit("basic", *base, "--fail-on-data-loss", "false")
-    skipped = sum(int(n) for n in re.findall(r"skipping (\d+) records .* for query basic:",
-                                             lenient.stdout + lenient.stderr))
-    counted = sum(int(n) for n in re.findall(r"query basic skipped (\d+) Kafka records", lenient.stdout + lenient.stderr))
+    said = lenient.stdout + lenient.stderr
+    skipped = sum(int(n) for n in re.findall(r"skipping (\d+) records .* for query basic:", said))
+    counted = sum(int(n) for n in re.findall(r"query basic skipped (\d+) Kafka records", said))
     d.result.details += [f"first run exit {first.returncode}: read {read_up_to} records; then {unread} unread records "
                          f"deleted by retention",
                          f"failOnDataLoss=true: exit {strict.returncode}, output unchanged: {unchanged}: {strict_line[:300]}",

@@ -54,16 +54,23 @@ def committed_offsets(checkpoint: Path) -> dict[str, dict[int, int]]:
     lines = (checkpoint / "offsets" / str(max(commits))).read_text().splitlines()[2:]  # v1, metadata, sources
     found: dict[str, dict[int, int]] = {}
     for line in lines:
-        try:
-            source = json.loads(line)
-        except ValueError:
-            continue  # "-": a source with no offset yet
-        if not isinstance(source, dict):
-            continue  # the rate source's offset is a number
-        for topic, parts in source.items():
-            if isinstance(parts, dict) and all(str(k).isdigit() for k in parts):
-                found.setdefault(topic, {}).update({int(p): int(o) for p, o in parts.items()})
+        for topic, parts in (kafka_offsets(line) or {}).items():
+            found.setdefault(topic, {}).update(parts)
     return found
+
+
+def kafka_offsets(text: str | None) -> dict[str, dict[int, int]] | None:
+    """A Kafka source's offsets, {topic: {partition: offset}}, from their JSON form (a line of a
+    checkpoint's offset log, or a progress' startOffset/endOffset). None for anything else: "-"
+    or "null" (no offset yet), or another source's offset (the rate source's is a number)."""
+    try:
+        source = json.loads(text or "null")
+    except ValueError:
+        return None
+    if not isinstance(source, dict) or not all(
+            isinstance(parts, dict) and all(str(k).isdigit() for k in parts) for parts in source.values()):
+        return None
+    return {topic: {int(p): int(o) for p, o in parts.items()} for topic, parts in source.items()}
 
 
 def query_name(job: str, folder: str) -> str:
@@ -117,18 +124,11 @@ def check(root: Path, job: str, fail: bool, bootstrap: str) -> list[Gap]:
 def skipped(source) -> int:
     """Records a Kafka source's finished batch should have read but did not (see the module doc).
     0 for other sources, and for a query's first batch (no start offsets)."""
-    try:
-        start = json.loads(getattr(source, "startOffset", None) or "null")
-        end = json.loads(getattr(source, "endOffset", None) or "null")
-    except ValueError:
+    start = kafka_offsets(getattr(source, "startOffset", None))
+    end = kafka_offsets(getattr(source, "endOffset", None))
+    if start is None or end is None:
         return 0
-    if not (isinstance(start, dict) and isinstance(end, dict)):
-        return 0
-    spanned = 0
-    for topic, parts in end.items():
-        if not isinstance(parts, dict) or not isinstance(start.get(topic), dict):
-            return 0  # not Kafka offsets
-        for partition, offset in parts.items():
-            if partition in start[topic]:  # a partition added since the last batch is read from its earliest
-                spanned += max(0, int(offset) - int(start[topic][partition]))
+    # A partition or topic added since the last batch is read from its earliest offset: not spanned.
+    spanned = sum(max(0, offset - start[topic][partition]) for topic, parts in end.items()
+                  for partition, offset in parts.items() if partition in start.get(topic, {}))
     return max(0, spanned - int(getattr(source, "numInputRows", 0) or 0))
