@@ -17,7 +17,7 @@ from lab import dashboards
 from lab.report import build
 from lab.settings import ROOT
 from tests.support import lab as run
-from tests.support.wait import wait_for
+from tests.support.wait import WaitTimeout, wait_for
 
 
 def query(settings, expr):
@@ -32,21 +32,53 @@ def finite(result) -> bool:
     return any(math.isfinite(float(r["value"][1])) for r in result)
 
 
+def tail(log, lines: int = 30) -> str:
+    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no output)"
+
+
 @pytest.fixture(scope="module")
 def windowing_run(lab_up, lab_env, tmp_path_factory):
-    """The windowing job on the lab's live topics (the background producer feeds them)."""
-    ckpt = tmp_path_factory.mktemp("obs") / "ckpt"
+    """The windowing job on the lab's live topics (the background producer feeds them).
+
+    Its output goes to a file: the console sink prints up to 50 rows a batch, and an unread pipe
+    fills in a few dozen batches and blocks the job mid-write."""
+    folder = tmp_path_factory.mktemp("obs")
+    log = folder / "windowing.log"
     start = time.time()
-    proc = subprocess.Popen([sys.executable, "-m", "lab", "submit", "windowing", "--duration", "110", "--trigger",
-                             "5 seconds", "--checkpoint", str(ckpt)], cwd=ROOT, env=lab_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "lab", "submit", "windowing", "--duration", "110", "--trigger",
+                                 "5 seconds", "--checkpoint", str(folder / "ckpt")], cwd=ROOT, env=lab_env,
+                                stdout=out, stderr=subprocess.STDOUT)
+
+    def percentiles():
+        if proc.poll() is not None:
+            raise AssertionError(f"windowing exited {proc.returncode} before its duration:\n{tail(log)}")
+        return finite(query(lab_up, 'lab:streaming_event_latency_seconds:p99_1m{job="windowing",query="windowing"}'))
+
     try:
-        wait_for(lambda: proc.poll() is None and finite(query(
-            lab_up, 'lab:streaming_event_latency_seconds:p99_1m{job="windowing",query="windowing"}')), 150,
-            "Prometheus to hold the windowing job's latency percentiles")
-        yield lab_up, start, proc
+        try:
+            wait_for(percentiles, 150, "Prometheus to hold the windowing job's latency percentiles")
+        except WaitTimeout as exc:
+            raise AssertionError(f"{exc}\nthe job's last lines:\n{tail(log)}") from None
+        yield lab_up, start, proc, log
     finally:
-        proc.wait(timeout=240)
+        finish(proc, log)
+
+
+def finish(proc, log, timeout: float = 240) -> None:
+    """Wait for the job to end by its duration; if it overruns, stop it (SIGTERM: graceful, then
+    killed) so it cannot hold the metrics port into the next test, and fail with its last lines."""
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.terminate()
+        try:
+            proc.wait(timeout=90)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        raise AssertionError(f"windowing overran its 110 s duration by {timeout:.0f} s and was stopped; "
+                             f"its last lines:\n{tail(log)}") from None
 
 
 def documented_metrics() -> list[str]:
@@ -56,7 +88,7 @@ def documented_metrics() -> list[str]:
 
 
 def test_every_documented_metric_has_a_series(windowing_run):
-    settings, _, _ = windowing_run
+    settings, *_ = windowing_run
     names = documented_metrics()
     assert len(names) >= 25
     missing = [n for n in names if not query(settings, n if ":" in n else f'{{__name__=~"{n}(_bucket|_count)?"}}')]
@@ -64,7 +96,7 @@ def test_every_documented_metric_has_a_series(windowing_run):
 
 
 def test_every_dashboard_panel_returns_data(windowing_run):
-    settings, _, _ = windowing_run
+    settings, *_ = windowing_run
     exprs = [(d.title, p.title, dashboards.expand(t.expr)) for d in dashboards.DASHBOARDS for p in d.panels for t in p.targets]
     assert len(exprs) >= 40
 
@@ -79,8 +111,9 @@ def test_every_dashboard_panel_returns_data(windowing_run):
 
 
 def test_report_of_a_run_that_keeps_up(windowing_run, tmp_path):
-    settings, start, proc = windowing_run
-    proc.wait(timeout=240)
+    settings, start, proc, log = windowing_run
+    finish(proc, log)
+    assert proc.returncode == 0, f"windowing exited {proc.returncode}:\n{tail(log)}"
     out = build(settings, "windowing", start, time.time(), out_root=tmp_path)
     figures = json.loads((out / "figures.json").read_text())
     assert figures["verdict"] == "keeps up", figures
