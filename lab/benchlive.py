@@ -60,13 +60,11 @@ class LiveJob:
         run = paths.run / "bench" / f"live-{self.label}-{time.monotonic_ns()}"
         run.mkdir(parents=True)
         self.ckpt, self.progress = run / "ckpt", run / "progress.jsonl"
-        cmd = submit.command(settings, paths, ROOT / "jobs" / "_bench.py", [
+        self.proc = submit.spawn(settings, paths, ROOT / "jobs" / "_bench.py", [
             "--stage", stage, "--sustain", "--topic", self.topic, "--output", self.env["TOPIC_RESULTS"],
             "--checkpoint", str(self.ckpt), "--progress-file", str(self.progress), "--metrics-port", "0",
-            "--seconds", "86400", "--products", str(paths.data / "dimensions" / "products.jsonl"), *extra])
-        self.proc = subprocess.Popen(cmd, cwd=ROOT, env={**self.env, **local.spark_env(settings, paths)},
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                                     start_new_session=True)
+            "--seconds", "86400", "--products", str(paths.data / "dimensions" / "products.jsonl"), *extra],
+            self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.output: list[str] = []
         self.ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()

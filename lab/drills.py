@@ -90,13 +90,10 @@ class Drill:
 
     def spark_submit(self, job: str, *args: str) -> subprocess.Popen:
         """spark-submit in its own process group, so a drill can SIGKILL the whole driver."""
-        from lab import local, submit
+        from lab import submit
 
-        paths = Paths.of(self.settings)
-        cmd = submit.command(self.settings, paths, ROOT / "jobs" / f"{job}.py", list(args))
-        env = {**self.env, **local.spark_env(self.settings, paths), local.MARKER: str(paths.run)}
-        return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                start_new_session=True)
+        return submit.spawn(self.settings, Paths.of(self.settings), ROOT / "jobs" / f"{job}.py", list(args),
+                            self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def committed(checkpoint: Path, query: str) -> int:
@@ -308,8 +305,11 @@ def bad_config(d: Drill) -> Result:
                       f"cannot serve metrics on port {port}"))
     for what, proc, code, text in cases:
         lines = (proc.stdout + proc.stderr).strip().splitlines()
-        ok = proc.returncode == code and any(text in line for line in lines[-3:])
-        d.result.details.append(f"{what}: exit {proc.returncode}, {lines[-1][:160] if lines else '(no output)'}")
+        # one clear line: a Java stack trace after it is a failure too
+        ok = (proc.returncode == code and any(text in line for line in lines[-3:])
+              and not any(line.startswith("\tat ") for line in lines))
+        shown = next((line for line in reversed(lines) if text in line), lines[-1] if lines else "(no output)")
+        d.result.details.append(f"{what}: exit {proc.returncode}, {shown[:160]}")
         d.result.ok &= ok
     d.result.checked = len(cases)
     left = [p for p in set(_lab_pids(paths)) - before if _alive(p)]

@@ -37,9 +37,10 @@ def kafka_metadata(bootstrap: str, timeout: float = 3.0):
     """The broker answers a metadata request: returns the ClusterMetadata, or raises."""
     from confluent_kafka.admin import AdminClient
 
-    # log_level 3: errors only; librdkafka's info lines are noise in `make up`.
+    # log_level 0: silent. Every caller reports a failure in its own one line (submit) or wait
+    # message (`make up`); librdkafka's own "Connect ... failed" lines would only repeat it.
     admin = AdminClient({"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 2000,
-                         "log_level": 3})
+                         "log_level": 0})
     return admin.list_topics(timeout=timeout)
 
 

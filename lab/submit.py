@@ -69,6 +69,15 @@ def command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str
     return [*cmd, str(job_path), *job_args]
 
 
+def spawn(settings: Settings, paths: Paths, job_path: Path, job_args: list[str], env: dict[str, str],
+          **popen) -> subprocess.Popen:
+    """Start spark-submit for a job and return at once. Its own process group lets the caller stop
+    the whole driver (and keeps a terminal's Ctrl-C for the caller); the lab's marker lets
+    `make down` find it if the caller dies first. `popen` goes to Popen (cwd, stdout, ...)."""
+    env = {**env, **spark_env(settings, paths), MARKER: str(paths.run)}
+    return subprocess.Popen(command(settings, paths, job_path, job_args), env=env, start_new_session=True, **popen)
+
+
 def _descendants(root: int) -> list[int]:
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -125,10 +134,8 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
         reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
         print(f"Kafka at {settings.kafka_bootstrap} does not answer ({reason}); check KAFKA_BOOTSTRAP.", file=sys.stderr)
         return 1
-    cmd = command(settings, paths, job_path, job_args)
-    env = {**os.environ, **spark_env(settings, paths), MARKER: str(paths.run)}
     print(f"Submitting {job} to {settings.spark_master} (Ctrl-C stops it gracefully) ...", flush=True)
-    proc = subprocess.Popen(cmd, env=env, start_new_session=True)
+    proc = spawn(settings, paths, job_path, job_args, dict(os.environ))
     stopping = []
 
     def on_signal(signum, _frame):

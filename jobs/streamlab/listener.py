@@ -1,8 +1,10 @@
 """A StreamingQueryListener that exports every query's progress as Prometheus metrics.
 
 Contract:
-- `attach(spark, job, port)` registers the listener and serves /metrics on 127.0.0.1:`port`
-  (port 0: no server, the metrics stay in the registry, as unit tests use them).
+- `serve(port, host)` builds the metrics and serves /metrics on `host`:`port` (port 0: no
+  server, the metrics stay in the registry, as unit tests use them). A taken port raises
+  OSError; call it before Spark starts, so that error comes first and alone.
+- `attach(spark, job, metrics)` registers the listener that fills them.
 - Every series is labelled `job` and `query`: the query name, e.g. `windowing` or
   `windowing_quarantine`.
 - Callbacks do constant work: they read the progress object and set in-memory metrics. They do
@@ -159,12 +161,15 @@ class PrometheusListener:
             m.output_rows.labels(*labels).inc(p.sink.numOutputRows)
 
 
-def attach(spark, job: str, port: int, host: str = "127.0.0.1") -> PrometheusListener:
-    from pyspark.sql.streaming import StreamingQueryListener
-
+def serve(port: int, host: str = "127.0.0.1") -> Metrics:
     metrics = Metrics()
     if port:
         start_http_server(port, addr=host, registry=metrics.registry)
+    return metrics
+
+
+def attach(spark, job: str, metrics: Metrics) -> PrometheusListener:
+    from pyspark.sql.streaming import StreamingQueryListener
 
     class _Listener(PrometheusListener, StreamingQueryListener):
         pass

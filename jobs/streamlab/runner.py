@@ -61,16 +61,16 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     from streamlab import listener, session
 
     settings = load()
-    spark = session.build(job, conf)
     port = opts.metrics_port if opts.metrics_port is not None else settings.int("JOB_METRICS_PORT")
     bind = os.environ.get("LAB_BIND_HOST", settings.host)  # 0.0.0.0 in a container, so Prometheus reaches it
-    try:
-        exporter = listener.attach(spark, job, port, bind)
+    try:  # before Spark starts: a taken port is then one line, with no session to tear down
+        metrics = listener.serve(port, bind)
     except OSError as exc:
         print(f"{job}: cannot serve metrics on port {port} ({exc.strerror}); is another job running? "
               f"Pass --metrics-port to use another port.", file=sys.stderr)
-        spark.stop()
         return 1
+    spark = session.build(job, conf)
+    exporter = listener.attach(spark, job, metrics)
     stop = _Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)

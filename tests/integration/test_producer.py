@@ -64,13 +64,15 @@ def test_rate_is_held(topics, lab_up):
 
 
 def test_sigterm_mid_run_loses_no_acknowledged_event(topics, lab_up, tmp_path):
-    summary_file = tmp_path / "summary.json"
-    proc = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "20000", "--seed", "8", "--dimensions-dir", "",
-                             "--summary", str(summary_file)], cwd=ROOT, env=topics, stderr=subprocess.PIPE, text=True)
+    summary_file, log = tmp_path / "summary.json", tmp_path / "producer.log"
+    with log.open("w") as err:  # a file, not a pipe: nothing reads a pipe until the producer exits
+        proc = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "20000", "--seed", "8",
+                                 "--dimensions-dir", "", "--summary", str(summary_file)], cwd=ROOT, env=topics,
+                                stderr=err)
     wait_for(lambda: sum(len(v) for v in read_events(lab_up.kafka_bootstrap, topics).values()) > 20000, 60,
              "20,000 events to land in Kafka")
     proc.send_signal(signal.SIGTERM)
-    assert proc.wait(60) == 0, proc.stderr.read()
+    assert proc.wait(60) == 0, log.read_text()
     summary = json.loads(summary_file.read_text())
     present = sum(len(v) for v in read_events(lab_up.kafka_bootstrap, topics).values())
     assert summary["failed"] == 0 and summary["unflushed"] == 0

@@ -2,9 +2,13 @@
 
 import os
 import socket
+import subprocess
 
+from lab import procs, submit
 from lab.local import _alive, _lab_pids
 from lab.paths import Paths
+from lab.settings import ROOT
+from lab.wait import wait_for
 from tests.support import lab as run
 
 
@@ -24,6 +28,28 @@ def test_bad_duration_is_one_line_and_exit_2(lab_up, lab_env):
     proc = run.lab("submit", "basic", "--duration", "soon", environ=lab_env)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines()[-1] == "basic: error: argument --duration: not a whole number: 'soon'"
+
+
+def test_down_stops_a_job_whose_caller_is_gone(lab_up, lab_env, tmp_path):
+    """Drills and the bench start spark-submit in a process group of its own, which no Ctrl-C or
+    dying caller reaches: `make down` must still find the driver (by the lab's marker) and end it."""
+    job = ROOT / "jobs" / "basic.py"
+    proc = submit.spawn(lab_up, Paths.of(lab_up), job, ["--duration", "600", "--sink", "noop", "--metrics-port", "0",
+                                                         "--checkpoint", str(tmp_path / "ckpt")],
+                        lab_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        driver = wait_for(lambda: proc.poll() is None and submit._python_driver(proc, job), 180,
+                          "basic's Python driver to start")
+        tree = procs.tree(proc.pid)
+        run.lab("down", environ=lab_env, check=True)
+        alive = [p for p in tree if _alive(p)]
+        assert not alive and not _alive(driver), f"make down left the job's processes running: {alive}"
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, 9)
+        proc.wait(30)
+    proc = run.lab("up", environ=lab_env, timeout=600)
+    assert proc.returncode == 0, proc.stderr
 
 
 def test_down_twice_then_taken_port_then_up(lab_up, lab_env):

@@ -81,3 +81,33 @@ def test_records_a_batch_skipped_are_counted_as_lost():
     source = NS(metrics={}, startOffset='{"pv":{"0":400,"1":350}}', endOffset='{"pv":{"0":900,"1":450}}', numInputRows=420)
     listener.record(progress(numInputRows=420, sources=[source]))
     assert value(m, "streaming_kafka_records_lost_total") == 180
+
+
+def test_serve_on_a_taken_port_raises_before_anything_else():
+    import socket
+
+    import pytest
+
+    from streamlab.listener import serve
+
+    with socket.socket() as squatter:
+        squatter.bind(("127.0.0.1", 0))
+        squatter.listen()
+        with pytest.raises(OSError):
+            serve(squatter.getsockname()[1])
+
+
+def test_serve_answers_on_its_port_and_port_0_serves_nothing():
+    import socket
+    import urllib.request
+
+    from streamlab.listener import serve
+
+    assert serve(0).registry.get_sample_value("streaming_batches_total", {"job": "j", "query": "q"}) is None
+    with socket.socket() as probe:  # a free port, released just before serve binds it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    m = serve(port)
+    m.batches.labels("j", "q").inc(3)
+    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    assert 'streaming_batches_total{job="j",query="q"} 3.0' in body
