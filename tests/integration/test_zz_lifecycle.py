@@ -1,6 +1,7 @@
 """Lifecycle and bad input, run last because they take the session's lab down and up again."""
 
 import os
+import signal
 import socket
 import subprocess
 
@@ -8,8 +9,8 @@ from lab import procs, submit
 from lab.local import _alive, _lab_pids
 from lab.paths import Paths
 from lab.settings import ROOT
-from lab.wait import wait_for
 from tests.support import lab as run
+from tests.support.wait import wait_for
 
 
 def lab_processes(settings):
@@ -46,7 +47,7 @@ def test_down_stops_a_job_whose_caller_is_gone(lab_up, lab_env, tmp_path):
         assert not alive and not _alive(driver), f"make down left the job's processes running: {alive}"
     finally:
         if proc.poll() is None:
-            os.killpg(proc.pid, 9)
+            os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(30)
     proc = run.lab("up", environ=lab_env, timeout=600)
     assert proc.returncode == 0, proc.stderr

@@ -97,13 +97,15 @@ def test_serve_on_a_taken_port_raises_before_anything_else():
             serve(squatter.getsockname()[1])
 
 
-def test_serve_answers_on_its_port_and_port_0_serves_nothing():
+def test_serve_answers_on_its_port_and_port_0_keeps_metrics_in_the_registry():
     import socket
     import urllib.request
 
     from streamlab.listener import serve
 
-    assert serve(0).registry.get_sample_value("streaming_batches_total", {"job": "j", "query": "q"}) is None
+    in_memory = serve(0)
+    in_memory.batches.labels("j", "q").inc(2)
+    assert in_memory.registry.get_sample_value("streaming_batches_total", {"job": "j", "query": "q"}) == 2
     with socket.socket() as probe:  # a free port, released just before serve binds it
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
