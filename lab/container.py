@@ -1,21 +1,30 @@
-"""Job submission inside the Compose runtime's spark-driver container.
+"""Job submission inside the Docker runtime's driver container (the `spark-driver` service).
 
-`docker compose run --rm --use-aliases spark-driver <job> [options]` runs this module. It
-validates the job and its options the way `lab submit` does, then execs spark-submit. The
-difference from the local runtime is only the addresses: executors reach the driver as
-`spark-driver`, and the driver binds all interfaces inside its container.
+`docker compose run --rm spark-driver <job> [options]` runs this module. It validates the job and
+its options the way `lab submit` does, then runs spark-submit in the foreground and stops it as
+`lab submit` does: SIGINT or SIGTERM (Ctrl-C, `docker stop`) stops the job's queries gracefully
+and keeps the checkpoint. What differs from the local runtime is only addresses and paths:
+- executors reach the driver at this container's own address, so that several drivers (a job and
+  a drill, say) can run at once without sharing a name;
+- the driver's UI listens on 4040 inside the container (Compose publishes SPARK_DRIVER_UI_PORT),
+  and its metrics on JOB_METRICS_PORT, on every interface of the container;
+- the connector jars are the image's (LAB_SPARK_JARS), and Python is the image's.
 """
 
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
 import sys
 from pathlib import Path
 
 from lab import jobs
 from lab.paths import Paths
 from lab.settings import load
-from lab.submit import command
+from lab.submit import MARKER, command, foreground
+
+CONTAINER_UI_PORT = "4040"
 
 
 def main(argv: list[str]) -> int:
@@ -30,14 +39,14 @@ def main(argv: list[str]) -> int:
     from streamlab import options
 
     options.parser(job).parse_known_args(job_args)
-    settings = load()
+    settings = load(environ={**os.environ, "SPARK_DRIVER_UI_PORT": CONTAINER_UI_PORT})
     paths = Paths.of(settings)
-    jars = sorted(Path(os.environ.get("LAB_SPARK_JARS", "/opt/lab/jars/spark")).glob("*.jar"))
-    cmd = command(settings, paths, job_path, job_args, jars=jars, driver_host="spark-driver",
-                  bind_host="0.0.0.0", python=sys.executable)
-    os.environ["LAB_BIND_HOST"] = "0.0.0.0"
-    os.execv(cmd[0], cmd)
-    return 0  # not reached: spark-submit replaced this process
+    jars = sorted(Path(os.environ["LAB_SPARK_JARS"]).glob("*.jar"))
+    address = socket.gethostbyname(socket.gethostname())
+    cmd = command(settings, paths, job_path, job_args, jars=jars, driver_host=address, bind_host="0.0.0.0",
+                  python=sys.executable)
+    env = {**os.environ, "LAB_BIND_HOST": "0.0.0.0", MARKER: str(paths.run)}
+    return foreground(subprocess.Popen(cmd, env=env, start_new_session=True), job_path)
 
 
 if __name__ == "__main__":

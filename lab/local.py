@@ -28,7 +28,7 @@ from typing import Callable
 
 from lab import health, install, ports, procs
 from lab.paths import PYTHONPATH, SERVICES_DIR, Paths
-from lab.render import kafka_values, render_file, write_prometheus_config
+from lab.render import SCRAPED, kafka_values, render_file, write_prometheus_config
 from lab.settings import ROOT, Settings
 from lab.wait import WaitTimeout, wait_for
 
@@ -109,8 +109,7 @@ def services(settings: Settings, paths: Paths) -> list[Service]:
               + (f" (created {', '.join(created)})" if created else " (already present)"), flush=True)
 
     def prepare_prometheus() -> None:
-        write_prometheus_config(settings, SERVICES_DIR, conf / "prometheus", dict.fromkeys(
-            ["prometheus", "kafka", "producer", "spark-master", "spark-worker", "spark-driver"], host))
+        write_prometheus_config(settings, SERVICES_DIR, conf / "prometheus", {s: [host] for s in SCRAPED})
 
     def prepare_postgres() -> None:
         pgdata = data / "postgres"

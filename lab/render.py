@@ -37,42 +37,47 @@ def kafka_values(settings: Settings, *, data_dir: str) -> dict[str, str]:
             "KAFKA_INTER_BROKER_LISTENER": "PLAINTEXT"}
 
 
-def prometheus_targets(settings: Settings, host_of: dict[str, str],
+def prometheus_targets(settings: Settings, hosts: dict[str, list[str]],
                        ports: dict[str, str] | None = None) -> dict[str, list[dict]]:
-    """file_sd target lists, one per scrape job file. `host_of` maps a service to its host name
-    (127.0.0.1 for every service locally; the Compose service name in Docker), and `ports`
-    overrides a service's port where its container listens on a fixed one."""
+    """file_sd target lists, one per scrape job file. `hosts` maps a service to the hosts it runs
+    on (127.0.0.1 for every service locally; in Compose, the service's name, or each worker
+    container's name), and `ports` overrides a service's port where its container listens on a
+    fixed one."""
     ports = ports or {}
 
-    def target(service: str, port_key: str) -> list[dict]:
-        port = ports.get(service, settings[port_key])
-        return [{"targets": [f"{host_of[service]}:{port}"], "labels": {"service": service}}]
+    def target(service: str, port: str) -> list[dict]:
+        return [{"targets": [f"{host}:{port}" for host in hosts[service]], "labels": {"service": service}}]
+
+    def own(service: str, port_key: str) -> list[dict]:
+        return target(service, ports.get(service, settings[port_key]))
 
     return {
-        "prometheus": target("prometheus", "PROMETHEUS_PORT"),
-        "kafka": target("kafka", "KAFKA_JMX_EXPORTER_PORT"),
-        "producer": target("producer", "PRODUCER_METRICS_PORT"),
-        "spark-master": target("spark-master", "SPARK_MASTER_UI_PORT"),
-        "spark-worker": target("spark-worker", "SPARK_WORKER_UI_PORT"),
-        "spark-driver": target("spark-driver", "SPARK_DRIVER_UI_PORT"),
-        "streaming": [{"targets": [f"{host_of['spark-driver']}:{settings['JOB_METRICS_PORT']}"],
-                       "labels": {"service": "spark-driver"}}],
+        "prometheus": own("prometheus", "PROMETHEUS_PORT"),
+        "kafka": own("kafka", "KAFKA_JMX_EXPORTER_PORT"),
+        "producer": own("producer", "PRODUCER_METRICS_PORT"),
+        "spark-master": own("spark-master", "SPARK_MASTER_UI_PORT"),
+        "spark-worker": own("spark-worker", "SPARK_WORKER_UI_PORT"),
+        "spark-driver": own("spark-driver", "SPARK_DRIVER_UI_PORT"),
+        # The job's listener: the driver's series, on the metrics port the job serves.
+        "streaming": target("spark-driver", settings["JOB_METRICS_PORT"]),
     }
 
 
+SCRAPED = ("prometheus", "kafka", "producer", "spark-master", "spark-worker", "spark-driver")
 # In Compose, each service is reached by its name, on the port it listens on inside its container.
-COMPOSE_HOSTS = {s: s for s in ("prometheus", "kafka", "producer", "spark-master", "spark-worker", "spark-driver")}
 COMPOSE_PORTS = {"prometheus": "9090", "spark-master": "8080", "spark-worker": "8081", "spark-driver": "4040"}
 
 
-def compose_targets(settings: Settings) -> dict[str, str]:
-    """compose/prometheus-targets/*.json contents (committed; `make generate` rewrites them)."""
-    return {f"{name}.json": json.dumps(content, indent=2) + "\n"
-            for name, content in prometheus_targets(settings, COMPOSE_HOSTS, COMPOSE_PORTS).items()}
+def compose_hosts(project: str, workers: int) -> dict[str, list[str]]:
+    """Every scraped service by its Compose name; each worker by its container's name, since the
+    service name resolves to one worker at a time."""
+    hosts = {s: [s] for s in SCRAPED}
+    hosts["spark-worker"] = [f"{project}-spark-worker-{i}" for i in range(1, workers + 1)]
+    return hosts
 
 
 def write_prometheus_config(settings: Settings, services_dir: Path, out_dir: Path,
-                            host_of: dict[str, str]) -> Path:
+                            hosts: dict[str, list[str]], ports: dict[str, str] | None = None) -> Path:
     """Copy prometheus.yml and its rules next to freshly generated targets/*.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
     src = services_dir / "prometheus"
@@ -85,6 +90,6 @@ def write_prometheus_config(settings: Settings, services_dir: Path, out_dir: Pat
         (rules_out / rule.name).write_text(rule.read_text())
     targets = out_dir / "targets"
     targets.mkdir(exist_ok=True)
-    for name, content in prometheus_targets(settings, host_of).items():
+    for name, content in prometheus_targets(settings, hosts, ports).items():
         (targets / f"{name}.json").write_text(json.dumps(content, indent=2) + "\n")
     return out_dir / "prometheus.yml"

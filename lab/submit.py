@@ -35,9 +35,12 @@ def build_pyfiles(paths: Paths) -> Path:
     """Zip jobs/streamlab for the executors (rebuilt every submit: it is small and may change)."""
     out = paths.run / "build" / "streamlab.zip"
     out.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+    # Written aside and renamed: another job starting at the same moment reads a whole zip.
+    partial = out.with_name(f"streamlab.{os.getpid()}.zip")
+    with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
         for path in sorted((JOBS_DIR / "streamlab").rglob("*.py")):
             zf.write(path, path.relative_to(JOBS_DIR))
+    os.replace(partial, out)
     return out
 
 
@@ -135,7 +138,13 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
         print(f"Kafka at {settings.kafka_bootstrap} does not answer ({reason}); check KAFKA_BOOTSTRAP.", file=sys.stderr)
         return 1
     print(f"Submitting {job} to {settings.spark_master} (Ctrl-C stops it gracefully) ...", flush=True)
-    proc = spawn(settings, paths, job_path, job_args, dict(os.environ))
+    return foreground(spawn(settings, paths, job_path, job_args, dict(os.environ)), job_path)
+
+
+def foreground(proc: subprocess.Popen, job_path: Path) -> int:
+    """Wait for a spawned spark-submit and return its exit code. SIGINT or SIGTERM meanwhile
+    stops the job gracefully (see the module's contract). Used by both runtimes: here for the
+    local one, in lab.container inside the Docker runtime's driver container."""
     stopping = []
 
     def on_signal(signum, _frame):
@@ -145,16 +154,13 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
     try:
         while True:
             try:
-                code = proc.wait(timeout=0.5)
-                break
+                return proc.wait(timeout=0.5)
             except subprocess.TimeoutExpired:
                 if stopping:
-                    code = _stop_gracefully(proc, job_path)
-                    break
+                    return _stop_gracefully(proc, job_path)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    return code
 
 
 def reset(settings: Settings, paths: Paths, job: str) -> int:

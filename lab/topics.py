@@ -31,3 +31,18 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
                 raise
     return sorted(created)
+
+
+def main() -> int:
+    """`python -m lab.topics`: create the lab's topics (the Compose runtime's kafka-init)."""
+    from lab.settings import load
+
+    settings = load()
+    created = ensure_topics(settings)
+    print(f"topics: {', '.join(settings.topics.values())}"
+          + (f" (created {', '.join(created)})" if created else " (already present)"), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

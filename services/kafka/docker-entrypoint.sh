@@ -1,7 +1,7 @@
 #!/bin/sh
 # Compose runtime: render the lab's one server.properties template from the environment, format
-# KRaft storage on first start, then run the broker. Fails, naming the key, if a placeholder has
-# no value, the same rule as the local runtime's renderer.
+# KRaft storage on first start, then run the broker as the local runtime does (lab/local.py).
+# Fails, naming the key, if a placeholder has no value: the same rule as the local renderer.
 set -eu
 template=/etc/lab/kafka/server.properties
 rendered=/tmp/server.properties
@@ -15,10 +15,15 @@ awk '{
   print line
 }' "$template" > "$rendered"
 if [ ! -f "$KAFKA_DATA_DIR/meta.properties" ]; then
+  # "--cluster-id=": a base64 id may start with "-", which the tool would read as an option.
   if [ -n "${KAFKA_INITIAL_CONTROLLERS:-}" ]; then  # the 3-broker profile: a quorum of 3 controllers
-    /opt/kafka/bin/kafka-storage.sh format --cluster-id="$KAFKA_CLUSTER_ID" -c "$rendered" --initial-controllers "$KAFKA_INITIAL_CONTROLLERS"
+    kafka-tool kafka.tools.StorageTool format --cluster-id="$KAFKA_CLUSTER_ID" -c "$rendered" \
+      --initial-controllers "$KAFKA_INITIAL_CONTROLLERS"
   else
-    /opt/kafka/bin/kafka-storage.sh format --standalone --cluster-id="$KAFKA_CLUSTER_ID" -c "$rendered"
+    kafka-tool kafka.tools.StorageTool format --standalone --cluster-id="$KAFKA_CLUSTER_ID" -c "$rendered"
   fi
 fi
-exec /opt/kafka/bin/kafka-server-start.sh "$rendered"
+# shellcheck disable=SC2086 # the heap and agent options are word lists
+exec java $KAFKA_HEAP_OPTS -XX:+UseG1GC -Djava.awt.headless=true \
+  -Dlog4j2.configurationFile=/etc/lab/kafka/log4j2.properties $KAFKA_OPTS \
+  -cp "/opt/kafka/libs/*" kafka.Kafka "$rendered"

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 
 from lab.paths import SERVICES_DIR
-from lab.render import write_prometheus_config
+from lab.render import COMPOSE_PORTS, SCRAPED, compose_hosts, write_prometheus_config
 from lab.settings import load
 
 PROMTOOL = shutil.which("promtool")
@@ -19,9 +19,11 @@ def promtool(*args, cwd=None):
     return proc.stdout
 
 
-def test_config_with_generated_targets_is_valid(tmp_path):
-    config = write_prometheus_config(load(environ={}), SERVICES_DIR, tmp_path, {
-        s: "127.0.0.1" for s in ("prometheus", "kafka", "producer", "spark-master", "spark-worker", "spark-driver")})
+@pytest.mark.parametrize("runtime", ["local", "docker"])
+def test_config_with_generated_targets_is_valid(tmp_path, runtime):
+    hosts = {s: ["127.0.0.1"] for s in SCRAPED} if runtime == "local" else compose_hosts("streaming-lab", 2)
+    config = write_prometheus_config(load(environ={}), SERVICES_DIR, tmp_path, hosts,
+                                      COMPOSE_PORTS if runtime == "docker" else None)
     out = promtool("check", "config", str(config))
     assert "SUCCESS" in out
     assert len(list((tmp_path / "rules").glob("*.yml"))) == 2

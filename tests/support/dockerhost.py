@@ -1,0 +1,313 @@
+"""A real Docker engine for the tests, on a machine that has none running (../shared/docker-here.md).
+
+Contract:
+- `engine()` is a context manager that yields the environment (DOCKER_HOST, PATH) under which
+  `docker` and `docker compose` reach a working engine, and always cleans up what it started.
+  - If an engine already answers (a developer's laptop), it is used as it is, and nothing is
+    started or stopped.
+  - Otherwise, as root on Linux with Debian's docker.io installed, it starts one:
+    1. an engine in the machine's own network namespace, with no bridge and no iptables rules,
+       which builds the lab's images with host networking (the only way out to the registries);
+    2. then, on the same data root, an engine inside a network namespace of its own, so Compose's
+       bridge network, service DNS and ports published on 127.0.0.1 work as on a laptop without
+       touching the machine's network. Its loopback is reached with `nsenter --net=<ns>`.
+  - Stopping means: dockerd stopped by the pid in its pidfile (containerd exits with it), its
+    exec-root's mounts undone and the namespace deleted.
+- `unavailable()` returns why no engine can run here, or None.
+- What is slow to make is cached under CACHE and reused: the Compose v2 binary (built from the Go
+  module proxy, keyed by its version) and the debian:bookworm-slim base (made with debootstrap,
+  keyed by the suite). Images live in the engine's data root, so a warm run rebuilds nothing that
+  did not change.
+
+Test-only on purpose: learners run their own Docker; nothing here is used by `make up`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from lab.settings import load
+from lab.wait import wait_for
+
+CACHE = Path(os.environ.get("LAB_DOCKER_CACHE", "/var/cache/streaming-lab"))
+DATA_ROOT = Path("/var/lib/streaming-lab-docker")
+NETNS = "streaminglab"
+SUITE = "bookworm"
+BASE_IMAGE = f"debian:{SUITE}-slim"
+PLUGIN_DIR = Path("/usr/local/lib/docker/cli-plugins")
+# The sources the official debian:bookworm-slim image carries (security updates included).
+SOURCES = f"""Types: deb
+URIs: http://deb.debian.org/debian
+Suites: {SUITE} {SUITE}-updates
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: http://deb.debian.org/debian-security
+Suites: {SUITE}-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+"""
+
+
+def _say(msg: str) -> None:
+    print(f"[docker-here] {msg}", flush=True)
+
+
+def _run(cmd: list[str], what: str, env: dict[str, str] | None = None, timeout: float = 1800, **kw) -> str:
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout, **kw)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-20:])
+        raise RuntimeError(f"{what} failed (exit {proc.returncode}):\n{tail}")
+    return proc.stdout
+
+
+def _answers(env: dict[str, str]) -> bool:
+    try:
+        return subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], env=env, capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _has_compose(env: dict[str, str]) -> bool:
+    try:
+        return subprocess.run(["docker", "compose", "version"], env=env, capture_output=True,
+                              timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def unavailable() -> str | None:
+    """Why this machine cannot run a Docker engine for the tests, or None if it can."""
+    env = dict(os.environ)
+    if _answers(env):
+        return None if _has_compose(env) or shutil.which("go") else "an engine answers, but Compose v2 is missing"
+    if not shutil.which("docker"):
+        return "no docker client (apt-get install docker.io)"
+    if not shutil.which("dockerd"):
+        return "no Docker engine answers and dockerd is not installed (apt-get install docker.io)"
+    if os.geteuid() != 0:
+        return "no Docker engine answers, and starting one needs root"
+    if not (shutil.which("nsenter") and shutil.which("ip")):
+        return "nsenter and ip (util-linux, iproute2) are needed to give the engine a network namespace"
+    if not _has_compose(env) and not (CACHE / f"compose-{_compose_version()}" / "docker-compose").exists() \
+            and not shutil.which("go"):
+        return "Compose v2 is missing and Go is not there to build it"
+    if not _base_cached() and not shutil.which("debootstrap"):
+        return f"the {BASE_IMAGE} base is not cached and debootstrap is missing (apt-get install debootstrap)"
+    return None
+
+
+# --- Compose v2 ------------------------------------------------------------------------------------
+
+def _compose_version() -> str:
+    return load(environ={})["COMPOSE_VERSION"]
+
+
+def compose_plugin(env: dict[str, str]) -> None:
+    """Install the Compose v2 plugin, building it from the Go module proxy once per version."""
+    if _has_compose(env):
+        return
+    version = _compose_version()
+    cached = CACHE / f"compose-{version}" / "docker-compose"
+    if not cached.exists():
+        _say(f"building Docker Compose v{version} from the Go module proxy (about 2-3 minutes, once)")
+        module = json.loads(_run(["go", "mod", "download", "-json", f"github.com/docker/compose/v2@v{version}"],
+                                 "go mod download", cwd=tempfile.gettempdir()))
+        with tempfile.TemporaryDirectory() as src:
+            shutil.copytree(module["Dir"], src, dirs_exist_ok=True)
+            for path in Path(src).rglob("*"):
+                path.chmod(path.stat().st_mode | 0o200)
+            Path(src).chmod(0o755)
+            _run(["go", "build", "-o", "docker-compose", "./cmd"], "building Compose", cwd=src)
+            cached.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(Path(src) / "docker-compose", cached)
+    PLUGIN_DIR.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(cached, PLUGIN_DIR / "docker-compose")
+    if not _has_compose(env):
+        raise RuntimeError(f"docker compose does not work after installing {PLUGIN_DIR / 'docker-compose'}")
+
+
+# --- the base image ----------------------------------------------------------------------------------
+
+def _base_tar() -> Path:
+    return CACHE / f"{BASE_IMAGE.replace(':', '-')}.tar"
+
+
+def _base_cached() -> bool:
+    return _base_tar().exists()
+
+
+def _trust_files() -> dict[str, bytes]:
+    """This machine's own CA certificates (its registries' TLS goes through them), as files for the
+    base image: the local certificates, the bundle that holds them, and pip told to use it."""
+    local = sorted(Path("/usr/local/share/ca-certificates").glob("*.crt"))
+    files = {f"usr/local/share/ca-certificates/{p.name}": p.read_bytes() for p in local}
+    if files:
+        files["etc/ssl/certs/ca-certificates.crt"] = Path("/etc/ssl/certs/ca-certificates.crt").read_bytes()
+        files["etc/pip.conf"] = b"[global]\ncert = /etc/ssl/certs/ca-certificates.crt\n"
+    return files
+
+
+def base_image(env: dict[str, str]) -> None:
+    """Load debian:bookworm-slim into the engine: made with debootstrap from Debian's packages, as
+    Debian's own tooling makes the official one, slimmed the same way, and cached. This machine's
+    CA certificates go in a layer of their own on top (a laptop's registries need none), labelled
+    with their hash so that a machine with other certificates gets a new base."""
+    trust = _trust_files()
+    digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(trust.items()))).hexdigest()[:16]
+    proc = subprocess.run(["docker", "image", "inspect", "--format", '{{index .Config.Labels "lab.trust"}}',
+                           BASE_IMAGE], env=env, capture_output=True, text=True)
+    if proc.returncode == 0 and proc.stdout.strip() == digest:
+        return
+    tar = _base_tar()
+    if not tar.exists():
+        _say(f"making {BASE_IMAGE} with debootstrap (about 30-60 s, once)")
+        with tempfile.TemporaryDirectory() as rootfs:
+            _run(["debootstrap", "--variant=minbase", SUITE, rootfs, "http://deb.debian.org/debian"], "debootstrap")
+            root = Path(rootfs)
+            (root / "etc/apt/sources.list").unlink(missing_ok=True)
+            (root / "etc/apt/sources.list.d/debian.sources").write_text(SOURCES)
+            # As the official image: package scripts do not start services in a build.
+            (root / "usr/sbin/policy-rc.d").write_text("#!/bin/sh\nexit 101\n")
+            (root / "usr/sbin/policy-rc.d").chmod(0o755)
+            # As the official slim image: no package caches, lists, docs, man pages or locales.
+            (root / "etc/dpkg/dpkg.cfg.d/docker").write_text(
+                "path-exclude /usr/share/doc/*\npath-include /usr/share/doc/*/copyright\n"
+                "path-exclude /usr/share/man/*\npath-exclude /usr/share/locale/*\npath-exclude /usr/share/info/*\n")
+            (root / "etc/apt/apt.conf.d/docker-clean").write_text(
+                'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };\n'
+                'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";\n')
+            for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*",
+                            "usr/share/man/*", "usr/share/locale/*", "usr/share/info/*", "var/log/*.log"):
+                for path in root.glob(pattern):
+                    shutil.rmtree(path) if path.is_dir() else path.unlink()
+            tar.parent.mkdir(parents=True, exist_ok=True)
+            partial = tar.with_suffix(".partial")
+            _run(["tar", "-C", rootfs, "--numeric-owner", "-cf", str(partial), "."], "packing the base image")
+            partial.rename(tar)
+    plain = f"{BASE_IMAGE}-debootstrap"
+    _run(["docker", "import", "--change", 'CMD ["bash"]', str(tar), plain], "docker import", env=env)
+    with tempfile.TemporaryDirectory() as ctx:
+        for name, data in trust.items():
+            (Path(ctx) / "trust" / name).parent.mkdir(parents=True, exist_ok=True)
+            (Path(ctx) / "trust" / name).write_bytes(data)
+        (Path(ctx) / "trust").mkdir(exist_ok=True)
+        (Path(ctx) / "Dockerfile").write_text(f"FROM {plain}\nCOPY trust/ /\nLABEL lab.trust={digest}\n")
+        _run(["docker", "build", "-q", "-t", BASE_IMAGE, ctx], "adding the machine's CA certificates", env=env)
+
+
+# --- the engines -------------------------------------------------------------------------------------
+
+class Dockerd:
+    """One dockerd process of ours, on the shared data root; `netns` None means the machine's own
+    namespace (bridge off, no iptables: for builds with host networking only)."""
+
+    def __init__(self, name: str, netns: str | None):
+        self.name, self.netns = name, netns
+        self.exec_root = Path(f"/run/{name}")
+        self.pidfile = Path(f"/run/{name}.pid")
+        self.sock = Path(f"/run/{name}.sock")
+        self.log = CACHE / f"{name}.log"
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DOCKER_HOST": f"unix://{self.sock}"}
+
+    def start(self) -> None:
+        cmd = ["dockerd", "--storage-driver=overlay2", f"--data-root={DATA_ROOT}", f"--exec-root={self.exec_root}",
+               f"--pidfile={self.pidfile}", "-H", f"unix://{self.sock}"]
+        if self.netns is None:
+            cmd += ["--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false"]
+        else:
+            # nsenter, not `ip netns exec`: the latter remounts /sys, and dockerd then finds no cgroups.
+            cmd = ["nsenter", f"--net=/var/run/netns/{self.netns}", *cmd]
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.log, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        try:
+            wait_for(lambda: self.proc.poll() is not None or _answers(self.env), 60, f"dockerd ({self.name}) to answer")
+        except Exception:
+            self.stop()
+            raise
+        if self.proc.poll() is not None:
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-15:])
+            raise RuntimeError(f"dockerd ({self.name}) exited with {self.proc.returncode}:\n{tail}")
+
+    def stop(self) -> None:
+        pid = None
+        with contextlib.suppress(OSError, ValueError):
+            pid = int(self.pidfile.read_text().strip())
+        pid = pid or (self.proc.pid if self.proc else None)
+        if pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
+            if self.proc:
+                try:
+                    self.proc.wait(60)
+                except subprocess.TimeoutExpired:
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+                    self.proc.wait(10)
+        netns_mount = self.exec_root / "netns" / "default"
+        if netns_mount.exists():
+            subprocess.run(["umount", str(netns_mount)], capture_output=True)
+        self.sock.unlink(missing_ok=True)
+
+
+def _netns(action: str) -> None:
+    exists = Path(f"/var/run/netns/{NETNS}").exists()
+    if action == "add" and not exists:
+        _run(["ip", "netns", "add", NETNS], "creating the network namespace")
+        _run(["ip", "netns", "exec", NETNS, "ip", "link", "set", "lo", "up"], "bringing up its loopback")
+    elif action == "del" and exists:
+        subprocess.run(["ip", "netns", "del", NETNS], capture_output=True)
+
+
+def in_netns(cmd: list[str]) -> list[str]:
+    """A command run inside the engine's namespace, where the published ports are."""
+    return ["nsenter", f"--net=/var/run/netns/{NETNS}", *cmd] if Path(f"/var/run/netns/{NETNS}").exists() else cmd
+
+
+@contextlib.contextmanager
+def engine(build=None):
+    """Yield (env, netns_or_None) for a working engine. `build(env)` runs first, with an engine
+    that can reach the registries (build the images there)."""
+    env = dict(os.environ)
+    if _answers(env):
+        compose_plugin(env)
+        if build:
+            build(env)
+        yield env, None
+        return
+    reason = unavailable()
+    if reason:
+        raise RuntimeError(reason)
+    builder = Dockerd("streaminglab-build", None)
+    runner = Dockerd("streaminglab-docker", NETNS)
+    try:
+        t0 = time.monotonic()
+        builder.start()
+        compose_plugin(builder.env)
+        base_image(builder.env)
+        if build:
+            build(builder.env)
+        builder.stop()
+        _say(f"images ready in {time.monotonic() - t0:.0f}s; starting the engine in network namespace {NETNS}")
+        _netns("add")
+        runner.start()
+        yield runner.env, NETNS
+    finally:
+        builder.stop()
+        runner.stop()
+        _netns("del")
