@@ -1,20 +1,33 @@
 # Spark Structured Streaming Lab. `make` (or `make help`) lists the targets.
-# Every setting lives in .env; any of them can be overridden on the command line or environment.
+# Every setting lives in .env; any of them can be overridden from the environment or on the command
+# line (`KAFKA_PORT=19092 make up` or `make up KAFKA_PORT=19092`): lab/settings.py reads .env, and
+# make passes both kinds of override on to it. Make itself reads only the few keys below.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-include .env
-export
+
+env_default = $(shell sed -n 's/^$(1)=//p' .env)
+LAB_STATE ?= $(call env_default,LAB_STATE)
+LAB_HOST ?= $(call env_default,LAB_HOST)
+PROMETHEUS_PORT ?= $(call env_default,PROMETHEUS_PORT)
+SPARK_MASTER_UI_PORT ?= $(call env_default,SPARK_MASTER_UI_PORT)
+GRAFANA_PORT ?= $(call env_default,GRAFANA_PORT)
 
 PYTHON ?= python3
 VENV := $(LAB_STATE)/venv
 PY := $(VENV)/bin/python
 LAB := $(PY) -m lab
-STAMP := $(VENV)/.requirements.stamp
-# Where pytest writes its cache and the make targets' per-run files.
 export PYTHONPATH := $(CURDIR):$(CURDIR)/jobs:$(CURDIR)/services/producer
 
-.PHONY: help install up down status start stop logs clean distclean jobs submit reset produce demo \
+# The runtime, chosen once per make run (lab/runtime.py: stdlib only, so no venv is needed yet).
+# With Docker, the host needs only the control code's packages (requirements/control.in); the
+# local runtime and the tests need everything (requirements.txt).
+RUNTIME_NAME := $(shell $(PYTHON) -m lab.runtime 2>/dev/null)
+FULL_STAMP := $(VENV)/.requirements.stamp
+CONTROL_STAMP := $(VENV)/.control.stamp
+STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
+
+.PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce demo \
         test test-unit test-integration test-static lock runtime generate report drill bench
 
 help: ## List the targets
@@ -22,16 +35,27 @@ help: ## List the targets
 	@echo
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 	@echo
-	@echo "Runtime: $$($(LAB) runtime 2>/dev/null || echo 'not installed yet: run make install')"
+	@echo "Runtime: $$($(PYTHON) -m lab runtime 2>&1)"
 
-$(STAMP): requirements.txt
+# No runtime could be chosen (RUNTIME=docker without an engine, say): say why, install nothing.
+runtime-error:
+	@$(PYTHON) -m lab.runtime >/dev/null
+
+$(FULL_STAMP): requirements.txt
 	@echo "==> creating the Python environment in $(VENV) (pyspark is large: the first run takes a few minutes)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q --progress-bar off -r requirements.txt
+	@touch $@ $(CONTROL_STAMP)
+
+$(CONTROL_STAMP): requirements.txt requirements/control.in
+	@echo "==> creating the control code's Python environment in $(VENV) (no Spark, no Java: the services run in Docker)"
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install -q --upgrade pip
+	@$(PY) -m pip install -q --progress-bar off -c requirements.txt -r requirements/control.in
 	@touch $@
 
-install: $(STAMP) ## Install everything the lab needs (Python packages, jars, Debian packages); idempotent
+install: $(STAMP) ## Install what the runtime needs (local: Python packages, jars, Debian packages; docker: the control code's packages); idempotent
 	@$(LAB) install
 
 lock: ## Re-pin requirements.txt from requirements.in (changes files)
@@ -39,11 +63,11 @@ lock: ## Re-pin requirements.txt from requirements.in (changes files)
 	@{ echo "# Lock file: every package pinned. Regenerate with \`make lock\` after changing requirements.in."; \
 	   $(LAB_STATE)/lockenv/bin/pip freeze; } > requirements.txt && rm -rf $(LAB_STATE)/lockenv
 
-generate: $(STAMP) ## Rewrite generated files: Grafana dashboards, Compose's Prometheus targets (changes files)
+generate: $(STAMP) ## Rewrite generated files: the Grafana dashboards (changes files)
 	@$(LAB) generate
 
-runtime: ## Print the runtime in use (RUNTIME=local|docker; default: docker if an engine answers)
-	@$(LAB) runtime
+runtime: ## Print the runtime in use and why (RUNTIME=local|docker; default: docker if an engine and Compose v2 answer)
+	@$(PYTHON) -m lab runtime
 
 up: install ## Start the lab and wait until every service is healthy
 	@$(LAB) up
@@ -99,17 +123,22 @@ demo: up ## Start the lab and run the windowing job on live events for DURATION 
 	@echo "  - the windows above: one row per (5-minute window, country), counts growing batch by batch"
 	@echo "  - Prometheus: http://$(LAB_HOST):$(PROMETHEUS_PORT)/graph?g0.expr=streaming_input_rows_per_second"
 	@echo "  - the Spark master UI: http://$(LAB_HOST):$(SPARK_MASTER_UI_PORT)"
+	@if [ "$(RUNTIME_NAME)" = docker ]; then echo "  - Grafana's dashboards: http://$(LAB_HOST):$(GRAFANA_PORT)"; fi
 	@echo "  - the other jobs: make jobs, then make submit JOB=<name>; docs/jobs/ explains each one"
 	@echo "  - when you are done: make down"
 
-test: install ## Run the whole test suite (unit, static, and integration against a real local lab)
+# The tests need the local runtime's packages and jars whatever the runtime, and run the Docker
+# runtime too where an engine can run (tests/integration/test_docker.py).
+test: $(FULL_STAMP) ## Run the whole test suite (unit, static, integration against a real local lab, and the Docker lab)
+	@RUNTIME=local $(LAB) install
 	@$(PY) -m pytest
 
-test-unit: $(STAMP) ## Run the unit tests only (no lab needed)
+test-unit: $(FULL_STAMP) ## Run the unit tests only (no lab needed)
 	@$(PY) -m pytest tests/unit
 
-test-static: $(STAMP) ## Run the static checks only (Compose schema, hadolint, promtool, dashboards)
+test-static: $(FULL_STAMP) ## Run the static checks only (Compose schema, hadolint, promtool, dashboards)
 	@$(PY) -m pytest tests/static
 
-test-integration: install ## Run the integration tests only (they start and stop a real local lab)
+test-integration: $(FULL_STAMP) ## Run the integration tests only (they start and stop a real local lab, and the Docker lab)
+	@RUNTIME=local $(LAB) install
 	@$(PY) -m pytest tests/integration

@@ -127,7 +127,12 @@ def _stage(settings: Settings, paths: Paths, env: dict, stage: str, topic: str, 
     return result
 
 
-def run(settings: Settings, paths: Paths, quick: bool, environ: dict[str, str]) -> Path:
+def run(rt, quick: bool, environ: dict[str, str]) -> Path:
+    if rt.name != "local":
+        from lab.runtime import LabError
+
+        raise LabError("make bench measures the local runtime only so far: run it with RUNTIME=local")
+    settings, paths = rt.settings, rt.paths
     size = SIZES["quick" if quick else "full"]
     install.spark_connector_jars(paths)
     env = {**environ, "PYTHONPATH": PYTHONPATH, **fresh_topics(settings.kafka_bootstrap, "bench")}

@@ -4,17 +4,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from lab import jobs, runtime
-from lab.paths import Paths
 from lab.settings import SettingsError, load
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lab", description="Spark Structured Streaming lab control")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("install", help="resolve jars and Debian packages the local runtime needs")
+    sub.add_parser("install", help="install what the runtime needs: jars and Debian packages (local), Compose checks (docker)")
     sub.add_parser("up", help="start the lab and wait until every service is healthy")
     sub.add_parser("down", help="stop everything the lab started")
     sub.add_parser("status", help="show each service's state")
@@ -38,7 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("reset", help="delete a job's checkpoints and default output")
     rp.add_argument("job")
     sub.add_parser("runtime", help="print the runtime in use (local or docker)")
-    sub.add_parser("generate", help="write the generated files: Grafana dashboards and Compose's Prometheus targets")
+    sub.add_parser("generate", help="write the generated files: the Grafana dashboards")
     rp2 = sub.add_parser("report", help="write a performance report of a job's run from Prometheus")
     rp2.add_argument("--job", default="windowing")
     rp2.add_argument("--since", default="30m", help="how far back to look, e.g. 15m, 2h (default 30m)")
@@ -56,36 +56,30 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         settings = load()
-        paths = Paths.of(settings)
-        which = runtime.choose(settings)
-        if args.command == "runtime":
-            print(which)
-            return 0
-        if args.command == "generate":
-            from lab.dashboards import write_all
-            from lab.render import compose_targets
-            from lab.settings import ROOT
-
-            written = write_all()
-            folder = ROOT / "compose" / "prometheus-targets"
-            folder.mkdir(parents=True, exist_ok=True)
-            for name, text in compose_targets(load(environ={})).items():
-                (folder / name).write_text(text)
-                written.append(folder / name)
-            for path in written:
-                print(f"wrote {path.relative_to(ROOT)}")
-            return 0
         if args.command == "jobs":
             catalog = jobs.available()
             width = max(map(len, catalog), default=0)
             for name, summary in catalog.items():
                 print(f"{name:<{width}}  {summary}")
             return 0
-        if which == "docker":
-            from lab import docker as rt
-        else:
-            from lab import local as rt
-        return _dispatch(rt, args, extra, settings, paths)
+        if args.command == "generate":
+            from lab.dashboards import write_all
+            from lab.settings import ROOT
+
+            for path in write_all():
+                print(f"wrote {path.relative_to(ROOT)}")
+            return 0
+        choice = runtime.choose(settings)
+        if args.command == "runtime":
+            print(f"{choice.name}  ({choice.reason})")
+            return 0
+        # Chosen once: the commands this one runs (drills run `lab submit`, say) inherit it. Each
+        # runtime keeps its own run folder, since their Kafkas hold different offsets.
+        os.environ["RUNTIME"] = choice.name
+        if choice.name == "docker" and not settings.get("LAB_RUN"):
+            os.environ["LAB_RUN"] = str(settings.state / "docker")
+        settings = load()
+        return _dispatch(runtime.get(settings, choice), args, extra, settings)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -94,53 +88,48 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except Exception as exc:  # noqa: BLE001 - one clear line, not a traceback
         from lab.install import InstallError
-        from lab.local import LabError
 
-        if isinstance(exc, (LabError, InstallError)):
+        if isinstance(exc, (runtime.LabError, InstallError)):
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise
 
 
-def _dispatch(rt, args, extra, settings, paths) -> int:
-    from lab import install
-
+def _dispatch(rt: runtime.Runtime, args, extra, settings) -> int:
     cmd = args.command
     if cmd == "install":
-        install.install(settings, paths)
-        print("Everything the lab needs is installed.")
+        from lab import install
+
+        install.install(settings, rt.paths, rt.name)
         return 0
     if cmd == "up":
-        return rt.up(settings, paths)
+        return rt.up()
     if cmd == "down":
-        return rt.down(settings, paths)
+        return rt.down()
     if cmd == "status":
-        return rt.status(settings, paths)
+        return rt.status()
     if cmd == "start":
-        return rt.up(settings, paths, [args.service])
+        return rt.up([args.service])
     if cmd == "stop":
-        return rt.stop(settings, paths, [args.service])
+        return rt.stop([args.service])
     if cmd == "kill":
-        pid = rt.kill(settings, paths, args.service)
-        print(f"Killed {args.service} (pid {pid}) with SIGKILL.")
+        print(f"Killed {args.service} ({rt.kill(args.service)}) with SIGKILL.")
         return 0
     if cmd == "logs":
-        return rt.logs(settings, paths, args.service, args.lines, args.follow)
+        return rt.logs(args.service, args.lines, args.follow)
     if cmd == "clean":
-        return rt.clean(settings, paths)
+        return rt.clean()
     if cmd == "submit":
-        return rt.submit(settings, paths, args.job, extra)
+        return rt.submit(args.job, extra)
     if cmd == "produce":
-        return rt.produce(settings, paths, extra)
+        return rt.produce(extra)
+    if cmd in ("bench", "drill") and not rt.is_up():
+        print("The lab is not up: run `make up` first.", file=sys.stderr)
+        return 1
     if cmd == "bench":
-        import os
-
         from lab import bench
 
-        if not rt.is_up(settings, paths):
-            print("The lab is not up: run `make up` first.", file=sys.stderr)
-            return 1
-        bench.run(settings, paths, args.quick, dict(os.environ))
+        bench.run(rt, args.quick, dict(os.environ))
         return 0
     if cmd == "drill":
         from lab import drills
@@ -150,9 +139,6 @@ def _dispatch(rt, args, extra, settings, paths) -> int:
         if unknown:
             print(f"unknown drill {unknown[0]!r}; drills: {', '.join(drills.DRILLS)}, all", file=sys.stderr)
             return 2
-        if not rt.is_up(settings, paths):
-            print("The lab is not up: run `make up` first.", file=sys.stderr)
-            return 1
         results = drills.run(names, args.size)
         return 0 if all(r.passed for r in results) else 1
     if cmd == "report":
@@ -174,5 +160,5 @@ def _dispatch(rt, args, extra, settings, paths) -> int:
     if cmd == "reset":
         from lab.submit import reset
 
-        return reset(settings, paths, args.job)
+        return reset(settings, rt.paths, args.job)
     raise AssertionError(cmd)

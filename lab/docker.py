@@ -1,111 +1,300 @@
-"""The Docker runtime: the same operations as lab.local, carried out by Docker Compose.
+"""The Docker runtime: the lab's services and jobs in containers, run by Docker Compose v2.
 
-Contract: every function here matches lab.local's (up, down, status, start, stop, kill, logs,
-clean, submit, produce), so the make targets work the same way with RUNTIME=docker. Compose
-reads .env itself (`--env-file`), and the process environment overrides it, exactly as in
-lab.settings. So `make up WORKERS=3` scales the workers.
+Contract (the same operations as lab.local, through lab.runtime.Runtime):
+- `up()` writes Prometheus's config into the run folder (one target per Spark worker), builds
+  the images (each from debian:bookworm-slim but Grafana's), starts the services with
+  `up --wait`, showing progress per image and per service, and prints the same table of URLs as
+  the local runtime. If a service does not become healthy, it prints that service's last log
+  lines and takes the lab down again.
+- Jobs run in a `spark-driver` container each: `make submit` publishes the driver's UI and
+  metrics ports; drills and the bench start theirs without published ports, so that several can
+  run beside a learner's job. Settings that differ from .env (a drill's private topics, say) are
+  passed into the container.
+- The run folder (LAB_RUN, default .lab/docker) is mounted at /lab-state: checkpoints, outputs
+  and the workers' logs are files on the host, as in the local runtime. Containers that write
+  there run as the host user (LAB_UID/LAB_GID); when that user is root, as uid 10001, and the
+  folders the host makes for jobs are handed to it.
+- Compose reads .env (`--env-file`), and the process environment overrides it, exactly as in
+  lab.settings: `make up WORKERS=2` runs two workers.
 
-Not verifiable on machines without a Docker engine (such as CI here). There, the Compose files
-are checked statically (tests/static/test_compose.py), and tests/integration/test_docker.py is
-skipped with the reason.
+Nothing here needs Java, Maven or pyspark on the host: only Docker, Compose v2 and Python.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import signal
 import subprocess
 import sys
+import time
+import uuid
+from pathlib import Path
 
 from lab import jobs
-from lab.local import LabError
-from lab.paths import Paths
-from lab.runtime import docker_engine_answers
-from lab.settings import ROOT, Settings
+from lab.paths import SERVICES_DIR
+from lab.render import COMPOSE_PORTS, compose_hosts, write_prometheus_config
+from lab.runtime import CORE, Job, LabError, Runtime
+from lab.settings import ROOT, load
 
 COMPOSE_FILE = ROOT / "compose" / "compose.yml"
-SERVICES = ("kafka", "spark-master", "spark-worker", "producer", "prometheus", "grafana", "postgres")
+PROJECT = "streaming-lab"
+CONTAINER_RUN = "/lab-state"  # where the run folder is mounted in the containers
+DEFAULT_UID = 10001  # the images' own user, used when the host user is root
+# The services `make up` starts, in the order `make status` lists them.
+SERVICES = ("kafka", "postgres", "spark-master", "spark-worker", "prometheus", "producer", "grafana")
+# Settings that describe the host, not the lab: never passed into a container.
+HOST_ONLY = {"LAB_RUN", "LAB_STATE", "LAB_HOST", "RUNTIME", "LAB_UID", "LAB_GID", "LAB_RUN_DIR"}
 
 
-def _compose(settings: Settings, *args: str, check: bool = True, capture: bool = False) -> subprocess.CompletedProcess:
-    if not docker_engine_answers():
-        raise LabError("RUNTIME=docker, but no Docker engine answers (`docker info` failed): start Docker, "
-                       "or use RUNTIME=local")
-    cmd = ["docker", "compose", "--env-file", str(ROOT / ".env"), "-f", str(COMPOSE_FILE), *args]
-    env = {**os.environ, **settings.values}
-    proc = subprocess.run(cmd, env=env, text=True, capture_output=capture)
-    if check and proc.returncode != 0:
-        raise LabError(f"docker compose {' '.join(args[:2])} failed (exit {proc.returncode})"
-                       + (f": {proc.stderr.strip().splitlines()[-1]}" if capture and proc.stderr.strip() else ""))
-    return proc
+class Docker(Runtime):
+    name = "docker"
 
+    def __init__(self, settings):
+        super().__init__(settings)
+        self.project = os.environ.get("COMPOSE_PROJECT_NAME") or PROJECT
+        self.uid, self.gid = (os.getuid(), os.getgid()) if hasattr(os, "getuid") and os.getuid() != 0 \
+            else (DEFAULT_UID, DEFAULT_UID)
 
-def up(settings: Settings, paths: Paths, names: list[str] | None = None) -> int:
-    print("Starting the lab (docker runtime): building images and waiting for health checks ...", flush=True)
-    _compose(settings, "up", "--detach", "--build", "--wait", "--scale", f"spark-worker={settings['WORKERS']}",
-             *(names or []))
-    return status(settings, paths)
+    # --- plumbing ----------------------------------------------------------------------------------
 
+    def _env(self) -> dict[str, str]:
+        return {**os.environ, **self.settings.values, "LAB_RUN_DIR": str(self.paths.run),
+                "LAB_UID": str(self.uid), "LAB_GID": str(self.gid), "COMPOSE_PROJECT_NAME": self.project}
 
-def down(settings: Settings, paths: Paths, quiet: bool = False) -> int:
-    _compose(settings, "--profile", "submit", "--profile", "kafka-cluster", "down", "--remove-orphans")
-    return 0
+    def _cmd(self, *args: str) -> list[str]:
+        return ["docker", "compose", "--env-file", str(ROOT / ".env"), "-f", str(COMPOSE_FILE),
+                *self._overrides(), *args]
 
+    @staticmethod
+    def _overrides() -> list[str]:
+        """Extra Compose files, for test harnesses only (LAB_COMPOSE_OVERRIDES, comma separated)."""
+        extra = [f for f in os.environ.get("LAB_COMPOSE_OVERRIDES", "").split(",") if f]
+        return [arg for f in extra for arg in ("-f", f)]
 
-def status(settings: Settings, paths: Paths) -> int:
-    _compose(settings, "ps", "--format", "table {{.Service}}\t{{.State}}\t{{.Health}}\t{{.Ports}}")
-    host = settings.host
-    print(f"\nGrafana: http://{host}:{settings['GRAFANA_PORT']} (admin / GRAFANA_ADMIN_PASSWORD in .env; "
-          f"anonymous viewers welcome)\nPrometheus: http://{host}:{settings['PROMETHEUS_PORT']}   "
-          f"Spark master: http://{host}:{settings['SPARK_MASTER_UI_PORT']}")
-    return 0
+    def _compose(self, *args: str, check: bool = True, capture: bool = False,
+                 timeout: float | None = None) -> subprocess.CompletedProcess:
+        proc = subprocess.run(self._cmd(*args), env=self._env(), text=True, capture_output=capture, timeout=timeout)
+        if check and proc.returncode != 0:
+            last = proc.stderr.strip().splitlines()[-1] if capture and proc.stderr.strip() else ""
+            raise LabError(f"docker compose {args[0] if args[0] != '--profile' else args[2]} failed "
+                           f"(exit {proc.returncode}){': ' + last if last else ''}")
+        return proc
 
+    def _containers(self, all_: bool = False) -> list[dict]:
+        """This project's containers, as `docker compose ps --format json` gives them."""
+        proc = self._compose("--profile", "submit", "ps", "--format", "json", *(["--all"] if all_ else []),
+                             check=False, capture=True)
+        if proc.returncode != 0:
+            return []
+        text = proc.stdout.strip()
+        # Compose prints one JSON object per line (older versions: one array).
+        return json.loads(text) if text.startswith("[") else [json.loads(line) for line in text.splitlines() if line]
 
-def _check(names: list[str]) -> None:
-    unknown = [n for n in names if n not in SERVICES]
-    if unknown:
-        raise LabError(f"unknown service {', '.join(unknown)}; services: {', '.join(SERVICES)}")
+    def _prepare_run_folder(self) -> None:
+        for folder in (self.paths.run, self.paths.checkpoints, self.paths.outputs, self.paths.data, self.paths.logs):
+            folder.mkdir(parents=True, exist_ok=True)
+            self._hand_over(folder)
+        write_prometheus_config(self.settings, SERVICES_DIR, self.paths.conf / "prometheus",
+                                compose_hosts(self.project, self.settings.int("WORKERS")), COMPOSE_PORTS)
 
+    def _hand_over(self, path: Path) -> None:
+        """As root on the host, give the containers' user a folder the host made (and its parents
+        up to the run folder), so that jobs can write in it."""
+        if os.name != "posix" or os.getuid() != 0:
+            return
+        run = self.paths.run.resolve()
+        for folder in [path.resolve(), *path.resolve().parents]:
+            if not folder.is_relative_to(run):
+                break
+            if folder.exists() and folder.stat().st_uid != self.uid:
+                os.chown(folder, self.uid, self.gid)
 
-def stop(settings: Settings, paths: Paths, names: list[str]) -> int:
-    _check(names)
-    _compose(settings, "stop", *names)
-    return 0
+    def _wanted(self, names: list[str] | None) -> list[str]:
+        if names:
+            self._check(names)
+            return names
+        return [s for s in SERVICES if s != "grafana" or self.settings.get("GRAFANA", "1") != "0"]
 
+    @staticmethod
+    def _check(names: list[str]) -> None:
+        unknown = [n for n in names if n not in SERVICES]
+        if unknown:
+            raise LabError(f"unknown service {', '.join(unknown)}; services: {', '.join(SERVICES)}")
 
-def kill(settings: Settings, paths: Paths, name: str) -> int:
-    _check([name])
-    _compose(settings, "kill", "-s", "SIGKILL", name)
-    return 0
+    def _passed_env(self, env: dict[str, str]) -> list[str]:
+        """`-e KEY=VALUE` for each .env setting whose value in `env` differs from the file's."""
+        base = load(environ={}).values
+        return [arg for key, value in sorted(env.items())
+                if key in base and key not in HOST_ONLY and base[key] != value for arg in ("-e", f"{key}={value}")]
 
+    def _container_path(self, path: str) -> str:
+        run = str(self.paths.run.resolve())
+        resolved = str(Path(path).resolve()) if os.path.isabs(path) else path
+        if resolved == run or resolved.startswith(run + os.sep):
+            self._hand_over(Path(resolved) if Path(resolved).exists() else Path(resolved).parent)
+            return CONTAINER_RUN + resolved[len(run):].replace(os.sep, "/")
+        return path
 
-def logs(settings: Settings, paths: Paths, name: str, lines: int = 100, follow: bool = False) -> int:
-    _check([name])
-    return _compose(settings, "logs", "--tail", str(lines), *(["--follow"] if follow else []), name,
-                    check=False).returncode
+    def job_args(self, args: list[str]) -> list[str]:
+        return [self._container_path(a) if a.startswith(os.sep) else a for a in args]
 
+    # --- services ----------------------------------------------------------------------------------
 
-def clean(settings: Settings, paths: Paths) -> int:
-    """Delete the named volumes (Kafka data, checkpoints, Prometheus, Grafana, PostgreSQL)."""
-    _compose(settings, "--profile", "submit", "--profile", "kafka-cluster", "down", "--volumes", "--remove-orphans")
-    return 0
+    def up(self, names=None):
+        wanted = self._wanted(names)
+        if not names and self.is_up(tuple(wanted)):
+            print("The lab is already up; nothing to do.")
+            return self.status()
+        shown = self.paths.run.relative_to(ROOT) if self.paths.run.is_relative_to(ROOT) else self.paths.run
+        print(f"Starting the lab (docker runtime, run state in {shown}):", flush=True)
+        self._prepare_run_folder()
+        t0 = time.monotonic()
+        print("==> building the images (the first time takes several minutes; later, seconds)", flush=True)
+        built = [s for s in wanted if s != "grafana"]
+        self._compose("build", *built, *(["kafka-init"] if "kafka" in built else []), *(
+            ["spark-driver"] if "spark-master" in built else []))
+        print(f"==> images ready ({time.monotonic() - t0:.0f}s); starting the services and waiting for their "
+              f"health checks", flush=True)
+        t1 = time.monotonic()
+        proc = self._compose("up", "--detach", "--wait", "--wait-timeout", str(self.settings.int("HEALTH_TIMEOUT") * 2),
+                             "--scale", f"spark-worker={self.settings.int('WORKERS')}", *wanted, check=False)
+        if proc.returncode != 0:
+            sick = [c["Service"] for c in self._containers(all_=True)
+                    if c.get("Health") not in ("healthy", "") or c.get("State") not in ("running",)
+                    and not (c["Service"] == "kafka-init" and c.get("ExitCode") == 0)]
+            tails = "\n".join(f"--- {s}:\n{self._tail(s)}" for s in sorted(set(sick))[:2])
+            if not names:
+                print("Tearing down what was started ...", flush=True)
+                self.down(quiet=True)
+            raise LabError(f"the lab did not become healthy ({', '.join(sorted(set(sick))) or 'see above'}). "
+                           f"Last log lines:\n{tails}")
+        print(f"==> healthy in {time.monotonic() - t1:.0f}s\n", flush=True)
+        return self.status()
 
+    def _tail(self, service: str, lines: int = 15) -> str:
+        proc = self._compose("logs", "--no-color", "--tail", str(lines), service, check=False, capture=True)
+        return (proc.stdout + proc.stderr).strip()
 
-def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> int:
-    if jobs.path_of(job) is None:
-        print(f"unknown job {job!r}. Available jobs: {', '.join(jobs.available())} (see `make jobs`)", file=sys.stderr)
-        return 2
-    from streamlab import options
+    def down(self, quiet=False):
+        running = self._containers(all_=True)
+        if not quiet:
+            print("Stopping the lab's containers (gracefully, then forcefully) ..." if running else
+                  "The lab was not running; nothing to stop.", flush=True)
+        # The profiles, so that drivers (`run` containers) and the 3-broker cluster go too.
+        self._compose("--profile", "submit", "--profile", "kafka-cluster", "down", "--remove-orphans",
+                      "--timeout", "30", capture=quiet)
+        if running and not quiet:
+            print("The lab is down.")
+        return 0
 
-    options.parser(job).parse_known_args(job_args)
-    return _compose(settings, "--profile", "submit", "run", "--rm", "--use-aliases", "--service-ports",
-                    "spark-driver", job, *job_args, check=False).returncode
+    def status(self):
+        rows = {c["Service"]: c for c in self._containers(all_=True)}
+        s, host = self.settings, self.settings.host
+        urls = {"kafka": s.kafka_bootstrap,
+                "postgres": f"postgresql://{s['POSTGRES_USER']}@{host}:{s['POSTGRES_PORT']}/{s['POSTGRES_DB']}",
+                "spark-master": f"http://{host}:{s['SPARK_MASTER_UI_PORT']}  (spark://spark-master:7077 inside)",
+                "spark-worker": f"{s['WORKERS']} worker(s), UIs inside the lab's network only",
+                "prometheus": f"http://{host}:{s['PROMETHEUS_PORT']}",
+                "producer": f"http://{host}:{s['PRODUCER_METRICS_PORT']}/metrics",
+                "grafana": f"http://{host}:{s['GRAFANA_PORT']}  (admin / GRAFANA_ADMIN_PASSWORD; anonymous viewers welcome)"}
+        print(f"{'SERVICE':<14}{'STATE':<22}URL")
+        for name in SERVICES:
+            c = rows.get(name)
+            state = "stopped" if c is None else c.get("State", "?") + (f" ({c['Health']})" if c.get("Health") else "")
+            print(f"{name:<14}{state:<22}{urls[name]}")
+        drivers = [c for c in self._containers() if c["Service"] == "spark-driver"]
+        if drivers:
+            print(f"\nRunning jobs: {len(drivers)} (driver UI of `make submit`: http://{host}:{s['SPARK_DRIVER_UI_PORT']})")
+        return 0
 
+    def is_up(self, names=CORE):
+        running = {c["Service"] for c in self._containers() if c.get("State") == "running"}
+        return set(names) <= running
 
-def is_up(settings: Settings, paths: Paths) -> bool:
-    proc = _compose(settings, "ps", "--status", "running", "--services", check=False, capture=True)
-    return {"kafka", "spark-master", "spark-worker"} <= set(proc.stdout.split())
+    def stop(self, names):
+        self._check(names)
+        self._compose("stop", "--timeout", "30", *names)
+        print(f"Stopped {', '.join(names)}.")
+        return 0
 
+    def kill(self, name):
+        self._check([name])
+        victims = [c["Name"] for c in self._containers() if c["Service"] == name and c.get("State") == "running"]
+        if not victims:
+            raise LabError(f"{name} is not running")
+        self._compose("kill", "-s", "SIGKILL", name, capture=True)
+        return f"container {', '.join(victims)}"
 
-def produce(settings: Settings, paths: Paths, args: list[str]) -> int:
-    return _compose(settings, "run", "--rm", "--no-deps", "producer", "--bootstrap", "kafka:19092", *args,
-                    check=False).returncode
+    def logs(self, name, lines=100, follow=False):
+        self._check([name])
+        try:
+            return self._compose("logs", "--tail", str(lines), *(["--follow"] if follow else []), name,
+                                 check=False).returncode
+        except KeyboardInterrupt:
+            return 0
+
+    def clean(self):
+        if self._containers():
+            raise LabError("the lab is running: run `make down` before `make clean`")
+        self._compose("--profile", "submit", "--profile", "kafka-cluster", "down", "--volumes", "--remove-orphans",
+                      capture=True)
+        if self.paths.run.exists():
+            shutil.rmtree(self.paths.run)
+        print(f"Deleted the lab's volumes (Kafka, Prometheus, Grafana, PostgreSQL data) and {self.paths.run}.")
+        return 0
+
+    def leftovers(self):
+        proc = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter", f"label=com.docker.compose.project={self.project}"],
+                              capture_output=True, text=True, env=self._env())
+        return [f"container {c}" for c in proc.stdout.split()]
+
+    # --- jobs ----------------------------------------------------------------------------------------
+
+    def _validate(self, job: str, job_args: list[str]) -> None:
+        if jobs.path_of(job, private=True) is None:
+            print(f"unknown job {job!r}. Available jobs: {', '.join(jobs.available())} (see `make jobs`)",
+                  file=sys.stderr)
+            raise SystemExit(2)
+        from streamlab import options
+
+        options.parser(job).parse_known_args(job_args)  # exits 2 with one line on a bad common option
+
+    def submit(self, job, job_args):
+        self._validate(job, job_args)
+        if not self.is_up():
+            print("The lab is not up: run `make up` first.", file=sys.stderr)
+            return 1
+        print(f"Submitting {job} to the lab's Spark master in a driver container (Ctrl-C stops it gracefully) ...",
+              flush=True)
+        tty = [] if sys.stdin.isatty() and sys.stdout.isatty() else ["-T"]
+        cmd = self._cmd("--profile", "submit", "run", "--rm", "--no-deps", "--use-aliases", "--service-ports", *tty,
+                        *self._passed_env(dict(os.environ)), "spark-driver", job, *self.job_args(job_args))
+        proc = subprocess.Popen(cmd, env=self._env())
+        try:
+            return proc.wait()
+        except KeyboardInterrupt:  # Compose passes the signal on; the driver stops gracefully
+            return proc.wait()
+
+    def spawn_job(self, job, job_args, env, **popen):
+        self._validate(job, job_args)
+        name = f"{self.project}-job-{job.strip('_')}-{uuid.uuid4().hex[:8]}"
+        cmd = self._cmd("--profile", "submit", "run", "--rm", "--no-deps", "-T", "--name", name, *self._passed_env(env),
+                        "spark-driver", job, *self.job_args(job_args))
+        popen.setdefault("stdin", subprocess.DEVNULL)
+        proc = subprocess.Popen(cmd, env=self._env(), start_new_session=True, **popen)
+
+        def kill():
+            subprocess.run(["docker", "kill", "--signal", "SIGKILL", name], capture_output=True, env=self._env())
+            try:
+                proc.wait(30)
+            except subprocess.TimeoutExpired:  # the container never started: end the client
+                os.killpg(proc.pid, signal.SIGKILL)
+
+        return Job(proc, kill)
+
+    def producer_command(self, args, env):
+        cmd = self._cmd("run", "--rm", "-T", "--no-deps", *self._passed_env(env), "producer",
+                        "--bootstrap", "kafka:19092", *self.job_args(args))
+        return cmd, self._env()

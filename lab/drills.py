@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -28,8 +27,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from lab import runtime
 from lab.kafkatools import consume_all, fresh_topics
-from lab.paths import PYTHONPATH, Paths
+from lab.paths import PYTHONPATH
 from lab.settings import ROOT, Settings, load
 from lab.truth import parse_time, valid_events, window_counts
 from lab.wait import wait_for
@@ -57,7 +57,8 @@ class Result:
 
 
 class Drill:
-    """What every drill needs: an environment with private topics, and the lab's commands."""
+    """What every drill needs: an environment with private topics, and the lab's runtime (local
+    processes or Docker), through which it produces, runs jobs and breaks services."""
 
     def __init__(self, name: str, environ: dict[str, str] | None = None, size: str = "small"):
         self.name = name
@@ -66,8 +67,9 @@ class Drill:
         self.scale = SIZES[size]
         self.env = {**base, **fresh_topics(self.settings.kafka_bootstrap, f"drill_{name.replace('-', '_')}")}
         self.settings = load(environ=self.env)
+        self.rt = runtime.get(self.settings)
         stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
-        self.dir = Paths.of(self.settings).run / "drills" / f"{name}-{stamp}"
+        self.dir = self.rt.paths.run / "drills" / f"{name}-{stamp}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.result = Result(name)
 
@@ -75,25 +77,29 @@ class Drill:
         return self.env[f"TOPIC_{key.upper()}"]
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+        """The lab's own commands (`-m lab ...`), as a user runs them."""
         return subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
                               timeout=timeout)
 
+    def producer(self, *args: str, **popen) -> subprocess.Popen:
+        cmd, env = self.rt.producer_command(["--dimensions-dir", "", *args], self.env)
+        return subprocess.Popen(cmd, cwd=ROOT, env=env, **popen)
+
     def produce(self, *args: str) -> dict:
         out = self.dir / f"produce-{time.monotonic_ns()}.json"
-        proc = self.run("-m", "producer", "--dimensions-dir", "", "--summary", str(out), *args)
+        proc = self.producer("--summary", str(out), *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        _, err = proc.communicate(timeout=600)
         if proc.returncode != 0:
-            raise RuntimeError(f"the producer failed: {proc.stderr.strip().splitlines()[-1:]}")
+            raise RuntimeError(f"the producer failed: {err.strip().splitlines()[-1:]}")
         return json.loads(out.read_text())
 
     def submit(self, job: str, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
-        return self.run("-m", "lab", "submit", job, *args, timeout=timeout)
+        """Run a job to its end; what it printed is in the result."""
+        return self.rt.run_job(job, list(args), self.env, timeout=timeout)
 
-    def spark_submit(self, job: str, *args: str) -> subprocess.Popen:
-        """spark-submit in its own process group, so a drill can SIGKILL the whole driver."""
-        from lab import submit
-
-        return submit.spawn(self.settings, Paths.of(self.settings), ROOT / "jobs" / f"{job}.py", list(args),
-                            self.env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def spark_submit(self, job: str, *args: str) -> runtime.Job:
+        """Start a job and return at once; `.kill()` SIGKILLs its whole driver."""
+        return self.rt.spawn_job(job, list(args), self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
 def committed(checkpoint: Path, query: str) -> int:
@@ -165,8 +171,7 @@ def driver_kill(d: Drill, kills: int = 3) -> Result:
             wait_for(lambda: committed(ckpt, "windowing") >= target or proc.poll() is not None, 300,
                      f"batch {target} of run {i + 1}")
         finally:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
+            proc.kill()
         d.result.details.append(f"kill {i + 1}: SIGKILL after {committed(ckpt, 'windowing')} committed batches")
     # The flush moves the watermark past every window; the final run reads the rest in one batch.
     _windowing_exact(d, base, out)
@@ -279,30 +284,30 @@ def bad_config(d: Drill) -> Result:
     each, a non-zero exit, and nothing left running."""
     import socket
 
-    from lab.local import _alive, _lab_pids
-
-    paths = Paths.of(d.settings)
-    before = set(_lab_pids(paths))
+    paths = d.rt.paths
+    before = set(d.rt.leftovers())
     cases = []
     cases.append(("unknown job", d.run("-m", "lab", "submit", "nope"), 2, "unknown job 'nope'"))
     cases.append(("bad DURATION", d.run("-m", "lab", "submit", "basic", "--duration", "soon"), 2, "not a whole number"))
-    saved = dict(d.env)
-    d.env["KAFKA_BOOTSTRAP"] = "127.0.0.1:1"
-    cases.append(("unreachable broker", d.run("-m", "lab", "submit", "basic"), 1, "Kafka at 127.0.0.1:1 does not answer"))
-    d.env = dict(saved)
-    jars = paths.spark_jars
-    hidden = jars.with_name("spark.hidden")
-    jars.rename(hidden)
-    try:
-        cases.append(("missing jars", d.run("-m", "lab", "submit", "basic"), 1, "connector jars are missing"))
-    finally:
-        hidden.rename(jars)
-    with socket.socket() as squatter:
-        squatter.bind((d.settings.host, 0))
-        squatter.listen()
-        port = squatter.getsockname()[1]
-        cases.append(("metrics port in use", d.submit("basic", "--metrics-port", str(port), "--duration", "5"), 1,
-                      f"cannot serve metrics on port {port}"))
+    if d.rt.name == "local":  # in Docker, the broker's address and the jars are the images', and ports the containers'
+        saved = dict(d.env)
+        d.env["KAFKA_BOOTSTRAP"] = "127.0.0.1:1"
+        cases.append(("unreachable broker", d.run("-m", "lab", "submit", "basic"), 1,
+                      "Kafka at 127.0.0.1:1 does not answer"))
+        d.env = dict(saved)
+        jars = paths.spark_jars
+        hidden = jars.with_name("spark.hidden")
+        jars.rename(hidden)
+        try:
+            cases.append(("missing jars", d.run("-m", "lab", "submit", "basic"), 1, "connector jars are missing"))
+        finally:
+            hidden.rename(jars)
+        with socket.socket() as squatter:
+            squatter.bind((d.settings.host, 0))
+            squatter.listen()
+            port = squatter.getsockname()[1]
+            cases.append(("metrics port in use", d.submit("basic", "--metrics-port", str(port), "--duration", "5"), 1,
+                          f"cannot serve metrics on port {port}"))
     for what, proc, code, text in cases:
         lines = (proc.stdout + proc.stderr).strip().splitlines()
         # one clear line: a Java stack trace after it is a failure too
@@ -312,7 +317,7 @@ def bad_config(d: Drill) -> Result:
         d.result.details.append(f"{what}: exit {proc.returncode}, {shown[:160]}")
         d.result.ok &= ok
     d.result.checked = len(cases)
-    left = [p for p in set(_lab_pids(paths)) - before if _alive(p)]
+    left = sorted(set(d.rt.leftovers()) - before)
     if left:
         d.result.ok = False
         d.result.details.append(f"processes left running: {left}")
@@ -355,8 +360,7 @@ def worker_loss(d: Drill) -> Result:
             d.result.details.append(f"the query stopped (exit {proc.returncode}) instead of recovering")
         d.result.details.append(f"recovered: {committed(ckpt, 'windowing')} batches committed")
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        proc.kill()
     _windowing_exact(d, base, out)
     return d.result
 
@@ -365,9 +369,8 @@ def broker_restart(d: Drill) -> Result:
     """Restart Kafka under a running producer and job: the producer (idempotent, acks=all) loses
     and duplicates nothing, and the job resumes and misses nothing."""
     summary = d.dir / "producer.json"
-    producer = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "1500", "--duration", "40", "--seed", "84",
-                                 "--dimensions-dir", "", "--summary", str(summary)], cwd=ROOT, env=d.env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    producer = d.producer("--rate", "1500", "--duration", "40", "--seed", "84", "--summary", str(summary),
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     ckpt, out = d.dir / "ckpt", d.dir / "out"
     base = ["--sink", "parquet", "--output", str(out), "--checkpoint", str(ckpt), "--metrics-port", "0"]
     job = d.spark_submit("basic", *base, "--trigger", "2 seconds")
@@ -383,8 +386,7 @@ def broker_restart(d: Drill) -> Result:
             d.result.ok = False
             d.result.details.append(f"the job stopped (exit {job.returncode}) instead of resuming")
     finally:
-        os.killpg(job.pid, signal.SIGKILL)
-        job.wait()
+        job.kill()
         if producer.poll() is None:
             producer.kill()
     stats = json.loads(summary.read_text())

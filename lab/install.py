@@ -1,5 +1,7 @@
 """Install what the local runtime needs, from registries only, and only what is missing.
 
+The Docker runtime needs none of it: its images are built from the same artifacts.
+
 - JVM jars: resolved by Maven from the small poms in services/kafka and services/spark into
   LAB_STATE/jars (the Kafka broker and tools, the Spark Kafka connector, the JMX agent).
 - Debian packages: prometheus and postgresql, with apt-get when they are absent (root only).
@@ -102,7 +104,17 @@ def check_java() -> None:
         raise InstallError("Java 17 or newer is required (apt-get install openjdk-17-jre-headless)")
 
 
-def install(settings: Settings, paths: Paths) -> None:
+def install(settings: Settings, paths: Paths, runtime: str = "local") -> None:
+    """What the runtime needs on this machine. Docker's services build their own images (`make up`),
+    so the host needs nothing beyond the control code's Python packages (the Makefile's job)."""
+    if runtime == "docker":
+        print("The Docker runtime needs nothing more on this machine: `make up` builds the images.")
+        return
+    _install_local(settings, paths)
+    print("Everything the lab needs is installed.")
+
+
+def _install_local(settings: Settings, paths: Paths) -> None:
     check_java()
     _resolve(SERVICES_DIR / "kafka", paths.kafka_jars,
              {"kafka.version": settings["KAFKA_VERSION"], "log4j.version": settings["LOG4J_VERSION"]},

@@ -19,8 +19,10 @@ def available(jobs_dir: Path = JOBS_DIR) -> dict[str, str]:
     return jobs
 
 
-def path_of(name: str, jobs_dir: Path = JOBS_DIR) -> Path | None:
-    if not name or not name.isidentifier() or name.startswith("_"):
+def path_of(name: str, jobs_dir: Path = JOBS_DIR, private: bool = False) -> Path | None:
+    """The job's file, or None. `private` also finds the lab's own `_`-files (the bench's stages),
+    which drills and the bench run but users are not offered."""
+    if not name or not name.isidentifier() or (name.startswith("_") and not private):
         return None
     path = jobs_dir / f"{name}.py"
     return path if path.exists() else None

@@ -28,6 +28,7 @@ from typing import Callable
 
 from lab import health, install, ports, procs
 from lab.paths import PYTHONPATH, SERVICES_DIR, Paths
+from lab.runtime import CORE, Job, LabError, Runtime
 from lab.render import SCRAPED, kafka_values, render_file, write_prometheus_config
 from lab.settings import ROOT, Settings
 from lab.wait import WaitTimeout, wait_for
@@ -35,8 +36,6 @@ from lab.wait import WaitTimeout, wait_for
 MARKER = "LAB_INSTANCE"
 
 
-class LabError(RuntimeError):
-    """A failure with a one-line, user-facing message."""
 
 
 @dataclass
@@ -485,7 +484,7 @@ def status(settings: Settings, paths: Paths) -> int:
     return 0
 
 
-def is_up(settings: Settings, paths: Paths, names: tuple[str, ...] = ("kafka", "spark-master", "spark-worker")) -> bool:
+def is_up(settings: Settings, paths: Paths, names: tuple[str, ...] = CORE) -> bool:
     infos = process_info(paths)
     return all(infos.get(n, {}).get("statename") == "RUNNING" for n in names)
 
@@ -521,6 +520,50 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
     return spark_submit(settings, paths, job, job_args)
 
 
-def produce(settings: Settings, paths: Paths, args: list[str]) -> int:
-    """The producer in the foreground, as this lab's Python runs it."""
-    return subprocess.call([str(paths.python), "-m", "producer", *args], env={**os.environ, "PYTHONPATH": PYTHONPATH})
+
+class Local(Runtime):
+    """The local runtime through the interface every caller uses (lab.runtime.Runtime)."""
+
+    name = "local"
+
+    def up(self, names=None):
+        return up(self.settings, self.paths, names)
+
+    def down(self, quiet=False):
+        return down(self.settings, self.paths, quiet)
+
+    def status(self):
+        return status(self.settings, self.paths)
+
+    def is_up(self, names=CORE):
+        return is_up(self.settings, self.paths, names)
+
+    def stop(self, names):
+        return stop(self.settings, self.paths, names)
+
+    def kill(self, name):
+        return f"pid {kill(self.settings, self.paths, name)}"
+
+    def logs(self, name, lines=100, follow=False):
+        return logs(self.settings, self.paths, name, lines, follow)
+
+    def clean(self):
+        return clean(self.settings, self.paths)
+
+    def leftovers(self):
+        return [f"pid {p}" for p in _lab_pids(self.paths) if _alive(p)]
+
+    def submit(self, job, job_args):
+        from lab.submit import submit as spark_submit
+
+        return spark_submit(self.settings, self.paths, job, job_args)
+
+    def spawn_job(self, job, job_args, env, **popen):
+        from lab import jobs
+        from lab.submit import spawn
+
+        proc = spawn(self.settings, self.paths, jobs.path_of(job, private=True), job_args, env, cwd=ROOT, **popen)
+        return Job(proc, lambda: os.killpg(proc.pid, signal.SIGKILL))
+
+    def producer_command(self, args, env):
+        return [str(self.paths.python), "-m", "producer", *args], {**env, "PYTHONPATH": PYTHONPATH}

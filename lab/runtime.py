@@ -1,29 +1,239 @@
-"""Choose the runtime: RUNTIME from .env or the environment, else Docker when an engine answers,
-else local processes. Both runtimes offer the same operations, so every make target works with
-either."""
+"""The two runtimes, and what every caller may ask of one.
+
+- `choose(settings)` picks the runtime and says why: RUNTIME if set (local or docker), else
+  docker when a Docker engine answers *and* Compose v2 works, else local. Asking for docker
+  where it cannot run is one line saying what to install or start.
+- `get(settings)` returns that runtime as a `Runtime`. The CLI, drills, bench, report and tests
+  use only its methods; only lab.local (processes under supervisord) and lab.docker (Compose)
+  know how services run.
+
+Stdlib only: the Makefile runs `python3 -m lab.runtime` before any package is installed, to know
+which packages to install.
+"""
 
 from __future__ import annotations
 
+import abc
+import os
 import shutil
 import subprocess
+import sys
+from dataclasses import dataclass
 
-from lab.settings import Settings
+from lab.paths import Paths
+from lab.settings import Settings, load
 
 RUNTIMES = ("local", "docker")
+CORE = ("kafka", "spark-master", "spark-worker")  # what a job needs to run
 
 
-def docker_engine_answers(timeout: float = 5.0) -> bool:
+class LabError(RuntimeError):
+    """A failure with a one-line, user-facing message."""
+
+
+# --- choosing ----------------------------------------------------------------------------------
+
+def _quiet(cmd: list[str], timeout: float) -> subprocess.CompletedProcess | None:
+    try:
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    except (subprocess.TimeoutExpired, OSError):
+        return None
+
+
+def docker_engine_answers(timeout: float = 10.0) -> bool:
     if not shutil.which("docker"):
         return False
-    try:
-        return subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True,
-                              timeout=timeout).returncode == 0
-    except (subprocess.TimeoutExpired, OSError):
-        return False
+    proc = _quiet(["docker", "info", "--format", "{{.ServerVersion}}"], timeout)
+    return proc is not None and proc.returncode == 0
 
 
-def choose(settings: Settings) -> str:
+def compose_version(timeout: float = 10.0) -> str | None:
+    """Compose v2's version (`dev` when built without one), or None without the v2 plugin."""
+    if not shutil.which("docker"):
+        return None
+    proc = _quiet(["docker", "compose", "version", "--short"], timeout)
+    if proc is None or proc.returncode != 0:
+        return None
+    return proc.stdout.strip() or "unknown"
+
+
+NO_ENGINE = ("no Docker engine answers (`docker info` failed): start Docker Desktop, or the docker service "
+             "on Linux")
+NO_COMPOSE = ("Docker Compose v2 is missing (`docker compose version` failed): install Docker Desktop, or "
+              "the docker-compose-plugin package on Linux (the old docker-compose v1 will not do)")
+
+
+@dataclass(frozen=True)
+class Choice:
+    name: str
+    reason: str
+
+
+def choose(settings: Settings) -> Choice:
     wanted = (settings.get("RUNTIME") or "").strip().lower()
     if wanted and wanted not in RUNTIMES:
         raise ValueError(f"RUNTIME={wanted!r} is not one of {', '.join(RUNTIMES)}")
-    return wanted or ("docker" if docker_engine_answers() else "local")
+    if wanted == "local":
+        return Choice("local", "RUNTIME=local")
+    engine = docker_engine_answers()
+    compose = compose_version() if engine else None
+    if wanted == "docker":
+        if not engine:
+            raise LabError(f"RUNTIME=docker, but {NO_ENGINE}")
+        if not compose:
+            raise LabError(f"RUNTIME=docker, but {NO_COMPOSE}")
+        return Choice("docker", f"RUNTIME=docker; Compose {compose}")
+    if engine and compose:
+        return Choice("docker", f"RUNTIME is empty, and a Docker engine with Compose {compose} answers")
+    why = NO_ENGINE.split(":")[0] if not engine else "a Docker engine answers, but Compose v2 is missing"
+    return Choice("local", f"RUNTIME is empty, and {why}")
+
+
+def get(settings: Settings, choice: Choice | None = None) -> "Runtime":
+    choice = choice or choose(settings)
+    if choice.name == "docker":
+        from lab.docker import Docker
+
+        return Docker(settings)
+    from lab.local import Local
+
+    return Local(settings)
+
+
+# --- what a runtime does -----------------------------------------------------------------------
+
+class Job:
+    """A running job, as a drill or the bench holds it: its spark-submit (or, in Docker, the
+    `docker compose run` that attached to its container), and how to kill all of it at once."""
+
+    def __init__(self, proc: subprocess.Popen, kill):
+        self.proc, self._kill = proc, kill
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    @property
+    def returncode(self) -> int | None:
+        return self.proc.returncode
+
+    def poll(self) -> int | None:
+        return self.proc.poll()
+
+    def wait(self, timeout: float | None = None) -> int:
+        return self.proc.wait(timeout)
+
+    def kill(self) -> None:
+        """SIGKILL the whole driver (JVM and Python) at once, as a crash would, and reap it."""
+        if self.proc.poll() is None:
+            self._kill()
+        self.proc.wait()
+
+
+class Runtime(abc.ABC):
+    """The operations every caller uses. Service names are those of `make status`; job names those
+    of `make jobs`. Paths passed to jobs are host paths under the run folder; the runtime maps them
+    to where the job sees them (`job_args`)."""
+
+    name: str
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.paths = Paths.of(settings)
+
+    # services
+    @abc.abstractmethod
+    def up(self, names: list[str] | None = None) -> int:
+        """Start the lab (or the named services), wait until each is healthy, print the URLs."""
+
+    @abc.abstractmethod
+    def down(self, quiet: bool = False) -> int:
+        """Stop everything the lab started, jobs included. Safe to run twice."""
+
+    @abc.abstractmethod
+    def status(self) -> int:
+        """Print each service's state and URL."""
+
+    @abc.abstractmethod
+    def is_up(self, names: tuple[str, ...] = CORE) -> bool:
+        """Are these services running?"""
+
+    @abc.abstractmethod
+    def stop(self, names: list[str]) -> int:
+        """Stop services gracefully."""
+
+    def start(self, names: list[str]) -> int:
+        return self.up(names)
+
+    def restart(self, name: str) -> None:
+        """Stop a service gracefully, start it again and wait until it is healthy."""
+        self.stop([name])
+        self.up([name])
+
+    @abc.abstractmethod
+    def kill(self, name: str) -> str:
+        """SIGKILL a service, bypassing its graceful stop (for drills). Returns what was killed."""
+
+    @abc.abstractmethod
+    def logs(self, name: str, lines: int = 100, follow: bool = False) -> int:
+        """Print a service's log."""
+
+    @abc.abstractmethod
+    def clean(self) -> int:
+        """Delete run state (data, checkpoints, outputs); the lab must be down."""
+
+    @abc.abstractmethod
+    def leftovers(self) -> list[str]:
+        """What of this lab still runs (processes or containers); empty after `down`."""
+
+    # jobs
+    @abc.abstractmethod
+    def submit(self, job: str, job_args: list[str]) -> int:
+        """`make submit`: run a job in the foreground; Ctrl-C stops it gracefully."""
+
+    @abc.abstractmethod
+    def spawn_job(self, job: str, job_args: list[str], env: dict[str, str], **popen) -> Job:
+        """Start a job and return at once (drills, bench). `env` holds the settings that differ
+        from .env (private topics, say); `popen` goes to Popen (stdout, ...)."""
+
+    def run_job(self, job: str, job_args: list[str], env: dict[str, str], timeout: float = 600) \
+            -> subprocess.CompletedProcess:
+        """Run a job to its end and return what it printed (drills)."""
+        job_ = self.spawn_job(job, job_args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            out, err = job_.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            job_.kill()
+            raise
+        return subprocess.CompletedProcess(job_.proc.args, job_.proc.returncode, out, err)
+
+    @abc.abstractmethod
+    def producer_command(self, args: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
+        """The command and environment that run the producer with these arguments."""
+
+    def produce(self, args: list[str], env: dict[str, str] | None = None) -> int:
+        """`make produce`: the producer in the foreground."""
+        cmd, env = self.producer_command(args, env or dict(os.environ))
+        try:
+            return subprocess.call(cmd, env=env)
+        except KeyboardInterrupt:
+            return 130
+
+    def job_args(self, args: list[str]) -> list[str]:
+        """Arguments as the job sees them: host paths under the run folder mapped (identity here)."""
+        return list(args)
+
+
+def main() -> int:
+    """`python3 -m lab.runtime`: print the runtime's name (for the Makefile); `--why` adds why."""
+    try:
+        choice = choose(load())
+    except (LabError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{choice.name}  ({choice.reason})" if "--why" in sys.argv else choice.name)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

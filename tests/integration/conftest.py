@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from lab.local import _alive, _lab_pids
+from lab import runtime
 from lab.paths import Paths
 from lab.settings import load
 from tests.support import lab as run
@@ -38,7 +38,7 @@ def lab_up(lab_env, test_settings):
     yield test_settings
     proc = run.lab("down", environ=lab_env, timeout=180)
     assert proc.returncode == 0, proc.stderr
-    left = [p for p in _lab_pids(paths) if _alive(p)]
+    left = runtime.get(test_settings).leftovers()
     assert not left, f"processes left after down: {left}"
 
 

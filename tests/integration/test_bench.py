@@ -2,13 +2,12 @@
 
 import json
 
-from lab import bench
-from lab.paths import Paths
+from lab import bench, runtime
 
 
 def test_quick_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
     monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path)
-    out = bench.run(lab_up, Paths.of(lab_up), quick=True, environ=lab_env)
+    out = bench.run(runtime.get(lab_up), quick=True, environ=lab_env)
     results = json.loads(out.read_text())
     p = results["producer"]
     assert p["events_per_second"] > 0 and p["producer_performance_records_per_second"] > 0 and p["ratio"] > 0

@@ -5,8 +5,7 @@ import signal
 import socket
 import subprocess
 
-from lab import procs, submit
-from lab.local import _alive, _lab_pids
+from lab import procs, runtime, submit
 from lab.paths import Paths
 from lab.settings import ROOT
 from tests.support import lab as run
@@ -14,7 +13,12 @@ from tests.support.wait import wait_for
 
 
 def lab_processes(settings):
-    return [p for p in _lab_pids(Paths.of(settings)) if _alive(p)]
+    return runtime.get(settings).leftovers()
+
+
+def _alive(pid):
+    info = procs.stat(pid)
+    return info is not None and info[0] != "Z"
 
 
 def test_unknown_job_lists_jobs_and_exits_2(lab_up, lab_env):
