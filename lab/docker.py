@@ -151,15 +151,16 @@ class Docker(Runtime):
         print(f"Starting the lab (docker runtime, run state in {shown}):", flush=True)
         self._prepare_run_folder()
         t0 = time.monotonic()
-        print("==> building the images (the first time takes several minutes; later, seconds)", flush=True)
-        built = [s for s in wanted if s != "grafana"]
-        self._compose("build", *built, *(["kafka-init"] if "kafka" in built else []), *(
-            ["spark-driver"] if "spark-master" in built else []))
-        print(f"==> images ready ({time.monotonic() - t0:.0f}s); starting the services and waiting for their "
-              f"health checks", flush=True)
+        if not names:  # `make start SERVICE=x` restarts what `make up` built
+            print("==> building the images (the first time takes several minutes; later, seconds)", flush=True)
+            self._compose("build", *[s for s in wanted if s != "grafana"], "kafka-init", "spark-driver")
+            print(f"==> images ready ({time.monotonic() - t0:.0f}s); starting the services and waiting for their "
+                  f"health checks", flush=True)
         t1 = time.monotonic()
-        proc = self._compose("up", "--detach", "--wait", "--wait-timeout", str(self.settings.int("HEALTH_TIMEOUT") * 2),
-                             "--scale", f"spark-worker={self.settings.int('WORKERS')}", *wanted, check=False)
+        proc = self._compose("up", "--detach", "--no-build", "--wait",
+                             "--wait-timeout", str(self.settings.int("HEALTH_TIMEOUT") * 2),
+                             *(["--scale", f"spark-worker={self.settings.int('WORKERS')}"] if "spark-worker" in wanted
+                               else []), *wanted, check=False)
         if proc.returncode != 0:
             sick = [c["Service"] for c in self._containers(all_=True)
                     if c.get("Health") not in ("healthy", "") or c.get("State") not in ("running",)

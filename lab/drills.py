@@ -455,7 +455,11 @@ def run(names: list[str], size: str = "small", environ: dict[str, str] | None = 
     for name in names:
         print(f"==> drill {name} ({size}) ...", flush=True)
         t0 = time.monotonic()
-        result = DRILLS[name](Drill(name, environ, size))
+        try:
+            result = DRILLS[name](Drill(name, environ, size))
+        except Exception as exc:  # noqa: BLE001 - a drill that breaks is a failed drill, said in one line
+            result = Result(name, ok=False, details=[f"the drill broke: {type(exc).__name__}: "
+                                                     f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"])
         result.details.append(f"took {time.monotonic() - t0:.0f}s")
         print(result.line(), flush=True)
         results.append(result)

@@ -117,7 +117,8 @@ def install(settings: Settings, paths: Paths, runtime: str = "local") -> None:
 def _install_local(settings: Settings, paths: Paths) -> None:
     check_java()
     _resolve(SERVICES_DIR / "kafka", paths.kafka_jars,
-             {"kafka.version": settings["KAFKA_VERSION"], "log4j.version": settings["LOG4J_VERSION"]},
+             {"kafka.version": settings["KAFKA_VERSION"], "log4j.version": settings["LOG4J_VERSION"],
+              "slf4j.version": settings["SLF4J_VERSION"]},
              f"Kafka {settings['KAFKA_VERSION']} broker jars")
     _resolve(SERVICES_DIR / "spark", paths.spark_jars, {"spark.version": settings["SPARK_VERSION"]},
              f"the Spark {settings['SPARK_VERSION']} Kafka connector")

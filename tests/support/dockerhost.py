@@ -31,6 +31,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -311,3 +312,50 @@ def engine(build=None):
         builder.stop()
         runner.stop()
         _netns("del")
+
+
+BUILD_OVERRIDE = Path(__file__).with_name("compose.build-host-network.yml")
+
+
+def build_images(env: dict[str, str]) -> None:
+    """Build every image the lab runs but Grafana's, as `make up` would, with host networking."""
+    from lab.settings import ROOT
+
+    cmd = ["docker", "compose", "--env-file", str(ROOT / ".env"), "-f", str(ROOT / "compose" / "compose.yml"),
+           "-f", str(BUILD_OVERRIDE), "--profile", "submit", "build", "--progress", "plain"]
+    with tempfile.TemporaryDirectory() as run_dir:  # the Compose file needs one to be named
+        proc = subprocess.run(cmd, env={**env, "LAB_RUN_DIR": run_dir}, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError("building the images failed:\n" + "\n".join(proc.stderr.strip().splitlines()[-30:]))
+
+
+def main(argv: list[str]) -> int:
+    """For developers on a machine of the CI's kind: `python -m tests.support.dockerhost start`
+    builds the images and leaves the namespaced engine running (DOCKER_HOST is printed);
+    `stop` stops it and deletes the namespace."""
+    if argv[:1] == ["stop"]:
+        Dockerd("streaminglab-build", None).stop()
+        Dockerd("streaminglab-docker", NETNS).stop()
+        _netns("del")
+        return 0
+    if argv[:1] == ["start"]:
+        builder = Dockerd("streaminglab-build", None)
+        builder.start()
+        try:
+            compose_plugin(builder.env)
+            base_image(builder.env)
+            build_images(builder.env)
+        finally:
+            builder.stop()
+        _netns("add")
+        runner = Dockerd("streaminglab-docker", NETNS)
+        runner.start()
+        runner.proc = None  # it outlives this command
+        print(f"export DOCKER_HOST=unix://{runner.sock}  # run clients with: nsenter --net=/var/run/netns/{NETNS} ...")
+        return 0
+    print("usage: python -m tests.support.dockerhost start|stop", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
