@@ -51,26 +51,26 @@ HOST_ONLY = {"LAB_RUN", "LAB_STATE", "LAB_HOST", "RUNTIME", "LAB_UID", "LAB_GID"
 class Docker(Runtime):
     name = "docker"
 
-    def __init__(self, settings):
+    def __init__(self, settings, environ: dict[str, str] | None = None):
         super().__init__(settings)
-        self.project = os.environ.get("COMPOSE_PROJECT_NAME") or PROJECT
+        self.environ = dict(os.environ if environ is None else environ)  # what Compose runs with
+        self.project = self.environ.get("COMPOSE_PROJECT_NAME") or PROJECT
         self.uid, self.gid = (os.getuid(), os.getgid()) if hasattr(os, "getuid") and os.getuid() != 0 \
             else (DEFAULT_UID, DEFAULT_UID)
 
     # --- plumbing ----------------------------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        return {**os.environ, **self.settings.values, "LAB_RUN_DIR": str(self.paths.run),
+        return {**self.environ, **self.settings.values, "LAB_RUN_DIR": str(self.paths.run),
                 "LAB_UID": str(self.uid), "LAB_GID": str(self.gid), "COMPOSE_PROJECT_NAME": self.project}
 
     def _cmd(self, *args: str) -> list[str]:
         return ["docker", "compose", "--env-file", str(ROOT / ".env"), "-f", str(COMPOSE_FILE),
                 *self._overrides(), *args]
 
-    @staticmethod
-    def _overrides() -> list[str]:
+    def _overrides(self) -> list[str]:
         """Extra Compose files, for test harnesses only (LAB_COMPOSE_OVERRIDES, comma separated)."""
-        extra = [f for f in os.environ.get("LAB_COMPOSE_OVERRIDES", "").split(",") if f]
+        extra = [f for f in self.environ.get("LAB_COMPOSE_OVERRIDES", "").split(",") if f]
         return [arg for f in extra for arg in ("-f", f)]
 
     def _compose(self, *args: str, check: bool = True, capture: bool = False,
@@ -271,7 +271,7 @@ class Docker(Runtime):
               flush=True)
         tty = [] if sys.stdin.isatty() and sys.stdout.isatty() else ["-T"]
         cmd = self._cmd("--profile", "submit", "run", "--rm", "--no-deps", "--use-aliases", "--service-ports", *tty,
-                        *self._passed_env(dict(os.environ)), "spark-driver", job, *self.job_args(job_args))
+                        *self._passed_env(self.environ), "spark-driver", job, *self.job_args(job_args))
         proc = subprocess.Popen(cmd, env=self._env())
         try:
             return proc.wait()

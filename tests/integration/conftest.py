@@ -1,6 +1,6 @@
 """The integration tests' lab: a real local lab (Kafka, Spark master and worker, Prometheus,
-PostgreSQL, the producer) started once per test session in its own run folder, and torn down at
-the end, whatever happened. A lab already running on the same ports is a clear error, never
+PostgreSQL, the producer) started once for the integration tests in its own run folder, and torn
+down after the last of them (before tests/docker), whatever happened. A lab already running on the same ports is a clear error, never
 reused: the tests must not touch a developer's data."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def test_settings(lab_env):
     return load(environ=lab_env)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def lab_up(lab_env, test_settings):
     paths = Paths.of(test_settings)
     run.lab("down", environ=lab_env, timeout=120)

@@ -1,0 +1,321 @@
+"""The Docker lab for real: images built, the stack started and checked end to end.
+
+Runs wherever a Docker engine can run, CI included (tests/support/dockerhost.py starts one where
+none answers), after the local lab's tests have taken theirs down. In order:
+1. build every image but Grafana's (its official image can't be pulled here; the static checks
+   cover its provisioning), and start the lab with `make demo`, as a learner does, from a PATH
+   with no java, mvn or apt-get, and with a Python environment that holds only the control code's
+   packages; two workers;
+2. while the demo's windowing job runs: every Prometheus target up, workers and driver included,
+   and every dashboard panel's query returning data;
+3. exact results: `basic` (every event once, bad ones quarantined), windowing's window counts,
+   and the driver-kill drill (0 lost, 0 duplicated);
+4. `make down` leaves no container, no volume in use and no process behind.
+The figures (images, seconds to healthy, rows checked) are printed in the test summary.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from collections import Counter
+from datetime import timedelta
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from lab import dashboards
+from lab.kafkatools import consume_all, fresh_topics
+from lab.settings import ROOT, load
+from lab.truth import valid_events, window_counts
+from tests.docker.conftest import FIGURES
+from tests.support import dockerhost, netns
+from tests.support.wait import WaitTimeout, wait_for
+
+pytestmark = pytest.mark.docker
+PROJECT = "streaming-lab-test"
+STATE = ROOT / ".lab" / "test-docker"  # the learner-like host's LAB_STATE: its own control-only venv
+RUN = STATE / "run"
+FORBIDDEN = {"java", "javac", "mvn", "apt-get", "apt"}  # what a Docker-only host does not have
+START = "2026-01-01T00:00:00Z"
+
+
+def _figure(config, text: str) -> None:
+    config.stash.setdefault(FIGURES, []).append(text)
+
+
+def _path_without(forbidden: set[str], folder: Path) -> str:
+    """A PATH holding every command of this one but the forbidden ones."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for directory in os.environ["PATH"].split(os.pathsep):
+        if not os.path.isdir(directory):
+            continue
+        for entry in os.scandir(directory):
+            link = folder / entry.name
+            if entry.name in forbidden or link.exists() or link.is_symlink():
+                continue
+            if entry.is_file() and os.access(entry.path, os.X_OK):
+                link.symlink_to(entry.path)
+    return str(folder)
+
+
+class Lab:
+    """The running Docker lab, and how to reach it: commands and calls run in its namespace."""
+
+    def __init__(self, env: dict[str, str], ns: str | None):
+        self.env, self.ns = env, ns
+        self.settings = load(environ=env)
+
+    def lab(self, *args: str, timeout: float = 900, check: bool = True, **extra_env) -> subprocess.CompletedProcess:
+        proc = subprocess.run(netns.command(self.ns, [sys.executable, "-m", "lab", *args]), cwd=ROOT,
+                              env={**self.env, **extra_env}, capture_output=True, text=True, timeout=timeout)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"lab {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n"
+                                 f"{proc.stderr[-3000:]}")
+        return proc
+
+    def call(self, fn, *args, **kwargs):
+        return netns.call(self.ns, fn, *args, **kwargs)
+
+    def query(self, expr: str) -> list:
+        url = (f"http://{self.settings.host}:{self.settings['PROMETHEUS_PORT']}/api/v1/query?"
+               + urllib.parse.urlencode({"query": expr}))
+
+        def get():
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                return json.loads(resp.read())["data"]["result"]
+
+        return self.call(get)
+
+    def targets(self) -> list[dict]:
+        url = f"http://{self.settings.host}:{self.settings['PROMETHEUS_PORT']}/api/v1/targets"
+
+        def get():
+            with urllib.request.urlopen(url, timeout=10) as resp:
+                return json.loads(resp.read())["data"]["activeTargets"]
+
+        return self.call(get)
+
+    def produce(self, topics: dict[str, str], *args: str) -> dict:
+        from lab.docker import Docker
+
+        summary = RUN / "e2e" / f"produce-{time.monotonic_ns()}.json"
+        summary.parent.mkdir(parents=True, exist_ok=True)
+        rt = Docker(load(environ={**self.env, **topics}), environ=self.env)
+        cmd, env = rt.producer_command(["--dimensions-dir", "", "--summary", str(summary), *args], {**self.env, **topics})
+        proc = subprocess.run(netns.command(self.ns, cmd), env=env, capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        return json.loads(summary.read_text())
+
+
+@pytest.fixture(scope="module")
+def docker_lab(request, tmp_path_factory):
+    reason = dockerhost.unavailable()
+    if reason:
+        if os.environ.get("LAB_REQUIRE_DOCKER"):
+            pytest.fail(f"the Docker lab must run here (LAB_REQUIRE_DOCKER), but: {reason}", pytrace=False)
+        pytest.skip(reason)
+    built = {}
+
+    def build(env):
+        t0 = time.monotonic()
+        dockerhost.build_images({**env, "COMPOSE_PROJECT_NAME": PROJECT})
+        built["seconds"] = time.monotonic() - t0
+        out = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}",
+                              "--filter", "reference=streaming-lab/*"], env=env, capture_output=True, text=True)
+        built["images"] = sorted(out.stdout.splitlines())
+
+    t0 = time.monotonic()
+    with dockerhost.engine(build=build) as (env, ns):
+        images = built["images"]
+        _figure(request.config, f"images built: {len(images)} in {built['seconds']:.0f}s "
+                                f"({'; '.join(images)}); engine ready after {time.monotonic() - t0:.0f}s")
+        shutil.rmtree(RUN, ignore_errors=True)
+        env = {k: v for k, v in env.items() if not k.startswith("TOPIC_")}
+        env.update({"RUNTIME": "docker", "LAB_STATE": str(STATE), "LAB_RUN": str(RUN), "GRAFANA": "0",
+                    "COMPOSE_PROJECT_NAME": PROJECT, "WORKERS": "2",
+                    "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "jobs"), str(ROOT / "services" / "producer")])})
+        if ns:  # the namespaced engine builds from the cache the builder left, with the same settings
+            env["LAB_COMPOSE_OVERRIDES"] = str(dockerhost.BUILD_OVERRIDE)
+        lab = Lab(env, ns)
+        try:
+            yield lab
+        finally:
+            lab.lab("down", check=False, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def demo(docker_lab, request, tmp_path_factory):
+    """`make demo` as a learner without Java runs it: the lab comes up, then windowing runs 150 s.
+    Yields while the job runs; the test that uses it checks what can be seen meanwhile."""
+    lab = docker_lab
+    folder = tmp_path_factory.mktemp("docker-demo")
+    env = {**lab.env, "PATH": _path_without(FORBIDDEN, folder / "bin")}
+    env.pop("PYTHONPATH")  # the Makefile sets it, as for a learner
+    assert not any(shutil.which(tool, path=env["PATH"]) for tool in FORBIDDEN)
+    # `make install` reaches PyPI for the control code's packages, so it runs outside the namespace.
+    install = subprocess.run(["make", "install"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
+    assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-2000:]
+    venv = STATE / "venv"
+    packages = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format", "json"],
+                              capture_output=True, text=True, check=True).stdout
+    names = {p["name"].lower() for p in json.loads(packages)}
+    assert "pyspark" not in names and "confluent-kafka" in names, f"the control venv holds {sorted(names)}"
+    log = folder / "demo.log"
+    t0 = time.monotonic()
+    with log.open("w") as out:
+        proc = subprocess.Popen(netns.command(lab.ns, ["make", "demo", "DURATION=150"]), cwd=ROOT, env=env,
+                                stdout=out, stderr=subprocess.STDOUT)
+    try:
+        healthy = wait_for(lambda: proc.poll() is not None or re.search(r"==> healthy in (\d+)s", log.read_text()),
+                           900, "make demo to bring the lab up")
+        if proc.poll() is not None and not hasattr(healthy, "group"):
+            raise AssertionError(f"make demo exited {proc.returncode} before the lab was up:\n{log.read_text()[-4000:]}")
+        _figure(request.config, f"make up: healthy {healthy.group(1)}s after `compose up`, "
+                                f"{time.monotonic() - t0:.0f}s after `make demo` started (2 workers)")
+        yield lab, proc, log
+    finally:
+        try:
+            proc.wait(timeout=400)
+        except subprocess.TimeoutExpired:
+            proc.terminate()
+            proc.wait(60)
+            raise AssertionError(f"make demo overran:\n{log.read_text()[-3000:]}")
+
+
+def test_demo_prometheus_and_dashboards(demo, request):
+    lab, proc, log = demo
+
+    def streaming():
+        if proc.poll() is not None:
+            raise AssertionError(f"make demo exited {proc.returncode} early:\n{log.read_text()[-4000:]}")
+        return any(float(r["value"][1]) for r in lab.query(
+            'lab:streaming_event_latency_seconds:p99_1m{job="windowing",query="windowing"}'))
+
+    wait_for(streaming, 240, "the demo's windowing job to report latency percentiles to Prometheus")
+    # Every target Prometheus is configured with is up: both workers, the driver and its executors too.
+    down = lambda: [f"{t['labels']['job']} {t['scrapeUrl']}: {t['lastError']}" for t in lab.targets()  # noqa: E731
+                    if t["health"] != "up"]
+    try:
+        wait_for(lambda: not down(), 60, "every Prometheus target to be up")
+    except WaitTimeout:
+        pass
+    targets = lab.targets()
+    assert not down(), f"targets down: {down()}"
+    jobs = Counter(t["labels"]["job"] for t in targets)
+    assert jobs["spark-worker"] == 2, jobs
+    assert set(jobs) == {"prometheus", "kafka", "producer", "spark-master", "spark-applications", "spark-worker",
+                         "spark-driver", "spark-executors", "streaming"}, jobs
+    # Every dashboard panel's query returns data (Grafana can't run here; its queries can).
+    exprs = [(d.title, p.title, dashboards.expand(t.expr)) for d in dashboards.DASHBOARDS for p in d.panels
+             for t in p.targets]
+
+    def empty():
+        return [e for e in exprs if not any(v == v for r in lab.query(e[2]) for v in [float(r["value"][1])])]
+
+    try:
+        wait_for(lambda: not empty(), 120, "every panel's expression to return a finite value")
+    except WaitTimeout:
+        pass
+    assert not empty(), "panels without data: " + "; ".join(f"{d} / {p}: {e}" for d, p, e in empty())
+    _figure(request.config, f"Prometheus: {len(targets)} targets up ({dict(jobs)}); {len(exprs)} panel queries "
+                            f"return data")
+    assert proc.wait(timeout=400) == 0, log.read_text()[-3000:]
+    text = log.read_text()
+    assert "|window_start       |window_end         |key|events|" in text
+    rows = re.findall(r"^\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\|", text, re.M)
+    assert rows, "the demo printed no window rows"
+    _figure(request.config, f"make demo: {text.count('Batch: ')} batches, {len(rows)} window rows printed")
+
+
+@pytest.fixture
+def topics(docker_lab, request):
+    prefix = request.node.name.replace("test_", "dk_")[:30]
+    return docker_lab.call(fresh_topics, docker_lab.settings.kafka_bootstrap, prefix)
+
+
+def test_basic_every_event_once_bad_ones_quarantined(demo, docker_lab, topics, request):
+    lab = docker_lab
+    lab.produce(topics, "--count", "600", "--rate", "0", "--seed", "101", "--malformed-share", "0.05")
+    views = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
+    expected = {e["event_id"] for e in valid_events(views, "page_views")}
+    out = RUN / "e2e" / "basic"
+    lab.lab("submit", "basic", "--trigger", "availableNow", "--sink", "parquet", "--output", str(out),
+            "--checkpoint", str(RUN / "e2e" / "basic-ckpt"), "--metrics-port", "0", **topics)
+    ids = pq.read_table(out).column("event_id").to_pylist()
+    duplicated = len(ids) - len(set(ids))
+    lost = len(expected - set(ids))
+    assert (lost, duplicated) == (0, 0) and set(ids) == expected
+    quarantined = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_QUARANTINE"])
+    assert len(quarantined) == len(views) - len(expected) > 0
+    raw = {(r.partition, r.offset): r.value for r in views}
+    assert all(raw[(int(q.headers["source_partition"]), int(q.headers["source_offset"]))] == q.value
+               for q in quarantined), "the quarantine must keep the raw bytes"
+    _figure(request.config, f"basic: {len(expected)} rows checked, {len(quarantined)} quarantined, "
+                            f"lost {lost}, duplicated {duplicated}")
+
+
+def test_windowing_exact_window_counts(demo, docker_lab, topics, request):
+    lab = docker_lab
+    lab.produce(topics, "--count", "2400", "--rate", "0", "--seed", "31", "--start-time", START, "--event-rate", "2",
+                "--jitter-ms", "20000", "--malformed-share", "0.03")
+    lab.produce(topics, "--count", "20", "--rate", "0", "--seed", "32", "--start-time", "2026-01-01T01:00:00Z")
+    events = valid_events(lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"]), "page_views")
+    watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
+    expected = window_counts(events, "country", 5, closed_before=watermark)
+    out = RUN / "e2e" / "windowing"
+    lab.lab("submit", "windowing", "--sink", "parquet", "--output", str(out), "--output-mode", "append",
+            "--trigger", "availableNow", "--checkpoint", str(RUN / "e2e" / "windowing-ckpt"), "--metrics-port", "0",
+            **topics)
+    rows = pq.read_table(out).to_pylist()
+    got = Counter()
+    for r in rows:
+        got[(r["window_start"], r["window_end"], r["key"])] += r["events"]
+    keys = [(r["window_start"], r["key"]) for r in rows]
+    assert len(keys) == len(set(keys)), "a window was emitted twice"
+    assert len(expected) > 20 and got == expected
+    _figure(request.config, f"windowing: {len(expected)} windows, {sum(expected.values())} events checked exactly")
+
+
+def test_driver_kill_drill(demo, docker_lab, request):
+    proc = docker_lab.lab("drill", "driver-kill", "--size", "small", check=False)
+    line = next((x for x in proc.stdout.splitlines() if x.startswith("drill driver-kill:")), proc.stdout[-2000:])
+    assert proc.returncode == 0 and line.endswith("0 lost, 0 duplicated -> PASS"), proc.stdout[-3000:] + proc.stderr[-2000:]
+    _figure(request.config, line)
+
+
+def test_down_leaves_nothing_behind(docker_lab, request):
+    lab = docker_lab
+    proc = lab.lab("down")
+    assert "The lab is down." in proc.stdout
+    from lab.docker import Docker
+
+    assert Docker(lab.settings, environ=lab.env).leftovers() == [], "containers left after make down"
+    volumes = subprocess.run(["docker", "volume", "ls", "--quiet", "--filter",
+                              f"label=com.docker.compose.project={PROJECT}"], env=lab.env, capture_output=True,
+                             text=True, check=True).stdout.split()
+    for volume in volumes:
+        users = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter", f"volume={volume}"], env=lab.env,
+                               capture_output=True, text=True, check=True).stdout.split()
+        assert not users, f"volume {volume} is still in use by {users}"
+    marker = f"COMPOSE_PROJECT_NAME={PROJECT}".encode()
+    clients = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit() and int(entry) != os.getpid():
+            try:
+                if marker in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
+                    clients.append(entry)
+            except OSError:
+                continue
+    assert not clients, f"processes of the Docker lab left running: {clients}"
+    again = lab.lab("down")
+    assert "not running" in again.stdout
+    _figure(request.config, f"make down: 0 containers, {len(volumes)} volumes kept and unused, 0 processes")
