@@ -124,10 +124,12 @@ class Docker(Runtime):
             raise LabError(f"unknown service {', '.join(unknown)}; services: {', '.join(SERVICES)}")
 
     def _passed_env(self, env: dict[str, str]) -> list[str]:
-        """`-e KEY=VALUE` for each .env setting whose value in `env` differs from the file's."""
+        """`-e KEY=VALUE` for each .env setting whose value in `env` differs from the file's, and
+        for KAFKA_BOOTSTRAP or SPARK_MASTER if set (addresses as the containers see them)."""
         base = load(environ={}).values
-        return [arg for key, value in sorted(env.items())
-                if key in base and key not in HOST_ONLY and base[key] != value for arg in ("-e", f"{key}={value}")]
+        passed = {k: v for k, v in env.items() if k in base and k not in HOST_ONLY and base[k] != v}
+        passed.update({k: env[k] for k in ("KAFKA_BOOTSTRAP", "SPARK_MASTER") if env.get(k)})
+        return [arg for key, value in sorted(passed.items()) for arg in ("-e", f"{key}={value}")]
 
     def _container_path(self, path: str) -> str:
         run = str(self.paths.run.resolve())

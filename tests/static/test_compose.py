@@ -1,5 +1,6 @@
-"""The Compose runtime, checked without a Docker engine: schema, pinning, ports, mounts, targets,
-and agreement with the local runtime's versions and topics."""
+"""The Compose runtime, checked without a Docker engine: schema, the images' bases and pinning,
+ports, mounts, targets, and agreement with the local runtime's versions and topics. (The Docker
+lab itself runs for real in tests/docker.)"""
 
 from __future__ import annotations
 
@@ -13,27 +14,30 @@ import jsonschema
 import pytest
 import yaml
 
-from lab.render import COMPOSE_PORTS, compose_targets
+from lab.render import COMPOSE_PORTS, compose_hosts, prometheus_targets
 from lab.settings import ROOT, load
 
 COMPOSE = ROOT / "compose" / "compose.yml"
 SCHEMA = ROOT.parent / "shared" / "schemas" / "compose-spec.json"
 DOCKERFILES = sorted((ROOT / "services").glob("*/Dockerfile"))
-_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?-([^}]*))?\}")
+_VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}")
+# What `make up` sets beside .env (lab/docker.py).
+RUNTIME_ENV = {"LAB_RUN_DIR": "/home/learner/lab/.lab/docker", "LAB_UID": "1000", "LAB_GID": "1000"}
 
 
 def interpolate(text: str, env: dict[str, str]) -> str:
-    """Compose's variable interpolation: ${VAR}, ${VAR:-default}, and $$ for a literal $."""
+    """Compose's variable interpolation: ${VAR}, ${VAR:-default}, ${VAR:?error}, and $$ for a $."""
 
     def sub(match):
         if match.group(0) == "$$":
             return "$"
-        name, default = match.group(1), match.group(2)
+        name, kind, arg = match.group(1), match.group(2), match.group(3)
         if name in env and env[name] != "":
             return env[name]
-        if default is not None:
-            return default
-        raise AssertionError(f"compose.yml uses ${{{name}}}, which .env does not define")
+        if kind == "-":
+            return arg
+        raise AssertionError(f"compose.yml uses ${{{name}}}, which neither .env nor `make up` defines"
+                             + (f" ({arg})" if kind == "?" else ""))
 
     return _VAR.sub(sub, text)
 
@@ -54,7 +58,7 @@ def interpolate_tree(node, env):
 
 @pytest.fixture(scope="module")
 def compose(settings):
-    return interpolate_tree(yaml.safe_load(COMPOSE.read_text()), settings.values)
+    return interpolate_tree(yaml.safe_load(COMPOSE.read_text()), {**settings.values, **RUNTIME_ENV})
 
 
 def test_validates_against_the_compose_specification(compose):
@@ -73,21 +77,74 @@ def test_every_image_is_pinned_to_the_env_versions(compose, settings):
         repo, _, tag = image.rpartition(":")
         assert repo and tag and tag != "latest", f"{name}: image {image} is not pinned"
     s = compose["services"]
-    assert s["kafka"]["image"].endswith(f":{settings['KAFKA_VERSION']}")
-    assert s["prometheus"]["image"] == f"prom/prometheus:v{settings['PROMETHEUS_VERSION']}"
+    assert s["kafka"]["image"] == f"streaming-lab/kafka:{settings['KAFKA_VERSION']}"
+    assert s["prometheus"]["image"] == f"streaming-lab/prometheus:{settings['PROMETHEUS_VERSION']}"
+    assert s["postgres"]["image"] == f"streaming-lab/postgres:{settings['POSTGRES_VERSION']}"
     assert s["grafana"]["image"] == f"grafana/grafana:{settings['GRAFANA_VERSION']}"
-    assert s["postgres"]["image"] == f"postgres:{settings['POSTGRES_VERSION']}"
     assert s["spark-master"]["build"]["args"] == {"PYTHON_VERSION": settings["PYTHON_VERSION"],
                                                    "SPARK_VERSION": settings["SPARK_VERSION"]}
-    assert s["kafka"]["build"]["args"]["KAFKA_VERSION"] == settings["KAFKA_VERSION"]
+    assert s["kafka"]["build"]["args"] == {k: settings[k] for k in ("KAFKA_VERSION", "LOG4J_VERSION", "SLF4J_VERSION",
+                                                                    "JMX_EXPORTER_VERSION")}
+    assert s["prometheus"]["build"]["args"] == {"PROMETHEUS_VERSION": settings["PROMETHEUS_VERSION"]}
+    assert s["postgres"]["build"]["args"] == {"POSTGRES_VERSION": settings["POSTGRES_VERSION"]}
+
+
+def test_every_image_but_grafana_is_built_here(compose):
+    for name, svc in compose["services"].items():
+        if name == "grafana":
+            assert "build" not in svc
+        else:
+            assert svc["image"].startswith("streaming-lab/") and "build" in svc, f"{name} must be built by the lab"
+            assert (ROOT / svc["build"]["dockerfile"]).exists()
+
+
+def _stages(dockerfile: Path) -> list[tuple[str, str | None, list[str]]]:
+    """(base, stage name, lines) for each FROM of a Dockerfile."""
+    stages = []
+    for line in dockerfile.read_text().splitlines():
+        if line.startswith("FROM "):
+            words = line.split()
+            stages.append((words[1], words[3] if len(words) > 3 and words[2].upper() == "AS" else None, []))
+        elif stages:
+            stages[-1][2].append(line)
+    return stages
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
-def test_dockerfile_bases_are_pinned(dockerfile):
-    for line in dockerfile.read_text().splitlines():
-        if line.startswith("FROM "):
-            image = line.split()[1]
-            assert ":" in image and not image.endswith(":latest"), f"{dockerfile}: {line}"
+def test_images_start_from_the_debian_base_and_leave_build_tools_behind(dockerfile):
+    stages = _stages(dockerfile)
+    names = set()
+    for base, name, _ in stages:
+        assert base == "debian:bookworm-slim" or base in names, f"{dockerfile}: FROM {base}"
+        names.add(name)
+    final = "\n".join(stages[-1][2])
+    for tool in ("maven", "mvn ", "gcc", "build-essential"):
+        assert tool not in final, f"{dockerfile.parent.name}: {tool} in the image that runs"
+    assert "USER " in final or "USER" in "\n".join(ln for _, _, lines in stages for ln in lines)
+
+
+def test_the_jre_layer_is_shared_by_kafka_and_spark():
+    """Written the same way, so the engine builds and stores it once."""
+    layers = []
+    for name in ("kafka", "spark"):
+        base, stage, lines = _stages(ROOT / "services" / name / "Dockerfile")[0]
+        assert (base, stage) == ("debian:bookworm-slim", "jre")
+        layers.append([ln for ln in lines if ln and not ln.startswith("#")])
+    assert layers[0] == layers[1]
+
+
+def test_the_build_context_sends_what_the_dockerfiles_copy():
+    import fnmatch
+
+    rules = [ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    assert rules[0] == "*", "an allowlist: everything else (the venv, run state) stays out of the context"
+    allowed = [r[1:].rstrip("/") for r in rules[1:] if r.startswith("!")]
+    for dockerfile in DOCKERFILES:
+        for line in dockerfile.read_text().splitlines():
+            if line.startswith("COPY ") and "--from" not in line:
+                for source in line.split()[1:-1]:
+                    assert any(fnmatch.fnmatch(source, a) or source.startswith(a + "/") for a in allowed), \
+                        f"{dockerfile.parent.name} copies {source}, which .dockerignore leaves out"
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
@@ -122,23 +179,25 @@ def test_healthchecks_gate_the_dependencies(compose):
             assert cond["condition"] in ("service_healthy", "service_completed_successfully"), f"{name} -> {dep}"
 
 
-def test_prometheus_targets_are_generated_and_point_at_real_services(compose, settings):
-    folder = ROOT / "compose" / "prometheus-targets"
-    for file_name, text in compose_targets(settings).items():
-        assert (folder / file_name).read_text() == text, f"{file_name} is out of date: run `make generate`"
-        for group in json.loads(text):
+def test_prometheus_targets_point_at_real_services(compose, settings):
+    hosts = compose_hosts("streaming-lab", 2)
+    assert hosts["spark-worker"] == ["streaming-lab-spark-worker-1", "streaming-lab-spark-worker-2"]
+    for file_name, groups in prometheus_targets(settings, hosts, COMPOSE_PORTS).items():
+        for group in groups:
             for target in group["targets"]:
                 host, port = target.rsplit(":", 1)
-                assert host in compose["services"], f"{file_name}: no service {host}"
-                assert port in json.dumps(compose["services"][host]), f"{file_name}: {host} does not use port {port}"
+                service = re.sub(r"^streaming-lab-(.*)-\d+$", r"\1", host)
+                assert service in compose["services"], f"{file_name}: no service {host}"
+                assert port in json.dumps(compose["services"][service]), f"{file_name}: {host} does not use port {port}"
     assert COMPOSE_PORTS["spark-master"] in compose["services"]["spark-master"]["command"]
+    mounts = compose["services"]["prometheus"]["volumes"]
+    assert f"{RUNTIME_ENV['LAB_RUN_DIR']}/conf/prometheus:/etc/prometheus:ro" in mounts
 
 
 def test_same_topics_and_settings_as_the_local_runtime(compose, settings):
-    init = " ".join(compose["services"]["kafka-init"]["command"])
-    for topic in settings.topics.values():
-        assert re.search(rf"(^|\s){re.escape(topic)}[\s;]", init), f"kafka-init does not create {topic}"
-    assert f"--partitions {settings['KAFKA_PARTITIONS']}" in init
+    init = compose["services"]["kafka-init"]
+    assert init["entrypoint"] == ["python", "-m", "lab.topics"], "topics are made by the local runtime's code"
+    assert init["depends_on"]["kafka"]["condition"] == "service_healthy"
     env = compose["services"]["kafka"]["environment"]
     template = (ROOT / "services" / "kafka" / "server.properties").read_text()
     placeholders = set(re.findall(r"\$\{([A-Z_0-9]+)\}", template))
@@ -169,5 +228,10 @@ def test_grafana_is_provisioned_with_the_labs_prometheus(compose):
     assert provider["providers"][0]["options"]["path"] == "/var/lib/grafana/dashboards"
 
 
-def test_named_volumes_for_state(compose):
-    assert {"kafka-data", "prometheus-data", "grafana-data", "lab-state"} <= set(compose["volumes"])
+def test_named_volumes_for_data_and_the_run_folder_mounted_from_the_host(compose):
+    assert {"kafka-data", "prometheus-data", "grafana-data", "postgres-data"} <= set(compose["volumes"])
+    for name in ("spark-master", "spark-worker", "spark-driver", "producer"):
+        svc = compose["services"][name]
+        assert f"{RUNTIME_ENV['LAB_RUN_DIR']}:/lab-state" in svc["volumes"], name
+        assert "../:/lab:ro" in svc["volumes"], f"{name}: the code is mounted read-only, never copied"
+        assert svc["user"] == "1000:1000", f"{name} runs as the host user, so the run folder stays theirs"
