@@ -25,14 +25,13 @@ import json
 import re
 import statistics
 import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from lab import benchlive, install, local, submit
+from lab import benchlive
 from lab.kafkatools import fresh_topics, offsets
-from lab.paths import PYTHONPATH, Paths
+from lab.paths import PYTHONPATH
 from lab.settings import ROOT, Settings
 
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -68,30 +67,21 @@ def _say(msg: str) -> None:
     print(f"==> {msg}", flush=True)
 
 
-def _kafka_tool(paths: Paths, cls: str, args: list[str], timeout: float = 600) -> str:
-    cmd = ["java", "-Xmx512m", "-cp", f"{paths.kafka_jars}/*",
-           f"-Dlog4j2.configurationFile={ROOT / 'services' / 'kafka' / 'log4j2.properties'}", cls, *args]
-    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{cls} failed: {(proc.stdout + proc.stderr)[-500:]}")
-    return proc.stdout
-
-
-def producer_performance(settings: Settings, paths: Paths, topic: str, records: int, size: int) -> float:
-    out = _kafka_tool(paths, "org.apache.kafka.tools.ProducerPerformance", [
+def producer_performance(rt, topic: str, records: int, size: int) -> float:
+    out = rt.kafka_tool("org.apache.kafka.tools.ProducerPerformance", [
         "--topic", topic, "--num-records", str(records), "--record-size", str(size), "--throughput", "-1",
-        "--producer-props", f"bootstrap.servers={settings.kafka_bootstrap}", "acks=all", "enable.idempotence=true",
+        "--producer-props", f"bootstrap.servers={rt.tools_bootstrap}", "acks=all", "enable.idempotence=true",
         "linger.ms=20", "batch.size=1000000", "compression.type=lz4"])
     final = [line for line in out.splitlines() if "records sent" in line][-1]
     return float(re.search(r"([\d.]+) records/sec", final).group(1))
 
 
-def consumer_performance(settings: Settings, paths: Paths, topic: str, messages: int) -> float:
+def consumer_performance(rt, topic: str, messages: int) -> float:
     """Records/s while fetching. Not the tool's nMsg.sec, which includes joining the consumer
     group (about 0.4 s here, most of a small backlog's time); Spark's drain rates count batch
     time only, so the fetch rate is the comparable ceiling."""
-    out = _kafka_tool(paths, "org.apache.kafka.tools.ConsumerPerformance", [
-        "--bootstrap-server", settings.kafka_bootstrap, "--topic", topic, "--num-records", str(messages),
+    out = rt.kafka_tool("org.apache.kafka.tools.ConsumerPerformance", [
+        "--bootstrap-server", rt.tools_bootstrap, "--topic", topic, "--num-records", str(messages),
         "--timeout", "60000"])
     # header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
     # rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
@@ -100,25 +90,22 @@ def consumer_performance(settings: Settings, paths: Paths, topic: str, messages:
     return float(fields[9])
 
 
-def _producer(env: dict, args: list[str]) -> dict:
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        summary = Path(tmp) / "s.json"
-        proc = subprocess.run([sys.executable, "-m", "producer", "--dimensions-dir", "", "--summary", str(summary), *args],
-                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
-        if proc.returncode != 0:
-            raise RuntimeError(f"producer failed: {proc.stderr[-400:]}")
-        return json.loads(summary.read_text())
+def _producer(rt, env: dict, args: list[str]) -> dict:
+    summary = rt.paths.run / "bench" / f"producer-{time.monotonic_ns()}.json"
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    cmd, env = rt.producer_command(["--dimensions-dir", "", "--summary", str(summary), *args], env)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"producer failed: {proc.stderr[-400:]}")
+    return json.loads(summary.read_text())
 
 
-def _stage(settings: Settings, paths: Paths, env: dict, stage: str, topic: str, extra: list[str]) -> dict:
+def _stage(rt, env: dict, stage: str, topic: str, extra: list[str]) -> dict:
+    paths = rt.paths
     ckpt = paths.run / "bench" / f"ckpt-{stage}-{time.monotonic_ns()}"
-    cmd = submit.command(settings, paths, ROOT / "jobs" / "_bench.py",
-                         ["--stage", stage, "--topic", topic, "--checkpoint", str(ckpt), "--metrics-port", "0",
-                          "--products", str(paths.data / "dimensions" / "products.jsonl"), *extra])
-    proc = subprocess.run(cmd, cwd=ROOT, env={**env, **local.spark_env(settings, paths)}, capture_output=True,
-                          text=True, timeout=1800)
+    proc = rt.run_job("_bench", ["--stage", stage, "--topic", topic, "--checkpoint", str(ckpt), "--metrics-port", "0",
+                                 "--products", str(paths.data / "dimensions" / "products.jsonl"), *extra],
+                      env, timeout=1800)
     line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCH ")), None)
     if proc.returncode != 0 or line is None:
         raise RuntimeError(f"bench stage {stage} failed: {(proc.stdout + proc.stderr)[-800:]}")
@@ -128,44 +115,40 @@ def _stage(settings: Settings, paths: Paths, env: dict, stage: str, topic: str, 
 
 
 def run(rt, quick: bool, environ: dict[str, str]) -> Path:
-    if rt.name != "local":
-        from lab.runtime import LabError
-
-        raise LabError("make bench measures the local runtime only so far: run it with RUNTIME=local")
-    settings, paths = rt.settings, rt.paths
+    """Everything above on the running lab, in either runtime; returns the results' JSON file."""
+    settings = rt.settings
     size = SIZES["quick" if quick else "full"]
-    install.spark_connector_jars(paths)
     env = {**environ, "PYTHONPATH": PYTHONPATH, **fresh_topics(settings.kafka_bootstrap, "bench")}
     topic = env["TOPIC_PAGE_VIEWS"]
     started = datetime.now(timezone.utc)
-    results: dict = {"started": started.isoformat(), "quick": quick, "machine": _machine(),
+    results: dict = {"started": started.isoformat(), "quick": quick, "machine": _machine(), "runtime": rt.name,
                      "versions": {k: settings[k] for k in ("SPARK_VERSION", "KAFKA_VERSION")}, "size": size}
 
     _say(f"producer: as fast as it goes for {size['producer_seconds']} s")
     # Its own topics: the backlog measured below must hold exactly the events produced for it.
     prod_env = {**env, **fresh_topics(settings.kafka_bootstrap, "bench_producer")}
-    prod = _producer(prod_env, ["--rate", "0", "--duration", str(size["producer_seconds"]), "--seed", "1"])
+    prod = _producer(rt, prod_env, ["--rate", "0", "--duration", str(size["producer_seconds"]), "--seed", "1"])
     record_size = _mean_record_size()
     perf_topic = fresh_topics(settings.kafka_bootstrap, "bench_perf")["TOPIC_RESULTS"]
     _say(f"ProducerPerformance: {size['perf_records']:,} records of {record_size} B")
-    kafka_prod = producer_performance(settings, paths, perf_topic, size["perf_records"], record_size)
+    kafka_prod = producer_performance(rt, perf_topic, size["perf_records"], record_size)
     results["producer"] = {"events_per_second": prod["events_per_second"], "record_bytes": record_size,
                            "producer_performance_records_per_second": kafka_prod,
                            "ratio": prod["events_per_second"] / kafka_prod if kafka_prod else None}
 
     _say(f"backlog: {size['events']:,} events on a fresh topic")
-    _producer(env, ["--rate", "0", "--count", str(size["events"]), "--seed", "2"])
+    _producer(rt, env, ["--rate", "0", "--count", str(size["events"]), "--seed", "2"])
     _say("ConsumerPerformance: the raw read ceiling")
     views = _topic_size(settings, topic)  # page views are about 3/4 of the events
     results["backlog_records"] = views
-    ceiling = statistics.median(consumer_performance(settings, paths, topic, views) for _ in range(size["repeat"]))
+    ceiling = statistics.median(consumer_performance(rt, topic, views) for _ in range(size["repeat"]))
     results["consumer_ceiling_records_per_second"] = ceiling
 
     ladder = {}
     for stage in ("rate", "count", "json", "join", "window", "windowing"):
         _say(f"Spark stage {stage}")
         extra = ["--seconds", "10" if quick else "20"] if stage == "rate" else []
-        runs = [_stage(settings, paths, env, stage, topic, extra) for _ in range(size["repeat"])]
+        runs = [_stage(rt, env, stage, topic, extra) for _ in range(size["repeat"])]
         best = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
         best["ratio_to_consumer_ceiling"] = best["rows_per_second"] / ceiling if stage != "rate" and ceiling else None
         ladder[stage] = best
@@ -173,10 +156,10 @@ def run(rt, quick: bool, environ: dict[str, str]) -> Path:
 
     plan = LIVE["quick" if quick else "full"]
     _say("live: maximum sustainable throughput (1 s trigger, rising producer rate)")
-    results["live"] = {stage: benchlive.search(settings, paths, env, stage, plan, _say) for stage in plan["stages"]}
+    results["live"] = {stage: benchlive.search(rt, env, stage, plan, _say) for stage in plan["stages"]}
     _say("live: real-time mode beside its micro-batch twin (stateless Kafka -> Kafka)")
     results["real_time"] = {"rate": plan["twin_rate"], "batch": REAL_TIME_BATCH, **benchlive.twins(
-        settings, paths, env, plan["twin_rate"], plan["twin_hold"], REAL_TIME_BATCH, _say)}
+        rt, env, plan["twin_rate"], plan["twin_hold"], REAL_TIME_BATCH, _say)}
 
     if not quick:
         tuning = {}
@@ -184,12 +167,12 @@ def run(rt, quick: bool, environ: dict[str, str]) -> Path:
             for value in values:
                 _say(f"tuning: window stage with {key}={_tuning_label(value)}")
                 confs = [f"{key}={value}", *TUNING_WITH.get(value, [])]
-                r = _stage(settings, paths, env, "window", topic, [a for c in confs for a in ("--conf", c)])
+                r = _stage(rt, env, "window", topic, [a for c in confs for a in ("--conf", c)])
                 tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"]})
         for key, values in DRAIN_OPTIONS.items():
             for value in ["none", *values]:
                 _say(f"tuning: window stage with {key}={value}")
-                r = _stage(settings, paths, env, "window", topic,
+                r = _stage(rt, env, "window", topic,
                            [] if value == "none" else ["--max-offsets-per-trigger", value])
                 tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"],
                                                    "batches": r["batches"]})
@@ -197,7 +180,7 @@ def run(rt, quick: bool, environ: dict[str, str]) -> Path:
         best = results["live"]["windowing"]["sustainable"]
         rate = int(best["target_events_per_second"] / 2) if best else plan["start_rate"]
         _say(f"tuning, live: windowing at {rate:,} events/s")
-        results["tuning_live"] = {"rate": rate, **benchlive.tune(settings, paths, env, "windowing", rate,
+        results["tuning_live"] = {"rate": rate, **benchlive.tune(rt, env, "windowing", rate,
                                                                   plan["hold"], _say)}
     return _write(results, started)
 

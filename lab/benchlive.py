@@ -20,19 +20,14 @@ Not for: tests. Every figure here depends on the machine's load; tests never ass
 from __future__ import annotations
 
 import json
-import os
-import signal
 import statistics
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
-from lab import local, procs, submit
+from lab import runtime
 from lab.kafkatools import consume_all, fresh_topics, offsets
-from lab.paths import Paths
-from lab.settings import ROOT, Settings
+from lab.settings import ROOT
 from lab.wait import wait_for
 from streamlab.listener import iso_seconds
 
@@ -47,24 +42,25 @@ WARMUP_SECONDS = 5  # the first seconds of a hold are left out of latency figure
 class LiveJob:
     """jobs/_bench.py --sustain on fresh topics, and the probes a live measurement needs."""
 
-    def __init__(self, settings: Settings, paths: Paths, env: dict, stage: str, extra: list[str],
-                 partitions: int = 4, label: str | None = None):
-        self.settings, self.paths, self.stage = settings, paths, stage
+    def __init__(self, rt: runtime.Runtime, env: dict, stage: str, extra: list[str], partitions: int = 4,
+                 label: str | None = None):
+        self.rt, self.settings, self.paths, self.stage = rt, rt.settings, rt.paths, stage
         self.label = label or stage
-        self.env = {**env, **fresh_topics(settings.kafka_bootstrap, f"bench_live_{stage}", partitions)}
+        self.env = {**env, **fresh_topics(self.settings.kafka_bootstrap, f"bench_live_{stage}", partitions)}
         self.topic = self.env["TOPIC_PAGE_VIEWS"]
         from streamlab.options import interval_seconds
 
         # the lag is a sawtooth as tall as one trigger interval of input
         self.trigger_seconds = interval_seconds(extra[extra.index("--trigger") + 1]) if "--trigger" in extra else 0.0
-        run = paths.run / "bench" / f"live-{self.label}-{time.monotonic_ns()}"
+        run = self.paths.run / "bench" / f"live-{self.label}-{time.monotonic_ns()}"
         run.mkdir(parents=True)
         self.ckpt, self.progress = run / "ckpt", run / "progress.jsonl"
-        self.proc = submit.spawn(settings, paths, ROOT / "jobs" / "_bench.py", [
+        self.job = rt.spawn_job("_bench", [
             "--stage", stage, "--sustain", "--topic", self.topic, "--output", self.env["TOPIC_RESULTS"],
             "--checkpoint", str(self.ckpt), "--progress-file", str(self.progress), "--metrics-port", "0",
-            "--seconds", "86400", "--products", str(paths.data / "dimensions" / "products.jsonl"), *extra],
-            self.env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+            "--seconds", "86400", "--products", str(self.paths.data / "dimensions" / "products.jsonl"), *extra],
+            self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.proc = self.job.proc
         self.output: list[str] = []
         self.ready = threading.Event()
         threading.Thread(target=self._read, daemon=True).start()
@@ -92,39 +88,7 @@ class LiveJob:
         return [json.loads(line) for line in self.progress.read_text().splitlines()] if self.progress.exists() else []
 
     def stop(self) -> None:
-        if self.alive():
-            os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait()
-
-
-def _cpu(groups: dict[str, list[int]]) -> dict[str, float]:
-    return {name: sum(procs.cpu_seconds(p) or 0.0 for p in pids) for name, pids in groups.items()}
-
-
-def _process_groups(paths: Paths, job: LiveJob, producer_pid: int) -> dict[str, list[int]]:
-    """Which pids make up each part of the lab right now."""
-    info = local.process_info(paths)
-    pid = {name: i["pid"] for name, i in info.items() if i.get("pid")}
-    worker = pid.get("spark-worker")
-    executors = [p for p in procs.tree(worker) if p != worker] if worker else []
-    return {"kafka": [pid["kafka"]] if "kafka" in pid else [], "driver": procs.tree(job.proc.pid),
-            "executors": executors, "producer": [producer_pid],
-            "spark master+worker": [p for p in (pid.get("spark-master"), worker) if p]}
-
-
-def _executor_times(job: LiveJob) -> tuple[float, float] | None:
-    """(GC ms, task ms) summed over the live job's executors, from the driver UI's REST API."""
-    import urllib.request
-
-    base = f"http://{job.settings.host}:{job.settings['SPARK_DRIVER_UI_PORT']}/api/v1/applications"
-    try:
-        with urllib.request.urlopen(base, timeout=5) as r:
-            app = json.load(r)[0]["id"]
-        with urllib.request.urlopen(f"{base}/{app}/executors", timeout=5) as r:
-            execs = [e for e in json.load(r) if e["id"] != "driver"]
-    except (OSError, ValueError, IndexError, KeyError):
-        return None
-    return sum(e["totalGCTime"] for e in execs), sum(e["totalDuration"] for e in execs)
+        self.job.kill()
 
 
 def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) -> dict:
@@ -132,21 +96,20 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
     summary = job.ckpt.parent / f"producer-{rate}-{seed}.json"
     # Page views only: every live workload reads only them, and on 2 cores orders and payments
     # would only take CPU from the job.
-    producer = subprocess.Popen([sys.executable, "-m", "producer", "--dimensions-dir", "", "--rate", str(rate),
-                                 "--page-view-share", "1",
-                                 "--duration", str(hold), "--seed", str(seed), "--jitter-ms", "0",
-                                 "--summary", str(summary)], cwd=ROOT, env=job.env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    groups = _process_groups(job.paths, job, producer.pid)
-    cpu0, t0, times0 = _cpu(groups), time.monotonic(), _executor_times(job)
+    cmd, env = job.rt.producer_command(["--dimensions-dir", "", "--rate", str(rate), "--page-view-share", "1",
+                                        "--duration", str(hold), "--seed", str(seed), "--jitter-ms", "0",
+                                        "--summary", str(summary)], job.env)
+    producer = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    cpu = job.rt.cpu_probe(job.job, producer)
+    cpu0, t0, times0 = cpu(), time.monotonic(), job.rt.executor_times(job.job)
     start_wall = time.time()
     samples: list[tuple[float, int]] = []
     while producer.poll() is None and job.alive():
         samples.append((time.monotonic() - t0, job.lag()))
-        cpu1, t1 = _cpu(groups), time.monotonic()
+        cpu1, t1 = cpu(), time.monotonic()
         time.sleep(1)  # the sampling interval, not a wait for a condition
     producer.wait()
-    end_wall, times1 = time.time(), _executor_times(job)
+    end_wall, times1 = time.time(), job.rt.executor_times(job.job)
     gc = (times1[0] - times0[0]) / (times1[1] - times0[1]) if times0 and times1 and times1[1] > times0[1] else None
     if not job.alive():
         raise RuntimeError(f"the live {job.stage} job stopped: {''.join(job.output[-15:])}")
@@ -168,7 +131,7 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
             "page_views_per_second": round(input_rate, 1), "producer_bound": stats["events_per_second"] < 0.95 * rate,
             "lag_slope_per_second": round(slope, 1), "final_lag": final, "max_lag": max((s[1] for s in samples), default=0),
             "keeps_up": keeps_up, "drained": drained, "gc_share_of_task_time": None if gc is None else round(gc, 3),
-            "cpu_cores": {k: round((cpu1[k] - cpu0[k]) / seconds, 2) for k in groups} if samples else {},
+            "cpu_cores": {k: round((cpu1[k] - cpu0.get(k, 0.0)) / seconds, 2) for k in cpu1} if samples else {},
             "latency_seconds": latency_percentiles(batches),
             "batch_seconds_median": statistics.median([b["durationMs"].get("triggerExecution", 0) / 1000 for b in batches
                                                        if b["numInputRows"]] or [0.0]),
@@ -210,9 +173,9 @@ def weighted_percentiles(points: list[tuple[float, float]], qs=(50, 95, 99)) -> 
     return found
 
 
-def search(settings: Settings, paths: Paths, env: dict, stage: str, plan: dict, say) -> dict:
+def search(rt: runtime.Runtime, env: dict, stage: str, plan: dict, say) -> dict:
     """The maximum sustainable throughput of `stage`, with a 1 s trigger."""
-    job = LiveJob(settings, paths, env, stage, ["--trigger", "1 second"])
+    job = LiveJob(rt, env, stage, ["--trigger", "1 second"])
     steps, best, fail, seed = [], None, None, 300
     try:
         def run(rate):
@@ -270,7 +233,7 @@ LIVE_TUNING = {  # full run only: one setting at a time, at a fixed rate, on the
 }
 
 
-def tune(settings: Settings, paths: Paths, env: dict, stage: str, rate: int, hold: int, say) -> dict:
+def tune(rt: runtime.Runtime, env: dict, stage: str, rate: int, hold: int, say) -> dict:
     """Each LIVE_TUNING setting in its own live job: throughput kept, latency, batch time."""
     table = {}
     for key, values in LIVE_TUNING.items():
@@ -279,7 +242,7 @@ def tune(settings: Settings, paths: Paths, env: dict, stage: str, rate: int, hol
             extra = ["--trigger", value if key == "trigger" else "1 second"]
             partitions = value if key == "kafka partitions" else 4
             try:
-                job = LiveJob(settings, paths, env, stage, extra, partitions=partitions, label=f"tune-{value}")
+                job = LiveJob(rt, env, stage, extra, partitions=partitions, label=f"tune-{value}")
                 try:
                     step(job, rate // 2, 10, 500, 120)  # warm-up, not counted
                     r = step(job, rate, hold, 501, 120)
@@ -293,18 +256,18 @@ def tune(settings: Settings, paths: Paths, env: dict, stage: str, rate: int, hol
     return table
 
 
-def twins(settings: Settings, paths: Paths, env: dict, rate: int, hold: int, real_time: str, say) -> dict:
+def twins(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_time: str, say) -> dict:
     """Kafka -> Kafka passthrough in real-time mode and in micro-batches, at the same rate."""
     found = {}
     for label, extra in (("real-time", ["--real-time", real_time]), ("micro-batch", ["--trigger", "1 second"])):
         say(f"  passthrough, {label}: {rate:,} events/s for {hold} s")
-        job = LiveJob(settings, paths, env, "passthrough", extra, partitions=2, label=label)
+        job = LiveJob(rt, env, "passthrough", extra, partitions=2, label=label)
         try:
             start = time.time()
             step(job, rate, hold, 400, drain_timeout=60)
-            wait_for(lambda: len(consume_all(settings.kafka_bootstrap, job.env["TOPIC_RESULTS"])) >= 1, 60,
-                     "the passthrough output")
-            out = consume_all(settings.kafka_bootstrap, job.env["TOPIC_RESULTS"])
+            bootstrap = rt.settings.kafka_bootstrap
+            wait_for(lambda: len(consume_all(bootstrap, job.env["TOPIC_RESULTS"])) >= 1, 60, "the passthrough output")
+            out = consume_all(bootstrap, job.env["TOPIC_RESULTS"])
         finally:
             job.stop()
         points = []
@@ -312,7 +275,7 @@ def twins(settings: Settings, paths: Paths, env: dict, rate: int, hold: int, rea
             event = iso_seconds(json.loads(rec.value)["event_time"])
             if event >= start + WARMUP_SECONDS:
                 points.append((rec.timestamp_ms / 1000 - event, 1.0))
-        sent = len(consume_all(settings.kafka_bootstrap, job.topic))
+        sent = len(consume_all(rt.settings.kafka_bootstrap, job.topic))
         found[label] = {"records_in": sent, "records_out": len(out), "latency_seconds": weighted_percentiles(points),
                         "measured_records": len(points)}
         say(f"    {len(out):,} of {sent:,} records out; latency {found[label]['latency_seconds']}")

@@ -41,6 +41,7 @@ from lab.settings import ROOT, load
 COMPOSE_FILE = ROOT / "compose" / "compose.yml"
 PROJECT = "streaming-lab"
 CONTAINER_RUN = "/lab-state"  # where the run folder is mounted in the containers
+INTERNAL_BOOTSTRAP = "kafka:19092"  # the broker as the containers reach it
 DEFAULT_UID = 10001  # the images' own user, used when the host user is root
 # The services `make up` starts, in the order `make status` lists them.
 SERVICES = ("kafka", "postgres", "spark-master", "spark-worker", "prometheus", "producer", "grafana")
@@ -96,8 +97,11 @@ class Docker(Runtime):
         for folder in (self.paths.run, self.paths.checkpoints, self.paths.outputs, self.paths.data, self.paths.logs):
             folder.mkdir(parents=True, exist_ok=True)
             self._hand_over(folder)
-        write_prometheus_config(self.settings, SERVICES_DIR, self.paths.conf / "prometheus",
+        conf = self.paths.conf / "prometheus"
+        write_prometheus_config(self.settings, SERVICES_DIR, conf,
                                 compose_hosts(self.project, self.settings.int("WORKERS")), COMPOSE_PORTS)
+        for path in [self.paths.conf, conf, *conf.rglob("*")]:  # Prometheus's user reads it, whatever the umask
+            path.chmod(0o755 if path.is_dir() else 0o644)
 
     def _hand_over(self, path: Path) -> None:
         """As root on the host, give the containers' user a folder the host made (and its parents
@@ -146,9 +150,12 @@ class Docker(Runtime):
 
     def up(self, names=None):
         wanted = self._wanted(names)
-        if not names and self.is_up(tuple(wanted)):
+        running = [c["Service"] for c in self._containers() if c.get("State") == "running"]
+        if not names and set(wanted) <= set(running) and running.count("spark-worker") == self.settings.int("WORKERS"):
             print("The lab is already up; nothing to do.")
             return self.status()
+        if not names and not self._containers():
+            self._check_ports(wanted)
         shown = self.paths.run.relative_to(ROOT) if self.paths.run.is_relative_to(ROOT) else self.paths.run
         print(f"Starting the lab (docker runtime, run state in {shown}):", flush=True)
         self._prepare_run_folder()
@@ -175,6 +182,21 @@ class Docker(Runtime):
                            f"Last log lines:\n{tails}")
         print(f"==> healthy in {time.monotonic() - t1:.0f}s\n", flush=True)
         return self.status()
+
+    def _check_ports(self, wanted: list[str]) -> None:
+        """A taken port is one clear line before anything starts, as in the local runtime (Compose
+        would otherwise fail halfway, with the services before it started)."""
+        from lab import ports
+
+        s = self.settings
+        published = {"kafka": [("Kafka", "KAFKA_PORT")], "postgres": [("PostgreSQL", "POSTGRES_PORT")],
+                     "spark-master": [("Spark master UI", "SPARK_MASTER_UI_PORT")],
+                     "prometheus": [("Prometheus", "PROMETHEUS_PORT")],
+                     "producer": [("producer metrics", "PRODUCER_METRICS_PORT")], "grafana": [("Grafana", "GRAFANA_PORT")]}
+        taken = [ports.describe_taken(s.host, s.int(key), purpose) for name in wanted
+                 for purpose, key in published.get(name, []) if not ports.is_free(s.host, s.int(key))]
+        if taken:
+            raise LabError("; ".join(taken) + ". Free it or change the port in .env; nothing was started.")
 
     def _tail(self, service: str, lines: int = 15) -> str:
         proc = self._compose("logs", "--no-color", "--tail", str(lines), service, check=False, capture=True)
@@ -206,6 +228,8 @@ class Docker(Runtime):
         for name in SERVICES:
             c = rows.get(name)
             state = "stopped" if c is None else c.get("State", "?") + (f" ({c['Health']})" if c.get("Health") else "")
+            if c is None and name == "grafana" and s.get("GRAFANA") == "0":
+                state = "left out (GRAFANA=0)"
             print(f"{name:<14}{state:<22}{urls[name]}")
         drivers = [c for c in self._containers() if c["Service"] == "spark-driver"]
         if drivers:
@@ -295,9 +319,83 @@ class Docker(Runtime):
             except subprocess.TimeoutExpired:  # the container never started: end the client
                 os.killpg(proc.pid, signal.SIGKILL)
 
-        return Job(proc, kill)
+        return Job(proc, kill, name)
 
     def producer_command(self, args, env):
-        cmd = self._cmd("run", "--rm", "-T", "--no-deps", *self._passed_env(env), "producer",
-                        "--bootstrap", "kafka:19092", *self.job_args(args))
+        name = f"{self.project}-producer-run-{uuid.uuid4().hex[:8]}"
+        cmd = self._cmd("run", "--rm", "-T", "--no-deps", "--name", name, *self._passed_env(env), "producer",
+                        "--bootstrap", INTERNAL_BOOTSTRAP, *self.job_args(args))
         return cmd, self._env()
+
+    # --- measuring -----------------------------------------------------------------------------------
+
+    @property
+    def tools_bootstrap(self):
+        return INTERNAL_BOOTSTRAP
+
+    def kafka_tool(self, cls, args, timeout=600):
+        proc = self._compose("exec", "-T", "kafka", "kafka-tool", cls, *args, check=False, capture=True,
+                             timeout=timeout)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{cls} failed: {(proc.stdout + proc.stderr)[-500:]}")
+        return proc.stdout
+
+    def cpu_probe(self, job, producer):
+        args = list(producer.args)
+        workers = [f"{self.project}-spark-worker-{i}" for i in range(1, self.settings.int("WORKERS") + 1)]
+        # A worker's container holds its executors, so executors here include the worker daemon.
+        groups = {"kafka": [f"{self.project}-kafka-1"], "driver": [job.name], "executors": workers,
+                  "producer": [args[args.index("--name") + 1]], "spark master+worker": [f"{self.project}-spark-master-1"]}
+        meters = {c: _CpuMeter(c, self._env()) for names in groups.values() for c in names}
+        return lambda: {name: sum(meters[c].seconds() for c in names) for name, names in groups.items()}
+
+    def executor_times(self, job):
+        script = ("import json,urllib.request as u; b='http://localhost:4040/api/v1/applications'; "
+                  "a=json.load(u.urlopen(b, timeout=5))[0]['id']; "
+                  "e=[x for x in json.load(u.urlopen(f'{b}/{a}/executors', timeout=5)) if x['id'] != 'driver']; "
+                  "print(sum(x['totalGCTime'] for x in e), sum(x['totalDuration'] for x in e))")
+        proc = subprocess.run(["docker", "exec", job.name, "python", "-c", script], capture_output=True, text=True,
+                              env=self._env(), timeout=30)
+        try:
+            gc, total = proc.stdout.split()
+            return float(gc), float(total)
+        except ValueError:
+            return None
+
+
+class _CpuMeter:
+    """CPU seconds a container has used: from its cgroup's file on a Linux host (cheap), else read
+    inside the container. Keeps the last reading, so that a container that has exited (a
+    producer at the end of its run) still counts what it used."""
+
+    HOST_FILES = ("/sys/fs/cgroup/docker/{id}/cpu.stat", "/sys/fs/cgroup/system.slice/docker-{id}.scope/cpu.stat",
+                  "/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage")
+
+    def __init__(self, name: str, env: dict[str, str]):
+        self.name, self.env, self.id, self.last = name, env, None, 0.0
+
+    def seconds(self) -> float:
+        try:
+            self.last = max(self.last, self._read())
+        except (OSError, ValueError, subprocess.SubprocessError):
+            pass
+        return self.last
+
+    def _read(self) -> float:
+        if self.id is None:
+            self.id = subprocess.run(["docker", "inspect", "--format", "{{.Id}}", self.name], capture_output=True,
+                                     text=True, env=self.env, timeout=10, check=True).stdout.strip()
+        for pattern in self.HOST_FILES:
+            path = Path(pattern.format(id=self.id))
+            if path.exists():
+                return self._parse(path.read_text(), path.name)
+        proc = subprocess.run(["docker", "exec", self.name, "cat", "/sys/fs/cgroup/cpu.stat"], capture_output=True,
+                              text=True, env=self.env, timeout=10, check=True)
+        return self._parse(proc.stdout, "cpu.stat")
+
+    @staticmethod
+    def _parse(text: str, kind: str) -> float:
+        if kind == "cpuacct.usage":
+            return int(text) / 1e9
+        usage = next(line for line in text.splitlines() if line.startswith("usage_usec"))
+        return int(usage.split()[1]) / 1e6

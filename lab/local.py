@@ -29,11 +29,11 @@ from typing import Callable
 from lab import health, install, ports, procs
 from lab.paths import PYTHONPATH, SERVICES_DIR, Paths
 from lab.runtime import CORE, Job, LabError, Runtime
+from lab.submit import MARKER, spark_env, spark_home
 from lab.render import SCRAPED, kafka_values, render_file, write_prometheus_config
 from lab.settings import ROOT, Settings
 from lab.wait import WaitTimeout, wait_for
 
-MARKER = "LAB_INSTANCE"
 
 
 
@@ -52,25 +52,6 @@ class Service:
     stop_grace: int = 15
     prepare: Callable[[], None] | None = None
     on_ready: Callable[[], None] | None = None
-
-
-def spark_home() -> Path:
-    import pyspark
-
-    return Path(pyspark.__file__).parent
-
-
-def spark_env(settings: Settings, paths: Paths) -> dict[str, str]:
-    """Environment for anything Spark the lab runs: daemons and spark-submit alike."""
-    return {
-        "SPARK_HOME": str(spark_home()),
-        "SPARK_CONF_DIR": str(SERVICES_DIR / "spark"),
-        "SPARK_LOCAL_IP": settings.host,
-        "SPARK_DAEMON_MEMORY": "512m",
-        "PYSPARK_PYTHON": str(paths.python),
-        "PYSPARK_DRIVER_PYTHON": str(paths.python),
-        "PYTHONPATH": PYTHONPATH,
-    }
 
 
 def _run_as(user: str | None) -> str | None:
@@ -550,13 +531,17 @@ class Local(Runtime):
     def clean(self):
         return clean(self.settings, self.paths)
 
+    def service_pids(self) -> dict[str, int]:
+        """Each running service's pid (the bench measures CPU per process)."""
+        return {name: i["pid"] for name, i in process_info(self.paths).items() if i.get("pid")}
+
     def leftovers(self):
         return [f"pid {p}" for p in _lab_pids(self.paths) if _alive(p)]
 
     def submit(self, job, job_args):
         from lab.submit import submit as spark_submit
 
-        return spark_submit(self.settings, self.paths, job, job_args)
+        return spark_submit(self.settings, self.paths, job, job_args, lab_up=lambda: self.is_up())
 
     def spawn_job(self, job, job_args, env, **popen):
         from lab import jobs
@@ -564,6 +549,37 @@ class Local(Runtime):
 
         proc = spawn(self.settings, self.paths, jobs.path_of(job, private=True), job_args, env, cwd=ROOT, **popen)
         return Job(proc, lambda: os.killpg(proc.pid, signal.SIGKILL))
+
+    def kafka_tool(self, cls, args, timeout=600):
+        cmd = ["java", "-Xmx512m", "-cp", f"{self.paths.kafka_jars}/*",
+               f"-Dlog4j2.configurationFile={SERVICES_DIR / 'kafka' / 'log4j2.properties'}", cls, *args]
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{cls} failed: {(proc.stdout + proc.stderr)[-500:]}")
+        return proc.stdout
+
+    def cpu_probe(self, job, producer):
+        pid = self.service_pids()
+        worker = pid.get("spark-worker")
+        executors = [p for p in procs.tree(worker) if p != worker] if worker else []
+        groups = {"kafka": [pid["kafka"]] if "kafka" in pid else [], "driver": procs.tree(job.pid),
+                  "executors": executors, "producer": [producer.pid],
+                  "spark master+worker": [p for p in (pid.get("spark-master"), worker) if p]}
+        return lambda: {name: sum(procs.cpu_seconds(p) or 0.0 for p in pids) for name, pids in groups.items()}
+
+    def executor_times(self, job):
+        import json
+        import urllib.request
+
+        base = f"http://{self.settings.host}:{self.settings['SPARK_DRIVER_UI_PORT']}/api/v1/applications"
+        try:
+            with urllib.request.urlopen(base, timeout=5) as r:
+                app = json.load(r)[0]["id"]
+            with urllib.request.urlopen(f"{base}/{app}/executors", timeout=5) as r:
+                execs = [e for e in json.load(r) if e["id"] != "driver"]
+        except (OSError, ValueError, IndexError, KeyError):
+            return None
+        return sum(e["totalGCTime"] for e in execs), sum(e["totalDuration"] for e in execs)
 
     def producer_command(self, args, env):
         return [str(self.paths.python), "-m", "producer", *args], {**env, "PYTHONPATH": PYTHONPATH}

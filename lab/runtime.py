@@ -106,8 +106,8 @@ class Job:
     """A running job, as a drill or the bench holds it: its spark-submit (or, in Docker, the
     `docker compose run` that attached to its container), and how to kill all of it at once."""
 
-    def __init__(self, proc: subprocess.Popen, kill):
-        self.proc, self._kill = proc, kill
+    def __init__(self, proc: subprocess.Popen, kill, name: str | None = None):
+        self.proc, self._kill, self.name = proc, kill, name  # name: the driver's container, in Docker
 
     @property
     def pid(self) -> int:
@@ -222,6 +222,25 @@ class Runtime(abc.ABC):
     def job_args(self, args: list[str]) -> list[str]:
         """Arguments as the job sees them: host paths under the run folder mapped (identity here)."""
         return list(args)
+
+    # measuring (make bench)
+    @property
+    def tools_bootstrap(self) -> str:
+        """The broker's address as Kafka's own tools (`kafka_tool`) reach it."""
+        return self.settings.kafka_bootstrap
+
+    @abc.abstractmethod
+    def kafka_tool(self, cls: str, args: list[str], timeout: float = 600) -> str:
+        """Run one of Kafka's tools by class (ProducerPerformance, ...) with the broker's jars; its output."""
+
+    @abc.abstractmethod
+    def cpu_probe(self, job: Job, producer: subprocess.Popen):
+        """A function that returns the CPU seconds used so far by each part of the lab: kafka,
+        driver, executors, producer, and the Spark daemons, while `job` and `producer` run."""
+
+    @abc.abstractmethod
+    def executor_times(self, job: Job) -> tuple[float, float] | None:
+        """(GC ms, task ms) summed over the job's executors, from its driver's REST API, or None."""
 
 
 def main() -> int:

@@ -24,11 +24,32 @@ import zipfile
 from pathlib import Path
 
 from lab import health, install, jobs, procs
-from lab.local import MARKER, is_up, spark_env, spark_home
-from lab.paths import JOBS_DIR, Paths
+from lab.paths import JOBS_DIR, PYTHONPATH, SERVICES_DIR, Paths
 from lab.settings import Settings
 
 STOP_GRACE_SECONDS = 45
+# Every process the lab starts carries LAB_INSTANCE=<run folder> in its environment: how
+# `make down` finds stragglers (executors, drivers) without pid files of its own.
+MARKER = "LAB_INSTANCE"
+
+
+def spark_home() -> Path:
+    import pyspark
+
+    return Path(pyspark.__file__).parent
+
+
+def spark_env(settings: Settings, paths: Paths) -> dict[str, str]:
+    """Environment for anything Spark the lab runs: daemons and spark-submit alike."""
+    return {
+        "SPARK_HOME": str(spark_home()),
+        "SPARK_CONF_DIR": str(SERVICES_DIR / "spark"),
+        "SPARK_LOCAL_IP": settings.host,
+        "SPARK_DAEMON_MEMORY": "512m",
+        "PYSPARK_PYTHON": str(paths.python),
+        "PYSPARK_DRIVER_PYTHON": str(paths.python),
+        "PYTHONPATH": PYTHONPATH,
+    }
 
 
 def build_pyfiles(paths: Paths) -> Path:
@@ -119,7 +140,7 @@ def _stop_gracefully(proc: subprocess.Popen, job_path: Path) -> int:
     return proc.wait()
 
 
-def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> int:
+def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_up=lambda: True) -> int:
     job_path = jobs.path_of(job)
     if job_path is None:
         catalog = jobs.available()
@@ -128,7 +149,7 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> i
     from streamlab import options
 
     options.parser(job).parse_known_args(job_args)  # exits 2 with one line on a bad common option
-    if not is_up(settings, paths):
+    if not lab_up():
         print("The lab is not up: run `make up` first.", file=sys.stderr)
         return 1
     try:

@@ -7,7 +7,7 @@ none answers), after the local lab's tests have taken theirs down. In order:
    with no java, mvn or apt-get, and with a Python environment that holds only the control code's
    packages; two workers;
 2. while the demo's windowing job runs: every Prometheus target up, workers and driver included,
-   and every dashboard panel's query returning data;
+   and every dashboard panel's query returning data; then `make report` of that run;
 3. exact results: `basic` (every event once, bad ones quarantined), windowing's window counts,
    and the driver-kill drill (0 lost, 0 duplicated);
 4. `make down` leaves no container, no volume in use and no process behind.
@@ -234,6 +234,15 @@ def test_demo_prometheus_and_dashboards(demo, request):
     rows = re.findall(r"^\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\|", text, re.M)
     assert rows, "the demo printed no window rows"
     _figure(request.config, f"make demo: {text.count('Batch: ')} batches, {len(rows)} window rows printed")
+    # The performance report of that run, from the Docker lab's Prometheus.
+    report = lab.lab("report", "--job", "windowing", "--since", "10m", "--trigger-seconds", "10")
+    page = Path(re.search(r"Report written: (\S+report\.html)", report.stdout).group(1))
+    assert page.exists() and page.read_text().count("data:image/png;base64,") >= 10, report.stdout[-2000:]
+
+
+def _running(lab) -> list[str]:
+    out = subprocess.run(["docker", "ps", "--format", "{{.Names}}"], env=lab.env, capture_output=True, text=True)
+    return out.stdout.split()
 
 
 @pytest.fixture
@@ -293,12 +302,23 @@ def test_driver_kill_drill(demo, docker_lab, request):
 
 
 def test_down_leaves_nothing_behind(docker_lab, request):
-    lab = docker_lab
-    proc = lab.lab("down")
-    assert "The lab is down." in proc.stdout
+    """Even with a job running whose caller is gone: its driver container goes too."""
     from lab.docker import Docker
 
-    assert Docker(lab.settings, environ=lab.env).leftovers() == [], "containers left after make down"
+    lab = docker_lab
+    rt = Docker(lab.settings, environ=lab.env)
+    job = rt.spawn_job("basic", ["--duration", "600", "--sink", "noop", "--metrics-port", "0",
+                                 "--checkpoint", str(RUN / "e2e" / "down-ckpt")], lab.env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: job.poll() is None and any(c.endswith(job.name) or job.name in c for c in _running(lab)),
+                 180, "the job's driver container to run")
+        proc = lab.lab("down")
+        assert "The lab is down." in proc.stdout
+        assert job.wait(timeout=60) is not None, "the job's `docker compose run` outlived make down"
+    finally:
+        job.kill()
+    assert rt.leftovers() == [], "containers left after make down"
     volumes = subprocess.run(["docker", "volume", "ls", "--quiet", "--filter",
                               f"label=com.docker.compose.project={PROJECT}"], env=lab.env, capture_output=True,
                              text=True, check=True).stdout.split()

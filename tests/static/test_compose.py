@@ -123,6 +123,14 @@ def test_images_start_from_the_debian_base_and_leave_build_tools_behind(dockerfi
     assert "USER " in final or "USER" in "\n".join(ln for _, _, lines in stages for ln in lines)
 
 
+@pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)
+def test_images_name_no_cpu_architecture(dockerfile):
+    """They build on amd64 and arm64 alike: Debian's packages and the wheels exist for both."""
+    text = dockerfile.read_text().lower()
+    for arch in ("amd64", "x86_64", "aarch64", "arm64", "--platform"):
+        assert arch not in text, f"{dockerfile.parent.name} names {arch}"
+
+
 def test_the_jre_layer_is_shared_by_kafka_and_spark():
     """Written the same way, so the engine builds and stores it once."""
     layers = []

@@ -1,0 +1,65 @@
+"""Choosing the runtime, and what the Docker runtime hands to its containers (no engine needed)."""
+
+import os
+import subprocess
+
+import pytest
+
+from lab import runtime
+from lab.docker import CONTAINER_RUN, Docker
+from lab.settings import ROOT, load
+
+
+def test_local_when_asked():
+    assert runtime.choose(load(environ={"RUNTIME": "local"})) == runtime.Choice("local", "RUNTIME=local")
+
+
+def test_an_unknown_runtime_is_refused():
+    with pytest.raises(ValueError, match="RUNTIME='podman' is not one of local, docker"):
+        runtime.choose(load(environ={"RUNTIME": "podman"}))
+
+
+def test_docker_asked_for_where_none_answers_says_what_to_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no docker client at all
+    with pytest.raises(runtime.LabError, match=r"^RUNTIME=docker, but no Docker engine answers .*start Docker"):
+        runtime.choose(load(environ={"RUNTIME": "docker"}))
+
+
+def test_without_docker_the_choice_is_local_and_says_why(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    choice = runtime.choose(load(environ={"RUNTIME": ""}))
+    assert choice.name == "local" and "no Docker engine answers" in choice.reason
+
+
+def test_make_takes_the_runtime_from_the_environment_and_the_command_line():
+    env = {k: v for k, v in os.environ.items() if k != "RUNTIME"}
+    for args, extra in (([], {"RUNTIME": "local"}), (["RUNTIME=local"], {})):
+        proc = subprocess.run(["make", "-s", "runtime", *args], cwd=ROOT, env={**env, **extra}, capture_output=True,
+                              text=True, timeout=60)
+        assert proc.stdout.strip() == "local  (RUNTIME=local)", proc.stdout + proc.stderr
+
+
+def test_job_paths_in_the_run_folder_are_mapped_to_the_containers_mount(tmp_path):
+    rt = Docker(load(environ={"LAB_RUN": str(tmp_path)}), environ={})
+    args = ["--checkpoint", str(tmp_path / "drills" / "x" / "ckpt"), "--output", "/elsewhere/out", "--trigger", "5 s"]
+    assert rt.job_args(args) == ["--checkpoint", f"{CONTAINER_RUN}/drills/x/ckpt", "--output", "/elsewhere/out",
+                                 "--trigger", "5 s"]
+
+
+def test_only_settings_that_differ_from_env_file_go_into_containers(tmp_path):
+    rt = Docker(load(environ={"LAB_RUN": str(tmp_path)}), environ={})
+    base = load(environ={})
+    env = {"TOPIC_PAGE_VIEWS": "drill_views", "KAFKA_PORT": base["KAFKA_PORT"], "LAB_RUN": "/somewhere",
+           "HOME": "/root", "KAFKA_BOOTSTRAP": "kafka-1:19092"}
+    assert rt._passed_env(env) == ["-e", "KAFKA_BOOTSTRAP=kafka-1:19092", "-e", "TOPIC_PAGE_VIEWS=drill_views"]
+
+
+def test_only_the_runtime_modules_know_the_local_runtime():
+    """Callers go through lab.runtime.Runtime; lab.runtime.get is the one door to lab.local."""
+    import re
+
+    pattern = re.compile(r"^\s*(from lab\.local import|from lab import [^\n]*\blocal\b|import lab\.local)", re.M)
+    offenders = [str(p.relative_to(ROOT)) for folder in ("lab", "jobs", "services", "tests")
+                 for p in (ROOT / folder).rglob("*.py")
+                 if p.name not in ("local.py", "runtime.py") and pattern.search(p.read_text())]
+    assert not offenders, f"import lab.local directly: {offenders}"
