@@ -211,7 +211,8 @@ def _write(results: dict, started: datetime) -> Path:
     p = results["producer"]
     lines = [f"# Benchmark {started:%Y-%m-%d %H:%M} UTC{' (QUICK)' if results['quick'] else ''}", "",
              f"Machine: {results['machine']['cores']} cores; Spark {results['versions']['SPARK_VERSION']}, "
-             f"Kafka {results['versions']['KAFKA_VERSION']}; everything on one machine.", "",
+             f"Kafka {results['versions']['KAFKA_VERSION']}; the {results.get('runtime', 'local')} runtime; "
+             f"everything on one machine.", "",
              "## Producer", "", "| measure | value |", "|---|---|",
              f"| lab producer | {p['events_per_second']:,.0f} events/s |",
              f"| Kafka ProducerPerformance ({p['record_bytes']} B records, same settings) | "

@@ -129,7 +129,11 @@ def _dispatch(rt: runtime.Runtime, args, extra, settings) -> int:
     if cmd == "bench":
         from lab import bench
 
-        bench.run(rt, args.quick, dict(os.environ))
+        try:
+            bench.run(rt, args.quick, dict(os.environ))
+        except (RuntimeError, TimeoutError) as exc:  # a stage that broke: one line, the rest is in its output
+            print(f"error: bench: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+            return 1
         return 0
     if cmd == "drill":
         from lab import drills

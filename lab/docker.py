@@ -279,8 +279,8 @@ class Docker(Runtime):
 
     # --- jobs ----------------------------------------------------------------------------------------
 
-    def _validate(self, job: str, job_args: list[str]) -> None:
-        if jobs.path_of(job, private=True) is None:
+    def _validate(self, job: str, job_args: list[str], private: bool = False) -> None:
+        if jobs.path_of(job, private=private) is None:
             print(f"unknown job {job!r}. Available jobs: {', '.join(jobs.available())} (see `make jobs`)",
                   file=sys.stderr)
             raise SystemExit(2)
@@ -305,7 +305,7 @@ class Docker(Runtime):
             return proc.wait()
 
     def spawn_job(self, job, job_args, env, **popen):
-        self._validate(job, job_args)
+        self._validate(job, job_args, private=True)
         name = f"{self.project}-job-{job.strip('_')}-{uuid.uuid4().hex[:8]}"
         cmd = self._cmd("--profile", "submit", "run", "--rm", "--no-deps", "-T", "--name", name, *self._passed_env(env),
                         "spark-driver", job, *self.job_args(job_args))

@@ -150,6 +150,7 @@ def docker_lab(request, tmp_path_factory):
             yield lab
         finally:
             lab.lab("down", check=False, timeout=300)
+            lab.lab("clean", check=False, timeout=300)  # volumes and run folder: the next run starts afresh
 
 
 @pytest.fixture(scope="module")
