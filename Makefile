@@ -87,10 +87,11 @@ stop: $(STAMP) ## Stop one service: make stop SERVICE=spark-worker
 logs: $(STAMP) ## Show a service's log: make logs SERVICE=kafka [FOLLOW=1] [LINES=100]
 	@$(LAB) logs "$(SERVICE)" --lines $(or $(LINES),100) $(if $(FOLLOW),--follow)
 
-clean: $(STAMP) ## Delete run state (data, logs, checkpoints, outputs); the lab must be down
+clean: $(STAMP) ## Delete run state (data, logs, checkpoints, outputs; Docker: its volumes too); the lab must be down
 	@$(LAB) clean
 
-distclean: down ## Delete all state, including the venv and resolved jars
+distclean: down ## Delete all state, including the venv, resolved jars and Docker volumes
+	@if [ -x $(PY) ]; then $(LAB) clean; fi
 	rm -rf $(LAB_STATE)
 
 jobs: $(STAMP) ## List the jobs
