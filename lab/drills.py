@@ -31,7 +31,7 @@ from lab import runtime
 from lab.kafkatools import consume_all, fresh_topics
 from lab.paths import PYTHONPATH
 from lab.settings import ROOT, Settings, load
-from lab.truth import parse_time, valid_events, window_counts
+from lab.truth import output_window_counts, parse_time, valid_events, window_counts
 from lab.wait import wait_for
 
 START = "2026-01-01T00:00:00Z"
@@ -125,14 +125,8 @@ def _parquet_rows(folder: Path) -> list[dict]:
 
 
 def _compare_windows(result: Result, rows: list[dict], expected: Counter) -> None:
-    got = Counter()
-    seen = Counter()
-    for r in rows:
-        key = (r["window_start"], r["window_end"], r["key"])
-        got[key] += r["events"]
-        seen[key] += 1
+    got, result.duplicated = output_window_counts(rows)
     result.checked = sum(expected.values())
-    result.duplicated = sum(n - 1 for n in seen.values() if n > 1)
     result.lost = sum(max(0, expected[k] - got.get(k, 0)) for k in expected)
     extra = sum(max(0, got[k] - expected.get(k, 0)) for k in got)
     if extra:

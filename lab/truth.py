@@ -41,3 +41,15 @@ def window_counts(events: list[dict], key: str, minutes: int = 5, closed_before:
         if closed_before is None or start + size <= closed_before:
             counts[(start, start + size, e[key])] += 1
     return counts
+
+
+def output_window_counts(rows: list[dict]) -> tuple[Counter, int]:
+    """A windowing job's output rows -> ((window_start, window_end, key) -> events, and how many
+    rows repeat a (window, key) already seen: an append-mode window emitted twice)."""
+    got: Counter = Counter()
+    seen: Counter = Counter()
+    for r in rows:
+        key = (r["window_start"], r["window_end"], r["key"])
+        got[key] += r["events"]
+        seen[key] += 1
+    return got, sum(n - 1 for n in seen.values() if n > 1)
