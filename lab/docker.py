@@ -45,8 +45,8 @@ INTERNAL_BOOTSTRAP = "kafka:19092"  # the broker as the containers reach it
 DEFAULT_UID = 10001  # the images' own user, used when the host user is root
 # The services `make up` starts, in the order `make status` lists them.
 SERVICES = ("kafka", "postgres", "spark-master", "spark-worker", "prometheus", "producer", "grafana")
-# Settings that describe the host, not the lab: never passed into a container.
-HOST_ONLY = {"LAB_RUN", "LAB_STATE", "LAB_HOST", "RUNTIME", "LAB_UID", "LAB_GID", "LAB_RUN_DIR"}
+# .env settings that describe the host, not the lab: never passed into a container.
+HOST_ONLY = {"LAB_RUN", "LAB_STATE", "LAB_HOST", "RUNTIME"}
 
 
 class Docker(Runtime):
@@ -136,8 +136,9 @@ class Docker(Runtime):
         return [arg for key, value in sorted(passed.items()) for arg in ("-e", f"{key}={value}")]
 
     def _container_path(self, path: str) -> str:
+        """An absolute host path under the run folder, as the containers see it (others unchanged)."""
         run = str(self.paths.run.resolve())
-        resolved = str(Path(path).resolve()) if os.path.isabs(path) else path
+        resolved = str(Path(path).resolve())
         if resolved == run or resolved.startswith(run + os.sep):
             self._hand_over(Path(resolved) if Path(resolved).exists() else Path(resolved).parent)
             return CONTAINER_RUN + resolved[len(run):].replace(os.sep, "/")
@@ -150,11 +151,12 @@ class Docker(Runtime):
 
     def up(self, names=None):
         wanted = self._wanted(names)
-        running = [c["Service"] for c in self._containers() if c.get("State") == "running"]
+        containers = self._containers()
+        running = [c["Service"] for c in containers if c.get("State") == "running"]
         if not names and set(wanted) <= set(running) and running.count("spark-worker") == self.settings.int("WORKERS"):
             print("The lab is already up; nothing to do.")
             return self.status()
-        if not names and not self._containers():
+        if not names and not containers:
             self._check_ports(wanted)
         shown = self.paths.run.relative_to(ROOT) if self.paths.run.is_relative_to(ROOT) else self.paths.run
         print(f"Starting the lab (docker runtime, run state in {shown}):", flush=True)
@@ -215,7 +217,8 @@ class Docker(Runtime):
         return 0
 
     def status(self):
-        rows = {c["Service"]: c for c in self._containers(all_=True)}
+        containers = self._containers(all_=True)
+        rows = {c["Service"]: c for c in containers}
         s, host = self.settings, self.settings.host
         urls = {"kafka": s.kafka_bootstrap,
                 "postgres": f"postgresql://{s['POSTGRES_USER']}@{host}:{s['POSTGRES_PORT']}/{s['POSTGRES_DB']}",
@@ -231,7 +234,7 @@ class Docker(Runtime):
             if c is None and name == "grafana" and s.get("GRAFANA") == "0":
                 state = "left out (GRAFANA=0)"
             print(f"{name:<14}{state:<22}{urls[name]}")
-        drivers = [c for c in self._containers() if c["Service"] == "spark-driver"]
+        drivers = [c for c in containers if c["Service"] == "spark-driver" and c.get("State") == "running"]
         if drivers:
             print(f"\nRunning jobs: {len(drivers)} (driver UI of `make submit`: http://{host}:{s['SPARK_DRIVER_UI_PORT']})")
         return 0
@@ -279,17 +282,9 @@ class Docker(Runtime):
 
     # --- jobs ----------------------------------------------------------------------------------------
 
-    def _validate(self, job: str, job_args: list[str], private: bool = False) -> None:
-        if jobs.path_of(job, private=private) is None:
-            print(f"unknown job {job!r}. Available jobs: {', '.join(jobs.available())} (see `make jobs`)",
-                  file=sys.stderr)
-            raise SystemExit(2)
-        from streamlab import options
-
-        options.parser(job).parse_known_args(job_args)  # exits 2 with one line on a bad common option
-
     def submit(self, job, job_args):
-        self._validate(job, job_args)
+        if jobs.checked(job, job_args) is None:
+            return 2
         if not self.is_up():
             print("The lab is not up: run `make up` first.", file=sys.stderr)
             return 1
@@ -305,7 +300,8 @@ class Docker(Runtime):
             return proc.wait()
 
     def spawn_job(self, job, job_args, env, **popen):
-        self._validate(job, job_args, private=True)
+        if jobs.checked(job, job_args, private=True) is None:
+            raise LabError(jobs.unknown(job))
         name = f"{self.project}-job-{job.strip('_')}-{uuid.uuid4().hex[:8]}"
         cmd = self._cmd("--profile", "submit", "run", "--rm", "--no-deps", "-T", "--name", name, *self._passed_env(env),
                         "spark-driver", job, *self.job_args(job_args))

@@ -26,3 +26,24 @@ def path_of(name: str, jobs_dir: Path = JOBS_DIR, private: bool = False) -> Path
         return None
     path = jobs_dir / f"{name}.py"
     return path if path.exists() else None
+
+
+def unknown(name: str) -> str:
+    """The one line an unknown job name gets, wherever it is given."""
+    return f"unknown job {name!r}. Available jobs: {', '.join(available())} (see `make jobs`)"
+
+
+def checked(name: str, job_args: list[str], private: bool = False) -> Path | None:
+    """The job's file once its name and common options are valid. An unknown name prints
+    `unknown(name)` to stderr and returns None (exit 2 for the caller); a bad common option exits
+    2 with one line, before any JVM starts."""
+    import sys
+
+    from streamlab import options
+
+    path = path_of(name, private=private)
+    if path is None:
+        print(unknown(name), file=sys.stderr)
+        return None
+    options.parser(name).parse_known_args(job_args)
+    return path

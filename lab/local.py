@@ -28,14 +28,11 @@ from typing import Callable
 
 from lab import health, install, ports, procs
 from lab.paths import PYTHONPATH, SERVICES_DIR, Paths
-from lab.runtime import CORE, Job, LabError, Runtime
-from lab.submit import MARKER, spark_env, spark_home
 from lab.render import SCRAPED, kafka_values, render_file, write_prometheus_config
+from lab.runtime import CORE, Job, LabError, Runtime
 from lab.settings import ROOT, Settings
+from lab.submit import MARKER, spark_env, spark_home
 from lab.wait import WaitTimeout, wait_for
-
-
-
 
 
 @dataclass
@@ -495,13 +492,6 @@ def clean(settings: Settings, paths: Paths) -> int:
     return 0
 
 
-def submit(settings: Settings, paths: Paths, job: str, job_args: list[str]) -> int:
-    from lab.submit import submit as spark_submit
-
-    return spark_submit(settings, paths, job, job_args)
-
-
-
 class Local(Runtime):
     """The local runtime through the interface every caller uses (lab.runtime.Runtime)."""
 
@@ -547,7 +537,10 @@ class Local(Runtime):
         from lab import jobs
         from lab.submit import spawn
 
-        proc = spawn(self.settings, self.paths, jobs.path_of(job, private=True), job_args, env, cwd=ROOT, **popen)
+        path = jobs.checked(job, job_args, private=True)
+        if path is None:
+            raise LabError(jobs.unknown(job))
+        proc = spawn(self.settings, self.paths, path, job_args, env, cwd=ROOT, **popen)
         return Job(proc, lambda: os.killpg(proc.pid, signal.SIGKILL))
 
     def kafka_tool(self, cls, args, timeout=600):

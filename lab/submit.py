@@ -141,14 +141,9 @@ def _stop_gracefully(proc: subprocess.Popen, job_path: Path) -> int:
 
 
 def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_up=lambda: True) -> int:
-    job_path = jobs.path_of(job)
+    job_path = jobs.checked(job, job_args)
     if job_path is None:
-        catalog = jobs.available()
-        print(f"unknown job {job!r}. Available jobs: {', '.join(catalog)} (see `make jobs`)", file=sys.stderr)
         return 2
-    from streamlab import options
-
-    options.parser(job).parse_known_args(job_args)  # exits 2 with one line on a bad common option
     if not lab_up():
         print("The lab is not up: run `make up` first.", file=sys.stderr)
         return 1
@@ -190,7 +185,7 @@ def reset(settings: Settings, paths: Paths, job: str) -> int:
     import shutil
 
     if jobs.path_of(job) is None:
-        print(f"unknown job {job!r}. Available jobs: {', '.join(jobs.available())}", file=sys.stderr)
+        print(jobs.unknown(job), file=sys.stderr)
         return 2
     removed = []
     for folder in (paths.checkpoints / job, paths.outputs / job):
