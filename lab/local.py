@@ -79,11 +79,9 @@ def services(settings: Settings, paths: Paths) -> list[Service]:
                         "formatting Kafka's KRaft storage")
 
     def create_topics() -> None:
-        from lab.topics import ensure_topics
+        from lab.topics import ensure_and_say
 
-        created = ensure_topics(settings)
-        print(f"    topics: {', '.join(settings.topics.values())}"
-              + (f" (created {', '.join(created)})" if created else " (already present)"), flush=True)
+        ensure_and_say(settings, indent="    ")
 
     def prepare_prometheus() -> None:
         write_prometheus_config(settings, SERVICES_DIR, conf / "prometheus", {s: [host] for s in SCRAPED})

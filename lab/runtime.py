@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import abc
 import os
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -33,25 +32,22 @@ class LabError(RuntimeError):
 
 # --- choosing ----------------------------------------------------------------------------------
 
-def _quiet(cmd: list[str], timeout: float) -> subprocess.CompletedProcess | None:
+def _quiet(cmd: list[str], timeout: float, env: dict[str, str] | None) -> subprocess.CompletedProcess | None:
     try:
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
     except (subprocess.TimeoutExpired, OSError):
         return None
 
 
-def docker_engine_answers(timeout: float = 10.0) -> bool:
-    if not shutil.which("docker"):
-        return False
-    proc = _quiet(["docker", "info", "--format", "{{.ServerVersion}}"], timeout)
+def docker_engine_answers(timeout: float = 10.0, env: dict[str, str] | None = None) -> bool:
+    """Does an engine answer, for this process's environment or `env` (DOCKER_HOST, PATH)?"""
+    proc = _quiet(["docker", "info", "--format", "{{.ServerVersion}}"], timeout, env)
     return proc is not None and proc.returncode == 0
 
 
-def compose_version(timeout: float = 10.0) -> str | None:
+def compose_version(timeout: float = 10.0, env: dict[str, str] | None = None) -> str | None:
     """Compose v2's version (`dev` when built without one), or None without the v2 plugin."""
-    if not shutil.which("docker"):
-        return None
-    proc = _quiet(["docker", "compose", "version", "--short"], timeout)
+    proc = _quiet(["docker", "compose", "version", "--short"], timeout, env)
     if proc is None or proc.returncode != 0:
         return None
     return proc.stdout.strip() or "unknown"

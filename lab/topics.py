@@ -33,14 +33,18 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
     return sorted(created)
 
 
+def ensure_and_say(settings: Settings, indent: str = "") -> None:
+    """ensure_topics, then one line naming the topics and which were created (both runtimes)."""
+    created = ensure_topics(settings)
+    print(f"{indent}topics: {', '.join(settings.topics.values())}"
+          + (f" (created {', '.join(created)})" if created else " (already present)"), flush=True)
+
+
 def main() -> int:
     """`python -m lab.topics`: create the lab's topics (the Compose runtime's kafka-init)."""
     from lab.settings import load
 
-    settings = load()
-    created = ensure_topics(settings)
-    print(f"topics: {', '.join(settings.topics.values())}"
-          + (f" (created {', '.join(created)})" if created else " (already present)"), flush=True)
+    ensure_and_say(load())
     return 0
 
 

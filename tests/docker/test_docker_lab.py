@@ -85,24 +85,21 @@ class Lab:
     def call(self, fn, *args, **kwargs):
         return netns.call(self.ns, fn, *args, **kwargs)
 
-    def query(self, expr: str) -> list:
-        url = (f"http://{self.settings.host}:{self.settings['PROMETHEUS_PORT']}/api/v1/query?"
-               + urllib.parse.urlencode({"query": expr}))
+    def prometheus(self, path: str) -> dict:
+        """A Prometheus API answer's data, asked from inside the lab's namespace."""
+        url = f"http://{self.settings.host}:{self.settings['PROMETHEUS_PORT']}/api/v1/{path}"
 
         def get():
             with urllib.request.urlopen(url, timeout=10) as resp:
-                return json.loads(resp.read())["data"]["result"]
+                return json.loads(resp.read())["data"]
 
         return self.call(get)
+
+    def query(self, expr: str) -> list:
+        return self.prometheus("query?" + urllib.parse.urlencode({"query": expr}))["result"]
 
     def targets(self) -> list[dict]:
-        url = f"http://{self.settings.host}:{self.settings['PROMETHEUS_PORT']}/api/v1/targets"
-
-        def get():
-            with urllib.request.urlopen(url, timeout=10) as resp:
-                return json.loads(resp.read())["data"]["activeTargets"]
-
-        return self.call(get)
+        return self.prometheus("targets")["activeTargets"]
 
     def produce(self, topics: dict[str, str], *args: str) -> dict:
         from lab.docker import Docker

@@ -36,6 +36,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from lab.runtime import compose_version, docker_engine_answers
 from lab.settings import load
 from lab.wait import wait_for
 
@@ -72,27 +73,13 @@ def _run(cmd: list[str], what: str, env: dict[str, str] | None = None, timeout: 
     return proc.stdout
 
 
-def _answers(env: dict[str, str]) -> bool:
-    try:
-        return subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], env=env, capture_output=True,
-                              timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
-def _has_compose(env: dict[str, str]) -> bool:
-    try:
-        return subprocess.run(["docker", "compose", "version"], env=env, capture_output=True,
-                              timeout=10).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-
-
 def unavailable() -> str | None:
     """Why this machine cannot run a Docker engine for the tests, or None if it can."""
     env = dict(os.environ)
-    if _answers(env):
-        return None if _has_compose(env) or shutil.which("go") else "an engine answers, but Compose v2 is missing"
+    if docker_engine_answers(env=env):
+        if compose_version(env=env) is None and not shutil.which("go"):
+            return "an engine answers, but Compose v2 is missing"
+        return None
     if not shutil.which("docker"):
         return "no docker client (apt-get install docker.io)"
     if not shutil.which("dockerd"):
@@ -101,7 +88,7 @@ def unavailable() -> str | None:
         return "no Docker engine answers, and starting one needs root"
     if not (shutil.which("nsenter") and shutil.which("ip")):
         return "nsenter and ip (util-linux, iproute2) are needed to give the engine a network namespace"
-    if not _has_compose(env) and not (CACHE / f"compose-{_compose_version()}" / "docker-compose").exists() \
+    if compose_version(env=env) is None and not (CACHE / f"compose-{_compose_version()}" / "docker-compose").exists() \
             and not shutil.which("go"):
         return "Compose v2 is missing and Go is not there to build it"
     if not _base_cached() and not shutil.which("debootstrap"):
@@ -117,7 +104,7 @@ def _compose_version() -> str:
 
 def compose_plugin(env: dict[str, str]) -> None:
     """Install the Compose v2 plugin, building it from the Go module proxy once per version."""
-    if _has_compose(env):
+    if compose_version(env=env) is not None:
         return
     version = _compose_version()
     cached = CACHE / f"compose-{version}" / "docker-compose"
@@ -135,7 +122,7 @@ def compose_plugin(env: dict[str, str]) -> None:
             shutil.copy2(Path(src) / "docker-compose", cached)
     PLUGIN_DIR.mkdir(parents=True, exist_ok=True)
     shutil.copy2(cached, PLUGIN_DIR / "docker-compose")
-    if not _has_compose(env):
+    if compose_version(env=env) is None:
         raise RuntimeError(f"docker compose does not work after installing {PLUGIN_DIR / 'docker-compose'}")
 
 
@@ -238,7 +225,8 @@ class Dockerd:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            wait_for(lambda: self.proc.poll() is not None or _answers(self.env), 60, f"dockerd ({self.name}) to answer")
+            wait_for(lambda: self.proc.poll() is not None or docker_engine_answers(env=self.env), 60,
+                     f"dockerd ({self.name}) to answer")
         except Exception:
             self.stop()
             raise
@@ -275,17 +263,12 @@ def _netns(action: str) -> None:
         subprocess.run(["ip", "netns", "del", NETNS], capture_output=True)
 
 
-def in_netns(cmd: list[str]) -> list[str]:
-    """A command run inside the engine's namespace, where the published ports are."""
-    return ["nsenter", f"--net=/var/run/netns/{NETNS}", *cmd] if Path(f"/var/run/netns/{NETNS}").exists() else cmd
-
-
 @contextlib.contextmanager
 def engine(build=None):
     """Yield (env, netns_or_None) for a working engine. `build(env)` runs first, with an engine
     that can reach the registries (build the images there)."""
     env = dict(os.environ)
-    if _answers(env):
+    if docker_engine_answers(env=env):
         compose_plugin(env)
         if build:
             build(env)
@@ -294,24 +277,31 @@ def engine(build=None):
     reason = unavailable()
     if reason:
         raise RuntimeError(reason)
-    builder = Dockerd("streaminglab-build", None)
     runner = Dockerd("streaminglab-docker", NETNS)
     try:
         t0 = time.monotonic()
-        builder.start()
-        compose_plugin(builder.env)
-        base_image(builder.env)
-        if build:
-            build(builder.env)
-        builder.stop()
+        _build_on_host(build)
         _say(f"images ready in {time.monotonic() - t0:.0f}s; starting the engine in network namespace {NETNS}")
         _netns("add")
         runner.start()
         yield runner.env, NETNS
     finally:
-        builder.stop()
         runner.stop()
         _netns("del")
+
+
+def _build_on_host(build) -> None:
+    """The builder engine, in the machine's own namespace (the only way out to the registries):
+    Compose, the base image, then `build(env)`; stopped whatever happens."""
+    builder = Dockerd("streaminglab-build", None)
+    builder.start()
+    try:
+        compose_plugin(builder.env)
+        base_image(builder.env)
+        if build:
+            build(builder.env)
+    finally:
+        builder.stop()
 
 
 BUILD_OVERRIDE = Path(__file__).with_name("compose.build-host-network.yml")
@@ -339,14 +329,7 @@ def main(argv: list[str]) -> int:
         _netns("del")
         return 0
     if argv[:1] == ["start"]:
-        builder = Dockerd("streaminglab-build", None)
-        builder.start()
-        try:
-            compose_plugin(builder.env)
-            base_image(builder.env)
-            build_images(builder.env)
-        finally:
-            builder.stop()
+        _build_on_host(build_images)
         _netns("add")
         runner = Dockerd("streaminglab-docker", NETNS)
         runner.start()
