@@ -88,7 +88,12 @@ class Drill:
     def produce(self, *args: str) -> dict:
         out = self.dir / f"produce-{time.monotonic_ns()}.json"
         proc = self.producer("--summary", str(out), *args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        _, err = proc.communicate(timeout=600)
+        try:
+            _, err = proc.communicate(timeout=600)
+        except subprocess.TimeoutExpired:  # as subprocess.run did: end it, then fail
+            proc.kill()
+            proc.communicate()
+            raise
         if proc.returncode != 0:
             raise RuntimeError(f"the producer failed: {err.strip().splitlines()[-1:]}")
         return json.loads(out.read_text())
