@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import sys
 
-from streamlab import options, runner, schemas, sinks
+from streamlab import options, parsing, runner, schemas, sinks
 
 JOB = "files"
 
@@ -34,16 +34,33 @@ def build(orders):
     return orders.select(*schemas.ORDERS.names).withColumn("event_date", F.to_date("event_time"))
 
 
+def source(reader, folder: str):
+    """A DataFrameReader or DataStreamReader -> the folder's JSON lines as rows: the orders'
+    fields, timestamps still as text (parsing.timestamp converts them), and `_corrupt_record`."""
+    from pyspark.sql import types as T
+
+    schema = schemas.spark_schema("orders", timestamps_as_text=True).add(T.StructField("_corrupt_record", T.StringType()))
+    return (reader.schema(schema).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record")
+            .json(folder))
+
+
 def split_corrupt(raw):
-    """File rows -> (valid orders, quarantine rows shaped like the Kafka quarantine)."""
+    """File rows (from `source`) -> (valid orders, quarantine rows shaped like the Kafka quarantine).
+    A time that is not an RFC 3339 string is the wrong type, as in streamlab.parsing."""
     from pyspark.sql import functions as F
 
     required = schemas.ORDERS.required
     missing = F.concat_ws(",", *[F.when(F.col(n).isNull(), F.lit(n)) for n in required])
-    reason = (F.when(F.col("_corrupt_record").isNotNull(), F.lit("malformed_or_wrong_type"))
+    converted = raw.withColumns({f"_ts_{n}": parsing.timestamp(F.col(n)) for n in schemas.ORDERS.timestamps})
+    wrong_type = F.col("_corrupt_record").isNotNull()
+    for n in schemas.ORDERS.timestamps:
+        wrong_type = wrong_type | (F.col(f"_ts_{n}").isNull() & F.col(n).isNotNull())
+    reason = (F.when(wrong_type, F.lit("malformed_or_wrong_type"))
               .when(missing != "", F.concat(F.lit("missing_field:"), missing)))
-    tagged = raw.withColumn("_reason", reason)
-    valid = tagged.where(F.col("_reason").isNull()).drop("_reason", "_corrupt_record")
+    tagged = converted.withColumn("_reason", reason)
+    valid = (tagged.where(F.col("_reason").isNull())
+             .withColumns({n: F.col(f"_ts_{n}") for n in schemas.ORDERS.timestamps})
+             .drop("_reason", "_corrupt_record", *[f"_ts_{n}" for n in schemas.ORDERS.timestamps]))
     raw_text = F.coalesce(F.col("_corrupt_record"), F.to_json(F.struct(*[F.col(n) for n in schemas.ORDERS.names])))
     bad = tagged.where(F.col("_reason").isNotNull()).select(
         F.lit(None).cast("binary").alias("key"), raw_text.cast("binary").alias("value"), F.col("_reason").alias("reason"),
@@ -64,8 +81,6 @@ def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
     from pathlib import Path
 
-    from pyspark.sql import types as T
-
     from lab.paths import Paths
     from lab.settings import load
 
@@ -73,10 +88,7 @@ def main(argv: list[str] | None = None) -> int:
     folder.mkdir(parents=True, exist_ok=True)
 
     def start(spark):
-        schema = schemas.spark_schema("orders").add(T.StructField("_corrupt_record", T.StringType()))
-        raw = (spark.readStream.schema(schema).option("maxFilesPerTrigger", opts.max_files_per_trigger)
-               .option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record")
-               .option("timestampFormat", schemas.TIMESTAMP_FORMAT).json(str(folder)))
+        raw = source(spark.readStream.option("maxFilesPerTrigger", opts.max_files_per_trigger), str(folder))
         valid, bad = split_corrupt(raw)
         return [sinks.start(build(valid), opts, JOB, partition_by=["event_date"]), sinks.quarantine(bad, opts, JOB)]
 

@@ -12,12 +12,16 @@ The reasons are:
 - `null_value`: a tombstone or empty record.
 - `malformed_json`: not JSON at all.
 - `not_a_json_object`: valid JSON that is not an object.
-- `wrong_type`: a field whose value does not convert to the schema's type.
+- `wrong_type`: a field whose value does not convert to the schema's type. A timestamp must be a
+  JSON string in RFC 3339 form (`schemas.TIMESTAMP_FORMAT`): a number, a boolean or an object is
+  the wrong type, and so is a time without `Z` or an offset, which names no instant.
 - `missing_field:<names>`: a required field that is absent or null.
 
 Why this is needed: `from_json` does not return null for bad input. It returns a row of nulls, or
 a row with only some fields set, so a job that only filters out null rows still keeps bad records.
-Here `_corrupt_record` (PERMISSIVE mode) and `try_parse_json` tell the reasons apart.
+Here `_corrupt_record` (PERMISSIVE mode) and `try_parse_json` tell the reasons apart. Timestamps
+are read as text and converted by `timestamp()`, because the JSON reader would take a number as
+seconds since 1970 and open a window in 1970.
 
 Cost: one JSON parse per valid record. `try_parse_json` (a second parse) runs only for records
 `from_json` flagged. The optimizer would otherwise push the reason filter below the parse and copy
@@ -43,23 +47,31 @@ def split(raw, topic_key: str):
     from pyspark.sql import types as T
 
     schema = schemas.SCHEMAS[topic_key]
-    struct = schemas.spark_schema(topic_key).add(T.StructField(CORRUPT, T.StringType(), True))
+    struct = schemas.spark_schema(topic_key, timestamps_as_text=True).add(T.StructField(CORRUPT, T.StringType(), True))
     text = F.col("value").cast("string")
-    parsed = raw.select("*", F.from_json(text, struct, {
-        "mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT,
-        "timestampFormat": schemas.TIMESTAMP_FORMAT}).alias("_p"), F.spark_partition_id().alias(FENCE))
-    corrupt = F.col(f"_p.{CORRUPT}")
+    parsed = raw.select("*", F.from_json(text, struct, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
+                        .alias("_p"))
+    # The typed value of each field: a timestamp converted from its text (once, in the fenced
+    # projection, so no filter copies the conversion), anything else as parsed.
+    typed = {name: F.col(f"_p.{name}") for name in schema.names}
+    converted = parsed.select("*", *[timestamp(typed[name]).alias(f"_ts_{name}") for name in schema.timestamps],
+                              F.spark_partition_id().alias(FENCE))
+    typed.update({name: F.col(f"_ts_{name}") for name in schema.timestamps})
+    unconverted = [typed[name].isNull() & F.col(f"_p.{name}").isNotNull() for name in schema.timestamps]
+    wrong_type = F.col(f"_p.{CORRUPT}").isNotNull()
+    for check in unconverted:
+        wrong_type = wrong_type | check
     missing = F.concat_ws(",", *[F.when(F.col(f"_p.{name}").isNull(), F.lit(name)) for name in schema.required])
     is_object = F.ltrim(text).startswith("{")
     reason = (F.when(F.col("value").isNull() | (F.length(F.col("value")) == 0), F.lit("null_value"))
-              .when(corrupt.isNull() & (missing == "") & is_object, F.lit(None).cast("string"))  # valid
+              .when(~wrong_type & (missing == "") & is_object, F.lit(None).cast("string"))  # valid
               .when(F.try_parse_json(text).isNull(), F.lit("malformed_json"))
               .when(~is_object, F.lit("not_a_json_object"))
-              .when(corrupt.isNotNull(), F.lit("wrong_type"))
+              .when(wrong_type, F.lit("wrong_type"))
               .otherwise(F.concat(F.lit("missing_field:"), missing)))
-    tagged = parsed.withColumn("_reason", reason)
+    tagged = converted.withColumn("_reason", reason)
     valid = tagged.where(_fence(F.col("_reason").isNull())).select(
-        *[F.col(f"_p.{name}").alias(name) for name in schema.names],
+        *[typed[name].alias(name) for name in schema.names],
         F.col("timestamp").alias("kafka_timestamp"), F.col("partition").alias("kafka_partition"),
         F.col("offset").alias("kafka_offset"))
     quarantine = tagged.where(_fence(F.col("_reason").isNotNull())).select(
@@ -70,6 +82,13 @@ def split(raw, topic_key: str):
 
 
 FENCE = "_fence"
+
+
+def timestamp(text):
+    """A string column in RFC 3339 form -> TIMESTAMP; null where the text is not such a time."""
+    from pyspark.sql import functions as F
+
+    return F.try_to_timestamp(text, F.lit(schemas.TIMESTAMP_FORMAT))
 
 
 def _fence(condition):

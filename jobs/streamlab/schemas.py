@@ -1,8 +1,10 @@
 """One schema definition per topic, used by the producer (to build events) and the jobs (to parse).
 
-Values are JSON objects. `event_time` is the event's own time: an ISO-8601 string in UTC with
-millisecond precision and a `Z` suffix, e.g. "2026-11-25T08:00:00.123Z". Spark parses it with
-TIMESTAMP_FORMAT into a TIMESTAMP in the session time zone, which the lab sets to UTC.
+Values are JSON objects. `event_time` is the event's own time, a JSON string in RFC 3339 form.
+The producer writes UTC with milliseconds and a `Z`, e.g. "2026-11-25T08:00:00.123Z"; the jobs
+accept any RFC 3339 time (TIMESTAMP_FORMAT: 0 to 9 fraction digits, `Z` or an offset such as
+`+01:00`). Spark keeps microseconds and shows times in the session time zone, which the lab sets
+to UTC.
 
 The definitions are plain Python (no pyspark import) so the producer can use them without Spark;
 `spark_schema(topic)` builds the StructType lazily. docs/schemas.md documents every field.
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX"
+# RFC 3339's date-time: the fraction is optional and 1 to 9 digits long (Spark reads a fraction
+# pattern as "up to" that many digits), `XXX` takes `Z` or `+hh:mm`, and Spark's parser ignores case.
+TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss[.SSSSSSSSS]XXX"
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,10 @@ class TopicSchema:
     @property
     def required(self) -> list[str]:
         return [f.name for f in self.fields if f.required]
+
+    @property
+    def timestamps(self) -> list[str]:
+        return [f.name for f in self.fields if f.type == "timestamp"]
 
 
 PAGE_VIEWS = TopicSchema("page_views", "user_id", (
@@ -91,11 +99,15 @@ def spark_type(name: str):
             "double": T.DoubleType(), "timestamp": T.TimestampType()}[name]
 
 
-def spark_schema(topic_key: str):
+def spark_schema(topic_key: str, timestamps_as_text: bool = False):
+    """The topic's StructType. With timestamps_as_text, timestamp fields are strings: that is how
+    parsing reads JSON, since Spark's JSON reader would take a number as seconds since 1970."""
     from pyspark.sql import types as T
 
-    schema = SCHEMAS[topic_key]
-    return T.StructType([T.StructField(f.name, spark_type(f.type), True) for f in schema.fields])
+    def type_of(f: Field):
+        return T.StringType() if timestamps_as_text and f.type == "timestamp" else spark_type(f.type)
+
+    return T.StructType([T.StructField(f.name, type_of(f), True) for f in SCHEMAS[topic_key].fields])
 
 
 def dimension_schema(fields):

@@ -61,10 +61,50 @@ def test_a_repeated_key_keeps_its_last_value(spark):
 
 @pytest.mark.parametrize("side", [0, 1], ids=["valid", "quarantine"])
 def test_each_record_is_parsed_once(spark, side):
-    """Without the fence, the optimizer copies from_json into every field check (about ten parses)."""
+    """Without the fence, the optimizer copies from_json into every field check (about ten parses),
+    and the timestamp conversion into the filter."""
     df = parsing.split(kafka_rows(spark, [GOOD]), "orders")[side]
     plan = df._jdf.queryExecution().optimizedPlan().toString()
     assert plan.count("from_json(") == 1, plan
+    assert plan.count("gettimestamp(") == 1, "event_time must be converted once: " + plan
+
+
+ACCEPTED_TIMES = [  # every RFC 3339 form -> the instant, in UTC
+    ("2026-01-01T00:05:00Z", datetime(2026, 1, 1, 0, 5)),
+    ("2026-01-01T00:05:00.5Z", datetime(2026, 1, 1, 0, 5, 0, 500000)),
+    ("2026-01-01T00:05:00.123Z", datetime(2026, 1, 1, 0, 5, 0, 123000)),
+    ("2026-01-01T00:05:00.123456Z", datetime(2026, 1, 1, 0, 5, 0, 123456)),  # Python's isoformat()
+    ("2026-01-01T00:05:00.123456789Z", datetime(2026, 1, 1, 0, 5, 0, 123456)),  # Spark keeps microseconds
+    ("2026-01-01T00:05:00.123456+00:00", datetime(2026, 1, 1, 0, 5, 0, 123456)),
+    ("2026-01-01T01:05:00+01:00", datetime(2026, 1, 1, 0, 5)),
+    ("2025-12-31T19:35:00.25-04:30", datetime(2026, 1, 1, 0, 5, 0, 250000)),
+    ("2026-01-01t00:05:00z", datetime(2026, 1, 1, 0, 5)),  # RFC 3339 allows lower case
+]
+
+REJECTED_TIMES = [  # raw JSON for event_time -> wrong_type, never a guess
+    "12345",  # a number: Spark's JSON reader alone would read 1970-01-01T03:25:45Z
+    "1767225900.5", "true", '{"seconds": 1}', '["2026-01-01T00:05:00Z"]',
+    '"2026-01-01T00:05:00.123456"',  # no Z or offset: not an instant
+    '"2026-01-01"', '"2026-01-01T00:05Z"', '"2026-01-01T00:05:00+0100"', '"2026-01-01T00:05:00.Z"',
+    '"2026-02-30T00:05:00Z"', '"12345"', '"2026-01-01 00:05:00Z"',
+]
+
+
+def test_every_rfc3339_time_is_accepted(spark):
+    values = [GOOD.replace('"2026-01-01T00:00:01.500Z"', f'"{text}"') for text, _ in ACCEPTED_TIMES]
+    valid, bad = parsing.split(kafka_rows(spark, values), "orders")
+    assert bad.count() == 0, bad.select("value").collect()
+    got = {r.kafka_offset: r.event_time for r in valid.collect()}
+    assert got == {i: expected for i, (_, expected) in enumerate(ACCEPTED_TIMES)}
+
+
+def test_a_time_that_is_not_an_rfc3339_string_is_the_wrong_type(spark):
+    values = [GOOD.replace('"2026-01-01T00:00:01.500Z"', raw) for raw in REJECTED_TIMES]
+    valid, bad = parsing.split(kafka_rows(spark, values), "orders")
+    assert valid.count() == 0, valid.select("event_time").collect()
+    reasons = {r.source_offset: r.reason for r in bad.collect()}
+    assert reasons == {i: "wrong_type" for i in range(len(REJECTED_TIMES))}, \
+        {REJECTED_TIMES[i]: r for i, r in reasons.items()}
 
 
 def test_valid_rows_are_typed(spark):
