@@ -91,6 +91,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     log(job, f"started {names}; metrics on http://{settings.host}:{port}/metrics" if port else f"started {names}")
     deadline = time.monotonic() + opts.duration if opts.duration else None
     code = _wait(job, queries, stop, deadline)
+    _settle(spark)
     spark.stop()  # drains the listener bus, so the counts below are final
     for name, lost in exporter.records_lost().items():
         if lost:
@@ -112,8 +113,22 @@ def _check_data_loss(job: str, opts, settings) -> None:
                  f"{gap.earliest - 1}) for query {gap.query}: Kafka retention deleted them before they were read")
 
 
+FIRST_BATCH_NOTE = ("a first batch is the slowest: the executor loads classes, opens its Kafka clients and compiles "
+                    "the query's code once; the next batches show the steady cost")
+
+
+def first_batch_line(progress) -> str:
+    """One line on a query's first batch in this run, from its StreamingQueryProgress."""
+    seconds = (progress.durationMs or {}).get("triggerExecution", 0) / 1000
+    started = progress.timestamp[11:23] if progress.timestamp else "?"
+    return (f"{progress.name}: first batch took {seconds:.1f} s ({progress.numInputRows:,} rows, "
+            f"started {started} UTC)")
+
+
 def _wait(job: str, queries, stop: _Stop, deadline: float | None) -> int:
+    told: set[str] = set()  # queries whose first batch was logged
     while True:
+        _log_first_batches(job, queries, told)
         for q in queries:
             if not q.isActive:
                 exc = q.exception()
@@ -134,6 +149,29 @@ def _wait(job: str, queries, stop: _Stop, deadline: float | None) -> int:
             active.awaitTermination(0.5)
         except Exception:  # the failure is reported by the loop above, with the query's name
             pass
+
+
+def _log_first_batches(job: str, queries, told: set[str]) -> None:
+    for q in queries:
+        if q.name in told:
+            continue
+        progress = q.recentProgress[:1]
+        if progress:
+            told.add(q.name)
+            log(job, first_batch_line(progress[0]) + (f"; {FIRST_BATCH_NOTE}" if len(told) == 1 else ""))
+
+
+def _settle(spark, timeout: float = 10.0) -> None:
+    """Wait (at most `timeout` s) until no task runs on any executor. Stopping a query cancels
+    its running batch; the killed tasks report back to the driver a moment later, and a driver
+    already stopped answers each report with an ERROR and a stack trace (Could not find
+    CoarseGrainedScheduler)."""
+    tracker = spark.sparkContext._jsc.sc().statusTracker()
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(e.numRunningTasks() for e in tracker.getExecutorInfos()):
+            return
+        time.sleep(0.1)
 
 
 def _stop_all(queries) -> None:

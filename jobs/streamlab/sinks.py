@@ -15,6 +15,7 @@ Guarantees, as Spark gives them:
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 
@@ -101,7 +102,10 @@ def quarantine(bad, opts, job: str, part: str = ""):
     """Send quarantined records to the quarantine topic: the raw bytes as the value, and the
     reason, source topic, partition, offset and job as headers. Counted by the listener as the
     `<job>_quarantine[_<part>]` query's output rows. A job with two sources names the second
-    one's `part`, so each quarantine query has its own checkpoint under the job's folder."""
+    one's `part`, so each quarantine query has its own checkpoint under the job's folder.
+
+    With an interval trigger, it starts once the job's queries already running have finished
+    their first trigger (see after_first_triggers): the job's results come first."""
     from pyspark.sql import functions as F
 
     from streamlab.sources import bootstrap_servers
@@ -120,5 +124,34 @@ def quarantine(bad, opts, job: str, part: str = ""):
     writer = (records.writeStream.queryName(name).outputMode("append")
               .option("checkpointLocation", checkpoint_dir(opts, job, f"quarantine{suffix}")))
     writer = _with_trigger(writer, opts.trigger)
+    if opts.trigger not in ("availableNow", "once"):
+        after_first_triggers(bad.sparkSession)
     return (writer.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
             .option("topic", settings["TOPIC_QUARANTINE"]).start())
+
+
+FIRST_TRIGGER_WAIT_SECONDS = 60
+# What a query's status says once its first trigger is over, with or without data (Spark's
+# MicroBatchExecution). Before that it says "Initializing sources" or "Getting offsets ...".
+_BETWEEN_TRIGGERS = ("Waiting for next trigger", "Waiting for data to arrive")
+
+
+def after_first_triggers(spark, timeout: float = FIRST_TRIGGER_WAIT_SECONDS) -> None:
+    """Return once every query running in `spark` has finished its first trigger, or has
+    stopped, or after `timeout` seconds.
+
+    Why: a query's first batch is its slowest. The executor loads classes, opens its Kafka
+    clients and compiles the query's code, and a stateful query creates its state store. Two
+    first batches at once share a small machine's cores, so each takes longer: on 2 cores the
+    windowing job's first batch took 8.6 s beside its quarantine query and 6.6 s before it, and
+    a 10-second trigger then logs "Current batch is falling behind"."""
+    from pyspark.errors import StreamingQueryException
+
+    deadline = time.monotonic() + timeout
+    for query in spark.streams.active:
+        try:
+            while (query.isActive and query.lastProgress is None
+                   and query.status["message"] not in _BETWEEN_TRIGGERS and time.monotonic() < deadline):
+                query.awaitTermination(0.2)
+        except StreamingQueryException:
+            continue  # the runner reports the failure, with the query's name

@@ -38,6 +38,7 @@ from lab.settings import ROOT, load
 from lab.truth import output_window_counts, valid_events, window_counts
 from tests.docker.conftest import FIGURES
 from tests.support import dockerhost, netns
+from tests.support.lab import trace_lines
 from tests.support.wait import WaitTimeout, wait_for
 
 pytestmark = pytest.mark.docker
@@ -233,6 +234,12 @@ def test_demo_prometheus_and_dashboards(demo, request):
     rows = re.findall(r"^\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\|", text, re.M)
     assert rows, "the demo printed no window rows"
     _figure(request.config, f"make demo: {text.count('Batch: ')} batches, {len(rows)} window rows printed")
+    traces = trace_lines(text)
+    assert not traces, f"{len(traces)} stack-trace or ERROR lines in the demo, first: {traces[:3]}"
+    first = re.search(r"\] windowing: first batch took ([\d.]+) s", text)
+    assert first, text[-3000:]
+    _figure(request.config, f"make demo: first batch {first.group(1)} s with a 10 s trigger; "
+                            f"'falling behind' warnings: {text.count('is falling behind')}")
     # The performance report of that run, from the Docker lab's Prometheus.
     report = lab.lab("report", "--job", "windowing", "--since", "10m", "--trigger-seconds", "10")
     page = Path(re.search(r"Report written: (\S+report\.html)", report.stdout).group(1))

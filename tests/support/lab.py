@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -47,3 +48,9 @@ def produce(*args: str, environ: dict[str, str] | None = None, timeout: float = 
         summary = Path(tmp) / "summary.json"
         run(["-m", "producer", "--dimensions-dir", "", "--summary", str(summary), *args], environ, timeout, check=True)
         return json.loads(summary.read_text())
+
+
+def trace_lines(text: str) -> list[str]:
+    """Lines of a Java stack trace (frames, causes) and ERROR log lines: none belong in the
+    output of a healthy run."""
+    return [line for line in text.splitlines() if re.match(r"\s+at |Caused by:", line) or " ERROR " in line]
