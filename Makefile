@@ -28,7 +28,7 @@ CONTROL_STAMP := $(VENV)/.control.stamp
 STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
 
 .PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce demo \
-        test test-unit test-integration test-static lock runtime generate report drill bench
+        test test-unit test-integration test-static lock runtime config generate report drill bench
 
 help: ## List the targets
 	@echo "Spark Structured Streaming Lab — make <target> [VAR=value]"
@@ -68,6 +68,9 @@ generate: $(STAMP) ## Rewrite generated files: the Grafana dashboards (changes f
 
 runtime: ## Print the runtime in use and why (RUNTIME=local|docker; default: docker if an engine and Compose v2 answer)
 	@$(PYTHON) -m lab runtime
+
+config: ## Print every setting in use (.env, and what the environment or the command line overrides)
+	@$(PYTHON) -m lab config
 
 up: install ## Start the lab and wait until every service is healthy
 	@$(LAB) up

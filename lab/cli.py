@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("reset", help="delete a job's checkpoints and default output")
     rp.add_argument("job")
     sub.add_parser("runtime", help="print the runtime in use (local or docker)")
+    sub.add_parser("config", help="print every setting in use, and which ones the environment overrides")
     sub.add_parser("generate", help="write the generated files: the Grafana dashboards")
     rp2 = sub.add_parser("report", help="write a performance report of a job's run from Prometheus")
     rp2.add_argument("--job", default="windowing")
@@ -61,6 +62,9 @@ def main(argv: list[str] | None = None) -> int:
             width = max(map(len, catalog), default=0)
             for name, summary in catalog.items():
                 print(f"{name:<{width}}  {summary}")
+            return 0
+        if args.command == "config":
+            _print_config(settings)
             return 0
         if args.command == "generate":
             from lab.dashboards import write_all
@@ -93,6 +97,22 @@ def main(argv: list[str] | None = None) -> int:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         raise
+
+
+def _print_config(settings) -> None:
+    """KEY=value for every setting, as .env would hold it; a key the environment overrides says so."""
+    from lab.settings import ENV_FILE, parse_env_file
+
+    file = parse_env_file(ENV_FILE)
+    overridden = 0
+    for key, value in settings.values.items():
+        if key in file and file[key] == value:
+            print(f"{key}={value}")
+        else:
+            overridden += 1
+            print(f"{key}={value}    # from the environment; .env says {file.get(key, '(nothing)')!r}")
+    print(f"# {len(settings.values)} settings, {overridden} from the environment (e.g. `KAFKA_PORT=19092 make up` "
+          f"or `make up KAFKA_PORT=19092`)", file=sys.stderr)
 
 
 def _dispatch(rt: runtime.Runtime, args, extra, settings) -> int:

@@ -59,3 +59,21 @@ def test_versions_are_pinned_once():
     pom = (ROOT / "services" / "spark" / "pom.xml").read_text()
     assert f"spark-sql-kafka-0-10_{settings['SCALA_BINARY_VERSION']}" in pom
     assert "${spark.version}" in pom and not re.search(r"<version>\d+\.\d+\.\d+</version>", pom.split("<dependencies>")[1])
+
+
+@pytest.mark.parametrize("form", ["environment", "command line"])
+def test_make_passes_every_setting_on_from_the_environment_and_the_command_line(form):
+    """`KAFKA_PORT=19092 make up` and `make up KAFKA_PORT=19092` both win over .env, for every key."""
+    import os
+    import subprocess
+
+    keys = parse_env_file(ROOT / ".env")
+    wanted = {key: f"override-{i}" for i, key in enumerate(keys)}
+    env = {k: v for k, v in os.environ.items() if k not in keys}
+    args = [f"{k}={v}" for k, v in wanted.items()] if form == "command line" else []
+    proc = subprocess.run(["make", "-s", "config", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
+                          env={**env, **wanted} if form == "environment" else env)
+    assert proc.returncode == 0, proc.stderr
+    got = dict(line.split("    #")[0].split("=", 1) for line in proc.stdout.splitlines())
+    assert got == wanted
+    assert f"{len(keys)} settings, {len(keys)} from the environment" in proc.stderr
