@@ -117,12 +117,17 @@ FIRST_BATCH_NOTE = ("a first batch is the slowest: the executor loads classes, o
                     "the query's code once; the next batches show the steady cost")
 
 
+# Where a batch's time goes (StreamingQueryProgress.durationMs), in words.
+_PHASES = (("addBatch", "processing"), ("queryPlanning", "planning"), ("latestOffset", "reading offsets"))
+
+
 def first_batch_line(progress) -> str:
     """One line on a query's first batch in this run, from its StreamingQueryProgress."""
-    seconds = (progress.durationMs or {}).get("triggerExecution", 0) / 1000
+    ms = progress.durationMs or {}
+    parts = ", ".join(f"{ms[key] / 1000:.1f} s {words}" for key, words in _PHASES if key in ms)
     started = progress.timestamp[11:23] if progress.timestamp else "?"
-    return (f"{progress.name}: first batch took {seconds:.1f} s ({progress.numInputRows:,} rows, "
-            f"started {started} UTC)")
+    return (f"{progress.name}: first batch took {ms.get('triggerExecution', 0) / 1000:.1f} s "
+            f"({progress.numInputRows:,} rows; {parts}; started {started} UTC)")
 
 
 def _wait(job: str, queries, stop: _Stop, deadline: float | None) -> int:
