@@ -2,13 +2,18 @@
 
 Why: Spark checks the state schema's types, not its meaning. Regroup a window count by user_id
 instead of country (both strings), and Spark 4.2 restarts happily on the old checkpoint. It then
-mixes the two in one state and writes wrong results. This guard fingerprints the query's
-analyzed plan, without the source options (so --max-offsets-per-trigger may change) and without
-expression ids and node UUIDs, which change every run. It keeps the fingerprint in the checkpoint, and raises
-`StateMismatch` at start when the fingerprint differs.
+mixes the two in one state and writes wrong results. This guard fingerprints the stateful part
+of the query's analyzed plan: everything above each event-time watermark (grouping keys, windows,
+aggregates, and the watermark's column, type and delay). What feeds a watermark (the source,
+parsing, filters and projections below it) may change, as Spark's guide allows, and a restart
+keeps its state. Expression ids and node UUIDs, which change every run, are left out. The
+fingerprint and the plan text are kept in the checkpoint, and a mismatch raises
+`StateMismatch` at start.
 
 Contract: `check(df, checkpoint)` does nothing for stateless queries, records the fingerprint on
-the first start, and raises on a mismatch, before the query starts, so nothing is written.
+the first start, and raises on a mismatch, before the query starts, so nothing is written. A
+checkpoint whose lab-plan.txt holds a whole plan (written before the guard narrowed it) is
+compared on its stateful part, and adopted when that matches.
 """
 
 from __future__ import annotations
@@ -25,12 +30,27 @@ class StateMismatch(RuntimeError):
     pass
 
 
+_TREE = re.compile(r"^[\s:|+-]*")  # the drawing before a node's name: its depth in the tree
+
+
 def fingerprint(df) -> tuple[str, str, bool]:
     plan = df._jdf.queryExecution().analyzed().toString()
     # Expression ids and node UUIDs (EventTimeWatermark has one) change on every run.
     lines = [_UUID.sub("", re.sub(r"#\d+L?", "", line)).rstrip() for line in plan.splitlines() if "Relation" not in line]
-    text = "\n".join(lines)
+    text = stateful_part(lines)
     return hashlib.sha256(text.encode()).hexdigest(), text, any(op in text for op in STATEFUL)
+
+
+def stateful_part(lines: list[str]) -> str:
+    """The plan's lines without the subtrees that feed an EventTimeWatermark."""
+    kept, cut = [], None
+    for line in lines:
+        depth = len(_TREE.match(line).group(0))
+        if cut is not None and depth > cut:
+            continue
+        kept.append(line)
+        cut = depth if "EventTimeWatermark" in line else None
+    return "\n".join(kept)
 
 
 def check(df, checkpoint: str, job: str) -> None:
@@ -40,16 +60,18 @@ def check(df, checkpoint: str, job: str) -> None:
     if not stateful:
         return
     folder = Path(checkpoint)
-    stamp = folder / "lab-plan.sha256"
-    if stamp.exists():
-        if stamp.read_text().strip() != digest:
+    stamp, saved = folder / "lab-plan.sha256", folder / "lab-plan.txt"
+    recorded = stamp.read_text().strip() if stamp.exists() else None
+    if recorded == digest:
+        return
+    if recorded is not None:
+        old = stateful_part(saved.read_text().splitlines()) if saved.exists() else None
+        if old != text:
             raise StateMismatch(
                 f"{job}: the query's stateful logic changed since its checkpoint {folder} was written "
                 f"(grouping keys, windows, watermark or schema), so it is not compatible with the existing state. "
-                f"Compare {folder / 'lab-plan.txt'} with the new plan; run `make reset JOB={job}` to start over")
-        return
-    if (folder / "offsets").exists() and any((folder / "offsets").iterdir()):
-        pass  # a checkpoint from before the guard: adopt it as it is
+                f"Compare {saved} with the new plan; run `make reset JOB={job}` to start over")
+    # A first start, a checkpoint from before the guard, or one that recorded a whole plan.
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "lab-plan.txt").write_text(text + "\n")
+    saved.write_text(text + "\n")
     stamp.write_text(digest + "\n")

@@ -23,3 +23,21 @@ def test_stateless_queries_are_not_guarded(spark, tmp_path):
     ckpt = tmp_path / "ckpt" / "basic"
     stateguard.check(stream(spark, tmp_path).select("country"), str(ckpt), "basic")
     assert not ckpt.exists()
+
+
+def test_what_feeds_the_watermark_may_change_and_a_whole_plan_checkpoint_is_adopted(spark, tmp_path):
+    ckpt = tmp_path / "ckpt" / "windowing"
+    stateguard.check(windowing.build(stream(spark, tmp_path)), str(ckpt), "windowing")
+    text = (ckpt / "lab-plan.txt").read_text()
+    assert "EventTimeWatermark" in text and "Relation" not in text
+    # Parsing below the watermark changes (here: a filter and a projection): the state still fits.
+    fed_otherwise = stream(spark, tmp_path).where("country IS NOT NULL").selectExpr("upper(country) AS country",
+                                                                                  "user_id", "event_time")
+    stateguard.check(windowing.build(fed_otherwise), str(ckpt), "windowing")
+    # A checkpoint stamped by the older guard, with the whole plan: compared on its stateful part.
+    (ckpt / "lab-plan.txt").write_text(text + "            +- ~Project [old parsing]\n")
+    (ckpt / "lab-plan.sha256").write_text("0" * 64 + "\n")
+    stateguard.check(windowing.build(stream(spark, tmp_path)), str(ckpt), "windowing")
+    assert (ckpt / "lab-plan.txt").read_text() == text
+    with pytest.raises(stateguard.StateMismatch):
+        stateguard.check(windowing.build(stream(spark, tmp_path), watermark="5 minutes"), str(ckpt), "windowing")
