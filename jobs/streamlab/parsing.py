@@ -13,7 +13,7 @@ The reasons are:
 - `malformed_json`: not JSON at all.
 - `not_a_json_object`: valid JSON that is not an object.
 - `wrong_type`: a field whose value does not convert to the schema's type. A timestamp must be a
-  JSON string in RFC 3339 form (`schemas.TIMESTAMP_FORMAT`): a number, a boolean or an object is
+  JSON string in RFC 3339 form (`schemas.RFC3339`): a number, a boolean or an object is
   the wrong type, and so is a time without `Z` or an offset, which names no instant.
 - `missing_field:<names>`: a required field that is absent or null.
 
@@ -85,10 +85,18 @@ FENCE = "_fence"
 
 
 def timestamp(text):
-    """A string column in RFC 3339 form -> TIMESTAMP; null where the text is not such a time."""
+    """A string column in RFC 3339 form (schemas.RFC3339) -> TIMESTAMP; null where the text is
+    not such a time.
+
+    The regex decides what is accepted; Spark's cast, its fastest string-to-timestamp parser,
+    converts (it is lenient alone: it takes a date, or a time with no zone). Splitting 800,000
+    page views on 2 cores, this ran at 0.98 and 1.03 times the speed of the JSON reader's own
+    timestamp parse (two runs); to_timestamp with a datetime pattern ran at 0.95. The cast wants
+    upper case, so a lower-case `t` or `z`, which RFC 3339 allows, goes a slower way."""
     from pyspark.sql import functions as F
 
-    return F.try_to_timestamp(text, F.lit(schemas.TIMESTAMP_FORMAT))
+    return (F.when(text.rlike(schemas.RFC3339), text.try_cast("timestamp"))
+            .when(text.rlike("(?i)" + schemas.RFC3339), F.upper(text).try_cast("timestamp")))
 
 
 def _fence(condition):

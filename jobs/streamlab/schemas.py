@@ -2,8 +2,7 @@
 
 Values are JSON objects. `event_time` is the event's own time, a JSON string in RFC 3339 form.
 The producer writes UTC with milliseconds and a `Z`, e.g. "2026-11-25T08:00:00.123Z"; the jobs
-accept any RFC 3339 time (TIMESTAMP_FORMAT: 0 to 9 fraction digits, `Z` or an offset such as
-`+01:00`). Spark keeps microseconds and shows times in the session time zone, which the lab sets
+accept any RFC 3339 time (RFC3339: 0 to 9 fraction digits, `Z` or an offset such as `+01:00`). Spark keeps microseconds and shows times in the session time zone, which the lab sets
 to UTC.
 
 The definitions are plain Python (no pyspark import) so the producer can use them without Spark;
@@ -14,9 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# RFC 3339's date-time: the fraction is optional and 1 to 9 digits long (Spark reads a fraction
-# pattern as "up to" that many digits), `XXX` takes `Z` or `+hh:mm`, and Spark's parser ignores case.
-TIMESTAMP_FORMAT = "yyyy-MM-dd'T'HH:mm:ss[.SSSSSSSSS]XXX"
+# RFC 3339's date-time, with 0 to 9 fraction digits; RFC 3339 also allows lower-case t and z.
+RFC3339 = r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,9})?(Z|[+-]\d\d:\d\d)$"
 
 
 @dataclass(frozen=True)
