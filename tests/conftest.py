@@ -1,4 +1,4 @@
-"""Fixtures shared by every test folder."""
+"""Fixtures shared by every test folder, and a table of where the suite's time goes."""
 
 from __future__ import annotations
 
@@ -31,3 +31,26 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+# Seconds (setup + call + teardown) and tests, per test module. A module-scoped fixture's cost
+# lands on its module; the integration lab's start on the first integration module, its
+# teardown on the last.
+_MODULES: dict[str, list] = {}
+
+
+def pytest_runtest_logreport(report):
+    seconds_and_tests = _MODULES.setdefault(report.nodeid.split("::")[0], [0.0, 0])
+    seconds_and_tests[0] += report.duration
+    if report.when == "call":
+        seconds_and_tests[1] += 1
+
+
+def pytest_terminal_summary(terminalreporter):
+    if not _MODULES:
+        return
+    terminalreporter.section("time per test module")
+    total = sum(seconds for seconds, _ in _MODULES.values())
+    for module, (seconds, tests) in sorted(_MODULES.items(), key=lambda item: -item[1][0]):
+        terminalreporter.write_line(f"{seconds:8.1f} s {100 * seconds / total:5.1f}% {tests:4d} tests  {module}")
+    terminalreporter.write_line(f"{total:8.1f} s  in all")
