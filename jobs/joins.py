@@ -87,15 +87,15 @@ def main(argv: list[str] | None = None) -> int:
 
     def start(spark):
         orders, bad_orders = parsing.split(sources.kafka(spark, topics["orders"], opts), "orders")
-        queries = []
         if opts.mode == "static":
-            result = enrich(orders, read_products(spark, opts.products))
+            result, bad = enrich(orders, read_products(spark, opts.products)), {"": bad_orders}
         else:
             payments, bad_payments = parsing.split(sources.kafka(spark, topics["payments"], opts), "payments")
             how = "inner" if opts.mode == "stream" else "leftOuter"
             result = match_payments(orders, payments, opts.within, opts.watermark, how)
-            queries.append(sinks.quarantine(bad_payments, opts, JOB, "payments"))
-        return [sinks.start(result, opts, JOB), sinks.quarantine(bad_orders, opts, JOB), *queries]
+            bad = {"": bad_orders, "payments": bad_payments}
+        main = sinks.start(result, opts, JOB)  # first: the quarantine queries wait for its first batch
+        return [main, *[sinks.quarantine(rows, opts, JOB, part) for part, rows in bad.items()]]
 
     return runner.run(JOB, opts, start)
 

@@ -39,6 +39,11 @@ def interval(text: str) -> str:
     return f"{millis} milliseconds" if millis % 1000 else f"{millis // 1000} seconds"
 
 
+def trigger_seconds(trigger: str) -> float | None:
+    """A parsed --trigger -> its interval in seconds; None for availableNow and once."""
+    return None if trigger in ("availableNow", "once") else interval_seconds(trigger)
+
+
 def trigger(text: str) -> str:
     """'availableNow', 'once', or a processing-time interval."""
     if text in ("availableNow", "once"):

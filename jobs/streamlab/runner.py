@@ -58,7 +58,7 @@ class _Stop:
 
 def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     from lab.settings import load
-    from streamlab import listener, session
+    from streamlab import listener, options, session
 
     settings = load()
     port = opts.metrics_port if opts.metrics_port is not None else settings.int("JOB_METRICS_PORT")
@@ -90,7 +90,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     names = ", ".join(q.name for q in queries)
     log(job, f"started {names}; metrics on http://{settings.host}:{port}/metrics" if port else f"started {names}")
     deadline = time.monotonic() + opts.duration if opts.duration else None
-    code = _wait(job, queries, stop, deadline)
+    code = _wait(job, queries, stop, deadline, options.trigger_seconds(opts.trigger))
     _settle(spark)
     spark.stop()  # drains the listener bus, so the counts below are final
     for name, lost in exporter.records_lost().items():
@@ -121,19 +121,23 @@ FIRST_BATCH_NOTE = ("a first batch is the slowest: the executor loads classes, o
 _PHASES = (("addBatch", "processing"), ("queryPlanning", "planning"), ("latestOffset", "reading offsets"))
 
 
-def first_batch_line(progress) -> str:
-    """One line on a query's first batch in this run, from its StreamingQueryProgress."""
+def first_batch_line(progress, trigger_seconds: float | None = None) -> str:
+    """One line on a query's first batch in this run, from its StreamingQueryProgress. A batch
+    longer than the trigger interval also owns up to Spark's warning about it."""
     ms = progress.durationMs or {}
+    seconds = ms.get("triggerExecution", 0) / 1000
     parts = ", ".join(f"{ms[key] / 1000:.1f} s {words}" for key, words in _PHASES if key in ms)
     started = progress.timestamp[11:23] if progress.timestamp else "?"
-    return (f"{progress.name}: first batch took {ms.get('triggerExecution', 0) / 1000:.1f} s "
-            f"({progress.numInputRows:,} rows; {parts}; started {started} UTC)")
+    line = f"{progress.name}: first batch took {seconds:.1f} s ({progress.numInputRows:,} rows; {parts}; started {started} UTC)"
+    if trigger_seconds and seconds > trigger_seconds:
+        line += f", longer than the {trigger_seconds:g} s trigger: hence Spark's 'Current batch is falling behind'"
+    return line
 
 
-def _wait(job: str, queries, stop: _Stop, deadline: float | None) -> int:
+def _wait(job: str, queries, stop: _Stop, deadline: float | None, trigger_seconds: float | None) -> int:
     told: set[str] = set()  # queries whose first batch was logged
     while True:
-        _log_first_batches(job, queries, told)
+        _log_first_batches(job, queries, told, trigger_seconds)
         for q in queries:
             if not q.isActive:
                 exc = q.exception()
@@ -156,14 +160,15 @@ def _wait(job: str, queries, stop: _Stop, deadline: float | None) -> int:
             pass
 
 
-def _log_first_batches(job: str, queries, told: set[str]) -> None:
+def _log_first_batches(job: str, queries, told: set[str], trigger_seconds: float | None) -> None:
     for q in queries:
         if q.name in told:
             continue
         progress = q.recentProgress[:1]
         if progress:
             told.add(q.name)
-            log(job, first_batch_line(progress[0]) + (f"; {FIRST_BATCH_NOTE}" if len(told) == 1 else ""))
+            line = first_batch_line(progress[0], trigger_seconds)
+            log(job, line + (f"; {FIRST_BATCH_NOTE}" if len(told) == 1 else ""))
 
 
 def _settle(spark, timeout: float = 10.0) -> None:

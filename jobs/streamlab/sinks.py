@@ -108,6 +108,7 @@ def quarantine(bad, opts, job: str, part: str = ""):
     their first trigger (see after_first_triggers): the job's results come first."""
     from pyspark.sql import functions as F
 
+    from streamlab import options
     from streamlab.sources import bootstrap_servers
 
     settings, _ = _paths()
@@ -124,7 +125,7 @@ def quarantine(bad, opts, job: str, part: str = ""):
     writer = (records.writeStream.queryName(name).outputMode("append")
               .option("checkpointLocation", checkpoint_dir(opts, job, f"quarantine{suffix}")))
     writer = _with_trigger(writer, opts.trigger)
-    if opts.trigger not in ("availableNow", "once"):
+    if options.trigger_seconds(opts.trigger):
         after_first_triggers(bad.sparkSession)
     return (writer.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
             .option("topic", settings["TOPIC_QUARANTINE"]).start())

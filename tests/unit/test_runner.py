@@ -20,3 +20,7 @@ def test_first_batch_line_says_where_the_time_went():
                                            "latestOffset": 380, "addBatch": 5622, "walCommit": 41})
     assert first_batch_line(progress) == ("windowing: first batch took 6.6 s (16,677 rows; 5.6 s processing, "
                                           "0.5 s planning, 0.4 s reading offsets; started 21:11:10.675 UTC)")
+
+    longer = first_batch_line(progress, trigger_seconds=5.0)
+    assert longer.endswith("longer than the 5 s trigger: hence Spark's 'Current batch is falling behind'")
+    assert first_batch_line(progress, trigger_seconds=10.0) == first_batch_line(progress)
