@@ -108,7 +108,7 @@ def read_back(path: str) -> None:
     print(f"[files] read back {df.count()} orders from {path}:", flush=True)
     df.groupBy("event_date").agg(F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue")) \
         .orderBy("event_date").show(truncate=False)
-    spark.stop()
+    runner.release(spark)
 
 
 if __name__ == "__main__":

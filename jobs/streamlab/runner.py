@@ -56,6 +56,11 @@ class _Stop:
         self.signal = signal.Signals(signum).name
 
 
+# A session that outlives each job (set by jobs/_warm.py): run() then uses it and leaves it
+# running, so that several jobs pay spark-submit's start-up and the executor's warm-up once.
+WARM_SESSION = None
+
+
 def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     from lab.settings import load
     from streamlab import listener, options, session
@@ -69,7 +74,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
         print(f"{job}: cannot serve metrics on port {port} ({exc.strerror}); is another job running? "
               f"Pass --metrics-port to use another port.", file=sys.stderr)
         return 1
-    spark = session.build(job, conf)
+    spark = WARM_SESSION or session.build(job, conf)
     exporter = listener.attach(spark, job, metrics)
     stop = _Stop()
     signal.signal(signal.SIGINT, stop)
@@ -81,23 +86,38 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
         queries = start(spark)
     except DataLoss as exc:  # already one line that names the job and the ways on
         print(exc, file=sys.stderr)
-        spark.stop()
+        _close(spark, exporter)
         return 1
     except Exception as exc:  # analysis errors, a checkpoint that does not match, ...
         print(describe_failure(job, job, exc), file=sys.stderr)
-        spark.stop()
+        _close(spark, exporter)
         return 1
     names = ", ".join(q.name for q in queries)
     log(job, f"started {names}; metrics on http://{settings.host}:{port}/metrics" if port else f"started {names}")
     deadline = time.monotonic() + opts.duration if opts.duration else None
     code = _wait(job, queries, stop, deadline, options.trigger_seconds(opts.trigger))
     _settle(spark)
-    spark.stop()  # drains the listener bus, so the counts below are final
+    _close(spark, exporter)  # drains the listener bus, so the counts below are final
     for name, lost in exporter.records_lost().items():
         if lost:
             log(job, f"data loss: query {name} skipped {lost} Kafka records that retention deleted before they were "
                      f"read (streaming_kafka_records_lost_total)")
     return code
+
+
+def release(spark) -> None:
+    """Stop a session the job built (the warm one stays up for the next job)."""
+    if spark is not WARM_SESSION:
+        spark.stop()
+
+
+def _close(spark, exporter) -> None:
+    """Stop the session, or, if it is the warm one, deliver the listener's pending events and detach it."""
+    if spark is not WARM_SESSION:
+        spark.stop()
+        return
+    spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(30_000)
+    spark.streams.removeListener(exporter)
 
 
 def _check_data_loss(job: str, opts, settings) -> None:

@@ -6,6 +6,9 @@ The dataset has two phases:
 - phase B: 30 events two hours later. Their only job is to move every watermark past phase A,
   so each phase-A window, session, join and deadline is final.
 Expected results are computed from what is in Kafka, independently of Spark (lab/truth.py).
+
+The jobs run in one warm driver (tests/support/warm.py): the module pays spark-submit's start-up
+once. Each run is the job's own `main` with its own checkpoint and output, as `make submit` runs it.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import pytest
 
 from lab.postgres import dsn
 from tests.support import lab as run
+from tests.support.warm import WarmDriver
 from lab.kafkatools import consume_all, fresh_topics
 from lab.truth import parse_time, valid_events, window_counts
 
@@ -39,7 +43,14 @@ class Shop:
 
 
 @pytest.fixture(scope="module")
-def shop(lab_up, lab_env):
+def warm(lab_up, lab_env, tmp_path_factory):
+    driver = WarmDriver(lab_up, lab_env, tmp_path_factory.mktemp("warm"))
+    yield driver
+    driver.close()
+
+
+@pytest.fixture(scope="module")
+def shop(lab_up, lab_env, warm):
     env = {**lab_env, **fresh_topics(lab_up.kafka_bootstrap, "t_shop")}
     run.produce("--count", "3000", "--rate", "0", "--seed", "41", "--start-time", START, "--event-rate", "4",
                 "--unpaid-share", "0.2", "--payment-delay", "20", "--malformed-share", "0.02", environ=env)
@@ -52,13 +63,14 @@ def parquet_rows(folder):
     return pq.read_table(folder).to_pylist()
 
 
-def once(tmp_path, job, *args, env):
+def once(warm, tmp_path, job, *args, env):
     """Run a job over everything in its topics (availableNow) with a private checkpoint and output."""
-    return run.submit(job, "--trigger", "availableNow", "--checkpoint", str(tmp_path / "ckpt"), *args, environ=env)
+    return warm.submit(job, "--trigger", "availableNow", "--checkpoint", str(tmp_path / "ckpt"), "--metrics-port", "0",
+                       *args, env=env)
 
 
-def test_aggregations_exact_counts_and_sums(shop, tmp_path):
-    once(tmp_path, "aggregations", "--sink", "parquet", "--output", str(tmp_path / "out"), "--output-mode", "append",
+def test_aggregations_exact_counts_and_sums(warm, shop, tmp_path):
+    once(warm, tmp_path, "aggregations", "--sink", "parquet", "--output", str(tmp_path / "out"), "--output-mode", "append",
          env=shop.env)
     expected_counts = window_counts(shop.orders_a, "country", 5)
     revenue, buyers = defaultdict(float), defaultdict(set)
@@ -76,8 +88,8 @@ def test_aggregations_exact_counts_and_sums(shop, tmp_path):
         assert r["p50_amount"] <= r["p95_amount"]
 
 
-def test_sessions_exact(shop, tmp_path):
-    once(tmp_path, "sessions", "--sink", "parquet", "--output", str(tmp_path / "out"), "--gap", "2 minutes",
+def test_sessions_exact(warm, shop, tmp_path):
+    once(warm, tmp_path, "sessions", "--sink", "parquet", "--output", str(tmp_path / "out"), "--gap", "2 minutes",
          "--watermark", "2 minutes", env=shop.env)
     gap = timedelta(minutes=2)
     expected = Counter()
@@ -104,8 +116,8 @@ def test_sessions_exact(shop, tmp_path):
 
 
 @pytest.mark.parametrize("mode", ["stream", "left-outer"])
-def test_joins_orders_with_payments_exact(shop, tmp_path, mode):
-    once(tmp_path, "joins", "--mode", mode, "--sink", "parquet", "--output", str(tmp_path / "out"),
+def test_joins_orders_with_payments_exact(warm, shop, tmp_path, mode):
+    once(warm, tmp_path, "joins", "--mode", mode, "--sink", "parquet", "--output", str(tmp_path / "out"),
          "--within", "1 minute", "--watermark", "1 minute", env=shop.env)
     rows = [r for r in parquet_rows(tmp_path / "out") if r["ordered_at"] < shop.phase_a_end]
     ids = [r["order_id"] for r in rows]
@@ -120,15 +132,15 @@ def test_joins_orders_with_payments_exact(shop, tmp_path, mode):
         assert 0.1 < len(unpaid) / len(shop.orders_a) < 0.3
 
 
-def test_joins_static_enrichment(shop, tmp_path, lab_up):
-    once(tmp_path, "joins", "--sink", "parquet", "--output", str(tmp_path / "out"), env=shop.env)
+def test_joins_static_enrichment(warm, shop, tmp_path, lab_up):
+    once(warm, tmp_path, "joins", "--sink", "parquet", "--output", str(tmp_path / "out"), env=shop.env)
     rows = parquet_rows(tmp_path / "out")
     assert sorted(r["order_id"] for r in rows) == sorted(o["order_id"] for o in shop.events["orders"])
     assert all(r["matched"] and r["category"] and r["product_name"] for r in rows), "every product is in the dimension"
 
 
-def test_stateful_flags_exactly_the_unpaid_orders(shop, tmp_path):
-    once(tmp_path, "stateful", "--sink", "parquet", "--output", str(tmp_path / "out"), "--deadline", "1 minute",
+def test_stateful_flags_exactly_the_unpaid_orders(warm, shop, tmp_path):
+    once(warm, tmp_path, "stateful", "--sink", "parquet", "--output", str(tmp_path / "out"), "--deadline", "1 minute",
          "--watermark", "1 minute", env=shop.env)
     rows = [r for r in parquet_rows(tmp_path / "out") if r["ordered_at"] < shop.phase_a_end]
     flagged = [r["order_id"] for r in rows]
@@ -148,10 +160,10 @@ def expected_revenue(shop):
     return {(s, k): (c, round(revenue[(s, k)], 2)) for (s, _, k), c in counts.items()}
 
 
-def test_custom_sink_upserts_exactly_once_even_when_a_batch_is_replayed(shop, tmp_path, lab_up):
+def test_custom_sink_upserts_exactly_once_even_when_a_batch_is_replayed(warm, shop, tmp_path, lab_up):
     table = f"rev_{tmp_path.name[-12:].lower().replace('-', '_')}"
     args = ["--table", table, "--max-offsets-per-trigger", "700"]
-    once(tmp_path, "custom_sink", *args, env=shop.env)
+    once(warm, tmp_path, "custom_sink", *args, env=shop.env)
 
     def table_rows():
         with psycopg.connect(dsn(lab_up)) as conn:
@@ -165,22 +177,22 @@ def test_custom_sink_upserts_exactly_once_even_when_a_batch_is_replayed(shop, tm
     assert len(commits) >= 2, "the test needs several batches"
     commits[-1].unlink()
     (commits[-1].parent / f".{commits[-1].name}.crc").unlink(missing_ok=True)  # Hadoop's checksum sidecar
-    proc = once(tmp_path, "custom_sink", *args, env=shop.env)
+    proc = once(warm, tmp_path, "custom_sink", *args, env=shop.env)
     assert table_rows() == first
     assert proc.returncode == 0
 
 
-def test_custom_sink_foreach_writer(shop, tmp_path, lab_up):
+def test_custom_sink_foreach_writer(warm, shop, tmp_path, lab_up):
     table = f"rows_{tmp_path.name[-12:].lower().replace('-', '_')}"
-    once(tmp_path, "custom_sink", "--writer", "foreach", "--table", table, env=shop.env)
+    once(warm, tmp_path, "custom_sink", "--writer", "foreach", "--table", table, env=shop.env)
     with psycopg.connect(dsn(lab_up)) as conn:
         got = {(r[0], r[1]): (r[2], float(r[3])) for r in
                conn.execute(f'select window_start, country, orders, revenue from "{table}"').fetchall()}
     assert got == expected_revenue(shop)
 
 
-def test_kafka_sink_latest_record_per_key_is_exact(shop, tmp_path):
-    once(tmp_path, "kafka_sink", env=shop.env)
+def test_kafka_sink_latest_record_per_key_is_exact(warm, shop, tmp_path):
+    once(warm, tmp_path, "kafka_sink", env=shop.env)
     import json
 
     latest = {}
@@ -192,29 +204,29 @@ def test_kafka_sink_latest_record_per_key_is_exact(shop, tmp_path):
     assert all(got[k][0] == expected[k][0] and got[k][1] == pytest.approx(expected[k][1], abs=0.011) for k in got)
 
 
-def test_late_data_counts_every_dropped_event(topics, lab_up, tmp_path):
+def test_late_data_counts_every_dropped_event(warm, topics, lab_up, tmp_path):
     run.produce("--count", "600", "--rate", "0", "--seed", "51", "--start-time", START, "--event-rate", "10",
                 environ=topics)
-    first = once(tmp_path, "late_data", env=topics)
+    first = once(warm, tmp_path, "late_data", env=topics)
     assert "dropped late 0 (totals:" in first.stdout
     # 200 more events, all an hour older than the watermark: every page view among them is late.
     run.produce("--count", "200", "--rate", "0", "--seed", "52", "--start-time", "2025-12-31T23:00:00Z",
                 environ=topics)
     views = consume_all(lab_up.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
     late = [v for v in valid_events(views, "page_views") if v["event_time"] < parse_time(START)]
-    second = once(tmp_path, "late_data", env=topics)
+    second = once(warm, tmp_path, "late_data", env=topics)
     totals = [line for line in second.stdout.splitlines() if line.startswith("[late_data] batch")][-1]
     assert f"(totals: read {len(late)}, dropped late {len(late)})" in totals, totals
 
 
-def test_files_source_to_partitioned_parquet(lab_up, lab_env, tmp_path):
+def test_files_source_to_partitioned_parquet(warm, lab_up, lab_env, tmp_path):
     incoming = tmp_path / "incoming"
     env = {**lab_env, **fresh_topics(lab_up.kafka_bootstrap, "t_files")}
     run.run(["-m", "producer", "--to-folder", str(incoming), "--count", "900", "--file-events", "300", "--seed", "61",
              "--start-time", "2026-03-01T23:50:00Z", "--event-rate", "0.5", "--dimensions-dir", ""], env, check=True)
     (incoming / "zz-bad.json").write_text('{"order_id": "oops", \nnot json either\n')
     out = tmp_path / "out"
-    proc = once(tmp_path, "files", "--input", str(incoming), "--output", str(out), "--read-back", env=env)
+    proc = once(warm, tmp_path, "files", "--input", str(incoming), "--output", str(out), "--read-back", env=env)
     assert "[files] read back 900 orders" in proc.stdout
     rows = parquet_rows(out)
     assert len(rows) == 900 and len({r["order_id"] for r in rows}) == 900
@@ -225,10 +237,10 @@ def test_files_source_to_partitioned_parquet(lab_up, lab_env, tmp_path):
     shutil.rmtree(incoming)
 
 
-def test_malformed_events_never_stop_a_job_and_are_counted(shop, tmp_path):
+def test_malformed_events_never_stop_a_job_and_are_counted(warm, shop, tmp_path):
     """The shop data has 2% malformed records across the three topics: the joins job reads orders
     and payments, so its two quarantine queries together must hold exactly those topics' bad records."""
-    once(tmp_path, "joins", "--mode", "stream", "--sink", "noop", env=shop.env)
+    once(warm, tmp_path, "joins", "--mode", "stream", "--sink", "noop", env=shop.env)
     bad = consume_all(shop.bootstrap, shop.env["TOPIC_QUARANTINE"])
     mine = [r for r in bad if r.headers.get("job") == b"joins" and r.headers["source_topic"].decode() in
             (shop.env["TOPIC_ORDERS"], shop.env["TOPIC_PAYMENTS"])]

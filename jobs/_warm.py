@@ -1,0 +1,62 @@
+"""A warm driver: runs jobs one after another in one SparkSession (not a learner's job).
+
+Each spark-submit pays a JVM start, a SparkContext, a new executor and a cold first batch:
+about 15 s on 2 cores before a job's first row. The tests run many short bounded jobs, so
+they pay it once per module: tests/support/warm.py starts this driver, then sends one request
+per job as a JSON line into the FIFO named by --requests (spark-submit does not pass its stdin
+on to the Python driver):
+
+    {"job": "aggregations", "args": ["--trigger", "availableNow", ...],
+     "env": {"TOPIC_ORDERS": "t_shop_orders"}, "stdout": "/tmp/x.out", "stderr": "/tmp/x.err"}
+
+The job's `main(args)` runs as spark-submit would run it (streamlab.runner leaves the session
+running instead of stopping it), with `env` set in os.environ and its Python output in the two
+files. When it returns, one line answers on stdout: `WARM-DONE {"code": 0}`. The FIFO's end
+(its writer closes it) ends the driver.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import importlib
+import json
+import os
+import sys
+
+REPLY = "WARM-DONE "
+
+
+def run_one(request: dict) -> int:
+    saved = dict(os.environ)
+    os.environ.update(request.get("env", {}))
+    try:
+        with open(request["stdout"], "w") as out, open(request["stderr"], "w") as err, \
+                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                return importlib.import_module(request["job"]).main(request["args"])
+            except SystemExit as exc:  # argparse's exit 2, a job's sys.exit
+                return exc.code if isinstance(exc.code, int) else 1
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def main(argv: list[str] | None = None) -> int:
+    from streamlab import runner, session
+
+    p = argparse.ArgumentParser(prog="_warm", description=__doc__.splitlines()[0])
+    p.add_argument("--requests", required=True, help="a FIFO: one JSON request per line")
+    opts = p.parse_args(argv)
+    runner.WARM_SESSION = session.build("warm")
+    with open(opts.requests) as requests:
+        for line in requests:
+            if line.strip():
+                code = run_one(json.loads(line))
+                print(REPLY + json.dumps({"code": code}), flush=True)
+    runner.WARM_SESSION.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
