@@ -12,6 +12,9 @@ stages form an ablation ladder, so each operator's cost shows:
 - passthrough: parse and re-serialise each page view into the results topic (Kafka -> Kafka,
   stateless): the twin of the real-time-mode run.
 
+Several stages given as --stage count,json,... drain one after another in one driver (the
+bench's smoke size, for its test: one start-up instead of six).
+
 With --sustain the stage runs as a live stream instead (a processing-time trigger, or Spark's
 real-time mode with --real-time), until --seconds run out or the process is killed. Its
 progress goes to --progress-file, one JSON line per batch, as it happens: `make bench` drives a
@@ -20,6 +23,7 @@ producer at rising rates beside it and reads the lag, the batches and the CPU it
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 import time
@@ -56,9 +60,18 @@ def build(stage: str, spark, opts):
             .groupBy(F.window("event_time", "10 seconds"), "product_category").count())
 
 
+def stages(text: str) -> list[str]:
+    """--stage: one stage, or several separated by commas (drained one after another in one driver)."""
+    names = text.split(",")
+    unknown = [n for n in names if n not in STAGES]
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown stage {unknown[0]!r}; choose from {', '.join(STAGES)}")
+    return names
+
+
 def main(argv: list[str] | None = None) -> int:
     p = options.parser("_bench", __doc__, default_sink="noop", default_trigger="availableNow")
-    p.add_argument("--stage", choices=STAGES, required=True)
+    p.add_argument("--stage", type=stages, required=True, help=f"one of {', '.join(STAGES)}, or several, comma-separated")
     p.add_argument("--products", default="")
     p.add_argument("--rate-rows", type=int, default=2_000_000)
     p.add_argument("--seconds", type=int, default=20, help="rate stage only: how long to run")
@@ -67,14 +80,26 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--real-time", default=None, help="with --sustain: Spark's real-time mode, this batch duration")
     p.add_argument("--progress-file", default=None, help="with --sustain: where each batch's progress goes")
     opts = options.parse(p, argv)
-    spark, df = _start(opts)
+    if opts.sustain and len(opts.stage) != 1:
+        p.error("--sustain runs one stage")
+    spark = _session(opts)
     if opts.sustain:
-        return sustain(spark, df, opts)
-    mode = "update" if opts.stage in ("window", "windowing") else "append"
-    writer = (df.writeStream.format("noop").outputMode(mode).queryName(f"bench_{opts.stage}")
-              .option("checkpointLocation", opts.checkpoint))
+        opts.stage = opts.stage[0]
+        return sustain(spark, build(opts.stage, spark, opts), opts)
+    for stage in opts.stage:
+        drain(spark, stage, opts)
+    spark.stop()
+    return 0
+
+
+def drain(spark, stage: str, opts) -> None:
+    """Drain the backlog (the rate stage: run --seconds) into noop, and print the BENCH line."""
+    df = build(stage, spark, opts)
+    mode = "update" if stage in ("window", "windowing") else "append"
+    writer = (df.writeStream.format("noop").outputMode(mode).queryName(f"bench_{stage}")
+              .option("checkpointLocation", f"{opts.checkpoint}/{stage}"))
     t0 = time.time()
-    if opts.stage == "rate":
+    if stage == "rate":
         query = writer.trigger(processingTime="0 seconds").start()
         query.awaitTermination(opts.seconds)
         query.stop()
@@ -89,18 +114,15 @@ def main(argv: list[str] | None = None) -> int:
     for p in progress:
         for k, v in p["durationMs"].items():
             phases[k] = phases.get(k, 0) + v / 1000.0
-    print("BENCH " + json.dumps({"stage": opts.stage, "rows": rows, "batch_seconds": round(seconds, 3),
+    print("BENCH " + json.dumps({"stage": stage, "rows": rows, "batch_seconds": round(seconds, 3),
                                  "wall_seconds": round(wall, 3), "batches": len(progress), "phases": phases}), flush=True)
-    spark.stop()
-    return 0
 
 
-def _start(opts):
+def _session(opts):
     from streamlab import session
 
     conf = dict(c.split("=", 1) for c in opts.conf)
-    spark = session.build(f"bench-{opts.stage}" + ("-live" if opts.sustain else ""), conf)
-    return spark, build(opts.stage, spark, opts)
+    return session.build(f"bench-{','.join(opts.stage)}" + ("-live" if opts.sustain else ""), conf)
 
 
 def sustain(spark, df, opts) -> int:

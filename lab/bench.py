@@ -15,8 +15,10 @@ like with like:
   and a stateless Kafka -> Kafka job in real-time mode beside its micro-batch twin;
 - tuning (full run only): shuffle partitions and the state store provider on the window stage.
 
-Results go to bench/results/<UTC time>.json and .md, plus a chart (.png). The smoke test runs
-QUICK=1 and checks that the figures are sane; no test asserts a speed.
+Results go to bench/results/<UTC time>.json and .md, plus a chart (.png). Sizes: full (about
+half an hour), quick (QUICK=1, a few minutes), and smoke, the test's (tests/integration/test_bench.py):
+every step with tiny inputs and the Spark ladder in one driver. It checks the plumbing and that
+the figures are sane; no test asserts a speed.
 """
 
 from __future__ import annotations
@@ -36,14 +38,17 @@ from lab.settings import ROOT, Settings
 
 RESULTS_DIR = ROOT / "bench" / "results"
 SIZES = {  # events in the backlog, producer seconds, ProducerPerformance records, repetitions
+    "smoke": {"events": 20_000, "producer_seconds": 2, "perf_records": 50_000, "repeat": 1},
     "quick": {"events": 100_000, "producer_seconds": 5, "perf_records": 300_000, "repeat": 1},
     "full": {"events": 1_000_000, "producer_seconds": 20, "perf_records": 2_000_000, "repeat": 3},
 }
 LIVE = {  # the live runs. Rates are producer events/s, all page views (benchlive.step).
-    "quick": {"stages": ("windowing",), "start_rate": 2_000, "hold": 15, "max_steps": 4, "bisect": 0,
+    "smoke": {"stages": ("windowing",), "start_rate": 1_000, "warmup": 5, "hold": 6, "max_steps": 1, "bisect": 0,
+              "fractions": (), "drain": 30, "twin_rate": 1_000, "twin_hold": 6},
+    "quick": {"stages": ("windowing",), "start_rate": 2_000, "warmup": 10, "hold": 15, "max_steps": 4, "bisect": 0,
               "fractions": (0.5,), "drain": 60, "twin_rate": 2_000, "twin_hold": 15},
-    "full": {"stages": ("windowing", "window"), "start_rate": 8_000, "hold": 40, "max_steps": 5, "bisect": 2,
-             "fractions": (0.5, 0.8), "drain": 120, "twin_rate": 5_000, "twin_hold": 40},
+    "full": {"stages": ("windowing", "window"), "start_rate": 8_000, "warmup": 10, "hold": 40, "max_steps": 5,
+             "bisect": 2, "fractions": (0.5, 0.8), "drain": 120, "twin_rate": 5_000, "twin_hold": 40},
 }
 DRAIN_OPTIONS = {"maxOffsetsPerTrigger": ["10000", "50000"]}  # full run: job options tried on the window stage
 REAL_TIME_BATCH = "5 seconds"  # real-time mode's checkpoint interval: long-running tasks, commits every 5 s
@@ -101,27 +106,37 @@ def _producer(rt, env: dict, args: list[str]) -> dict:
 
 
 def _stage(rt, env: dict, stage: str, topic: str, extra: list[str]) -> dict:
+    return _stages(rt, env, [stage], topic, extra)[stage]
+
+
+def _stages(rt, env: dict, stages: list[str], topic: str, extra: list[str]) -> dict[str, dict]:
+    """Drain `stages` one after another in one driver: stage -> its BENCH figures."""
     paths = rt.paths
-    ckpt = paths.run / "bench" / f"ckpt-{stage}-{time.monotonic_ns()}"
-    proc = rt.run_job("_bench", ["--stage", stage, "--topic", topic, "--checkpoint", str(ckpt), "--metrics-port", "0",
-                                 "--products", str(paths.data / "dimensions" / "products.jsonl"), *extra],
-                      env, timeout=1800)
-    line = next((x for x in proc.stdout.splitlines() if x.startswith("BENCH ")), None)
-    if proc.returncode != 0 or line is None:
-        raise RuntimeError(f"bench stage {stage} failed: {(proc.stdout + proc.stderr)[-800:]}")
-    result = json.loads(line[6:])
-    result["rows_per_second"] = result["rows"] / result["batch_seconds"] if result["batch_seconds"] else 0.0
-    return result
+    ckpt = paths.run / "bench" / f"ckpt-{'-'.join(stages)}-{time.monotonic_ns()}"
+    proc = rt.run_job("_bench", ["--stage", ",".join(stages), "--topic", topic, "--checkpoint", str(ckpt),
+                                 "--metrics-port", "0", "--products", str(paths.data / "dimensions" / "products.jsonl"),
+                                 *extra], env, timeout=1800)
+    found = {}
+    for line in proc.stdout.splitlines():
+        if line.startswith("BENCH "):
+            result = json.loads(line[6:])
+            result["rows_per_second"] = result["rows"] / result["batch_seconds"] if result["batch_seconds"] else 0.0
+            found[result["stage"]] = result
+    if proc.returncode != 0 or set(found) != set(stages):
+        raise RuntimeError(f"bench stage {','.join(stages)} failed: {(proc.stdout + proc.stderr)[-800:]}")
+    return found
 
 
-def run(rt, quick: bool, environ: dict[str, str]) -> Path:
-    """Everything above on the running lab, in either runtime; returns the results' JSON file."""
+def run(rt, size_name: str, environ: dict[str, str]) -> Path:
+    """Everything above on the running lab, in either runtime, at a size of SIZES (smoke, quick,
+    full); returns the results' JSON file."""
     settings = rt.settings
-    size = SIZES["quick" if quick else "full"]
+    size = SIZES[size_name]
+    quick = size_name != "full"
     env = {**environ, "PYTHONPATH": PYTHONPATH, **fresh_topics(settings.kafka_bootstrap, "bench")}
     topic = env["TOPIC_PAGE_VIEWS"]
     started = datetime.now(timezone.utc)
-    results: dict = {"started": started.isoformat(), "quick": quick, "machine": _machine(), "runtime": rt.name,
+    results: dict = {"started": started.isoformat(), "quick": quick, "size_name": size_name, "machine": _machine(), "runtime": rt.name,
                      "versions": {k: settings[k] for k in ("SPARK_VERSION", "KAFKA_VERSION")}, "size": size}
 
     _say(f"producer: as fast as it goes for {size['producer_seconds']} s")
@@ -145,16 +160,20 @@ def run(rt, quick: bool, environ: dict[str, str]) -> Path:
     results["consumer_ceiling_records_per_second"] = ceiling
 
     ladder = {}
-    for stage in ("rate", "count", "json", "join", "window", "windowing"):
+    stages = ["rate", "count", "json", "join", "window", "windowing"]
+    rate_seconds = ["--seconds", {"smoke": "3", "quick": "10", "full": "20"}[size_name]]
+    if size_name == "smoke":
+        _say(f"Spark stages {', '.join(stages)}, in one driver")
+        ladder = _stages(rt, env, stages, topic, rate_seconds)
+    for stage in stages if size_name != "smoke" else []:
         _say(f"Spark stage {stage}")
-        extra = ["--seconds", "10" if quick else "20"] if stage == "rate" else []
-        runs = [_stage(rt, env, stage, topic, extra) for _ in range(size["repeat"])]
-        best = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
+        runs = [_stage(rt, env, stage, topic, rate_seconds if stage == "rate" else []) for _ in range(size["repeat"])]
+        ladder[stage] = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
+    for stage, best in ladder.items():
         best["ratio_to_consumer_ceiling"] = best["rows_per_second"] / ceiling if stage != "rate" and ceiling else None
-        ladder[stage] = best
     results["ladder"] = ladder
 
-    plan = LIVE["quick" if quick else "full"]
+    plan = LIVE[size_name]
     _say("live: maximum sustainable throughput (1 s trigger, rising producer rate)")
     results["live"] = {stage: benchlive.search(rt, env, stage, plan, _say) for stage in plan["stages"]}
     _say("live: real-time mode beside its micro-batch twin (stateless Kafka -> Kafka)")
@@ -209,7 +228,8 @@ def _write(results: dict, started: datetime) -> Path:
     stem = RESULTS_DIR / started.strftime("%Y%m%dT%H%M%SZ")
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     p = results["producer"]
-    lines = [f"# Benchmark {started:%Y-%m-%d %H:%M} UTC{' (QUICK)' if results['quick'] else ''}", "",
+    size = f" ({results.get('size_name', 'quick').upper()})" if results["quick"] else ""
+    lines = [f"# Benchmark {started:%Y-%m-%d %H:%M} UTC{size}", "",
              f"Machine: {results['machine']['cores']} cores; Spark {results['versions']['SPARK_VERSION']}, "
              f"Kafka {results['versions']['KAFKA_VERSION']}; the {results.get('runtime', 'local')} runtime; "
              f"everything on one machine.", "",

@@ -189,7 +189,7 @@ def search(rt: runtime.Runtime, env: dict, stage: str, plan: dict, say) -> dict:
             return r
 
         say(f"  {stage}: warming up at {plan['start_rate'] // 2:,} events/s (not counted)")
-        step(job, plan["start_rate"] // 2, 10, seed, plan["drain"])  # JIT, first-batch planning, executor start
+        step(job, plan["start_rate"] // 2, plan["warmup"], seed, plan["drain"])  # JIT, first-batch planning, executor start
         rate = plan["start_rate"]
         for _ in range(plan["max_steps"]):
             r = run(rate)

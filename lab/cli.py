@@ -150,7 +150,7 @@ def _dispatch(rt: runtime.Runtime, args, extra, settings) -> int:
         from lab import bench
 
         try:
-            bench.run(rt, args.quick, dict(os.environ))
+            bench.run(rt, "quick" if args.quick else "full", dict(os.environ))
         except (RuntimeError, TimeoutError) as exc:  # a stage that broke: one line, the rest is in its output
             print(f"error: bench: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
             return 1

@@ -1,13 +1,14 @@
-"""`make bench QUICK=1` runs end to end and its figures are sane. No speed is asserted."""
+"""The bench runs end to end, at its smoke size, and its figures are sane. No speed is asserted.
+(`make bench QUICK=1` and the full run take the same steps with more data and more rates.)"""
 
 import json
 
 from lab import bench, runtime
 
 
-def test_quick_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
+def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
     monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path)
-    out = bench.run(runtime.get(lab_up), quick=True, environ=lab_env)
+    out = bench.run(runtime.get(lab_up), "smoke", environ=lab_env)
     results = json.loads(out.read_text())
     p = results["producer"]
     assert p["events_per_second"] > 0 and p["producer_performance_records_per_second"] > 0 and p["ratio"] > 0
