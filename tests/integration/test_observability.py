@@ -46,7 +46,7 @@ def windowing_run(lab_up, lab_env, tmp_path_factory):
     log = folder / "windowing.log"
     start = time.time()
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "lab", "submit", "windowing", "--duration", "110", "--trigger",
+        proc = subprocess.Popen([sys.executable, "-m", "lab", "submit", "windowing", "--duration", "60", "--trigger",
                                  "5 seconds", "--checkpoint", str(folder / "ckpt")], cwd=ROOT, env=lab_env,
                                 stdout=out, stderr=subprocess.STDOUT)
 
@@ -77,7 +77,7 @@ def finish(proc, log, timeout: float = 240) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        raise AssertionError(f"windowing overran its 110 s duration by {timeout:.0f} s and was stopped; "
+        raise AssertionError(f"windowing overran its 60 s duration by {timeout:.0f} s and was stopped; "
                              f"its last lines:\n{tail(log)}") from None
 
 
@@ -127,11 +127,11 @@ def test_report_of_a_run_that_keeps_up(windowing_run, tmp_path):
 
 def test_report_of_a_run_that_cannot_keep_up(topics, lab_up, tmp_path):
     """basic capped at 200 records per 2-second batch, while page views arrive at about 2,200/s."""
-    producer = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "3000", "--duration", "100", "--seed", "71",
+    producer = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "3000", "--duration", "60", "--seed", "71",
                                  "--dimensions-dir", ""], cwd=ROOT, env=topics, stderr=subprocess.DEVNULL)
     start = time.time()
     try:
-        run.submit("basic", "--duration", "75", "--sink", "noop", "--trigger", "2 seconds",
+        run.submit("basic", "--duration", "40", "--sink", "noop", "--trigger", "2 seconds",
                    "--max-offsets-per-trigger", "200", "--checkpoint", str(tmp_path / "ckpt"), environ=topics)
     finally:
         producer.terminate()
