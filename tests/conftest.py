@@ -54,3 +54,6 @@ def pytest_terminal_summary(terminalreporter):
     for module, (seconds, tests) in sorted(_MODULES.items(), key=lambda item: -item[1][0]):
         terminalreporter.write_line(f"{seconds:8.1f} s {100 * seconds / total:5.1f}% {tests:4d} tests  {module}")
     terminalreporter.write_line(f"{total:8.1f} s  in all")
+    docker = sum(seconds for module, (seconds, _) in _MODULES.items() if module.startswith("tests/docker/"))
+    if docker:
+        terminalreporter.write_line(f"{total - docker:8.1f} s  without the Docker lab (tests/docker)")

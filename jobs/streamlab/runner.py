@@ -204,7 +204,13 @@ def _settle(spark, timeout: float = 10.0) -> None:
         time.sleep(0.1)
 
 
-def _stop_all(queries) -> None:
+def _stop_all(queries, patience: float = 15.0) -> None:
+    """Stop each query between two batches where it can (waiting at most `patience` s in all for
+    running batches to end): stopping mid-batch cancels its tasks, and a task interrupted while
+    Hadoop writes a checkpoint file prints a stack trace though nothing is wrong."""
+    deadline = time.monotonic() + patience
     for q in queries:
+        while q.isActive and q.status["isTriggerActive"] and time.monotonic() < deadline:
+            time.sleep(0.1)
         if q.isActive:
             q.stop()

@@ -41,7 +41,8 @@ from tests.support import dockerhost, netns
 from tests.support.lab import trace_lines
 from tests.support.wait import WaitTimeout, wait_for
 
-pytestmark = pytest.mark.docker
+# A cold machine builds the images and Compose first: more than the suite's 900 s per test.
+pytestmark = [pytest.mark.docker, pytest.mark.timeout(2700)]
 PROJECT = "streaming-lab-test"
 STATE = ROOT / ".lab" / "test-docker"  # the learner-like host's LAB_STATE: its own control-only venv
 RUN = STATE / "run"
@@ -234,7 +235,7 @@ def test_demo_prometheus_and_dashboards(demo, request):
     rows = re.findall(r"^\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\|", text, re.M)
     assert rows, "the demo printed no window rows"
     _figure(request.config, f"make demo: {text.count('Batch: ')} batches, {len(rows)} window rows printed")
-    traces = trace_lines(text.split("duration reached: stopping")[0])  # a stop mid-batch may still print one
+    traces = trace_lines(text)
     assert not traces, f"{len(traces)} stack-trace or ERROR lines in the demo, first: {traces[:3]}"
     first = re.search(r"\] windowing: first batch took ([\d.]+) s", text)
     assert first, text[-3000:]

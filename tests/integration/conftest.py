@@ -1,10 +1,12 @@
 """The integration tests' lab: a real local lab (Kafka, Spark master and worker, Prometheus,
-PostgreSQL, the producer) started once for the integration tests in its own run folder, and torn
-down after the last of them (before tests/docker), whatever happened. A lab already running on the same ports is a clear error, never
-reused: the tests must not touch a developer's data."""
+PostgreSQL, the producer) started once for the integration tests, with its own run folder and
+ports (tests/support/lab.py), and torn down after the last of them (before tests/docker), whatever
+happened. A learner's own lab (`make up`) can run meanwhile: it is checked to be untouched. Anything
+else already on the test lab's ports is a clear error, never reused."""
 
 from __future__ import annotations
 
+import os
 import shutil
 
 import pytest
@@ -14,6 +16,7 @@ from lab.paths import Paths
 from lab.settings import load
 from tests.support import lab as run
 from lab.kafkatools import fresh_topics
+from lab.local import Local
 
 
 @pytest.fixture(scope="session")
@@ -24,6 +27,17 @@ def lab_env():
 @pytest.fixture(scope="session")
 def test_settings(lab_env):
     return load(environ=lab_env)
+
+
+@pytest.fixture(scope="package", autouse=True)
+def learners_lab_untouched():
+    """The learner's local lab (its run folder and ports, as `make up` has them): the same services
+    with the same processes after the tests as before, whether it was up or not."""
+    learner = Local(load(environ={**os.environ, "RUNTIME": "local"}))
+    before = learner.service_pids()
+    yield
+    after = learner.service_pids()
+    assert after == before, f"the learner's lab changed during the tests: {before} before, {after} after"
 
 
 @pytest.fixture(scope="package")

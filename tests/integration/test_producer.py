@@ -58,7 +58,7 @@ def test_same_seed_gives_identical_events(topics, lab_up):
 
 
 def test_rate_is_held(topics, lab_up):
-    summary = run.produce("--rate", "2000", "--duration", "30", "--seed", "5", environ=topics)
+    summary = run.produce("--rate", "2000", "--duration", "20", "--seed", "5", environ=topics)
     assert abs(summary["events_per_second"] - 2000) / 2000 < 0.05, summary
     assert summary["acked"] == summary["sent"]
 

@@ -1,5 +1,9 @@
 """Run the lab's commands the way a user does (`python -m lab …`, `python -m producer …`), against
-the test session's own run folder, and return what they printed."""
+the test session's own lab, and return what they printed.
+
+The test lab has its own run folder (.lab/test-run) and its own ports: every `*_PORT` setting plus
+PORT_OFFSET (Kafka on 29092, Prometheus on 29090, ...). So `make test` runs beside a learner's
+`make up` lab and never touches it."""
 
 from __future__ import annotations
 
@@ -11,14 +15,20 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lab.settings import ROOT
+from lab.settings import ROOT, load
 
 TEST_RUN = ROOT / ".lab" / "test-run"
+PORT_OFFSET = 20000  # the learner's ports (.env) are 3000-9404: the test lab's are 23000-29404
+
+
+def test_ports() -> dict[str, str]:
+    """Every port setting of the lab, moved by PORT_OFFSET."""
+    return {k: str(int(v) + PORT_OFFSET) for k, v in load().values.items() if k.endswith("_PORT")}
 
 
 def env(**overrides: str) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith("TOPIC_")}
-    base.update({"LAB_RUN": str(TEST_RUN), "RUNTIME": "local",
+    base.update({"LAB_RUN": str(TEST_RUN), "RUNTIME": "local", **test_ports(),
                  "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "jobs"), str(ROOT / "services" / "producer")])})
     base.update(overrides)
     return base
@@ -26,11 +36,26 @@ def env(**overrides: str) -> dict[str, str]:
 
 def run(args: list[str], environ: dict[str, str] | None = None, timeout: float = 300,
         check: bool = False) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=environ or env(), capture_output=True,
-                          text=True, timeout=timeout)
+    """Run `python <args>` to its end. One that outlives `timeout` is killed, and fails the test
+    with its last lines."""
+    try:
+        proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=environ or env(), capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        out, err = (_text(exc.stdout), _text(exc.stderr))
+        raise AssertionError(f"{' '.join(args)} did not finish within {timeout:.0f} s and was killed; its last "
+                             f"lines:\n{_last(out)}\n{_last(err)}") from None
     if check and proc.returncode != 0:
         raise AssertionError(f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     return proc
+
+
+def _text(data: bytes | str | None) -> str:
+    return data.decode(errors="replace") if isinstance(data, bytes) else data or ""
+
+
+def _last(text: str, lines: int = 30) -> str:
+    return "\n".join(text.splitlines()[-lines:])
 
 
 def lab(*args: str, environ: dict[str, str] | None = None, timeout: float = 300, check: bool = False):
