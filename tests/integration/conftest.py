@@ -16,7 +16,6 @@ from lab.paths import Paths
 from lab.settings import load
 from tests.support import lab as run
 from lab.kafkatools import fresh_topics
-from lab.local import Local
 
 
 @pytest.fixture(scope="session")
@@ -33,7 +32,7 @@ def test_settings(lab_env):
 def learners_lab_untouched():
     """The learner's local lab (its run folder and ports, as `make up` has them): the same services
     with the same processes after the tests as before, whether it was up or not."""
-    learner = Local(load(environ={**os.environ, "RUNTIME": "local"}))
+    learner = runtime.get(load(environ={**os.environ, "RUNTIME": "local"}))
     before = learner.service_pids()
     yield
     after = learner.service_pids()
