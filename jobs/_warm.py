@@ -23,6 +23,7 @@ import importlib
 import json
 import os
 import sys
+import traceback
 
 REPLY = "WARM-DONE "
 
@@ -37,6 +38,9 @@ def run_one(request: dict) -> int:
                 return importlib.import_module(request["job"]).main(request["args"])
             except SystemExit as exc:  # argparse's exit 2, a job's sys.exit
                 return exc.code if isinstance(exc.code, int) else 1
+            except Exception:  # what would end a job's own driver: its trace, exit 1, and on to the next
+                traceback.print_exc()
+                return 1
     finally:
         os.environ.clear()
         os.environ.update(saved)

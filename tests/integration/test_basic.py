@@ -54,7 +54,7 @@ def test_console_shows_the_events_and_the_checkpoint_resumes(topics, lab_up, tmp
 
 
 def test_duration_stops_gracefully_with_exit_0(topics, lab_up, tmp_path):
-    proc = run.submit("basic", "--duration", "15", "--checkpoint", str(tmp_path / "ckpt"), environ=topics)
+    proc = run.submit("basic", "--duration", "8", "--checkpoint", str(tmp_path / "ckpt"), environ=topics)
     assert proc.returncode == 0
     # spark-submit passes the Python driver's stderr through its stdout.
     assert "[basic] duration reached: stopping basic, basic_quarantine gracefully" in proc.stdout + proc.stderr
