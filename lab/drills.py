@@ -103,8 +103,18 @@ class Drill:
         return self.rt.run_job(job, list(args), self.env, timeout=timeout)
 
     def spark_submit(self, job: str, *args: str) -> runtime.Job:
-        """Start a job and return at once; `.kill()` SIGKILLs its whole driver."""
-        return self.rt.spawn_job(job, list(args), self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        """Start a job and return at once; `.kill()` SIGKILLs its whole driver. What it prints goes
+        to a log in the drill's folder (`last_lines` shows it when a wait on the job times out)."""
+        with (self.dir / f"{job}-{time.monotonic_ns()}.log").open("w") as log:
+            return self.rt.spawn_job(job, list(args), self.env, stdout=log, stderr=subprocess.STDOUT)
+
+    def last_lines(self, lines: int = 30) -> str:
+        """The end of the log of the job started last, or '' if none was."""
+        logs = sorted(self.dir.glob("*.log"), key=lambda p: p.stat().st_mtime)
+        if not logs:
+            return ""
+        text = logs[-1].read_text(errors="replace").splitlines()[-lines:]
+        return f"the last lines of {logs[-1].name}:\n" + "\n".join(text)
 
 
 def committed(checkpoint: Path, query: str) -> int:
