@@ -28,7 +28,7 @@ CONTROL_STAMP := $(VENV)/.control.stamp
 STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
 
 .PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce demo \
-        test test-unit test-integration test-static lock runtime config generate report drill bench
+        test test-unit test-integration test-static lint lock runtime config generate report drill bench
 
 help: ## List the targets
 	@echo "Spark Structured Streaming Lab — make <target> [VAR=value]"
@@ -140,7 +140,10 @@ test: $(FULL_STAMP) ## Run the whole test suite (unit, static, integration again
 test-unit: $(FULL_STAMP) ## Run the unit tests only (no lab needed)
 	@$(PY) -m pytest tests/unit
 
-test-static: $(FULL_STAMP) ## Run the static checks only (Compose schema, hadolint, promtool, dashboards)
+lint: $(FULL_STAMP) ## Check the code with ruff (its rules are in pyproject.toml; `make test` runs it too)
+	@$(PY) -m ruff check .
+
+test-static: $(FULL_STAMP) ## Run the static checks only (ruff, Compose schema, hadolint, promtool, dashboards)
 	@$(PY) -m pytest tests/static
 
 test-integration: $(FULL_STAMP) ## Run the integration tests only (they start and stop a real local lab, and the Docker lab)

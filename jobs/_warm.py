@@ -38,7 +38,7 @@ def run_one(request: dict) -> int:
                 return importlib.import_module(request["job"]).main(request["args"])
             except SystemExit as exc:  # argparse's exit 2, a job's sys.exit
                 return exc.code if isinstance(exc.code, int) else 1
-            except Exception:  # what would end a job's own driver: its trace, exit 1, and on to the next
+            except Exception:  # noqa: BLE001 - what ends a job's own driver: its trace, exit 1; then the next job
                 traceback.print_exc()
                 return 1
     finally:

@@ -28,7 +28,7 @@ import re
 import statistics
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lab import benchlive
@@ -135,7 +135,7 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
     quick = size_name != "full"
     env = {**environ, "PYTHONPATH": PYTHONPATH, **fresh_topics(settings.kafka_bootstrap, "bench")}
     topic = env["TOPIC_PAGE_VIEWS"]
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     results: dict = {"started": started.isoformat(), "quick": quick, "size_name": size_name, "machine": _machine(), "runtime": rt.name,
                      "versions": {k: settings[k] for k in ("SPARK_VERSION", "KAFKA_VERSION")}, "size": size}
 
@@ -284,7 +284,7 @@ def _live_lines(results: dict) -> list[str]:
                   if best else "No rate tried was sustainable.", "",
                   "| producer target events/s | page views/s in | lag slope /s | final lag | verdict | "
                   "latency p50 / p95 / p99 s | batch s (median) | executor GC share | CPU cores: " + ", ".join(
-                      (live["steps"][0]["cpu_cores"] if live["steps"] else {})) + " |",
+                      live["steps"][0]["cpu_cores"] if live["steps"] else {}) + " |",
                   "|---|---|---|---|---|---|---|---|---|"]
         for r in live["steps"]:
             gc = "n/a" if r.get("gc_share_of_task_time") is None else f"{r['gc_share_of_task_time']:.1%}"

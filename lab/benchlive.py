@@ -266,7 +266,8 @@ def twins(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_time: str, 
             start = time.time()
             step(job, rate, hold, 400, drain_timeout=60)
             bootstrap = rt.settings.kafka_bootstrap
-            wait_for(lambda: len(consume_all(bootstrap, job.env["TOPIC_RESULTS"])) >= 1, 60, "the passthrough output")
+            wait_for(lambda: len(consume_all(bootstrap, job.env["TOPIC_RESULTS"])) >= 1, 60,  # noqa: B023 - called here
+                     "the passthrough output")
             out = consume_all(bootstrap, job.env["TOPIC_RESULTS"])
         finally:
             job.stop()

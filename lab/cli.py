@@ -90,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     except (SettingsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    except Exception as exc:  # noqa: BLE001 - one clear line, not a traceback
+    except Exception as exc:  # one clear line, not a traceback
         from lab.install import InstallError
 
         if isinstance(exc, (runtime.LabError, InstallError)):

@@ -16,6 +16,7 @@ docs/drills.md explains each drill.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import random
@@ -24,7 +25,7 @@ import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lab import runtime
@@ -68,7 +69,7 @@ class Drill:
         self.env = {**base, **fresh_topics(self.settings.kafka_bootstrap, f"drill_{name.replace('-', '_')}")}
         self.settings = load(environ=self.env)
         self.rt = runtime.get(self.settings)
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         self.dir = self.rt.paths.run / "drills" / f"{name}-{stamp}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.result = Result(name)
@@ -177,8 +178,8 @@ def driver_kill(d: Drill, kills: int = 3) -> Result:
         proc = d.spark_submit("windowing", *base, *slow)
         target = committed(ckpt, "windowing") + rng.randint(1, 3)
         try:
-            wait_for(lambda: committed(ckpt, "windowing") >= target or proc.poll() is not None, 300,
-                     f"batch {target} of run {i + 1}")
+            wait_for(lambda: committed(ckpt, "windowing") >= target or proc.poll() is not None,  # noqa: B023 - called here
+                     300, f"batch {target} of run {i + 1}")
         finally:
             proc.kill()
         d.result.details.append(f"kill {i + 1}: SIGKILL after {committed(ckpt, 'windowing')} committed batches")
@@ -201,7 +202,7 @@ def stop_produce_restart(d: Drill, rounds: int = 3) -> Result:
             d.result.details.append(f"round {i + 1} failed: {proc.stdout[-300:]}")
         last_batches.append(committed(ckpt, "basic") - 1)
     d.result.details.append(f"last batch id after each round: {last_batches}")
-    if any(b <= a for a, b in zip(last_batches, last_batches[1:])):
+    if any(b <= a for a, b in itertools.pairwise(last_batches)):
         d.result.ok = False
         d.result.details.append("batch ids did not keep increasing")
     ids = [r["event_id"] for r in _parquet_rows(out)]

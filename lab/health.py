@@ -16,7 +16,7 @@ HTTP_TIMEOUT = 2.0
 
 
 def http_get(url: str, timeout: float = HTTP_TIMEOUT) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (loopback URLs)
+    with urllib.request.urlopen(url, timeout=timeout) as resp:
         return resp.status, resp.read()
 
 

@@ -22,9 +22,9 @@ import subprocess
 import sys
 import time
 import xmlrpc.client
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from lab import health, install, ports, procs
 from lab.paths import PYTHONPATH, SERVICES_DIR, Paths

@@ -18,7 +18,7 @@ class Paths:
     run_dir: Path | None = None
 
     @classmethod
-    def of(cls, settings: Settings) -> "Paths":
+    def of(cls, settings: Settings) -> Paths:
         run = settings.get("LAB_RUN")
         return cls(settings.state, (Path(run) if Path(run).is_absolute() else ROOT / run) if run else None)
 

@@ -24,7 +24,7 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from lab.dashboards import DASHBOARDS, STREAMING, Panel, expand
@@ -82,7 +82,7 @@ class Prometheus:
     def _get(self, path: str, params: dict) -> dict:
         url = f"{self.base}{path}?{urllib.parse.urlencode(params)}"
         try:
-            with urllib.request.urlopen(url, timeout=30) as resp:  # noqa: S310 (loopback)
+            with urllib.request.urlopen(url, timeout=30) as resp:
                 body = json.loads(resp.read())
         except OSError as exc:
             raise ReportError(f"Prometheus at {self.base} does not answer ({exc}): is the lab up?") from None
@@ -208,7 +208,7 @@ def _chart(prom: Prometheus, panel: Panel, job: str, start: float, end: float, s
     drawn = 0
     for target in panel.targets:
         for s in prom.range(expand(target.expr, job=job), start, end, step):
-            pts = [(datetime.fromtimestamp(t, timezone.utc), v) for t, v in s.points if math.isfinite(v)]
+            pts = [(datetime.fromtimestamp(t, UTC), v) for t, v in s.points if math.isfinite(v)]
             if not pts:
                 continue
             label = target.legend
@@ -241,8 +241,8 @@ def build(settings: Settings, job: str, start: float, end: float, out_root: Path
     active = prom.range(f'streaming_batch_id{{job="{job}"}}', start, end, max(5.0, (end - start) / 200))
     if not active:
         raise ReportError(f"Prometheus has no metrics for job {job!r} between "
-                          f"{datetime.fromtimestamp(start, timezone.utc):%H:%M:%S} and "
-                          f"{datetime.fromtimestamp(end, timezone.utc):%H:%M:%S} UTC: run it first "
+                          f"{datetime.fromtimestamp(start, UTC):%H:%M:%S} and "
+                          f"{datetime.fromtimestamp(end, UTC):%H:%M:%S} UTC: run it first "
                           f"(make submit JOB={job}) and pass SINCE= to cover the run")
     # Trim the range to when the job reported, so idle time before and after does not skew averages.
     times = [t for s in active for t, _ in s.points]
@@ -252,7 +252,7 @@ def build(settings: Settings, job: str, start: float, end: float, out_root: Path
     f.trigger_seconds = trigger_seconds
     text, evidence = verdict(f)
     tips = hints(f, settings, text)
-    stamp = datetime.fromtimestamp(end, timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.fromtimestamp(end, UTC).strftime("%Y%m%dT%H%M%SZ")
     out = out_root / f"{job}-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     charts = []
@@ -276,8 +276,8 @@ def _fmt(v: float | None, unit: str = "s") -> str:
 
 
 def _summary(job, start, end, f: Figures, text, evidence, tips) -> str:
-    t0 = datetime.fromtimestamp(start, timezone.utc)
-    t1 = datetime.fromtimestamp(end, timezone.utc)
+    t0 = datetime.fromtimestamp(start, UTC)
+    t1 = datetime.fromtimestamp(end, UTC)
     lat = " / ".join(_fmt(f.latency.get(q)) for q in (0.5, 0.95, 0.99))
     return "\n".join([
         f"# Performance report: {job}", "",

@@ -85,7 +85,7 @@ def choose(settings: Settings) -> Choice:
     return Choice("local", f"RUNTIME is empty, and {why}")
 
 
-def get(settings: Settings, choice: Choice | None = None) -> "Runtime":
+def get(settings: Settings, choice: Choice | None = None) -> Runtime:
     choice = choice or choose(settings)
     if choice.name == "docker":
         from lab.docker import Docker

@@ -10,7 +10,8 @@ Not for: waiting on a subprocess to exit (use `Popen.wait(timeout)`).
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -29,7 +30,7 @@ def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float 
             if value:
                 return value
             last = f"last value: {value!r}"
-        except Exception as exc:  # the condition may raise until the service is up
+        except Exception as exc:  # noqa: BLE001 - the condition may raise anything until the service is up
             last = f"last error: {type(exc).__name__}: {exc}"
         now = time.monotonic()
         if now >= deadline:

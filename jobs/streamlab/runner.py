@@ -88,7 +88,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
         print(exc, file=sys.stderr)
         _close(spark, exporter)
         return 1
-    except Exception as exc:  # analysis errors, a checkpoint that does not match, ...
+    except Exception as exc:  # noqa: BLE001 - analysis errors, a checkpoint that does not match, ...
         print(describe_failure(job, job, exc), file=sys.stderr)
         _close(spark, exporter)
         return 1
@@ -176,7 +176,7 @@ def _wait(job: str, queries, stop: _Stop, deadline: float | None, trigger_second
         active = next(q for q in queries if q.isActive)
         try:
             active.awaitTermination(0.5)
-        except Exception:  # the failure is reported by the loop above, with the query's name
+        except Exception:  # noqa: BLE001 - the loop above reports the failure, with the query's name
             pass
 
 

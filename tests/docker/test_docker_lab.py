@@ -189,7 +189,7 @@ def demo(docker_lab, request, tmp_path_factory):
         except subprocess.TimeoutExpired:
             proc.terminate()
             proc.wait(60)
-            raise AssertionError(f"make demo overran:\n{log.read_text()[-3000:]}")
+            raise AssertionError(f"make demo overran:\n{log.read_text()[-3000:]}") from None
 
 
 def test_demo_prometheus_and_dashboards(demo, request):

@@ -12,10 +12,10 @@ import shutil
 import pytest
 
 from lab import runtime
+from lab.kafkatools import fresh_topics
 from lab.paths import Paths
 from lab.settings import load
 from tests.support import lab as run
-from lab.kafkatools import fresh_topics
 
 
 @pytest.fixture(scope="session")

@@ -4,8 +4,8 @@ import json
 
 import pyarrow.parquet as pq
 
-from tests.support import lab as run
 from lab.kafkatools import consume_all
+from tests.support import lab as run
 
 
 def test_every_event_reaches_the_sink_exactly_once(topics, lab_up, tmp_path):

@@ -17,16 +17,16 @@ import shutil
 from collections import Counter, defaultdict
 from datetime import timedelta
 
-import aggregations
 import psycopg
 import pyarrow.parquet as pq
 import pytest
 
+import aggregations
+from lab.kafkatools import consume_all, fresh_topics
 from lab.postgres import dsn
+from lab.truth import parse_time, valid_events, window_counts
 from tests.support import lab as run
 from tests.support.warm import WarmDriver
-from lab.kafkatools import consume_all, fresh_topics
-from lab.truth import parse_time, valid_events, window_counts
 
 START = "2026-01-01T00:00:00Z"
 

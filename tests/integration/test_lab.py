@@ -4,8 +4,8 @@ import json
 import urllib.request
 
 from lab import health
-from tests.support import lab as run
 from lab.kafkatools import consume_all
+from tests.support import lab as run
 
 
 def get_json(url):

@@ -6,9 +6,9 @@ import subprocess
 import sys
 from collections import Counter
 
+from lab.kafkatools import consume_all
 from lab.settings import ROOT
 from tests.support import lab as run
-from lab.kafkatools import consume_all
 from tests.support.wait import wait_for
 
 

@@ -5,9 +5,9 @@ from datetime import timedelta
 
 import pyarrow.parquet as pq
 
-from tests.support import lab as run
 from lab.kafkatools import consume_all
 from lab.truth import output_window_counts, valid_events, window_counts
+from tests.support import lab as run
 
 START = "2026-01-01T00:00:00Z"
 

@@ -29,7 +29,7 @@ def call(netns: str | None, fn, *args, **kwargs):
             os.close(fd)
         try:
             out["value"] = fn(*args, **kwargs)
-        except BaseException as exc:  # handed to the caller
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who re-raises it
             out["error"] = exc
 
     thread = threading.Thread(target=target, name=f"netns-{netns}")

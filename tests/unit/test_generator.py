@@ -1,5 +1,6 @@
 """The producer's event generator: deterministic, correlated, and honest about what it injects."""
 
+import itertools
 import json
 from collections import Counter
 from datetime import datetime
@@ -33,7 +34,7 @@ def test_same_seed_same_events_byte_for_byte(pools):
 def test_same_seed_other_start_shifts_only_event_times(pools):
     a = take(Config(seed=3, start_time=START), pools, 500)
     b = take(Config(seed=3, start_time=START + 3600), pools, 500)
-    for x, y in zip(a, b):
+    for x, y in zip(a, b, strict=True):
         assert y.event_time_ms - x.event_time_ms == 3_600_000
         ja, jb = json.loads(x.value), json.loads(y.value)
         ja.pop("event_time"), jb.pop("event_time")
@@ -108,9 +109,9 @@ def test_zipf_skews_keys(pools):
 def test_jitter_moves_event_times_out_of_order(pools):
     events = take(Config(seed=4, start_time=START, jitter_ms=2000), pools, 2000)
     times = [e.event_time_ms for e in events]
-    assert any(b < a for a, b in zip(times, times[1:]))
+    assert any(b < a for a, b in itertools.pairwise(times))
     assert all(abs(t - (START * 1000 + i)) <= 2000 or e.topic_key == "payments"
-               for i, (t, e) in enumerate(zip(times, events)))
+               for i, (t, e) in enumerate(zip(times, events, strict=True)))
 
 
 def test_the_mix_sets_the_share_of_page_views(pools):

@@ -1,6 +1,6 @@
 """The quarantine split on static DataFrames shaped like the Kafka source's output."""
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -16,7 +16,7 @@ def kafka_rows(spark, values):
     schema = T.StructType([T.StructField("key", T.BinaryType()), T.StructField("value", T.BinaryType()),
                            T.StructField("topic", T.StringType()), T.StructField("partition", T.IntegerType()),
                            T.StructField("offset", T.LongType()), T.StructField("timestamp", T.TimestampType())])
-    ts = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    ts = datetime(2026, 1, 1, tzinfo=UTC)
     rows = [(b"k", None if v is None else v.encode(), "orders", 0, i, ts) for i, v in enumerate(values)]
     return spark.createDataFrame(rows, schema)
 

@@ -25,7 +25,7 @@ import random
 import time
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 CATEGORIES = ("electronics", "books", "home", "garden", "toys", "fashion", "sports", "beauty", "grocery", "music")
 METHODS = ("card", "card", "card", "paypal", "bank_transfer", "gift_card")
@@ -81,7 +81,7 @@ class _Clock:
         sec, milli = divmod(ms, 1000)
         if sec != self._sec:
             self._sec = sec
-            self._prefix = datetime.fromtimestamp(sec, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+            self._prefix = datetime.fromtimestamp(sec, UTC).strftime("%Y-%m-%dT%H:%M:%S")
         return f"{self._prefix}.{milli:03d}Z"
 
 
