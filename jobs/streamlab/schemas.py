@@ -86,8 +86,6 @@ SCHEMAS: dict[str, TopicSchema] = {s.topic_key: s for s in (PAGE_VIEWS, ORDERS, 
 # Dimensions written as files for stream-static joins.
 PRODUCT_FIELDS = (("product_id", "string"), ("name", "string"), ("category", "string"),
                   ("price", "double"), ("brand", "string"))
-USER_FIELDS = (("user_id", "string"), ("name", "string"), ("email", "string"),
-               ("country", "string"), ("signup_date", "string"))
 
 
 def spark_type(name: str):

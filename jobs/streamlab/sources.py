@@ -1,4 +1,4 @@
-"""Readers: Kafka topics and watched folders of files.
+"""The Kafka reader (the files job reads its folder itself: jobs/files.py).
 
 `kafka(spark, topic, opts)` is the course's exercise 1: `spark.readStream.format("kafka")`.
 It returns Kafka's own columns (key, value, topic, partition, offset, timestamp, ...); parse the
@@ -24,11 +24,3 @@ def kafka(spark, topic: str, opts, bootstrap: str | None = None):
     if opts.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", str(opts.max_offsets_per_trigger))
     return reader.load()
-
-
-def files(spark, folder: str, schema, fmt: str = "json", max_files_per_trigger: int = 1):
-    """A file source: new files dropped into `folder` are read once each, in arrival order."""
-    reader = spark.readStream.schema(schema).option("maxFilesPerTrigger", str(max_files_per_trigger))
-    if fmt == "csv":
-        reader = reader.option("header", "true")
-    return reader.format(fmt).load(folder)

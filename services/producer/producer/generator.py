@@ -13,7 +13,7 @@ Speed: calling Faker for every event manages 5k-20k events/s per core. So Faker 
 values once, from the seed, and events are composed from pre-escaped JSON fragments with string
 formatting, not json.dumps.
 
-Not for: the Kafka side (producer.kafka_io), or the dimension files (producer.dimensions).
+Not for: the Kafka side (producer.cli), or the dimension files (producer.dimensions).
 """
 
 from __future__ import annotations
