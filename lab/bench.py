@@ -37,10 +37,10 @@ from lab.paths import PYTHONPATH
 from lab.settings import ROOT, Settings
 
 RESULTS_DIR = ROOT / "bench" / "results"
-SIZES = {  # events in the backlog, producer seconds, ProducerPerformance records, repetitions
-    "smoke": {"events": 20_000, "producer_seconds": 2, "perf_records": 50_000, "repeat": 1},
-    "quick": {"events": 100_000, "producer_seconds": 5, "perf_records": 300_000, "repeat": 1},
-    "full": {"events": 1_000_000, "producer_seconds": 20, "perf_records": 2_000_000, "repeat": 3},
+SIZES = {  # events in the backlog, producer seconds, ProducerPerformance records, repetitions, rate stage's seconds
+    "smoke": {"events": 20_000, "producer_seconds": 2, "perf_records": 50_000, "repeat": 1, "rate_seconds": 3},
+    "quick": {"events": 100_000, "producer_seconds": 5, "perf_records": 300_000, "repeat": 1, "rate_seconds": 10},
+    "full": {"events": 1_000_000, "producer_seconds": 20, "perf_records": 2_000_000, "repeat": 3, "rate_seconds": 20},
 }
 LIVE = {  # the live runs. Rates are producer events/s, all page views (benchlive.step).
     "smoke": {"stages": ("windowing",), "start_rate": 1_000, "warmup": 5, "hold": 6, "max_steps": 1, "bisect": 0,
@@ -161,14 +161,16 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
 
     ladder = {}
     stages = ["rate", "count", "json", "join", "window", "windowing"]
-    rate_seconds = ["--seconds", {"smoke": "3", "quick": "10", "full": "20"}[size_name]]
+    rate_seconds = ["--seconds", str(size["rate_seconds"])]
     if size_name == "smoke":
         _say(f"Spark stages {', '.join(stages)}, in one driver")
         ladder = _stages(rt, env, stages, topic, rate_seconds)
-    for stage in stages if size_name != "smoke" else []:
-        _say(f"Spark stage {stage}")
-        runs = [_stage(rt, env, stage, topic, rate_seconds if stage == "rate" else []) for _ in range(size["repeat"])]
-        ladder[stage] = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
+    else:
+        for stage in stages:
+            _say(f"Spark stage {stage}")
+            runs = [_stage(rt, env, stage, topic, rate_seconds if stage == "rate" else [])
+                    for _ in range(size["repeat"])]
+            ladder[stage] = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
     for stage, best in ladder.items():
         best["ratio_to_consumer_ceiling"] = best["rows_per_second"] / ceiling if stage != "rate" and ceiling else None
     results["ladder"] = ladder

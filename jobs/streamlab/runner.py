@@ -113,11 +113,10 @@ def release(spark) -> None:
 
 def _close(spark, exporter) -> None:
     """Stop the session, or, if it is the warm one, deliver the listener's pending events and detach it."""
-    if spark is not WARM_SESSION:
-        spark.stop()
-        return
-    spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(30_000)
-    spark.streams.removeListener(exporter)
+    if spark is WARM_SESSION:
+        spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(30_000)
+        spark.streams.removeListener(exporter)
+    release(spark)
 
 
 def _check_data_loss(job: str, opts, settings) -> None:

@@ -17,6 +17,7 @@ from lab import dashboards
 from lab.report import build
 from lab.settings import ROOT
 from tests.support import lab as run
+from tests.support.lab import tail
 from tests.support.wait import WaitTimeout, wait_for
 
 
@@ -30,10 +31,6 @@ def query(settings, expr):
 
 def finite(result) -> bool:
     return any(math.isfinite(float(r["value"][1])) for r in result)
-
-
-def tail(log, lines: int = 30) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no output)"
 
 
 @pytest.fixture(scope="module")

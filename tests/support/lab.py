@@ -58,6 +58,11 @@ def _last(text: str, lines: int = 30) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+def tail(path: Path, lines: int = 30) -> str:
+    """A log file's last lines, for a failure message."""
+    return _last(path.read_text(errors="replace"), lines) if path.exists() else "(no output)"
+
+
 def lab(*args: str, environ: dict[str, str] | None = None, timeout: float = 300, check: bool = False):
     return run(["-m", "lab", *args], environ, timeout, check)
 

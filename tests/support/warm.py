@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lab import runtime
 from lab.settings import Settings
+from tests.support.lab import tail
 
 
 class WarmDriver:
@@ -53,9 +54,9 @@ class WarmDriver:
         except queue.Empty:
             self.close()
             raise AssertionError(f"{job} {' '.join(args)} did not finish within {timeout:.0f} s in the warm driver; "
-                                 f"its last lines:\n{_tail(out)}\n{_tail(err)}\nthe driver's:\n{_tail(self.log)}") from None
+                                 f"its last lines:\n{tail(out)}\n{tail(err)}\nthe driver's:\n{tail(self.log)}") from None
         if reply is None:
-            raise AssertionError(f"the warm driver exited during {job}; its last lines:\n{_tail(err)}\n{_tail(self.log)}")
+            raise AssertionError(f"the warm driver exited during {job}; its last lines:\n{tail(err)}\n{tail(self.log)}")
         proc = subprocess.CompletedProcess([job, *args], json.loads(reply)["code"], out.read_text(), err.read_text())
         if check and proc.returncode != 0:
             raise AssertionError(f"{job} {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
@@ -71,7 +72,3 @@ class WarmDriver:
             except subprocess.TimeoutExpired:
                 self.job.kill()
                 self.job.proc.wait()
-
-
-def _tail(path: Path, lines: int = 30) -> str:
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:]) if path.exists() else "(nothing)"
