@@ -1,6 +1,6 @@
 # Spark Structured Streaming Lab. `make` (or `make help`) lists the targets.
 # Every setting lives in .env; any of them can be overridden from the environment or on the command
-# line (`KAFKA_PORT=19092 make up` or `make up KAFKA_PORT=19092`): lab/settings.py reads .env, and
+# line (`KAFKA_PORT=19092 make up` or `make up KAFKA_PORT=19092`): src/lab/settings.py reads .env, and
 # make passes both kinds of override on to it. Make itself reads only the few keys below.
 
 SHELL := /bin/bash
@@ -17,12 +17,15 @@ PYTHON ?= python3
 VENV := $(LAB_STATE)/venv
 PY := $(VENV)/bin/python
 LAB := $(PY) -m lab
-export PYTHONPATH := $(CURDIR):$(CURDIR)/jobs:$(CURDIR)/services/producer
+# The venv has the project installed (pip install -e ., pyproject.toml): lab, streamlab and producer
+# import from src/ there. Before the venv exists, the stdlib-only commands (help, runtime, config)
+# run on the system Python, which is told where src/ is.
+BOOT := PYTHONPATH=$(CURDIR)/src $(PYTHON)
 
-# The runtime, chosen once per make run (lab/runtime.py: stdlib only, so no venv is needed yet).
+# The runtime, chosen once per make run (src/lab/runtime.py: stdlib only, so no venv is needed yet).
 # With Docker, the host needs only the control code's packages (requirements/control.in); the
 # local runtime and the tests need everything (requirements.txt).
-RUNTIME_NAME := $(shell $(PYTHON) -m lab.runtime 2>/dev/null)
+RUNTIME_NAME := $(shell $(BOOT) -m lab.runtime 2>/dev/null)
 FULL_STAMP := $(VENV)/.requirements.stamp
 CONTROL_STAMP := $(VENV)/.control.stamp
 STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
@@ -35,24 +38,26 @@ help: ## List the targets
 	@echo
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  \033[36m%-18s\033[0m %s\n", $$1, $$2}'
 	@echo
-	@echo "Runtime: $$($(PYTHON) -m lab runtime 2>&1)"
+	@echo "Runtime: $$($(BOOT) -m lab runtime 2>&1)"
 
 # No runtime could be chosen (RUNTIME=docker without an engine, say): say why, install nothing.
 runtime-error:
-	@$(PYTHON) -m lab.runtime >/dev/null
+	@$(BOOT) -m lab.runtime >/dev/null
 
-$(FULL_STAMP): requirements.txt
+$(FULL_STAMP): requirements.txt pyproject.toml
 	@echo "==> creating the Python environment in $(VENV) (pyspark is large: the first run takes a few minutes)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q --progress-bar off -r requirements.txt
+	@$(PY) -m pip install -q --no-deps -e .
 	@touch $@ $(CONTROL_STAMP)
 
-$(CONTROL_STAMP): requirements.txt requirements/control.in
+$(CONTROL_STAMP): requirements.txt requirements/control.in pyproject.toml
 	@echo "==> creating the control code's Python environment in $(VENV) (no Spark, no Java: the services run in Docker)"
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q --progress-bar off -c requirements.txt -r requirements/control.in
+	@$(PY) -m pip install -q --no-deps -e .
 	@touch $@
 
 install: $(STAMP) ## Install what the runtime needs (local: Python packages, jars, Debian packages; docker: the control code's packages); idempotent
@@ -67,10 +72,10 @@ generate: $(STAMP) ## Rewrite generated files: the Grafana dashboards (changes f
 	@$(LAB) generate
 
 runtime: ## Print the runtime in use and why (RUNTIME=local|docker; default: docker if an engine and Compose v2 answer)
-	@$(PYTHON) -m lab runtime
+	@$(BOOT) -m lab runtime
 
 config: ## Print every setting in use (.env, and what the environment or the command line overrides)
-	@$(PYTHON) -m lab config
+	@$(BOOT) -m lab config
 
 up: install ## Start the lab and wait until every service is healthy
 	@$(LAB) up

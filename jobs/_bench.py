@@ -129,7 +129,7 @@ def sustain(spark, df, opts) -> int:
     """A live run: each batch's progress is appended to --progress-file as soon as it is known."""
     writer = df.writeStream.queryName(f"bench_{opts.stage}").option("checkpointLocation", opts.checkpoint)
     if opts.stage == "passthrough":
-        writer = (writer.format("kafka").option("kafka.bootstrap.servers", sources.bootstrap_servers())
+        writer = (writer.format("kafka").option("kafka.bootstrap.servers", opts.config.bootstrap)
                   .option("topic", opts.output).outputMode("update"))
     else:
         writer = writer.format("noop").outputMode("update")

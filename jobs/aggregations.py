@@ -56,10 +56,9 @@ def parser():
 
 def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
-    from lab.settings import load
 
     def start(spark):
-        valid, bad = parsing.split(sources.kafka(spark, opts.topic or load().topics["orders"], opts), "orders")
+        valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("orders"), opts), "orders")
         return [sinks.start(build(valid, opts.window, opts.watermark, opts.key), opts, JOB),
                 sinks.quarantine(bad, opts, JOB)]
 

@@ -32,15 +32,14 @@ def build(valid):
 def main(argv: list[str] | None = None) -> int:
     parser = options.parser(JOB, __doc__)
     opts = options.parse(parser, argv)
-    from lab.settings import load
-
-    topic_key = next((k for k, v in load().topics.items() if v == opts.topic), None) if opts.topic else "page_views"
+    topics = opts.config.topics
+    topic_key = next((k for k, v in topics.items() if v == opts.topic), None) if opts.topic else "page_views"
     if topic_key not in parsing.schemas.SCHEMAS:
         parser.error(f"--topic {opts.topic!r} has no schema; topics: "
-                     + ", ".join(load().topics[k] for k in parsing.schemas.SCHEMAS))
+                     + ", ".join(topics[k] for k in parsing.schemas.SCHEMAS))
 
     def start(spark):
-        raw = sources.kafka(spark, load().topics[topic_key], opts)
+        raw = sources.kafka(spark, topics[topic_key], opts)
         valid, bad = parsing.split(raw, topic_key)
         shown = build(valid) if topic_key == "page_views" else valid
         return [sinks.start(shown, opts, JOB, output_mode="append"), sinks.quarantine(bad, opts, JOB)]

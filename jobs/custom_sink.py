@@ -105,14 +105,10 @@ def parser():
 
 def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
-    from lab.postgres import dsn
-    from lab.settings import load
-
-    settings = load()
-    target = dsn(settings)
+    target = opts.config.postgres_dsn
 
     def start(spark):
-        valid, bad = parsing.split(sources.kafka(spark, opts.topic or settings.topics["orders"], opts), "orders")
+        valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("orders"), opts), "orders")
         result = build(valid, opts.window, opts.watermark)
         if opts.sink != "postgres":
             main_query = sinks.start(result, opts, JOB)

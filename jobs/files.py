@@ -81,10 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
     from pathlib import Path
 
-    from lab.paths import Paths
-    from lab.settings import load
-
-    folder = Path(opts.input) if opts.input else Paths.of(load()).data / "incoming" / "orders"
+    folder = Path(opts.input) if opts.input else opts.config.data_root / "incoming" / "orders"
     folder.mkdir(parents=True, exist_ok=True)
 
     def start(spark):

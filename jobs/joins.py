@@ -22,6 +22,7 @@ Watch: in left-outer mode, unpaid orders (about 10% of them) appear a watermark 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from streamlab import options, parsing, runner, schemas, sinks, sources
 
@@ -55,13 +56,8 @@ def match_payments(orders, payments, within: str = "10 minutes", watermark: str 
                     F.col("payment_id").isNotNull().alias("paid")))
 
 
-def read_products(spark, folder: str | None = None):
-    from pathlib import Path
-
-    from lab.paths import Paths
-    from lab.settings import load
-
-    path = Path(folder) if folder else Paths.of(load()).data / "dimensions" / "products.jsonl"
+def read_products(spark, path: Path):
+    """The products dimension, a JSON Lines file the producer writes (DATA_ROOT/dimensions)."""
     if not path.exists():
         raise FileNotFoundError(f"the products dimension {path} does not exist yet: the producer writes it "
                                 f"(`make up`, or `make produce COUNT=1`)")
@@ -73,7 +69,8 @@ def parser():
     p.add_argument("--mode", choices=MODES, default="static")
     p.add_argument("--within", type=options.interval, default="10 minutes", help="max order-to-payment time")
     p.add_argument("--watermark", type=options.interval, default="10 minutes")
-    p.add_argument("--products", default=None, help="products file (default: the lab's dimensions)")
+    p.add_argument("--products", default=None,
+                   help="products file (default: DATA_ROOT/dimensions/products.jsonl, which the producer writes)")
     return p
 
 
@@ -81,14 +78,13 @@ def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
     if opts.output_mode != "append":
         parser().error("joins support only append output mode")
-    from lab.settings import load
-
-    topics = load().topics
+    topics = opts.config.topics
+    products = Path(opts.products) if opts.products else opts.config.data_root / "dimensions" / "products.jsonl"
 
     def start(spark):
         orders, bad_orders = parsing.split(sources.kafka(spark, topics["orders"], opts), "orders")
         if opts.mode == "static":
-            result, bad = enrich(orders, read_products(spark, opts.products)), {"": bad_orders}
+            result, bad = enrich(orders, read_products(spark, products)), {"": bad_orders}
         else:
             payments, bad_payments = parsing.split(sources.kafka(spark, topics["payments"], opts), "payments")
             how = "inner" if opts.mode == "stream" else "leftOuter"

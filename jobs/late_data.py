@@ -69,7 +69,6 @@ def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
     from pyspark.sql.streaming import StreamingQueryListener
 
-    from lab.settings import load
 
     report = LateReport(JOB)
 
@@ -90,7 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def start(spark):
         spark.streams.addListener(Printer())
-        valid, bad = parsing.split(sources.kafka(spark, opts.topic or load().topics["page_views"], opts), "page_views")
+        valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("page_views"), opts), "page_views")
         return [sinks.start(build(valid, opts.window, opts.watermark), opts, JOB), sinks.quarantine(bad, opts, JOB)]
 
     return runner.run(JOB, opts, start)

@@ -48,10 +48,9 @@ def parser():
 
 def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
-    from lab.settings import load
 
     def start(spark):
-        valid, bad = parsing.split(sources.kafka(spark, opts.topic or load().topics["page_views"], opts), "page_views")
+        valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("page_views"), opts), "page_views")
         return [sinks.start(build(valid, opts.gap, opts.watermark), opts, JOB), sinks.quarantine(bad, opts, JOB)]
 
     return runner.run(JOB, opts, start)

@@ -84,9 +84,7 @@ def parser():
 
 def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
-    from lab.settings import load
-
-    topics = load().topics
+    topics = opts.config.topics
 
     def start(spark):
         orders, bad_orders = parsing.split(sources.kafka(spark, topics["orders"], opts), "orders")

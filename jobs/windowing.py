@@ -55,9 +55,7 @@ def parser():
 
 def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
-    from lab.settings import load
-
-    topic = opts.topic or load().topics["page_views"]
+    topic = opts.topic or opts.config.topic("page_views")
 
     def start(spark):
         valid, bad = parsing.split(sources.kafka(spark, topic, opts), "page_views")

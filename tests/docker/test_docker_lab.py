@@ -140,8 +140,7 @@ def docker_lab(request, tmp_path_factory):
         shutil.rmtree(RUN, ignore_errors=True)
         env = {k: v for k, v in env.items() if not k.startswith("TOPIC_")}
         env.update({"RUNTIME": "docker", "LAB_STATE": str(STATE), "LAB_RUN": str(RUN), "GRAFANA": "0",
-                    "COMPOSE_PROJECT_NAME": PROJECT, "WORKERS": "2",
-                    "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "jobs"), str(ROOT / "services" / "producer")])})
+                    "COMPOSE_PROJECT_NAME": PROJECT, "WORKERS": "2"})
         if ns:  # the namespaced engine builds from the cache the builder left, with the same settings
             env["LAB_COMPOSE_OVERRIDES"] = str(dockerhost.BUILD_OVERRIDE)
         lab = Lab(env, ns)
@@ -159,7 +158,6 @@ def demo(docker_lab, request, tmp_path_factory):
     lab = docker_lab
     folder = tmp_path_factory.mktemp("docker-demo")
     env = {**lab.env, "PATH": _path_without(FORBIDDEN, folder / "bin")}
-    env.pop("PYTHONPATH")  # the Makefile sets it, as for a learner
     assert not any(shutil.which(tool, path=env["PATH"]) for tool in FORBIDDEN)
     # `make install` reaches PyPI for the control code's packages, so it runs outside the namespace.
     install = subprocess.run(["make", "install"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)

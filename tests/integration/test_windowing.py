@@ -1,11 +1,21 @@
 """The windowing job on the real lab: exact window counts, late events excluded as the watermark says."""
 
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import zipfile
 from collections import Counter
 from datetime import timedelta
+from pathlib import Path
 
 import pyarrow.parquet as pq
 
 from lab.kafkatools import consume_all
+from lab.paths import Paths
+from lab.settings import ROOT
+from lab.submit import spark_home
 from lab.truth import output_window_counts, valid_events, window_counts
 from tests.support import lab as run
 
@@ -45,3 +55,56 @@ def test_console_complete_mode_as_in_the_course(topics, lab_up, tmp_path):
         start, end, key, count = [c.strip() for c in line.strip("|").split("|")]
         got[(start, key)] += int(count)
     assert got == Counter({(s.strftime("%Y-%m-%d %H:%M:%S"), k): c for (s, _, k), c in expected.items()})
+
+
+def _learners_python(tmp_path: Path) -> Path:
+    """A Python with the lab's packages (pyspark, ...) but not the project (streamlab, lab): what a
+    learner's own project has. A .pth line adds the lab venv's site-packages as a plain folder,
+    so its editable install's own .pth is not read."""
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
+    site = next((venv / "lib").glob("python3*/site-packages"))
+    (site / "lab-packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    python = venv / "bin" / "python"
+    for module in ("streamlab", "lab"):
+        probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True, cwd=tmp_path, timeout=60)
+        assert probe.returncode != 0, f"the learner's Python imports {module} without the zip: the test would prove nothing"
+    return python
+
+
+def test_the_job_runs_with_a_plain_spark_submit_outside_the_lab(topics, lab_up, tmp_path):
+    """jobs/windowing.py and a zip of src/streamlab, copied into an empty folder with no .env, run with
+    spark-submit and only options: the same counts as `make submit` writes."""
+    run.produce("--count", "600", "--rate", "0", "--seed", "34", "--start-time", START, "--event-rate", "1",
+                environ=topics)
+    run.produce("--count", "5", "--rate", "0", "--seed", "35", "--start-time", "2026-01-01T01:00:00Z",
+                environ=topics)
+    topic = topics["TOPIC_PAGE_VIEWS"]
+    common = ["--sink", "parquet", "--output-mode", "append", "--trigger", "availableNow", "--topic", topic]
+    run.submit("windowing", *common, "--output", str(tmp_path / "lab-out"), "--checkpoint", str(tmp_path / "lab-ckpt"),
+               environ=topics)
+    lab_counts, _ = output_window_counts(pq.read_table(tmp_path / "lab-out").to_pylist())
+    assert len(lab_counts) > 5
+
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(ROOT / "jobs" / "windowing.py", project)
+    with zipfile.ZipFile(project / "streamlab.zip", "w") as zf:
+        for path in sorted((ROOT / "src" / "streamlab").glob("*.py")):
+            zf.write(path, f"streamlab/{path.name}")
+    python = _learners_python(tmp_path)
+    jars = ",".join(str(j) for j in sorted(Paths.of(lab_up).spark_jars.glob("*.jar")))
+    env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "PYSPARK_PYTHON": str(python)}
+    env.update({k: os.environ[k] for k in ("JAVA_HOME",) if k in os.environ})
+    cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", lab_up.spark_master,
+           "--conf", f"spark.driver.host={lab_up.host}", "--conf", f"spark.driver.bindAddress={lab_up.host}",
+           "--jars", jars, "--py-files", "streamlab.zip", "windowing.py",
+           *common, "--bootstrap-servers", lab_up.kafka_bootstrap, "--metrics-port", "0"]
+    proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=420)
+    assert proc.returncode == 0, f"plain spark-submit failed:\n{proc.stderr[-3000:]}"
+    assert not (project / ".env").exists()
+    # Defaults relative to the working folder (streamlab.config): the checkpoint and the output.
+    assert (project / "checkpoints" / "windowing" / "windowing" / "offsets").is_dir()
+    plain_counts, repeated = output_window_counts(pq.read_table(project / "outputs" / "windowing").to_pylist())
+    assert repeated == 0
+    assert plain_counts == lab_counts

@@ -21,7 +21,7 @@ COMPOSE = ROOT / "compose" / "compose.yml"
 SCHEMA = ROOT.parent / "shared" / "schemas" / "compose-spec.json"
 DOCKERFILES = sorted((ROOT / "services").glob("*/Dockerfile"))
 _VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}")
-# What `make up` sets beside .env (lab/docker.py).
+# What `make up` sets beside .env (src/lab/docker.py).
 RUNTIME_ENV = {"LAB_RUN_DIR": "/home/learner/lab/.lab/docker", "LAB_UID": "1000", "LAB_GID": "1000"}
 
 

@@ -1,4 +1,4 @@
-"""The Grafana dashboards are generated from lab/dashboards.py and stay in step with it."""
+"""The Grafana dashboards are generated from src/lab/dashboards.py and stay in step with it."""
 
 import json
 

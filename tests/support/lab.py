@@ -15,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from lab.clients import client_env
+from lab.paths import Paths
 from lab.settings import ROOT, load
 
 TEST_RUN = ROOT / ".lab" / "test-run"
@@ -27,11 +29,12 @@ def test_ports() -> dict[str, str]:
 
 
 def env(**overrides: str) -> dict[str, str]:
+    """The test lab's environment. It also holds what the control plane tells the jobs and the
+    producer (lab.clients), because the tests run them directly too (`python -m producer`)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("TOPIC_")}
-    base.update({"LAB_RUN": str(TEST_RUN), "RUNTIME": "local", **test_ports(),
-                 "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "jobs"), str(ROOT / "services" / "producer")])})
-    base.update(overrides)
-    return base
+    base.update({"LAB_RUN": str(TEST_RUN), "RUNTIME": "local", **test_ports(), **overrides})
+    settings = load(environ=base)
+    return {**base, **client_env(settings, Paths.of(settings)), **overrides}
 
 
 def run(args: list[str], environ: dict[str, str] | None = None, timeout: float = 300,

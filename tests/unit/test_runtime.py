@@ -52,14 +52,3 @@ def test_only_settings_that_differ_from_env_file_go_into_containers(tmp_path):
     env = {"TOPIC_PAGE_VIEWS": "drill_views", "KAFKA_PORT": base["KAFKA_PORT"], "LAB_RUN": "/somewhere",
            "HOME": "/root", "KAFKA_BOOTSTRAP": "kafka-1:19092"}
     assert rt._passed_env(env) == ["-e", "KAFKA_BOOTSTRAP=kafka-1:19092", "-e", "TOPIC_PAGE_VIEWS=drill_views"]
-
-
-def test_only_the_runtime_modules_know_the_local_runtime():
-    """Callers go through lab.runtime.Runtime; lab.runtime.get is the one door to lab.local."""
-    import re
-
-    pattern = re.compile(r"^\s*(from lab\.local import|from lab import [^\n]*\blocal\b|import lab\.local)", re.M)
-    offenders = [str(p.relative_to(ROOT)) for folder in ("lab", "jobs", "services", "tests")
-                 for p in (ROOT / folder).rglob("*.py")
-                 if p.name not in ("local.py", "runtime.py") and pattern.search(p.read_text())]
-    assert not offenders, f"import lab.local directly: {offenders}"

@@ -6,7 +6,7 @@ writes reports/<job>-<UTC time>/ with:
 - report.md: a summary with the same figures;
 - one PNG per chart.
 
-The charts are the dashboards' own panels (lab/dashboards.py), so the report and Grafana show
+The charts are the dashboards' own panels (src/lab/dashboards.py), so the report and Grafana show
 the same things. The verdict is "keeps up" or "falls behind", with the evidence. The tuning
 hints are drawn from the same numbers. Thresholds live in THRESHOLDS below.
 

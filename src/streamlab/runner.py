@@ -13,7 +13,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import time
@@ -62,12 +61,11 @@ WARM_SESSION = None
 
 
 def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
-    from lab.settings import load
     from streamlab import listener, options, session
 
-    settings = load()
-    port = opts.metrics_port if opts.metrics_port is not None else settings.int("JOB_METRICS_PORT")
-    bind = os.environ.get("LAB_BIND_HOST", settings.host)  # 0.0.0.0 in a container, so Prometheus reaches it
+    config = opts.config
+    port = opts.metrics_port if opts.metrics_port is not None else config.metrics_port
+    bind = config.metrics_host  # 0.0.0.0 in a container, so Prometheus reaches it
     try:  # before Spark starts: a taken port is then one line, with no session to tear down
         metrics = listener.serve(port, bind)
     except OSError as exc:
@@ -82,7 +80,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     from streamlab.dataloss import DataLoss
 
     try:
-        _check_data_loss(job, opts, settings)
+        _check_data_loss(job, opts)
         queries = start(spark)
     except DataLoss as exc:  # already one line that names the job and the ways on
         print(exc, file=sys.stderr)
@@ -93,7 +91,8 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
         _close(spark, exporter)
         return 1
     names = ", ".join(q.name for q in queries)
-    log(job, f"started {names}; metrics on http://{settings.host}:{port}/metrics" if port else f"started {names}")
+    shown = "127.0.0.1" if bind == "0.0.0.0" else bind  # a container's port is published on 127.0.0.1
+    log(job, f"started {names}; metrics on http://{shown}:{port}/metrics" if port else f"started {names}")
     deadline = time.monotonic() + opts.duration if opts.duration else None
     code = _wait(job, queries, stop, deadline, options.trigger_seconds(opts.trigger))
     _settle(spark)
@@ -119,7 +118,7 @@ def _close(spark, exporter) -> None:
     release(spark)
 
 
-def _check_data_loss(job: str, opts, settings) -> None:
+def _check_data_loss(job: str, opts) -> None:
     """Before any query starts: records that retention deleted since the checkpoint (see dataloss)."""
     from streamlab import dataloss, sinks
 
@@ -127,7 +126,7 @@ def _check_data_loss(job: str, opts, settings) -> None:
     if "://" in str(root) and not str(root).startswith("file:"):
         return  # remote checkpoints are not inspected
     for gap in dataloss.check(Path(str(root).removeprefix("file:")), job, opts.fail_on_data_loss,
-                              settings.kafka_bootstrap):
+                              opts.config.bootstrap):
         log(job, f"data loss: skipping {gap.records} records of {gap.topic}[{gap.partition}] (offsets {gap.start}-"
                  f"{gap.earliest - 1}) for query {gap.query}: Kafka retention deleted them before they were read")
 

@@ -9,15 +9,10 @@ position lives in the query's checkpoint, which is why `make reset` restarts fro
 from __future__ import annotations
 
 
-def bootstrap_servers() -> str:
-    from lab.settings import load
-
-    return load().kafka_bootstrap
-
-
-def kafka(spark, topic: str, opts, bootstrap: str | None = None):
+def kafka(spark, topic: str, opts):
+    """Read `topic` from the Kafka at `opts.config.bootstrap` (streamlab.config)."""
     reader = (spark.readStream.format("kafka")
-              .option("kafka.bootstrap.servers", bootstrap or bootstrap_servers())
+              .option("kafka.bootstrap.servers", opts.config.bootstrap)
               .option("subscribe", topic)
               .option("startingOffsets", opts.starting_offsets)
               .option("failOnDataLoss", str(opts.fail_on_data_loss).lower()))

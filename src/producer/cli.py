@@ -12,6 +12,10 @@ Contract:
   delivery.
 - The last line on stderr is a summary: events sent and acknowledged, the achieved rate,
   and the injected late and malformed counts. `--summary FILE` also writes it as JSON.
+
+Kafka's address, the topics and the data folder come from the environment, as for the jobs
+(streamlab.config: KAFKA_BOOTSTRAP, TOPIC_<NAME>, DATA_ROOT); DIMENSION_SEED and METRICS_HOST too.
+The lab's control plane sets them from .env.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -28,6 +33,7 @@ from pathlib import Path
 from producer import dimensions
 from producer.generator import Config, EventGenerator, Pools
 from producer.metrics import Metrics, Tally
+from streamlab.config import Config as StreamConfig
 
 SAMPLE_EVERY = 16  # one delivery latency observed per this many acks
 MAX_CHUNK = 2000  # events composed between two poll(0) calls
@@ -35,13 +41,7 @@ REPORT_EVERY = 5.0  # seconds between progress lines
 SYNC_EVERY = 0.5  # seconds between copies of the tallies into the Prometheus counters
 
 
-def _settings():
-    sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-    from lab.paths import Paths
-    from lab.settings import load
-
-    settings = load()
-    return settings, Paths.of(settings)
+DEFAULT_DIMENSION_SEED = 42
 
 
 def _fraction(text: str) -> float:
@@ -82,7 +82,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=_non_negative, default=None, help="stop after this many seconds")
     p.add_argument("--count", type=int, default=None, help="stop after this many events")
     p.add_argument("--seed", type=_seed, default=_seed("auto"), help="event seed; 'auto' picks one and prints it")
-    p.add_argument("--dimension-seed", type=int, default=None, help="seed of users/products (default .env DIMENSION_SEED)")
+    p.add_argument("--dimension-seed", type=int, default=None,
+                   help=f"seed of users/products (default: DIMENSION_SEED, else {DEFAULT_DIMENSION_SEED})")
     p.add_argument("--start-time", type=_start_time, default=None, help="event time of the first event (ISO-8601; default now)")
     p.add_argument("--event-rate", type=float, default=None, help="events per second of event time (default: --rate, or 1000)")
     p.add_argument("--jitter-ms", type=int, default=0, help="out-of-order jitter, +/- milliseconds")
@@ -101,9 +102,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--burst-duration", type=_non_negative, default=5.0)
     p.add_argument("--burst-factor", type=_non_negative, default=5.0, help="rate multiplier during a burst")
     p.add_argument("--metrics-port", type=int, default=0, help="serve Prometheus metrics here (0: off)")
-    p.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers (default from .env)")
+    p.add_argument("--metrics-host", default=None, help="the address to serve them on (default: METRICS_HOST, else 127.0.0.1)")
+    p.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)")
     p.add_argument("--wait-for-broker", type=_non_negative, default=30.0, help="seconds to retry an unreachable broker")
-    p.add_argument("--dimensions-dir", default=None, help="where to write products/users (default: the lab's data folder; '' skips)")
+    p.add_argument("--dimensions-dir", default=None, help="where to write products/users (default: DATA_ROOT/dimensions; '' skips)")
     p.add_argument("--stdout", action="store_true", help="print events as JSON lines instead of producing")
     p.add_argument("--to-folder", default=None, help="write the orders as JSON Lines files into this folder "
                    "(for the files job) instead of producing to Kafka")
@@ -161,8 +163,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.count is not None and args.count <= 0:
         parser().error("--count must be positive")
-    settings, paths = _settings()
-    topics = {k: settings.topics[k] for k in ("page_views", "orders", "payments")}
+    try:
+        env = StreamConfig.from_env()
+        dimension_seed = int(os.environ.get("DIMENSION_SEED") or DEFAULT_DIMENSION_SEED)
+    except ValueError as exc:  # ConfigError included
+        parser().error(str(exc))
+    if args.dimension_seed is not None:
+        dimension_seed = args.dimension_seed
+    topics = {k: env.topic(k) for k in ("page_views", "orders", "payments")}
     config = Config(
         seed=args.seed, start_time=args.start_time,
         event_rate=args.event_rate or (args.rate if args.rate > 0 else 1000.0),
@@ -170,16 +178,16 @@ def main(argv: list[str] | None = None) -> int:
         malformed_share=args.malformed_share, mismatch_share=args.mismatch_share, unpaid_share=args.unpaid_share,
         payment_delay=args.payment_delay, key_skew=args.key_skew, zipf_s=args.zipf_s, topics=topics,
         mix=(args.page_view_share, 1.0 - args.page_view_share))
-    dimension_seed = args.dimension_seed if args.dimension_seed is not None else settings.int("DIMENSION_SEED")
     pools = Pools(dimension_seed, config.users, config.products)
     gen = EventGenerator(config, pools)
     if args.dimensions_dir != "":
-        dimensions.write(pools, Path(args.dimensions_dir) if args.dimensions_dir else paths.data / "dimensions")
+        dimensions.write(pools, Path(args.dimensions_dir) if args.dimensions_dir else env.data_root / "dimensions")
     if args.stdout:
         return _to_stdout(gen, args)
     if args.to_folder:
         return _to_folder(gen, args, Path(args.to_folder))
-    return _to_kafka(gen, args, settings, topics)
+    return _to_kafka(gen, args, args.bootstrap or env.bootstrap,
+                     args.metrics_host or os.environ.get("METRICS_HOST") or "127.0.0.1", topics)
 
 
 def _to_stdout(gen: EventGenerator, args) -> int:
@@ -210,16 +218,15 @@ def _to_folder(gen: EventGenerator, args, folder: Path) -> int:
     return 0
 
 
-def _to_kafka(gen: EventGenerator, args, settings, topics: dict[str, str]) -> int:
+def _to_kafka(gen: EventGenerator, args, bootstrap: str, metrics_host: str, topics: dict[str, str]) -> int:
     from confluent_kafka import Producer
     from prometheus_client import start_http_server
 
-    bootstrap = args.bootstrap or settings.kafka_bootstrap
     metrics = Metrics()
     metrics.target.set(args.rate)
     if args.metrics_port:
         try:
-            start_http_server(args.metrics_port, addr=settings.host, registry=metrics.registry)
+            start_http_server(args.metrics_port, addr=metrics_host, registry=metrics.registry)
         except OSError as exc:
             log(f"error: cannot serve metrics on port {args.metrics_port}: {exc.strerror}")
             return 1

@@ -9,7 +9,7 @@ like with like:
   and count, + from_json, + stream-static join, + 10 s window (jobs/_bench.py), and the
   windowing job. Each is a drain rate: rows / micro-batch seconds over a backlog, an upper bound
   on sustainable throughput. Each is also given as a ratio to the consumer ceiling;
-- live (lab/benchlive.py): the maximum sustainable throughput of the windowing job (and, in a
+- live (src/lab/benchlive.py): the maximum sustainable throughput of the windowing job (and, in a
   full run, of the Yahoo-style window stage), found with a rising producer rate and a lag-growth
   check; event-to-result latency percentiles at fractions of it; batch phases; CPU per process;
   and a stateless Kafka -> Kafka job in real-time mode beside its micro-batch twin;
@@ -33,7 +33,6 @@ from pathlib import Path
 
 from lab import benchlive
 from lab.kafkatools import fresh_topics, offsets
-from lab.paths import PYTHONPATH
 from lab.settings import ROOT, Settings
 
 RESULTS_DIR = ROOT / "bench" / "results"
@@ -133,7 +132,7 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
     settings = rt.settings
     size = SIZES[size_name]
     quick = size_name != "full"
-    env = {**environ, "PYTHONPATH": PYTHONPATH, **fresh_topics(settings.kafka_bootstrap, "bench")}
+    env = {**environ, **fresh_topics(settings.kafka_bootstrap, "bench")}
     topic = env["TOPIC_PAGE_VIEWS"]
     started = datetime.now(UTC)
     results: dict = {"started": started.isoformat(), "quick": quick, "size_name": size_name, "machine": _machine(), "runtime": rt.name,

@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["RUNTIME"] = choice.name
         if choice.name == "docker" and not settings.get("LAB_RUN"):
             os.environ["LAB_RUN"] = str(settings.state / "docker")
-        settings = load()
+        settings = settings.overridden(os.environ)
         return _dispatch(runtime.get(settings, choice), args, extra, settings)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

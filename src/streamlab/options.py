@@ -4,12 +4,18 @@
 `parse(parser, argv)`. A bad value exits 2 with one line: "<job>: error: …". `lab submit` runs
 the same parser on the common options first, so a typo fails in milliseconds, not after the JVM
 has started. Stdlib only (no pyspark import), for that reason.
+
+`parse` also reads the job's environment once (streamlab.config) into `opts.config`: where Kafka,
+the topics and the folders are. The options that name them win over it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import re
+
+from streamlab.config import Config, ConfigError
 
 SINKS = ("console", "parquet", "kafka", "postgres", "noop")
 OUTPUT_MODES = ("append", "update", "complete")
@@ -104,7 +110,9 @@ def parser(prog: str, doc: str | None = None, *, default_sink: str = "console",
                    help="fail when offsets were deleted before they were read (default true)")
     p.add_argument("--metrics-port", type=port, default=None,
                    help="listener metrics port (default JOB_METRICS_PORT; 0 turns it off)")
-    p.add_argument("--topic", default=None, help="source topic (default: the job's topic from .env)")
+    p.add_argument("--topic", default=None, help="source topic (default: the job's topic, TOPIC_<NAME>)")
+    p.add_argument("--bootstrap-servers", default=None,
+                   help="Kafka's bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)")
     return p
 
 
@@ -113,8 +121,15 @@ SINK_MODES = {"parquet": ("append",), "kafka": ("append", "update", "complete"),
               "postgres": ("append", "update", "complete"), "console": OUTPUT_MODES, "noop": OUTPUT_MODES}
 
 
-def parse(p: argparse.ArgumentParser, argv: list[str] | None = None) -> argparse.Namespace:
+def parse(p: argparse.ArgumentParser, argv: list[str] | None = None,
+          environ: dict[str, str] | None = None) -> argparse.Namespace:
     opts = p.parse_args(argv)
+    try:
+        opts.config = Config.from_env(environ)
+    except ConfigError as exc:
+        p.error(str(exc))
+    if opts.bootstrap_servers:
+        opts.config = dataclasses.replace(opts.config, bootstrap=opts.bootstrap_servers)
     if opts.output_mode not in SINK_MODES[opts.sink]:
         p.error(f"the {opts.sink} sink supports only {' or '.join(SINK_MODES[opts.sink])} output mode, "
                 f"not {opts.output_mode} (use --output-mode {SINK_MODES[opts.sink][0]})")

@@ -20,6 +20,7 @@ import sys
 from pathlib import Path
 
 from lab import jobs
+from lab.clients import client_env
 from lab.paths import Paths
 from lab.settings import load
 from lab.submit import MARKER, command, foreground
@@ -41,7 +42,7 @@ def main(argv: list[str]) -> int:
     address = socket.gethostbyname(socket.gethostname())
     cmd = command(settings, paths, job_path, job_args, jars=jars, driver_host=address, bind_host="0.0.0.0",
                   python=sys.executable)
-    env = {**os.environ, "LAB_BIND_HOST": "0.0.0.0", MARKER: str(paths.run)}
+    env = {**os.environ, **client_env(settings, paths, metrics_host="0.0.0.0"), MARKER: str(paths.run)}
     return foreground(subprocess.Popen(cmd, env=env, start_new_session=True), job_path)
 
 

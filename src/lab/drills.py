@@ -30,7 +30,6 @@ from pathlib import Path
 
 from lab import runtime
 from lab.kafkatools import consume_all, fresh_topics
-from lab.paths import PYTHONPATH
 from lab.settings import ROOT, Settings, load
 from lab.truth import output_window_counts, parse_time, valid_events, window_counts
 from lab.wait import wait_for
@@ -63,11 +62,11 @@ class Drill:
 
     def __init__(self, name: str, environ: dict[str, str] | None = None, size: str = "small"):
         self.name = name
-        base = {**(environ or os.environ), "PYTHONPATH": PYTHONPATH}
-        self.settings = load(environ=base)
+        base = dict(environ or os.environ)
+        settings = load(environ=base)
         self.scale = SIZES[size]
-        self.env = {**base, **fresh_topics(self.settings.kafka_bootstrap, f"drill_{name.replace('-', '_')}")}
-        self.settings = load(environ=self.env)
+        self.env = {**base, **fresh_topics(settings.kafka_bootstrap, f"drill_{name.replace('-', '_')}")}
+        self.settings = settings.overridden(self.env)
         self.rt = runtime.get(self.settings)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         self.dir = self.rt.paths.run / "drills" / f"{name}-{stamp}"

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # src/lab/settings.py -> the project root
 ENV_FILE = ROOT / ".env"
 
 _LINE = re.compile(r"^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.*?)\s*$")
@@ -79,6 +79,14 @@ class Settings:
     def spark_master(self) -> str:
         return self.get("SPARK_MASTER") or f"spark://{self.host}:{self['SPARK_MASTER_PORT']}"
 
+    def overridden(self, environ: dict[str, str]) -> Settings:
+        """These settings with the keys that `environ` sets replaced: what `load(environ=...)`
+        would give, without reading .env again."""
+        values = {k: environ.get(k, v) for k, v in self.values.items()}
+        # Keys that .env leaves out on purpose but a user may point elsewhere.
+        values.update({k: environ[k] for k in ("KAFKA_BOOTSTRAP", "SPARK_MASTER") if environ.get(k)})
+        return Settings(values)
+
     @property
     def topics(self) -> dict[str, str]:
         """Logical name (page_views, ...) -> topic name, from every TOPIC_* key."""
@@ -86,13 +94,4 @@ class Settings:
 
 
 def load(env_file: Path = ENV_FILE, environ: dict[str, str] | None = None) -> Settings:
-    environ = os.environ if environ is None else environ
-    values = parse_env_file(env_file)
-    for key in list(values):
-        if key in environ:
-            values[key] = environ[key]
-    # Keys that .env leaves out on purpose but a user may point elsewhere.
-    for key in ("KAFKA_BOOTSTRAP", "SPARK_MASTER"):
-        if environ.get(key):
-            values[key] = environ[key]
-    return Settings(values)
+    return Settings(parse_env_file(env_file)).overridden(os.environ if environ is None else environ)

@@ -1,7 +1,7 @@
 """Writers: start a streaming query on the sink chosen by `--sink`, with its own checkpoint.
 
 `start(df, opts, job, name=...)` returns the started StreamingQuery. Each query checkpoints in
-`<checkpoint root>/<job>/<name>`, so a job's queries never share a checkpoint, and
+`<checkpoint root>/<job>/<name>` (the root: CHECKPOINT_ROOT, see streamlab.config), so a job's queries never share a checkpoint, and
 `make reset JOB=<job>` clears them all.
 
 Guarantees, as Spark gives them:
@@ -19,16 +19,8 @@ import time
 from pathlib import Path
 
 
-def _paths():
-    from lab.paths import Paths
-    from lab.settings import load
-
-    settings = load()
-    return settings, Paths.of(settings)
-
-
 def checkpoint_root(opts, job: str) -> Path:
-    return Path(opts.checkpoint) if opts.checkpoint else _paths()[1].checkpoints / job
+    return Path(opts.checkpoint) if opts.checkpoint else opts.config.checkpoint_root / job
 
 
 def checkpoint_dir(opts, job: str, name: str) -> str:
@@ -36,13 +28,12 @@ def checkpoint_dir(opts, job: str, name: str) -> str:
 
 
 def default_output(opts, job: str) -> str:
-    settings, paths = _paths()
     if opts.output:
         return opts.output
     if opts.sink == "parquet":
-        return str(paths.outputs / job)
+        return str(opts.config.output_root / job)
     if opts.sink == "kafka":
-        return settings["TOPIC_RESULTS"]
+        return opts.config.topic("results")
     if opts.sink == "postgres":
         return job
     return ""
@@ -91,9 +82,7 @@ def start(df, opts, job: str, name: str | None = None, *, output_mode: str | Non
             writer = writer.partitionBy(*partition_by)
         return writer.format("parquet").option("path", default_output(opts, job)).start()
     if opts.sink == "kafka":
-        from streamlab.sources import bootstrap_servers
-
-        return (writer.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
+        return (writer.format("kafka").option("kafka.bootstrap.servers", opts.config.bootstrap)
                 .option("topic", default_output(opts, job)).start())
     raise ValueError(f"{job}: sink {opts.sink!r} needs a foreachBatch writer in this job")
 
@@ -109,9 +98,6 @@ def quarantine(bad, opts, job: str, part: str = ""):
     from pyspark.sql import functions as F
 
     from streamlab import options
-    from streamlab.sources import bootstrap_servers
-
-    settings, _ = _paths()
 
     def header(k, v):
         return F.struct(F.lit(k).alias("key"), v.cast("string").cast("binary").alias("value"))
@@ -127,8 +113,8 @@ def quarantine(bad, opts, job: str, part: str = ""):
     writer = _with_trigger(writer, opts.trigger)
     if options.trigger_seconds(opts.trigger):
         after_first_triggers(bad.sparkSession)
-    return (writer.format("kafka").option("kafka.bootstrap.servers", bootstrap_servers())
-            .option("topic", settings["TOPIC_QUARANTINE"]).start())
+    return (writer.format("kafka").option("kafka.bootstrap.servers", opts.config.bootstrap)
+            .option("topic", opts.config.topic("quarantine")).start())
 
 
 FIRST_TRIGGER_WAIT_SECONDS = 60

@@ -1,6 +1,7 @@
 """streamlab: the code every job shares, shipped to the executors as one zip (--py-files).
 
 Modules, each with one job to do:
+- config:    where Kafka, the topics and the folders are, from the environment (read once)
 - options:   the common command-line options, validated before Spark starts
 - schemas:   one schema per topic, shared with the producer
 - session:   building the SparkSession
@@ -9,4 +10,9 @@ Modules, each with one job to do:
 - sinks:     console, Parquet, Kafka, PostgreSQL and quarantine writers
 - listener:  the StreamingQueryListener that exports Prometheus metrics
 - runner:    running queries for a duration, stopping them gracefully, clear failures
+- dataloss:  offsets Kafka's retention deleted before a restarted query read them
+- stateguard: a stateful query that no longer matches its checkpoint, caught before it starts
+
+It depends on pyspark, confluent-kafka, prometheus-client and the standard library only: never on
+the lab's control plane (lab), which passes it what it needs through the environment.
 """

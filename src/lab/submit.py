@@ -24,7 +24,8 @@ import zipfile
 from pathlib import Path
 
 from lab import health, install, jobs, procs
-from lab.paths import JOBS_DIR, PYTHONPATH, SERVICES_DIR, Paths
+from lab.clients import client_env
+from lab.paths import SERVICES_DIR, STREAMLAB_DIR, Paths
 from lab.settings import Settings
 
 STOP_GRACE_SECONDS = 45
@@ -48,19 +49,18 @@ def spark_env(settings: Settings, paths: Paths) -> dict[str, str]:
         "SPARK_DAEMON_MEMORY": "512m",
         "PYSPARK_PYTHON": str(paths.python),
         "PYSPARK_DRIVER_PYTHON": str(paths.python),
-        "PYTHONPATH": PYTHONPATH,
     }
 
 
 def build_pyfiles(paths: Paths) -> Path:
-    """Zip jobs/streamlab for the executors (rebuilt every submit: it is small and may change)."""
+    """Zip src/streamlab for the executors (rebuilt every submit: it is small and may change)."""
     out = paths.run / "build" / "streamlab.zip"
     out.parent.mkdir(parents=True, exist_ok=True)
     # Written aside and renamed: another job starting at the same moment reads a whole zip.
     partial = out.with_name(f"streamlab.{os.getpid()}.zip")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted((JOBS_DIR / "streamlab").rglob("*.py")):
-            zf.write(path, path.relative_to(JOBS_DIR))
+        for path in sorted(STREAMLAB_DIR.rglob("*.py")):
+            zf.write(path, path.relative_to(STREAMLAB_DIR.parent))
     os.replace(partial, out)
     return out
 
@@ -97,8 +97,9 @@ def spawn(settings: Settings, paths: Paths, job_path: Path, job_args: list[str],
           **popen) -> subprocess.Popen:
     """Start spark-submit for a job and return at once. Its own process group lets the caller stop
     the whole driver (and keeps a terminal's Ctrl-C for the caller); the lab's marker lets
-    `make down` find it if the caller dies first. `popen` goes to Popen (cwd, stdout, ...)."""
-    env = {**env, **spark_env(settings, paths), MARKER: str(paths.run)}
+    `make down` find it if the caller dies first. `popen` goes to Popen (cwd, stdout, ...).
+    The job's configuration (lab.clients) follows `env`'s settings: a drill's own topics, say."""
+    env = {**env, **spark_env(settings, paths), **client_env(settings.overridden(env), paths), MARKER: str(paths.run)}
     return subprocess.Popen(command(settings, paths, job_path, job_args), env=env, start_new_session=True, **popen)
 
 

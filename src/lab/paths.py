@@ -5,7 +5,6 @@ Everything a run creates lives below it, so `make clean` is one `rm -rf` and git
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,5 +87,5 @@ class Paths:
 
 SERVICES_DIR = ROOT / "services"
 JOBS_DIR = ROOT / "jobs"
-# What the lab's Python processes import from: the control code, the jobs' package, the producer.
-PYTHONPATH = os.pathsep.join(str(p) for p in (ROOT, JOBS_DIR, SERVICES_DIR / "producer"))
+# The job library, zipped for spark-submit's --py-files (the venv imports it from here too).
+STREAMLAB_DIR = ROOT / "src" / "streamlab"

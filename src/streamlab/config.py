@@ -1,0 +1,67 @@
+"""Where a job finds Kafka, its topics, its folders and its metrics port.
+
+`Config.from_env(environ)` reads them once, when the job parses its options
+(`streamlab.options.parse` puts the result in `opts.config`). Each comes from an environment
+variable, else a default that suits a plain `spark-submit` beside a Kafka on this machine:
+
+    KAFKA_BOOTSTRAP      127.0.0.1:9092         Kafka's bootstrap servers (--bootstrap-servers wins)
+    TOPIC_<NAME>         the name in lowercase  a topic: TOPIC_PAGE_VIEWS=page_views, ...
+    CHECKPOINT_ROOT      checkpoints            each query checkpoints in <root>/<job>/<query>
+    OUTPUT_ROOT          outputs                a Parquet sink writes to <root>/<job>
+    DATA_ROOT            data                   the files job's input, the producer's dimensions
+    JOB_METRICS_PORT     9108                   the listener's Prometheus endpoint (0: none)
+    METRICS_HOST         127.0.0.1              the address it listens on
+    POSTGRES_DSN         the lab's local one    the custom sink's database (libpq key=value)
+
+Relative folders are relative to the working directory. The lab's control plane (`make submit`)
+sets every variable from .env, so a job never reads .env itself: copy a job file and this
+package into a project of your own, and it runs with `spark-submit --py-files streamlab.zip`.
+Stdlib only, like streamlab.options.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+TOPICS = ("page_views", "orders", "payments", "quarantine", "results")
+DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
+DEFAULT_METRICS_PORT = 9108
+DEFAULT_POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=lab user=lab password=lab-local-only"
+
+
+class ConfigError(ValueError):
+    """An environment variable is malformed; the message names it."""
+
+
+@dataclass(frozen=True)
+class Config:
+    bootstrap: str = DEFAULT_BOOTSTRAP
+    topics: dict[str, str] = field(default_factory=lambda: {t: t for t in TOPICS})
+    checkpoint_root: Path = Path("checkpoints")
+    output_root: Path = Path("outputs")
+    data_root: Path = Path("data")
+    metrics_port: int = DEFAULT_METRICS_PORT
+    metrics_host: str = "127.0.0.1"
+    postgres_dsn: str = DEFAULT_POSTGRES_DSN
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Config:
+        env = os.environ if environ is None else environ
+        topics = {t: env.get(f"TOPIC_{t.upper()}") or t for t in TOPICS}
+        raw_port = env.get("JOB_METRICS_PORT") or str(DEFAULT_METRICS_PORT)
+        try:
+            port = int(raw_port)
+        except ValueError:
+            raise ConfigError(f"JOB_METRICS_PORT={raw_port!r} is not a port number") from None
+        return cls(bootstrap=env.get("KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP, topics=topics,
+                   checkpoint_root=Path(env.get("CHECKPOINT_ROOT") or "checkpoints"),
+                   output_root=Path(env.get("OUTPUT_ROOT") or "outputs"),
+                   data_root=Path(env.get("DATA_ROOT") or "data"), metrics_port=port,
+                   metrics_host=env.get("METRICS_HOST") or "127.0.0.1",
+                   postgres_dsn=env.get("POSTGRES_DSN") or DEFAULT_POSTGRES_DSN)
+
+    def topic(self, name: str) -> str:
+        """A logical topic (page_views, orders, ...) -> its name in Kafka."""
+        return self.topics[name]
