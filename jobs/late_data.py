@@ -4,12 +4,13 @@ What it teaches:
 - the watermark is "max event time seen minus the delay". An event older than that is late, and
   stateful operators drop it. It is not an error, and it is not counted in any window;
 - dropDuplicatesWithinWatermark: deduplicating by event_id with bounded state;
-- reading the drop count from the query's progress (numRowsDroppedByWatermark). Here it is
-  exact per event, because deduplication drops late rows one by one, before any
-  partial aggregation. An aggregation alone would report partially aggregated rows.
+- reading the drop count from the query's progress (numRowsDroppedByWatermark), which the lab's
+  listener exports as streaming_late_rows_dropped_total. Here it is exact per event, because
+  deduplication drops late rows one by one, before any partial aggregation. An aggregation alone
+  would report partially aggregated rows.
 
-After every batch it prints one line: rows read, rows accepted into windows, late rows dropped,
-and the watermark.
+After every batch it prints one line: rows read, late rows dropped, and the watermark, with the
+run's totals. The figures are the listener's (streamlab.listener), not a second count.
 
 Run it (the lab must be up, `make up`), then send late events:
 
@@ -40,22 +41,25 @@ def build(views, window: str = "1 minute", watermark: str = "2 minutes"):
 
 
 class LateReport:
-    """Prints one line per batch of the main query: read, dropped late, running totals."""
+    """One line per batch of the main query, from the listener's totals (the run's counters)."""
 
     def __init__(self, query_name: str):
         self.query_name = query_name
-        self.read = 0
-        self.dropped = 0
+        self.dropped = 0  # the total at the previous batch
 
-    def line(self, p) -> str | None:
+    def line(self, p, totals: dict[str, int]) -> str | None:
         if p.name != self.query_name:
             return None
-        dropped = sum(getattr(op, "numRowsDroppedByWatermark", 0) or 0 for op in p.stateOperators or [])
-        self.read += p.numInputRows
-        self.dropped += dropped
+        dropped, self.dropped = totals["late_rows_dropped"] - self.dropped, totals["late_rows_dropped"]
         watermark = (p.eventTime or {}).get("watermark", "-")
         return (f"[late_data] batch {p.batchId}: read {p.numInputRows}, dropped late {dropped} "
-                f"(totals: read {self.read}, dropped late {self.dropped}); watermark {watermark}")
+                f"(totals: read {totals['input_rows']}, dropped late {totals['late_rows_dropped']}); "
+                f"watermark {watermark}")
+
+    def print(self, p, totals: dict[str, int]) -> None:
+        line = self.line(p, totals)
+        if line:
+            print(line, flush=True)
 
 
 def parser():
@@ -67,32 +71,12 @@ def parser():
 
 def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
-    from pyspark.sql.streaming import StreamingQueryListener
-
-
-    report = LateReport(JOB)
-
-    class Printer(StreamingQueryListener):
-        def onQueryStarted(self, event):
-            pass
-
-        def onQueryProgress(self, event):
-            line = report.line(event.progress)
-            if line:
-                print(line, flush=True)
-
-        def onQueryIdle(self, event):
-            pass
-
-        def onQueryTerminated(self, event):
-            pass
 
     def start(spark):
-        spark.streams.addListener(Printer())
         valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("page_views"), opts), "page_views")
         return [sinks.start(build(valid, opts.window, opts.watermark), opts, JOB), sinks.quarantine(bad, opts, JOB)]
 
-    return runner.run(JOB, opts, start)
+    return runner.run(JOB, opts, start, on_batch=LateReport(JOB).print)
 
 
 if __name__ == "__main__":

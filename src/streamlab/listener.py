@@ -27,6 +27,10 @@ from streamlab import dataloss
 PHASES = ("triggerExecution", "addBatch", "getBatch", "latestOffset", "queryPlanning", "walCommit", "commitOffsets")
 DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
 LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 120, 300, 600)
+# The counters a run's summary reports, per query: key -> metric.
+TOTALS = {"batches": "streaming_batches_total", "input_rows": "streaming_input_rows_total",
+          "output_rows": "streaming_sink_output_rows_total", "late_rows_dropped": "streaming_late_rows_dropped_total",
+          "records_lost": "streaming_kafka_records_lost_total"}
 
 
 def iso_seconds(text: str | None) -> float | None:
@@ -77,6 +81,9 @@ class PrometheusListener:
         self.job = job
         self.m = metrics
         self.names: dict[str, str] = {}
+        # Called as f(progress, totals) after each batch is recorded: how a job shows its own
+        # figures without counting anything a second time (late_data's line per batch).
+        self.on_batch: list = []
 
     def _labels(self, query_id, name) -> tuple[str, str]:
         name = name or self.names.get(str(query_id)) or str(query_id)
@@ -91,6 +98,8 @@ class PrometheusListener:
 
     def onQueryProgress(self, event):
         self.record(event.progress)
+        for callback in self.on_batch:
+            callback(event.progress, self.totals(event.progress.name))
 
     def onQueryIdle(self, event):
         pass
@@ -100,13 +109,15 @@ class PrometheusListener:
         self.m.up.labels(*labels).set(0)
         self.m.failed.labels(*labels).set(1 if event.exception else 0)
 
-    def records_lost(self) -> dict[str, int]:
-        """streaming_kafka_records_lost_total per query name, for the job's closing log line."""
-        found = {}
-        for name in self.names.values():
-            value = self.m.registry.get_sample_value("streaming_kafka_records_lost_total", {"job": self.job, "query": name})
-            found[name] = int(value or 0)
-        return found
+    def totals(self, query: str) -> dict[str, int]:
+        """A query's counters in this run, read back from the metrics (they are counted once, there):
+        batches, input_rows, output_rows, late_rows_dropped and records_lost."""
+        labels = {"job": self.job, "query": query}
+        return {key: int(self.m.registry.get_sample_value(name, labels) or 0) for key, name in TOTALS.items()}
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """totals() of every query seen, by name: what `--summary` writes."""
+        return {name: self.totals(name) for name in sorted(set(self.names.values()))}
 
     def record(self, p, now: float | None = None) -> None:
         """Record one StreamingQueryProgress (an object with Spark's progress attributes)."""

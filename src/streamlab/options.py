@@ -110,6 +110,8 @@ def parser(prog: str, doc: str | None = None, *, default_sink: str = "console",
                    help="fail when offsets were deleted before they were read (default true)")
     p.add_argument("--metrics-port", type=port, default=None,
                    help="listener metrics port (default JOB_METRICS_PORT; 0 turns it off)")
+    p.add_argument("--summary", default=None,
+                   help="at the end, write the run's figures per query as JSON to this file (streamlab.runner)")
     p.add_argument("--topic", default=None, help="source topic (default: the job's topic, TOPIC_<NAME>)")
     p.add_argument("--bootstrap-servers", default=None,
                    help="Kafka's bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)")

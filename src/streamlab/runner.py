@@ -9,10 +9,17 @@
   retention deleted records the job had not read yet (streamlab.dataloss), unless the job was
   started with --fail-on-data-loss false: then the gap is logged, counted, and skipped.
 - 2: bad options (argparse, before Spark starts).
+
+`--summary FILE` writes the run's figures as JSON at the end, for scripts and drills to read
+instead of log lines: {"job", "exit_code", "skipped_at_start": [gaps, see streamlab.dataloss],
+"queries": {name: {batches, input_rows, output_rows, late_rows_dropped, records_lost}}}. The
+query figures are the listener's metrics (streamlab.listener.TOTALS), so nothing is counted twice.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import signal
 import sys
 import time
@@ -60,7 +67,9 @@ class _Stop:
 WARM_SESSION = None
 
 
-def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
+def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None) -> int:
+    """`on_batch(progress, totals)`, if given, runs after the listener records each batch (see
+    streamlab.listener.PrometheusListener.on_batch)."""
     from streamlab import listener, options, session
 
     config = opts.config
@@ -74,22 +83,25 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
         return 1
     spark = WARM_SESSION or session.build(job, conf)
     exporter = listener.attach(spark, job, metrics)
+    if on_batch is not None:
+        exporter.on_batch.append(on_batch)
     stop = _Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     from streamlab.dataloss import DataLoss
 
+    gaps = []
     try:
-        _check_data_loss(job, opts)
+        gaps = _check_data_loss(job, opts)
         queries = start(spark)
     except DataLoss as exc:  # already one line that names the job and the ways on
         print(exc, file=sys.stderr)
         _close(spark, exporter)
-        return 1
+        return _summarise(opts, job, 1, exporter, gaps)
     except Exception as exc:  # noqa: BLE001 - analysis errors, a checkpoint that does not match, ...
         print(describe_failure(job, job, exc), file=sys.stderr)
         _close(spark, exporter)
-        return 1
+        return _summarise(opts, job, 1, exporter, gaps)
     names = ", ".join(q.name for q in queries)
     shown = "127.0.0.1" if bind == "0.0.0.0" else bind  # a container's port is published on 127.0.0.1
     log(job, f"started {names}; metrics on http://{shown}:{port}/metrics" if port else f"started {names}")
@@ -97,10 +109,19 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None) -> int:
     code = _wait(job, queries, stop, deadline, options.trigger_seconds(opts.trigger))
     _settle(spark)
     _close(spark, exporter)  # drains the listener bus, so the counts below are final
-    for name, lost in exporter.records_lost().items():
-        if lost:
-            log(job, f"data loss: query {name} skipped {lost} Kafka records that retention deleted before they were "
-                     f"read (streaming_kafka_records_lost_total)")
+    for name, totals in exporter.summary().items():
+        if totals["records_lost"]:
+            log(job, f"data loss: query {name} skipped {totals['records_lost']} Kafka records that retention deleted "
+                     f"before they were read (streaming_kafka_records_lost_total)")
+    return _summarise(opts, job, code, exporter, gaps)
+
+
+def _summarise(opts, job: str, code: int, exporter, gaps) -> int:
+    """Write --summary (see the module's doc), if asked; return `code`."""
+    if opts.summary:
+        summary = {"job": job, "exit_code": code, "skipped_at_start": [{**dataclasses.asdict(g), "records": g.records} for g in gaps],
+                   "queries": exporter.summary()}
+        Path(opts.summary).write_text(json.dumps(summary, indent=2) + "\n")
     return code
 
 
@@ -118,17 +139,19 @@ def _close(spark, exporter) -> None:
     release(spark)
 
 
-def _check_data_loss(job: str, opts) -> None:
-    """Before any query starts: records that retention deleted since the checkpoint (see dataloss)."""
+def _check_data_loss(job: str, opts) -> list:
+    """Before any query starts: records that retention deleted since the checkpoint (see dataloss).
+    Returns the gaps the queries will skip (raises DataLoss instead with --fail-on-data-loss true)."""
     from streamlab import dataloss, sinks
 
     root = sinks.checkpoint_root(opts, job)
     if "://" in str(root) and not str(root).startswith("file:"):
-        return  # remote checkpoints are not inspected
-    for gap in dataloss.check(Path(str(root).removeprefix("file:")), job, opts.fail_on_data_loss,
-                              opts.config.bootstrap):
+        return []  # remote checkpoints are not inspected
+    found = dataloss.check(Path(str(root).removeprefix("file:")), job, opts.fail_on_data_loss, opts.config.bootstrap)
+    for gap in found:
         log(job, f"data loss: skipping {gap.records} records of {gap.topic}[{gap.partition}] (offsets {gap.start}-"
                  f"{gap.earliest - 1}) for query {gap.query}: Kafka retention deleted them before they were read")
+    return found
 
 
 FIRST_BATCH_NOTE = ("a first batch is the slowest: the executor loads classes, opens its Kafka clients and compiles "
