@@ -25,17 +25,12 @@ import subprocess
 import threading
 import time
 
-from lab import runtime
+from lab import runtime, verdict
 from lab.kafkatools import consume_all, fresh_topics, offsets
 from lab.settings import ROOT
 from lab.wait import wait_for
 from streamlab.listener import iso_seconds
 
-# Keeps up: over the last two thirds of a hold, the lag grows by at most this share of the input
-# rate per second. The lag is a sawtooth (it drops at each batch), so a smaller share is noise
-# in a 15 s hold; a longer hold (the full run's 40 s) measures it better.
-LAG_GROWTH = 0.10
-LAG_END_SECONDS = 5  # ... and ends below this many seconds of input, plus one trigger interval
 WARMUP_SECONDS = 5  # the first seconds of a hold are left out of latency figures
 
 
@@ -119,7 +114,8 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
     tail = [s for s in samples if s[0] >= hold / 3]
     slope = statistics.linear_regression([s[0] for s in tail], [s[1] for s in tail]).slope if len(tail) >= 3 else 0.0
     final = samples[-1][1] if samples else 0
-    keeps_up = slope <= LAG_GROWTH * input_rate and final <= (LAG_END_SECONDS + job.trigger_seconds) * input_rate
+    # lab.verdict's rule, on the last two thirds of the hold (the first third fills the pipeline)
+    keeps_up = verdict.keeps_up(input_rate, slope, final, job.trigger_seconds)
     try:
         wait_for(lambda: job.lag() <= 0, drain_timeout, "the live job to drain its lag")
         drained = True

@@ -60,7 +60,8 @@ STREAMING = Dashboard("lab-streaming", "Streaming performance", (
     Panel("Input vs processed rate", (
         Target(f"streaming_input_rows_per_second{SEL}", "input {{query}}"),
         Target(f"streaming_processed_rows_per_second{SEL}", "processed {{query}}")), "rps",
-        description="A query keeps up while processed >= input."),
+        description="Processed above input means batches finish within the trigger. Whether a query keeps up "
+                    "is the Kafka lag's call: see the lag panel (src/lab/verdict.py)."),
     Panel("Batch duration phases (last batch)", (
         Target(f"streaming_last_batch_phase_duration_seconds{PHASES_SEL}",
                "{{query}} {{phase}}"),), "s", stacked=True,

@@ -7,8 +7,9 @@ writes reports/<job>-<UTC time>/ with:
 - one PNG per chart.
 
 The charts are the dashboards' own panels (src/lab/dashboards.py), so the report and Grafana show
-the same things. The verdict is "keeps up" or "falls behind", with the evidence. The tuning
-hints are drawn from the same numbers. Thresholds live in THRESHOLDS below.
+the same things. The verdict is "keeps up" or "falls behind" by the lab's one rule (src/lab/verdict.py),
+with the evidence. The tuning hints are drawn from the same numbers; their thresholds live in
+THRESHOLDS below.
 
 Not for: comparing runs (see `make bench`). A report describes one run of one job.
 """
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from lab import verdict as lab_verdict
 from lab.dashboards import DASHBOARDS, STREAMING, Panel, expand
 from lab.settings import ROOT, Settings
 
@@ -34,7 +36,6 @@ REPORTS_DIR = ROOT / "reports"
 
 # Where the verdict and the hints draw their lines; each is explained where it is used.
 THRESHOLDS = {
-    "lag_seconds_ok": 10.0,       # lag worth <= 10 s of input counts as keeping up
     "state_rows_rocksdb": 1_000_000,  # beyond this, the RocksDB state store is worth trying
     "state_bytes_rocksdb": 256 * 1024 * 1024,
     "gc_share_high": 0.10,        # executors spending > 10% of wall time in GC
@@ -150,23 +151,20 @@ def figures(prom: Prometheus, job: str, start: float, end: float, step: float) -
 
 
 def verdict(f: Figures) -> tuple[str, list[str]]:
-    """'keeps up' or 'falls behind', and the evidence. Falling behind means the Kafka lag ends
-    above what lag_seconds_ok of input would be AND it grew over the run, or the query processed
-    fewer rows per second than arrived."""
-    allowed = max(THRESHOLDS["lag_seconds_ok"] * f.input_rate, 100.0)
+    """'keeps up' or 'falls behind' by the lab's one rule (lab.verdict), and the evidence."""
+    trigger = f.trigger_seconds or 0.0
+    allowed = lab_verdict.allowed_lag(f.input_rate, trigger)
     evidence = [
         f"input {f.input_rate:,.1f} rows/s on average, processed {f.processed_rate:,.1f} rows/s "
         f"(rows/s while a batch runs)",
         f"Kafka lag (worst partition) went from {f.lag_start:,.0f} to {f.lag_end:,.0f} offsets, "
-        f"trend {f.lag_slope:+,.1f} offsets/s; keeping up allows {allowed:,.0f} "
-        f"({THRESHOLDS['lag_seconds_ok']:.0f} s of input)",
+        f"trend {f.lag_slope:+,.1f} offsets/s; keeping up allows a lag of {allowed:,.0f} "
+        f"({lab_verdict.LAG_SECONDS:.0f} s of input plus the trigger, at least {lab_verdict.MIN_LAG:,}) "
+        f"growing at most {lab_verdict.GROWTH_SHARE:.0%} of the input rate",
     ]
-    lag_growing = f.lag_end > allowed and f.lag_slope > 0
-    too_slow = f.processed_rate < f.input_rate
-    if lag_growing or too_slow:
-        why = "the lag keeps growing" if lag_growing else "it processes fewer rows per second than arrive"
-        return "falls behind", [*evidence, f"verdict: falls behind, because {why}"]
-    return "keeps up", [*evidence, "verdict: keeps up: the lag stays bounded and processing outpaces input"]
+    if not lab_verdict.keeps_up(f.input_rate, f.lag_slope, f.lag_end, trigger):
+        return "falls behind", [*evidence, "verdict: falls behind, because the lag keeps growing beyond the allowance"]
+    return "keeps up", [*evidence, "verdict: keeps up: the lag stays within the allowance or does not grow"]
 
 
 def hints(f: Figures, settings: Settings, verdict_text: str) -> list[str]:
