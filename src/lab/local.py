@@ -386,30 +386,7 @@ def kill(settings: Settings, paths: Paths, name: str, sig: int = signal.SIGKILL)
 
 def _lab_pids(paths: Paths) -> list[int]:
     """Processes carrying this lab's marker, except this process and its ancestors."""
-    marker = f"{MARKER}={paths.run}".encode()
-    skip = {os.getpid()}
-    pid = os.getppid()
-    while pid > 1:
-        skip.add(pid)
-        info = procs.stat(pid)
-        if info is None:
-            break
-        pid = info[1]
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit() or int(entry) in skip:
-            continue
-        try:
-            if marker in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
-                found.append(int(entry))
-        except OSError:
-            continue
-    return found
-
-
-def _alive(pid: int) -> bool:
-    info = procs.stat(pid)
-    return info is not None and info[0] != "Z"
+    return procs.marked(MARKER, str(paths.run))
 
 
 def down(settings: Settings, paths: Paths, quiet: bool = False) -> int:
@@ -426,7 +403,7 @@ def down(settings: Settings, paths: Paths, quiet: bool = False) -> int:
             server.supervisor.shutdown()
         except (xmlrpc.client.Fault, OSError):
             pass
-    leftovers = [p for p in _lab_pids(paths) if _alive(p)]
+    leftovers = [p for p in _lab_pids(paths) if procs.alive(p)]
     for sig in (signal.SIGTERM, signal.SIGKILL):
         for pid in leftovers:
             try:
@@ -434,11 +411,11 @@ def down(settings: Settings, paths: Paths, quiet: bool = False) -> int:
             except ProcessLookupError:
                 pass
         try:
-            wait_for(lambda: not any(_alive(p) for p in leftovers), 10, "lab processes to exit")
+            wait_for(lambda: not any(procs.alive(p) for p in leftovers), 10, "lab processes to exit")
             break
         except WaitTimeout:
             continue
-    still = [p for p in _lab_pids(paths) if _alive(p)]
+    still = [p for p in _lab_pids(paths) if procs.alive(p)]
     if still:
         raise LabError(f"processes {still} would not exit; kill them by hand")
     paths.supervisor_sock.unlink(missing_ok=True)
@@ -479,7 +456,7 @@ def logs(settings: Settings, paths: Paths, name: str, lines: int = 100, follow: 
 
 
 def clean(settings: Settings, paths: Paths) -> int:
-    if supervisor_running(paths) or [p for p in _lab_pids(paths) if _alive(p)]:
+    if supervisor_running(paths) or [p for p in _lab_pids(paths) if procs.alive(p)]:
         raise LabError("the lab is running: run `make down` before `make clean`")
     import shutil
 
@@ -525,7 +502,7 @@ class Local(Runtime):
         return {name: i["pid"] for name, i in process_info(self.paths).items() if i.get("pid")}
 
     def leftovers(self):
-        return [f"pid {p}" for p in _lab_pids(self.paths) if _alive(p)]
+        return [f"pid {p}" for p in _lab_pids(self.paths) if procs.alive(p)]
 
     def submit(self, job, job_args):
         from lab.submit import submit as spark_submit
@@ -553,7 +530,7 @@ class Local(Runtime):
     def cpu_probe(self, job, producer):
         pid = self.service_pids()
         worker = pid.get("spark-worker")
-        executors = [p for p in procs.tree(worker) if p != worker] if worker else []
+        executors = procs.tree(worker)[1:] if worker else []
         groups = {"kafka": [pid["kafka"]] if "kafka" in pid else [], "driver": procs.tree(job.pid),
                   "executors": executors, "producer": [producer.pid],
                   "spark master+worker": [p for p in (pid.get("spark-master"), worker) if p]}

@@ -1,15 +1,16 @@
 """Is a TCP port free, and who holds it?
 
-`holder(port)` reads /proc to name the listening process ("pid 123 (java)"), or None where it
-cannot tell (another user's process, or no /proc). Used so that a taken port is a clear error.
+`holder(port)` names the listening process ("pid 123 (java)"), or None where it cannot tell
+(another user's process, or a system that shows sockets to root only, as macOS does). Used so
+that a taken port is a clear error.
 """
 
 from __future__ import annotations
 
 import errno
-import os
 import socket
-from pathlib import Path
+
+import psutil
 
 
 def is_free(host: str, port: int) -> bool:
@@ -28,33 +29,18 @@ def is_free(host: str, port: int) -> bool:
         return sock.connect_ex((host, port)) != 0
 
 
-def _listening_inodes(port: int) -> set[str]:
-    inodes = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            fields = line.split()
-            local, state, inode = fields[1], fields[3], fields[9]
-            if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:  # 0A = LISTEN
-                inodes.add(inode)
-    return inodes
-
-
 def holder(port: int) -> str | None:
-    inodes = _listening_inodes(port)
-    if not inodes:
+    try:
+        conns = psutil.net_connections("tcp")
+    except psutil.AccessDenied:  # macOS shows other processes' sockets to root only
         return None
-    for pid in filter(str.isdigit, os.listdir("/proc")):
+    for conn in conns:
+        # pid is None for another user's socket: psutil cannot tell whose.
+        if conn.status != psutil.CONN_LISTEN or conn.laddr.port != port or conn.pid is None:
+            continue
         try:
-            for fd in os.listdir(f"/proc/{pid}/fd"):
-                target = os.readlink(f"/proc/{pid}/fd/{fd}")
-                if target.startswith("socket:[") and target[8:-1] in inodes:
-                    name = Path(f"/proc/{pid}/comm").read_text().strip()
-                    return f"pid {pid} ({name})"
-        except OSError:
+            return f"pid {conn.pid} ({psutil.Process(conn.pid).name()})"
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return None
 

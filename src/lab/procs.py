@@ -1,39 +1,45 @@
-"""Read a process's state and parent from /proc/<pid>/stat (Linux), for finding the lab's processes."""
+"""The questions the lab asks about processes, answered by psutil. A process that is gone (or
+goes while it is read) is an answer, not an error: not alive, no descendants, no CPU time."""
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
+import psutil
 
 
-def stat(pid: int) -> tuple[str, int] | None:
-    """(state letter, parent pid), or None once the process is gone. The command name in the
-    file may hold spaces and parentheses, so the fields are read after its last ')'."""
+def alive(pid: int) -> bool:
+    """Running: it exists and is not a zombie (exited, not yet reaped by its parent)."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return fields[0], int(fields[1])
-    except (OSError, ValueError, IndexError):
-        return None
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def tree(pid: int) -> list[int]:
+    """The process, then all its descendants (only the process itself once it is gone)."""
+    try:
+        return [pid, *(p.pid for p in psutil.Process(pid).children(recursive=True))]
+    except psutil.NoSuchProcess:
+        return [pid]
 
 
 def cpu_seconds(pid: int) -> float | None:
     """User plus system CPU time the process has used so far, or None once it is gone."""
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError):
+        times = psutil.Process(pid).cpu_times()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
         return None
+    return times.user + times.system
 
 
-def tree(pid: int) -> list[int]:
-    """The process and all its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and (info := stat(int(entry))) is not None:
-            children.setdefault(info[1], []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        found.append(p)
-        todo.extend(children.get(p, []))
-    return found
+def marked(key: str, value: str) -> list[int]:
+    """Processes whose environment holds key=value, except this process and its ancestors, which
+    may carry the same marker and must not be stopped by the caller. Processes whose environment
+    cannot be read (another user's) are not found."""
+    me = psutil.Process()
+    skip = {me.pid, *(p.pid for p in me.parents())}
+    # environ is None where it cannot be read (AccessDenied, a zombie); gone processes are skipped.
+    return [
+        p.pid
+        for p in psutil.process_iter(["environ"])
+        if p.pid not in skip and (p.info["environ"] or {}).get(key) == value
+    ]

@@ -23,6 +23,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+import psutil
+
 from lab import health, install, jobs, procs
 from lab.clients import client_env
 from lab.paths import SERVICES_DIR, STREAMLAB_DIR, Paths
@@ -103,28 +105,16 @@ def spawn(settings: Settings, paths: Paths, job_path: Path, job_args: list[str],
     return subprocess.Popen(command(settings, paths, job_path, job_args), env=env, start_new_session=True, **popen)
 
 
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        info = procs.stat(int(entry)) if entry.isdigit() else None
-        if info is not None:
-            children.setdefault(info[1], []).append(int(entry))
-    out, todo = [], [root]
-    while todo:
-        pid = todo.pop()
-        for child in children.get(pid, []):
-            out.append(child)
-            todo.append(child)
-    return out
-
-
 def _python_driver(proc: subprocess.Popen, job_path: Path) -> int | None:
-    for pid in _descendants(proc.pid):
+    """The job's Python driver under spark-submit, or None: the descendant whose command line holds
+    the job's path and does not name org.apache.spark.deploy.SparkSubmit (spark-submit's own
+    processes, whose command lines hold the path too)."""
+    for pid in procs.tree(proc.pid)[1:]:
         try:
-            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
+            cmdline = psutil.Process(pid).cmdline()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
-        if str(job_path).encode() in cmdline and b"org.apache.spark.deploy.SparkSubmit" not in cmdline:
+        if str(job_path) in cmdline and "org.apache.spark.deploy.SparkSubmit" not in cmdline:
             return pid
     return None
 

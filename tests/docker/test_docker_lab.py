@@ -32,7 +32,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from lab import dashboards
+from lab import dashboards, procs
 from lab.kafkatools import consume_all, fresh_topics
 from lab.settings import ROOT, load
 from lab.truth import output_window_counts, valid_events, window_counts
@@ -329,15 +329,7 @@ def test_down_leaves_nothing_behind(docker_lab, request):
         users = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter", f"volume={volume}"], env=lab.env,
                                capture_output=True, text=True, check=True).stdout.split()
         assert not users, f"volume {volume} is still in use by {users}"
-    marker = f"COMPOSE_PROJECT_NAME={PROJECT}".encode()
-    clients = []
-    for entry in os.listdir("/proc"):
-        if entry.isdigit() and int(entry) != os.getpid():
-            try:
-                if marker in Path(f"/proc/{entry}/environ").read_bytes().split(b"\0"):
-                    clients.append(entry)
-            except OSError:
-                continue
+    clients = procs.marked("COMPOSE_PROJECT_NAME", PROJECT)
     assert not clients, f"processes of the Docker lab left running: {clients}"
     again = lab.lab("down")
     assert "not running" in again.stdout

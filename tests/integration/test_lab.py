@@ -3,6 +3,8 @@
 import json
 import urllib.request
 
+import psutil
+
 from lab import health
 from lab.kafkatools import consume_all
 from tests.support import lab as run
@@ -38,16 +40,11 @@ def test_rest_submission_is_off_and_ports_are_loopback(lab_up):
     master = health.spark_master_state(s)
     assert master["url"] == f"spark://127.0.0.1:{s['SPARK_MASTER_PORT']}"
     assert not health.tcp_open(s.host, 6066), "Spark's REST submission port must stay closed"
-    listening = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        for line in open(table).read().splitlines()[1:]:
-            local, state = line.split()[1], line.split()[3]
-            if state == "0A":
-                listening.add((local.rsplit(":", 1)[0], int(local.rsplit(":", 1)[1], 16)))
+    listening = {(c.laddr.ip, c.laddr.port) for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN}
     lab_ports = {s.int(k) for k in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "SPARK_MASTER_PORT", "SPARK_MASTER_UI_PORT",
                                     "SPARK_WORKER_UI_PORT", "PROMETHEUS_PORT", "POSTGRES_PORT", "PRODUCER_METRICS_PORT",
                                     "KAFKA_JMX_EXPORTER_PORT")}
-    wildcard = {"00000000", "00000000000000000000000000000000"}
+    wildcard = {"0.0.0.0", "::"}
     exposed = sorted(port for addr, port in listening if port in lab_ports and addr in wildcard)
     assert not exposed, f"lab ports listening on all interfaces: {exposed}"
 

@@ -16,11 +16,6 @@ def lab_processes(settings):
     return runtime.get(settings).leftovers()
 
 
-def _alive(pid):
-    info = procs.stat(pid)
-    return info is not None and info[0] != "Z"
-
-
 def test_unknown_job_lists_jobs_and_exits_2(lab_up, lab_env):
     proc = run.lab("submit", "nope", environ=lab_env)
     assert proc.returncode == 2
@@ -47,8 +42,8 @@ def test_down_stops_a_job_whose_caller_is_gone(lab_up, lab_env, tmp_path):
                           "basic's Python driver to start")
         tree = procs.tree(proc.pid)
         run.lab("down", environ=lab_env, check=True)
-        alive = [p for p in tree if _alive(p)]
-        assert not alive and not _alive(driver), f"make down left the job's processes running: {alive}"
+        alive = [p for p in tree if procs.alive(p)]
+        assert not alive and not procs.alive(driver), f"make down left the job's processes running: {alive}"
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
