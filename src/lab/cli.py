@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
             _print_config(settings)
             return 0
         if args.command == "generate":
-            from lab.dashboards import write_all
+            from lab.generated import write_all
             from lab.settings import ROOT
 
             for path in write_all():

@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections import Counter as PyCounter
 from dataclasses import dataclass, field
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import CollectorRegistry
 
-LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+from streamlab.metric_catalog import PRODUCER, build
 
 
 @dataclass
@@ -26,17 +26,12 @@ class Tally:
 
 
 class Metrics:
+    """The producer's metric families (streamlab.metric_catalog.PRODUCER, one attribute each)."""
+
     def __init__(self, registry: CollectorRegistry | None = None):
-        r = self.registry = registry or CollectorRegistry()
-        self.sent = Counter("producer_events_sent_total", "Events handed to the Kafka client.", ["topic"], registry=r)
-        self.acked = Counter("producer_events_acked_total", "Events acknowledged by the broker (acks=all).", ["topic"], registry=r)
-        self.failed = Counter("producer_events_failed_total", "Events whose delivery failed.", ["topic"], registry=r)
-        self.late = Counter("producer_late_events_total", "Events injected with an event time beyond the watermark.", ["topic"], registry=r)
-        self.malformed = Counter("producer_malformed_events_total", "Malformed records injected, by kind.", ["kind"], registry=r)
-        self.rate = Gauge("producer_rate_events_per_second", "Achieved send rate over the last report interval.", registry=r)
-        self.target = Gauge("producer_target_rate_events_per_second", "Configured target rate (0: as fast as possible).", registry=r)
-        self.latency = Histogram("producer_delivery_latency_seconds", "Time from produce() to the broker's "
-                                 "acknowledgement (sampled: one event in SAMPLE_EVERY).", buckets=LATENCY_BUCKETS, registry=r)
+        self.registry = registry or CollectorRegistry()
+        for attr, metric in PRODUCER.items():
+            setattr(self, attr, build(metric, self.registry))
         self._seen = Tally()
 
     def declare(self, topics: list[str]) -> None:

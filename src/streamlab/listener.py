@@ -11,8 +11,7 @@ Contract:
   no I/O, because Spark delivers listener events on one bus thread and a slow listener delays
   them all.
 
-docs/metrics.md lists every metric. The names follow Prometheus conventions: snake_case,
-a unit suffix, and `_total` for counters.
+The metrics are defined in streamlab.metric_catalog, which docs/metrics.md is generated from.
 """
 
 from __future__ import annotations
@@ -20,17 +19,16 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, start_http_server
+from prometheus_client import CollectorRegistry, start_http_server
 
 from streamlab import dataloss
+from streamlab.metric_catalog import STREAMING, STREAMING_LABELS, build
 
 PHASES = ("triggerExecution", "addBatch", "getBatch", "latestOffset", "queryPlanning", "walCommit", "commitOffsets")
-DURATION_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60)
-LATENCY_BUCKETS = (0.1, 0.25, 0.5, 1, 2, 3, 5, 10, 30, 60, 120, 300, 600)
 # The counters a run's summary reports, per query: key -> metric.
-TOTALS = {"batches": "streaming_batches_total", "input_rows": "streaming_input_rows_total",
-          "output_rows": "streaming_sink_output_rows_total", "late_rows_dropped": "streaming_late_rows_dropped_total",
-          "records_lost": "streaming_kafka_records_lost_total"}
+TOTALS = {key: STREAMING[attr].name for key, attr in (
+    ("batches", "batches"), ("input_rows", "input_rows"), ("output_rows", "output_rows"),
+    ("late_rows_dropped", "dropped"), ("records_lost", "records_lost"))}
 
 
 def iso_seconds(text: str | None) -> float | None:
@@ -40,38 +38,13 @@ def iso_seconds(text: str | None) -> float | None:
 
 
 class Metrics:
-    """The metric families, in their own registry so tests can build several."""
+    """The metric families (streamlab.metric_catalog.STREAMING, one attribute each), in their own
+    registry so tests can build several."""
 
     def __init__(self, registry: CollectorRegistry | None = None):
-        r = self.registry = registry or CollectorRegistry()
-        q = ("job", "query")
-        self.input_rate = Gauge("streaming_input_rows_per_second", "Rows per second read by the last batch's sources.", q, registry=r)
-        self.processed_rate = Gauge("streaming_processed_rows_per_second", "Rows per second processed by the last batch.", q, registry=r)
-        self.batch_rows = Gauge("streaming_batch_input_rows", "Rows read by the last batch.", q, registry=r)
-        self.input_rows = Counter("streaming_input_rows_total", "Rows read, summed over batches.", q, registry=r)
-        self.batches = Counter("streaming_batches_total", "Micro-batches completed.", q, registry=r)
-        self.batch_id = Gauge("streaming_batch_id", "Id of the last completed micro-batch.", q, registry=r)
-        self.phase = Histogram("streaming_batch_phase_duration_seconds", "Time per batch spent in each phase "
-                               "(triggerExecution is the whole batch).", (*q, "phase"), buckets=DURATION_BUCKETS, registry=r)
-        self.last_phase = Gauge("streaming_last_batch_phase_duration_seconds", "The last batch's phase durations.",
-                                (*q, "phase"), registry=r)
-        self.watermark = Gauge("streaming_watermark_timestamp_seconds", "The event-time watermark (Unix time).", q, registry=r)
-        self.watermark_delay = Gauge("streaming_watermark_delay_seconds", "Wall clock minus the watermark, at the batch's end.", q, registry=r)
-        self.state_rows = Gauge("streaming_state_rows", "Rows in the state store, by kind (total, updated, removed in the last batch).",
-                                (*q, "kind"), registry=r)
-        self.state_memory = Gauge("streaming_state_memory_bytes", "Memory used by the state store.", q, registry=r)
-        self.dropped = Counter("streaming_late_rows_dropped_total", "Rows dropped by the watermark (too late), summed over batches.", q, registry=r)
-        self.offsets_behind = Gauge("streaming_kafka_offsets_behind_latest", "Kafka offsets not yet read, over the source's partitions "
-                                    "(stat min, avg, max): the real consumer lag.", (*q, "stat"), registry=r)
-        self.output_rows = Counter("streaming_sink_output_rows_total", "Rows written by the sink, summed over batches.", q, registry=r)
-        self.up = Gauge("streaming_query_active", "1 while the query runs, 0 once it has terminated.", q, registry=r)
-        self.failed = Gauge("streaming_query_failed", "1 if the query terminated with an error.", q, registry=r)
-        self.records_lost = Counter("streaming_kafka_records_lost_total", "Kafka records that retention deleted before "
-                                    "the query read them, skipped with failOnDataLoss=false (at a restart or while "
-                                    "running).", q, registry=r)
-        self.latency = Histogram("streaming_event_latency_seconds", "Batch end minus the event time of the batch's events "
-                                 "(observed for the oldest, average and newest event of each batch).", q,
-                                 buckets=LATENCY_BUCKETS, registry=r)
+        self.registry = registry or CollectorRegistry()
+        for attr, metric in STREAMING.items():
+            setattr(self, attr, build(metric, self.registry, STREAMING_LABELS))
 
 
 class PrometheusListener:
