@@ -4,17 +4,20 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import sys
+from collections.abc import Callable
 
 from lab import jobs, runtime
-from lab.settings import SettingsError, load
+from lab.settings import ENV_FILE, ROOT, Settings, SettingsError, load, parse_env_file
 
 
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lab", description="Spark Structured Streaming lab control")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("install", help="install what the runtime needs: jars and Debian packages (local), Compose checks (docker)")
+    sub.add_parser("install", help="install what the runtime needs: jars and Debian packages (local), "
+                                   "Compose checks (docker)")
     sub.add_parser("up", help="start the lab and wait until every service is healthy")
     sub.add_parser("down", help="stop everything the lab started")
     sub.add_parser("status", help="show each service's state")
@@ -49,41 +52,22 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+# Commands that may be followed by arguments of their own (they go to the job or to the producer).
+TAKES_EXTRA = ("submit", "produce")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args, extra = _parser().parse_known_args(argv)
-    if extra and args.command not in ("submit", "produce"):
+    if extra and args.command not in TAKES_EXTRA:
         print(f"lab {args.command}: unexpected arguments {' '.join(extra)}", file=sys.stderr)
         return 2
     try:
         settings = load()
-        if args.command == "jobs":
-            catalog = jobs.available()
-            width = max(map(len, catalog), default=0)
-            for name, summary in catalog.items():
-                print(f"{name:<{width}}  {summary}")
-            return 0
-        if args.command == "config":
-            _print_config(settings)
-            return 0
-        if args.command == "generate":
-            from lab.generated import write_all
-            from lab.settings import ROOT
-
-            for path in write_all():
-                print(f"wrote {path.relative_to(ROOT)}")
-            return 0
-        choice = runtime.choose(settings)
-        if args.command == "runtime":
-            print(f"{choice.name}  ({choice.reason})")
-            return 0
-        # Chosen once: the commands this one runs (drills run `lab submit`, say) inherit it. Each
-        # runtime keeps its own run folder, since their Kafkas hold different offsets.
-        os.environ["RUNTIME"] = choice.name
-        if choice.name == "docker" and not settings.get("LAB_RUN"):
-            os.environ["LAB_RUN"] = str(settings.state / "docker")
-        settings = settings.overridden(os.environ)
-        return _dispatch(runtime.get(settings, choice), args, extra, settings)
+        if args.command in BEFORE_RUNTIME:
+            return BEFORE_RUNTIME[args.command](args, settings)
+        rt, settings = _runtime(settings)
+        return COMMANDS[args.command](rt, args, extra, settings)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
@@ -99,10 +83,41 @@ def main(argv: list[str] | None = None) -> int:
         raise
 
 
-def _print_config(settings) -> None:
-    """KEY=value for every setting, as .env would hold it; a key the environment overrides says so."""
-    from lab.settings import ENV_FILE, parse_env_file
+def _runtime(settings: Settings) -> tuple[runtime.Runtime, Settings]:
+    """The runtime every other command works through, and the settings as it sees them."""
+    choice = runtime.choose(settings)
+    # Chosen once: the commands this one runs (drills run `lab submit`, say) inherit it. Each
+    # runtime keeps its own run folder, since their Kafkas hold different offsets.
+    os.environ["RUNTIME"] = choice.name
+    if choice.name == "docker" and not settings.get("LAB_RUN"):
+        os.environ["LAB_RUN"] = str(settings.state / "docker")
+    settings = settings.overridden(os.environ)
+    return runtime.get(settings, choice), settings
 
+
+# --- commands that need no runtime -----------------------------------------------------------------
+# `runtime` and `config` run on the system Python before the venv exists (the Makefile's BOOT), so
+# this module imports only the standard library and stdlib-only lab modules at the top; whatever
+# else a command needs, it imports itself.
+
+def _jobs(args, settings: Settings) -> int:
+    catalog = jobs.available()
+    width = max(map(len, catalog), default=0)
+    for name, summary in catalog.items():
+        print(f"{name:<{width}}  {summary}")
+    return 0
+
+
+def _generate(args, settings: Settings) -> int:
+    from lab.generated import write_all
+
+    for path in write_all():
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+def _config(args, settings: Settings) -> int:
+    """KEY=value for every setting, as .env would hold it; a key the environment overrides says so."""
     file = parse_env_file(ENV_FILE)
     overridden = 0
     for key, value in settings.values.items():
@@ -113,76 +128,112 @@ def _print_config(settings) -> None:
             print(f"{key}={value}    # from the environment; .env says {file.get(key, '(nothing)')!r}")
     print(f"# {len(settings.values)} settings, {overridden} from the environment (e.g. `KAFKA_PORT=19092 make up` "
           f"or `make up KAFKA_PORT=19092`)", file=sys.stderr)
+    return 0
 
 
-def _dispatch(rt: runtime.Runtime, args, extra, settings) -> int:
-    cmd = args.command
-    if cmd == "install":
-        from lab import install
+def _which_runtime(args, settings: Settings) -> int:
+    choice = runtime.choose(settings)
+    print(f"{choice.name}  ({choice.reason})")
+    return 0
 
-        install.install(settings, rt.paths, rt.name)
-        return 0
-    if cmd == "up":
-        return rt.up()
-    if cmd == "down":
-        return rt.down()
-    if cmd == "status":
-        return rt.status()
-    if cmd == "start":
-        return rt.up([args.service])
-    if cmd == "stop":
-        return rt.stop([args.service])
-    if cmd == "kill":
-        print(f"Killed {args.service} ({rt.kill(args.service)}) with SIGKILL.")
-        return 0
-    if cmd == "logs":
-        return rt.logs(args.service, args.lines, args.follow)
-    if cmd == "clean":
-        return rt.clean()
-    if cmd == "submit":
-        return rt.submit(args.job, extra)
-    if cmd == "produce":
-        return rt.produce(extra)
-    if cmd in ("bench", "drill") and not rt.is_up():
-        print("The lab is not up: run `make up` first.", file=sys.stderr)
+
+BEFORE_RUNTIME: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
+    "jobs": _jobs, "config": _config, "generate": _generate, "runtime": _which_runtime,
+}
+
+
+# --- commands that work through the chosen runtime -------------------------------------------------
+
+Handler = Callable[[runtime.Runtime, argparse.Namespace, list[str], Settings], int]
+
+
+def _install(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    from lab import install
+
+    install.install(settings, rt.paths, rt.name)
+    return 0
+
+
+def _kill(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    print(f"Killed {args.service} ({rt.kill(args.service)}) with SIGKILL.")
+    return 0
+
+
+def _on_a_running_lab(handler: Handler) -> Handler:
+    """The bench and the drills work on the running lab: without it they stop before doing anything."""
+    @functools.wraps(handler)
+    def checked(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+        if not rt.is_up():
+            print("The lab is not up: run `make up` first.", file=sys.stderr)
+            return 1
+        return handler(rt, args, extra, settings)
+    return checked
+
+
+@_on_a_running_lab
+def _bench(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    from lab import bench
+
+    try:
+        bench.run(rt, "quick" if args.quick else "full", dict(os.environ))
+    except (RuntimeError, TimeoutError) as exc:  # a stage that broke: one line, the rest is in its output
+        print(f"error: bench: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
         return 1
-    if cmd == "bench":
-        from lab import bench
+    return 0
 
-        try:
-            bench.run(rt, "quick" if args.quick else "full", dict(os.environ))
-        except (RuntimeError, TimeoutError) as exc:  # a stage that broke: one line, the rest is in its output
-            print(f"error: bench: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
-            return 1
-        return 0
-    if cmd == "drill":
-        from lab import drills
 
-        names = list(drills.DRILLS) if args.name == "all" else [args.name]
-        unknown = [n for n in names if n not in drills.DRILLS]
-        if unknown:
-            print(f"unknown drill {unknown[0]!r}; drills: {', '.join(drills.DRILLS)}, all", file=sys.stderr)
-            return 2
-        results = drills.run(names, args.size)
-        return 0 if all(r.passed for r in results) else 1
-    if cmd == "report":
-        import time
+@_on_a_running_lab
+def _drill(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    from lab import drills
 
-        from lab.report import ReportError, build
-        from streamlab.options import interval_seconds
+    names = list(drills.DRILLS) if args.name == "all" else [args.name]
+    unknown = [n for n in names if n not in drills.DRILLS]
+    if unknown:
+        print(f"unknown drill {unknown[0]!r}; drills: {', '.join(drills.DRILLS)}, all", file=sys.stderr)
+        return 2
+    results = drills.run(names, args.size)
+    return 0 if all(r.passed for r in results) else 1
 
-        end = args.end or time.time()
-        try:
-            start = args.start or end - interval_seconds(args.since)  # e.g. 15m, 2h, 90 seconds
-            out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds)
-        except ReportError as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        print(f"Report written: {out / 'report.html'} (summary: {out / 'report.md'})")
-        print((out / "report.md").read_text().split("## Figures")[0].strip())
-        return 0
-    if cmd == "reset":
-        from lab.submit import reset
 
-        return reset(settings, rt.paths, args.job)
-    raise AssertionError(cmd)
+def _report(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    import time
+
+    from lab.report import ReportError, build
+    from streamlab.options import interval_seconds
+
+    end = args.end or time.time()
+    try:
+        start = args.start or end - interval_seconds(args.since)  # e.g. 15m, 2h, 90 seconds
+        out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds)
+    except ReportError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"Report written: {out / 'report.html'} (summary: {out / 'report.md'})")
+    print((out / "report.md").read_text().split("## Figures")[0].strip())
+    return 0
+
+
+def _reset(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    from lab.submit import reset
+
+    return reset(settings, rt.paths, args.job)
+
+
+# Every command _parser() knows has one handler, here or in BEFORE_RUNTIME (tests/unit/test_cli.py).
+COMMANDS: dict[str, Handler] = {
+    "install": _install,
+    "up": lambda rt, args, extra, settings: rt.up(),
+    "down": lambda rt, args, extra, settings: rt.down(),
+    "status": lambda rt, args, extra, settings: rt.status(),
+    "start": lambda rt, args, extra, settings: rt.up([args.service]),
+    "stop": lambda rt, args, extra, settings: rt.stop([args.service]),
+    "kill": _kill,
+    "logs": lambda rt, args, extra, settings: rt.logs(args.service, args.lines, args.follow),
+    "clean": lambda rt, args, extra, settings: rt.clean(),
+    "submit": lambda rt, args, extra, settings: rt.submit(args.job, extra),
+    "produce": lambda rt, args, extra, settings: rt.produce(extra),
+    "bench": _bench,
+    "drill": _drill,
+    "report": _report,
+    "reset": _reset,
+}

@@ -15,6 +15,7 @@ Not for: the Docker runtime (lab.docker), or submitting jobs (lab.submit).
 
 from __future__ import annotations
 
+import functools
 import os
 import shlex
 import signal
@@ -38,6 +39,11 @@ from lab.wait import WaitTimeout, wait_for
 
 @dataclass
 class Service:
+    """One process under supervisord. `up()` checks that its `ports` are free, runs `prepare` (configs,
+    first-run init), starts `command` (as `user`, with `env` added), polls `ready` until true (`ready_what`
+    says what it waits for), then runs `on_ready`. The services in `after` must be running or started
+    before it. A stop waits `stop_grace` seconds between SIGTERM and SIGKILL."""
+
     name: str
     command: list[str]
     ports: dict[str, int]
@@ -57,120 +63,180 @@ def _run_as(user: str | None) -> str | None:
 
 
 # --- service definitions -------------------------------------------------------------------------
+# One function per service, in start order (`make status` lists them in it too). Each reads only the
+# _Site below; the steps run before a start (prepare) or once healthy (on_ready) are module-level
+# functions bound to it.
+
+@dataclass(frozen=True)
+class _Site:
+    """What the service definitions read: the settings, the run folder, and values worked out once."""
+    settings: Settings
+    paths: Paths
+    spark_class: str
+    spark_env: dict[str, str]
+    pg_bin: Path
+    pg_user: str | None
+
+    @classmethod
+    def of(cls, settings: Settings, paths: Paths) -> _Site:
+        return cls(settings, paths, str(spark_home() / "bin" / "spark-class"), spark_env(settings, paths),
+                   install.postgres_bin(settings) or Path("/usr/lib/postgresql/missing/bin"), _run_as("postgres"))
+
+    @property
+    def host(self) -> str:
+        return self.settings.host
+
+
+_JAVA_OPTS = ("-Djava.awt.headless=true", "-XX:+UseG1GC")
+_KAFKA_LOG4J = SERVICES_DIR / "kafka" / "log4j2.properties"
+
+
+def _kafka(site: _Site) -> Service:
+    s, paths = site.settings, site.paths
+    agent = (f"-javaagent:{install.jmx_agent_jar(s, paths)}={site.host}:{s['KAFKA_JMX_EXPORTER_PORT']}:"
+             f"{SERVICES_DIR / 'kafka' / 'jmx-exporter.yaml'}")
+    return Service(
+        "kafka",
+        command=["java", f"-Xms{s['KAFKA_HEAP']}", f"-Xmx{s['KAFKA_HEAP']}", *_JAVA_OPTS,
+                 f"-Dlog4j2.configurationFile={_KAFKA_LOG4J}", agent,
+                 "-cp", f"{paths.kafka_jars}/*", "kafka.Kafka", str(paths.conf / "kafka" / "server.properties")],
+        ports={"Kafka": s.int("KAFKA_PORT"), "Kafka controller": s.int("KAFKA_CONTROLLER_PORT"),
+               "Kafka JMX exporter": s.int("KAFKA_JMX_EXPORTER_PORT")},
+        ready=lambda: health.kafka_ready(s), ready_what="the broker to answer a metadata request",
+        url=s.kafka_bootstrap, stop_grace=30,
+        prepare=functools.partial(_prepare_kafka, site), on_ready=functools.partial(_create_topics, site))
+
+
+def _postgres(site: _Site) -> Service:
+    s = site.settings
+    return Service(
+        "postgres",
+        command=[str(site.pg_bin / "postgres"), "-D", str(site.paths.data / "postgres"),
+                 "-c", f"listen_addresses={site.host}", "-c", f"port={s['POSTGRES_PORT']}",
+                 "-c", "unix_socket_directories=", "-c", "shared_buffers=64MB", "-c", "fsync=on"],
+        ports={"PostgreSQL": s.int("POSTGRES_PORT")},
+        ready=lambda: health.postgres_server_ready(s), ready_what="PostgreSQL to accept connections",
+        url=f"postgresql://{s['POSTGRES_USER']}@{site.host}:{s['POSTGRES_PORT']}/{s['POSTGRES_DB']}",
+        user=site.pg_user, stop_grace=20,
+        prepare=functools.partial(_prepare_postgres, site), on_ready=functools.partial(_create_database, site))
+
+
+def _spark_master(site: _Site) -> Service:
+    s, ui = site.settings, site.settings["SPARK_MASTER_UI_PORT"]
+    return Service(
+        "spark-master",
+        command=[site.spark_class, "org.apache.spark.deploy.master.Master", "--host", site.host,
+                 "--port", s["SPARK_MASTER_PORT"], "--webui-port", ui],
+        ports={"Spark master": s.int("SPARK_MASTER_PORT"), "Spark master UI": int(ui)},
+        ready=lambda: health.spark_master_ready(s), ready_what="the master to be ALIVE",
+        url=f"http://{site.host}:{ui}  ({s.spark_master})", env=site.spark_env)
+
+
+def _spark_worker(site: _Site) -> Service:
+    s, ui = site.settings, site.settings["SPARK_WORKER_UI_PORT"]
+    return Service(
+        "spark-worker",
+        command=[site.spark_class, "org.apache.spark.deploy.worker.Worker", "--host", site.host,
+                 "--port", s["SPARK_WORKER_PORT"], "--webui-port", ui,
+                 "--cores", s["SPARK_WORKER_CORES"], "--memory", s["SPARK_WORKER_MEMORY"],
+                 "--work-dir", str(site.paths.data / "spark-work"), s.spark_master],
+        ports={"Spark worker": s.int("SPARK_WORKER_PORT"), "Spark worker UI": int(ui)},
+        ready=lambda: health.spark_worker_registered(s), ready_what="the worker to register with the master",
+        url=f"http://{site.host}:{ui}", env=site.spark_env, after=("spark-master",))
+
+
+def _prometheus(site: _Site) -> Service:
+    s, paths = site.settings, site.paths
+    return Service(
+        "prometheus",
+        command=["prometheus", f"--config.file={paths.conf / 'prometheus' / 'prometheus.yml'}",
+                 f"--storage.tsdb.path={paths.data / 'prometheus'}",
+                 f"--web.listen-address={site.host}:{s['PROMETHEUS_PORT']}",
+                 "--web.enable-lifecycle", "--storage.tsdb.retention.time=7d"],
+        ports={"Prometheus": s.int("PROMETHEUS_PORT")},
+        ready=lambda: health.prometheus_ready(s), ready_what="Prometheus to be ready",
+        url=f"http://{site.host}:{s['PROMETHEUS_PORT']}", prepare=functools.partial(_prepare_prometheus, site))
+
+
+def _producer(site: _Site) -> Service:
+    s, paths = site.settings, site.paths
+    return Service(
+        "producer",
+        command=[str(paths.python), "-m", "producer", "--rate", s["PRODUCER_RATE"],
+                 "--seed", "auto", "--metrics-port", s["PRODUCER_METRICS_PORT"], "--wait-for-broker", "60"],
+        ports={"producer metrics": s.int("PRODUCER_METRICS_PORT")},
+        ready=lambda: health.producer_ready(s), ready_what="the producer's metrics endpoint",
+        url=f"http://{site.host}:{s['PRODUCER_METRICS_PORT']}/metrics",
+        env=client_env(s, paths), after=("kafka",), stop_grace=20)
+
+
+SERVICES: tuple[Callable[[_Site], Service], ...] = (
+    _kafka, _postgres, _spark_master, _spark_worker, _prometheus, _producer,
+)
+
 
 def services(settings: Settings, paths: Paths) -> list[Service]:
-    host = settings.host
-    conf = paths.conf
-    data = paths.data
-    java_opts = ["-Djava.awt.headless=true", "-XX:+UseG1GC"]
-    spark_class = str(spark_home() / "bin" / "spark-class")
-    senv = spark_env(settings, paths)
-    pg_user = _run_as("postgres")
+    """The lab's services for these settings, in start order."""
+    site = _Site.of(settings, paths)
+    return [define(site) for define in SERVICES]
 
-    def prepare_kafka() -> None:
-        props = render_file(SERVICES_DIR / "kafka" / "server.properties", conf / "kafka" / "server.properties",
-                            kafka_values(settings, data_dir=str(data / "kafka")))
-        if not (data / "kafka" / "meta.properties").exists():
-            # The pinned id (the Docker runtime formats with it too). "--cluster-id=" because a
-            # base64 id may start with "-", which the tool's parser would read as an option.
-            _check_call(["java", "-cp", f"{paths.kafka_jars}/*",
-                         f"-Dlog4j2.configurationFile={SERVICES_DIR / 'kafka' / 'log4j2.properties'}",
-                         "kafka.tools.StorageTool", "format", "--standalone",
-                         f"--cluster-id={settings['KAFKA_CLUSTER_ID']}", "-c", str(props)],
-                        "formatting Kafka's KRaft storage")
 
-    def create_topics() -> None:
-        from lab.topics import ensure_and_say
+# --- steps before a start, and once healthy ------------------------------------------------------
 
-        ensure_and_say(settings, indent="    ")
+def _prepare_kafka(site: _Site) -> None:
+    """Render server.properties; format the KRaft storage the first time."""
+    s, data = site.settings, site.paths.data
+    props = render_file(SERVICES_DIR / "kafka" / "server.properties", site.paths.conf / "kafka" / "server.properties",
+                        kafka_values(s, data_dir=str(data / "kafka")))
+    if not (data / "kafka" / "meta.properties").exists():
+        # The pinned id (the Docker runtime formats with it too). "--cluster-id=" because a
+        # base64 id may start with "-", which the tool's parser would read as an option.
+        _check_call(["java", "-cp", f"{site.paths.kafka_jars}/*", f"-Dlog4j2.configurationFile={_KAFKA_LOG4J}",
+                     "kafka.tools.StorageTool", "format", "--standalone",
+                     f"--cluster-id={s['KAFKA_CLUSTER_ID']}", "-c", str(props)],
+                    "formatting Kafka's KRaft storage")
 
-    def prepare_prometheus() -> None:
-        write_prometheus_config(settings, SERVICES_DIR, conf / "prometheus", {s: [host] for s in SCRAPED})
 
-    def prepare_postgres() -> None:
-        pgdata = data / "postgres"
-        if (pgdata / "PG_VERSION").exists():
-            return
-        pgdata.mkdir(parents=True, exist_ok=True)
-        pwfile = data / ".pgpass-init"
-        pwfile.write_text(settings["POSTGRES_PASSWORD"] + "\n")
-        if pg_user:
-            for path in (pgdata, pwfile):
-                subprocess.run(["chown", "-R", f"{pg_user}:", str(path)], check=True)
-        try:
-            _check_call([str(pg_bin / "initdb"), "-D", str(pgdata), "-U", settings["POSTGRES_USER"],
-                         f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--no-instructions"],
-                        "initialising PostgreSQL", user=pg_user)
-        finally:
-            pwfile.unlink(missing_ok=True)
+def _create_topics(site: _Site) -> None:
+    from lab.topics import ensure_and_say
 
-    def create_database() -> None:
-        import psycopg
+    ensure_and_say(site.settings, indent="    ")
 
-        from lab.postgres import dsn
 
-        with psycopg.connect(dsn(settings, "postgres"), autocommit=True, connect_timeout=3) as conn:
-            name = settings["POSTGRES_DB"]
-            if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
-                conn.execute(f'create database "{name}"')
+def _prepare_prometheus(site: _Site) -> None:
+    write_prometheus_config(site.settings, SERVICES_DIR, site.paths.conf / "prometheus",
+                            {s: [site.host] for s in SCRAPED})
 
-    pg_bin = install.postgres_bin(settings) or Path("/usr/lib/postgresql/missing/bin")
-    mu, wu = settings["SPARK_MASTER_UI_PORT"], settings["SPARK_WORKER_UI_PORT"]
-    return [
-        Service(
-            "kafka",
-            ["java", f"-Xms{settings['KAFKA_HEAP']}", f"-Xmx{settings['KAFKA_HEAP']}", *java_opts,
-             f"-Dlog4j2.configurationFile={SERVICES_DIR / 'kafka' / 'log4j2.properties'}",
-             f"-javaagent:{install.jmx_agent_jar(settings, paths)}={host}:{settings['KAFKA_JMX_EXPORTER_PORT']}:"
-             f"{SERVICES_DIR / 'kafka' / 'jmx-exporter.yaml'}",
-             "-cp", f"{paths.kafka_jars}/*", "kafka.Kafka", str(conf / "kafka" / "server.properties")],
-            {"Kafka": settings.int("KAFKA_PORT"), "Kafka controller": settings.int("KAFKA_CONTROLLER_PORT"),
-             "Kafka JMX exporter": settings.int("KAFKA_JMX_EXPORTER_PORT")},
-            lambda: health.kafka_ready(settings), "the broker to answer a metadata request",
-            settings.kafka_bootstrap, prepare=prepare_kafka, on_ready=create_topics, stop_grace=30),
-        Service(
-            "postgres",
-            [str(pg_bin / "postgres"), "-D", str(data / "postgres"), "-c", f"listen_addresses={host}",
-             "-c", f"port={settings['POSTGRES_PORT']}", "-c", "unix_socket_directories=",
-             "-c", "shared_buffers=64MB", "-c", "fsync=on"],
-            {"PostgreSQL": settings.int("POSTGRES_PORT")},
-            lambda: health.postgres_server_ready(settings), "PostgreSQL to accept connections",
-            f"postgresql://{settings['POSTGRES_USER']}@{host}:{settings['POSTGRES_PORT']}/{settings['POSTGRES_DB']}",
-            user=pg_user, prepare=prepare_postgres, on_ready=create_database, stop_grace=20),
-        Service(
-            "spark-master",
-            [spark_class, "org.apache.spark.deploy.master.Master", "--host", host,
-             "--port", settings["SPARK_MASTER_PORT"], "--webui-port", mu],
-            {"Spark master": settings.int("SPARK_MASTER_PORT"), "Spark master UI": int(mu)},
-            lambda: health.spark_master_ready(settings), "the master to be ALIVE",
-            f"http://{host}:{mu}  ({settings.spark_master})", env=senv),
-        Service(
-            "spark-worker",
-            [spark_class, "org.apache.spark.deploy.worker.Worker", "--host", host,
-             "--port", settings["SPARK_WORKER_PORT"], "--webui-port", wu,
-             "--cores", settings["SPARK_WORKER_CORES"], "--memory", settings["SPARK_WORKER_MEMORY"],
-             "--work-dir", str(data / "spark-work"), settings.spark_master],
-            {"Spark worker": settings.int("SPARK_WORKER_PORT"), "Spark worker UI": int(wu)},
-            lambda: health.spark_worker_registered(settings), "the worker to register with the master",
-            f"http://{host}:{wu}", env=senv, after=("spark-master",)),
-        Service(
-            "prometheus",
-            ["prometheus", f"--config.file={conf / 'prometheus' / 'prometheus.yml'}",
-             f"--storage.tsdb.path={data / 'prometheus'}", f"--web.listen-address={host}:{settings['PROMETHEUS_PORT']}",
-             "--web.enable-lifecycle", "--storage.tsdb.retention.time=7d"],
-            {"Prometheus": settings.int("PROMETHEUS_PORT")},
-            lambda: health.prometheus_ready(settings), "Prometheus to be ready",
-            f"http://{host}:{settings['PROMETHEUS_PORT']}", prepare=prepare_prometheus),
-        Service(
-            "producer",
-            [str(paths.python), "-m", "producer", "--rate", settings["PRODUCER_RATE"],
-             "--seed", "auto", "--metrics-port", settings["PRODUCER_METRICS_PORT"],
-             "--wait-for-broker", "60"],
-            {"producer metrics": settings.int("PRODUCER_METRICS_PORT")},
-            lambda: health.producer_ready(settings), "the producer's metrics endpoint",
-            f"http://{host}:{settings['PRODUCER_METRICS_PORT']}/metrics",
-            env=client_env(settings, paths), after=("kafka",), stop_grace=20),
-    ]
+
+def _prepare_postgres(site: _Site) -> None:
+    """initdb the first time, as the postgres user when run as root (PostgreSQL refuses root)."""
+    s, data = site.settings, site.paths.data
+    pgdata = data / "postgres"
+    if (pgdata / "PG_VERSION").exists():
+        return
+    pgdata.mkdir(parents=True, exist_ok=True)
+    pwfile = data / ".pgpass-init"
+    pwfile.write_text(s["POSTGRES_PASSWORD"] + "\n")
+    if site.pg_user:
+        for path in (pgdata, pwfile):
+            subprocess.run(["chown", "-R", f"{site.pg_user}:", str(path)], check=True)
+    try:
+        _check_call([str(site.pg_bin / "initdb"), "-D", str(pgdata), "-U", s["POSTGRES_USER"],
+                     f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--no-instructions"],
+                    "initialising PostgreSQL", user=site.pg_user)
+    finally:
+        pwfile.unlink(missing_ok=True)
+
+
+def _create_database(site: _Site) -> None:
+    import psycopg
+
+    from lab.postgres import dsn
+
+    with psycopg.connect(dsn(site.settings, "postgres"), autocommit=True, connect_timeout=3) as conn:
+        name = site.settings["POSTGRES_DB"]
+        if not conn.execute("select 1 from pg_database where datname = %s", (name,)).fetchone():
+            conn.execute(f'create database "{name}"')
 
 
 def _check_call(cmd: list[str], what: str, user: str | None = None, env: dict[str, str] | None = None) -> None:

@@ -1,0 +1,91 @@
+"""`python -m lab <command>` (lab.cli): every command has a handler, the Makefile's commands exist, the
+module stays importable on the system Python, and the handlers keep their lines and exit codes."""
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from lab import cli, runtime
+from lab.settings import ROOT
+
+
+def commands_parsed() -> set[str]:
+    (sub,) = [a for a in cli._parser()._actions if a.dest == "command"]
+    return set(sub.choices)
+
+
+def test_every_command_has_one_handler():
+    assert not set(cli.BEFORE_RUNTIME) & set(cli.COMMANDS)
+    assert set(cli.BEFORE_RUNTIME) | set(cli.COMMANDS) == commands_parsed()
+
+
+def test_every_command_the_makefile_runs_has_a_handler():
+    makefile = (ROOT / "Makefile").read_text()
+    used = set(re.findall(r"\$\(LAB\) ([a-z-]+)", makefile)) | set(re.findall(r"-m lab ([a-z-]+)", makefile))
+    assert {"up", "runtime", "config", "submit", "drill"} <= used, "has the Makefile's way of calling lab moved?"
+    assert used <= set(cli.BEFORE_RUNTIME) | set(cli.COMMANDS)
+
+
+def test_the_commands_the_makefile_runs_before_the_venv_exists_need_no_runtime():
+    assert {"runtime", "config"} <= set(cli.BEFORE_RUNTIME)
+
+
+def test_importing_the_cli_loads_only_the_standard_library_and_lab():
+    """The Makefile runs `lab runtime` and `lab config` on the system Python, before the venv exists."""
+    code = ("import sys; before = set(sys.modules); import lab.cli; "
+            "print(*sorted(m for m in set(sys.modules) - before "
+            "if m.split('.')[0] not in sys.stdlib_module_names and m.split('.')[0] != 'lab'))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert proc.stdout.split() == []
+
+
+class FakeRuntime:
+    name = "fake"
+
+    def __init__(self, up: bool):
+        self.up_, self.paths = up, None
+
+    def is_up(self):
+        return self.up_
+
+    def kill(self, service):
+        return "pid 42"
+
+    def submit(self, job, args):
+        return 3 if args == ["--duration", "5"] else 0
+
+
+@pytest.fixture
+def lab_is(monkeypatch):
+    """Runs main() with a fake runtime that is up or not; RUNTIME is restored afterwards."""
+    monkeypatch.setenv("RUNTIME", "local")
+
+    def run(up: bool, argv: list[str]) -> int:
+        monkeypatch.setattr(runtime, "choose", lambda settings: runtime.Choice("local", "test"))
+        monkeypatch.setattr(runtime, "get", lambda settings, choice: FakeRuntime(up))
+        return cli.main(argv)
+    return run
+
+
+@pytest.mark.parametrize("command", [["bench"], ["bench", "--quick"], ["drill", "all"], ["drill", "nope"]])
+def test_bench_and_drills_refuse_a_lab_that_is_not_up(lab_is, capsys, command):
+    assert lab_is(False, command) == 1
+    assert capsys.readouterr().err == "The lab is not up: run `make up` first.\n"
+
+
+def test_an_unknown_drill_is_bad_usage(lab_is, capsys):
+    assert lab_is(True, ["drill", "nope"]) == 2
+    assert capsys.readouterr().err.startswith("unknown drill 'nope'; drills: driver-kill, ")
+
+
+def test_kill_says_what_it_killed(lab_is, capsys):
+    assert lab_is(True, ["kill", "kafka"]) == 0
+    assert capsys.readouterr().out == "Killed kafka (pid 42) with SIGKILL.\n"
+
+
+def test_only_submit_and_produce_take_extra_arguments(lab_is, capsys):
+    assert lab_is(True, ["submit", "windowing", "--duration", "5"]) == 3
+    assert lab_is(True, ["up", "--duration", "5"]) == 2
+    assert capsys.readouterr().err == "lab up: unexpected arguments --duration 5\n"
