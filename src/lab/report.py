@@ -31,6 +31,7 @@ from pathlib import Path
 from lab import verdict as lab_verdict
 from lab.dashboards import DASHBOARDS, STREAMING, Panel, expand
 from lab.settings import ROOT, Settings
+from streamlab import naming
 
 REPORTS_DIR = ROOT / "reports"
 
@@ -116,7 +117,7 @@ def _mean(values: list[float]) -> float:
 
 
 def figures(prom: Prometheus, job: str, start: float, end: float, step: float) -> Figures:
-    sel = f'job="{job}",query="{job}"'
+    sel = f'job="{job}",query="{naming.main_query(job)}"'
     f = Figures()
 
     def series(expr):

@@ -8,6 +8,8 @@ Modules, each with one job to do:
 - sources:   the Kafka and file readers
 - parsing:   JSON parsing with the quarantine split (pure: DataFrame in, DataFrames out)
 - sinks:     console, Parquet, Kafka, PostgreSQL and quarantine writers
+- naming:    query names and their checkpoint folders
+- metric_catalog: every metric the lab defines (the listener's and the producer's)
 - listener:  the StreamingQueryListener that exports Prometheus metrics
 - runner:    running queries for a duration, stopping them gracefully, clear failures
 - dataloss:  offsets Kafka's retention deleted before a restarted query read them

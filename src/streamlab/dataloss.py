@@ -27,6 +27,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from streamlab import naming
+
 
 class DataLoss(RuntimeError):
     pass
@@ -73,11 +75,6 @@ def kafka_offsets(text: str | None) -> dict[str, dict[int, int]] | None:
     return {topic: {int(p): int(o) for p, o in parts.items()} for topic, parts in source.items()}
 
 
-def query_name(job: str, folder: str) -> str:
-    """The query a checkpoint folder belongs to (streamlab.sinks names them job, job_quarantine...)."""
-    return folder if folder == job else f"{job}_{folder}"
-
-
 def gaps(root: Path, job: str, bootstrap: str) -> list[Gap]:
     if not root.is_dir():
         return []
@@ -95,7 +92,7 @@ def gaps(root: Path, job: str, bootstrap: str) -> list[Gap]:
                 for partition, start in sorted(parts.items()):
                     earliest, _ = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=10)
                     if earliest > start:
-                        found.append(Gap(query_name(job, folder), topic, partition, start, earliest))
+                        found.append(Gap(naming.query_of_folder(job, folder), topic, partition, start, earliest))
     finally:
         consumer.close()
     return found

@@ -1,7 +1,8 @@
 """Writers: start a streaming query on the sink chosen by `--sink`, with its own checkpoint.
 
 `start(df, opts, job, name=...)` returns the started StreamingQuery. Each query checkpoints in
-`<checkpoint root>/<job>/<name>` (the root: CHECKPOINT_ROOT, see streamlab.config), so a job's queries never share a checkpoint, and
+its own folder under `<checkpoint root>/<job>/` (streamlab.naming; the root: CHECKPOINT_ROOT, see
+streamlab.config), so a job's queries never share a checkpoint, and
 `make reset JOB=<job>` clears them all.
 
 Guarantees, as Spark gives them:
@@ -59,10 +60,10 @@ def to_kafka_records(df, key_col: str | None = None):
 def start(df, opts, job: str, name: str | None = None, *, output_mode: str | None = None,
           partition_by: list[str] | None = None, kafka_key: str | None = None, foreach_batch=None,
           foreach_writer=None):
-    from streamlab import stateguard
+    from streamlab import naming, stateguard
 
-    name = name or job
-    checkpoint = checkpoint_dir(opts, job, name)
+    name = name or naming.main_query(job)
+    checkpoint = checkpoint_dir(opts, job, naming.checkpoint_folder(job, name))
     stateguard.check(df, checkpoint, job)  # before anything starts: a changed stateful query writes nothing
     if opts.sink == "kafka" and foreach_batch is None and foreach_writer is None:
         df = to_kafka_records(df, kafka_key)
@@ -97,7 +98,7 @@ def quarantine(bad, opts, job: str, part: str = ""):
     their first trigger (see after_first_triggers): the job's results come first."""
     from pyspark.sql import functions as F
 
-    from streamlab import options
+    from streamlab import naming, options
 
     def header(k, v):
         return F.struct(F.lit(k).alias("key"), v.cast("string").cast("binary").alias("value"))
@@ -106,10 +107,9 @@ def quarantine(bad, opts, job: str, part: str = ""):
         header("reason", F.col("reason")), header("source_topic", F.col("source_topic")),
         header("source_partition", F.col("source_partition")), header("source_offset", F.col("source_offset")),
         header("job", F.lit(job))).alias("headers"))
-    suffix = f"_{part}" if part else ""
-    name = f"{job}_quarantine{suffix}"
+    name = naming.quarantine_query(job, part)
     writer = (records.writeStream.queryName(name).outputMode("append")
-              .option("checkpointLocation", checkpoint_dir(opts, job, f"quarantine{suffix}")))
+              .option("checkpointLocation", checkpoint_dir(opts, job, naming.checkpoint_folder(job, name))))
     writer = _with_trigger(writer, opts.trigger)
     if options.trigger_seconds(opts.trigger):
         after_first_triggers(bad.sparkSession)

@@ -3,7 +3,7 @@ The gap itself (retention deleting records for real) is the data-loss drill's jo
 
 import json
 
-from streamlab import dataloss
+from streamlab import dataloss, naming
 
 
 def write_batch(query, batch, sources, committed=True):
@@ -34,9 +34,12 @@ def test_a_new_checkpoint_has_no_offsets(tmp_path):
     assert dataloss.gaps(tmp_path / "nothing", "basic", "127.0.0.1:1") == []  # never asks Kafka
 
 
-def test_query_names_follow_the_sinks_folders():
-    assert dataloss.query_name("basic", "basic") == "basic"
-    assert dataloss.query_name("joins", "quarantine_orders") == "joins_quarantine_orders"
+def test_query_names_and_checkpoint_folders_map_both_ways():
+    for job, query, folder in (("basic", "basic", "basic"), ("basic", "basic_quarantine", "quarantine"),
+                               ("joins", "joins_quarantine_payments", "quarantine_payments")):
+        assert naming.checkpoint_folder(job, query) == folder
+        assert naming.query_of_folder(job, folder) == query
+    assert naming.quarantine_query("joins", "payments") == "joins_quarantine_payments"
 
 
 def test_the_failure_names_records_partitions_and_both_ways_on():
