@@ -31,12 +31,12 @@ from datetime import datetime
 from pathlib import Path
 
 from producer import dimensions
+from producer.delivery import Delivery
 from producer.generator import Config, EventGenerator, Pools
 from producer.metrics import Metrics, Tally
+from producer.pacing import Pacer, bursty_rate
 from streamlab.config import Config as StreamConfig
 
-SAMPLE_EVERY = 16  # one delivery latency observed per this many acks
-MAX_CHUNK = 2000  # events composed between two poll(0) calls
 REPORT_EVERY = 5.0  # seconds between progress lines
 SYNC_EVERY = 0.5  # seconds between copies of the tallies into the Prometheus counters
 
@@ -126,12 +126,6 @@ class Stop:
         self.requested = True
 
 
-def current_rate(args, elapsed: float) -> float:
-    if args.burst_every and (elapsed % (args.burst_every + args.burst_duration)) >= args.burst_every:
-        return args.rate * args.burst_factor
-    return args.rate
-
-
 def wait_for_broker(bootstrap: str, timeout: float, topics: list[str]) -> None:
     from confluent_kafka import KafkaException
     from confluent_kafka.admin import AdminClient
@@ -219,99 +213,82 @@ def _to_folder(gen: EventGenerator, args, folder: Path) -> int:
 
 
 def _to_kafka(gen: EventGenerator, args, bootstrap: str, metrics_host: str, topics: dict[str, str]) -> int:
-    from confluent_kafka import Producer
-    from prometheus_client import start_http_server
-
+    """The send loop: the pacer says how many, the generator composes them, Delivery sends them,
+    and Progress keeps the metrics and the log up to date. Ends on --duration, --count or a signal."""
     metrics = Metrics()
     metrics.target.set(args.rate)
-    if args.metrics_port:
-        try:
-            start_http_server(args.metrics_port, addr=metrics_host, registry=metrics.registry)
-        except OSError as exc:
-            log(f"error: cannot serve metrics on port {args.metrics_port}: {exc.strerror}")
-            return 1
+    if args.metrics_port and not _serve_metrics(metrics, args.metrics_port, metrics_host):
+        return 1
     wait_for_broker(bootstrap, args.wait_for_broker, list(topics.values()))
     metrics.declare(list(topics.values()))
     tally = Tally()
-    errors: list[str] = []
-    acks = [0]
-
-    def on_delivery(err, msg):
-        topic = msg.topic()
-        if err is not None:
-            tally.failed[topic] += 1
-            if len(errors) < 5:
-                errors.append(f"{topic}: {err.str()}")
-            return
-        tally.acked[topic] += 1
-        acks[0] += 1
-        if acks[0] % SAMPLE_EVERY == 0:
-            tally.latencies.append(msg.latency())
-
-    producer = Producer({
-        "bootstrap.servers": bootstrap, "enable.idempotence": True, "acks": "all",
-        "linger.ms": 20, "batch.size": 1_000_000, "compression.type": "lz4",
-        "queue.buffering.max.messages": 1_000_000, "queue.buffering.max.kbytes": 1_048_576,
-        "message.timeout.ms": 120_000, "on_delivery": on_delivery})
+    delivery = Delivery(bootstrap, tally)
     stop = Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
     log(f"producing to {bootstrap} at {'max' if not args.rate else f'{args.rate:g}'} events/s, seed {args.seed}"
         + (f", for {args.duration:g}s" if args.duration else "") + (f", {args.count} events" if args.count else ""))
-    produce = producer.produce
-    poll = producer.poll
-    events = gen.events()
-    sent = 0
-    start = last = last_sync = last_report = time.monotonic()
-    sent_at_report = 0
-    tokens = 0.0
+    start = time.monotonic()
+    pacer = Pacer(bursty_rate(args.rate, args.burst_every, args.burst_duration, args.burst_factor), start)
+    progress = Progress(metrics, tally, start)
+    events, send, sent = gen.events(), delivery.send, 0
     while not stop.requested:
         now = time.monotonic()
-        elapsed = now - start
-        if args.duration is not None and elapsed >= args.duration:
+        if (args.duration is not None and now - start >= args.duration) or (args.count is not None and sent >= args.count):
             break
-        if args.count is not None and sent >= args.count:
-            break
-        rate = current_rate(args, elapsed)
-        if rate > 0:
-            tokens = min(tokens + (now - last) * rate, max(rate, 1.0))  # at most 1 s of catch-up
-            last = now
-            if tokens < 1.0:
-                time.sleep(min(0.005, (1.0 - tokens) / rate))
-                continue
-            n = min(int(tokens), MAX_CHUNK)
-        else:
-            n = MAX_CHUNK
+        n = pacer.take(now)
         if args.count is not None:
             n = min(n, args.count - sent)
         for _ in range(n):
             event = next(events)
             topic = topics[event.topic_key]
-            while True:
-                try:
-                    produce(topic, event.value, event.key)
-                    break
-                except BufferError:  # local queue full: let deliveries drain
-                    poll(0.05)
+            send(topic, event.value, event.key)
             tally.sent[topic] += 1
             if event.late:
                 tally.late[topic] += 1
             if event.malformed:
                 tally.malformed[event.malformed] += 1
         sent += n
-        if rate > 0:
-            tokens -= n
-        poll(0)
-        if now - last_sync >= SYNC_EVERY:
-            metrics.sync(tally)
-            last_sync = now
-        if now - last_report >= REPORT_EVERY:
-            achieved = (sent - sent_at_report) / (now - last_report)
-            metrics.rate.set(achieved)
-            log(f"sent {sent}, acked {sum(tally.acked.values())}, {achieved:,.0f} events/s")
-            last_report, sent_at_report = now, sent
-    elapsed = time.monotonic() - start
-    remaining = producer.flush(60)
+        delivery.poll(0)
+        progress.tick(now, sent)
+    return _finish(args, delivery, progress, sent, time.monotonic() - start)
+
+
+def _serve_metrics(metrics: Metrics, port: int, host: str) -> bool:
+    from prometheus_client import start_http_server
+
+    try:
+        start_http_server(port, addr=host, registry=metrics.registry)
+        return True
+    except OSError as exc:
+        log(f"error: cannot serve metrics on port {port}: {exc.strerror}")
+        return False
+
+
+class Progress:
+    """Copies the tallies into the Prometheus counters every SYNC_EVERY seconds, and logs the
+    achieved rate every REPORT_EVERY seconds."""
+
+    def __init__(self, metrics: Metrics, tally: Tally, start: float):
+        self.metrics, self.tally = metrics, tally
+        self.last_sync = self.last_report = start
+        self.sent_at_report = 0
+
+    def tick(self, now: float, sent: int) -> None:
+        if now - self.last_sync >= SYNC_EVERY:
+            self.metrics.sync(self.tally)
+            self.last_sync = now
+        if now - self.last_report >= REPORT_EVERY:
+            achieved = (sent - self.sent_at_report) / (now - self.last_report)
+            self.metrics.rate.set(achieved)
+            log(f"sent {sent}, acked {sum(self.tally.acked.values())}, {achieved:,.0f} events/s")
+            self.last_report, self.sent_at_report = now, sent
+
+
+def _finish(args, delivery: Delivery, progress: Progress, sent: int, elapsed: float) -> int:
+    """Flush, write the summary (and --summary), and say whether every event was acknowledged."""
+    remaining = delivery.flush(60)
+    tally, metrics = progress.tally, progress.metrics
     metrics.sync(tally)
     acked, failed = sum(tally.acked.values()), sum(tally.failed.values())
     summary = {"seed": args.seed, "sent": sent, "acked": acked, "failed": failed, "unflushed": remaining,
@@ -323,6 +300,6 @@ def _to_kafka(gen: EventGenerator, args, bootstrap: str, metrics_host: str, topi
     log(f"sent {sent} events in {elapsed:.1f}s ({summary['events_per_second']:,.1f} events/s); acked {acked}, "
         f"failed {failed}; late {sum(tally.late.values())}, malformed {sum(tally.malformed.values())}; seed {args.seed}")
     if failed or remaining:
-        log(f"error: {failed} deliveries failed and {remaining} were still in flight: {'; '.join(errors)}")
+        log(f"error: {failed} deliveries failed and {remaining} were still in flight: {'; '.join(delivery.errors)}")
         return 1
     return 0
