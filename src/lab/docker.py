@@ -346,6 +346,8 @@ class Docker(Runtime):
         return lambda: {name: sum(meters[c].seconds() for c in names) for name, names in groups.items()}
 
     def executor_times(self, job):
+        # Runs inside the driver's container (python -c), whose Python is the Spark image's: it has
+        # no requests, hence urllib here and lab.httpclient everywhere else.
         script = ("import json,urllib.request as u; b='http://localhost:4040/api/v1/applications'; "
                   "a=json.load(u.urlopen(b, timeout=5))[0]['id']; "
                   "e=[x for x in json.load(u.urlopen(f'{b}/{a}/executors', timeout=5)) if x['id'] != 'driver']; "

@@ -1,30 +1,18 @@
 """Health checks for the lab's services: each returns truthy when healthy, raises or returns
 falsy otherwise, and does one bounded network call. Combine with `lab.wait.wait_for`.
 
-Stdlib HTTP on purpose (no requests): these run in `make status` before anything is imported.
+HTTP goes through lab.httpclient (requests), with HTTP_TIMEOUT: healthy is a 200 answer, or the
+Spark master's JSON saying so.
 """
 
 from __future__ import annotations
 
-import json
 import socket
-import urllib.request
 
+from lab import httpclient
 from lab.settings import Settings
 
 HTTP_TIMEOUT = 2.0
-
-
-def http_get(url: str, timeout: float = HTTP_TIMEOUT) -> tuple[int, bytes]:
-    with urllib.request.urlopen(url, timeout=timeout) as resp:
-        return resp.status, resp.read()
-
-
-def http_ok(url: str) -> bool:
-    try:
-        return http_get(url)[0] == 200
-    except OSError:
-        return False
 
 
 def tcp_open(host: str, port: int, timeout: float = 0.5) -> bool:
@@ -49,8 +37,7 @@ def kafka_ready(settings: Settings) -> bool:
 
 
 def spark_master_state(settings: Settings) -> dict:
-    _, body = http_get(f"http://{settings.host}:{settings['SPARK_MASTER_UI_PORT']}/json/")
-    return json.loads(body)
+    return httpclient.get_json(f"http://{settings.host}:{settings['SPARK_MASTER_UI_PORT']}/json/", HTTP_TIMEOUT)
 
 
 def spark_master_ready(settings: Settings) -> bool:
@@ -66,11 +53,11 @@ def spark_worker_registered(settings: Settings) -> bool:
 
 
 def prometheus_ready(settings: Settings) -> bool:
-    return http_ok(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}/-/ready")
+    return httpclient.ok(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}/-/ready", HTTP_TIMEOUT)
 
 
 def producer_ready(settings: Settings) -> bool:
-    return http_ok(f"http://{settings.host}:{settings['PRODUCER_METRICS_PORT']}/metrics")
+    return httpclient.ok(f"http://{settings.host}:{settings['PRODUCER_METRICS_PORT']}/metrics", HTTP_TIMEOUT)
 
 
 def postgres_server_ready(settings: Settings) -> bool:

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lab import health, install, ports, procs
+from lab import health, httpclient, install, ports, procs
 from lab.clients import client_env
 from lab.paths import SERVICES_DIR, Paths
 from lab.render import SCRAPED, kafka_values, render_file, write_prometheus_config
@@ -603,16 +603,11 @@ class Local(Runtime):
         return lambda: {name: sum(procs.cpu_seconds(p) or 0.0 for p in pids) for name, pids in groups.items()}
 
     def executor_times(self, job):
-        import json
-        import urllib.request
-
         base = f"http://{self.settings.host}:{self.settings['SPARK_DRIVER_UI_PORT']}/api/v1/applications"
         try:
-            with urllib.request.urlopen(base, timeout=5) as r:
-                app = json.load(r)[0]["id"]
-            with urllib.request.urlopen(f"{base}/{app}/executors", timeout=5) as r:
-                execs = [e for e in json.load(r) if e["id"] != "driver"]
-        except (OSError, ValueError, IndexError, KeyError):
+            app = httpclient.get_json(base, 5)[0]["id"]
+            execs = [e for e in httpclient.get_json(f"{base}/{app}/executors", 5) if e["id"] != "driver"]
+        except (httpclient.HttpError, IndexError, KeyError):
             return None
         return sum(e["totalGCTime"] for e in execs), sum(e["totalDuration"] for e in execs)
 

@@ -2,7 +2,8 @@
 
 Contract: `build(settings, job, start, end)` queries Prometheus over [start, end] for one job and
 writes reports/<job>-<UTC time>/ with:
-- report.html: self-contained (charts embedded as PNG);
+- report.html: self-contained (charts embedded as PNG), its text the summary's Markdown rendered
+  by Python-Markdown (tables extension);
 - report.md: a summary with the same figures;
 - one PNG per chart.
 
@@ -22,12 +23,13 @@ import io
 import json
 import math
 import time
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import markdown
+
+from lab import httpclient
 from lab import verdict as lab_verdict
 from lab.dashboards import DASHBOARDS, STREAMING, Panel, expand
 from lab.settings import ROOT, Settings
@@ -82,11 +84,9 @@ class Prometheus:
         self.base = base
 
     def _get(self, path: str, params: dict) -> dict:
-        url = f"{self.base}{path}?{urllib.parse.urlencode(params)}"
         try:
-            with urllib.request.urlopen(url, timeout=30) as resp:
-                body = json.loads(resp.read())
-        except OSError as exc:
+            body = httpclient.get_json(f"{self.base}{path}", 30, params)
+        except httpclient.HttpError as exc:
             raise ReportError(f"Prometheus at {self.base} does not answer ({exc}): is the lab up?") from None
         if body.get("status") != "success":
             raise ReportError(f"Prometheus rejected {params.get('query')}: {body.get('error')}")
@@ -300,38 +300,18 @@ def _summary(job, start, end, f: Figures, text, evidence, tips) -> str:
 
 
 def _html(job: str, summary_md: str, charts) -> str:
-    body = []
-    for line in summary_md.splitlines():
-        if line.startswith("# "):
-            body.append(f"<h1>{html.escape(line[2:])}</h1>")
-        elif line.startswith("## "):
-            body.append(f"<h2>{html.escape(line[3:]).replace('**', '')}</h2>")
-        elif line.startswith("- "):
-            body.append(f"<li>{html.escape(line[2:])}</li>")
-        elif line.startswith("|") and not line.startswith("|---"):
-            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
-            body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-        elif line.strip():
-            body.append(f"<p>{html.escape(line)}</p>")
     imgs = "\n".join(f'<figure><img alt="{html.escape(p.title)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
                      f"<figcaption>{html.escape(b)}: {html.escape(p.title)}</figcaption></figure>" for b, p, _, png in charts)
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}td{border:1px solid #ccc;"
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}th,td{border:1px solid #ccc;"
              "padding:4px 8px}table{border-collapse:collapse}figure{display:inline-block;margin:6px}img{width:520px}")
     return (f"<!doctype html><html><head><meta charset='utf-8'><title>Performance report: {html.escape(job)}</title>"
-            f"<style>{style}</style></head><body>{_wrap_tables(body)}<h2>Charts</h2>{imgs}</body></html>\n")
+            f"<style>{style}</style></head><body>{_markdown_html(summary_md)}<h2>Charts</h2>{imgs}</body></html>\n")
 
 
-def _wrap_tables(lines: list[str]) -> str:
-    """Consecutive <tr> lines become one <table>."""
-    out, in_table = [], False
-    for line in lines:
-        is_row = line.startswith("<tr>")
-        if is_row and not in_table:
-            out.append("<table>")
-        if not is_row and in_table:
-            out.append("</table>")
-        in_table = is_row
-        out.append(line)
-    if in_table:
-        out.append("</table>")
-    return "\n".join(out)
+def _markdown_html(text: str) -> str:
+    """The summary's Markdown as an HTML fragment (Python-Markdown, with its tables extension). Raw
+    HTML in the text comes out escaped, as literal text: the job's name is whatever --job says."""
+    md = markdown.Markdown(extensions=["tables"], output_format="html")
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md.convert(text)

@@ -23,8 +23,6 @@ import shutil
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
@@ -33,6 +31,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lab import dashboards, procs
+from lab.httpclient import get_json
 from lab.kafkatools import consume_all, fresh_topics
 from lab.settings import ROOT, load
 from lab.truth import output_window_counts, valid_events, window_counts
@@ -87,18 +86,13 @@ class Lab:
     def call(self, fn, *args, **kwargs):
         return netns.call(self.ns, fn, *args, **kwargs)
 
-    def prometheus(self, path: str) -> dict:
+    def prometheus(self, path: str, params: dict | None = None) -> dict:
         """A Prometheus API answer's data, asked from inside the lab's namespace."""
         url = f"http://{self.settings.host}:{self.settings['PROMETHEUS_PORT']}/api/v1/{path}"
-
-        def get():
-            with urllib.request.urlopen(url, timeout=10) as resp:
-                return json.loads(resp.read())["data"]
-
-        return self.call(get)
+        return self.call(get_json, url, 10, params)["data"]
 
     def query(self, expr: str) -> list:
-        return self.prometheus("query?" + urllib.parse.urlencode({"query": expr}))["result"]
+        return self.prometheus("query", {"query": expr})["result"]
 
     def targets(self) -> list[dict]:
         return self.prometheus("targets")["activeTargets"]

@@ -1,18 +1,13 @@
 """The lab's services are real and healthy, and bound to loopback only."""
 
 import json
-import urllib.request
 
 import psutil
 
 from lab import health
+from lab.httpclient import get_json
 from lab.kafkatools import consume_all
 from tests.support import lab as run
-
-
-def get_json(url):
-    with urllib.request.urlopen(url, timeout=5) as resp:
-        return json.loads(resp.read())
 
 
 def test_every_service_is_healthy(lab_up):
@@ -56,7 +51,7 @@ def test_prometheus_scrapes_the_lab(lab_up):
     base = f"http://{s.host}:{s['PROMETHEUS_PORT']}"
 
     def up_jobs():
-        result = get_json(f"{base}/api/v1/query?query=up")["data"]["result"]
+        result = get_json(f"{base}/api/v1/query", 5, {"query": "up"})["data"]["result"]
         return {r["metric"]["job"] for r in result if r["value"][1] == "1"}
 
     wanted = {"prometheus", "kafka", "producer", "spark-master", "spark-worker"}

@@ -8,12 +8,11 @@ import re
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 
 import pytest
 
 from lab import dashboards
+from lab.httpclient import get_json
 from lab.report import build
 from lab.settings import ROOT
 from tests.support import lab as run
@@ -22,9 +21,7 @@ from tests.support.wait import WaitTimeout, wait_for
 
 
 def query(settings, expr):
-    url = f"http://{settings.host}:{settings['PROMETHEUS_PORT']}/api/v1/query?" + urllib.parse.urlencode({"query": expr})
-    with urllib.request.urlopen(url, timeout=10) as resp:
-        body = json.loads(resp.read())
+    body = get_json(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}/api/v1/query", 10, {"query": expr})
     assert body["status"] == "success", body
     return body["data"]["result"]
 

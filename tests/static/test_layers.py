@@ -8,6 +8,8 @@ Imports are read with ast, so one inside a function counts too.
 """
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +68,11 @@ def test_nothing_edits_the_import_path():
     offenders = [str(p.relative_to(ROOT)) for folder in (SRC, ROOT / "jobs", ROOT / "tests")
                  for p in python_files(folder) if "sys.path" in p.read_text() and p != Path(__file__)]
     assert not offenders, f"sys.path is edited in {offenders}"
+
+
+def test_lab_container_imports_nothing_the_spark_image_lacks():
+    """lab.container runs inside the Spark image, whose Python has the jobs' packages
+    (requirements/jobs.in) and not the host's: importing it must not pull requests or markdown."""
+    code = "import sys; sys.modules.update(requests=None, markdown=None); import lab.container"
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr[-2000:]

@@ -99,7 +99,8 @@ def test_serve_on_a_taken_port_raises_before_anything_else():
 
 def test_serve_answers_on_its_port_and_port_0_keeps_metrics_in_the_registry():
     import socket
-    import urllib.request
+
+    import requests
 
     from streamlab.listener import serve
 
@@ -111,5 +112,7 @@ def test_serve_answers_on_its_port_and_port_0_keeps_metrics_in_the_registry():
         port = probe.getsockname()[1]
     m = serve(port)
     m.batches.labels("j", "q").inc(3)
-    body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    resp = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=10)
+    assert resp.status_code == 200
+    body = resp.text
     assert 'streaming_batches_total{job="j",query="q"} 3.0' in body
