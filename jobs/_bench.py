@@ -92,6 +92,19 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+FIRST_ROWS_TIMEOUT = 120
+
+
+def first_rows(query, timeout: float) -> None:
+    """Return once the query has finished a batch with rows; fail with one line after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while not any(p["numInputRows"] > 0 for p in query.recentProgress):
+        if not query.isActive or time.monotonic() > deadline:
+            query.stop()
+            raise SystemExit(f"_bench: the {query.name} query read no rows within {timeout:.0f} s")
+        query.awaitTermination(0.2)
+
+
 def drain(spark, stage: str, opts) -> None:
     """Drain the backlog (the rate stage: run --seconds) into noop, and print the BENCH line."""
     df = build(stage, spark, opts)
@@ -101,6 +114,10 @@ def drain(spark, stage: str, opts) -> None:
     t0 = time.time()
     if stage == "rate":
         query = writer.trigger(processingTime="0 seconds").start()
+        # --seconds counted from the first batch with rows: a first batch slower than --seconds
+        # (a busy machine) would otherwise leave the stage with nothing measured.
+        first_rows(query, timeout=FIRST_ROWS_TIMEOUT)
+        t0 = time.time()
         query.awaitTermination(opts.seconds)
         query.stop()
     else:

@@ -11,7 +11,7 @@ Contract:
 
 Speed: calling Faker for every event manages 5k-20k events/s per core. So Faker fills pools of
 values once, from the seed, and events are composed from pre-escaped JSON fragments with string
-formatting, not json.dumps.
+formatting, not json.dumps: each topic's %-template comes from its schema (streamlab.schemas).
 
 Not for: the Kafka side (producer.cli), or the dimension files (producer.dimensions).
 """
@@ -27,9 +27,14 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from streamlab.schemas import ORDERS, PAGE_VIEWS, PAYMENTS
+
 CATEGORIES = ("electronics", "books", "home", "garden", "toys", "fashion", "sports", "beauty", "grocery", "music")
 METHODS = ("card", "card", "card", "paypal", "bank_transfer", "gift_card")
 CURRENCY = "EUR"
+CURRENCY_Q = f'"{CURRENCY}"'
+# Each topic's JSON, field names and order from its schema (streamlab.schemas): one definition.
+PAGE_VIEW_JSON, ORDER_JSON, PAYMENT_JSON = (s.json_template() for s in (PAGE_VIEWS, ORDERS, PAYMENTS))
 PAGES = ("/", "/search", "/cart", "/checkout", "/account", "/deals")
 MALFORMED_KINDS = ("bad_json", "missing_field", "wrong_type")
 
@@ -188,11 +193,10 @@ class EventGenerator:
             pid_q = cat_q = "null"
             page_q = _q(PAGES[rng.randrange(len(PAGES))])
         session = f"s{rng.getrandbits(48):012x}"
-        value = (f'{{"event_id":"{self._uuid()}","event_time":"{self.clock.iso(ms)}","user_id":{user_q},'
-                 f'"session_id":"{session}","page":{page_q},"product_id":{pid_q},"category":{cat_q},'
-                 f'"referrer":{self.pools.referrers[rng.randrange(len(self.pools.referrers))]},'
-                 f'"user_agent":{self.pools.user_agents[rng.randrange(len(self.pools.user_agents))]},'
-                 f'"country":{country_q}}}')
+        value = PAGE_VIEW_JSON % (
+            f'"{self._uuid()}"', f'"{self.clock.iso(ms)}"', user_q, f'"{session}"', page_q, pid_q, cat_q,
+            self.pools.referrers[rng.randrange(len(self.pools.referrers))],
+            self.pools.user_agents[rng.randrange(len(self.pools.user_agents))], country_q)
         return Event("page_views", key, value.encode(), ms, late)
 
     def _order(self, nominal: int, schedule_payment: bool) -> Event:
@@ -203,9 +207,8 @@ class EventGenerator:
         amount = round(quantity * price, 2)
         order_id = f"o{self.c.seed}-{next(self._order_seq):07d}"  # the seed keeps runs apart
         ms, late = self._time(nominal)
-        value = (f'{{"event_id":"{self._uuid()}","order_id":"{order_id}","event_time":"{self.clock.iso(ms)}",'
-                 f'"user_id":{user_q},"product_id":{pid_q},"quantity":{quantity},"unit_price":{price},'
-                 f'"amount":{amount},"currency":"{CURRENCY}","country":{country_q}}}')
+        value = ORDER_JSON % (f'"{self._uuid()}"', f'"{order_id}"', f'"{self.clock.iso(ms)}"', user_q, pid_q,
+                              quantity, price, amount, CURRENCY_Q, country_q)
         if schedule_payment and rng.random() >= self.c.unpaid_share:
             # Due in event time after the order's *nominal* time, so it is produced after the order.
             due = nominal + int(self.c.payment_delay * 1000 * rng.uniform(0.5, 1.5)) + 1
@@ -217,10 +220,10 @@ class EventGenerator:
         ms, late = self._time(nominal)
         if not late:
             ms = max(ms, not_before)  # jitter never moves a payment before its order
-        value = (f'{{"event_id":"{self._uuid()}","payment_id":"y{self.c.seed}-{next(self._payment_seq):07d}",'
-                 f'"order_id":"{order_id}","event_time":"{self.clock.iso(ms)}","amount":{amount},'
-                 f'"method":"{METHODS[rng.randrange(len(METHODS))]}",'
-                 f'"status":"{"captured" if rng.random() < 0.8 else "authorized"}"}}')
+        value = PAYMENT_JSON % (f'"{self._uuid()}"', f'"y{self.c.seed}-{next(self._payment_seq):07d}"',
+                                f'"{order_id}"', f'"{self.clock.iso(ms)}"', amount,
+                                f'"{METHODS[rng.randrange(len(METHODS))]}"',
+                                '"captured"' if rng.random() < 0.8 else '"authorized"')
         return Event("payments", order_id.encode(), value.encode(), ms, late)
 
     def _malformed(self, nominal: int, kind: str | None = None) -> Event:

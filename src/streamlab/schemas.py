@@ -44,6 +44,12 @@ class TopicSchema:
     def timestamps(self) -> list[str]:
         return [f.name for f in self.fields if f.type == "timestamp"]
 
+    def json_template(self) -> str:
+        """A %-format string for one value of this topic: the fields in order, each `%s` to be
+        filled with a JSON literal (a quoted string, a number or null). The producer composes its
+        events with it, so their field names and order come from here."""
+        return "{" + ",".join(f'"{f.name}":%s' for f in self.fields) + "}"
+
 
 PAGE_VIEWS = TopicSchema("page_views", "user_id", (
     Field("event_id", "string", doc="unique id of this view (UUID)"),
