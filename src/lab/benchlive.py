@@ -28,8 +28,8 @@ import time
 from lab import runtime, verdict
 from lab.kafkatools import consume_all, fresh_topics, offsets
 from lab.settings import ROOT
-from lab.wait import wait_for
 from streamlab.listener import iso_seconds
+from streamlab.wait import wait_for
 
 WARMUP_SECONDS = 5  # the first seconds of a hold are left out of latency figures
 

@@ -32,7 +32,7 @@ from lab import runtime
 from lab.kafkatools import consume_all, fresh_topics
 from lab.settings import ROOT, Settings, load
 from lab.truth import output_window_counts, parse_time, valid_events, window_counts
-from lab.wait import wait_for
+from streamlab.wait import wait_for
 
 START = "2026-01-01T00:00:00Z"
 SIZES = {"small": 1, "full": 4}  # multiplies the events each drill produces

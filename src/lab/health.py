@@ -1,5 +1,5 @@
 """Health checks for the lab's services: each returns truthy when healthy, raises or returns
-falsy otherwise, and does one bounded network call. Combine with `lab.wait.wait_for`.
+falsy otherwise, and does one bounded network call. Combine with `streamlab.wait.wait_for`.
 
 HTTP goes through lab.httpclient (requests), with HTTP_TIMEOUT: healthy is a 200 answer, or the
 Spark master's JSON saying so.

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from lab.wait import wait_for
+from streamlab.wait import wait_for
 
 LOGICAL = ("page_views", "orders", "payments", "quarantine", "results")
 

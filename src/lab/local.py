@@ -34,7 +34,7 @@ from lab.render import SCRAPED, kafka_values, render_file, write_prometheus_conf
 from lab.runtime import CORE, Job, LabError, Runtime
 from lab.settings import ROOT, Settings
 from lab.submit import MARKER, spark_env, spark_home
-from lab.wait import WaitTimeout, wait_for
+from streamlab.wait import WaitTimeout, wait_for
 
 
 @dataclass

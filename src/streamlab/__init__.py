@@ -14,6 +14,7 @@ Modules, each with one job to do:
 - runner:    running queries for a duration, stopping them gracefully, clear failures
 - dataloss:  offsets Kafka's retention deleted before a restarted query read them
 - stateguard: a stateful query that no longer matches its checkpoint, caught before it starts
+- wait:      waiting on a condition with a timeout and a clear message (the lab uses it too)
 
 It depends on pyspark, confluent-kafka, prometheus-client and the standard library only: never on
 the lab's control plane (lab), which passes it what it needs through the environment.

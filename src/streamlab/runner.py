@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from streamlab.wait import WaitTimeout, wait_for
+
 # Spark's messages when a restarted query does not match the state in its checkpoint.
 STATE_MISMATCH_MARKERS = (
     "STATE_STORE_KEY_SCHEMA_NOT_COMPATIBLE", "STATE_STORE_VALUE_SCHEMA_NOT_COMPATIBLE",
@@ -216,13 +218,13 @@ def _settle(spark, timeout: float = 10.0) -> None:
     """Wait (at most `timeout` s) until no task runs on any executor. Stopping a query cancels
     its running batch; the killed tasks report back to the driver a moment later, and a driver
     already stopped answers each report with an ERROR and a stack trace (Could not find
-    CoarseGrainedScheduler)."""
+    CoarseGrainedScheduler). Best effort: after `timeout` the job stops anyway."""
     tracker = spark.sparkContext._jsc.sc().statusTracker()
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not any(e.numRunningTasks() for e in tracker.getExecutorInfos()):
-            return
-        time.sleep(0.1)
+    try:
+        wait_for(lambda: not any(e.numRunningTasks() for e in tracker.getExecutorInfos()), timeout,
+                 "the executors' tasks to end", interval=0.1)
+    except WaitTimeout:
+        pass
 
 
 def _stop_all(queries, patience: float = 15.0) -> None:
@@ -231,7 +233,10 @@ def _stop_all(queries, patience: float = 15.0) -> None:
     Hadoop writes a checkpoint file prints a stack trace though nothing is wrong."""
     deadline = time.monotonic() + patience
     for q in queries:
-        while q.isActive and q.status["isTriggerActive"] and time.monotonic() < deadline:
-            time.sleep(0.1)
+        try:
+            wait_for(lambda q=q: not (q.isActive and q.status["isTriggerActive"]),
+                     max(0.0, deadline - time.monotonic()), f"{q.name}'s batch to end", interval=0.1)
+        except WaitTimeout:
+            pass  # stop it mid-batch: its checkpoint stays consistent either way
         if q.isActive:
             q.stop()

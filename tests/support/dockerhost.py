@@ -38,7 +38,7 @@ from pathlib import Path
 
 from lab.runtime import compose_version, docker_engine_answers
 from lab.settings import load
-from lab.wait import wait_for
+from streamlab.wait import wait_for
 
 CACHE = Path(os.environ.get("LAB_DOCKER_CACHE", "/var/cache/streaming-lab"))
 DATA_ROOT = Path("/var/lib/streaming-lab-docker")

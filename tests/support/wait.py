@@ -1,3 +1,3 @@
-"""Tests wait on conditions with lab.wait.wait_for (timeout and clear message), never on sleeps."""
+"""Tests wait on conditions with streamlab.wait.wait_for (timeout and clear message), never on sleeps."""
 
-from lab.wait import WaitTimeout, wait_for  # noqa: F401
+from streamlab.wait import WaitTimeout, wait_for  # noqa: F401

@@ -1,6 +1,6 @@
 import pytest
 
-from lab.wait import WaitTimeout, wait_for
+from streamlab.wait import WaitTimeout, wait_for
 
 
 def test_returns_the_first_truthy_value():
