@@ -156,17 +156,15 @@ def latency_percentiles(batches: list[dict], qs=(50, 95, 99)) -> dict[str, float
 
 
 def weighted_percentiles(points: list[tuple[float, float]], qs=(50, 95, 99)) -> dict[str, float] | None:
+    """(value, weight) points -> {"p50": ..., ...}: the smallest value whose cumulative weight
+    reaches q% of the total (numpy's inverted CDF). None without points."""
+    import numpy as np
+
     if not points:
         return None
-    points.sort()
-    total = sum(w for _, w in points)
-    found, acc, i = {}, 0.0, 0
-    for q in sorted(qs):
-        while i < len(points) - 1 and acc + points[i][1] < total * q / 100:
-            acc += points[i][1]
-            i += 1
-        found[f"p{q}"] = round(points[i][0], 3)
-    return found
+    values, weights = zip(*points, strict=True)
+    found = np.percentile(values, qs, weights=weights, method="inverted_cdf")
+    return {f"p{q}": round(float(v), 3) for q, v in zip(qs, found, strict=True)}
 
 
 def search(rt: runtime.Runtime, env: dict, stage: str, plan: dict, say) -> dict:
