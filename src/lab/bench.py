@@ -135,29 +135,56 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
     env = {**environ, **fresh_topics(settings.kafka_bootstrap, "bench")}
     topic = env["TOPIC_PAGE_VIEWS"]
     started = datetime.now(UTC)
-    results: dict = {"started": started.isoformat(), "quick": quick, "size_name": size_name, "machine": _machine(), "runtime": rt.name,
-                     "versions": {k: settings[k] for k in ("SPARK_VERSION", "KAFKA_VERSION")}, "size": size}
+    results: dict = {"started": started.isoformat(), "quick": quick, "size_name": size_name, "machine": _machine(),
+                     "runtime": rt.name, "versions": {k: settings[k] for k in ("SPARK_VERSION", "KAFKA_VERSION")},
+                     "size": size}
+    results["producer"] = _producer_part(rt, env, size)
+    results["backlog_records"], ceiling = _backlog_part(rt, env, topic, size)
+    results["consumer_ceiling_records_per_second"] = ceiling
+    results["ladder"] = _ladder_part(rt, env, topic, size_name, ceiling)
+    plan = LIVE[size_name]
+    _say("live: maximum sustainable throughput (1 s trigger, rising producer rate)")
+    results["live"] = {stage: benchlive.search(rt, env, stage, plan, _say) for stage in plan["stages"]}
+    _say("live: real-time mode beside its micro-batch twin (stateless Kafka -> Kafka)")
+    results["real_time"] = {"rate": plan["twin_rate"], "batch": REAL_TIME_BATCH, **benchlive.twins(
+        rt, env, plan["twin_rate"], plan["twin_hold"], REAL_TIME_BATCH, _say)}
+    if not quick:
+        results["tuning"] = _tuning_part(rt, env, topic)
+        best = results["live"]["windowing"]["sustainable"]
+        rate = int(best["target_events_per_second"] / 2) if best else plan["start_rate"]
+        _say(f"tuning, live: windowing at {rate:,} events/s")
+        results["tuning_live"] = {"rate": rate, **benchlive.tune(rt, env, "windowing", rate, plan["hold"], _say)}
+    return _write(results, started)
 
+
+def _producer_part(rt, env: dict[str, str], size: dict) -> dict:
+    """The lab's producer as fast as it goes, beside Kafka's ProducerPerformance with records of its size."""
+    bootstrap = rt.settings.kafka_bootstrap
     _say(f"producer: as fast as it goes for {size['producer_seconds']} s")
-    # Its own topics: the backlog measured below must hold exactly the events produced for it.
-    prod_env = {**env, **fresh_topics(settings.kafka_bootstrap, "bench_producer")}
+    # Its own topics: the backlog measured next must hold exactly the events produced for it.
+    prod_env = {**env, **fresh_topics(bootstrap, "bench_producer")}
     prod = _producer(rt, prod_env, ["--rate", "0", "--duration", str(size["producer_seconds"]), "--seed", "1"])
     record_size = _mean_record_size()
-    perf_topic = fresh_topics(settings.kafka_bootstrap, "bench_perf")["TOPIC_RESULTS"]
+    perf_topic = fresh_topics(bootstrap, "bench_perf")["TOPIC_RESULTS"]
     _say(f"ProducerPerformance: {size['perf_records']:,} records of {record_size} B")
     kafka_prod = producer_performance(rt, perf_topic, size["perf_records"], record_size)
-    results["producer"] = {"events_per_second": prod["events_per_second"], "record_bytes": record_size,
-                           "producer_performance_records_per_second": kafka_prod,
-                           "ratio": prod["events_per_second"] / kafka_prod if kafka_prod else None}
+    return {"events_per_second": prod["events_per_second"], "record_bytes": record_size,
+            "producer_performance_records_per_second": kafka_prod,
+            "ratio": prod["events_per_second"] / kafka_prod if kafka_prod else None}
 
+
+def _backlog_part(rt, env: dict[str, str], topic: str, size: dict) -> tuple[int, float]:
+    """A backlog on a fresh topic, and ConsumerPerformance's read ceiling on it: (records, records/s)."""
     _say(f"backlog: {size['events']:,} events on a fresh topic")
     _producer(rt, env, ["--rate", "0", "--count", str(size["events"]), "--seed", "2"])
     _say("ConsumerPerformance: the raw read ceiling")
-    views = _topic_size(settings, topic)  # page views are about 3/4 of the events
-    results["backlog_records"] = views
-    ceiling = statistics.median(consumer_performance(rt, topic, views) for _ in range(size["repeat"]))
-    results["consumer_ceiling_records_per_second"] = ceiling
+    views = _topic_size(rt.settings, topic)  # page views are about 3/4 of the events
+    return views, statistics.median(consumer_performance(rt, topic, views) for _ in range(size["repeat"]))
 
+
+def _ladder_part(rt, env: dict[str, str], topic: str, size_name: str, ceiling: float) -> dict:
+    """Spark's stages drain the backlog (median of SIZES' repeat runs), each with its ratio to the ceiling."""
+    size = SIZES[size_name]
     ladder = {}
     stages = ["rate", "count", "json", "join", "window", "windowing"]
     rate_seconds = ["--seconds", str(size["rate_seconds"])]
@@ -172,37 +199,25 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
             ladder[stage] = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
     for stage, best in ladder.items():
         best["ratio_to_consumer_ceiling"] = best["rows_per_second"] / ceiling if stage != "rate" and ceiling else None
-    results["ladder"] = ladder
+    return ladder
 
-    plan = LIVE[size_name]
-    _say("live: maximum sustainable throughput (1 s trigger, rising producer rate)")
-    results["live"] = {stage: benchlive.search(rt, env, stage, plan, _say) for stage in plan["stages"]}
-    _say("live: real-time mode beside its micro-batch twin (stateless Kafka -> Kafka)")
-    results["real_time"] = {"rate": plan["twin_rate"], "batch": REAL_TIME_BATCH, **benchlive.twins(
-        rt, env, plan["twin_rate"], plan["twin_hold"], REAL_TIME_BATCH, _say)}
 
-    if not quick:
-        tuning = {}
-        for key, values in TUNING.items():
-            for value in values:
-                _say(f"tuning: window stage with {key}={_tuning_label(value)}")
-                confs = [f"{key}={value}", *TUNING_WITH.get(value, [])]
-                r = _stage(rt, env, "window", topic, [a for c in confs for a in ("--conf", c)])
-                tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"]})
-        for key, values in DRAIN_OPTIONS.items():
-            for value in ["none", *values]:
-                _say(f"tuning: window stage with {key}={value}")
-                r = _stage(rt, env, "window", topic,
-                           [] if value == "none" else ["--max-offsets-per-trigger", value])
-                tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"],
-                                                   "batches": r["batches"]})
-        results["tuning"] = tuning
-        best = results["live"]["windowing"]["sustainable"]
-        rate = int(best["target_events_per_second"] / 2) if best else plan["start_rate"]
-        _say(f"tuning, live: windowing at {rate:,} events/s")
-        results["tuning_live"] = {"rate": rate, **benchlive.tune(rt, env, "windowing", rate,
-                                                                  plan["hold"], _say)}
-    return _write(results, started)
+def _tuning_part(rt, env: dict[str, str], topic: str) -> dict:
+    """The full run's tuning tables: the window stage under each TUNING setting and DRAIN_OPTIONS cap."""
+    tuning: dict = {}
+    for key, values in TUNING.items():
+        for value in values:
+            _say(f"tuning: window stage with {key}={_tuning_label(value)}")
+            confs = [f"{key}={value}", *TUNING_WITH.get(value, [])]
+            r = _stage(rt, env, "window", topic, [a for c in confs for a in ("--conf", c)])
+            tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"]})
+    for key, values in DRAIN_OPTIONS.items():
+        for value in ["none", *values]:
+            _say(f"tuning: window stage with {key}={value}")
+            r = _stage(rt, env, "window", topic, [] if value == "none" else ["--max-offsets-per-trigger", value])
+            tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"],
+                                               "batches": r["batches"]})
+    return tuning
 
 
 def _topic_size(settings: Settings, topic: str) -> int:

@@ -107,6 +107,15 @@ class PrometheusListener:
                 seconds = p.durationMs[phase] / 1000.0
                 m.phase.labels(*labels, phase).observe(seconds)
                 m.last_phase.labels(*labels, phase).set(seconds)
+        self._event_time(p, labels, now)
+        self._state(p, labels)
+        self._sources(p, labels)
+        if p.sink is not None and p.sink.numOutputRows is not None and p.sink.numOutputRows >= 0:
+            m.output_rows.labels(*labels).inc(p.sink.numOutputRows)
+
+    def _event_time(self, p, labels, now: float | None) -> None:
+        """The watermark, its delay, and the batch's event latencies (oldest, average, newest)."""
+        m = self.m
         batch_start = iso_seconds(p.timestamp) or time.time()
         batch_end = batch_start + (p.durationMs or {}).get("triggerExecution", 0) / 1000.0
         event_time = p.eventTime or {}
@@ -119,19 +128,28 @@ class PrometheusListener:
                 ts = iso_seconds(event_time.get(key))
                 if ts:
                     m.latency.labels(*labels).observe(max(0.0, batch_end - ts))
+
+    def _state(self, p, labels) -> None:
+        """State rows and memory, and rows the watermark dropped, summed over the stateful operators."""
+        if not p.stateOperators:
+            return
         total = updated = removed = memory = dropped = 0
-        for op in p.stateOperators or []:
+        for op in p.stateOperators:
             total += op.numRowsTotal
             updated += op.numRowsUpdated
             removed += getattr(op, "numRowsRemoved", 0) or 0
             memory += op.memoryUsedBytes
             dropped += getattr(op, "numRowsDroppedByWatermark", 0) or 0
-        if p.stateOperators:
-            m.state_rows.labels(*labels, "total").set(total)
-            m.state_rows.labels(*labels, "updated").set(updated)
-            m.state_rows.labels(*labels, "removed").set(removed)
-            m.state_memory.labels(*labels).set(memory)
-            m.dropped.labels(*labels).inc(dropped)
+        m = self.m
+        m.state_rows.labels(*labels, "total").set(total)
+        m.state_rows.labels(*labels, "updated").set(updated)
+        m.state_rows.labels(*labels, "removed").set(removed)
+        m.state_memory.labels(*labels).set(memory)
+        m.dropped.labels(*labels).inc(dropped)
+
+    def _sources(self, p, labels) -> None:
+        """Kafka records lost to retention, and the offsets behind latest (min, avg, max)."""
+        m = self.m
         for source in p.sources or []:
             lost = dataloss.skipped(source)
             if lost:
@@ -141,8 +159,6 @@ class PrometheusListener:
                               ("max", "maxOffsetsBehindLatest")):
                 if key in metrics:
                     m.offsets_behind.labels(*labels, stat).set(float(metrics[key]))
-        if p.sink is not None and p.sink.numOutputRows is not None and p.sink.numOutputRows >= 0:
-            m.output_rows.labels(*labels).inc(p.sink.numOutputRows)
 
 
 def serve(port: int, host: str = "127.0.0.1") -> Metrics:
