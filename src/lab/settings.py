@@ -2,8 +2,10 @@
 
 Contract: `load()` returns a `Settings` whose keys are exactly those in `.env`; a key set in
 the environment wins over the file, so `KAFKA_PORT=19092 make up` works without editing it.
-This module is stdlib-only on purpose: the Makefile, the jobs' drivers and the tests import
-it before any third-party package is installed.
+This module is stdlib-only on purpose: the Makefile runs `lab runtime` and `lab config` on the
+system Python before the venv, or any package, exists. That is why it parses .env itself (a
+dozen lines: KEY=VALUE, comments, optional quotes) rather than with python-dotenv. The jobs and
+the producer never read .env: the control plane passes them what they need (lab.clients).
 
 Not for: secrets. `.env` is committed and holds only local-only defaults.
 """
