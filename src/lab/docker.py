@@ -16,12 +16,17 @@ Contract (the same operations as lab.local, through lab.runtime.Runtime):
   folders the host makes for jobs are handed to it.
 - Compose reads .env (`--env-file`), and the process environment overrides it, exactly as in
   lab.settings: `make up WORKERS=2` runs two workers.
+- Compose (the `docker compose` CLI) runs the services and jobs. Looking at or signalling single
+  containers (the project's leftovers, a job's SIGKILL, reading inside a driver, CPU probes) goes
+  through the Docker SDK for Python: one client per runtime object (`engine()`), for the engine
+  the CLI reaches with the same environment.
 
 Nothing here needs Java, Maven or pyspark on the host: only Docker, Compose v2 and Python.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -30,7 +35,13 @@ import subprocess
 import sys
 import time
 import uuid
+import weakref
+from collections.abc import Callable, Mapping
 from pathlib import Path
+
+import docker
+import requests
+from docker.context import ContextAPI
 
 from lab import jobs
 from lab.paths import SERVICES_DIR
@@ -47,6 +58,33 @@ DEFAULT_UID = 10001  # the images' own user, used when the host user is root
 SERVICES = ("kafka", "postgres", "spark-master", "spark-worker", "prometheus", "producer", "grafana")
 # .env settings that describe the host, not the lab: never passed into a container.
 HOST_ONLY = {"LAB_RUN", "LAB_STATE", "LAB_HOST", "RUNTIME"}
+PROJECT_LABEL = "com.docker.compose.project"  # Compose labels every container of a project with it
+ENGINE_TIMEOUT = 30  # seconds one engine call may take: an exec in a driver had that much as a CLI call
+# What an engine call raises where the CLI exited non-zero: the engine's refusal (NotFound,
+# APIError), no engine to make a client for (DockerException), or a connection that failed.
+ENGINE_ERRORS = (docker.errors.DockerException, requests.exceptions.ConnectionError)
+
+
+def engine_args(env: Mapping[str, str]) -> dict:
+    """How to reach the engine the `docker` CLI reaches with `env`, as the CLI picks it: DOCKER_HOST
+    (with DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) if set; else the context DOCKER_CONTEXT names, else
+    the current one of the CLI's config (Docker Desktop's and colima's live there); else, or for a
+    context that does not exist, the default socket. Returns docker.DockerClient's base_url and tls. The contexts are read from the
+    CLI's config folder as this process's DOCKER_CONFIG gives it (the SDK's own lookup)."""
+    if env.get("DOCKER_HOST"):
+        return docker.utils.kwargs_from_env(environment=dict(env))
+    try:
+        context = ContextAPI.get_context(env.get("DOCKER_CONTEXT") or None) or ContextAPI.DEFAULT_CONTEXT
+    except Exception as exc:  # the SDK says a context file is corrupt with a bare Exception
+        raise docker.errors.ContextException(str(exc)) from exc
+    return {"base_url": context.Host, **({"tls": context.TLSConfig} if context.TLSConfig else {})}
+
+
+def engine(env: Mapping[str, str]) -> docker.DockerClient:
+    """A Docker SDK client for the engine of `env` (engine_args), each call bounded by
+    ENGINE_TIMEOUT. It asks the engine its API version at once, so it raises DockerException when
+    no engine answers. The caller closes it."""
+    return docker.DockerClient(**engine_args(env), timeout=ENGINE_TIMEOUT)
 
 
 class Docker(Runtime):
@@ -58,12 +96,22 @@ class Docker(Runtime):
         self.project = self.environ.get("COMPOSE_PROJECT_NAME") or PROJECT
         self.uid, self.gid = (os.getuid(), os.getgid()) if hasattr(os, "getuid") and os.getuid() != 0 \
             else (DEFAULT_UID, DEFAULT_UID)
+        self._client: docker.DockerClient | None = None
 
     # --- plumbing ----------------------------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
         return {**self.environ, **self.settings.values, "LAB_RUN_DIR": str(self.paths.run),
                 "LAB_UID": str(self.uid), "LAB_GID": str(self.gid), "COMPOSE_PROJECT_NAME": self.project}
+
+    def _engine(self) -> docker.DockerClient:
+        """This runtime's Docker SDK client, made at first use from the environment the CLI calls get
+        (so the same engine), and closed when this object is collected or Python exits. Raises what
+        engine() raises; the next call tries again."""
+        if self._client is None:
+            self._client = engine(self._env())
+            weakref.finalize(self, self._client.close)
+        return self._client
 
     def _cmd(self, *args: str) -> list[str]:
         return ["docker", "compose", "--env-file", str(ROOT / ".env"), "-f", str(COMPOSE_FILE),
@@ -276,9 +324,12 @@ class Docker(Runtime):
         return 0
 
     def leftovers(self):
-        proc = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter", f"label=com.docker.compose.project={self.project}"],
-                              capture_output=True, text=True, env=self._env())
-        return [f"container {c}" for c in proc.stdout.split()]
+        try:  # sparse: the list's own fields, no inspect of each container (one may go meanwhile)
+            found = self._engine().containers.list(all=True, sparse=True,
+                                                   filters={"label": f"{PROJECT_LABEL}={self.project}"})
+        except ENGINE_ERRORS:  # no engine, so none of the lab's containers (the CLI's empty answer)
+            return []
+        return [f"container {c.short_id}" for c in found]
 
     # --- jobs ----------------------------------------------------------------------------------------
 
@@ -309,7 +360,9 @@ class Docker(Runtime):
         proc = subprocess.Popen(cmd, env=self._env(), start_new_session=True, **popen)
 
         def kill():
-            subprocess.run(["docker", "kill", "--signal", "SIGKILL", name], capture_output=True, env=self._env())
+            # A container not started yet, or gone already (`make down`), is no error: the client ends below.
+            with contextlib.suppress(*ENGINE_ERRORS):
+                self._engine().api.kill(name, signal="SIGKILL")
             try:
                 proc.wait(30)
             except subprocess.TimeoutExpired:  # the container never started: end the client
@@ -342,7 +395,7 @@ class Docker(Runtime):
         # A worker's container holds its executors, so executors here include the worker daemon.
         groups = {"kafka": [f"{self.project}-kafka-1"], "driver": [job.name], "executors": workers,
                   "producer": [args[args.index("--name") + 1]], "spark master+worker": [f"{self.project}-spark-master-1"]}
-        meters = {c: _CpuMeter(c, self._env()) for names in groups.values() for c in names}
+        meters = {c: _CpuMeter(c, self._engine) for names in groups.values() for c in names}
         return lambda: {name: sum(meters[c].seconds() for c in names) for name, names in groups.items()}
 
     def executor_times(self, job):
@@ -352,12 +405,14 @@ class Docker(Runtime):
                   "a=json.load(u.urlopen(b, timeout=5))[0]['id']; "
                   "e=[x for x in json.load(u.urlopen(f'{b}/{a}/executors', timeout=5)) if x['id'] != 'driver']; "
                   "print(sum(x['totalGCTime'] for x in e), sum(x['totalDuration'] for x in e))")
-        proc = subprocess.run(["docker", "exec", job.name, "python", "-c", script], capture_output=True, text=True,
-                              env=self._env(), timeout=30)
         try:
-            gc, total = proc.stdout.split()
+            result = self._engine().containers.get(job.name).exec_run(["python", "-c", script], demux=True)
+        except ENGINE_ERRORS:  # the driver's container is gone, or not running
+            return None
+        try:
+            gc, total = (result.output[0] or b"").decode().split()
             return float(gc), float(total)
-        except ValueError:
+        except ValueError:  # no answer yet (no application, or the script failed): stdout is not two numbers
             return None
 
 
@@ -369,27 +424,28 @@ class _CpuMeter:
     HOST_FILES = ("/sys/fs/cgroup/docker/{id}/cpu.stat", "/sys/fs/cgroup/system.slice/docker-{id}.scope/cpu.stat",
                   "/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage")
 
-    def __init__(self, name: str, env: dict[str, str]):
-        self.name, self.env, self.id, self.last = name, env, None, 0.0
+    def __init__(self, name: str, engine: Callable[[], docker.DockerClient]):
+        self.name, self.engine, self.container, self.last = name, engine, None, 0.0
 
     def seconds(self) -> float:
         try:
             self.last = max(self.last, self._read())
-        except (OSError, ValueError, subprocess.SubprocessError):
+        # Not started yet, gone, or no engine (requests' errors are OSErrors): the last reading stands.
+        except (OSError, ValueError, docker.errors.DockerException):
             pass
         return self.last
 
     def _read(self) -> float:
-        if self.id is None:
-            self.id = subprocess.run(["docker", "inspect", "--format", "{{.Id}}", self.name], capture_output=True,
-                                     text=True, env=self.env, timeout=10, check=True).stdout.strip()
+        if self.container is None:  # inspected once: its id names the cgroup, and exec needs no name lookup
+            self.container = self.engine().containers.get(self.name)
         for pattern in self.HOST_FILES:
-            path = Path(pattern.format(id=self.id))
+            path = Path(pattern.format(id=self.container.id))
             if path.exists():
                 return self._parse(path.read_text(), path.name)
-        proc = subprocess.run(["docker", "exec", self.name, "cat", "/sys/fs/cgroup/cpu.stat"], capture_output=True,
-                              text=True, env=self.env, timeout=10, check=True)
-        return self._parse(proc.stdout, "cpu.stat")
+        code, (out, _) = self.container.exec_run(["cat", "/sys/fs/cgroup/cpu.stat"], demux=True)
+        if code != 0:  # no cgroup v2 file in there either: no reading
+            return self.last
+        return self._parse((out or b"").decode(), "cpu.stat")
 
     @staticmethod
     def _parse(text: str, kind: str) -> float:

@@ -10,7 +10,9 @@ none answers), after the local lab's tests have taken theirs down. In order:
    and every dashboard panel's query returning data; then `make report` of that run;
 3. exact results: `basic` (every event once, bad ones quarantined), windowing's window counts,
    and `make drill NAME=driver-kill` from the same Java-less host (0 lost, 0 duplicated);
-4. `make down` leaves no container, no volume in use and no process behind.
+4. beside a running job, what lab.docker asks the engine through the Docker SDK: the project's
+   containers, the bench's CPU and executor probes, and the job's SIGKILL;
+5. `make down` leaves no container, no volume in use and no process behind.
 The figures (images, seconds to healthy, rows checked) are printed in the test summary.
 """
 
@@ -26,6 +28,7 @@ import time
 from collections import Counter
 from datetime import timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import pyarrow.parquet as pq
 import pytest
@@ -295,7 +298,47 @@ def test_driver_kill_drill(demo, docker_lab, request):
                           env=docker_lab.host_env, capture_output=True, text=True, timeout=900)
     line = next((x for x in proc.stdout.splitlines() if x.startswith("drill driver-kill:")), proc.stdout[-2000:])
     assert proc.returncode == 0 and line.endswith("0 lost, 0 duplicated -> PASS"), proc.stdout[-3000:] + proc.stderr[-2000:]
+    # Each kill was the engine's SIGKILL of the driver's container (lab.docker, Docker SDK): had that failed,
+    # the fallback would end only the `compose run` client, and the container would run on.
+    left = [name for name in _running(docker_lab) if name.startswith(f"{PROJECT}-job-")]
+    assert not left, f"driver containers left running by the drill's kills: {left}"
     _figure(request.config, line)
+
+
+def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
+    """What lab.docker asks the engine (Docker SDK) beside a running job: the project's containers,
+    as `docker ps` lists them; each part's CPU seconds and the executors' times (what `make bench`
+    reads); then the job's SIGKILL, and a second kill of the gone container, which is no error."""
+    from lab.docker import Docker
+
+    lab = docker_lab
+    rt = Docker(lab.settings, environ=lab.env)
+    job = rt.spawn_job("basic", ["--duration", "600", "--sink", "noop", "--metrics-port", "0",
+                                 "--checkpoint", str(RUN / "e2e" / "probes-ckpt")], lab.env,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: job.poll() is None and job.name in _running(lab), 180, "the job's driver container to run")
+        ps = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter",
+                             f"label=com.docker.compose.project={PROJECT}"], env=lab.env, capture_output=True,
+                            text=True, check=True).stdout.split()
+        assert sorted(rt.leftovers()) == sorted(f"container {c}" for c in ps) and ps
+        # The lab's own producer service stands in for the bench's producer run: the probe reads only its --name.
+        cpu = rt.cpu_probe(job, SimpleNamespace(args=["--name", f"{PROJECT}-producer-1"]))
+        first = cpu()
+        assert all(seconds > 0 for seconds in first.values()), first
+        gc_ms, task_ms = wait_for(lambda: (t := rt.executor_times(job)) and t[1] > 0 and t, 180,
+                                  "the driver's REST API to report the executors' task time")
+        later = cpu()
+        assert all(later[part] >= first[part] for part in first), (first, later)
+        t0 = time.monotonic()
+        job.kill()
+        killed = time.monotonic() - t0
+        assert job.name not in _running(lab), "the killed driver's container still runs"
+        job._kill()  # the kill function once more: its container is gone, which is no error
+    finally:
+        job.kill()
+    _figure(request.config, f"probes: CPU seconds {', '.join(f'{k} {v:.1f}' for k, v in later.items())}; executors "
+                            f"{task_ms:.0f} ms of tasks, {gc_ms:.0f} ms GC; driver container killed in {killed:.1f}s")
 
 
 def test_down_leaves_nothing_behind(docker_lab, request):

@@ -2,7 +2,8 @@
 
 - the job library (streamlab), the producer and the jobs never import the control plane (lab);
 - inside lab, only the runtimes (lab.local, lab.docker) and the one door to them (lab.runtime)
-  import lab.local or lab.docker; everything else goes through lab.runtime.Runtime.
+  import lab.local or lab.docker; everything else goes through lab.runtime.Runtime;
+- only lab.docker imports the Docker SDK (`docker`).
 
 Imports are read with ast, so one inside a function counts too.
 """
@@ -57,6 +58,16 @@ def test_only_the_runtimes_know_how_services_run():
     assert not offenders, f"go through lab.runtime.Runtime instead of importing a runtime module: {offenders}"
 
 
+def test_only_lab_docker_imports_the_docker_sdk():
+    """The Docker SDK (requirements/control.in) is the Docker runtime's host's: the Spark image and
+    the local runtime's code never need it."""
+    files = [p for folder in (SRC, ROOT / "jobs") for p in python_files(folder) if p != SRC / "lab" / "docker.py"]
+    offenders = {str(p.relative_to(ROOT)): sorted(n for n in imported(p) if n == "docker" or n.startswith("docker."))
+                 for p in files}
+    offenders = {path: names for path, names in offenders.items() if names}
+    assert not offenders, f"only lab.docker imports the Docker SDK; also: {offenders}"
+
+
 def test_the_check_sees_an_import_inside_a_function(tmp_path):
     source = tmp_path / "job.py"
     source.write_text("def main():\n    from lab import settings\n    import lab.local\n")
@@ -72,7 +83,8 @@ def test_nothing_edits_the_import_path():
 
 def test_lab_container_imports_nothing_the_spark_image_lacks():
     """lab.container runs inside the Spark image, whose Python has the jobs' packages
-    (requirements/jobs.in) and not the host's: importing it must not pull requests or markdown."""
-    code = "import sys; sys.modules.update(requests=None, markdown=None); import lab.container"
+    (requirements/jobs.in) and not the host's: importing it must not pull requests, markdown or
+    docker (the Docker SDK, which only lab.docker imports)."""
+    code = "import sys; sys.modules.update(requests=None, markdown=None, docker=None); import lab.container"
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
