@@ -31,7 +31,7 @@ CONTROL_STAMP := $(VENV)/.control.stamp
 STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
 
 .PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce demo \
-        test test-unit test-integration test-static lint lock runtime config generate report drill bench
+        test test-unit test-integration test-static lint fmt lock runtime config generate report drill bench
 
 help: ## List the targets
 	@echo "Spark Structured Streaming Lab — make <target> [VAR=value]"
@@ -145,8 +145,11 @@ test: $(FULL_STAMP) ## Run the whole test suite (unit, static, integration again
 test-unit: $(FULL_STAMP) ## Run the unit tests only (no lab needed)
 	@$(PY) -m pytest tests/unit
 
-lint: $(FULL_STAMP) ## Check the code with ruff (its rules are in pyproject.toml; `make test` runs it too)
-	@$(PY) -m ruff check .
+lint: $(FULL_STAMP) ## Check the code with ruff: lint rules and formatting (pyproject.toml; `make test` runs it too)
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check .
+
+fmt: $(FULL_STAMP) ## Format the code and apply ruff's safe fixes (changes files)
+	@$(PY) -m ruff format . && $(PY) -m ruff check --fix .
 
 test-static: $(FULL_STAMP) ## Run the static checks only (ruff, Compose schema, hadolint, promtool, dashboards)
 	@$(PY) -m pytest tests/static

@@ -45,19 +45,25 @@ def build(stage: str, spark, opts):
     if stage == "json":
         return valid
     if stage == "passthrough":
-        return valid.select(F.col("event_id").alias("key"), F.to_json(F.struct("event_id", "event_time", "user_id",
-                                                                                "page", "country")).alias("value"))
+        return valid.select(
+            F.col("event_id").alias("key"),
+            F.to_json(F.struct("event_id", "event_time", "user_id", "page", "country")).alias("value"),
+        )
     if stage == "windowing":
         import windowing
 
         return windowing.build(valid, "5 minutes", None, "10 minutes", "country")
     products = spark.read.schema(schemas.dimension_schema(schemas.PRODUCT_FIELDS)).json(opts.products)
-    joined = (valid.where(F.col("product_id").isNotNull())
-              .join(F.broadcast(products.select("product_id", F.col("category").alias("product_category"))), "product_id"))
+    joined = valid.where(F.col("product_id").isNotNull()).join(
+        F.broadcast(products.select("product_id", F.col("category").alias("product_category"))), "product_id"
+    )
     if stage == "join":
         return joined
-    return (joined.withWatermark("event_time", "10 seconds")
-            .groupBy(F.window("event_time", "10 seconds"), "product_category").count())
+    return (
+        joined.withWatermark("event_time", "10 seconds")
+        .groupBy(F.window("event_time", "10 seconds"), "product_category")
+        .count()
+    )
 
 
 def stages(text: str) -> list[str]:
@@ -71,7 +77,9 @@ def stages(text: str) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     p = options.parser("_bench", __doc__, default_sink="noop", default_trigger="availableNow")
-    p.add_argument("--stage", type=stages, required=True, help=f"one of {', '.join(STAGES)}, or several, comma-separated")
+    p.add_argument(
+        "--stage", type=stages, required=True, help=f"one of {', '.join(STAGES)}, or several, comma-separated"
+    )
     p.add_argument("--products", default="")
     p.add_argument("--rate-rows", type=int, default=2_000_000)
     p.add_argument("--seconds", type=int, default=20, help="rate stage only: how long to run")
@@ -109,8 +117,12 @@ def drain(spark, stage: str, opts) -> None:
     """Drain the backlog (the rate stage: run --seconds) into noop, and print the BENCH line."""
     df = build(stage, spark, opts)
     mode = "update" if stage in ("window", "windowing") else "append"
-    writer = (df.writeStream.format("noop").outputMode(mode).queryName(f"bench_{stage}")
-              .option("checkpointLocation", f"{opts.checkpoint}/{stage}"))
+    writer = (
+        df.writeStream.format("noop")
+        .outputMode(mode)
+        .queryName(f"bench_{stage}")
+        .option("checkpointLocation", f"{opts.checkpoint}/{stage}")
+    )
     t0 = time.time()
     if stage == "rate":
         query = writer.trigger(processingTime="0 seconds").start()
@@ -131,8 +143,20 @@ def drain(spark, stage: str, opts) -> None:
     for p in progress:
         for k, v in p["durationMs"].items():
             phases[k] = phases.get(k, 0) + v / 1000.0
-    print("BENCH " + json.dumps({"stage": stage, "rows": rows, "batch_seconds": round(seconds, 3),
-                                 "wall_seconds": round(wall, 3), "batches": len(progress), "phases": phases}), flush=True)
+    print(
+        "BENCH "
+        + json.dumps(
+            {
+                "stage": stage,
+                "rows": rows,
+                "batch_seconds": round(seconds, 3),
+                "wall_seconds": round(wall, 3),
+                "batches": len(progress),
+                "phases": phases,
+            }
+        ),
+        flush=True,
+    )
 
 
 def _session(opts):
@@ -146,8 +170,12 @@ def sustain(spark, df, opts) -> int:
     """A live run: each batch's progress is appended to --progress-file as soon as it is known."""
     writer = df.writeStream.queryName(f"bench_{opts.stage}").option("checkpointLocation", opts.checkpoint)
     if opts.stage == "passthrough":
-        writer = (writer.format("kafka").option("kafka.bootstrap.servers", opts.config.bootstrap)
-                  .option("topic", opts.output).outputMode("update"))
+        writer = (
+            writer.format("kafka")
+            .option("kafka.bootstrap.servers", opts.config.bootstrap)
+            .option("topic", opts.output)
+            .outputMode("update")
+        )
     else:
         writer = writer.format("noop").outputMode("update")
     writer = writer.trigger(realTime=opts.real_time) if opts.real_time else writer.trigger(processingTime=opts.trigger)
@@ -161,8 +189,10 @@ def sustain(spark, df, opts) -> int:
 
         def onQueryProgress(self, event):
             p = json.loads(event.progress.json)
-            out.write(json.dumps({k: p.get(k) for k in ("batchId", "timestamp", "numInputRows", "durationMs",
-                                                       "eventTime")}) + "\n")
+            out.write(
+                json.dumps({k: p.get(k) for k in ("batchId", "timestamp", "numInputRows", "durationMs", "eventTime")})
+                + "\n"
+            )
             out.flush()
 
         def onQueryIdle(self, event):

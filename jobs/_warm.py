@@ -32,8 +32,12 @@ def run_one(request: dict) -> int:
     saved = dict(os.environ)
     os.environ.update(request.get("env", {}))
     try:
-        with open(request["stdout"], "w") as out, open(request["stderr"], "w") as err, \
-                contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        with (
+            open(request["stdout"], "w") as out,
+            open(request["stderr"], "w") as err,
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+        ):
             try:
                 return importlib.import_module(request["job"]).main(request["args"])
             except SystemExit as exc:  # argparse's exit 2, a job's sys.exit

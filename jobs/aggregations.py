@@ -36,14 +36,28 @@ def build(orders, window: str = "5 minutes", watermark: str = "10 minutes", key:
     from pyspark.sql import functions as F
 
     pct = F.percentile_approx("amount", [0.5, 0.95], 10000)
-    return (orders.withWatermark("event_time", watermark)
-            .groupBy(F.window("event_time", window).alias("window"), F.col(key))
-            .agg(F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue"),
-                 F.round(F.avg("amount"), 2).alias("avg_amount"),
-                 F.approx_count_distinct("user_id", DISTINCT_RSD).alias("buyers_approx"), pct.alias("pct"))
-            .select(F.col("window.start").alias("window_start"), F.col("window.end").alias("window_end"),
-                    F.col(key).alias("key"), "orders", "revenue", "avg_amount", "buyers_approx",
-                    F.col("pct")[0].alias("p50_amount"), F.col("pct")[1].alias("p95_amount")))
+    return (
+        orders.withWatermark("event_time", watermark)
+        .groupBy(F.window("event_time", window).alias("window"), F.col(key))
+        .agg(
+            F.count(F.lit(1)).alias("orders"),
+            F.round(F.sum("amount"), 2).alias("revenue"),
+            F.round(F.avg("amount"), 2).alias("avg_amount"),
+            F.approx_count_distinct("user_id", DISTINCT_RSD).alias("buyers_approx"),
+            pct.alias("pct"),
+        )
+        .select(
+            F.col("window.start").alias("window_start"),
+            F.col("window.end").alias("window_end"),
+            F.col(key).alias("key"),
+            "orders",
+            "revenue",
+            "avg_amount",
+            "buyers_approx",
+            F.col("pct")[0].alias("p50_amount"),
+            F.col("pct")[1].alias("p95_amount"),
+        )
+    )
 
 
 def parser():
@@ -59,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def start(spark):
         valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("orders"), opts), "orders")
-        return [sinks.start(build(valid, opts.window, opts.watermark, opts.key), opts, JOB),
-                sinks.quarantine(bad, opts, JOB)]
+        return [
+            sinks.start(build(valid, opts.window, opts.watermark, opts.key), opts, JOB),
+            sinks.quarantine(bad, opts, JOB),
+        ]
 
     return runner.run(JOB, opts, start)
 

@@ -35,8 +35,9 @@ def main(argv: list[str] | None = None) -> int:
     topics = opts.config.topics
     topic_key = next((k for k, v in topics.items() if v == opts.topic), None) if opts.topic else "page_views"
     if topic_key not in parsing.schemas.SCHEMAS:
-        parser.error(f"--topic {opts.topic!r} has no schema; topics: "
-                     + ", ".join(topics[k] for k in parsing.schemas.SCHEMAS))
+        parser.error(
+            f"--topic {opts.topic!r} has no schema; topics: " + ", ".join(topics[k] for k in parsing.schemas.SCHEMAS)
+        )
 
     def start(spark):
         raw = sources.kafka(spark, topics[topic_key], opts)

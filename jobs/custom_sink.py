@@ -33,24 +33,35 @@ def build(orders, window: str = "1 minute", watermark: str = "2 minutes"):
     """Orders -> per (window, country): window_start, window_end, country, orders, revenue."""
     from pyspark.sql import functions as F
 
-    return (orders.withWatermark("event_time", watermark)
-            .groupBy(F.window("event_time", window).alias("window"), "country")
-            .agg(F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue"))
-            .select(F.col("window.start").alias("window_start"), F.col("window.end").alias("window_end"),
-                    "country", "orders", "revenue"))
+    return (
+        orders.withWatermark("event_time", watermark)
+        .groupBy(F.window("event_time", window).alias("window"), "country")
+        .agg(F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue"))
+        .select(
+            F.col("window.start").alias("window_start"),
+            F.col("window.end").alias("window_end"),
+            "country",
+            "orders",
+            "revenue",
+        )
+    )
 
 
 def ddl(table: str) -> str:
-    return (f'create table if not exists "{table}" (window_start timestamp not null, window_end timestamp not null, '
-            f"country text not null, orders bigint not null, revenue numeric(14,2) not null, "
-            f"batch_id bigint not null, primary key (window_start, country))")
+    return (
+        f'create table if not exists "{table}" (window_start timestamp not null, window_end timestamp not null, '
+        f"country text not null, orders bigint not null, revenue numeric(14,2) not null, "
+        f"batch_id bigint not null, primary key (window_start, country))"
+    )
 
 
 def upsert_sql(table: str) -> str:
-    return (f'insert into "{table}" (window_start, window_end, country, orders, revenue, batch_id) '
-            f"values (%s, %s, %s, %s, %s, %s) on conflict (window_start, country) do update set "
-            f"window_end = excluded.window_end, orders = excluded.orders, revenue = excluded.revenue, "
-            f"batch_id = excluded.batch_id")
+    return (
+        f'insert into "{table}" (window_start, window_end, country, orders, revenue, batch_id) '
+        f"values (%s, %s, %s, %s, %s, %s) on conflict (window_start, country) do update set "
+        f"window_end = excluded.window_end, orders = excluded.orders, revenue = excluded.revenue, "
+        f"batch_id = excluded.batch_id"
+    )
 
 
 def upsert_batch(dsn: str, table: str):

@@ -39,9 +39,15 @@ def source(reader, folder: str):
     fields, timestamps still as text (parsing.timestamp converts them), and `_corrupt_record`."""
     from pyspark.sql import types as T
 
-    schema = schemas.spark_schema("orders", timestamps_as_text=True).add(T.StructField("_corrupt_record", T.StringType()))
-    return (reader.schema(schema).option("mode", "PERMISSIVE").option("columnNameOfCorruptRecord", "_corrupt_record")
-            .json(folder))
+    schema = schemas.spark_schema("orders", timestamps_as_text=True).add(
+        T.StructField("_corrupt_record", T.StringType())
+    )
+    return (
+        reader.schema(schema)
+        .option("mode", "PERMISSIVE")
+        .option("columnNameOfCorruptRecord", "_corrupt_record")
+        .json(folder)
+    )
 
 
 def split_corrupt(raw):
@@ -55,17 +61,24 @@ def split_corrupt(raw):
     wrong_type = F.col("_corrupt_record").isNotNull()
     for n in schemas.ORDERS.timestamps:
         wrong_type = wrong_type | (F.col(f"_ts_{n}").isNull() & F.col(n).isNotNull())
-    reason = (F.when(wrong_type, F.lit("malformed_or_wrong_type"))
-              .when(missing != "", F.concat(F.lit("missing_field:"), missing)))
+    reason = F.when(wrong_type, F.lit("malformed_or_wrong_type")).when(
+        missing != "", F.concat(F.lit("missing_field:"), missing)
+    )
     tagged = converted.withColumn("_reason", reason)
-    valid = (tagged.where(F.col("_reason").isNull())
-             .withColumns({n: F.col(f"_ts_{n}") for n in schemas.ORDERS.timestamps})
-             .drop("_reason", "_corrupt_record", *[f"_ts_{n}" for n in schemas.ORDERS.timestamps]))
+    valid = (
+        tagged.where(F.col("_reason").isNull())
+        .withColumns({n: F.col(f"_ts_{n}") for n in schemas.ORDERS.timestamps})
+        .drop("_reason", "_corrupt_record", *[f"_ts_{n}" for n in schemas.ORDERS.timestamps])
+    )
     raw_text = F.coalesce(F.col("_corrupt_record"), F.to_json(F.struct(*[F.col(n) for n in schemas.ORDERS.names])))
     bad = tagged.where(F.col("_reason").isNotNull()).select(
-        F.lit(None).cast("binary").alias("key"), raw_text.cast("binary").alias("value"), F.col("_reason").alias("reason"),
-        F.col("_metadata.file_path").alias("source_topic"), F.lit(None).cast("int").alias("source_partition"),
-        F.lit(None).cast("long").alias("source_offset"))
+        F.lit(None).cast("binary").alias("key"),
+        raw_text.cast("binary").alias("value"),
+        F.col("_reason").alias("reason"),
+        F.col("_metadata.file_path").alias("source_topic"),
+        F.lit(None).cast("int").alias("source_partition"),
+        F.lit(None).cast("long").alias("source_offset"),
+    )
     return valid, bad
 
 
@@ -103,8 +116,9 @@ def read_back(path: str) -> None:
     spark = SparkSession.builder.appName(f"{JOB}-read-back").getOrCreate()
     df = spark.read.parquet(path)
     print(f"[files] read back {df.count()} orders from {path}:", flush=True)
-    df.groupBy("event_date").agg(F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue")) \
-        .orderBy("event_date").show(truncate=False)
+    df.groupBy("event_date").agg(
+        F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue")
+    ).orderBy("event_date").show(truncate=False)
     runner.release(spark)
 
 

@@ -35,32 +35,54 @@ def enrich(orders, products):
     from pyspark.sql import functions as F
 
     dim = products.select("product_id", F.col("name").alias("product_name"), "category", "brand")
-    return (orders.join(dim, "product_id", "left")
-            .select("order_id", "event_time", "user_id", "product_id", "product_name", "category", "brand",
-                    "quantity", "amount", F.col("product_name").isNotNull().alias("matched")))
+    return orders.join(dim, "product_id", "left").select(
+        "order_id",
+        "event_time",
+        "user_id",
+        "product_id",
+        "product_name",
+        "category",
+        "brand",
+        "quantity",
+        "amount",
+        F.col("product_name").isNotNull().alias("matched"),
+    )
 
 
-def match_payments(orders, payments, within: str = "10 minutes", watermark: str = "10 minutes",
-                   how: str = "inner"):
+def match_payments(orders, payments, within: str = "10 minutes", watermark: str = "10 minutes", how: str = "inner"):
     """Stream-stream join on order_id, payment time in [order time, order time + within]."""
     from pyspark.sql import functions as F
 
     o = orders.withWatermark("event_time", watermark).select(
-        "order_id", F.col("event_time").alias("ordered_at"), "user_id", F.col("amount").alias("order_amount"))
+        "order_id", F.col("event_time").alias("ordered_at"), "user_id", F.col("amount").alias("order_amount")
+    )
     p = payments.withWatermark("event_time", watermark).select(
-        F.col("order_id").alias("paid_order_id"), "payment_id", F.col("event_time").alias("paid_at"), "method")
-    condition = ((F.col("order_id") == F.col("paid_order_id")) & (F.col("paid_at") >= F.col("ordered_at"))
-                 & (F.col("paid_at") <= F.col("ordered_at") + F.expr(f"interval {within}")))
-    return (o.join(p, condition, how)
-            .select("order_id", "ordered_at", "user_id", "order_amount", "payment_id", "paid_at", "method",
-                    F.col("payment_id").isNotNull().alias("paid")))
+        F.col("order_id").alias("paid_order_id"), "payment_id", F.col("event_time").alias("paid_at"), "method"
+    )
+    condition = (
+        (F.col("order_id") == F.col("paid_order_id"))
+        & (F.col("paid_at") >= F.col("ordered_at"))
+        & (F.col("paid_at") <= F.col("ordered_at") + F.expr(f"interval {within}"))
+    )
+    return o.join(p, condition, how).select(
+        "order_id",
+        "ordered_at",
+        "user_id",
+        "order_amount",
+        "payment_id",
+        "paid_at",
+        "method",
+        F.col("payment_id").isNotNull().alias("paid"),
+    )
 
 
 def read_products(spark, path: Path):
     """The products dimension, a JSON Lines file the producer writes (DATA_ROOT/dimensions)."""
     if not path.exists():
-        raise FileNotFoundError(f"the products dimension {path} does not exist yet: the producer writes it "
-                                f"(`make up`, or `make produce COUNT=1`)")
+        raise FileNotFoundError(
+            f"the products dimension {path} does not exist yet: the producer writes it "
+            f"(`make up`, or `make produce COUNT=1`)"
+        )
     return spark.read.schema(schemas.dimension_schema(schemas.PRODUCT_FIELDS)).json(str(path))
 
 
@@ -69,8 +91,11 @@ def parser():
     p.add_argument("--mode", choices=MODES, default="static")
     p.add_argument("--within", type=options.interval, default="10 minutes", help="max order-to-payment time")
     p.add_argument("--watermark", type=options.interval, default="10 minutes")
-    p.add_argument("--products", default=None,
-                   help="products file (default: DATA_ROOT/dimensions/products.jsonl, which the producer writes)")
+    p.add_argument(
+        "--products",
+        default=None,
+        help="products file (default: DATA_ROOT/dimensions/products.jsonl, which the producer writes)",
+    )
     return p
 
 

@@ -28,12 +28,19 @@ def build(orders, window: str = "1 minute", watermark: str = "2 minutes"):
     """Orders -> per (window, country): result_key, window_start, window_end, country, orders, revenue."""
     from pyspark.sql import functions as F
 
-    return (orders.withWatermark("event_time", watermark)
-            .groupBy(F.window("event_time", window).alias("window"), "country")
-            .agg(F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue"))
-            .select(F.concat_ws("|", F.date_format("window.start", "yyyy-MM-dd'T'HH:mm:ss'Z'"), "country").alias("result_key"),
-                    F.col("window.start").alias("window_start"), F.col("window.end").alias("window_end"),
-                    "country", "orders", "revenue"))
+    return (
+        orders.withWatermark("event_time", watermark)
+        .groupBy(F.window("event_time", window).alias("window"), "country")
+        .agg(F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue"))
+        .select(
+            F.concat_ws("|", F.date_format("window.start", "yyyy-MM-dd'T'HH:mm:ss'Z'"), "country").alias("result_key"),
+            F.col("window.start").alias("window_start"),
+            F.col("window.end").alias("window_end"),
+            "country",
+            "orders",
+            "revenue",
+        )
+    )
 
 
 def parser():
@@ -48,8 +55,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def start(spark):
         valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("orders"), opts), "orders")
-        return [sinks.start(build(valid, opts.window, opts.watermark), opts, JOB, kafka_key="result_key"),
-                sinks.quarantine(bad, opts, JOB)]
+        return [
+            sinks.start(build(valid, opts.window, opts.watermark), opts, JOB, kafka_key="result_key"),
+            sinks.quarantine(bad, opts, JOB),
+        ]
 
     return runner.run(JOB, opts, start)
 

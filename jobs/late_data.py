@@ -33,11 +33,13 @@ def build(views, window: str = "1 minute", watermark: str = "2 minutes"):
     """Page views -> deduplicated by event_id within the watermark -> count per window."""
     from pyspark.sql import functions as F
 
-    return (views.withWatermark("event_time", watermark)
-            .dropDuplicatesWithinWatermark(["event_id"])
-            .groupBy(F.window("event_time", window).alias("window"))
-            .agg(F.count(F.lit(1)).alias("events"))
-            .select(F.col("window.start").alias("window_start"), F.col("window.end").alias("window_end"), "events"))
+    return (
+        views.withWatermark("event_time", watermark)
+        .dropDuplicatesWithinWatermark(["event_id"])
+        .groupBy(F.window("event_time", window).alias("window"))
+        .agg(F.count(F.lit(1)).alias("events"))
+        .select(F.col("window.start").alias("window_start"), F.col("window.end").alias("window_end"), "events")
+    )
 
 
 class LateReport:
@@ -52,9 +54,11 @@ class LateReport:
             return None
         dropped, self.dropped = totals["late_rows_dropped"] - self.dropped, totals["late_rows_dropped"]
         watermark = (p.eventTime or {}).get("watermark", "-")
-        return (f"[late_data] batch {p.batchId}: read {p.numInputRows}, dropped late {dropped} "
-                f"(totals: read {totals['input_rows']}, dropped late {totals['late_rows_dropped']}); "
-                f"watermark {watermark}")
+        return (
+            f"[late_data] batch {p.batchId}: read {p.numInputRows}, dropped late {dropped} "
+            f"(totals: read {totals['input_rows']}, dropped late {totals['late_rows_dropped']}); "
+            f"watermark {watermark}"
+        )
 
     def print(self, p, totals: dict[str, int]) -> None:
         line = self.line(p, totals)
@@ -73,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
 
     def start(spark):
-        valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("page_views"), opts), "page_views")
+        valid, bad = parsing.split(
+            sources.kafka(spark, opts.topic or opts.config.topic("page_views"), opts), "page_views"
+        )
         return [sinks.start(build(valid, opts.window, opts.watermark), opts, JOB), sinks.quarantine(bad, opts, JOB)]
 
     return runner.run(JOB, opts, start, on_batch=LateReport(JOB).print)

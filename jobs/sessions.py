@@ -30,13 +30,26 @@ def build(views, gap: str = "5 minutes", watermark: str = "10 minutes"):
     """Page views -> one row per (user, session): start, end, views, pages, length_seconds."""
     from pyspark.sql import functions as F
 
-    return (views.withWatermark("event_time", watermark)
-            .groupBy(F.session_window("event_time", gap).alias("session"), "user_id")
-            .agg(F.count(F.lit(1)).alias("page_views"), F.approx_count_distinct("page").alias("distinct_pages"),
-                 F.min("event_time").alias("first_view"), F.max("event_time").alias("last_view"))
-            .select("user_id", F.col("session.start").alias("session_start"), F.col("session.end").alias("session_end"),
-                    "page_views", "distinct_pages", "first_view", "last_view",
-                    (F.col("last_view").cast("double") - F.col("first_view").cast("double")).alias("length_seconds")))
+    return (
+        views.withWatermark("event_time", watermark)
+        .groupBy(F.session_window("event_time", gap).alias("session"), "user_id")
+        .agg(
+            F.count(F.lit(1)).alias("page_views"),
+            F.approx_count_distinct("page").alias("distinct_pages"),
+            F.min("event_time").alias("first_view"),
+            F.max("event_time").alias("last_view"),
+        )
+        .select(
+            "user_id",
+            F.col("session.start").alias("session_start"),
+            F.col("session.end").alias("session_end"),
+            "page_views",
+            "distinct_pages",
+            "first_view",
+            "last_view",
+            (F.col("last_view").cast("double") - F.col("first_view").cast("double")).alias("length_seconds"),
+        )
+    )
 
 
 def parser():
@@ -50,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
 
     def start(spark):
-        valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("page_views"), opts), "page_views")
+        valid, bad = parsing.split(
+            sources.kafka(spark, opts.topic or opts.config.topic("page_views"), opts), "page_views"
+        )
         return [sinks.start(build(valid, opts.gap, opts.watermark), opts, JOB), sinks.quarantine(bad, opts, JOB)]
 
     return runner.run(JOB, opts, start)

@@ -39,9 +39,15 @@ def unpaid_orders(deadline_ms: int):
             user_id, amount, ordered_at_ms, paid = state.get
             state.remove()
             if not paid:
-                yield pd.DataFrame({"order_id": [order_id], "user_id": [user_id], "amount": [amount],
-                                    "ordered_at": [pd.Timestamp(ordered_at_ms, unit="ms")],
-                                    "deadline": [pd.Timestamp(ordered_at_ms + deadline_ms, unit="ms")]})
+                yield pd.DataFrame(
+                    {
+                        "order_id": [order_id],
+                        "user_id": [user_id],
+                        "amount": [amount],
+                        "ordered_at": [pd.Timestamp(ordered_at_ms, unit="ms")],
+                        "deadline": [pd.Timestamp(ordered_at_ms + deadline_ms, unit="ms")],
+                    }
+                )
             return
         rows = pd.concat(list(batches))
         user_id, amount, ordered_at_ms, paid = state.get if state.exists else (None, None, None, False)
@@ -68,11 +74,25 @@ def build(orders, payments, deadline: str = "5 minutes", watermark: str = "2 min
     from streamlab.options import interval_seconds
 
     o = orders.select("order_id", "user_id", "amount", "event_time", F.lit("order").alias("kind"))
-    p = payments.select("order_id", F.lit(None).cast("string").alias("user_id"), F.lit(None).cast("double").alias("amount"),
-                        "event_time", F.lit("payment").alias("kind"))
-    return (o.unionByName(p).withWatermark("event_time", watermark).groupBy("order_id")
-            .applyInPandasWithState(unpaid_orders(int(interval_seconds(deadline) * 1000)), OUTPUT, STATE,
-                                    "append", GroupStateTimeout.EventTimeTimeout))
+    p = payments.select(
+        "order_id",
+        F.lit(None).cast("string").alias("user_id"),
+        F.lit(None).cast("double").alias("amount"),
+        "event_time",
+        F.lit("payment").alias("kind"),
+    )
+    return (
+        o.unionByName(p)
+        .withWatermark("event_time", watermark)
+        .groupBy("order_id")
+        .applyInPandasWithState(
+            unpaid_orders(int(interval_seconds(deadline) * 1000)),
+            OUTPUT,
+            STATE,
+            "append",
+            GroupStateTimeout.EventTimeTimeout,
+        )
+    )
 
 
 def parser():
@@ -89,8 +109,11 @@ def main(argv: list[str] | None = None) -> int:
     def start(spark):
         orders, bad_orders = parsing.split(sources.kafka(spark, topics["orders"], opts), "orders")
         payments, bad_payments = parsing.split(sources.kafka(spark, topics["payments"], opts), "payments")
-        return [sinks.start(build(orders, payments, opts.deadline, opts.watermark), opts, JOB),
-                sinks.quarantine(bad_orders, opts, JOB), sinks.quarantine(bad_payments, opts, JOB, "payments")]
+        return [
+            sinks.start(build(orders, payments, opts.deadline, opts.watermark), opts, JOB),
+            sinks.quarantine(bad_orders, opts, JOB),
+            sinks.quarantine(bad_payments, opts, JOB, "payments"),
+        ]
 
     return runner.run(JOB, opts, start)
 

@@ -31,24 +31,35 @@ JOB = "windowing"
 KEYS = ("country", "user_id", "page", "category")
 
 
-def build(events, window: str = "5 minutes", slide: str | None = None, watermark: str = "10 minutes",
-          key: str = "country"):
+def build(
+    events, window: str = "5 minutes", slide: str | None = None, watermark: str = "10 minutes", key: str = "country"
+):
     """Events (with event_time) -> one row per (window, key): window_start, window_end, key, events."""
     from pyspark.sql import functions as F
 
     win = F.window("event_time", window, slide) if slide else F.window("event_time", window)
-    return (events.withWatermark("event_time", watermark)
-            .groupBy(win.alias("window"), F.col(key))
-            .agg(F.count(F.lit(1)).alias("events"))
-            .select(F.col("window.start").alias("window_start"), F.col("window.end").alias("window_end"),
-                    F.col(key).alias("key"), "events"))
+    return (
+        events.withWatermark("event_time", watermark)
+        .groupBy(win.alias("window"), F.col(key))
+        .agg(F.count(F.lit(1)).alias("events"))
+        .select(
+            F.col("window.start").alias("window_start"),
+            F.col("window.end").alias("window_end"),
+            F.col(key).alias("key"),
+            "events",
+        )
+    )
 
 
 def parser():
     p = options.parser(JOB, __doc__, default_mode="complete")
     p.add_argument("--window", type=options.interval, default="5 minutes", help="window length (default 5 minutes)")
-    p.add_argument("--slide", type=options.interval, default=None, help="slide, for sliding windows (default: tumbling)")
-    p.add_argument("--watermark", type=options.interval, default="10 minutes", help="watermark delay (default 10 minutes)")
+    p.add_argument(
+        "--slide", type=options.interval, default=None, help="slide, for sliding windows (default: tumbling)"
+    )
+    p.add_argument(
+        "--watermark", type=options.interval, default="10 minutes", help="watermark delay (default 10 minutes)"
+    )
     p.add_argument("--key", choices=KEYS, default="country", help="the grouping key (default country)")
     return p
 

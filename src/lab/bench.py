@@ -42,12 +42,42 @@ SIZES = {  # events in the backlog, producer seconds, ProducerPerformance record
     "full": {"events": 1_000_000, "producer_seconds": 20, "perf_records": 2_000_000, "repeat": 3, "rate_seconds": 20},
 }
 LIVE = {  # the live runs. Rates are producer events/s, all page views (benchlive.step).
-    "smoke": {"stages": ("windowing",), "start_rate": 1_000, "warmup": 5, "hold": 6, "max_steps": 1, "bisect": 0,
-              "fractions": (), "drain": 30, "twin_rate": 1_000, "twin_hold": 6},
-    "quick": {"stages": ("windowing",), "start_rate": 2_000, "warmup": 10, "hold": 15, "max_steps": 4, "bisect": 0,
-              "fractions": (0.5,), "drain": 60, "twin_rate": 2_000, "twin_hold": 15},
-    "full": {"stages": ("windowing", "window"), "start_rate": 8_000, "warmup": 10, "hold": 40, "max_steps": 5,
-             "bisect": 2, "fractions": (0.5, 0.8), "drain": 120, "twin_rate": 5_000, "twin_hold": 40},
+    "smoke": {
+        "stages": ("windowing",),
+        "start_rate": 1_000,
+        "warmup": 5,
+        "hold": 6,
+        "max_steps": 1,
+        "bisect": 0,
+        "fractions": (),
+        "drain": 30,
+        "twin_rate": 1_000,
+        "twin_hold": 6,
+    },
+    "quick": {
+        "stages": ("windowing",),
+        "start_rate": 2_000,
+        "warmup": 10,
+        "hold": 15,
+        "max_steps": 4,
+        "bisect": 0,
+        "fractions": (0.5,),
+        "drain": 60,
+        "twin_rate": 2_000,
+        "twin_hold": 15,
+    },
+    "full": {
+        "stages": ("windowing", "window"),
+        "start_rate": 8_000,
+        "warmup": 10,
+        "hold": 40,
+        "max_steps": 5,
+        "bisect": 2,
+        "fractions": (0.5, 0.8),
+        "drain": 120,
+        "twin_rate": 5_000,
+        "twin_hold": 40,
+    },
 }
 DRAIN_OPTIONS = {"maxOffsetsPerTrigger": ["10000", "50000"]}  # full run: job options tried on the window stage
 REAL_TIME_BATCH = "5 seconds"  # real-time mode's checkpoint interval: long-running tasks, commits every 5 s
@@ -55,7 +85,9 @@ ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvi
 TUNING = {  # full run only: settings tried on the window stage
     "spark.sql.shuffle.partitions": ["2", "4", "8", "16"],
     "spark.sql.streaming.stateStore.providerClass": [
-        "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider", ROCKSDB],
+        "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider",
+        ROCKSDB,
+    ],
 }
 # Settings that go with a tuning value: RocksDB with changelog checkpointing (it then writes only
 # the changed rows at each commit, not a snapshot), as recommended for it.
@@ -72,10 +104,26 @@ def _say(msg: str) -> None:
 
 
 def producer_performance(rt, topic: str, records: int, size: int) -> float:
-    out = rt.kafka_tool("org.apache.kafka.tools.ProducerPerformance", [
-        "--topic", topic, "--num-records", str(records), "--record-size", str(size), "--throughput", "-1",
-        "--producer-props", f"bootstrap.servers={rt.tools_bootstrap}", "acks=all", "enable.idempotence=true",
-        "linger.ms=20", "batch.size=1000000", "compression.type=lz4"])
+    out = rt.kafka_tool(
+        "org.apache.kafka.tools.ProducerPerformance",
+        [
+            "--topic",
+            topic,
+            "--num-records",
+            str(records),
+            "--record-size",
+            str(size),
+            "--throughput",
+            "-1",
+            "--producer-props",
+            f"bootstrap.servers={rt.tools_bootstrap}",
+            "acks=all",
+            "enable.idempotence=true",
+            "linger.ms=20",
+            "batch.size=1000000",
+            "compression.type=lz4",
+        ],
+    )
     final = [line for line in out.splitlines() if "records sent" in line][-1]
     return float(re.search(r"([\d.]+) records/sec", final).group(1))
 
@@ -84,9 +132,19 @@ def consumer_performance(rt, topic: str, messages: int) -> float:
     """Records/s while fetching. Not the tool's nMsg.sec, which includes joining the consumer
     group (about 0.4 s here, most of a small backlog's time); Spark's drain rates count batch
     time only, so the fetch rate is the comparable ceiling."""
-    out = rt.kafka_tool("org.apache.kafka.tools.ConsumerPerformance", [
-        "--bootstrap-server", rt.tools_bootstrap, "--topic", topic, "--num-records", str(messages),
-        "--timeout", "60000"])
+    out = rt.kafka_tool(
+        "org.apache.kafka.tools.ConsumerPerformance",
+        [
+            "--bootstrap-server",
+            rt.tools_bootstrap,
+            "--topic",
+            topic,
+            "--num-records",
+            str(messages),
+            "--timeout",
+            "60000",
+        ],
+    )
     # header: start.time, end.time, data.consumed.in.MB, MB.sec, data.consumed.in.nMsg, nMsg.sec,
     # rebalance.time.ms, fetch.time.ms, fetch.MB.sec, fetch.nMsg.sec
     rows = [line for line in out.splitlines() if re.match(r"^\d{4}-", line)]
@@ -112,9 +170,24 @@ def _stages(rt, env: dict, stages: list[str], topic: str, extra: list[str]) -> d
     """Drain `stages` one after another in one driver: stage -> its BENCH figures."""
     paths = rt.paths
     ckpt = paths.run / "bench" / f"ckpt-{'-'.join(stages)}-{time.monotonic_ns()}"
-    proc = rt.run_job("_bench", ["--stage", ",".join(stages), "--topic", topic, "--checkpoint", str(ckpt),
-                                 "--metrics-port", "0", "--products", str(paths.data / "dimensions" / "products.jsonl"),
-                                 *extra], env, timeout=1800)
+    proc = rt.run_job(
+        "_bench",
+        [
+            "--stage",
+            ",".join(stages),
+            "--topic",
+            topic,
+            "--checkpoint",
+            str(ckpt),
+            "--metrics-port",
+            "0",
+            "--products",
+            str(paths.data / "dimensions" / "products.jsonl"),
+            *extra,
+        ],
+        env,
+        timeout=1800,
+    )
     found = {}
     for line in proc.stdout.splitlines():
         if line.startswith("BENCH "):
@@ -135,9 +208,15 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
     env = {**environ, **fresh_topics(settings.kafka_bootstrap, "bench")}
     topic = env["TOPIC_PAGE_VIEWS"]
     started = datetime.now(UTC)
-    results: dict = {"started": started.isoformat(), "quick": quick, "size_name": size_name, "machine": _machine(),
-                     "runtime": rt.name, "versions": {k: settings[k] for k in ("SPARK_VERSION", "KAFKA_VERSION")},
-                     "size": size}
+    results: dict = {
+        "started": started.isoformat(),
+        "quick": quick,
+        "size_name": size_name,
+        "machine": _machine(),
+        "runtime": rt.name,
+        "versions": {k: settings[k] for k in ("SPARK_VERSION", "KAFKA_VERSION")},
+        "size": size,
+    }
     results["producer"] = _producer_part(rt, env, size)
     results["backlog_records"], ceiling = _backlog_part(rt, env, topic, size)
     results["consumer_ceiling_records_per_second"] = ceiling
@@ -146,8 +225,11 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
     _say("live: maximum sustainable throughput (1 s trigger, rising producer rate)")
     results["live"] = {stage: benchlive.search(rt, env, stage, plan, _say) for stage in plan["stages"]}
     _say("live: real-time mode beside its micro-batch twin (stateless Kafka -> Kafka)")
-    results["real_time"] = {"rate": plan["twin_rate"], "batch": REAL_TIME_BATCH, **benchlive.twins(
-        rt, env, plan["twin_rate"], plan["twin_hold"], REAL_TIME_BATCH, _say)}
+    results["real_time"] = {
+        "rate": plan["twin_rate"],
+        "batch": REAL_TIME_BATCH,
+        **benchlive.twins(rt, env, plan["twin_rate"], plan["twin_hold"], REAL_TIME_BATCH, _say),
+    }
     if not quick:
         results["tuning"] = _tuning_part(rt, env, topic)
         best = results["live"]["windowing"]["sustainable"]
@@ -168,9 +250,12 @@ def _producer_part(rt, env: dict[str, str], size: dict) -> dict:
     perf_topic = fresh_topics(bootstrap, "bench_perf")["TOPIC_RESULTS"]
     _say(f"ProducerPerformance: {size['perf_records']:,} records of {record_size} B")
     kafka_prod = producer_performance(rt, perf_topic, size["perf_records"], record_size)
-    return {"events_per_second": prod["events_per_second"], "record_bytes": record_size,
-            "producer_performance_records_per_second": kafka_prod,
-            "ratio": prod["events_per_second"] / kafka_prod if kafka_prod else None}
+    return {
+        "events_per_second": prod["events_per_second"],
+        "record_bytes": record_size,
+        "producer_performance_records_per_second": kafka_prod,
+        "ratio": prod["events_per_second"] / kafka_prod if kafka_prod else None,
+    }
 
 
 def _backlog_part(rt, env: dict[str, str], topic: str, size: dict) -> tuple[int, float]:
@@ -194,8 +279,9 @@ def _ladder_part(rt, env: dict[str, str], topic: str, size_name: str, ceiling: f
     else:
         for stage in stages:
             _say(f"Spark stage {stage}")
-            runs = [_stage(rt, env, stage, topic, rate_seconds if stage == "rate" else [])
-                    for _ in range(size["repeat"])]
+            runs = [
+                _stage(rt, env, stage, topic, rate_seconds if stage == "rate" else []) for _ in range(size["repeat"])
+            ]
             ladder[stage] = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
     for stage, best in ladder.items():
         best["ratio_to_consumer_ceiling"] = best["rows_per_second"] / ceiling if stage != "rate" and ceiling else None
@@ -215,8 +301,9 @@ def _tuning_part(rt, env: dict[str, str], topic: str) -> dict:
         for value in ["none", *values]:
             _say(f"tuning: window stage with {key}={value}")
             r = _stage(rt, env, "window", topic, [] if value == "none" else ["--max-offsets-per-trigger", value])
-            tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"],
-                                               "batches": r["batches"]})
+            tuning.setdefault(key, []).append(
+                {"value": value, "rows_per_second": r["rows_per_second"], "batches": r["batches"]}
+            )
     return tuning
 
 
@@ -245,18 +332,30 @@ def _write(results: dict, started: datetime) -> Path:
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     p = results["producer"]
     size = f" ({results.get('size_name', 'quick').upper()})" if results["quick"] else ""
-    lines = [f"# Benchmark {started:%Y-%m-%d %H:%M} UTC{size}", "",
-             f"Machine: {results['machine']['cores']} cores; Spark {results['versions']['SPARK_VERSION']}, "
-             f"Kafka {results['versions']['KAFKA_VERSION']}; the {results.get('runtime', 'local')} runtime; "
-             f"everything on one machine.", "",
-             "## Producer", "", "| measure | value |", "|---|---|",
-             f"| lab producer | {p['events_per_second']:,.0f} events/s |",
-             f"| Kafka ProducerPerformance ({p['record_bytes']} B records, same settings) | "
-             f"{p['producer_performance_records_per_second']:,.0f} records/s |",
-             f"| ratio | {p['ratio']:.2f} |", "",
-             "## Read path (drain rates over a backlog; upper bounds on sustainable throughput)", "",
-             f"Raw ceiling, Kafka ConsumerPerformance (fetch rate): **{results['consumer_ceiling_records_per_second']:,.0f} records/s**", "",
-             "| stage | rows/s | ratio to consumer ceiling | batches | rows |", "|---|---|---|---|---|"]
+    lines = [
+        f"# Benchmark {started:%Y-%m-%d %H:%M} UTC{size}",
+        "",
+        f"Machine: {results['machine']['cores']} cores; Spark {results['versions']['SPARK_VERSION']}, "
+        f"Kafka {results['versions']['KAFKA_VERSION']}; the {results.get('runtime', 'local')} runtime; "
+        f"everything on one machine.",
+        "",
+        "## Producer",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        f"| lab producer | {p['events_per_second']:,.0f} events/s |",
+        f"| Kafka ProducerPerformance ({p['record_bytes']} B records, same settings) | "
+        f"{p['producer_performance_records_per_second']:,.0f} records/s |",
+        f"| ratio | {p['ratio']:.2f} |",
+        "",
+        "## Read path (drain rates over a backlog; upper bounds on sustainable throughput)",
+        "",
+        "Raw ceiling, Kafka ConsumerPerformance (fetch rate): "
+        f"**{results['consumer_ceiling_records_per_second']:,.0f} records/s**",
+        "",
+        "| stage | rows/s | ratio to consumer ceiling | batches | rows |",
+        "|---|---|---|---|---|",
+    ]
     for stage, r in results["ladder"].items():
         ratio = "n/a (no Kafka)" if r["ratio_to_consumer_ceiling"] is None else f"{r['ratio_to_consumer_ceiling']:.2f}"
         lines.append(f"| {stage} | {r['rows_per_second']:,.0f} | {ratio} | {r['batches']} | {r['rows']:,} |")
@@ -267,17 +366,23 @@ def _write(results: dict, started: datetime) -> Path:
     tl = results.get("tuning_live")
     if tl:
         for key in benchlive.LIVE_TUNING:
-            lines += ["", f"## Tuning, live: {key} (windowing at {tl['rate']:,} events/s)", "",
-                      "| value | page views/s | verdict | latency p50 / p95 / p99 s | batch s (median) | GC share |",
-                      "|---|---|---|---|---|---|"]
+            lines += [
+                "",
+                f"## Tuning, live: {key} (windowing at {tl['rate']:,} events/s)",
+                "",
+                "| value | page views/s | verdict | latency p50 / p95 / p99 s | batch s (median) | GC share |",
+                "|---|---|---|---|---|---|",
+            ]
             for r in tl[key]:
                 if "error" in r:
                     lines.append(f"| {r['value']} | failed: {r['error']} | | | | |")
                     continue
                 gc = "n/a" if r["gc_share_of_task_time"] is None else f"{r['gc_share_of_task_time']:.1%}"
-                lines.append(f"| {r['value']} | {r['page_views_per_second']:,.0f} | "
-                             f"{'keeps up' if r['keeps_up'] else 'falls behind'} | {_pct(r['latency_seconds'])} | "
-                             f"{r['batch_seconds_median']:.2f} | {gc} |")
+                lines.append(
+                    f"| {r['value']} | {r['page_views_per_second']:,.0f} | "
+                    f"{'keeps up' if r['keeps_up'] else 'falls behind'} | {_pct(r['latency_seconds'])} | "
+                    f"{r['batch_seconds_median']:.2f} | {gc} |"
+                )
     stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
     _chart(results, stem.with_suffix(".png"))
     print("\n".join(lines), flush=True)
@@ -293,33 +398,51 @@ def _live_lines(results: dict) -> list[str]:
     lines = []
     for stage, live in results.get("live", {}).items():
         best = live["sustainable"]
-        lines += ["", f"## Live: {stage}, 1 s trigger", "",
-                  f"Maximum sustainable throughput: **{best['page_views_per_second']:,.0f} page views/s** "
-                  f"(the producer sent {best['events_per_second']:,.0f} events/s, page views only). "
-                  f"Limit: {live['limited_by']}."
-                  if best else "No rate tried was sustainable.", "",
-                  "| producer target events/s | page views/s in | lag slope /s | final lag | verdict | "
-                  "latency p50 / p95 / p99 s | batch s (median) | executor GC share | CPU cores: " + ", ".join(
-                      live["steps"][0]["cpu_cores"] if live["steps"] else {}) + " |",
-                  "|---|---|---|---|---|---|---|---|---|"]
+        lines += [
+            "",
+            f"## Live: {stage}, 1 s trigger",
+            "",
+            f"Maximum sustainable throughput: **{best['page_views_per_second']:,.0f} page views/s** "
+            f"(the producer sent {best['events_per_second']:,.0f} events/s, page views only). "
+            f"Limit: {live['limited_by']}."
+            if best
+            else "No rate tried was sustainable.",
+            "",
+            "| producer target events/s | page views/s in | lag slope /s | final lag | verdict | "
+            "latency p50 / p95 / p99 s | batch s (median) | executor GC share | CPU cores: "
+            + ", ".join(live["steps"][0]["cpu_cores"] if live["steps"] else {})
+            + " |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
         for r in live["steps"]:
             gc = "n/a" if r.get("gc_share_of_task_time") is None else f"{r['gc_share_of_task_time']:.1%}"
-            lines.append(f"| {r['target_events_per_second']:,} | {r['page_views_per_second']:,.0f} | "
-                         f"{r['lag_slope_per_second']:,.0f} | {r['final_lag']:,} | "
-                         f"{'keeps up' if r['keeps_up'] else 'falls behind'}{' (producer-bound)' if r['producer_bound'] else ''} | "
-                         f"{_pct(r['latency_seconds'])} | {r['batch_seconds_median']:.2f} | {gc} | "
-                         + ", ".join(f"{v:.2f}" for v in r["cpu_cores"].values()) + " |")
+            lines.append(
+                f"| {r['target_events_per_second']:,} | {r['page_views_per_second']:,.0f} | "
+                f"{r['lag_slope_per_second']:,.0f} | {r['final_lag']:,} | "
+                f"{'keeps up' if r['keeps_up'] else 'falls behind'}"
+                f"{' (producer-bound)' if r['producer_bound'] else ''} | "
+                f"{_pct(r['latency_seconds'])} | {r['batch_seconds_median']:.2f} | {gc} | "
+                + ", ".join(f"{v:.2f}" for v in r["cpu_cores"].values())
+                + " |"
+            )
         if best:
             phases = ", ".join(f"{k} {v:.2f}" for k, v in best["phases_median_seconds"].items())
             lines += ["", f"Batch phases at the sustainable rate (median seconds): {phases}."]
-        lines += ["", "Latency is batch end minus event time, with each batch's events spread evenly between its "
-                  "oldest and newest (the producer sends at a constant rate): an estimate from the progress, not a "
-                  "per-event measurement. The rows at fractions of the sustainable rate are the last in the table."]
+        lines += [
+            "",
+            "Latency is batch end minus event time, with each batch's events spread evenly between its "
+            "oldest and newest (the producer sends at a constant rate): an estimate from the progress, not a "
+            "per-event measurement. The rows at fractions of the sustainable rate are the last in the table.",
+        ]
     rt = results.get("real_time")
     if rt:
-        lines += ["", f"## Real-time mode vs micro-batch (stateless Kafka -> Kafka, {rt['rate']:,} events/s, 2 partitions)",
-                  "", "| mode | records in | records out | latency p50 / p95 / p99 s (exact, per record) |",
-                  "|---|---|---|---|"]
+        lines += [
+            "",
+            f"## Real-time mode vs micro-batch (stateless Kafka -> Kafka, {rt['rate']:,} events/s, 2 partitions)",
+            "",
+            "| mode | records in | records out | latency p50 / p95 / p99 s (exact, per record) |",
+            "|---|---|---|---|",
+        ]
         for mode in ("real-time", "micro-batch"):
             r = rt[mode]
             lines.append(f"| {mode} | {r['records_in']:,} | {r['records_out']:,} | {_pct(r['latency_seconds'])} |")

@@ -37,8 +37,15 @@ WARMUP_SECONDS = 5  # the first seconds of a hold are left out of latency figure
 class LiveJob:
     """jobs/_bench.py --sustain on fresh topics, and the probes a live measurement needs."""
 
-    def __init__(self, rt: runtime.Runtime, env: dict, stage: str, extra: list[str], partitions: int = 4,
-                 label: str | None = None):
+    def __init__(
+        self,
+        rt: runtime.Runtime,
+        env: dict,
+        stage: str,
+        extra: list[str],
+        partitions: int = 4,
+        label: str | None = None,
+    ):
         self.rt, self.settings, self.paths, self.stage = rt, rt.settings, rt.paths, stage
         self.label = label or stage
         self.env = {**env, **fresh_topics(self.settings.kafka_bootstrap, f"bench_live_{stage}", partitions)}
@@ -50,11 +57,33 @@ class LiveJob:
         run = self.paths.run / "bench" / f"live-{self.label}-{time.monotonic_ns()}"
         run.mkdir(parents=True)
         self.ckpt, self.progress = run / "ckpt", run / "progress.jsonl"
-        self.job = rt.spawn_job("_bench", [
-            "--stage", stage, "--sustain", "--topic", self.topic, "--output", self.env["TOPIC_RESULTS"],
-            "--checkpoint", str(self.ckpt), "--progress-file", str(self.progress), "--metrics-port", "0",
-            "--seconds", "86400", "--products", str(self.paths.data / "dimensions" / "products.jsonl"), *extra],
-            self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        self.job = rt.spawn_job(
+            "_bench",
+            [
+                "--stage",
+                stage,
+                "--sustain",
+                "--topic",
+                self.topic,
+                "--output",
+                self.env["TOPIC_RESULTS"],
+                "--checkpoint",
+                str(self.ckpt),
+                "--progress-file",
+                str(self.progress),
+                "--metrics-port",
+                "0",
+                "--seconds",
+                "86400",
+                "--products",
+                str(self.paths.data / "dimensions" / "products.jsonl"),
+                *extra,
+            ],
+            self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         self.proc = self.job.proc
         self.output: list[str] = []
         self.ready = threading.Event()
@@ -91,9 +120,25 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
     summary = job.ckpt.parent / f"producer-{rate}-{seed}.json"
     # Page views only: every live workload reads only them, and on 2 cores orders and payments
     # would only take CPU from the job.
-    cmd, env = job.rt.producer_command(["--dimensions-dir", "", "--rate", str(rate), "--page-view-share", "1",
-                                        "--duration", str(hold), "--seed", str(seed), "--jitter-ms", "0",
-                                        "--summary", str(summary)], job.env)
+    cmd, env = job.rt.producer_command(
+        [
+            "--dimensions-dir",
+            "",
+            "--rate",
+            str(rate),
+            "--page-view-share",
+            "1",
+            "--duration",
+            str(hold),
+            "--seed",
+            str(seed),
+            "--jitter-ms",
+            "0",
+            "--summary",
+            str(summary),
+        ],
+        job.env,
+    )
     producer = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     cpu = job.rt.cpu_probe(job.job, producer)
     cpu0, t0, times0 = cpu(), time.monotonic(), job.rt.executor_times(job.job)
@@ -123,21 +168,32 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
         drained = False
     seconds = max(t1 - t0, 1e-9) if samples else 1.0
     batches = [b for b in job.batches() if start_wall + WARMUP_SECONDS <= iso_seconds(b["timestamp"]) <= end_wall]
-    return {"target_events_per_second": rate, "events_per_second": stats["events_per_second"],
-            "page_views_per_second": round(input_rate, 1), "producer_bound": stats["events_per_second"] < 0.95 * rate,
-            "lag_slope_per_second": round(slope, 1), "final_lag": final, "max_lag": max((s[1] for s in samples), default=0),
-            "keeps_up": keeps_up, "drained": drained, "gc_share_of_task_time": None if gc is None else round(gc, 3),
-            "cpu_cores": {k: round((cpu1[k] - cpu0.get(k, 0.0)) / seconds, 2) for k in cpu1} if samples else {},
-            "latency_seconds": latency_percentiles(batches),
-            "batch_seconds_median": statistics.median([b["durationMs"].get("triggerExecution", 0) / 1000 for b in batches
-                                                       if b["numInputRows"]] or [0.0]),
-            "phases_median_seconds": _phase_medians(batches)}
+    return {
+        "target_events_per_second": rate,
+        "events_per_second": stats["events_per_second"],
+        "page_views_per_second": round(input_rate, 1),
+        "producer_bound": stats["events_per_second"] < 0.95 * rate,
+        "lag_slope_per_second": round(slope, 1),
+        "final_lag": final,
+        "max_lag": max((s[1] for s in samples), default=0),
+        "keeps_up": keeps_up,
+        "drained": drained,
+        "gc_share_of_task_time": None if gc is None else round(gc, 3),
+        "cpu_cores": {k: round((cpu1[k] - cpu0.get(k, 0.0)) / seconds, 2) for k in cpu1} if samples else {},
+        "latency_seconds": latency_percentiles(batches),
+        "batch_seconds_median": statistics.median(
+            [b["durationMs"].get("triggerExecution", 0) / 1000 for b in batches if b["numInputRows"]] or [0.0]
+        ),
+        "phases_median_seconds": _phase_medians(batches),
+    }
 
 
 def _phase_medians(batches: list[dict]) -> dict[str, float]:
     busy = [b for b in batches if b["numInputRows"]]
     keys = sorted({k for b in busy for k in b["durationMs"]})
-    return {k: round(statistics.median(b["durationMs"].get(k, 0) / 1000 for b in busy), 3) for k in keys} if busy else {}
+    return (
+        {k: round(statistics.median(b["durationMs"].get(k, 0) / 1000 for b in busy), 3) for k in keys} if busy else {}
+    )
 
 
 def latency_percentiles(batches: list[dict], qs=(50, 95, 99)) -> dict[str, float] | None:
@@ -172,18 +228,23 @@ def search(rt: runtime.Runtime, env: dict, stage: str, plan: dict, say) -> dict:
     job = LiveJob(rt, env, stage, ["--trigger", "1 second"])
     steps, best, fail, seed = [], None, None, 300
     try:
+
         def run(rate):
             nonlocal seed
             seed += 1
             say(f"  {stage}: {rate:,} events/s for {plan['hold']} s")
             r = step(job, rate, plan["hold"], seed, plan["drain"])
-            say(f"    page views {r['page_views_per_second']:,.0f}/s, lag slope {r['lag_slope_per_second']:,.0f}/s, "
-                f"final lag {r['final_lag']:,}: {'keeps up' if r['keeps_up'] else 'falls behind'}")
+            say(
+                f"    page views {r['page_views_per_second']:,.0f}/s, lag slope {r['lag_slope_per_second']:,.0f}/s, "
+                f"final lag {r['final_lag']:,}: {'keeps up' if r['keeps_up'] else 'falls behind'}"
+            )
             steps.append(r)
             return r
 
         say(f"  {stage}: warming up at {plan['start_rate'] // 2:,} events/s (not counted)")
-        step(job, plan["start_rate"] // 2, plan["warmup"], seed, plan["drain"])  # JIT, first-batch planning, executor start
+        step(
+            job, plan["start_rate"] // 2, plan["warmup"], seed, plan["drain"]
+        )  # JIT, first-batch planning, executor start
         rate = plan["start_rate"]
         for _ in range(plan["max_steps"]):
             r = run(rate)
@@ -207,8 +268,13 @@ def search(rt: runtime.Runtime, env: dict, stage: str, plan: dict, say) -> dict:
             rates = {f"{f:.0%} of sustainable": int(best["target_events_per_second"] * f) for f in plan["fractions"]}
             for name, rate in rates.items():
                 at[name] = run(rate)
-        return {"stage": stage, "steps": steps, "sustainable": best,
-                "limited_by": _limit(best, fail), "at_fractions": at}
+        return {
+            "stage": stage,
+            "steps": steps,
+            "sustainable": best,
+            "limited_by": _limit(best, fail),
+            "at_fractions": at,
+        }
     finally:
         job.stop()
 
@@ -242,8 +308,16 @@ def tune(rt: runtime.Runtime, env: dict, stage: str, rate: int, hold: int, say) 
                     r = step(job, rate, hold, 501, 120)
                 finally:
                     job.stop()
-                row = {k: r[k] for k in ("page_views_per_second", "keeps_up", "latency_seconds",
-                                         "batch_seconds_median", "gc_share_of_task_time")}
+                row = {
+                    k: r[k]
+                    for k in (
+                        "page_views_per_second",
+                        "keeps_up",
+                        "latency_seconds",
+                        "batch_seconds_median",
+                        "gc_share_of_task_time",
+                    )
+                }
             except (RuntimeError, TimeoutError) as exc:  # one failed setting must not lose the rest
                 row = {"error": str(exc).splitlines()[0][:200]}
             table.setdefault(key, []).append({"value": value, **row})
@@ -259,10 +333,9 @@ def twins(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_time: str, 
         try:
             start = time.time()
             step(job, rate, hold, 400, drain_timeout=60)
-            bootstrap = rt.settings.kafka_bootstrap
-            wait_for(lambda: len(consume_all(bootstrap, job.env["TOPIC_RESULTS"])) >= 1, 60,  # noqa: B023 - called here
-                     "the passthrough output")
-            out = consume_all(bootstrap, job.env["TOPIC_RESULTS"])
+            bootstrap, results = rt.settings.kafka_bootstrap, job.env["TOPIC_RESULTS"]
+            wait_for(lambda: len(consume_all(bootstrap, results)) >= 1, 60, "the passthrough output")  # noqa: B023 - called here
+            out = consume_all(bootstrap, results)
         finally:
             job.stop()
         points = []
@@ -271,7 +344,11 @@ def twins(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_time: str, 
             if event >= start + WARMUP_SECONDS:
                 points.append((rec.timestamp_ms / 1000 - event, 1.0))
         sent = len(consume_all(rt.settings.kafka_bootstrap, job.topic))
-        found[label] = {"records_in": sent, "records_out": len(out), "latency_seconds": weighted_percentiles(points),
-                        "measured_records": len(points)}
+        found[label] = {
+            "records_in": sent,
+            "records_out": len(out),
+            "latency_seconds": weighted_percentiles(points),
+            "measured_records": len(points),
+        }
         say(f"    {len(out):,} of {sent:,} records out; latency {found[label]['latency_seconds']}")
     return found

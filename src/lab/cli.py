@@ -16,8 +16,9 @@ from lab.settings import ENV_FILE, ROOT, Settings, SettingsError, load, parse_en
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="lab", description="Spark Structured Streaming lab control")
     sub = p.add_subparsers(dest="command", required=True)
-    sub.add_parser("install", help="install what the runtime needs: jars and Debian packages (local), "
-                                   "Compose checks (docker)")
+    sub.add_parser(
+        "install", help="install what the runtime needs: jars and Debian packages (local), Compose checks (docker)"
+    )
     sub.add_parser("up", help="start the lab and wait until every service is healthy")
     sub.add_parser("down", help="stop everything the lab started")
     sub.add_parser("status", help="show each service's state")
@@ -100,6 +101,7 @@ def _runtime(settings: Settings) -> tuple[runtime.Runtime, Settings]:
 # this module imports only the standard library and stdlib-only lab modules at the top; whatever
 # else a command needs, it imports itself.
 
+
 def _jobs(args, settings: Settings) -> int:
     catalog = jobs.available()
     width = max(map(len, catalog), default=0)
@@ -126,8 +128,11 @@ def _config(args, settings: Settings) -> int:
         else:
             overridden += 1
             print(f"{key}={value}    # from the environment; .env says {file.get(key, '(nothing)')!r}")
-    print(f"# {len(settings.values)} settings, {overridden} from the environment (e.g. `KAFKA_PORT=19092 make up` "
-          f"or `make up KAFKA_PORT=19092`)", file=sys.stderr)
+    print(
+        f"# {len(settings.values)} settings, {overridden} from the environment (e.g. `KAFKA_PORT=19092 make up` "
+        f"or `make up KAFKA_PORT=19092`)",
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -138,7 +143,10 @@ def _which_runtime(args, settings: Settings) -> int:
 
 
 BEFORE_RUNTIME: dict[str, Callable[[argparse.Namespace, Settings], int]] = {
-    "jobs": _jobs, "config": _config, "generate": _generate, "runtime": _which_runtime,
+    "jobs": _jobs,
+    "config": _config,
+    "generate": _generate,
+    "runtime": _which_runtime,
 }
 
 
@@ -161,12 +169,14 @@ def _kill(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
 
 def _on_a_running_lab(handler: Handler) -> Handler:
     """The bench and the drills work on the running lab: without it they stop before doing anything."""
+
     @functools.wraps(handler)
     def checked(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
         if not rt.is_up():
             print("The lab is not up: run `make up` first.", file=sys.stderr)
             return 1
         return handler(rt, args, extra, settings)
+
     return checked
 
 

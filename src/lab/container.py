@@ -40,8 +40,9 @@ def main(argv: list[str]) -> int:
     paths = Paths.of(settings)
     jars = sorted(Path(os.environ["LAB_SPARK_JARS"]).glob("*.jar"))
     address = socket.gethostbyname(socket.gethostname())
-    cmd = command(settings, paths, job_path, job_args, jars=jars, driver_host=address, bind_host="0.0.0.0",
-                  python=sys.executable)
+    cmd = command(
+        settings, paths, job_path, job_args, jars=jars, driver_host=address, bind_host="0.0.0.0", python=sys.executable
+    )
     env = {**os.environ, **client_env(settings, paths, metrics_host="0.0.0.0"), MARKER: str(paths.run)}
     return foreground(subprocess.Popen(cmd, env=env, start_new_session=True), job_path)
 

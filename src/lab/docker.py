@@ -69,8 +69,9 @@ def engine_args(env: Mapping[str, str]) -> dict:
     """How to reach the engine the `docker` CLI reaches with `env`, as the CLI picks it: DOCKER_HOST
     (with DOCKER_TLS_VERIFY, DOCKER_CERT_PATH) if set; else the context DOCKER_CONTEXT names, else
     the current one of the CLI's config (Docker Desktop's and colima's live there); else, or for a
-    context that does not exist, the default socket. Returns docker.DockerClient's base_url and tls. The contexts are read from the
-    CLI's config folder as this process's DOCKER_CONFIG gives it (the SDK's own lookup)."""
+    context that does not exist, the default socket. Returns docker.DockerClient's base_url and tls.
+    The contexts are read from the CLI's config folder as this process's DOCKER_CONFIG gives it
+    (the SDK's own lookup)."""
     if env.get("DOCKER_HOST"):
         return docker.utils.kwargs_from_env(environment=dict(env))
     try:
@@ -94,15 +95,22 @@ class Docker(Runtime):
         super().__init__(settings)
         self.environ = dict(os.environ if environ is None else environ)  # what Compose runs with
         self.project = self.environ.get("COMPOSE_PROJECT_NAME") or PROJECT
-        self.uid, self.gid = (os.getuid(), os.getgid()) if hasattr(os, "getuid") and os.getuid() != 0 \
-            else (DEFAULT_UID, DEFAULT_UID)
+        self.uid, self.gid = (
+            (os.getuid(), os.getgid()) if hasattr(os, "getuid") and os.getuid() != 0 else (DEFAULT_UID, DEFAULT_UID)
+        )
         self._client: docker.DockerClient | None = None
 
     # --- plumbing ----------------------------------------------------------------------------------
 
     def _env(self) -> dict[str, str]:
-        return {**self.environ, **self.settings.values, "LAB_RUN_DIR": str(self.paths.run),
-                "LAB_UID": str(self.uid), "LAB_GID": str(self.gid), "COMPOSE_PROJECT_NAME": self.project}
+        return {
+            **self.environ,
+            **self.settings.values,
+            "LAB_RUN_DIR": str(self.paths.run),
+            "LAB_UID": str(self.uid),
+            "LAB_GID": str(self.gid),
+            "COMPOSE_PROJECT_NAME": self.project,
+        }
 
     def _engine(self) -> docker.DockerClient:
         """This runtime's Docker SDK client, made at first use from the environment the CLI calls get
@@ -114,27 +122,39 @@ class Docker(Runtime):
         return self._client
 
     def _cmd(self, *args: str) -> list[str]:
-        return ["docker", "compose", "--env-file", str(ROOT / ".env"), "-f", str(COMPOSE_FILE),
-                *self._overrides(), *args]
+        return [
+            "docker",
+            "compose",
+            "--env-file",
+            str(ROOT / ".env"),
+            "-f",
+            str(COMPOSE_FILE),
+            *self._overrides(),
+            *args,
+        ]
 
     def _overrides(self) -> list[str]:
         """Extra Compose files, for test harnesses only (LAB_COMPOSE_OVERRIDES, comma separated)."""
         extra = [f for f in self.environ.get("LAB_COMPOSE_OVERRIDES", "").split(",") if f]
         return [arg for f in extra for arg in ("-f", f)]
 
-    def _compose(self, *args: str, check: bool = True, capture: bool = False,
-                 timeout: float | None = None) -> subprocess.CompletedProcess:
+    def _compose(
+        self, *args: str, check: bool = True, capture: bool = False, timeout: float | None = None
+    ) -> subprocess.CompletedProcess:
         proc = subprocess.run(self._cmd(*args), env=self._env(), text=True, capture_output=capture, timeout=timeout)
         if check and proc.returncode != 0:
             last = proc.stderr.strip().splitlines()[-1] if capture and proc.stderr.strip() else ""
-            raise LabError(f"docker compose {args[0] if args[0] != '--profile' else args[2]} failed "
-                           f"(exit {proc.returncode}){': ' + last if last else ''}")
+            raise LabError(
+                f"docker compose {args[0] if args[0] != '--profile' else args[2]} failed "
+                f"(exit {proc.returncode}){': ' + last if last else ''}"
+            )
         return proc
 
     def _containers(self, all_: bool = False) -> list[dict]:
         """This project's containers, as `docker compose ps --format json` gives them."""
-        proc = self._compose("--profile", "submit", "ps", "--format", "json", *(["--all"] if all_ else []),
-                             check=False, capture=True)
+        proc = self._compose(
+            "--profile", "submit", "ps", "--format", "json", *(["--all"] if all_ else []), check=False, capture=True
+        )
         if proc.returncode != 0:
             return []
         text = proc.stdout.strip()
@@ -146,8 +166,9 @@ class Docker(Runtime):
             folder.mkdir(parents=True, exist_ok=True)
             self._hand_over(folder)
         conf = self.paths.conf / "prometheus"
-        write_prometheus_config(self.settings, SERVICES_DIR, conf,
-                                compose_hosts(self.project, self.settings.int("WORKERS")), COMPOSE_PORTS)
+        write_prometheus_config(
+            self.settings, SERVICES_DIR, conf, compose_hosts(self.project, self.settings.int("WORKERS")), COMPOSE_PORTS
+        )
         for path in [self.paths.conf, conf, *conf.rglob("*")]:  # Prometheus's user reads it, whatever the umask
             path.chmod(0o755 if path.is_dir() else 0o644)
 
@@ -189,7 +210,7 @@ class Docker(Runtime):
         resolved = str(Path(path).resolve())
         if resolved == run or resolved.startswith(run + os.sep):
             self._hand_over(Path(resolved) if Path(resolved).exists() else Path(resolved).parent)
-            return CONTAINER_RUN + resolved[len(run):].replace(os.sep, "/")
+            return CONTAINER_RUN + resolved[len(run) :].replace(os.sep, "/")
         return path
 
     def job_args(self, args: list[str]) -> list[str]:
@@ -213,23 +234,39 @@ class Docker(Runtime):
         if not names:  # `make start SERVICE=x` restarts what `make up` built
             print("==> building the images (the first time takes several minutes; later, seconds)", flush=True)
             self._compose("build", *[s for s in wanted if s != "grafana"], "kafka-init", "spark-driver")
-            print(f"==> images ready ({time.monotonic() - t0:.0f}s); starting the services and waiting for their "
-                  f"health checks", flush=True)
+            print(
+                f"==> images ready ({time.monotonic() - t0:.0f}s); starting the services and waiting for their "
+                f"health checks",
+                flush=True,
+            )
         t1 = time.monotonic()
-        proc = self._compose("up", "--detach", "--no-build", "--wait",
-                             "--wait-timeout", str(self.settings.int("HEALTH_TIMEOUT") * 2),
-                             *(["--scale", f"spark-worker={self.settings.int('WORKERS')}"] if "spark-worker" in wanted
-                               else []), *wanted, check=False)
+        proc = self._compose(
+            "up",
+            "--detach",
+            "--no-build",
+            "--wait",
+            "--wait-timeout",
+            str(self.settings.int("HEALTH_TIMEOUT") * 2),
+            *(["--scale", f"spark-worker={self.settings.int('WORKERS')}"] if "spark-worker" in wanted else []),
+            *wanted,
+            check=False,
+        )
         if proc.returncode != 0:
-            sick = [c["Service"] for c in self._containers(all_=True)
-                    if c.get("Health") not in ("healthy", "") or c.get("State") not in ("running",)
-                    and not (c["Service"] == "kafka-init" and c.get("ExitCode") == 0)]
+            sick = [
+                c["Service"]
+                for c in self._containers(all_=True)
+                if c.get("Health") not in ("healthy", "")
+                or c.get("State") not in ("running",)
+                and not (c["Service"] == "kafka-init" and c.get("ExitCode") == 0)
+            ]
             tails = "\n".join(f"--- {s}:\n{self._tail(s)}" for s in sorted(set(sick))[:2])
             if not names:
                 print("Tearing down what was started ...", flush=True)
                 self.down(quiet=True)
-            raise LabError(f"the lab did not become healthy ({', '.join(sorted(set(sick))) or 'see above'}). "
-                           f"Last log lines:\n{tails}")
+            raise LabError(
+                f"the lab did not become healthy ({', '.join(sorted(set(sick))) or 'see above'}). "
+                f"Last log lines:\n{tails}"
+            )
         print(f"==> healthy in {time.monotonic() - t1:.0f}s\n", flush=True)
         return self.status()
 
@@ -239,12 +276,20 @@ class Docker(Runtime):
         from lab import ports
 
         s = self.settings
-        published = {"kafka": [("Kafka", "KAFKA_PORT")], "postgres": [("PostgreSQL", "POSTGRES_PORT")],
-                     "spark-master": [("Spark master UI", "SPARK_MASTER_UI_PORT")],
-                     "prometheus": [("Prometheus", "PROMETHEUS_PORT")],
-                     "producer": [("producer metrics", "PRODUCER_METRICS_PORT")], "grafana": [("Grafana", "GRAFANA_PORT")]}
-        taken = [ports.describe_taken(s.host, s.int(key), purpose) for name in wanted
-                 for purpose, key in published.get(name, []) if not ports.is_free(s.host, s.int(key))]
+        published = {
+            "kafka": [("Kafka", "KAFKA_PORT")],
+            "postgres": [("PostgreSQL", "POSTGRES_PORT")],
+            "spark-master": [("Spark master UI", "SPARK_MASTER_UI_PORT")],
+            "prometheus": [("Prometheus", "PROMETHEUS_PORT")],
+            "producer": [("producer metrics", "PRODUCER_METRICS_PORT")],
+            "grafana": [("Grafana", "GRAFANA_PORT")],
+        }
+        taken = [
+            ports.describe_taken(s.host, s.int(key), purpose)
+            for name in wanted
+            for purpose, key in published.get(name, [])
+            if not ports.is_free(s.host, s.int(key))
+        ]
         if taken:
             raise LabError("; ".join(taken) + ". Free it or change the port in .env; nothing was started.")
 
@@ -255,11 +300,24 @@ class Docker(Runtime):
     def down(self, quiet=False):
         running = self._containers(all_=True)
         if not quiet:
-            print("Stopping the lab's containers (gracefully, then forcefully) ..." if running else
-                  "The lab was not running; nothing to stop.", flush=True)
+            print(
+                "Stopping the lab's containers (gracefully, then forcefully) ..."
+                if running
+                else "The lab was not running; nothing to stop.",
+                flush=True,
+            )
         # The profiles, so that drivers (`run` containers) and the 3-broker cluster go too.
-        self._compose("--profile", "submit", "--profile", "kafka-cluster", "down", "--remove-orphans",
-                      "--timeout", "30", capture=quiet)
+        self._compose(
+            "--profile",
+            "submit",
+            "--profile",
+            "kafka-cluster",
+            "down",
+            "--remove-orphans",
+            "--timeout",
+            "30",
+            capture=quiet,
+        )
         if running and not quiet:
             print("The lab is down.")
         return 0
@@ -268,13 +326,16 @@ class Docker(Runtime):
         containers = self._containers(all_=True)
         rows = {c["Service"]: c for c in containers}
         s, host = self.settings, self.settings.host
-        urls = {"kafka": s.kafka_bootstrap,
-                "postgres": f"postgresql://{s['POSTGRES_USER']}@{host}:{s['POSTGRES_PORT']}/{s['POSTGRES_DB']}",
-                "spark-master": f"http://{host}:{s['SPARK_MASTER_UI_PORT']}  (spark://spark-master:7077 inside)",
-                "spark-worker": f"{s['WORKERS']} worker(s), UIs inside the lab's network only",
-                "prometheus": f"http://{host}:{s['PROMETHEUS_PORT']}",
-                "producer": f"http://{host}:{s['PRODUCER_METRICS_PORT']}/metrics",
-                "grafana": f"http://{host}:{s['GRAFANA_PORT']}  (admin / GRAFANA_ADMIN_PASSWORD; anonymous viewers welcome)"}
+        urls = {
+            "kafka": s.kafka_bootstrap,
+            "postgres": f"postgresql://{s['POSTGRES_USER']}@{host}:{s['POSTGRES_PORT']}/{s['POSTGRES_DB']}",
+            "spark-master": f"http://{host}:{s['SPARK_MASTER_UI_PORT']}  (spark://spark-master:7077 inside)",
+            "spark-worker": f"{s['WORKERS']} worker(s), UIs inside the lab's network only",
+            "prometheus": f"http://{host}:{s['PROMETHEUS_PORT']}",
+            "producer": f"http://{host}:{s['PRODUCER_METRICS_PORT']}/metrics",
+            "grafana": f"http://{host}:{s['GRAFANA_PORT']}"
+            "  (admin / GRAFANA_ADMIN_PASSWORD; anonymous viewers welcome)",
+        }
         print(f"{'SERVICE':<14}{'STATE':<22}URL")
         for name in SERVICES:
             c = rows.get(name)
@@ -284,7 +345,9 @@ class Docker(Runtime):
             print(f"{name:<14}{state:<22}{urls[name]}")
         drivers = [c for c in containers if c["Service"] == "spark-driver" and c.get("State") == "running"]
         if drivers:
-            print(f"\nRunning jobs: {len(drivers)} (driver UI of `make submit`: http://{host}:{s['SPARK_DRIVER_UI_PORT']})")
+            print(
+                f"\nRunning jobs: {len(drivers)} (driver UI of `make submit`: http://{host}:{s['SPARK_DRIVER_UI_PORT']})"
+            )
         return 0
 
     def is_up(self, names=CORE):
@@ -308,16 +371,18 @@ class Docker(Runtime):
     def logs(self, name, lines=100, follow=False):
         self._check([name])
         try:
-            return self._compose("logs", "--tail", str(lines), *(["--follow"] if follow else []), name,
-                                 check=False).returncode
+            return self._compose(
+                "logs", "--tail", str(lines), *(["--follow"] if follow else []), name, check=False
+            ).returncode
         except KeyboardInterrupt:
             return 0
 
     def clean(self):
         if self._containers():
             raise LabError("the lab is running: run `make down` before `make clean`")
-        self._compose("--profile", "submit", "--profile", "kafka-cluster", "down", "--volumes", "--remove-orphans",
-                      capture=True)
+        self._compose(
+            "--profile", "submit", "--profile", "kafka-cluster", "down", "--volumes", "--remove-orphans", capture=True
+        )
         if self.paths.run.exists():
             shutil.rmtree(self.paths.run)
         print(f"Deleted the lab's volumes (Kafka, Prometheus, Grafana, PostgreSQL data) and {self.paths.run}.")
@@ -325,8 +390,9 @@ class Docker(Runtime):
 
     def leftovers(self):
         try:  # sparse: the list's own fields, no inspect of each container (one may go meanwhile)
-            found = self._engine().containers.list(all=True, sparse=True,
-                                                   filters={"label": f"{PROJECT_LABEL}={self.project}"})
+            found = self._engine().containers.list(
+                all=True, sparse=True, filters={"label": f"{PROJECT_LABEL}={self.project}"}
+            )
         except ENGINE_ERRORS:  # no engine, so none of the lab's containers (the CLI's empty answer)
             return []
         return [f"container {c.short_id}" for c in found]
@@ -339,11 +405,25 @@ class Docker(Runtime):
         if not self.is_up():
             print("The lab is not up: run `make up` first.", file=sys.stderr)
             return 1
-        print(f"Submitting {job} to the lab's Spark master in a driver container (Ctrl-C stops it gracefully) ...",
-              flush=True)
+        print(
+            f"Submitting {job} to the lab's Spark master in a driver container (Ctrl-C stops it gracefully) ...",
+            flush=True,
+        )
         tty = [] if sys.stdin.isatty() and sys.stdout.isatty() else ["-T"]
-        cmd = self._cmd("--profile", "submit", "run", "--rm", "--no-deps", "--use-aliases", "--service-ports", *tty,
-                        *self._passed_env(self.environ), "spark-driver", job, *self.job_args(job_args))
+        cmd = self._cmd(
+            "--profile",
+            "submit",
+            "run",
+            "--rm",
+            "--no-deps",
+            "--use-aliases",
+            "--service-ports",
+            *tty,
+            *self._passed_env(self.environ),
+            "spark-driver",
+            job,
+            *self.job_args(job_args),
+        )
         proc = subprocess.Popen(cmd, env=self._env())
         try:
             return proc.wait()
@@ -354,8 +434,20 @@ class Docker(Runtime):
         if jobs.checked(job, job_args, private=True) is None:
             raise LabError(jobs.unknown(job))
         name = f"{self.project}-job-{job.strip('_')}-{uuid.uuid4().hex[:8]}"
-        cmd = self._cmd("--profile", "submit", "run", "--rm", "--no-deps", "-T", "--name", name, *self._passed_env(env),
-                        "spark-driver", job, *self.job_args(job_args))
+        cmd = self._cmd(
+            "--profile",
+            "submit",
+            "run",
+            "--rm",
+            "--no-deps",
+            "-T",
+            "--name",
+            name,
+            *self._passed_env(env),
+            "spark-driver",
+            job,
+            *self.job_args(job_args),
+        )
         popen.setdefault("stdin", subprocess.DEVNULL)
         proc = subprocess.Popen(cmd, env=self._env(), start_new_session=True, **popen)
 
@@ -372,8 +464,19 @@ class Docker(Runtime):
 
     def producer_command(self, args, env):
         name = f"{self.project}-producer-run-{uuid.uuid4().hex[:8]}"
-        cmd = self._cmd("run", "--rm", "-T", "--no-deps", "--name", name, *self._passed_env(env), "producer",
-                        "--bootstrap", INTERNAL_BOOTSTRAP, *self.job_args(args))
+        cmd = self._cmd(
+            "run",
+            "--rm",
+            "-T",
+            "--no-deps",
+            "--name",
+            name,
+            *self._passed_env(env),
+            "producer",
+            "--bootstrap",
+            INTERNAL_BOOTSTRAP,
+            *self.job_args(args),
+        )
         return cmd, self._env()
 
     # --- measuring -----------------------------------------------------------------------------------
@@ -383,8 +486,9 @@ class Docker(Runtime):
         return INTERNAL_BOOTSTRAP
 
     def kafka_tool(self, cls, args, timeout=600):
-        proc = self._compose("exec", "-T", "kafka", "kafka-tool", cls, *args, check=False, capture=True,
-                             timeout=timeout)
+        proc = self._compose(
+            "exec", "-T", "kafka", "kafka-tool", cls, *args, check=False, capture=True, timeout=timeout
+        )
         if proc.returncode != 0:
             raise RuntimeError(f"{cls} failed: {(proc.stdout + proc.stderr)[-500:]}")
         return proc.stdout
@@ -393,18 +497,25 @@ class Docker(Runtime):
         args = list(producer.args)
         workers = [f"{self.project}-spark-worker-{i}" for i in range(1, self.settings.int("WORKERS") + 1)]
         # A worker's container holds its executors, so executors here include the worker daemon.
-        groups = {"kafka": [f"{self.project}-kafka-1"], "driver": [job.name], "executors": workers,
-                  "producer": [args[args.index("--name") + 1]], "spark master+worker": [f"{self.project}-spark-master-1"]}
+        groups = {
+            "kafka": [f"{self.project}-kafka-1"],
+            "driver": [job.name],
+            "executors": workers,
+            "producer": [args[args.index("--name") + 1]],
+            "spark master+worker": [f"{self.project}-spark-master-1"],
+        }
         meters = {c: _CpuMeter(c, self._engine) for names in groups.values() for c in names}
         return lambda: {name: sum(meters[c].seconds() for c in names) for name, names in groups.items()}
 
     def executor_times(self, job):
         # Runs inside the driver's container (python -c), whose Python is the Spark image's: it has
         # no requests, hence urllib here and lab.httpclient everywhere else.
-        script = ("import json,urllib.request as u; b='http://localhost:4040/api/v1/applications'; "
-                  "a=json.load(u.urlopen(b, timeout=5))[0]['id']; "
-                  "e=[x for x in json.load(u.urlopen(f'{b}/{a}/executors', timeout=5)) if x['id'] != 'driver']; "
-                  "print(sum(x['totalGCTime'] for x in e), sum(x['totalDuration'] for x in e))")
+        script = (
+            "import json,urllib.request as u; b='http://localhost:4040/api/v1/applications'; "
+            "a=json.load(u.urlopen(b, timeout=5))[0]['id']; "
+            "e=[x for x in json.load(u.urlopen(f'{b}/{a}/executors', timeout=5)) if x['id'] != 'driver']; "
+            "print(sum(x['totalGCTime'] for x in e), sum(x['totalDuration'] for x in e))"
+        )
         try:
             result = self._engine().containers.get(job.name).exec_run(["python", "-c", script], demux=True)
         except ENGINE_ERRORS:  # the driver's container is gone, or not running
@@ -421,8 +532,11 @@ class _CpuMeter:
     inside the container. Keeps the last reading, so that a container that has exited (a
     producer at the end of its run) still counts what it used."""
 
-    HOST_FILES = ("/sys/fs/cgroup/docker/{id}/cpu.stat", "/sys/fs/cgroup/system.slice/docker-{id}.scope/cpu.stat",
-                  "/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage")
+    HOST_FILES = (
+        "/sys/fs/cgroup/docker/{id}/cpu.stat",
+        "/sys/fs/cgroup/system.slice/docker-{id}.scope/cpu.stat",
+        "/sys/fs/cgroup/cpuacct/docker/{id}/cpuacct.usage",
+    )
 
     def __init__(self, name: str, engine: Callable[[], docker.DockerClient]):
         self.name, self.engine, self.container, self.last = name, engine, None, 0.0

@@ -52,8 +52,10 @@ class Result:
         return self.ok and self.lost == 0 and self.duplicated == 0
 
     def line(self) -> str:
-        return (f"drill {self.name}: {self.checked:,} events checked, {self.lost} lost, {self.duplicated} duplicated"
-                f" -> {'PASS' if self.passed else 'FAIL'}" + ("".join(f"\n  - {d}" for d in self.details)))
+        return (
+            f"drill {self.name}: {self.checked:,} events checked, {self.lost} lost, {self.duplicated} duplicated"
+            f" -> {'PASS' if self.passed else 'FAIL'}" + ("".join(f"\n  - {d}" for d in self.details))
+        )
 
 
 class Drill:
@@ -78,8 +80,9 @@ class Drill:
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         """The lab's own commands (`-m lab ...`), as a user runs them."""
-        return subprocess.run([sys.executable, *args], cwd=ROOT, env=self.env, capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [sys.executable, *args], cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=timeout
+        )
 
     def producer(self, *args: str, **popen) -> subprocess.Popen:
         cmd, env = self.rt.producer_command(["--dimensions-dir", "", *args], self.env)
@@ -129,8 +132,9 @@ def caught_up(checkpoint: Path, query: str, settings: Settings, topic: str) -> b
     from streamlab.dataloss import committed_offsets
 
     done = committed_offsets(checkpoint / query).get(topic)
-    return done is not None and all(done.get(p, 0) >= end for p, (_, end) in offsets(settings.kafka_bootstrap,
-                                                                                      topic).items())
+    return done is not None and all(
+        done.get(p, 0) >= end for p, (_, end) in offsets(settings.kafka_bootstrap, topic).items()
+    )
 
 
 def _parquet_rows(folder: Path) -> list[dict]:
@@ -162,14 +166,37 @@ def _compare_ids(result: Result, ids: list[str], expected: set[str]) -> None:
 
 # --- the drills ------------------------------------------------------------------------------------
 
+
 def driver_kill(d: Drill, kills: int = 3) -> Result:
     """SIGKILL the windowing job's driver at random batches, restart from the checkpoint each time."""
     n = 1500 * d.scale
-    d.produce("--count", str(n), "--rate", "0", "--seed", "81", "--start-time", START, "--event-rate", "10",
-              "--jitter-ms", "5000")
+    d.produce(
+        "--count",
+        str(n),
+        "--rate",
+        "0",
+        "--seed",
+        "81",
+        "--start-time",
+        START,
+        "--event-rate",
+        "10",
+        "--jitter-ms",
+        "5000",
+    )
     ckpt, out = d.dir / "ckpt", d.dir / "out"
-    base = ["--sink", "parquet", "--output", str(out), "--output-mode", "append", "--checkpoint", str(ckpt),
-            "--metrics-port", "0"]
+    base = [
+        "--sink",
+        "parquet",
+        "--output",
+        str(out),
+        "--output-mode",
+        "append",
+        "--checkpoint",
+        str(ckpt),
+        "--metrics-port",
+        "0",
+    ]
     # Small batches while the kills happen, so there are batch boundaries to be killed between.
     slow = ["--trigger", "1 second", "--max-offsets-per-trigger", str(max(50, n // 40))]
     rng = random.Random(81)
@@ -177,8 +204,11 @@ def driver_kill(d: Drill, kills: int = 3) -> Result:
         proc = d.spark_submit("windowing", *base, *slow)
         target = committed(ckpt, "windowing") + rng.randint(1, 3)
         try:
-            wait_for(lambda: committed(ckpt, "windowing") >= target or proc.poll() is not None,  # noqa: B023 - called here
-                     300, f"batch {target} of run {i + 1}")
+            wait_for(
+                lambda: committed(ckpt, "windowing") >= target or proc.poll() is not None,  # noqa: B023 - called here
+                300,
+                f"batch {target} of run {i + 1}",
+            )
         finally:
             proc.kill()
         d.result.details.append(f"kill {i + 1}: SIGKILL after {committed(ckpt, 'windowing')} committed batches")
@@ -194,8 +224,19 @@ def stop_produce_restart(d: Drill, rounds: int = 3) -> Result:
     for i in range(rounds):
         start = (parse_time(START) + timedelta(minutes=10 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
         d.produce("--count", str(400 * d.scale), "--rate", "0", "--seed", str(90 + i), "--start-time", start)
-        proc = d.submit("basic", "--trigger", "availableNow", "--sink", "parquet", "--output", str(out),
-                        "--checkpoint", str(ckpt), "--metrics-port", "0")
+        proc = d.submit(
+            "basic",
+            "--trigger",
+            "availableNow",
+            "--sink",
+            "parquet",
+            "--output",
+            str(out),
+            "--checkpoint",
+            str(ckpt),
+            "--metrics-port",
+            "0",
+        )
         if proc.returncode != 0:
             d.result.ok = False
             d.result.details.append(f"round {i + 1} failed: {proc.stdout[-300:]}")
@@ -205,8 +246,10 @@ def stop_produce_restart(d: Drill, rounds: int = 3) -> Result:
         d.result.ok = False
         d.result.details.append("batch ids did not keep increasing")
     ids = [r["event_id"] for r in _parquet_rows(out)]
-    expected = {e["event_id"] for e in valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")),
-                                                     "page_views")}
+    expected = {
+        e["event_id"]
+        for e in valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
+    }
     _compare_ids(d.result, ids, expected)
     return d.result
 
@@ -215,14 +258,37 @@ def bad_input(d: Drill) -> Result:
     """5% malformed and 2% schema-mismatched records, then 10,000 bad records in a row: every bad
     record is quarantined with its raw bytes and reason, none reaches the results, valid results
     are exact, and the query never stops."""
-    s1 = d.produce("--count", str(3000 * d.scale), "--rate", "0", "--seed", "95", "--malformed-share", "0.05",
-                   "--mismatch-share", "0.02")
+    s1 = d.produce(
+        "--count",
+        str(3000 * d.scale),
+        "--rate",
+        "0",
+        "--seed",
+        "95",
+        "--malformed-share",
+        "0.05",
+        "--mismatch-share",
+        "0.02",
+    )
     s2 = d.produce("--count", "10000", "--rate", "0", "--seed", "96", "--malformed-share", "1")
     s3 = d.produce("--count", "500", "--rate", "0", "--seed", "97")
     injected = sum(s1["malformed"].values()) + sum(s2["malformed"].values()) + sum(s3["malformed"].values())
     out = d.dir / "out"
-    proc = d.submit("basic", "--topic", d.topic("page_views"), "--trigger", "availableNow", "--sink", "parquet",
-                    "--output", str(out), "--checkpoint", str(d.dir / "ckpt"), "--metrics-port", "0")
+    proc = d.submit(
+        "basic",
+        "--topic",
+        d.topic("page_views"),
+        "--trigger",
+        "availableNow",
+        "--sink",
+        "parquet",
+        "--output",
+        str(out),
+        "--checkpoint",
+        str(d.dir / "ckpt"),
+        "--metrics-port",
+        "0",
+    )
     if proc.returncode != 0:
         d.result.ok = False
         d.result.details.append(f"the job stopped: {proc.stdout[-400:]}")
@@ -232,15 +298,23 @@ def bad_input(d: Drill) -> Result:
     bad_here = len(views) - len(valid)
     quarantined = consume_all(d.settings.kafka_bootstrap, d.topic("quarantine"))
     raw = {(r.partition, r.offset): r.value for r in views}
-    mismatched = [q for q in quarantined if raw.get((int(q.headers["source_partition"]), int(q.headers["source_offset"])))
-                  != q.value or not q.headers.get("reason")]
-    d.result.details.append(f"injected {injected} bad records over all topics, {bad_here} in page_views; "
-                            f"quarantined {len(quarantined)}; reasons: "
-                            f"{dict(Counter(q.headers['reason'].decode().split(':')[0] for q in quarantined))}")
+    mismatched = [
+        q
+        for q in quarantined
+        if raw.get((int(q.headers["source_partition"]), int(q.headers["source_offset"]))) != q.value
+        or not q.headers.get("reason")
+    ]
+    d.result.details.append(
+        f"injected {injected} bad records over all topics, {bad_here} in page_views; "
+        f"quarantined {len(quarantined)}; reasons: "
+        f"{dict(Counter(q.headers['reason'].decode().split(':')[0] for q in quarantined))}"
+    )
     if len(quarantined) != bad_here or mismatched:
         d.result.ok = False
-        d.result.details.append(f"quarantine count {len(quarantined)} != {bad_here} bad page views, or "
-                                f"{len(mismatched)} entries lost their raw bytes or reason")
+        d.result.details.append(
+            f"quarantine count {len(quarantined)} != {bad_here} bad page views, or "
+            f"{len(mismatched)} entries lost their raw bytes or reason"
+        )
     return d.result
 
 
@@ -250,11 +324,23 @@ def late_data(d: Drill) -> Result:
     d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "51", "--start-time", START, "--event-rate", "10")
     d.submit("late_data", "--trigger", "availableNow", "--checkpoint", str(ckpt), "--metrics-port", "0")
     d.produce("--count", "200", "--rate", "0", "--seed", "52", "--start-time", "2025-12-31T23:00:00Z")
-    late = [v for v in valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
-            if v["event_time"] < parse_time(START)]
+    late = [
+        v
+        for v in valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
+        if v["event_time"] < parse_time(START)
+    ]
     summary = d.dir / "late_data.json"
-    d.submit("late_data", "--trigger", "availableNow", "--checkpoint", str(ckpt), "--metrics-port", "0",
-             "--summary", str(summary))
+    d.submit(
+        "late_data",
+        "--trigger",
+        "availableNow",
+        "--checkpoint",
+        str(ckpt),
+        "--metrics-port",
+        "0",
+        "--summary",
+        str(summary),
+    )
     reported = _query_totals(summary, "late_data").get("late_rows_dropped", -1)
     d.result.checked = len(late)
     d.result.lost = max(0, len(late) - reported)  # late events the lab failed to report as dropped
@@ -271,8 +357,20 @@ def state_incompatible(d: Drill) -> Result:
     # A flush two hours later closes the first run's windows, so there is output to protect.
     d.produce("--count", "20", "--rate", "0", "--seed", "63", "--start-time", "2026-01-01T02:00:00Z")
     ckpt, out = d.dir / "ckpt", d.dir / "out"
-    common = ["--sink", "parquet", "--output", str(out), "--output-mode", "append", "--checkpoint", str(ckpt),
-              "--trigger", "availableNow", "--metrics-port", "0"]
+    common = [
+        "--sink",
+        "parquet",
+        "--output",
+        str(out),
+        "--output-mode",
+        "append",
+        "--checkpoint",
+        str(ckpt),
+        "--trigger",
+        "availableNow",
+        "--metrics-port",
+        "0",
+    ]
     first = d.submit("windowing", *common, "--key", "country")
     before = sorted(p.name for p in out.rglob("*.parquet"))
     d.produce("--count", "200", "--rate", "0", "--seed", "62", "--start-time", "2026-01-01T04:00:00Z")
@@ -282,8 +380,13 @@ def state_incompatible(d: Drill) -> Result:
     text = second.stdout + second.stderr
     failure = next((line for line in text.splitlines() if line.startswith("windowing: query")), "")
     d.result.details.append(f"first run exit {first.returncode}; second run exit {second.returncode}: {failure[:300]}")
-    if (first.returncode != 0 or second.returncode == 0 or "make reset JOB=windowing" not in failure
-            or before != after or not d.result.checked):
+    if (
+        first.returncode != 0
+        or second.returncode == 0
+        or "make reset JOB=windowing" not in failure
+        or before != after
+        or not d.result.checked
+    ):
         d.result.ok = False
         d.result.details.append("expected: first run ok; second run fails with the reset hint and writes nothing")
     return d.result
@@ -302,8 +405,9 @@ def bad_config(d: Drill) -> Result:
     if d.rt.name == "local":  # in Docker, the broker's address and the jars are the images', and ports the containers'
         saved = dict(d.env)
         d.env["KAFKA_BOOTSTRAP"] = "127.0.0.1:1"
-        cases.append(("unreachable broker", d.run("-m", "lab", "submit", "basic"), 1,
-                      "Kafka at 127.0.0.1:1 does not answer"))
+        cases.append(
+            ("unreachable broker", d.run("-m", "lab", "submit", "basic"), 1, "Kafka at 127.0.0.1:1 does not answer")
+        )
         d.env = dict(saved)
         jars = paths.spark_jars
         hidden = jars.with_name("spark.hidden")
@@ -316,13 +420,22 @@ def bad_config(d: Drill) -> Result:
             squatter.bind((d.settings.host, 0))
             squatter.listen()
             port = squatter.getsockname()[1]
-            cases.append(("metrics port in use", d.submit("basic", "--metrics-port", str(port), "--duration", "5"), 1,
-                          f"cannot serve metrics on port {port}"))
+            cases.append(
+                (
+                    "metrics port in use",
+                    d.submit("basic", "--metrics-port", str(port), "--duration", "5"),
+                    1,
+                    f"cannot serve metrics on port {port}",
+                )
+            )
     for what, proc, code, text in cases:
         lines = (proc.stdout + proc.stderr).strip().splitlines()
         # one clear line: a Java stack trace after it is a failure too
-        ok = (proc.returncode == code and any(text in line for line in lines[-3:])
-              and not any(line.startswith("\tat ") for line in lines))
+        ok = (
+            proc.returncode == code
+            and any(text in line for line in lines[-3:])
+            and not any(line.startswith("\tat ") for line in lines)
+        )
         shown = next((line for line in reversed(lines) if text in line), lines[-1] if lines else "(no output)")
         d.result.details.append(f"{what}: exit {proc.returncode}, {shown[:160]}")
         d.result.ok &= ok
@@ -352,9 +465,21 @@ def worker_loss(d: Drill) -> Result:
     n = 1500 * d.scale
     d.produce("--count", str(n), "--rate", "0", "--seed", "83", "--start-time", START, "--event-rate", "10")
     ckpt, out = d.dir / "ckpt", d.dir / "out"
-    base = ["--sink", "parquet", "--output", str(out), "--output-mode", "append", "--checkpoint", str(ckpt),
-            "--metrics-port", "0"]
-    proc = d.spark_submit("windowing", *base, "--trigger", "1 second", "--max-offsets-per-trigger", str(max(50, n // 40)))
+    base = [
+        "--sink",
+        "parquet",
+        "--output",
+        str(out),
+        "--output-mode",
+        "append",
+        "--checkpoint",
+        str(ckpt),
+        "--metrics-port",
+        "0",
+    ]
+    proc = d.spark_submit(
+        "windowing", *base, "--trigger", "1 second", "--max-offsets-per-trigger", str(max(50, n // 40))
+    )
     try:
         wait_for(lambda: committed(ckpt, "windowing") >= 2 or proc.poll() is not None, 300, "2 committed batches")
         killed = d.run("-m", "lab", "kill", "spark-worker")
@@ -363,8 +488,11 @@ def worker_loss(d: Drill) -> Result:
         started = d.run("-m", "lab", "start", "spark-worker")
         if started.returncode != 0:
             raise RuntimeError(f"the worker did not come back: {started.stderr[-300:]}")
-        wait_for(lambda: committed(ckpt, "windowing") >= at_kill + 3 or proc.poll() is not None, 300,
-                 "the query to commit 3 more batches on the new worker")
+        wait_for(
+            lambda: committed(ckpt, "windowing") >= at_kill + 3 or proc.poll() is not None,
+            300,
+            "the query to commit 3 more batches on the new worker",
+        )
         if proc.poll() is not None:
             d.result.ok = False
             d.result.details.append(f"the query stopped (exit {proc.returncode}) instead of recovering")
@@ -379,8 +507,18 @@ def broker_restart(d: Drill) -> Result:
     """Restart Kafka under a running producer and job: the producer (idempotent, acks=all) loses
     and duplicates nothing, and the job resumes and misses nothing."""
     summary = d.dir / "producer.json"
-    producer = d.producer("--rate", "1500", "--duration", "40", "--seed", "84", "--summary", str(summary),
-                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    producer = d.producer(
+        "--rate",
+        "1500",
+        "--duration",
+        "40",
+        "--seed",
+        "84",
+        "--summary",
+        str(summary),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     ckpt, out = d.dir / "ckpt", d.dir / "out"
     base = ["--sink", "parquet", "--output", str(out), "--checkpoint", str(ckpt), "--metrics-port", "0"]
     job = d.spark_submit("basic", *base, "--trigger", "2 seconds")
@@ -390,8 +528,11 @@ def broker_restart(d: Drill) -> Result:
             proc = d.run("-m", "lab", action, "kafka")
             d.result.details.append(f"kafka {action}: exit {proc.returncode}")
         producer.wait(timeout=300)
-        wait_for(lambda: job.poll() is not None or caught_up(ckpt, "basic", d.settings, d.topic("page_views")), 300,
-                 "the job to catch up with everything produced, after the restart")
+        wait_for(
+            lambda: job.poll() is not None or caught_up(ckpt, "basic", d.settings, d.topic("page_views")),
+            300,
+            "the job to catch up with everything produced, after the restart",
+        )
         if job.poll() is not None:
             d.result.ok = False
             d.result.details.append(f"the job stopped (exit {job.returncode}) instead of resuming")
@@ -400,14 +541,19 @@ def broker_restart(d: Drill) -> Result:
         if producer.poll() is None:
             producer.kill()
     stats = json.loads(summary.read_text())
-    present = sum(len(consume_all(d.settings.kafka_bootstrap, d.topic(k))) for k in ("page_views", "orders", "payments"))
-    d.result.details.append(f"producer: sent {stats['sent']}, acked {stats['acked']}, failed {stats['failed']}; "
-                            f"in Kafka: {present}")
+    present = sum(
+        len(consume_all(d.settings.kafka_bootstrap, d.topic(k))) for k in ("page_views", "orders", "payments")
+    )
+    d.result.details.append(
+        f"producer: sent {stats['sent']}, acked {stats['acked']}, failed {stats['failed']}; in Kafka: {present}"
+    )
     if not (stats["failed"] == 0 and stats["acked"] == stats["sent"] == present):
         d.result.ok = False
     d.submit("basic", *base, "--trigger", "availableNow")
-    expected = {e["event_id"] for e in valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")),
-                                                     "page_views")}
+    expected = {
+        e["event_id"]
+        for e in valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
+    }
     _compare_ids(d.result, [r["event_id"] for r in _parquet_rows(out)], expected)
     return d.result
 
@@ -420,8 +566,18 @@ def data_loss(d: Drill) -> Result:
 
     topic, bootstrap = d.topic("page_views"), d.settings.kafka_bootstrap
     ckpt, out = d.dir / "ckpt", d.dir / "out"
-    base = ["--sink", "parquet", "--output", str(out), "--checkpoint", str(ckpt), "--metrics-port", "0",
-            "--trigger", "availableNow"]
+    base = [
+        "--sink",
+        "parquet",
+        "--output",
+        str(out),
+        "--checkpoint",
+        str(ckpt),
+        "--metrics-port",
+        "0",
+        "--trigger",
+        "availableNow",
+    ]
     d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "101")
     first = d.submit("basic", *base)
     read = {e["event_id"] for e in valid_events(consume_all(bootstrap, topic), "page_views")}
@@ -432,23 +588,36 @@ def data_loss(d: Drill) -> Result:
     survived = {e["event_id"] for e in valid_events(consume_all(bootstrap, topic), "page_views")}
     rows = len(_parquet_rows(out))
     strict = d.submit("basic", *base)
-    strict_line = next((line for line in (strict.stdout + strict.stderr).splitlines()
-                        if "Kafka retention deleted" in line), "")
+    strict_line = next(
+        (line for line in (strict.stdout + strict.stderr).splitlines() if "Kafka retention deleted" in line), ""
+    )
     unchanged = len(_parquet_rows(out)) == rows
     summary = d.dir / "lenient.json"
     lenient = d.submit("basic", *base, "--fail-on-data-loss", "false", "--summary", str(summary))
     skipped = sum(g["records"] for g in _summary(summary).get("skipped_at_start", []) if g["query"] == "basic")
     counted = _query_totals(summary, "basic").get("records_lost", -1)
-    d.result.details += [f"first run exit {first.returncode}: read {read_up_to} records; then {unread} unread records "
-                         f"deleted by retention",
-                         f"failOnDataLoss=true: exit {strict.returncode}, output unchanged: {unchanged}: {strict_line[:300]}",
-                         f"failOnDataLoss=false: exit {lenient.returncode}, {skipped} records reported skipped at "
-                         f"start, {counted} counted by the listener from the batches"]
-    if (first.returncode != 0 or not unread or strict.returncode != 1 or not unchanged
-            or "--fail-on-data-loss false" not in strict_line or lenient.returncode != 0 or skipped != unread or counted != unread):
+    d.result.details += [
+        f"first run exit {first.returncode}: read {read_up_to} records; then {unread} unread records "
+        f"deleted by retention",
+        f"failOnDataLoss=true: exit {strict.returncode}, output unchanged: {unchanged}: {strict_line[:300]}",
+        f"failOnDataLoss=false: exit {lenient.returncode}, {skipped} records reported skipped at "
+        f"start, {counted} counted by the listener from the batches",
+    ]
+    if (
+        first.returncode != 0
+        or not unread
+        or strict.returncode != 1
+        or not unchanged
+        or "--fail-on-data-loss false" not in strict_line
+        or lenient.returncode != 0
+        or skipped != unread
+        or counted != unread
+    ):
         d.result.ok = False
-        d.result.details.append(f"expected: the strict restart fails with one line and writes nothing; the lenient "
-                                f"one reports and counts {unread} skipped records and finishes")
+        d.result.details.append(
+            f"expected: the strict restart fails with one line and writes nothing; the lenient "
+            f"one reports and counts {unread} skipped records and finishes"
+        )
     _compare_ids(d.result, [r["event_id"] for r in _parquet_rows(out)], read | survived)
     return d.result
 
@@ -462,9 +631,17 @@ def _query_totals(path: Path, query: str) -> dict[str, int]:
     return _summary(path).get("queries", {}).get(query, {})
 
 
-DRILLS = {"driver-kill": driver_kill, "stop-produce-restart": stop_produce_restart, "worker-loss": worker_loss,
-          "broker-restart": broker_restart, "bad-input": bad_input, "late-data": late_data,
-          "state-incompatible": state_incompatible, "data-loss": data_loss, "bad-config": bad_config}
+DRILLS = {
+    "driver-kill": driver_kill,
+    "stop-produce-restart": stop_produce_restart,
+    "worker-loss": worker_loss,
+    "broker-restart": broker_restart,
+    "bad-input": bad_input,
+    "late-data": late_data,
+    "state-incompatible": state_incompatible,
+    "data-loss": data_loss,
+    "bad-config": bad_config,
+}
 
 
 def run(names: list[str], size: str = "small", environ: dict[str, str] | None = None) -> list[Result]:
@@ -475,13 +652,20 @@ def run(names: list[str], size: str = "small", environ: dict[str, str] | None = 
         try:
             result = DRILLS[name](Drill(name, environ, size))
         except Exception as exc:  # noqa: BLE001 - a drill that breaks is a failed drill, said in one line
-            result = Result(name, ok=False, details=[f"the drill broke: {type(exc).__name__}: "
-                                                     f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"])
+            result = Result(
+                name,
+                ok=False,
+                details=[
+                    f"the drill broke: {type(exc).__name__}: "
+                    f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+                ],
+            )
         result.details.append(f"took {time.monotonic() - t0:.0f}s")
         print(result.line(), flush=True)
         results.append(result)
-    print(f"drills run: {len(results)}, passed: {sum(r.passed for r in results)}, events checked: "
-          f"{sum(r.checked for r in results):,}, lost: {sum(r.lost for r in results)}, "
-          f"duplicated: {sum(r.duplicated for r in results)}")
+    print(
+        f"drills run: {len(results)}, passed: {sum(r.passed for r in results)}, events checked: "
+        f"{sum(r.checked for r in results):,}, lost: {sum(r.lost for r in results)}, "
+        f"duplicated: {sum(r.duplicated for r in results)}"
+    )
     return results
-

@@ -27,8 +27,7 @@ def kafka_metadata(bootstrap: str, timeout: float = 3.0):
 
     # log_level 0: silent. Every caller reports a failure in its own one line (submit) or wait
     # message (`make up`); librdkafka's own "Connect ... failed" lines would only repeat it.
-    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 2000,
-                         "log_level": 0})
+    admin = AdminClient({"bootstrap.servers": bootstrap, "socket.connection.setup.timeout.ms": 2000, "log_level": 0})
     return admin.list_topics(timeout=timeout)
 
 

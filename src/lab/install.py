@@ -51,8 +51,17 @@ def _resolve(pom_dir: Path, out: Path, props: dict[str, str], what: str) -> None
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
-    _mvn(["-f", str(pom_dir / "pom.xml"), "dependency:copy-dependencies", f"-DoutputDirectory={out}",
-          "-DincludeScope=runtime", *(f"-D{k}={v}" for k, v in props.items())], what)
+    _mvn(
+        [
+            "-f",
+            str(pom_dir / "pom.xml"),
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={out}",
+            "-DincludeScope=runtime",
+            *(f"-D{k}={v}" for k, v in props.items()),
+        ],
+        what,
+    )
     stamp.write_text(wanted)
 
 
@@ -66,8 +75,14 @@ def _resolve_agent(settings: Settings, paths: Paths) -> None:
         return
     _say(f"resolving the Prometheus JMX exporter agent {settings['JMX_EXPORTER_VERSION']}")
     paths.agent_jars.mkdir(parents=True, exist_ok=True)
-    _mvn(["dependency:copy", f"-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:{settings['JMX_EXPORTER_VERSION']}",
-          f"-DoutputDirectory={paths.agent_jars}"], "the JMX exporter agent")
+    _mvn(
+        [
+            "dependency:copy",
+            f"-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:{settings['JMX_EXPORTER_VERSION']}",
+            f"-DoutputDirectory={paths.agent_jars}",
+        ],
+        "the JMX exporter agent",
+    )
 
 
 def postgres_bin(settings: Settings) -> Path | None:
@@ -89,8 +104,10 @@ def missing_debs(settings: Settings) -> list[str]:
 
 def _install_debs(packages: list[str]) -> None:
     if os.geteuid() != 0:
-        raise InstallError(f"missing Debian packages {', '.join(packages)}: run "
-                           f"`sudo apt-get install -y {' '.join(packages)}`, then try again")
+        raise InstallError(
+            f"missing Debian packages {', '.join(packages)}: run "
+            f"`sudo apt-get install -y {' '.join(packages)}`, then try again"
+        )
     _say(f"installing Debian packages: {', '.join(packages)}")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
@@ -116,12 +133,22 @@ def install(settings: Settings, paths: Paths, runtime: str = "local") -> None:
 
 def _install_local(settings: Settings, paths: Paths) -> None:
     check_java()
-    _resolve(SERVICES_DIR / "kafka", paths.kafka_jars,
-             {"kafka.version": settings["KAFKA_VERSION"], "log4j.version": settings["LOG4J_VERSION"],
-              "slf4j.version": settings["SLF4J_VERSION"]},
-             f"Kafka {settings['KAFKA_VERSION']} broker jars")
-    _resolve(SERVICES_DIR / "spark", paths.spark_jars, {"spark.version": settings["SPARK_VERSION"]},
-             f"the Spark {settings['SPARK_VERSION']} Kafka connector")
+    _resolve(
+        SERVICES_DIR / "kafka",
+        paths.kafka_jars,
+        {
+            "kafka.version": settings["KAFKA_VERSION"],
+            "log4j.version": settings["LOG4J_VERSION"],
+            "slf4j.version": settings["SLF4J_VERSION"],
+        },
+        f"Kafka {settings['KAFKA_VERSION']} broker jars",
+    )
+    _resolve(
+        SERVICES_DIR / "spark",
+        paths.spark_jars,
+        {"spark.version": settings["SPARK_VERSION"]},
+        f"the Spark {settings['SPARK_VERSION']} Kafka connector",
+    )
     _resolve_agent(settings, paths)
     debs = missing_debs(settings)
     if debs:

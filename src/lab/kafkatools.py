@@ -39,8 +39,14 @@ def fresh_topics(bootstrap: str, prefix: str, partitions: int = 4) -> dict[str, 
 def consume_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Record]:
     """Every record in `topic` up to its current end, in partition order. Waits on offsets, with a
     timeout, never on a fixed sleep."""
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"test-{uuid.uuid4().hex}",
-                         "enable.auto.commit": False, "log_level": 3})
+    consumer = Consumer(
+        {
+            "bootstrap.servers": bootstrap,
+            "group.id": f"test-{uuid.uuid4().hex}",
+            "enable.auto.commit": False,
+            "log_level": 3,
+        }
+    )
     try:
         meta = consumer.list_topics(topic, timeout=10)
         parts = sorted(meta.topics[topic].partitions)
@@ -51,13 +57,24 @@ def consume_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Recor
         deadline = time.monotonic() + timeout
         while todo:
             if time.monotonic() > deadline:
-                raise TimeoutError(f"reading {topic}: partitions {sorted(todo)} did not reach their end offsets "
-                                   f"{ {p: ends[p] for p in todo} } within {timeout}s")
+                raise TimeoutError(
+                    f"reading {topic}: partitions {sorted(todo)} did not reach their end offsets "
+                    f"{ {p: ends[p] for p in todo} } within {timeout}s"
+                )
             msg = consumer.poll(0.5)
             if msg is None or msg.error():
                 continue
-            records.append(Record(msg.topic(), msg.partition(), msg.offset(), msg.key(), msg.value(),
-                                  dict(msg.headers() or []), msg.timestamp()[1]))
+            records.append(
+                Record(
+                    msg.topic(),
+                    msg.partition(),
+                    msg.offset(),
+                    msg.key(),
+                    msg.value(),
+                    dict(msg.headers() or []),
+                    msg.timestamp()[1],
+                )
+            )
             if msg.offset() + 1 >= ends[msg.partition()]:
                 todo.discard(msg.partition())
         return sorted(records, key=lambda r: (r.partition, r.offset))
@@ -95,8 +112,12 @@ def expire(bootstrap: str, topic: str, timeout: float = 120.0) -> dict[int, tupl
 
     alter(AlterConfigOpType.SET, "1")
     try:
-        wait_for(lambda: all(offsets(bootstrap, topic)[p][0] >= end for p, (_, end) in before.items()), timeout,
-                 f"retention to delete {topic}'s records up to its end offsets", interval=1)
+        wait_for(
+            lambda: all(offsets(bootstrap, topic)[p][0] >= end for p, (_, end) in before.items()),
+            timeout,
+            f"retention to delete {topic}'s records up to its end offsets",
+            interval=1,
+        )
         return before
     finally:
         alter(AlterConfigOpType.DELETE)

@@ -67,9 +67,11 @@ def _run_as(user: str | None) -> str | None:
 # _Site below; the steps run before a start (prepare) or once healthy (on_ready) are module-level
 # functions bound to it.
 
+
 @dataclass(frozen=True)
 class _Site:
     """What the service definitions read: the settings, the run folder, and values worked out once."""
+
     settings: Settings
     paths: Paths
     spark_class: str
@@ -79,8 +81,14 @@ class _Site:
 
     @classmethod
     def of(cls, settings: Settings, paths: Paths) -> _Site:
-        return cls(settings, paths, str(spark_home() / "bin" / "spark-class"), spark_env(settings, paths),
-                   install.postgres_bin(settings) or Path("/usr/lib/postgresql/missing/bin"), _run_as("postgres"))
+        return cls(
+            settings,
+            paths,
+            str(spark_home() / "bin" / "spark-class"),
+            spark_env(settings, paths),
+            install.postgres_bin(settings) or Path("/usr/lib/postgresql/missing/bin"),
+            _run_as("postgres"),
+        )
 
     @property
     def host(self) -> str:
@@ -93,85 +101,174 @@ _KAFKA_LOG4J = SERVICES_DIR / "kafka" / "log4j2.properties"
 
 def _kafka(site: _Site) -> Service:
     s, paths = site.settings, site.paths
-    agent = (f"-javaagent:{install.jmx_agent_jar(s, paths)}={site.host}:{s['KAFKA_JMX_EXPORTER_PORT']}:"
-             f"{SERVICES_DIR / 'kafka' / 'jmx-exporter.yaml'}")
+    agent = (
+        f"-javaagent:{install.jmx_agent_jar(s, paths)}={site.host}:{s['KAFKA_JMX_EXPORTER_PORT']}:"
+        f"{SERVICES_DIR / 'kafka' / 'jmx-exporter.yaml'}"
+    )
     return Service(
         "kafka",
-        command=["java", f"-Xms{s['KAFKA_HEAP']}", f"-Xmx{s['KAFKA_HEAP']}", *_JAVA_OPTS,
-                 f"-Dlog4j2.configurationFile={_KAFKA_LOG4J}", agent,
-                 "-cp", f"{paths.kafka_jars}/*", "kafka.Kafka", str(paths.conf / "kafka" / "server.properties")],
-        ports={"Kafka": s.int("KAFKA_PORT"), "Kafka controller": s.int("KAFKA_CONTROLLER_PORT"),
-               "Kafka JMX exporter": s.int("KAFKA_JMX_EXPORTER_PORT")},
-        ready=lambda: health.kafka_ready(s), ready_what="the broker to answer a metadata request",
-        url=s.kafka_bootstrap, stop_grace=30,
-        prepare=functools.partial(_prepare_kafka, site), on_ready=functools.partial(_create_topics, site))
+        command=[
+            "java",
+            f"-Xms{s['KAFKA_HEAP']}",
+            f"-Xmx{s['KAFKA_HEAP']}",
+            *_JAVA_OPTS,
+            f"-Dlog4j2.configurationFile={_KAFKA_LOG4J}",
+            agent,
+            "-cp",
+            f"{paths.kafka_jars}/*",
+            "kafka.Kafka",
+            str(paths.conf / "kafka" / "server.properties"),
+        ],
+        ports={
+            "Kafka": s.int("KAFKA_PORT"),
+            "Kafka controller": s.int("KAFKA_CONTROLLER_PORT"),
+            "Kafka JMX exporter": s.int("KAFKA_JMX_EXPORTER_PORT"),
+        },
+        ready=lambda: health.kafka_ready(s),
+        ready_what="the broker to answer a metadata request",
+        url=s.kafka_bootstrap,
+        stop_grace=30,
+        prepare=functools.partial(_prepare_kafka, site),
+        on_ready=functools.partial(_create_topics, site),
+    )
 
 
 def _postgres(site: _Site) -> Service:
     s = site.settings
     return Service(
         "postgres",
-        command=[str(site.pg_bin / "postgres"), "-D", str(site.paths.data / "postgres"),
-                 "-c", f"listen_addresses={site.host}", "-c", f"port={s['POSTGRES_PORT']}",
-                 "-c", "unix_socket_directories=", "-c", "shared_buffers=64MB", "-c", "fsync=on"],
+        command=[
+            str(site.pg_bin / "postgres"),
+            "-D",
+            str(site.paths.data / "postgres"),
+            "-c",
+            f"listen_addresses={site.host}",
+            "-c",
+            f"port={s['POSTGRES_PORT']}",
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "shared_buffers=64MB",
+            "-c",
+            "fsync=on",
+        ],
         ports={"PostgreSQL": s.int("POSTGRES_PORT")},
-        ready=lambda: health.postgres_server_ready(s), ready_what="PostgreSQL to accept connections",
+        ready=lambda: health.postgres_server_ready(s),
+        ready_what="PostgreSQL to accept connections",
         url=f"postgresql://{s['POSTGRES_USER']}@{site.host}:{s['POSTGRES_PORT']}/{s['POSTGRES_DB']}",
-        user=site.pg_user, stop_grace=20,
-        prepare=functools.partial(_prepare_postgres, site), on_ready=functools.partial(_create_database, site))
+        user=site.pg_user,
+        stop_grace=20,
+        prepare=functools.partial(_prepare_postgres, site),
+        on_ready=functools.partial(_create_database, site),
+    )
 
 
 def _spark_master(site: _Site) -> Service:
     s, ui = site.settings, site.settings["SPARK_MASTER_UI_PORT"]
     return Service(
         "spark-master",
-        command=[site.spark_class, "org.apache.spark.deploy.master.Master", "--host", site.host,
-                 "--port", s["SPARK_MASTER_PORT"], "--webui-port", ui],
+        command=[
+            site.spark_class,
+            "org.apache.spark.deploy.master.Master",
+            "--host",
+            site.host,
+            "--port",
+            s["SPARK_MASTER_PORT"],
+            "--webui-port",
+            ui,
+        ],
         ports={"Spark master": s.int("SPARK_MASTER_PORT"), "Spark master UI": int(ui)},
-        ready=lambda: health.spark_master_ready(s), ready_what="the master to be ALIVE",
-        url=f"http://{site.host}:{ui}  ({s.spark_master})", env=site.spark_env)
+        ready=lambda: health.spark_master_ready(s),
+        ready_what="the master to be ALIVE",
+        url=f"http://{site.host}:{ui}  ({s.spark_master})",
+        env=site.spark_env,
+    )
 
 
 def _spark_worker(site: _Site) -> Service:
     s, ui = site.settings, site.settings["SPARK_WORKER_UI_PORT"]
     return Service(
         "spark-worker",
-        command=[site.spark_class, "org.apache.spark.deploy.worker.Worker", "--host", site.host,
-                 "--port", s["SPARK_WORKER_PORT"], "--webui-port", ui,
-                 "--cores", s["SPARK_WORKER_CORES"], "--memory", s["SPARK_WORKER_MEMORY"],
-                 "--work-dir", str(site.paths.data / "spark-work"), s.spark_master],
+        command=[
+            site.spark_class,
+            "org.apache.spark.deploy.worker.Worker",
+            "--host",
+            site.host,
+            "--port",
+            s["SPARK_WORKER_PORT"],
+            "--webui-port",
+            ui,
+            "--cores",
+            s["SPARK_WORKER_CORES"],
+            "--memory",
+            s["SPARK_WORKER_MEMORY"],
+            "--work-dir",
+            str(site.paths.data / "spark-work"),
+            s.spark_master,
+        ],
         ports={"Spark worker": s.int("SPARK_WORKER_PORT"), "Spark worker UI": int(ui)},
-        ready=lambda: health.spark_worker_registered(s), ready_what="the worker to register with the master",
-        url=f"http://{site.host}:{ui}", env=site.spark_env, after=("spark-master",))
+        ready=lambda: health.spark_worker_registered(s),
+        ready_what="the worker to register with the master",
+        url=f"http://{site.host}:{ui}",
+        env=site.spark_env,
+        after=("spark-master",),
+    )
 
 
 def _prometheus(site: _Site) -> Service:
     s, paths = site.settings, site.paths
     return Service(
         "prometheus",
-        command=["prometheus", f"--config.file={paths.conf / 'prometheus' / 'prometheus.yml'}",
-                 f"--storage.tsdb.path={paths.data / 'prometheus'}",
-                 f"--web.listen-address={site.host}:{s['PROMETHEUS_PORT']}",
-                 "--web.enable-lifecycle", "--storage.tsdb.retention.time=7d"],
+        command=[
+            "prometheus",
+            f"--config.file={paths.conf / 'prometheus' / 'prometheus.yml'}",
+            f"--storage.tsdb.path={paths.data / 'prometheus'}",
+            f"--web.listen-address={site.host}:{s['PROMETHEUS_PORT']}",
+            "--web.enable-lifecycle",
+            "--storage.tsdb.retention.time=7d",
+        ],
         ports={"Prometheus": s.int("PROMETHEUS_PORT")},
-        ready=lambda: health.prometheus_ready(s), ready_what="Prometheus to be ready",
-        url=f"http://{site.host}:{s['PROMETHEUS_PORT']}", prepare=functools.partial(_prepare_prometheus, site))
+        ready=lambda: health.prometheus_ready(s),
+        ready_what="Prometheus to be ready",
+        url=f"http://{site.host}:{s['PROMETHEUS_PORT']}",
+        prepare=functools.partial(_prepare_prometheus, site),
+    )
 
 
 def _producer(site: _Site) -> Service:
     s, paths = site.settings, site.paths
     return Service(
         "producer",
-        command=[str(paths.python), "-m", "producer", "--rate", s["PRODUCER_RATE"],
-                 "--seed", "auto", "--metrics-port", s["PRODUCER_METRICS_PORT"], "--wait-for-broker", "60"],
+        command=[
+            str(paths.python),
+            "-m",
+            "producer",
+            "--rate",
+            s["PRODUCER_RATE"],
+            "--seed",
+            "auto",
+            "--metrics-port",
+            s["PRODUCER_METRICS_PORT"],
+            "--wait-for-broker",
+            "60",
+        ],
         ports={"producer metrics": s.int("PRODUCER_METRICS_PORT")},
-        ready=lambda: health.producer_ready(s), ready_what="the producer's metrics endpoint",
+        ready=lambda: health.producer_ready(s),
+        ready_what="the producer's metrics endpoint",
         url=f"http://{site.host}:{s['PRODUCER_METRICS_PORT']}/metrics",
-        env=client_env(s, paths), after=("kafka",), stop_grace=20)
+        env=client_env(s, paths),
+        after=("kafka",),
+        stop_grace=20,
+    )
 
 
 SERVICES: tuple[Callable[[_Site], Service], ...] = (
-    _kafka, _postgres, _spark_master, _spark_worker, _prometheus, _producer,
+    _kafka,
+    _postgres,
+    _spark_master,
+    _spark_worker,
+    _prometheus,
+    _producer,
 )
 
 
@@ -183,18 +280,33 @@ def services(settings: Settings, paths: Paths) -> list[Service]:
 
 # --- steps before a start, and once healthy ------------------------------------------------------
 
+
 def _prepare_kafka(site: _Site) -> None:
     """Render server.properties; format the KRaft storage the first time."""
     s, data = site.settings, site.paths.data
-    props = render_file(SERVICES_DIR / "kafka" / "server.properties", site.paths.conf / "kafka" / "server.properties",
-                        kafka_values(s, data_dir=str(data / "kafka")))
+    props = render_file(
+        SERVICES_DIR / "kafka" / "server.properties",
+        site.paths.conf / "kafka" / "server.properties",
+        kafka_values(s, data_dir=str(data / "kafka")),
+    )
     if not (data / "kafka" / "meta.properties").exists():
         # The pinned id (the Docker runtime formats with it too). "--cluster-id=" because a
         # base64 id may start with "-", which the tool's parser would read as an option.
-        _check_call(["java", "-cp", f"{site.paths.kafka_jars}/*", f"-Dlog4j2.configurationFile={_KAFKA_LOG4J}",
-                     "kafka.tools.StorageTool", "format", "--standalone",
-                     f"--cluster-id={s['KAFKA_CLUSTER_ID']}", "-c", str(props)],
-                    "formatting Kafka's KRaft storage")
+        _check_call(
+            [
+                "java",
+                "-cp",
+                f"{site.paths.kafka_jars}/*",
+                f"-Dlog4j2.configurationFile={_KAFKA_LOG4J}",
+                "kafka.tools.StorageTool",
+                "format",
+                "--standalone",
+                f"--cluster-id={s['KAFKA_CLUSTER_ID']}",
+                "-c",
+                str(props),
+            ],
+            "formatting Kafka's KRaft storage",
+        )
 
 
 def _create_topics(site: _Site) -> None:
@@ -204,8 +316,9 @@ def _create_topics(site: _Site) -> None:
 
 
 def _prepare_prometheus(site: _Site) -> None:
-    write_prometheus_config(site.settings, SERVICES_DIR, site.paths.conf / "prometheus",
-                            {s: [site.host] for s in SCRAPED})
+    write_prometheus_config(
+        site.settings, SERVICES_DIR, site.paths.conf / "prometheus", {s: [site.host] for s in SCRAPED}
+    )
 
 
 def _prepare_postgres(site: _Site) -> None:
@@ -221,9 +334,22 @@ def _prepare_postgres(site: _Site) -> None:
         for path in (pgdata, pwfile):
             subprocess.run(["chown", "-R", f"{site.pg_user}:", str(path)], check=True)
     try:
-        _check_call([str(site.pg_bin / "initdb"), "-D", str(pgdata), "-U", s["POSTGRES_USER"],
-                     f"--pwfile={pwfile}", "--auth=scram-sha-256", "-E", "UTF8", "--no-instructions"],
-                    "initialising PostgreSQL", user=site.pg_user)
+        _check_call(
+            [
+                str(site.pg_bin / "initdb"),
+                "-D",
+                str(pgdata),
+                "-U",
+                s["POSTGRES_USER"],
+                f"--pwfile={pwfile}",
+                "--auth=scram-sha-256",
+                "-E",
+                "UTF8",
+                "--no-instructions",
+            ],
+            "initialising PostgreSQL",
+            user=site.pg_user,
+        )
     finally:
         pwfile.unlink(missing_ok=True)
 
@@ -248,6 +374,7 @@ def _check_call(cmd: list[str], what: str, user: str | None = None, env: dict[st
 
 # --- supervisord ---------------------------------------------------------------------------------
 
+
 def _env_line(env: dict[str, str]) -> str:
     return ",".join(f'{k}="{v}"' for k, v in env.items())
 
@@ -255,11 +382,23 @@ def _env_line(env: dict[str, str]) -> str:
 def supervisor_conf(settings: Settings, paths: Paths, svcs: list[Service]) -> str:
     lines = [
         "; Generated by the lab from .env (src/lab/local.py). Do not edit: `make up` rewrites it.",
-        "[unix_http_server]", f"file={paths.supervisor_sock}", "chmod=0700", "",
-        "[supervisord]", f"logfile={paths.logs / 'supervisord.log'}", f"pidfile={paths.supervisor_pid}",
-        f"directory={ROOT}", "logfile_maxbytes=10MB", "loglevel=info", "", "[rpcinterface:supervisor]",
-        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface", "",
-        "[supervisorctl]", f"serverurl=unix://{paths.supervisor_sock}", "",
+        "[unix_http_server]",
+        f"file={paths.supervisor_sock}",
+        "chmod=0700",
+        "",
+        "[supervisord]",
+        f"logfile={paths.logs / 'supervisord.log'}",
+        f"pidfile={paths.supervisor_pid}",
+        f"directory={ROOT}",
+        "logfile_maxbytes=10MB",
+        "loglevel=info",
+        "",
+        "[rpcinterface:supervisor]",
+        "supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface",
+        "",
+        "[supervisorctl]",
+        f"serverurl=unix://{paths.supervisor_sock}",
+        "",
     ]
     for svc in svcs:
         lines += [
@@ -267,10 +406,18 @@ def supervisor_conf(settings: Settings, paths: Paths, svcs: list[Service]) -> st
             "command=" + " ".join(shlex.quote(part) for part in svc.command),
             f"directory={ROOT}",
             # The lab starts services itself, in order, and drills stop them on purpose.
-            "autostart=false", "autorestart=false", "startsecs=1", "startretries=0",
-            "stopsignal=TERM", f"stopwaitsecs={svc.stop_grace}", "stopasgroup=true", "killasgroup=true",
-            "redirect_stderr=true", f"stdout_logfile={paths.logs / (svc.name + '.log')}",
-            "stdout_logfile_maxbytes=50MB", "stdout_logfile_backups=1",
+            "autostart=false",
+            "autorestart=false",
+            "startsecs=1",
+            "startretries=0",
+            "stopsignal=TERM",
+            f"stopwaitsecs={svc.stop_grace}",
+            "stopasgroup=true",
+            "killasgroup=true",
+            "redirect_stderr=true",
+            f"stdout_logfile={paths.logs / (svc.name + '.log')}",
+            "stdout_logfile_maxbytes=50MB",
+            "stdout_logfile_backups=1",
         ]
         if svc.user:
             lines.append(f"user={svc.user}")
@@ -317,6 +464,7 @@ def _start_supervisord(settings: Settings, paths: Paths, svcs: list[Service]) ->
 
 # --- lifecycle -----------------------------------------------------------------------------------
 
+
 def _log_tail(paths: Paths, name: str, lines: int = 20) -> str:
     log = paths.logs / f"{name}.log"
     if not log.exists():
@@ -335,8 +483,12 @@ def _select(svcs: list[Service], names: list[str] | None) -> list[Service]:
 
 
 def _check_ports(settings: Settings, svcs: list[Service]) -> None:
-    taken = [ports.describe_taken(settings.host, port, purpose)
-             for svc in svcs for purpose, port in svc.ports.items() if not ports.is_free(settings.host, port)]
+    taken = [
+        ports.describe_taken(settings.host, port, purpose)
+        for svc in svcs
+        for purpose, port in svc.ports.items()
+        if not ports.is_free(settings.host, port)
+    ]
     if taken:
         raise LabError("; ".join(taken) + ". Free it or change the port in .env; nothing was started.")
 
@@ -351,14 +503,16 @@ def _start_and_wait(settings: Settings, paths: Paths, svc: Service, timeout: flo
         server.supervisor.startProcess(svc.name, True)
     except xmlrpc.client.Fault as fault:
         print(" failed", flush=True)
-        raise LabError(f"{svc.name} did not start ({fault.faultString}). Last log lines:\n"
-                       f"{_log_tail(paths, svc.name)}") from None
+        raise LabError(
+            f"{svc.name} did not start ({fault.faultString}). Last log lines:\n{_log_tail(paths, svc.name)}"
+        ) from None
 
     def healthy() -> bool:
         state = server.supervisor.getProcessInfo(svc.name)["statename"]
         if state not in ("RUNNING", "STARTING"):
-            raise LabError(f"{svc.name} exited ({state}) before it was healthy. Last log lines:\n"
-                           f"{_log_tail(paths, svc.name)}")
+            raise LabError(
+                f"{svc.name} exited ({state}) before it was healthy. Last log lines:\n{_log_tail(paths, svc.name)}"
+            )
         return svc.ready()
 
     dots = [0.0]
@@ -387,8 +541,11 @@ def up(settings: Settings, paths: Paths, names: list[str] | None = None) -> int:
     running = {n for n, info in process_info(paths).items() if info["statename"] == "RUNNING"}
     todo = [s for s in wanted if s.name not in running]
     if not todo:
-        print("The lab is already up; nothing to do." if not names else
-              f"{', '.join(names)} already running; nothing to do.")
+        print(
+            "The lab is already up; nothing to do."
+            if not names
+            else f"{', '.join(names)} already running; nothing to do."
+        )
         status(settings, paths)
         return 0
     _check_ports(settings, todo)
@@ -586,8 +743,15 @@ class Local(Runtime):
         return Job(proc, lambda: os.killpg(proc.pid, signal.SIGKILL))
 
     def kafka_tool(self, cls, args, timeout=600):
-        cmd = ["java", "-Xmx512m", "-cp", f"{self.paths.kafka_jars}/*",
-               f"-Dlog4j2.configurationFile={SERVICES_DIR / 'kafka' / 'log4j2.properties'}", cls, *args]
+        cmd = [
+            "java",
+            "-Xmx512m",
+            "-cp",
+            f"{self.paths.kafka_jars}/*",
+            f"-Dlog4j2.configurationFile={SERVICES_DIR / 'kafka' / 'log4j2.properties'}",
+            cls,
+            *args,
+        ]
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
         if proc.returncode != 0:
             raise RuntimeError(f"{cls} failed: {(proc.stdout + proc.stderr)[-500:]}")
@@ -597,9 +761,13 @@ class Local(Runtime):
         pid = self.service_pids()
         worker = pid.get("spark-worker")
         executors = procs.tree(worker)[1:] if worker else []
-        groups = {"kafka": [pid["kafka"]] if "kafka" in pid else [], "driver": procs.tree(job.pid),
-                  "executors": executors, "producer": [producer.pid],
-                  "spark master+worker": [p for p in (pid.get("spark-master"), worker) if p]}
+        groups = {
+            "kafka": [pid["kafka"]] if "kafka" in pid else [],
+            "driver": procs.tree(job.pid),
+            "executors": executors,
+            "producer": [producer.pid],
+            "spark master+worker": [p for p in (pid.get("spark-master"), worker) if p],
+        }
         return lambda: {name: sum(procs.cpu_seconds(p) or 0.0 for p in pids) for name, pids in groups.items()}
 
     def executor_times(self, job):
@@ -612,4 +780,7 @@ class Local(Runtime):
         return sum(e["totalGCTime"] for e in execs), sum(e["totalDuration"] for e in execs)
 
     def producer_command(self, args, env):
-        return [str(self.paths.python), "-m", "producer", *args], {**env, **client_env(self.settings.overridden(env), self.paths)}
+        return [str(self.paths.python), "-m", "producer", *args], {
+            **env,
+            **client_env(self.settings.overridden(env), self.paths),
+        }

@@ -6,5 +6,7 @@ from lab.settings import Settings
 
 
 def dsn(settings: Settings, dbname: str | None = None) -> str:
-    return (f"host={settings.host} port={settings['POSTGRES_PORT']} dbname={dbname or settings['POSTGRES_DB']} "
-            f"user={settings['POSTGRES_USER']} password={settings['POSTGRES_PASSWORD']}")
+    return (
+        f"host={settings.host} port={settings['POSTGRES_PORT']} dbname={dbname or settings['POSTGRES_DB']} "
+        f"user={settings['POSTGRES_USER']} password={settings['POSTGRES_PASSWORD']}"
+    )

@@ -30,15 +30,21 @@ def kafka_values(settings: Settings, *, data_dir: str) -> dict[str, str]:
     """The values server.properties needs in the local runtime: .env plus one loopback listener.
     (Compose sets the same placeholders in compose/compose.yml, with separate listeners.)"""
     host, port, ctrl = settings.host, settings["KAFKA_PORT"], settings["KAFKA_CONTROLLER_PORT"]
-    return {**settings.values, "KAFKA_DATA_DIR": data_dir, "KAFKA_NODE_ID": "1", "KAFKA_CONTROLLER_HOST": host,
-            "KAFKA_LISTENERS": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctrl}",
-            "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://{host}:{port}",
-            "KAFKA_LISTENER_PROTOCOLS": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
-            "KAFKA_INTER_BROKER_LISTENER": "PLAINTEXT"}
+    return {
+        **settings.values,
+        "KAFKA_DATA_DIR": data_dir,
+        "KAFKA_NODE_ID": "1",
+        "KAFKA_CONTROLLER_HOST": host,
+        "KAFKA_LISTENERS": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctrl}",
+        "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://{host}:{port}",
+        "KAFKA_LISTENER_PROTOCOLS": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+        "KAFKA_INTER_BROKER_LISTENER": "PLAINTEXT",
+    }
 
 
-def prometheus_targets(settings: Settings, hosts: dict[str, list[str]],
-                       ports: dict[str, str] | None = None) -> dict[str, list[dict]]:
+def prometheus_targets(
+    settings: Settings, hosts: dict[str, list[str]], ports: dict[str, str] | None = None
+) -> dict[str, list[dict]]:
     """file_sd target lists, one per scrape job file. `hosts` maps a service to the hosts it runs
     on (127.0.0.1 for every service locally; in Compose, the service's name, or each worker
     container's name), and `ports` overrides a service's port where its container listens on a
@@ -76,8 +82,13 @@ def compose_hosts(project: str, workers: int) -> dict[str, list[str]]:
     return hosts
 
 
-def write_prometheus_config(settings: Settings, services_dir: Path, out_dir: Path,
-                            hosts: dict[str, list[str]], ports: dict[str, str] | None = None) -> Path:
+def write_prometheus_config(
+    settings: Settings,
+    services_dir: Path,
+    out_dir: Path,
+    hosts: dict[str, list[str]],
+    ports: dict[str, str] | None = None,
+) -> Path:
     """Copy prometheus.yml and its rules next to freshly generated targets/*.json."""
     out_dir.mkdir(parents=True, exist_ok=True)
     src = services_dir / "prometheus"

@@ -41,7 +41,7 @@ REPORTS_DIR = ROOT / "reports"
 THRESHOLDS = {
     "state_rows_rocksdb": 1_000_000,  # beyond this, the RocksDB state store is worth trying
     "state_bytes_rocksdb": 256 * 1024 * 1024,
-    "gc_share_high": 0.10,        # executors spending > 10% of wall time in GC
+    "gc_share_high": 0.10,  # executors spending > 10% of wall time in GC
     "partitions_per_core_max": 4,  # shuffle partitions beyond 4 per core mostly add task overhead
 }
 
@@ -134,12 +134,18 @@ def figures(prom: Prometheus, job: str, start: float, end: float, step: float) -
         f.lag_start, f.lag_end = lag[0].values[0], lag[0].values[-1]
         f.lag_slope = _slope(lag[0].points)
     for q, name in ((0.5, "batch_p50"), (0.95, "batch_p95")):
-        v = prom.instant(f'histogram_quantile({q}, sum by (le) (increase(streaming_batch_phase_duration_seconds_bucket'
-                         f'{{{sel},phase="triggerExecution"}}[{int(end - start) + 1}s])))', end)
+        v = prom.instant(
+            f"histogram_quantile({q}, sum by (le) (increase(streaming_batch_phase_duration_seconds_bucket"
+            f'{{{sel},phase="triggerExecution"}}[{int(end - start) + 1}s])))',
+            end,
+        )
         setattr(f, name, v[0].values[0] if v and v[0].values else None)
     for q in (0.5, 0.95, 0.99):
-        v = prom.instant(f"histogram_quantile({q}, sum by (le) (increase(streaming_event_latency_seconds_bucket"
-                         f"{{{sel}}}[{int(end - start) + 1}s])))", end)
+        v = prom.instant(
+            f"histogram_quantile({q}, sum by (le) (increase(streaming_event_latency_seconds_bucket"
+            f"{{{sel}}}[{int(end - start) + 1}s])))",
+            end,
+        )
         if v and v[0].values:
             f.latency[q] = v[0].values[0]
     f.state_rows_max = max(series(f'streaming_state_rows{{{sel},kind="total"}}') or [0.0])
@@ -173,27 +179,39 @@ def hints(f: Figures, settings: Settings, verdict_text: str) -> list[str]:
     cores = settings.int("SPARK_WORKER_CORES")
     partitions = settings.int("SPARK_SHUFFLE_PARTITIONS")
     if partitions > THRESHOLDS["partitions_per_core_max"] * cores:
-        out.append(f"spark.sql.shuffle.partitions is {partitions} for {cores} cores: each stateful batch runs "
-                   f"{partitions} tasks; try {2 * cores} (it is fixed in the checkpoint, so `make reset` first).")
+        out.append(
+            f"spark.sql.shuffle.partitions is {partitions} for {cores} cores: each stateful batch runs "
+            f"{partitions} tasks; try {2 * cores} (it is fixed in the checkpoint, so `make reset` first)."
+        )
     elif partitions < cores:
         out.append(f"spark.sql.shuffle.partitions ({partitions}) is below the cores ({cores}): some cores stay idle.")
     if verdict_text == "falls behind":
-        out.append("Falling behind: raise --max-offsets-per-trigger (or remove it) so each batch takes more, "
-                   "or give the worker more cores (SPARK_WORKER_CORES).")
+        out.append(
+            "Falling behind: raise --max-offsets-per-trigger (or remove it) so each batch takes more, "
+            "or give the worker more cores (SPARK_WORKER_CORES)."
+        )
         if f.batch_p95 and f.trigger_seconds and f.batch_p95 > f.trigger_seconds:
-            out.append(f"Batches take {f.batch_p95:.1f}s at p95, longer than the {f.trigger_seconds:.0f}s trigger: "
-                       "the trigger interval is not what limits throughput, processing is.")
+            out.append(
+                f"Batches take {f.batch_p95:.1f}s at p95, longer than the {f.trigger_seconds:.0f}s trigger: "
+                "the trigger interval is not what limits throughput, processing is."
+            )
     elif f.batch_p50 is not None and f.trigger_seconds and f.batch_p50 < 0.25 * f.trigger_seconds:
-        out.append(f"Batches take {f.batch_p50:.2f}s at p50 against a {f.trigger_seconds:.0f}s trigger: a shorter "
-                   "trigger would cut latency, at the cost of more, smaller batches.")
+        out.append(
+            f"Batches take {f.batch_p50:.2f}s at p50 against a {f.trigger_seconds:.0f}s trigger: a shorter "
+            "trigger would cut latency, at the cost of more, smaller batches."
+        )
     if f.state_rows_max > THRESHOLDS["state_rows_rocksdb"] or f.state_bytes_max > THRESHOLDS["state_bytes_rocksdb"]:
-        out.append(f"State peaked at {f.state_rows_max:,.0f} rows / {f.state_bytes_max / 2**20:,.0f} MiB: try the "
-                   "RocksDB state store (spark.sql.streaming.stateStore.providerClass) with changelog checkpointing.")
+        out.append(
+            f"State peaked at {f.state_rows_max:,.0f} rows / {f.state_bytes_max / 2**20:,.0f} MiB: try the "
+            "RocksDB state store (spark.sql.streaming.stateStore.providerClass) with changelog checkpointing."
+        )
     if f.gc_share is not None and f.gc_share > THRESHOLDS["gc_share_high"]:
         out.append(f"Executors spend {100 * f.gc_share:.0f}% of their time in GC: raise SPARK_EXECUTOR_MEMORY.")
     if f.late_dropped:
-        out.append(f"{f.late_dropped:,.0f} rows arrived behind the watermark and were dropped: if they matter, "
-                   "lengthen the watermark delay (at the cost of more state and later results).")
+        out.append(
+            f"{f.late_dropped:,.0f} rows arrived behind the watermark and were dropped: if they matter, "
+            "lengthen the watermark delay (at the cost of more state and later results)."
+        )
     return out or ["No tuning needed for this run by the lab's thresholds."]
 
 
@@ -232,17 +250,25 @@ def _chart(prom: Prometheus, panel: Panel, job: str, start: float, end: float, s
     return buf.getvalue()
 
 
-def build(settings: Settings, job: str, start: float, end: float, out_root: Path = REPORTS_DIR,
-          trigger_seconds: float | None = None) -> Path:
+def build(
+    settings: Settings,
+    job: str,
+    start: float,
+    end: float,
+    out_root: Path = REPORTS_DIR,
+    trigger_seconds: float | None = None,
+) -> Path:
     prom = Prometheus(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}")
     if end <= start:
         raise ReportError("the report's time range is empty")
     active = prom.range(f'streaming_batch_id{{job="{job}"}}', start, end, max(5.0, (end - start) / 200))
     if not active:
-        raise ReportError(f"Prometheus has no metrics for job {job!r} between "
-                          f"{datetime.fromtimestamp(start, UTC):%H:%M:%S} and "
-                          f"{datetime.fromtimestamp(end, UTC):%H:%M:%S} UTC: run it first "
-                          f"(make submit JOB={job}) and pass SINCE= to cover the run")
+        raise ReportError(
+            f"Prometheus has no metrics for job {job!r} between "
+            f"{datetime.fromtimestamp(start, UTC):%H:%M:%S} and "
+            f"{datetime.fromtimestamp(end, UTC):%H:%M:%S} UTC: run it first "
+            f"(make submit JOB={job}) and pass SINCE= to cover the run"
+        )
     # Trim the range to when the job reported, so idle time before and after does not skew averages.
     times = [t for s in active for t, _ in s.points]
     start, end = max(start, min(times) - 5), min(end, max(times) + 5)
@@ -263,8 +289,9 @@ def build(settings: Settings, job: str, start: float, end: float, out_root: Path
                 (out / name).write_bytes(png)
                 charts.append((board.title, panel, name, png))
     summary = _summary(job, start, end, f, text, evidence, tips)
-    (out / "report.md").write_text(summary + "\n## Charts\n\n" + "\n".join(
-        f"### {b}: {p.title}\n\n![{p.title}]({n})\n" for b, p, n, _ in charts))
+    (out / "report.md").write_text(
+        summary + "\n## Charts\n\n" + "\n".join(f"### {b}: {p.title}\n\n![{p.title}]({n})\n" for b, p, n, _ in charts)
+    )
     (out / "report.html").write_text(_html(job, summary, charts))
     (out / "figures.json").write_text(json.dumps({"verdict": text, **f.__dict__}, indent=2, default=str) + "\n")
     return out
@@ -278,34 +305,57 @@ def _summary(job, start, end, f: Figures, text, evidence, tips) -> str:
     t0 = datetime.fromtimestamp(start, UTC)
     t1 = datetime.fromtimestamp(end, UTC)
     lat = " / ".join(_fmt(f.latency.get(q)) for q in (0.5, 0.95, 0.99))
-    return "\n".join([
-        f"# Performance report: {job}", "",
-        f"Run: {t0:%Y-%m-%d %H:%M:%S} to {t1:%H:%M:%S} UTC ({end - start:,.0f} s). Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.", "",
-        f"## Verdict: **{text}**", "", *[f"- {e}" for e in evidence], "",
-        "## Figures", "",
-        "| measure | value |", "|---|---|",
-        f"| rows read | {f.rows:,.0f} in {f.batches:,.0f} micro-batches |",
-        f"| input rate (mean) | {f.input_rate:,.1f} rows/s |",
-        f"| processed rate (mean) | {f.processed_rate:,.1f} rows/s |",
-        f"| batch duration p50 / p95 | {_fmt(f.batch_p50)} / {_fmt(f.batch_p95)} |",
-        f"| event latency p50 / p95 / p99 | {lat} |",
-        f"| Kafka lag start → end (max partition) | {f.lag_start:,.0f} → {f.lag_end:,.0f} offsets |",
-        f"| state rows (peak) | {f.state_rows_max:,.0f} |",
-        f"| state memory (peak) | {f.state_bytes_max / 2**20:,.1f} MiB |",
-        f"| late rows dropped | {f.late_dropped:,.0f} |",
-        f"| executor GC share | {'n/a' if f.gc_share is None else f'{100 * f.gc_share:.1f}%'} |", "",
-        "## Tuning hints", "", *[f"- {t}" for t in tips], "",
-        "Event latency is measured from event time to the end of the batch that read the event; window "
-        "results also wait for their window to end and for the watermark.", ""])
+    return "\n".join(
+        [
+            f"# Performance report: {job}",
+            "",
+            f"Run: {t0:%Y-%m-%d %H:%M:%S} to {t1:%H:%M:%S} UTC ({end - start:,.0f} s). "
+            f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.",
+            "",
+            f"## Verdict: **{text}**",
+            "",
+            *[f"- {e}" for e in evidence],
+            "",
+            "## Figures",
+            "",
+            "| measure | value |",
+            "|---|---|",
+            f"| rows read | {f.rows:,.0f} in {f.batches:,.0f} micro-batches |",
+            f"| input rate (mean) | {f.input_rate:,.1f} rows/s |",
+            f"| processed rate (mean) | {f.processed_rate:,.1f} rows/s |",
+            f"| batch duration p50 / p95 | {_fmt(f.batch_p50)} / {_fmt(f.batch_p95)} |",
+            f"| event latency p50 / p95 / p99 | {lat} |",
+            f"| Kafka lag start → end (max partition) | {f.lag_start:,.0f} → {f.lag_end:,.0f} offsets |",
+            f"| state rows (peak) | {f.state_rows_max:,.0f} |",
+            f"| state memory (peak) | {f.state_bytes_max / 2**20:,.1f} MiB |",
+            f"| late rows dropped | {f.late_dropped:,.0f} |",
+            f"| executor GC share | {'n/a' if f.gc_share is None else f'{100 * f.gc_share:.1f}%'} |",
+            "",
+            "## Tuning hints",
+            "",
+            *[f"- {t}" for t in tips],
+            "",
+            "Event latency is measured from event time to the end of the batch that read the event; window "
+            "results also wait for their window to end and for the watermark.",
+            "",
+        ]
+    )
 
 
 def _html(job: str, summary_md: str, charts) -> str:
-    imgs = "\n".join(f'<figure><img alt="{html.escape(p.title)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
-                     f"<figcaption>{html.escape(b)}: {html.escape(p.title)}</figcaption></figure>" for b, p, _, png in charts)
-    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}th,td{border:1px solid #ccc;"
-             "padding:4px 8px}table{border-collapse:collapse}figure{display:inline-block;margin:6px}img{width:520px}")
-    return (f"<!doctype html><html><head><meta charset='utf-8'><title>Performance report: {html.escape(job)}</title>"
-            f"<style>{style}</style></head><body>{_markdown_html(summary_md)}<h2>Charts</h2>{imgs}</body></html>\n")
+    imgs = "\n".join(
+        f'<figure><img alt="{html.escape(p.title)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+        f"<figcaption>{html.escape(b)}: {html.escape(p.title)}</figcaption></figure>"
+        for b, p, _, png in charts
+    )
+    style = (
+        "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}th,td{border:1px solid #ccc;"
+        "padding:4px 8px}table{border-collapse:collapse}figure{display:inline-block;margin:6px}img{width:520px}"
+    )
+    return (
+        f"<!doctype html><html><head><meta charset='utf-8'><title>Performance report: {html.escape(job)}</title>"
+        f"<style>{style}</style></head><body>{_markdown_html(summary_md)}<h2>Charts</h2>{imgs}</body></html>\n"
+    )
 
 
 def _markdown_html(text: str) -> str:

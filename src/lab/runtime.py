@@ -32,6 +32,7 @@ class LabError(RuntimeError):
 
 # --- choosing ----------------------------------------------------------------------------------
 
+
 def _quiet(cmd: list[str], timeout: float, env: dict[str, str] | None) -> subprocess.CompletedProcess | None:
     try:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
@@ -53,10 +54,11 @@ def compose_version(timeout: float = 10.0, env: dict[str, str] | None = None) ->
     return proc.stdout.strip() or "unknown"
 
 
-NO_ENGINE = ("no Docker engine answers (`docker info` failed): start Docker Desktop, or the docker service "
-             "on Linux")
-NO_COMPOSE = ("Docker Compose v2 is missing (`docker compose version` failed): install Docker Desktop, or "
-              "the docker-compose-plugin package on Linux (the old docker-compose v1 will not do)")
+NO_ENGINE = "no Docker engine answers (`docker info` failed): start Docker Desktop, or the docker service on Linux"
+NO_COMPOSE = (
+    "Docker Compose v2 is missing (`docker compose version` failed): install Docker Desktop, or "
+    "the docker-compose-plugin package on Linux (the old docker-compose v1 will not do)"
+)
 
 
 @dataclass(frozen=True)
@@ -97,6 +99,7 @@ def get(settings: Settings, choice: Choice | None = None) -> Runtime:
 
 
 # --- what a runtime does -----------------------------------------------------------------------
+
 
 class Job:
     """A running job, as a drill or the bench holds it: its spark-submit (or, in Docker, the
@@ -192,8 +195,9 @@ class Runtime(abc.ABC):
         """Start a job and return at once (drills, bench). `env` holds the settings that differ
         from .env (private topics, say); `popen` goes to Popen (stdout, ...)."""
 
-    def run_job(self, job: str, job_args: list[str], env: dict[str, str], timeout: float = 600) \
-            -> subprocess.CompletedProcess:
+    def run_job(
+        self, job: str, job_args: list[str], env: dict[str, str], timeout: float = 600
+    ) -> subprocess.CompletedProcess:
         """Run a job to its end and return what it printed (drills)."""
         job_ = self.spawn_job(job, job_args, env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:

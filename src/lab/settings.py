@@ -92,7 +92,7 @@ class Settings:
     @property
     def topics(self) -> dict[str, str]:
         """Logical name (page_views, ...) -> topic name, from every TOPIC_* key."""
-        return {k[len("TOPIC_"):].lower(): v for k, v in self.values.items() if k.startswith("TOPIC_")}
+        return {k[len("TOPIC_") :].lower(): v for k, v in self.values.items() if k.startswith("TOPIC_")}
 
 
 def load(env_file: Path = ENV_FILE, environ: dict[str, str] | None = None) -> Settings:

@@ -67,9 +67,17 @@ def build_pyfiles(paths: Paths) -> Path:
     return out
 
 
-def command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str], *,
-            jars: list[Path] | None = None, driver_host: str | None = None, bind_host: str | None = None,
-            python: str | None = None) -> list[str]:
+def command(
+    settings: Settings,
+    paths: Paths,
+    job_path: Path,
+    job_args: list[str],
+    *,
+    jars: list[Path] | None = None,
+    driver_host: str | None = None,
+    bind_host: str | None = None,
+    python: str | None = None,
+) -> list[str]:
     """The spark-submit command line. The keyword arguments are what differs in a container
     (lab.container): where the jars are, the host name executors reach the driver by, and the
     address the driver binds."""
@@ -86,17 +94,29 @@ def command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str
         "spark.pyspark.driver.python": python,
         "spark.executorEnv.LAB_INSTANCE": str(paths.run),
     }
-    cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", settings.spark_master,
-           "--deploy-mode", "client", "--name", job_path.stem,
-           "--driver-memory", settings["SPARK_DRIVER_MEMORY"],
-           "--jars", jar_list, "--py-files", str(build_pyfiles(paths))]
+    cmd = [
+        str(spark_home() / "bin" / "spark-submit"),
+        "--master",
+        settings.spark_master,
+        "--deploy-mode",
+        "client",
+        "--name",
+        job_path.stem,
+        "--driver-memory",
+        settings["SPARK_DRIVER_MEMORY"],
+        "--jars",
+        jar_list,
+        "--py-files",
+        str(build_pyfiles(paths)),
+    ]
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
     return [*cmd, str(job_path), *job_args]
 
 
-def spawn(settings: Settings, paths: Paths, job_path: Path, job_args: list[str], env: dict[str, str],
-          **popen) -> subprocess.Popen:
+def spawn(
+    settings: Settings, paths: Paths, job_path: Path, job_args: list[str], env: dict[str, str], **popen
+) -> subprocess.Popen:
     """Start spark-submit for a job and return at once. Its own process group lets the caller stop
     the whole driver (and keeps a terminal's Ctrl-C for the caller); the lab's marker lets
     `make down` find it if the caller dies first. `popen` goes to Popen (cwd, stdout, ...).
@@ -142,7 +162,9 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_
         health.kafka_ready(settings)
     except Exception as exc:  # noqa: BLE001 - any failure here means the broker is unusable
         reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
-        print(f"Kafka at {settings.kafka_bootstrap} does not answer ({reason}); check KAFKA_BOOTSTRAP.", file=sys.stderr)
+        print(
+            f"Kafka at {settings.kafka_bootstrap} does not answer ({reason}); check KAFKA_BOOTSTRAP.", file=sys.stderr
+        )
         return 1
     print(f"Submitting {job} to {settings.spark_master} (Ctrl-C stops it gracefully) ...", flush=True)
     return foreground(spawn(settings, paths, job_path, job_args, dict(os.environ)), job_path)
@@ -185,4 +207,3 @@ def reset(settings: Settings, paths: Paths, job: str) -> int:
             removed.append(str(folder))
     print(f"Reset {job}: removed {', '.join(removed)}." if removed else f"{job} has no checkpoint or output yet.")
     return 0
-

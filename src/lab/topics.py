@@ -19,9 +19,17 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
     if not wanted:
         return []
     futures = admin.create_topics(
-        [NewTopic(t, num_partitions=settings.int("KAFKA_PARTITIONS"),
-                  replication_factor=settings.int("KAFKA_REPLICATION_FACTOR")) for t in wanted],
-        operation_timeout=timeout, request_timeout=timeout)
+        [
+            NewTopic(
+                t,
+                num_partitions=settings.int("KAFKA_PARTITIONS"),
+                replication_factor=settings.int("KAFKA_REPLICATION_FACTOR"),
+            )
+            for t in wanted
+        ],
+        operation_timeout=timeout,
+        request_timeout=timeout,
+    )
     created = []
     for topic, future in futures.items():
         try:
@@ -36,8 +44,11 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
 def ensure_and_say(settings: Settings, indent: str = "") -> None:
     """ensure_topics, then one line naming the topics and which were created (both runtimes)."""
     created = ensure_topics(settings)
-    print(f"{indent}topics: {', '.join(settings.topics.values())}"
-          + (f" (created {', '.join(created)})" if created else " (already present)"), flush=True)
+    print(
+        f"{indent}topics: {', '.join(settings.topics.values())}"
+        + (f" (created {', '.join(created)})" if created else " (already present)"),
+        flush=True,
+    )
 
 
 def main() -> int:

@@ -34,6 +34,8 @@ def keeps_up(input_rate: float, lag_slope: float, lag_end: float, trigger_second
 
 
 _RATE = "avg_over_time(streaming_input_rows_per_second[2m])"
-ALERT_EXPR = (f"lab:streaming_kafka_lag_slope:2m > on (job, query) group_left {GROWTH_SHARE:g} * {_RATE}"
-              f" and on (job, query) streaming_kafka_offsets_behind_latest{{stat=\"max\"}}"
-              f" > on (job, query) group_left clamp_min({LAG_SECONDS:g} * {_RATE}, {MIN_LAG})")
+ALERT_EXPR = (
+    f"lab:streaming_kafka_lag_slope:2m > on (job, query) group_left {GROWTH_SHARE:g} * {_RATE}"
+    f' and on (job, query) streaming_kafka_offsets_behind_latest{{stat="max"}}'
+    f" > on (job, query) group_left clamp_min({LAG_SECONDS:g} * {_RATE}, {MIN_LAG})"
+)

@@ -82,18 +82,34 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--duration", type=_non_negative, default=None, help="stop after this many seconds")
     p.add_argument("--count", type=int, default=None, help="stop after this many events")
     p.add_argument("--seed", type=_seed, default=_seed("auto"), help="event seed; 'auto' picks one and prints it")
-    p.add_argument("--dimension-seed", type=int, default=None,
-                   help=f"seed of users/products (default: DIMENSION_SEED, else {DEFAULT_DIMENSION_SEED})")
-    p.add_argument("--start-time", type=_start_time, default=None, help="event time of the first event (ISO-8601; default now)")
-    p.add_argument("--event-rate", type=float, default=None, help="events per second of event time (default: --rate, or 1000)")
+    p.add_argument(
+        "--dimension-seed",
+        type=int,
+        default=None,
+        help=f"seed of users/products (default: DIMENSION_SEED, else {DEFAULT_DIMENSION_SEED})",
+    )
+    p.add_argument(
+        "--start-time", type=_start_time, default=None, help="event time of the first event (ISO-8601; default now)"
+    )
+    p.add_argument(
+        "--event-rate", type=float, default=None, help="events per second of event time (default: --rate, or 1000)"
+    )
     p.add_argument("--jitter-ms", type=int, default=0, help="out-of-order jitter, +/- milliseconds")
     p.add_argument("--late-share", type=_fraction, default=0.0, help="share of events made late")
     p.add_argument("--late-by", type=_non_negative, default=900.0, help="how late, in seconds")
     p.add_argument("--malformed-share", type=_fraction, default=0.0, help="share of malformed records (any kind)")
-    p.add_argument("--mismatch-share", type=_fraction, default=0.0,
-                   help="share of schema-mismatched records (valid JSON, missing field or wrong type)")
-    p.add_argument("--page-view-share", type=_fraction, default=0.75,
-                   help="share of new events that are page views; the rest are orders, each later paid (default 0.75)")
+    p.add_argument(
+        "--mismatch-share",
+        type=_fraction,
+        default=0.0,
+        help="share of schema-mismatched records (valid JSON, missing field or wrong type)",
+    )
+    p.add_argument(
+        "--page-view-share",
+        type=_fraction,
+        default=0.75,
+        help="share of new events that are page views; the rest are orders, each later paid (default 0.75)",
+    )
     p.add_argument("--unpaid-share", type=_fraction, default=0.1, help="share of orders never paid")
     p.add_argument("--payment-delay", type=_non_negative, default=30.0, help="mean seconds from order to payment")
     p.add_argument("--key-skew", choices=("uniform", "zipf"), default="uniform")
@@ -102,13 +118,22 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--burst-duration", type=_non_negative, default=5.0)
     p.add_argument("--burst-factor", type=_non_negative, default=5.0, help="rate multiplier during a burst")
     p.add_argument("--metrics-port", type=int, default=0, help="serve Prometheus metrics here (0: off)")
-    p.add_argument("--metrics-host", default=None, help="the address to serve them on (default: METRICS_HOST, else 127.0.0.1)")
-    p.add_argument("--bootstrap", default=None, help="Kafka bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)")
+    p.add_argument(
+        "--metrics-host", default=None, help="the address to serve them on (default: METRICS_HOST, else 127.0.0.1)"
+    )
+    p.add_argument(
+        "--bootstrap", default=None, help="Kafka bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)"
+    )
     p.add_argument("--wait-for-broker", type=_non_negative, default=30.0, help="seconds to retry an unreachable broker")
-    p.add_argument("--dimensions-dir", default=None, help="where to write products/users (default: DATA_ROOT/dimensions; '' skips)")
+    p.add_argument(
+        "--dimensions-dir", default=None, help="where to write products/users (default: DATA_ROOT/dimensions; '' skips)"
+    )
     p.add_argument("--stdout", action="store_true", help="print events as JSON lines instead of producing")
-    p.add_argument("--to-folder", default=None, help="write the orders as JSON Lines files into this folder "
-                   "(for the files job) instead of producing to Kafka")
+    p.add_argument(
+        "--to-folder",
+        default=None,
+        help="write the orders as JSON Lines files into this folder (for the files job) instead of producing to Kafka",
+    )
     p.add_argument("--file-events", type=int, default=500, help="with --to-folder: events per file")
     p.add_argument("--summary", default=None, help="also write the final summary as JSON to this file")
     return p
@@ -142,8 +167,10 @@ def wait_for_broker(bootstrap: str, timeout: float, topics: list[str]) -> None:
             meta = admin.list_topics(timeout=1.0)
             missing = [t for t in topics if t not in meta.topics]
             if missing:
-                raise SystemExit(f"producer: error: topic(s) {', '.join(missing)} do not exist on {bootstrap}; "
-                                 f"`make up` creates the lab's topics")
+                raise SystemExit(
+                    f"producer: error: topic(s) {', '.join(missing)} do not exist on {bootstrap}; "
+                    f"`make up` creates the lab's topics"
+                )
             return
         except KafkaException as exc:
             reason = exc.args[0].str() if exc.args else str(exc)
@@ -166,12 +193,21 @@ def main(argv: list[str] | None = None) -> int:
         dimension_seed = args.dimension_seed
     topics = {k: env.topic(k) for k in ("page_views", "orders", "payments")}
     config = Config(
-        seed=args.seed, start_time=args.start_time,
+        seed=args.seed,
+        start_time=args.start_time,
         event_rate=args.event_rate or (args.rate if args.rate > 0 else 1000.0),
-        jitter_ms=args.jitter_ms, late_share=args.late_share, late_by=args.late_by,
-        malformed_share=args.malformed_share, mismatch_share=args.mismatch_share, unpaid_share=args.unpaid_share,
-        payment_delay=args.payment_delay, key_skew=args.key_skew, zipf_s=args.zipf_s, topics=topics,
-        mix=(args.page_view_share, 1.0 - args.page_view_share))
+        jitter_ms=args.jitter_ms,
+        late_share=args.late_share,
+        late_by=args.late_by,
+        malformed_share=args.malformed_share,
+        mismatch_share=args.mismatch_share,
+        unpaid_share=args.unpaid_share,
+        payment_delay=args.payment_delay,
+        key_skew=args.key_skew,
+        zipf_s=args.zipf_s,
+        topics=topics,
+        mix=(args.page_view_share, 1.0 - args.page_view_share),
+    )
     pools = Pools(dimension_seed, config.users, config.products)
     gen = EventGenerator(config, pools)
     if args.dimensions_dir != "":
@@ -180,8 +216,13 @@ def main(argv: list[str] | None = None) -> int:
         return _to_stdout(gen, args)
     if args.to_folder:
         return _to_folder(gen, args, Path(args.to_folder))
-    return _to_kafka(gen, args, args.bootstrap or env.bootstrap,
-                     args.metrics_host or os.environ.get("METRICS_HOST") or "127.0.0.1", topics)
+    return _to_kafka(
+        gen,
+        args,
+        args.bootstrap or env.bootstrap,
+        args.metrics_host or os.environ.get("METRICS_HOST") or "127.0.0.1",
+        topics,
+    )
 
 
 def _to_stdout(gen: EventGenerator, args) -> int:
@@ -226,15 +267,20 @@ def _to_kafka(gen: EventGenerator, args, bootstrap: str, metrics_host: str, topi
     stop = Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    log(f"producing to {bootstrap} at {'max' if not args.rate else f'{args.rate:g}'} events/s, seed {args.seed}"
-        + (f", for {args.duration:g}s" if args.duration else "") + (f", {args.count} events" if args.count else ""))
+    log(
+        f"producing to {bootstrap} at {'max' if not args.rate else f'{args.rate:g}'} events/s, seed {args.seed}"
+        + (f", for {args.duration:g}s" if args.duration else "")
+        + (f", {args.count} events" if args.count else "")
+    )
     start = time.monotonic()
     pacer = Pacer(bursty_rate(args.rate, args.burst_every, args.burst_duration, args.burst_factor), start)
     progress = Progress(metrics, tally, start)
     events, send, sent = gen.events(), delivery.send, 0
     while not stop.requested:
         now = time.monotonic()
-        if (args.duration is not None and now - start >= args.duration) or (args.count is not None and sent >= args.count):
+        if (args.duration is not None and now - start >= args.duration) or (
+            args.count is not None and sent >= args.count
+        ):
             break
         n = pacer.take(now)
         if args.count is not None:
@@ -291,14 +337,25 @@ def _finish(args, delivery: Delivery, progress: Progress, sent: int, elapsed: fl
     tally, metrics = progress.tally, progress.metrics
     metrics.sync(tally)
     acked, failed = sum(tally.acked.values()), sum(tally.failed.values())
-    summary = {"seed": args.seed, "sent": sent, "acked": acked, "failed": failed, "unflushed": remaining,
-               "seconds": round(elapsed, 3), "events_per_second": round(sent / elapsed, 1) if elapsed else 0.0,
-               "per_topic": dict(tally.sent), "late": dict(tally.late), "malformed": dict(tally.malformed)}
+    summary = {
+        "seed": args.seed,
+        "sent": sent,
+        "acked": acked,
+        "failed": failed,
+        "unflushed": remaining,
+        "seconds": round(elapsed, 3),
+        "events_per_second": round(sent / elapsed, 1) if elapsed else 0.0,
+        "per_topic": dict(tally.sent),
+        "late": dict(tally.late),
+        "malformed": dict(tally.malformed),
+    }
     metrics.rate.set(summary["events_per_second"])
     if args.summary:
         Path(args.summary).write_text(json.dumps(summary, indent=2) + "\n")
-    log(f"sent {sent} events in {elapsed:.1f}s ({summary['events_per_second']:,.1f} events/s); acked {acked}, "
-        f"failed {failed}; late {sum(tally.late.values())}, malformed {sum(tally.malformed.values())}; seed {args.seed}")
+    log(
+        f"sent {sent} events in {elapsed:.1f}s ({summary['events_per_second']:,.1f} events/s); acked {acked}, "
+        f"failed {failed}; late {sum(tally.late.values())}, malformed {sum(tally.malformed.values())}; seed {args.seed}"
+    )
     if failed or remaining:
         log(f"error: {failed} deliveries failed and {remaining} were still in flight: {'; '.join(delivery.errors)}")
         return 1

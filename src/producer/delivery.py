@@ -13,9 +13,16 @@ from producer.metrics import Tally
 
 SAMPLE_EVERY = 16  # one delivery latency observed per this many acks
 MAX_ERRORS_KEPT = 5
-CONFIG = {"enable.idempotence": True, "acks": "all", "linger.ms": 20, "batch.size": 1_000_000,
-          "compression.type": "lz4", "queue.buffering.max.messages": 1_000_000,
-          "queue.buffering.max.kbytes": 1_048_576, "message.timeout.ms": 120_000}
+CONFIG = {
+    "enable.idempotence": True,
+    "acks": "all",
+    "linger.ms": 20,
+    "batch.size": 1_000_000,
+    "compression.type": "lz4",
+    "queue.buffering.max.messages": 1_000_000,
+    "queue.buffering.max.kbytes": 1_048_576,
+    "message.timeout.ms": 120_000,
+}
 
 
 class Delivery:

@@ -56,8 +56,9 @@ class Config:
     mismatch_share: float = 0.0  # schema mismatches only: missing_field or wrong_type
     key_skew: str = "uniform"  # or "zipf"
     zipf_s: float = 1.1
-    topics: dict[str, str] = field(default_factory=lambda: {
-        "page_views": "page_views", "orders": "orders", "payments": "payments"})
+    topics: dict[str, str] = field(
+        default_factory=lambda: {"page_views": "page_views", "orders": "orders", "payments": "payments"}
+    )
 
 
 @dataclass
@@ -103,15 +104,27 @@ class Pools:
         for i in range(n_users):
             locale = fake.random_element(fake.locales)
             person = fake[locale]
-            self.users.append({
-                "user_id": f"u{i:05d}", "name": person.name(), "email": person.free_email(),
-                "country": locale[-2:], "signup_date": fake.date_between("-3y", "-1d").isoformat()})
+            self.users.append(
+                {
+                    "user_id": f"u{i:05d}",
+                    "name": person.name(),
+                    "email": person.free_email(),
+                    "country": locale[-2:],
+                    "signup_date": fake.date_between("-3y", "-1d").isoformat(),
+                }
+            )
         self.products = []
         for i in range(n_products):
             category = CATEGORIES[i % len(CATEGORIES)]
-            self.products.append({
-                "product_id": f"p{i:04d}", "name": fake.catch_phrase(), "category": category,
-                "price": round(rng.uniform(2, 400), 2), "brand": fake.company()})
+            self.products.append(
+                {
+                    "product_id": f"p{i:04d}",
+                    "name": fake.catch_phrase(),
+                    "category": category,
+                    "price": round(rng.uniform(2, 400), 2),
+                    "brand": fake.company(),
+                }
+            )
         self.user_agents = [_q(fake.user_agent()) for _ in range(200)]
         self.referrers = ["null"] * 4 + [_q(f"https://{fake.domain_name()}/") for _ in range(40)]
 
@@ -136,7 +149,7 @@ class EventGenerator:
 
     def _cum_weights(self, n: int) -> list[float]:
         if self.c.key_skew == "zipf":
-            weights = [1.0 / (rank ** self.c.zipf_s) for rank in range(1, n + 1)]
+            weights = [1.0 / (rank**self.c.zipf_s) for rank in range(1, n + 1)]
         elif self.c.key_skew == "uniform":
             weights = [1.0] * n
         else:
@@ -194,9 +207,17 @@ class EventGenerator:
             page_q = _q(PAGES[rng.randrange(len(PAGES))])
         session = f"s{rng.getrandbits(48):012x}"
         value = PAGE_VIEW_JSON % (
-            f'"{self._uuid()}"', f'"{self.clock.iso(ms)}"', user_q, f'"{session}"', page_q, pid_q, cat_q,
+            f'"{self._uuid()}"',
+            f'"{self.clock.iso(ms)}"',
+            user_q,
+            f'"{session}"',
+            page_q,
+            pid_q,
+            cat_q,
             self.pools.referrers[rng.randrange(len(self.pools.referrers))],
-            self.pools.user_agents[rng.randrange(len(self.pools.user_agents))], country_q)
+            self.pools.user_agents[rng.randrange(len(self.pools.user_agents))],
+            country_q,
+        )
         return Event("page_views", key, value.encode(), ms, late)
 
     def _order(self, nominal: int, schedule_payment: bool) -> Event:
@@ -207,8 +228,18 @@ class EventGenerator:
         amount = round(quantity * price, 2)
         order_id = f"o{self.c.seed}-{next(self._order_seq):07d}"  # the seed keeps runs apart
         ms, late = self._time(nominal)
-        value = ORDER_JSON % (f'"{self._uuid()}"', f'"{order_id}"', f'"{self.clock.iso(ms)}"', user_q, pid_q,
-                              quantity, price, amount, CURRENCY_Q, country_q)
+        value = ORDER_JSON % (
+            f'"{self._uuid()}"',
+            f'"{order_id}"',
+            f'"{self.clock.iso(ms)}"',
+            user_q,
+            pid_q,
+            quantity,
+            price,
+            amount,
+            CURRENCY_Q,
+            country_q,
+        )
         if schedule_payment and rng.random() >= self.c.unpaid_share:
             # Due in event time after the order's *nominal* time, so it is produced after the order.
             due = nominal + int(self.c.payment_delay * 1000 * rng.uniform(0.5, 1.5)) + 1
@@ -220,10 +251,15 @@ class EventGenerator:
         ms, late = self._time(nominal)
         if not late:
             ms = max(ms, not_before)  # jitter never moves a payment before its order
-        value = PAYMENT_JSON % (f'"{self._uuid()}"', f'"y{self.c.seed}-{next(self._payment_seq):07d}"',
-                                f'"{order_id}"', f'"{self.clock.iso(ms)}"', amount,
-                                f'"{METHODS[rng.randrange(len(METHODS))]}"',
-                                '"captured"' if rng.random() < 0.8 else '"authorized"')
+        value = PAYMENT_JSON % (
+            f'"{self._uuid()}"',
+            f'"y{self.c.seed}-{next(self._payment_seq):07d}"',
+            f'"{order_id}"',
+            f'"{self.clock.iso(ms)}"',
+            amount,
+            f'"{METHODS[rng.randrange(len(METHODS))]}"',
+            '"captured"' if rng.random() < 0.8 else '"authorized"',
+        )
         return Event("payments", order_id.encode(), value.encode(), ms, late)
 
     def _malformed(self, nominal: int, kind: str | None = None) -> Event:

@@ -14,7 +14,9 @@ from collections.abc import Callable
 MAX_CHUNK = 2000  # events composed between two poll(0) calls
 
 
-def bursty_rate(rate: float, every: float = 0.0, duration: float = 0.0, factor: float = 1.0) -> Callable[[float], float]:
+def bursty_rate(
+    rate: float, every: float = 0.0, duration: float = 0.0, factor: float = 1.0
+) -> Callable[[float], float]:
     """`rate`, times `factor` for `duration` seconds after every `every` seconds (every=0: no bursts)."""
 
     def rate_at(elapsed: float) -> float:

@@ -55,12 +55,16 @@ class Config:
             port = int(raw_port)
         except ValueError:
             raise ConfigError(f"JOB_METRICS_PORT={raw_port!r} is not a port number") from None
-        return cls(bootstrap=env.get("KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP, topics=topics,
-                   checkpoint_root=Path(env.get("CHECKPOINT_ROOT") or "checkpoints"),
-                   output_root=Path(env.get("OUTPUT_ROOT") or "outputs"),
-                   data_root=Path(env.get("DATA_ROOT") or "data"), metrics_port=port,
-                   metrics_host=env.get("METRICS_HOST") or "127.0.0.1",
-                   postgres_dsn=env.get("POSTGRES_DSN") or DEFAULT_POSTGRES_DSN)
+        return cls(
+            bootstrap=env.get("KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP,
+            topics=topics,
+            checkpoint_root=Path(env.get("CHECKPOINT_ROOT") or "checkpoints"),
+            output_root=Path(env.get("OUTPUT_ROOT") or "outputs"),
+            data_root=Path(env.get("DATA_ROOT") or "data"),
+            metrics_port=port,
+            metrics_host=env.get("METRICS_HOST") or "127.0.0.1",
+            postgres_dsn=env.get("POSTGRES_DSN") or DEFAULT_POSTGRES_DSN,
+        )
 
     def topic(self, name: str) -> str:
         """A logical topic (page_views, orders, ...) -> its name in Kafka."""

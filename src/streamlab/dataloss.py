@@ -70,7 +70,8 @@ def kafka_offsets(text: str | None) -> dict[str, dict[int, int]] | None:
     except ValueError:
         return None
     if not isinstance(source, dict) or not all(
-            isinstance(parts, dict) and all(str(k).isdigit() for k in parts) for parts in source.values()):
+        isinstance(parts, dict) and all(str(k).isdigit() for k in parts) for parts in source.values()
+    ):
         return None
     return {topic: {int(p): int(o) for p, o in parts.items()} for topic, parts in source.items()}
 
@@ -78,8 +79,9 @@ def kafka_offsets(text: str | None) -> dict[str, dict[int, int]] | None:
 def gaps(root: Path, job: str, bootstrap: str) -> list[Gap]:
     if not root.is_dir():
         return []
-    wanted = {folder.name: committed_offsets(folder) for folder in sorted(root.iterdir())
-              if (folder / "offsets").is_dir()}
+    wanted = {
+        folder.name: committed_offsets(folder) for folder in sorted(root.iterdir()) if (folder / "offsets").is_dir()
+    }
     if not any(wanted.values()):
         return []
     from confluent_kafka import Consumer, TopicPartition
@@ -112,9 +114,11 @@ def describe(gaps_: list[Gap]) -> str:
 def check(root: Path, job: str, fail: bool, bootstrap: str) -> list[Gap]:
     found = gaps(root, job, bootstrap)
     if found and fail:
-        raise DataLoss(f"{job}: Kafka retention deleted {describe(found)} before the job read them. "
-                       f"Restart with ARGS=\"--fail-on-data-loss false\" to skip them (counted in "
-                       f"streaming_kafka_records_lost_total), or run `make reset JOB={job}` to start over")
+        raise DataLoss(
+            f"{job}: Kafka retention deleted {describe(found)} before the job read them. "
+            f'Restart with ARGS="--fail-on-data-loss false" to skip them (counted in '
+            f"streaming_kafka_records_lost_total), or run `make reset JOB={job}` to start over"
+        )
     return found
 
 
@@ -126,6 +130,10 @@ def skipped(source) -> int:
     if start is None or end is None:
         return 0
     # A partition or topic added since the last batch is read from its earliest offset: not spanned.
-    spanned = sum(max(0, offset - start[topic][partition]) for topic, parts in end.items()
-                  for partition, offset in parts.items() if partition in start.get(topic, {}))
+    spanned = sum(
+        max(0, offset - start[topic][partition])
+        for topic, parts in end.items()
+        for partition, offset in parts.items()
+        if partition in start.get(topic, {})
+    )
     return max(0, spanned - int(getattr(source, "numInputRows", 0) or 0))

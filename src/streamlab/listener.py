@@ -26,9 +26,16 @@ from streamlab.metric_catalog import STREAMING, STREAMING_LABELS, build
 
 PHASES = ("triggerExecution", "addBatch", "getBatch", "latestOffset", "queryPlanning", "walCommit", "commitOffsets")
 # The counters a run's summary reports, per query: key -> metric.
-TOTALS = {key: STREAMING[attr].name for key, attr in (
-    ("batches", "batches"), ("input_rows", "input_rows"), ("output_rows", "output_rows"),
-    ("late_rows_dropped", "dropped"), ("records_lost", "records_lost"))}
+TOTALS = {
+    key: STREAMING[attr].name
+    for key, attr in (
+        ("batches", "batches"),
+        ("input_rows", "input_rows"),
+        ("output_rows", "output_rows"),
+        ("late_rows_dropped", "dropped"),
+        ("records_lost", "records_lost"),
+    )
+}
 
 
 def iso_seconds(text: str | None) -> float | None:
@@ -155,8 +162,11 @@ class PrometheusListener:
             if lost:
                 m.records_lost.labels(*labels).inc(lost)
             metrics = source.metrics or {}
-            for stat, key in (("min", "minOffsetsBehindLatest"), ("avg", "avgOffsetsBehindLatest"),
-                              ("max", "maxOffsetsBehindLatest")):
+            for stat, key in (
+                ("min", "minOffsetsBehindLatest"),
+                ("avg", "avgOffsetsBehindLatest"),
+                ("max", "maxOffsetsBehindLatest"),
+            ):
                 if key in metrics:
                     m.offsets_behind.labels(*labels, stat).set(float(metrics[key]))
 

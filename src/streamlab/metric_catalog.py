@@ -31,61 +31,116 @@ class Metric:
 # listener's attribute names.
 STREAMING_LABELS = ("job", "query")
 STREAMING = {
-    "input_rate": Metric("streaming_input_rows_per_second", "gauge",
-                         "rows per second read by the last batch (rows / time since the previous trigger)"),
-    "processed_rate": Metric("streaming_processed_rows_per_second", "gauge",
-                             "rows per second processed by the last batch (rows / batch duration)"),
+    "input_rate": Metric(
+        "streaming_input_rows_per_second",
+        "gauge",
+        "rows per second read by the last batch (rows / time since the previous trigger)",
+    ),
+    "processed_rate": Metric(
+        "streaming_processed_rows_per_second",
+        "gauge",
+        "rows per second processed by the last batch (rows / batch duration)",
+    ),
     "batch_rows": Metric("streaming_batch_input_rows", "gauge", "rows read by the last batch"),
     "input_rows": Metric("streaming_input_rows_total", "counter", "rows read, summed over batches"),
     "batches": Metric("streaming_batches_total", "counter", "micro-batches completed"),
     "batch_id": Metric("streaming_batch_id", "gauge", "id of the last completed micro-batch"),
-    "phase": Metric("streaming_batch_phase_duration_seconds", "histogram",
-                    "time per batch in each phase: triggerExecution (the whole batch), addBatch, getBatch, "
-                    "latestOffset, queryPlanning, walCommit, commitOffsets", ("phase",), DURATION_BUCKETS),
-    "last_phase": Metric("streaming_last_batch_phase_duration_seconds", "gauge",
-                         "the last batch's phase durations (for stacked charts)", ("phase",)),
-    "watermark": Metric("streaming_watermark_timestamp_seconds", "gauge",
-                        "the event-time watermark, Unix seconds (queries with a watermark only)"),
-    "watermark_delay": Metric("streaming_watermark_delay_seconds", "gauge",
-                              "batch end minus the watermark: how far event time lags behind the wall clock, "
-                              "plus the watermark's delay"),
-    "state_rows": Metric("streaming_state_rows", "gauge",
-                         "state store rows: `total`, and `updated` / `removed` in the last batch", ("kind",)),
+    "phase": Metric(
+        "streaming_batch_phase_duration_seconds",
+        "histogram",
+        "time per batch in each phase: triggerExecution (the whole batch), addBatch, getBatch, "
+        "latestOffset, queryPlanning, walCommit, commitOffsets",
+        ("phase",),
+        DURATION_BUCKETS,
+    ),
+    "last_phase": Metric(
+        "streaming_last_batch_phase_duration_seconds",
+        "gauge",
+        "the last batch's phase durations (for stacked charts)",
+        ("phase",),
+    ),
+    "watermark": Metric(
+        "streaming_watermark_timestamp_seconds",
+        "gauge",
+        "the event-time watermark, Unix seconds (queries with a watermark only)",
+    ),
+    "watermark_delay": Metric(
+        "streaming_watermark_delay_seconds",
+        "gauge",
+        "batch end minus the watermark: how far event time lags behind the wall clock, plus the watermark's delay",
+    ),
+    "state_rows": Metric(
+        "streaming_state_rows",
+        "gauge",
+        "state store rows: `total`, and `updated` / `removed` in the last batch",
+        ("kind",),
+    ),
     "state_memory": Metric("streaming_state_memory_bytes", "gauge", "memory used by the state store"),
-    "dropped": Metric("streaming_late_rows_dropped_total", "counter",
-                      "rows dropped for arriving behind the watermark. For aggregations Spark counts rows after "
-                      "partial aggregation; with dropDuplicatesWithinWatermark first (the late_data job), input rows"),
-    "offsets_behind": Metric("streaming_kafka_offsets_behind_latest", "gauge",
-                             "Kafka offsets not yet read, over the source's partitions: `min`, `avg`, `max`. The real "
-                             "consumer lag: the Kafka source commits no group offsets, so group-lag tools see nothing",
-                             ("stat",)),
-    "output_rows": Metric("streaming_sink_output_rows_total", "counter",
-                          "rows written by the sink (for the quarantine queries: records quarantined)"),
+    "dropped": Metric(
+        "streaming_late_rows_dropped_total",
+        "counter",
+        "rows dropped for arriving behind the watermark. For aggregations Spark counts rows after "
+        "partial aggregation; with dropDuplicatesWithinWatermark first (the late_data job), input rows",
+    ),
+    "offsets_behind": Metric(
+        "streaming_kafka_offsets_behind_latest",
+        "gauge",
+        "Kafka offsets not yet read, over the source's partitions: `min`, `avg`, `max`. The real "
+        "consumer lag: the Kafka source commits no group offsets, so group-lag tools see nothing",
+        ("stat",),
+    ),
+    "output_rows": Metric(
+        "streaming_sink_output_rows_total",
+        "counter",
+        "rows written by the sink (for the quarantine queries: records quarantined)",
+    ),
     "up": Metric("streaming_query_active", "gauge", "1 while the query runs, 0 once it has terminated"),
     "failed": Metric("streaming_query_failed", "gauge", "1 if the query terminated with an error"),
-    "records_lost": Metric("streaming_kafka_records_lost_total", "counter",
-                           "Kafka records that retention deleted before the query read them, skipped with "
-                           "`--fail-on-data-loss false`, at a restart or while running: per batch, the offsets "
-                           "spanned minus the rows read (see the data-loss drill)"),
-    "latency": Metric("streaming_event_latency_seconds", "histogram",
-                      "batch end minus event time, observed for the oldest, average and newest event of each batch "
-                      "(queries with a watermark)", (), LATENCY_BUCKETS),
+    "records_lost": Metric(
+        "streaming_kafka_records_lost_total",
+        "counter",
+        "Kafka records that retention deleted before the query read them, skipped with "
+        "`--fail-on-data-loss false`, at a restart or while running: per batch, the offsets "
+        "spanned minus the rows read (see the data-loss drill)",
+    ),
+    "latency": Metric(
+        "streaming_event_latency_seconds",
+        "histogram",
+        "batch end minus event time, observed for the oldest, average and newest event of each batch "
+        "(queries with a watermark)",
+        (),
+        LATENCY_BUCKETS,
+    ),
 }
 
 # The producer (python -m producer). Keys are producer.metrics.Metrics' attribute names.
 PRODUCER = {
     "sent": Metric("producer_events_sent_total", "counter", "events handed to the Kafka client", ("topic",)),
-    "acked": Metric("producer_events_acked_total", "counter",
-                    "events acknowledged by the broker (acks=all, idempotent)", ("topic",)),
+    "acked": Metric(
+        "producer_events_acked_total", "counter", "events acknowledged by the broker (acks=all, idempotent)", ("topic",)
+    ),
     "failed": Metric("producer_events_failed_total", "counter", "events whose delivery failed", ("topic",)),
-    "late": Metric("producer_late_events_total", "counter",
-                   "events injected with an event time beyond the watermark (`--late-share`)", ("topic",)),
-    "malformed": Metric("producer_malformed_events_total", "counter",
-                        "malformed records injected: `bad_json`, `missing_field`, `wrong_type`", ("kind",)),
+    "late": Metric(
+        "producer_late_events_total",
+        "counter",
+        "events injected with an event time beyond the watermark (`--late-share`)",
+        ("topic",),
+    ),
+    "malformed": Metric(
+        "producer_malformed_events_total",
+        "counter",
+        "malformed records injected: `bad_json`, `missing_field`, `wrong_type`",
+        ("kind",),
+    ),
     "rate": Metric("producer_rate_events_per_second", "gauge", "achieved send rate over the last 5 s"),
     "target": Metric("producer_target_rate_events_per_second", "gauge", "configured rate (0: as fast as possible)"),
-    "latency": Metric("producer_delivery_latency_seconds", "histogram",
-                      "produce() to acknowledgement, one event in 16 sampled", (), DELIVERY_BUCKETS),
+    "latency": Metric(
+        "producer_delivery_latency_seconds",
+        "histogram",
+        "produce() to acknowledgement, one event in 16 sampled",
+        (),
+        DELIVERY_BUCKETS,
+    ),
 }
 
 ALL = {m.name: m for m in (*STREAMING.values(), *PRODUCER.values())}
@@ -95,8 +150,11 @@ def build(metric: Metric, registry, common: tuple[str, ...] = ()):
     """The prometheus_client family for `metric`, registered in `registry`."""
     import prometheus_client
 
-    family = {"gauge": prometheus_client.Gauge, "counter": prometheus_client.Counter,
-              "histogram": prometheus_client.Histogram}[metric.kind]
+    family = {
+        "gauge": prometheus_client.Gauge,
+        "counter": prometheus_client.Counter,
+        "histogram": prometheus_client.Histogram,
+    }[metric.kind]
     extra = {"buckets": metric.buckets} if metric.buckets else {}
     return family(metric.name, metric.doc, (*common, *metric.labels), registry=registry, **extra)
 

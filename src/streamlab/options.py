@@ -20,9 +20,24 @@ from streamlab.config import Config, ConfigError
 SINKS = ("console", "parquet", "kafka", "postgres", "noop")
 OUTPUT_MODES = ("append", "update", "complete")
 _INTERVAL = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|milliseconds?|s|secs?|seconds?|m|mins?|minutes?|h|hours?)\s*$")
-_UNIT_SECONDS = {"ms": 0.001, "millisecond": 0.001, "milliseconds": 0.001, "s": 1, "sec": 1, "secs": 1,
-                 "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60, "minutes": 60,
-                 "h": 3600, "hour": 3600, "hours": 3600}
+_UNIT_SECONDS = {
+    "ms": 0.001,
+    "millisecond": 0.001,
+    "milliseconds": 0.001,
+    "s": 1,
+    "sec": 1,
+    "secs": 1,
+    "second": 1,
+    "seconds": 1,
+    "m": 60,
+    "min": 60,
+    "mins": 60,
+    "minute": 60,
+    "minutes": 60,
+    "h": 3600,
+    "hour": 3600,
+    "hours": 3600,
+}
 
 
 def interval_seconds(text: str) -> float:
@@ -58,7 +73,8 @@ def trigger(text: str) -> str:
         return interval(text)
     except argparse.ArgumentTypeError:
         raise argparse.ArgumentTypeError(
-            f"bad trigger {text!r}: use availableNow, once, or an interval such as '5 seconds'") from None
+            f"bad trigger {text!r}: use availableNow, once, or an interval such as '5 seconds'"
+        ) from None
 
 
 def positive_int(text: str) -> int:
@@ -89,42 +105,86 @@ def boolean(text: str) -> bool:
     raise argparse.ArgumentTypeError(f"not true/false: {text!r}")
 
 
-def parser(prog: str, doc: str | None = None, *, default_sink: str = "console",
-           default_mode: str = "append", default_trigger: str = "5 seconds") -> argparse.ArgumentParser:
+def parser(
+    prog: str,
+    doc: str | None = None,
+    *,
+    default_sink: str = "console",
+    default_mode: str = "append",
+    default_trigger: str = "5 seconds",
+) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog=prog, description=(doc or "").strip().splitlines()[0] if doc else None)
-    p.add_argument("--duration", type=positive_int, default=None,
-                   help="stop gracefully after this many seconds (default: run until Ctrl-C)")
+    p.add_argument(
+        "--duration",
+        type=positive_int,
+        default=None,
+        help="stop gracefully after this many seconds (default: run until Ctrl-C)",
+    )
     p.add_argument("--sink", choices=SINKS, default=default_sink, help=f"where results go (default {default_sink})")
-    p.add_argument("--output", default=None,
-                   help="parquet: a folder; kafka: a topic; postgres: a table (defaults per job)")
-    p.add_argument("--trigger", type=trigger, default=default_trigger,
-                   help=f"availableNow, once or an interval (default '{default_trigger}')")
-    p.add_argument("--output-mode", choices=OUTPUT_MODES, default=default_mode,
-                   help=f"output mode (default {default_mode})")
+    p.add_argument(
+        "--output", default=None, help="parquet: a folder; kafka: a topic; postgres: a table (defaults per job)"
+    )
+    p.add_argument(
+        "--trigger",
+        type=trigger,
+        default=default_trigger,
+        help=f"availableNow, once or an interval (default '{default_trigger}')",
+    )
+    p.add_argument(
+        "--output-mode", choices=OUTPUT_MODES, default=default_mode, help=f"output mode (default {default_mode})"
+    )
     p.add_argument("--checkpoint", default=None, help="checkpoint folder (default: the job's own)")
-    p.add_argument("--starting-offsets", choices=("earliest", "latest"), default="earliest",
-                   help="where a new query starts reading Kafka (a checkpoint overrides it)")
-    p.add_argument("--max-offsets-per-trigger", type=positive_int, default=None,
-                   help="cap on records read per micro-batch (default: no cap)")
-    p.add_argument("--fail-on-data-loss", type=boolean, default=True,
-                   help="fail when offsets were deleted before they were read (default true)")
-    p.add_argument("--metrics-port", type=port, default=None,
-                   help="listener metrics port (default JOB_METRICS_PORT; 0 turns it off)")
-    p.add_argument("--summary", default=None,
-                   help="at the end, write the run's figures per query as JSON to this file (streamlab.runner)")
+    p.add_argument(
+        "--starting-offsets",
+        choices=("earliest", "latest"),
+        default="earliest",
+        help="where a new query starts reading Kafka (a checkpoint overrides it)",
+    )
+    p.add_argument(
+        "--max-offsets-per-trigger",
+        type=positive_int,
+        default=None,
+        help="cap on records read per micro-batch (default: no cap)",
+    )
+    p.add_argument(
+        "--fail-on-data-loss",
+        type=boolean,
+        default=True,
+        help="fail when offsets were deleted before they were read (default true)",
+    )
+    p.add_argument(
+        "--metrics-port",
+        type=port,
+        default=None,
+        help="listener metrics port (default JOB_METRICS_PORT; 0 turns it off)",
+    )
+    p.add_argument(
+        "--summary",
+        default=None,
+        help="at the end, write the run's figures per query as JSON to this file (streamlab.runner)",
+    )
     p.add_argument("--topic", default=None, help="source topic (default: the job's topic, TOPIC_<NAME>)")
-    p.add_argument("--bootstrap-servers", default=None,
-                   help="Kafka's bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)")
+    p.add_argument(
+        "--bootstrap-servers",
+        default=None,
+        help="Kafka's bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)",
+    )
     return p
 
 
 # Output modes each sink accepts (Spark's rules; the console and noop sinks take all three).
-SINK_MODES = {"parquet": ("append",), "kafka": ("append", "update", "complete"),
-              "postgres": ("append", "update", "complete"), "console": OUTPUT_MODES, "noop": OUTPUT_MODES}
+SINK_MODES = {
+    "parquet": ("append",),
+    "kafka": ("append", "update", "complete"),
+    "postgres": ("append", "update", "complete"),
+    "console": OUTPUT_MODES,
+    "noop": OUTPUT_MODES,
+}
 
 
-def parse(p: argparse.ArgumentParser, argv: list[str] | None = None,
-          environ: dict[str, str] | None = None) -> argparse.Namespace:
+def parse(
+    p: argparse.ArgumentParser, argv: list[str] | None = None, environ: dict[str, str] | None = None
+) -> argparse.Namespace:
     opts = p.parse_args(argv)
     try:
         opts.config = Config.from_env(environ)
@@ -133,6 +193,8 @@ def parse(p: argparse.ArgumentParser, argv: list[str] | None = None,
     if opts.bootstrap_servers:
         opts.config = dataclasses.replace(opts.config, bootstrap=opts.bootstrap_servers)
     if opts.output_mode not in SINK_MODES[opts.sink]:
-        p.error(f"the {opts.sink} sink supports only {' or '.join(SINK_MODES[opts.sink])} output mode, "
-                f"not {opts.output_mode} (use --output-mode {SINK_MODES[opts.sink][0]})")
+        p.error(
+            f"the {opts.sink} sink supports only {' or '.join(SINK_MODES[opts.sink])} output mode, "
+            f"not {opts.output_mode} (use --output-mode {SINK_MODES[opts.sink][0]})"
+        )
     return opts

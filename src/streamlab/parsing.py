@@ -49,13 +49,17 @@ def split(raw, topic_key: str):
     schema = schemas.SCHEMAS[topic_key]
     struct = schemas.spark_schema(topic_key, timestamps_as_text=True).add(T.StructField(CORRUPT, T.StringType(), True))
     text = F.col("value").cast("string")
-    parsed = raw.select("*", F.from_json(text, struct, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT})
-                        .alias("_p"))
+    parsed = raw.select(
+        "*", F.from_json(text, struct, {"mode": "PERMISSIVE", "columnNameOfCorruptRecord": CORRUPT}).alias("_p")
+    )
     # The typed value of each field: a timestamp converted from its text (once, in the fenced
     # projection, so no filter copies the conversion), anything else as parsed.
     typed = {name: F.col(f"_p.{name}") for name in schema.names}
-    converted = parsed.select("*", *[timestamp(typed[name]).alias(f"_ts_{name}") for name in schema.timestamps],
-                              F.spark_partition_id().alias(FENCE))
+    converted = parsed.select(
+        "*",
+        *[timestamp(typed[name]).alias(f"_ts_{name}") for name in schema.timestamps],
+        F.spark_partition_id().alias(FENCE),
+    )
     typed.update({name: F.col(f"_ts_{name}") for name in schema.timestamps})
     unconverted = [typed[name].isNull() & F.col(f"_p.{name}").isNotNull() for name in schema.timestamps]
     wrong_type = F.col(f"_p.{CORRUPT}").isNotNull()
@@ -63,21 +67,30 @@ def split(raw, topic_key: str):
         wrong_type = wrong_type | check
     missing = F.concat_ws(",", *[F.when(F.col(f"_p.{name}").isNull(), F.lit(name)) for name in schema.required])
     is_object = F.ltrim(text).startswith("{")
-    reason = (F.when(F.col("value").isNull() | (F.length(F.col("value")) == 0), F.lit("null_value"))
-              .when(~wrong_type & (missing == "") & is_object, F.lit(None).cast("string"))  # valid
-              .when(F.try_parse_json(text).isNull(), F.lit("malformed_json"))
-              .when(~is_object, F.lit("not_a_json_object"))
-              .when(wrong_type, F.lit("wrong_type"))
-              .otherwise(F.concat(F.lit("missing_field:"), missing)))
+    reason = (
+        F.when(F.col("value").isNull() | (F.length(F.col("value")) == 0), F.lit("null_value"))
+        .when(~wrong_type & (missing == "") & is_object, F.lit(None).cast("string"))  # valid
+        .when(F.try_parse_json(text).isNull(), F.lit("malformed_json"))
+        .when(~is_object, F.lit("not_a_json_object"))
+        .when(wrong_type, F.lit("wrong_type"))
+        .otherwise(F.concat(F.lit("missing_field:"), missing))
+    )
     tagged = converted.withColumn("_reason", reason)
     valid = tagged.where(_fence(F.col("_reason").isNull())).select(
         *[typed[name].alias(name) for name in schema.names],
-        F.col("timestamp").alias("kafka_timestamp"), F.col("partition").alias("kafka_partition"),
-        F.col("offset").alias("kafka_offset"))
+        F.col("timestamp").alias("kafka_timestamp"),
+        F.col("partition").alias("kafka_partition"),
+        F.col("offset").alias("kafka_offset"),
+    )
     quarantine = tagged.where(_fence(F.col("_reason").isNotNull())).select(
-        "key", "value", F.col("_reason").alias("reason"), F.col("topic").alias("source_topic"),
-        F.col("partition").alias("source_partition"), F.col("offset").alias("source_offset"),
-        F.col("timestamp").alias("kafka_timestamp"))
+        "key",
+        "value",
+        F.col("_reason").alias("reason"),
+        F.col("topic").alias("source_topic"),
+        F.col("partition").alias("source_partition"),
+        F.col("offset").alias("source_offset"),
+        F.col("timestamp").alias("kafka_timestamp"),
+    )
     return valid, quarantine
 
 
@@ -95,8 +108,9 @@ def timestamp(text):
     upper case, so a lower-case `t` or `z`, which RFC 3339 allows, goes a slower way."""
     from pyspark.sql import functions as F
 
-    return (F.when(text.rlike(schemas.RFC3339), text.try_cast("timestamp"))
-            .when(text.rlike("(?i)" + schemas.RFC3339), F.upper(text).try_cast("timestamp")))
+    return F.when(text.rlike(schemas.RFC3339), text.try_cast("timestamp")).when(
+        text.rlike("(?i)" + schemas.RFC3339), F.upper(text).try_cast("timestamp")
+    )
 
 
 def _fence(condition):

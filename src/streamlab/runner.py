@@ -29,12 +29,19 @@ from streamlab.wait import WaitTimeout, wait_for
 
 # Spark's messages when a restarted query does not match the state in its checkpoint.
 STATE_MISMATCH_MARKERS = (
-    "STATE_STORE_KEY_SCHEMA_NOT_COMPATIBLE", "STATE_STORE_VALUE_SCHEMA_NOT_COMPATIBLE",
-    "StateSchemaNotCompatible", "STREAMING_STATEFUL_OPERATOR_NOT_MATCH_IN_STATE_METADATA",
-    "not compatible with the existing state", "STATE_STORE_INVALID_CONFIG_AFTER_RESTART",
-    "is not compatible with the checkpoint", "STATEFUL_OPERATOR", "STATE_SCHEMA",
+    "STATE_STORE_KEY_SCHEMA_NOT_COMPATIBLE",
+    "STATE_STORE_VALUE_SCHEMA_NOT_COMPATIBLE",
+    "StateSchemaNotCompatible",
+    "STREAMING_STATEFUL_OPERATOR_NOT_MATCH_IN_STATE_METADATA",
+    "not compatible with the existing state",
+    "STATE_STORE_INVALID_CONFIG_AFTER_RESTART",
+    "is not compatible with the checkpoint",
+    "STATEFUL_OPERATOR",
+    "STATE_SCHEMA",
     "Provided schema doesn't match to the schema for existing state",
-    "UNSUPPORTED_CHANGE_OF", "STDS_", "CANNOT_LOAD_STATE_STORE",
+    "UNSUPPORTED_CHANGE_OF",
+    "STDS_",
+    "CANNOT_LOAD_STATE_STORE",
 )
 
 
@@ -80,8 +87,11 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     try:  # before Spark starts: a taken port is then one line, with no session to tear down
         metrics = listener.serve(port, bind)
     except OSError as exc:
-        print(f"{job}: cannot serve metrics on port {port} ({exc.strerror}); is another job running? "
-              f"Pass --metrics-port to use another port.", file=sys.stderr)
+        print(
+            f"{job}: cannot serve metrics on port {port} ({exc.strerror}); is another job running? "
+            f"Pass --metrics-port to use another port.",
+            file=sys.stderr,
+        )
         return 1
     spark = WARM_SESSION or session.build(job, conf)
     exporter = listener.attach(spark, job, metrics)
@@ -113,16 +123,23 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     _close(spark, exporter)  # drains the listener bus, so the counts below are final
     for name, totals in exporter.summary().items():
         if totals["records_lost"]:
-            log(job, f"data loss: query {name} skipped {totals['records_lost']} Kafka records that retention deleted "
-                     f"before they were read (streaming_kafka_records_lost_total)")
+            log(
+                job,
+                f"data loss: query {name} skipped {totals['records_lost']} Kafka records that retention deleted "
+                f"before they were read (streaming_kafka_records_lost_total)",
+            )
     return _summarise(opts, job, code, exporter, gaps)
 
 
 def _summarise(opts, job: str, code: int, exporter, gaps) -> int:
     """Write --summary (see the module's doc), if asked; return `code`."""
     if opts.summary:
-        summary = {"job": job, "exit_code": code, "skipped_at_start": [{**dataclasses.asdict(g), "records": g.records} for g in gaps],
-                   "queries": exporter.summary()}
+        summary = {
+            "job": job,
+            "exit_code": code,
+            "skipped_at_start": [{**dataclasses.asdict(g), "records": g.records} for g in gaps],
+            "queries": exporter.summary(),
+        }
         Path(opts.summary).write_text(json.dumps(summary, indent=2) + "\n")
     return code
 
@@ -151,13 +168,18 @@ def _check_data_loss(job: str, opts) -> list:
         return []  # remote checkpoints are not inspected
     found = dataloss.check(Path(str(root).removeprefix("file:")), job, opts.fail_on_data_loss, opts.config.bootstrap)
     for gap in found:
-        log(job, f"data loss: skipping {gap.records} records of {gap.topic}[{gap.partition}] (offsets {gap.start}-"
-                 f"{gap.earliest - 1}) for query {gap.query}: Kafka retention deleted them before they were read")
+        log(
+            job,
+            f"data loss: skipping {gap.records} records of {gap.topic}[{gap.partition}] (offsets {gap.start}-"
+            f"{gap.earliest - 1}) for query {gap.query}: Kafka retention deleted them before they were read",
+        )
     return found
 
 
-FIRST_BATCH_NOTE = ("a first batch is the slowest: the executor loads classes, opens its Kafka clients and compiles "
-                    "the query's code once; the next batches show the steady cost")
+FIRST_BATCH_NOTE = (
+    "a first batch is the slowest: the executor loads classes, opens its Kafka clients and compiles "
+    "the query's code once; the next batches show the steady cost"
+)
 
 
 # Where a batch's time goes (StreamingQueryProgress.durationMs), in words.
@@ -171,7 +193,10 @@ def first_batch_line(progress, trigger_seconds: float | None = None) -> str:
     seconds = ms.get("triggerExecution", 0) / 1000
     parts = ", ".join(f"{ms[key] / 1000:.1f} s {words}" for key, words in _PHASES if key in ms)
     started = progress.timestamp[11:23] if progress.timestamp else "?"
-    line = f"{progress.name}: first batch took {seconds:.1f} s ({progress.numInputRows:,} rows; {parts}; started {started} UTC)"
+    line = (
+        f"{progress.name}: first batch took {seconds:.1f} s ({progress.numInputRows:,} rows; {parts}; "
+        f"started {started} UTC)"
+    )
     if trigger_seconds and seconds > trigger_seconds:
         line += f", longer than the {trigger_seconds:g} s trigger: hence Spark's 'Current batch is falling behind'"
     return line
@@ -221,8 +246,12 @@ def _settle(spark, timeout: float = 10.0) -> None:
     CoarseGrainedScheduler). Best effort: after `timeout` the job stops anyway."""
     tracker = spark.sparkContext._jsc.sc().statusTracker()
     try:
-        wait_for(lambda: not any(e.numRunningTasks() for e in tracker.getExecutorInfos()), timeout,
-                 "the executors' tasks to end", interval=0.1)
+        wait_for(
+            lambda: not any(e.numRunningTasks() for e in tracker.getExecutorInfos()),
+            timeout,
+            "the executors' tasks to end",
+            interval=0.1,
+        )
     except WaitTimeout:
         pass
 
@@ -234,8 +263,12 @@ def _stop_all(queries, patience: float = 15.0) -> None:
     deadline = time.monotonic() + patience
     for q in queries:
         try:
-            wait_for(lambda q=q: not (q.isActive and q.status["isTriggerActive"]),
-                     max(0.0, deadline - time.monotonic()), f"{q.name}'s batch to end", interval=0.1)
+            wait_for(
+                lambda q=q: not (q.isActive and q.status["isTriggerActive"]),
+                max(0.0, deadline - time.monotonic()),
+                f"{q.name}'s batch to end",
+                interval=0.1,
+            )
         except WaitTimeout:
             pass  # stop it mid-batch: its checkpoint stays consistent either way
         if q.isActive:

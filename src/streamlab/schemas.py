@@ -2,8 +2,8 @@
 
 Values are JSON objects. `event_time` is the event's own time, a JSON string in RFC 3339 form.
 The producer writes UTC with milliseconds and a `Z`, e.g. "2026-11-25T08:00:00.123Z"; the jobs
-accept any RFC 3339 time (RFC3339: 0 to 9 fraction digits, `Z` or an offset such as `+01:00`). Spark keeps microseconds and shows times in the session time zone, which the lab sets
-to UTC.
+accept any RFC 3339 time (RFC3339: 0 to 9 fraction digits, `Z` or an offset such as `+01:00`).
+Spark keeps microseconds and shows times in the session time zone, which the lab sets to UTC.
 
 The definitions are plain Python (no pyspark import) so the producer can use them without Spark;
 `spark_schema(topic)` builds the StructType lazily. docs/schemas.md documents every field.
@@ -51,54 +51,79 @@ class TopicSchema:
         return "{" + ",".join(f'"{f.name}":%s' for f in self.fields) + "}"
 
 
-PAGE_VIEWS = TopicSchema("page_views", "user_id", (
-    Field("event_id", "string", doc="unique id of this view (UUID)"),
-    Field("event_time", "timestamp", doc="when the page was viewed (UTC)"),
-    Field("user_id", "string", doc="viewer, e.g. u00042; also the Kafka key"),
-    Field("session_id", "string", doc="browser session id"),
-    Field("page", "string", doc="path, e.g. /product/p0012"),
-    Field("product_id", "string", required=False, doc="the product on a product page, else null"),
-    Field("category", "string", required=False, doc="the product's category, else null"),
-    Field("referrer", "string", required=False, doc="referring site, null for direct visits"),
-    Field("user_agent", "string", doc="browser user agent"),
-    Field("country", "string", doc="ISO 3166-1 alpha-2 country of the viewer"),
-), "Clickstream: one event per page view.")
+PAGE_VIEWS = TopicSchema(
+    "page_views",
+    "user_id",
+    (
+        Field("event_id", "string", doc="unique id of this view (UUID)"),
+        Field("event_time", "timestamp", doc="when the page was viewed (UTC)"),
+        Field("user_id", "string", doc="viewer, e.g. u00042; also the Kafka key"),
+        Field("session_id", "string", doc="browser session id"),
+        Field("page", "string", doc="path, e.g. /product/p0012"),
+        Field("product_id", "string", required=False, doc="the product on a product page, else null"),
+        Field("category", "string", required=False, doc="the product's category, else null"),
+        Field("referrer", "string", required=False, doc="referring site, null for direct visits"),
+        Field("user_agent", "string", doc="browser user agent"),
+        Field("country", "string", doc="ISO 3166-1 alpha-2 country of the viewer"),
+    ),
+    "Clickstream: one event per page view.",
+)
 
-ORDERS = TopicSchema("orders", "order_id", (
-    Field("event_id", "string", doc="unique id of this event (UUID)"),
-    Field("order_id", "string", doc="order id: o<seed>-<n>, e.g. o42-0000001; also the Kafka key"),
-    Field("event_time", "timestamp", doc="when the order was placed (UTC)"),
-    Field("user_id", "string", doc="buyer"),
-    Field("product_id", "string", doc="ordered product (see the products dimension)"),
-    Field("quantity", "int", doc="units ordered, 1 or more"),
-    Field("unit_price", "double", doc="price of one unit"),
-    Field("amount", "double", doc="quantity * unit_price, rounded to cents"),
-    Field("currency", "string", doc="ISO 4217 code"),
-    Field("country", "string", doc="ISO 3166-1 alpha-2 shipping country"),
-), "Orders placed in the shop.")
+ORDERS = TopicSchema(
+    "orders",
+    "order_id",
+    (
+        Field("event_id", "string", doc="unique id of this event (UUID)"),
+        Field("order_id", "string", doc="order id: o<seed>-<n>, e.g. o42-0000001; also the Kafka key"),
+        Field("event_time", "timestamp", doc="when the order was placed (UTC)"),
+        Field("user_id", "string", doc="buyer"),
+        Field("product_id", "string", doc="ordered product (see the products dimension)"),
+        Field("quantity", "int", doc="units ordered, 1 or more"),
+        Field("unit_price", "double", doc="price of one unit"),
+        Field("amount", "double", doc="quantity * unit_price, rounded to cents"),
+        Field("currency", "string", doc="ISO 4217 code"),
+        Field("country", "string", doc="ISO 3166-1 alpha-2 shipping country"),
+    ),
+    "Orders placed in the shop.",
+)
 
-PAYMENTS = TopicSchema("payments", "order_id", (
-    Field("event_id", "string", doc="unique id of this event (UUID)"),
-    Field("payment_id", "string", doc="payment id: y<seed>-<n>, e.g. y42-0000001"),
-    Field("order_id", "string", doc="the paid order, always one produced earlier; also the Kafka key"),
-    Field("event_time", "timestamp", doc="when the payment was made (UTC), after the order's"),
-    Field("amount", "double", doc="the order's amount"),
-    Field("method", "string", doc="card, paypal, bank_transfer or gift_card"),
-    Field("status", "string", doc="authorized or captured"),
-), "Payments, each for an earlier order; some orders are never paid.")
+PAYMENTS = TopicSchema(
+    "payments",
+    "order_id",
+    (
+        Field("event_id", "string", doc="unique id of this event (UUID)"),
+        Field("payment_id", "string", doc="payment id: y<seed>-<n>, e.g. y42-0000001"),
+        Field("order_id", "string", doc="the paid order, always one produced earlier; also the Kafka key"),
+        Field("event_time", "timestamp", doc="when the payment was made (UTC), after the order's"),
+        Field("amount", "double", doc="the order's amount"),
+        Field("method", "string", doc="card, paypal, bank_transfer or gift_card"),
+        Field("status", "string", doc="authorized or captured"),
+    ),
+    "Payments, each for an earlier order; some orders are never paid.",
+)
 
 SCHEMAS: dict[str, TopicSchema] = {s.topic_key: s for s in (PAGE_VIEWS, ORDERS, PAYMENTS)}
 
 # Dimensions written as files for stream-static joins.
-PRODUCT_FIELDS = (("product_id", "string"), ("name", "string"), ("category", "string"),
-                  ("price", "double"), ("brand", "string"))
+PRODUCT_FIELDS = (
+    ("product_id", "string"),
+    ("name", "string"),
+    ("category", "string"),
+    ("price", "double"),
+    ("brand", "string"),
+)
 
 
 def spark_type(name: str):
     from pyspark.sql import types as T
 
-    return {"string": T.StringType(), "int": T.IntegerType(), "long": T.LongType(),
-            "double": T.DoubleType(), "timestamp": T.TimestampType()}[name]
+    return {
+        "string": T.StringType(),
+        "int": T.IntegerType(),
+        "long": T.LongType(),
+        "double": T.DoubleType(),
+        "timestamp": T.TimestampType(),
+    }[name]
 
 
 def spark_schema(topic_key: str, timestamps_as_text: bool = False):

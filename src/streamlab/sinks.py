@@ -59,9 +59,18 @@ def to_kafka_records(df, key_col: str | None = None):
     return df.select(key.alias("key"), value.alias("value"))
 
 
-def start(df, opts, job: str, name: str | None = None, *, output_mode: str | None = None,
-          partition_by: list[str] | None = None, kafka_key: str | None = None, foreach_batch=None,
-          foreach_writer=None):
+def start(
+    df,
+    opts,
+    job: str,
+    name: str | None = None,
+    *,
+    output_mode: str | None = None,
+    partition_by: list[str] | None = None,
+    kafka_key: str | None = None,
+    foreach_batch=None,
+    foreach_writer=None,
+):
     from streamlab import naming, stateguard
 
     name = name or naming.main_query(job)
@@ -69,8 +78,11 @@ def start(df, opts, job: str, name: str | None = None, *, output_mode: str | Non
     stateguard.check(df, checkpoint, job)  # before anything starts: a changed stateful query writes nothing
     if opts.sink == "kafka" and foreach_batch is None and foreach_writer is None:
         df = to_kafka_records(df, kafka_key)
-    writer = (df.writeStream.queryName(name).outputMode(output_mode or opts.output_mode)
-              .option("checkpointLocation", checkpoint))
+    writer = (
+        df.writeStream.queryName(name)
+        .outputMode(output_mode or opts.output_mode)
+        .option("checkpointLocation", checkpoint)
+    )
     writer = _with_trigger(writer, opts.trigger)
     if foreach_batch is not None:
         return writer.foreachBatch(foreach_batch).start()
@@ -85,8 +97,12 @@ def start(df, opts, job: str, name: str | None = None, *, output_mode: str | Non
             writer = writer.partitionBy(*partition_by)
         return writer.format("parquet").option("path", default_output(opts, job)).start()
     if opts.sink == "kafka":
-        return (writer.format("kafka").option("kafka.bootstrap.servers", opts.config.bootstrap)
-                .option("topic", default_output(opts, job)).start())
+        return (
+            writer.format("kafka")
+            .option("kafka.bootstrap.servers", opts.config.bootstrap)
+            .option("topic", default_output(opts, job))
+            .start()
+        )
     raise ValueError(f"{job}: sink {opts.sink!r} needs a foreachBatch writer in this job")
 
 
@@ -105,18 +121,32 @@ def quarantine(bad, opts, job: str, part: str = ""):
     def header(k, v):
         return F.struct(F.lit(k).alias("key"), v.cast("string").cast("binary").alias("value"))
 
-    records = bad.select("key", "value", F.array(
-        header("reason", F.col("reason")), header("source_topic", F.col("source_topic")),
-        header("source_partition", F.col("source_partition")), header("source_offset", F.col("source_offset")),
-        header("job", F.lit(job))).alias("headers"))
+    records = bad.select(
+        "key",
+        "value",
+        F.array(
+            header("reason", F.col("reason")),
+            header("source_topic", F.col("source_topic")),
+            header("source_partition", F.col("source_partition")),
+            header("source_offset", F.col("source_offset")),
+            header("job", F.lit(job)),
+        ).alias("headers"),
+    )
     name = naming.quarantine_query(job, part)
-    writer = (records.writeStream.queryName(name).outputMode("append")
-              .option("checkpointLocation", checkpoint_dir(opts, job, naming.checkpoint_folder(job, name))))
+    writer = (
+        records.writeStream.queryName(name)
+        .outputMode("append")
+        .option("checkpointLocation", checkpoint_dir(opts, job, naming.checkpoint_folder(job, name)))
+    )
     writer = _with_trigger(writer, opts.trigger)
     if options.trigger_seconds(opts.trigger):
         after_first_triggers(bad.sparkSession)
-    return (writer.format("kafka").option("kafka.bootstrap.servers", opts.config.bootstrap)
-            .option("topic", opts.config.topic("quarantine")).start())
+    return (
+        writer.format("kafka")
+        .option("kafka.bootstrap.servers", opts.config.bootstrap)
+        .option("topic", opts.config.topic("quarantine"))
+        .start()
+    )
 
 
 FIRST_TRIGGER_WAIT_SECONDS = 60
@@ -137,12 +167,15 @@ def after_first_triggers(spark, timeout: float = FIRST_TRIGGER_WAIT_SECONDS) -> 
     deadline = time.monotonic() + timeout
 
     def past_first_trigger(query) -> bool:
-        return (not query.isActive or query.lastProgress is not None
-                or query.status["message"] in _BETWEEN_TRIGGERS)
+        return not query.isActive or query.lastProgress is not None or query.status["message"] in _BETWEEN_TRIGGERS
 
     for query in spark.streams.active:
         try:
-            wait_for(lambda q=query: past_first_trigger(q), max(0.0, deadline - time.monotonic()),
-                     f"{query.name}'s first trigger", interval=0.2)
+            wait_for(
+                lambda q=query: past_first_trigger(q),
+                max(0.0, deadline - time.monotonic()),
+                f"{query.name}'s first trigger",
+                interval=0.2,
+            )
         except WaitTimeout:
             return  # start anyway: this only orders first batches (a failure is the runner's to report)

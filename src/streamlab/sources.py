@@ -11,11 +11,13 @@ from __future__ import annotations
 
 def kafka(spark, topic: str, opts):
     """Read `topic` from the Kafka at `opts.config.bootstrap` (streamlab.config)."""
-    reader = (spark.readStream.format("kafka")
-              .option("kafka.bootstrap.servers", opts.config.bootstrap)
-              .option("subscribe", topic)
-              .option("startingOffsets", opts.starting_offsets)
-              .option("failOnDataLoss", str(opts.fail_on_data_loss).lower()))
+    reader = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", opts.config.bootstrap)
+        .option("subscribe", topic)
+        .option("startingOffsets", opts.starting_offsets)
+        .option("failOnDataLoss", str(opts.fail_on_data_loss).lower())
+    )
     if opts.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", str(opts.max_offsets_per_trigger))
     return reader.load()

@@ -36,7 +36,9 @@ _TREE = re.compile(r"^[\s:|+-]*")  # the drawing before a node's name: its depth
 def fingerprint(df) -> tuple[str, str, bool]:
     plan = df._jdf.queryExecution().analyzed().toString()
     # Expression ids and node UUIDs (EventTimeWatermark has one) change on every run.
-    lines = [_UUID.sub("", re.sub(r"#\d+L?", "", line)).rstrip() for line in plan.splitlines() if "Relation" not in line]
+    lines = [
+        _UUID.sub("", re.sub(r"#\d+L?", "", line)).rstrip() for line in plan.splitlines() if "Relation" not in line
+    ]
     text = stateful_part(lines)
     return hashlib.sha256(text.encode()).hexdigest(), text, any(op in text for op in STATEFUL)
 
@@ -70,7 +72,8 @@ def check(df, checkpoint: str, job: str) -> None:
             raise StateMismatch(
                 f"{job}: the query's stateful logic changed since its checkpoint {folder} was written "
                 f"(grouping keys, windows, watermark or schema), so it is not compatible with the existing state. "
-                f"Compare {saved} with the new plan; run `make reset JOB={job}` to start over")
+                f"Compare {saved} with the new plan; run `make reset JOB={job}` to start over"
+            )
     # A first start, a checkpoint from before the guard, or one that recorded a whole plan.
     folder.mkdir(parents=True, exist_ok=True)
     saved.write_text(text + "\n")

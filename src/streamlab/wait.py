@@ -20,8 +20,13 @@ class WaitTimeout(TimeoutError):
     pass
 
 
-def wait_for(check: Callable[[], T], timeout: float, what: str, interval: float = 0.25,
-             on_poll: Callable[[float], None] | None = None) -> T:
+def wait_for(
+    check: Callable[[], T],
+    timeout: float,
+    what: str,
+    interval: float = 0.25,
+    on_poll: Callable[[float], None] | None = None,
+) -> T:
     deadline = time.monotonic() + timeout
     last = None
     while True:

@@ -79,11 +79,18 @@ class Lab:
         self.settings = load(environ=env)
 
     def lab(self, *args: str, timeout: float = 900, check: bool = True, **extra_env) -> subprocess.CompletedProcess:
-        proc = subprocess.run(netns.command(self.ns, [sys.executable, "-m", "lab", *args]), cwd=ROOT,
-                              env={**self.env, **extra_env}, capture_output=True, text=True, timeout=timeout)
+        proc = subprocess.run(
+            netns.command(self.ns, [sys.executable, "-m", "lab", *args]),
+            cwd=ROOT,
+            env={**self.env, **extra_env},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
         if check and proc.returncode != 0:
-            raise AssertionError(f"lab {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n"
-                                 f"{proc.stderr[-3000:]}")
+            raise AssertionError(
+                f"lab {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            )
         return proc
 
     def call(self, fn, *args, **kwargs):
@@ -106,7 +113,9 @@ class Lab:
         summary = RUN / "e2e" / f"produce-{time.monotonic_ns()}.json"
         summary.parent.mkdir(parents=True, exist_ok=True)
         rt = Docker(load(environ={**self.env, **topics}), environ=self.env)
-        cmd, env = rt.producer_command(["--dimensions-dir", "", "--summary", str(summary), *args], {**self.env, **topics})
+        cmd, env = rt.producer_command(
+            ["--dimensions-dir", "", "--summary", str(summary), *args], {**self.env, **topics}
+        )
         proc = subprocess.run(netns.command(self.ns, cmd), env=env, capture_output=True, text=True, timeout=600)
         assert proc.returncode == 0, proc.stderr[-2000:]
         return json.loads(summary.read_text())
@@ -125,19 +134,41 @@ def docker_lab(request, tmp_path_factory):
         t0 = time.monotonic()
         dockerhost.build_images({**env, "COMPOSE_PROJECT_NAME": PROJECT})
         built["seconds"] = time.monotonic() - t0
-        out = subprocess.run(["docker", "images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}",
-                              "--filter", "reference=streaming-lab/*"], env=env, capture_output=True, text=True)
+        out = subprocess.run(
+            [
+                "docker",
+                "images",
+                "--format",
+                "{{.Repository}}:{{.Tag}} {{.Size}}",
+                "--filter",
+                "reference=streaming-lab/*",
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         built["images"] = sorted(out.stdout.splitlines())
 
     t0 = time.monotonic()
     with dockerhost.engine(build=build) as (env, ns):
         images = built["images"]
-        _figure(request.config, f"images built: {len(images)} in {built['seconds']:.0f}s "
-                                f"({'; '.join(images)}); engine ready after {time.monotonic() - t0:.0f}s")
+        _figure(
+            request.config,
+            f"images built: {len(images)} in {built['seconds']:.0f}s "
+            f"({'; '.join(images)}); engine ready after {time.monotonic() - t0:.0f}s",
+        )
         shutil.rmtree(RUN, ignore_errors=True)
         env = {k: v for k, v in env.items() if not k.startswith("TOPIC_")}
-        env.update({"RUNTIME": "docker", "LAB_STATE": str(STATE), "LAB_RUN": str(RUN), "GRAFANA": "0",
-                    "COMPOSE_PROJECT_NAME": PROJECT, "WORKERS": "2"})
+        env.update(
+            {
+                "RUNTIME": "docker",
+                "LAB_STATE": str(STATE),
+                "LAB_RUN": str(RUN),
+                "GRAFANA": "0",
+                "COMPOSE_PROJECT_NAME": PROJECT,
+                "WORKERS": "2",
+            }
+        )
         if ns:  # the namespaced engine builds from the cache the builder left, with the same settings
             env["LAB_COMPOSE_OVERRIDES"] = str(dockerhost.BUILD_OVERRIDE)
         lab = Lab(env, ns)
@@ -160,23 +191,40 @@ def demo(docker_lab, request, tmp_path_factory):
     install = subprocess.run(["make", "install"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
     assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-2000:]
     venv = STATE / "venv"
-    packages = subprocess.run([str(venv / "bin" / "python"), "-m", "pip", "list", "--format", "json"],
-                              capture_output=True, text=True, check=True).stdout
+    packages = subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "list", "--format", "json"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     names = {p["name"].lower() for p in json.loads(packages)}
     assert "pyspark" not in names and "confluent-kafka" in names, f"the control venv holds {sorted(names)}"
     lab.host_env = env  # the learner-like host, for `make drill` below
     log = folder / "demo.log"
     t0 = time.monotonic()
     with log.open("w") as out:
-        proc = subprocess.Popen(netns.command(lab.ns, ["make", "demo", "DURATION=150"]), cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            netns.command(lab.ns, ["make", "demo", "DURATION=150"]),
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     try:
-        healthy = wait_for(lambda: proc.poll() is not None or re.search(r"==> healthy in (\d+)s", log.read_text()),
-                           900, "make demo to bring the lab up")
+        healthy = wait_for(
+            lambda: proc.poll() is not None or re.search(r"==> healthy in (\d+)s", log.read_text()),
+            900,
+            "make demo to bring the lab up",
+        )
         if proc.poll() is not None and not hasattr(healthy, "group"):
-            raise AssertionError(f"make demo exited {proc.returncode} before the lab was up:\n{log.read_text()[-4000:]}")
-        _figure(request.config, f"make up: healthy {healthy.group(1)}s after `compose up`, "
-                                f"{time.monotonic() - t0:.0f}s after `make demo` started (2 workers)")
+            raise AssertionError(
+                f"make demo exited {proc.returncode} before the lab was up:\n{log.read_text()[-4000:]}"
+            )
+        _figure(
+            request.config,
+            f"make up: healthy {healthy.group(1)}s after `compose up`, "
+            f"{time.monotonic() - t0:.0f}s after `make demo` started (2 workers)",
+        )
         yield lab, proc, log
     finally:
         try:
@@ -193,13 +241,19 @@ def test_demo_prometheus_and_dashboards(demo, request):
     def streaming():
         if proc.poll() is not None:
             raise AssertionError(f"make demo exited {proc.returncode} early:\n{log.read_text()[-4000:]}")
-        return any(float(r["value"][1]) for r in lab.query(
-            'lab:streaming_event_latency_seconds:p99_1m{job="windowing",query="windowing"}'))
+        return any(
+            float(r["value"][1])
+            for r in lab.query('lab:streaming_event_latency_seconds:p99_1m{job="windowing",query="windowing"}')
+        )
 
     wait_for(streaming, 240, "the demo's windowing job to report latency percentiles to Prometheus")
+
     # Every target Prometheus is configured with is up: both workers, the driver and its executors too.
-    down = lambda: [f"{t['labels']['job']} {t['scrapeUrl']}: {t['lastError']}" for t in lab.targets()  # noqa: E731
-                    if t["health"] != "up"]
+    def down():
+        return [
+            f"{t['labels']['job']} {t['scrapeUrl']}: {t['lastError']}" for t in lab.targets() if t["health"] != "up"
+        ]
+
     try:
         wait_for(lambda: not down(), 60, "every Prometheus target to be up")
     except WaitTimeout:
@@ -208,11 +262,24 @@ def test_demo_prometheus_and_dashboards(demo, request):
     assert not down(), f"targets down: {down()}"
     jobs = Counter(t["labels"]["job"] for t in targets)
     assert jobs["spark-worker"] == 2, jobs
-    assert set(jobs) == {"prometheus", "kafka", "producer", "spark-master", "spark-applications", "spark-worker",
-                         "spark-driver", "spark-executors", "streaming"}, jobs
+    assert set(jobs) == {
+        "prometheus",
+        "kafka",
+        "producer",
+        "spark-master",
+        "spark-applications",
+        "spark-worker",
+        "spark-driver",
+        "spark-executors",
+        "streaming",
+    }, jobs
     # Every dashboard panel's query returns data (Grafana can't run here; its queries can).
-    exprs = [(d.title, p.title, dashboards.expand(t.expr)) for d in dashboards.DASHBOARDS for p in d.panels
-             for t in p.targets]
+    exprs = [
+        (d.title, p.title, dashboards.expand(t.expr))
+        for d in dashboards.DASHBOARDS
+        for p in d.panels
+        for t in p.targets
+    ]
 
     def empty():
         return [e for e in exprs if not any(v == v for r in lab.query(e[2]) for v in [float(r["value"][1])])]
@@ -222,8 +289,9 @@ def test_demo_prometheus_and_dashboards(demo, request):
     except WaitTimeout:
         pass
     assert not empty(), "panels without data: " + "; ".join(f"{d} / {p}: {e}" for d, p, e in empty())
-    _figure(request.config, f"Prometheus: {len(targets)} targets up ({dict(jobs)}); {len(exprs)} panel queries "
-                            f"return data")
+    _figure(
+        request.config, f"Prometheus: {len(targets)} targets up ({dict(jobs)}); {len(exprs)} panel queries return data"
+    )
     assert proc.wait(timeout=400) == 0, log.read_text()[-3000:]
     text = log.read_text()
     assert "|window_start       |window_end         |key|events|" in text
@@ -234,8 +302,11 @@ def test_demo_prometheus_and_dashboards(demo, request):
     assert not traces, f"{len(traces)} stack-trace or ERROR lines in the demo, first: {traces[:3]}"
     first = re.search(r"\] windowing: first batch took ([\d.]+) s", text)
     assert first, text[-3000:]
-    _figure(request.config, f"make demo: first batch {first.group(1)} s with a 10 s trigger; "
-                            f"'falling behind' warnings: {text.count('is falling behind')}")
+    _figure(
+        request.config,
+        f"make demo: first batch {first.group(1)} s with a 10 s trigger; "
+        f"'falling behind' warnings: {text.count('is falling behind')}",
+    )
     # The performance report of that run, from the Docker lab's Prometheus.
     report = lab.lab("report", "--job", "windowing", "--since", "10m", "--trigger-seconds", "10")
     page = Path(re.search(r"Report written: (\S+report\.html)", report.stdout).group(1))
@@ -259,8 +330,21 @@ def test_basic_every_event_once_bad_ones_quarantined(demo, docker_lab, topics, r
     views = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
     expected = {e["event_id"] for e in valid_events(views, "page_views")}
     out = RUN / "e2e" / "basic"
-    lab.lab("submit", "basic", "--trigger", "availableNow", "--sink", "parquet", "--output", str(out),
-            "--checkpoint", str(RUN / "e2e" / "basic-ckpt"), "--metrics-port", "0", **topics)
+    lab.lab(
+        "submit",
+        "basic",
+        "--trigger",
+        "availableNow",
+        "--sink",
+        "parquet",
+        "--output",
+        str(out),
+        "--checkpoint",
+        str(RUN / "e2e" / "basic-ckpt"),
+        "--metrics-port",
+        "0",
+        **topics,
+    )
     ids = pq.read_table(out).column("event_id").to_pylist()
     duplicated = len(ids) - len(set(ids))
     lost = len(expected - set(ids))
@@ -268,24 +352,56 @@ def test_basic_every_event_once_bad_ones_quarantined(demo, docker_lab, topics, r
     quarantined = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_QUARANTINE"])
     assert len(quarantined) == len(views) - len(expected) > 0
     raw = {(r.partition, r.offset): r.value for r in views}
-    assert all(raw[(int(q.headers["source_partition"]), int(q.headers["source_offset"]))] == q.value
-               for q in quarantined), "the quarantine must keep the raw bytes"
-    _figure(request.config, f"basic: {len(expected)} rows checked, {len(quarantined)} quarantined, "
-                            f"lost {lost}, duplicated {duplicated}")
+    assert all(
+        raw[(int(q.headers["source_partition"]), int(q.headers["source_offset"]))] == q.value for q in quarantined
+    ), "the quarantine must keep the raw bytes"
+    _figure(
+        request.config,
+        f"basic: {len(expected)} rows checked, {len(quarantined)} quarantined, lost {lost}, duplicated {duplicated}",
+    )
 
 
 def test_windowing_exact_window_counts(demo, docker_lab, topics, request):
     lab = docker_lab
-    lab.produce(topics, "--count", "2400", "--rate", "0", "--seed", "31", "--start-time", START, "--event-rate", "2",
-                "--jitter-ms", "20000", "--malformed-share", "0.03")
+    lab.produce(
+        topics,
+        "--count",
+        "2400",
+        "--rate",
+        "0",
+        "--seed",
+        "31",
+        "--start-time",
+        START,
+        "--event-rate",
+        "2",
+        "--jitter-ms",
+        "20000",
+        "--malformed-share",
+        "0.03",
+    )
     lab.produce(topics, "--count", "20", "--rate", "0", "--seed", "32", "--start-time", "2026-01-01T01:00:00Z")
     events = valid_events(lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"]), "page_views")
     watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
     expected = window_counts(events, "country", 5, closed_before=watermark)
     out = RUN / "e2e" / "windowing"
-    lab.lab("submit", "windowing", "--sink", "parquet", "--output", str(out), "--output-mode", "append",
-            "--trigger", "availableNow", "--checkpoint", str(RUN / "e2e" / "windowing-ckpt"), "--metrics-port", "0",
-            **topics)
+    lab.lab(
+        "submit",
+        "windowing",
+        "--sink",
+        "parquet",
+        "--output",
+        str(out),
+        "--output-mode",
+        "append",
+        "--trigger",
+        "availableNow",
+        "--checkpoint",
+        str(RUN / "e2e" / "windowing-ckpt"),
+        "--metrics-port",
+        "0",
+        **topics,
+    )
     got, repeated = output_window_counts(pq.read_table(out).to_pylist())
     assert repeated == 0, "a window was emitted twice"
     assert len(expected) > 20 and got == expected
@@ -294,10 +410,18 @@ def test_windowing_exact_window_counts(demo, docker_lab, topics, request):
 
 def test_driver_kill_drill(demo, docker_lab, request):
     """As the acceptance asks: `make drill NAME=driver-kill` from the host without Java."""
-    proc = subprocess.run(netns.command(docker_lab.ns, ["make", "drill", "NAME=driver-kill", "SIZE=small"]), cwd=ROOT,
-                          env=docker_lab.host_env, capture_output=True, text=True, timeout=900)
+    proc = subprocess.run(
+        netns.command(docker_lab.ns, ["make", "drill", "NAME=driver-kill", "SIZE=small"]),
+        cwd=ROOT,
+        env=docker_lab.host_env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     line = next((x for x in proc.stdout.splitlines() if x.startswith("drill driver-kill:")), proc.stdout[-2000:])
-    assert proc.returncode == 0 and line.endswith("0 lost, 0 duplicated -> PASS"), proc.stdout[-3000:] + proc.stderr[-2000:]
+    assert proc.returncode == 0 and line.endswith("0 lost, 0 duplicated -> PASS"), (
+        proc.stdout[-3000:] + proc.stderr[-2000:]
+    )
     # Each kill was the engine's SIGKILL of the driver's container (lab.docker, Docker SDK): had that failed,
     # the fallback would end only the `compose run` client, and the container would run on.
     left = [name for name in _running(docker_lab) if name.startswith(f"{PROJECT}-job-")]
@@ -313,21 +437,41 @@ def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
 
     lab = docker_lab
     rt = Docker(lab.settings, environ=lab.env)
-    job = rt.spawn_job("basic", ["--duration", "600", "--sink", "noop", "--metrics-port", "0",
-                                 "--checkpoint", str(RUN / "e2e" / "probes-ckpt")], lab.env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = rt.spawn_job(
+        "basic",
+        [
+            "--duration",
+            "600",
+            "--sink",
+            "noop",
+            "--metrics-port",
+            "0",
+            "--checkpoint",
+            str(RUN / "e2e" / "probes-ckpt"),
+        ],
+        lab.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(lambda: job.poll() is None and job.name in _running(lab), 180, "the job's driver container to run")
-        ps = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter",
-                             f"label=com.docker.compose.project={PROJECT}"], env=lab.env, capture_output=True,
-                            text=True, check=True).stdout.split()
+        ps = subprocess.run(
+            ["docker", "ps", "--all", "--quiet", "--filter", f"label=com.docker.compose.project={PROJECT}"],
+            env=lab.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         assert sorted(rt.leftovers()) == sorted(f"container {c}" for c in ps) and ps
         # The lab's own producer service stands in for the bench's producer run: the probe reads only its --name.
         cpu = rt.cpu_probe(job, SimpleNamespace(args=["--name", f"{PROJECT}-producer-1"]))
         first = cpu()
         assert all(seconds > 0 for seconds in first.values()), first
-        gc_ms, task_ms = wait_for(lambda: (t := rt.executor_times(job)) and t[1] > 0 and t, 180,
-                                  "the driver's REST API to report the executors' task time")
+        gc_ms, task_ms = wait_for(
+            lambda: (t := rt.executor_times(job)) and t[1] > 0 and t,
+            180,
+            "the driver's REST API to report the executors' task time",
+        )
         later = cpu()
         assert all(later[part] >= first[part] for part in first), (first, later)
         t0 = time.monotonic()
@@ -337,8 +481,11 @@ def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
         job._kill()  # the kill function once more: its container is gone, which is no error
     finally:
         job.kill()
-    _figure(request.config, f"probes: CPU seconds {', '.join(f'{k} {v:.1f}' for k, v in later.items())}; executors "
-                            f"{task_ms:.0f} ms of tasks, {gc_ms:.0f} ms GC; driver container killed in {killed:.1f}s")
+    _figure(
+        request.config,
+        f"probes: CPU seconds {', '.join(f'{k} {v:.1f}' for k, v in later.items())}; executors "
+        f"{task_ms:.0f} ms of tasks, {gc_ms:.0f} ms GC; driver container killed in {killed:.1f}s",
+    )
 
 
 def test_down_leaves_nothing_behind(docker_lab, request):
@@ -347,24 +494,40 @@ def test_down_leaves_nothing_behind(docker_lab, request):
 
     lab = docker_lab
     rt = Docker(lab.settings, environ=lab.env)
-    job = rt.spawn_job("basic", ["--duration", "600", "--sink", "noop", "--metrics-port", "0",
-                                 "--checkpoint", str(RUN / "e2e" / "down-ckpt")], lab.env,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = rt.spawn_job(
+        "basic",
+        ["--duration", "600", "--sink", "noop", "--metrics-port", "0", "--checkpoint", str(RUN / "e2e" / "down-ckpt")],
+        lab.env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        wait_for(lambda: job.poll() is None and any(c.endswith(job.name) or job.name in c for c in _running(lab)),
-                 180, "the job's driver container to run")
+        wait_for(
+            lambda: job.poll() is None and any(c.endswith(job.name) or job.name in c for c in _running(lab)),
+            180,
+            "the job's driver container to run",
+        )
         proc = lab.lab("down")
         assert "The lab is down." in proc.stdout
         assert job.wait(timeout=60) is not None, "the job's `docker compose run` outlived make down"
     finally:
         job.kill()
     assert rt.leftovers() == [], "containers left after make down"
-    volumes = subprocess.run(["docker", "volume", "ls", "--quiet", "--filter",
-                              f"label=com.docker.compose.project={PROJECT}"], env=lab.env, capture_output=True,
-                             text=True, check=True).stdout.split()
+    volumes = subprocess.run(
+        ["docker", "volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={PROJECT}"],
+        env=lab.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
     for volume in volumes:
-        users = subprocess.run(["docker", "ps", "--all", "--quiet", "--filter", f"volume={volume}"], env=lab.env,
-                               capture_output=True, text=True, check=True).stdout.split()
+        users = subprocess.run(
+            ["docker", "ps", "--all", "--quiet", "--filter", f"volume={volume}"],
+            env=lab.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         assert not users, f"volume {volume} is still in use by {users}"
     clients = procs.marked("COMPOSE_PROJECT_NAME", PROJECT)
     assert not clients, f"processes of the Docker lab left running: {clients}"

@@ -9,8 +9,7 @@ from tests.support import lab as run
 
 
 def test_every_event_reaches_the_sink_exactly_once(topics, lab_up, tmp_path):
-    summary = run.produce("--count", "600", "--rate", "0", "--seed", "101", "--malformed-share", "0.05",
-                          environ=topics)
+    summary = run.produce("--count", "600", "--rate", "0", "--seed", "101", "--malformed-share", "0.05", environ=topics)
     assert summary["acked"] == 600
     views = consume_all(lab_up.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
     expected = set()
@@ -25,8 +24,18 @@ def test_every_event_reaches_the_sink_exactly_once(topics, lab_up, tmp_path):
             pass
         malformed += 1
     out = tmp_path / "out"
-    run.submit("basic", "--trigger", "availableNow", "--sink", "parquet", "--output", str(out),
-               "--checkpoint", str(tmp_path / "ckpt"), environ=topics)
+    run.submit(
+        "basic",
+        "--trigger",
+        "availableNow",
+        "--sink",
+        "parquet",
+        "--output",
+        str(out),
+        "--checkpoint",
+        str(tmp_path / "ckpt"),
+        environ=topics,
+    )
     ids = pq.read_table(out).column("event_id").to_pylist()
     assert len(ids) == len(set(ids)), "duplicated rows"
     assert set(ids) == expected, f"missing {len(expected - set(ids))}, unexpected {len(set(ids) - expected)}"
@@ -42,7 +51,9 @@ def test_every_event_reaches_the_sink_exactly_once(topics, lab_up, tmp_path):
 
 def test_console_shows_the_events_and_the_checkpoint_resumes(topics, lab_up, tmp_path):
     run.produce("--count", "40", "--rate", "0", "--seed", "102", environ=topics)
-    first_ids = [json.loads(r.value)["event_id"] for r in consume_all(lab_up.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])]
+    first_ids = [
+        json.loads(r.value)["event_id"] for r in consume_all(lab_up.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
+    ]
     ckpt = str(tmp_path / "ckpt")
     proc = run.submit("basic", "--trigger", "availableNow", "--checkpoint", ckpt, environ=topics)
     assert "Batch: 0" in proc.stdout

@@ -42,14 +42,19 @@ class ImpatientClient(threading.Thread):
 
 def test_the_demo_shows_batches_and_no_stack_trace(topics, lab_up):
     run.lab("reset", "windowing", environ=topics, check=True)
-    producer = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "50", "--duration", "90", "--seed", "61",
-                                 "--dimensions-dir", ""], cwd=ROOT, env=topics, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+    producer = subprocess.Popen(
+        [sys.executable, "-m", "producer", "--rate", "50", "--duration", "90", "--seed", "61", "--dimensions-dir", ""],
+        cwd=ROOT,
+        env=topics,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     client = ImpatientClient(lab_up.host, lab_up.int("SPARK_DRIVER_UI_PORT"))
     client.start()
     try:
-        proc = subprocess.run(["make", "-s", "demo", "DURATION=30"], cwd=ROOT, env=topics, capture_output=True,
-                              text=True, timeout=300)
+        proc = subprocess.run(
+            ["make", "-s", "demo", "DURATION=30"], cwd=ROOT, env=topics, capture_output=True, text=True, timeout=300
+        )
     finally:
         client.done.set()
         producer.terminate()
@@ -66,8 +71,10 @@ def test_the_demo_shows_batches_and_no_stack_trace(topics, lab_up):
 
     # Defect: the two first batches ran at once and overran the 10 s trigger ("falling behind").
     # The quarantine query now starts when the job's own first batch is over.
-    first = {name: (datetime.strptime(start, "%H:%M:%S.%f"), float(seconds))
-             for name, seconds, start in FIRST_BATCH.findall(out)}
+    first = {
+        name: (datetime.strptime(start, "%H:%M:%S.%f"), float(seconds))
+        for name, seconds, start in FIRST_BATCH.findall(out)
+    }
     assert set(first) == {"windowing", "windowing_quarantine"}, out[-3000:]
     (main_start, main_seconds), (q_start, _) = first["windowing"], first["windowing_quarantine"]
     assert (q_start - main_start).total_seconds() >= main_seconds - 0.05, first

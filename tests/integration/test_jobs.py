@@ -52,10 +52,40 @@ def warm(lab_up, lab_env, tmp_path_factory):
 @pytest.fixture(scope="module")
 def shop(lab_up, lab_env, warm):
     env = {**lab_env, **fresh_topics(lab_up.kafka_bootstrap, "t_shop")}
-    run.produce("--count", "3000", "--rate", "0", "--seed", "41", "--start-time", START, "--event-rate", "4",
-                "--unpaid-share", "0.2", "--payment-delay", "20", "--malformed-share", "0.02", environ=env)
-    run.produce("--count", "30", "--rate", "0", "--seed", "42", "--start-time", "2026-01-01T02:00:00Z",
-                "--unpaid-share", "0", "--payment-delay", "0.001", environ=env)
+    run.produce(
+        "--count",
+        "3000",
+        "--rate",
+        "0",
+        "--seed",
+        "41",
+        "--start-time",
+        START,
+        "--event-rate",
+        "4",
+        "--unpaid-share",
+        "0.2",
+        "--payment-delay",
+        "20",
+        "--malformed-share",
+        "0.02",
+        environ=env,
+    )
+    run.produce(
+        "--count",
+        "30",
+        "--rate",
+        "0",
+        "--seed",
+        "42",
+        "--start-time",
+        "2026-01-01T02:00:00Z",
+        "--unpaid-share",
+        "0",
+        "--payment-delay",
+        "0.001",
+        environ=env,
+    )
     return Shop(env, lab_up.kafka_bootstrap)
 
 
@@ -65,13 +95,24 @@ def parquet_rows(folder):
 
 def once(warm, tmp_path, job, *args, env):
     """Run a job over everything in its topics (availableNow) with a private checkpoint and output."""
-    return warm.submit(job, "--trigger", "availableNow", "--checkpoint", str(tmp_path / "ckpt"), "--metrics-port", "0",
-                       *args, env=env)
+    return warm.submit(
+        job, "--trigger", "availableNow", "--checkpoint", str(tmp_path / "ckpt"), "--metrics-port", "0", *args, env=env
+    )
 
 
 def test_aggregations_exact_counts_and_sums(warm, shop, tmp_path):
-    once(warm, tmp_path, "aggregations", "--sink", "parquet", "--output", str(tmp_path / "out"), "--output-mode", "append",
-         env=shop.env)
+    once(
+        warm,
+        tmp_path,
+        "aggregations",
+        "--sink",
+        "parquet",
+        "--output",
+        str(tmp_path / "out"),
+        "--output-mode",
+        "append",
+        env=shop.env,
+    )
     expected_counts = window_counts(shop.orders_a, "country", 5)
     revenue, buyers = defaultdict(float), defaultdict(set)
     for o in shop.orders_a:
@@ -89,8 +130,20 @@ def test_aggregations_exact_counts_and_sums(warm, shop, tmp_path):
 
 
 def test_sessions_exact(warm, shop, tmp_path):
-    once(warm, tmp_path, "sessions", "--sink", "parquet", "--output", str(tmp_path / "out"), "--gap", "2 minutes",
-         "--watermark", "2 minutes", env=shop.env)
+    once(
+        warm,
+        tmp_path,
+        "sessions",
+        "--sink",
+        "parquet",
+        "--output",
+        str(tmp_path / "out"),
+        "--gap",
+        "2 minutes",
+        "--watermark",
+        "2 minutes",
+        env=shop.env,
+    )
     gap = timedelta(minutes=2)
     expected = Counter()
     by_user = defaultdict(list)
@@ -117,8 +170,22 @@ def test_sessions_exact(warm, shop, tmp_path):
 
 @pytest.mark.parametrize("mode", ["stream", "left-outer"])
 def test_joins_orders_with_payments_exact(warm, shop, tmp_path, mode):
-    once(warm, tmp_path, "joins", "--mode", mode, "--sink", "parquet", "--output", str(tmp_path / "out"),
-         "--within", "1 minute", "--watermark", "1 minute", env=shop.env)
+    once(
+        warm,
+        tmp_path,
+        "joins",
+        "--mode",
+        mode,
+        "--sink",
+        "parquet",
+        "--output",
+        str(tmp_path / "out"),
+        "--within",
+        "1 minute",
+        "--watermark",
+        "1 minute",
+        env=shop.env,
+    )
     rows = [r for r in parquet_rows(tmp_path / "out") if r["ordered_at"] < shop.phase_a_end]
     ids = [r["order_id"] for r in rows]
     assert len(ids) == len(set(ids)), "an order was emitted twice"
@@ -140,14 +207,28 @@ def test_joins_static_enrichment(warm, shop, tmp_path, lab_up):
 
 
 def test_stateful_flags_exactly_the_unpaid_orders(warm, shop, tmp_path):
-    once(warm, tmp_path, "stateful", "--sink", "parquet", "--output", str(tmp_path / "out"), "--deadline", "1 minute",
-         "--watermark", "1 minute", env=shop.env)
+    once(
+        warm,
+        tmp_path,
+        "stateful",
+        "--sink",
+        "parquet",
+        "--output",
+        str(tmp_path / "out"),
+        "--deadline",
+        "1 minute",
+        "--watermark",
+        "1 minute",
+        env=shop.env,
+    )
     rows = [r for r in parquet_rows(tmp_path / "out") if r["ordered_at"] < shop.phase_a_end]
     flagged = [r["order_id"] for r in rows]
     assert len(flagged) == len(set(flagged))
     assert set(flagged) == {o["order_id"] for o in shop.orders_a if o["order_id"] not in shop.paid}
     amounts = {o["order_id"]: o["amount"] for o in shop.orders_a}
-    assert all(r["amount"] == amounts[r["order_id"]] and r["deadline"] - r["ordered_at"] == timedelta(minutes=1) for r in rows)
+    assert all(
+        r["amount"] == amounts[r["order_id"]] and r["deadline"] - r["ordered_at"] == timedelta(minutes=1) for r in rows
+    )
 
 
 def expected_revenue(shop):
@@ -164,6 +245,7 @@ def forget_last_data_batch(checkpoint) -> int:
     """Make the query forget that its last batch with input was committed: remove that batch's
     commit, and the offsets and commits of the no-data batches after it (watermark moves). On
     restart Spark replays it, with the same offsets. Returns the batch id."""
+
     def log(name):
         return {int(f.name): f for f in (checkpoint / name).glob("[0-9]*")}
 
@@ -186,8 +268,10 @@ def test_custom_sink_upserts_exactly_once_even_when_a_batch_is_replayed(warm, sh
 
     def table_rows():
         with psycopg.connect(dsn(lab_up)) as conn:
-            return {(r[0], r[1]): (r[2], float(r[3])) for r in
-                    conn.execute(f'select window_start, country, orders, revenue from "{table}"').fetchall()}
+            return {
+                (r[0], r[1]): (r[2], float(r[3]))
+                for r in conn.execute(f'select window_start, country, orders, revenue from "{table}"').fetchall()
+            }
 
     first = table_rows()
     assert first == expected_revenue(shop)
@@ -201,8 +285,10 @@ def test_custom_sink_foreach_writer(warm, shop, tmp_path, lab_up):
     table = f"rows_{tmp_path.name[-12:].lower().replace('-', '_')}"
     once(warm, tmp_path, "custom_sink", "--writer", "foreach", "--table", table, env=shop.env)
     with psycopg.connect(dsn(lab_up)) as conn:
-        got = {(r[0], r[1]): (r[2], float(r[3])) for r in
-               conn.execute(f'select window_start, country, orders, revenue from "{table}"').fetchall()}
+        got = {
+            (r[0], r[1]): (r[2], float(r[3]))
+            for r in conn.execute(f'select window_start, country, orders, revenue from "{table}"').fetchall()
+        }
     assert got == expected_revenue(shop)
 
 
@@ -220,13 +306,13 @@ def test_kafka_sink_latest_record_per_key_is_exact(warm, shop, tmp_path):
 
 
 def test_late_data_counts_every_dropped_event(warm, topics, lab_up, tmp_path):
-    run.produce("--count", "600", "--rate", "0", "--seed", "51", "--start-time", START, "--event-rate", "10",
-                environ=topics)
+    run.produce(
+        "--count", "600", "--rate", "0", "--seed", "51", "--start-time", START, "--event-rate", "10", environ=topics
+    )
     first = once(warm, tmp_path, "late_data", env=topics)
     assert "dropped late 0 (totals:" in first.stdout
     # 200 more events, all an hour older than the watermark: every page view among them is late.
-    run.produce("--count", "200", "--rate", "0", "--seed", "52", "--start-time", "2025-12-31T23:00:00Z",
-                environ=topics)
+    run.produce("--count", "200", "--rate", "0", "--seed", "52", "--start-time", "2025-12-31T23:00:00Z", environ=topics)
     views = consume_all(lab_up.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
     late = [v for v in valid_events(views, "page_views") if v["event_time"] < parse_time(START)]
     second = once(warm, tmp_path, "late_data", env=topics)
@@ -237,8 +323,28 @@ def test_late_data_counts_every_dropped_event(warm, topics, lab_up, tmp_path):
 def test_files_source_to_partitioned_parquet(warm, lab_up, lab_env, tmp_path):
     incoming = tmp_path / "incoming"
     env = {**lab_env, **fresh_topics(lab_up.kafka_bootstrap, "t_files")}
-    run.run(["-m", "producer", "--to-folder", str(incoming), "--count", "900", "--file-events", "300", "--seed", "61",
-             "--start-time", "2026-03-01T23:50:00Z", "--event-rate", "0.5", "--dimensions-dir", ""], env, check=True)
+    run.run(
+        [
+            "-m",
+            "producer",
+            "--to-folder",
+            str(incoming),
+            "--count",
+            "900",
+            "--file-events",
+            "300",
+            "--seed",
+            "61",
+            "--start-time",
+            "2026-03-01T23:50:00Z",
+            "--event-rate",
+            "0.5",
+            "--dimensions-dir",
+            "",
+        ],
+        env,
+        check=True,
+    )
     (incoming / "zz-bad.json").write_text('{"order_id": "oops", \nnot json either\n')
     out = tmp_path / "out"
     proc = once(warm, tmp_path, "files", "--input", str(incoming), "--output", str(out), "--read-back", env=env)
@@ -257,10 +363,16 @@ def test_malformed_events_never_stop_a_job_and_are_counted(warm, shop, tmp_path)
     and payments, so its two quarantine queries together must hold exactly those topics' bad records."""
     once(warm, tmp_path, "joins", "--mode", "stream", "--sink", "noop", env=shop.env)
     bad = consume_all(shop.bootstrap, shop.env["TOPIC_QUARANTINE"])
-    mine = [r for r in bad if r.headers.get("job") == b"joins" and r.headers["source_topic"].decode() in
-            (shop.env["TOPIC_ORDERS"], shop.env["TOPIC_PAYMENTS"])]
+    mine = [
+        r
+        for r in bad
+        if r.headers.get("job") == b"joins"
+        and r.headers["source_topic"].decode() in (shop.env["TOPIC_ORDERS"], shop.env["TOPIC_PAYMENTS"])
+    ]
     expected = sum(len(shop.raw[k]) - len(shop.events[k]) for k in ("orders", "payments"))
     assert expected > 0
     # Earlier joins runs in this module also quarantined the same records: count this run's share.
-    per_run = Counter((r.headers["source_topic"], r.headers["source_partition"], r.headers["source_offset"]) for r in mine)
+    per_run = Counter(
+        (r.headers["source_topic"], r.headers["source_partition"], r.headers["source_offset"]) for r in mine
+    )
     assert len(per_run) == expected

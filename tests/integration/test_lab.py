@@ -36,9 +36,20 @@ def test_rest_submission_is_off_and_ports_are_loopback(lab_up):
     assert master["url"] == f"spark://127.0.0.1:{s['SPARK_MASTER_PORT']}"
     assert not health.tcp_open(s.host, 6066), "Spark's REST submission port must stay closed"
     listening = {(c.laddr.ip, c.laddr.port) for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN}
-    lab_ports = {s.int(k) for k in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "SPARK_MASTER_PORT", "SPARK_MASTER_UI_PORT",
-                                    "SPARK_WORKER_UI_PORT", "PROMETHEUS_PORT", "POSTGRES_PORT", "PRODUCER_METRICS_PORT",
-                                    "KAFKA_JMX_EXPORTER_PORT")}
+    lab_ports = {
+        s.int(k)
+        for k in (
+            "KAFKA_PORT",
+            "KAFKA_CONTROLLER_PORT",
+            "SPARK_MASTER_PORT",
+            "SPARK_MASTER_UI_PORT",
+            "SPARK_WORKER_UI_PORT",
+            "PROMETHEUS_PORT",
+            "POSTGRES_PORT",
+            "PRODUCER_METRICS_PORT",
+            "KAFKA_JMX_EXPORTER_PORT",
+        )
+    }
     wildcard = {"0.0.0.0", "::"}
     exposed = sorted(port for addr, port in listening if port in lab_ports and addr in wildcard)
     assert not exposed, f"lab ports listening on all interfaces: {exposed}"
@@ -62,8 +73,11 @@ def test_prometheus_scrapes_the_lab(lab_up):
 def test_background_producer_feeds_the_topics(lab_up):
     from tests.support.wait import wait_for
 
-    records = wait_for(lambda: consume_all(lab_up.kafka_bootstrap, lab_up.topics["page_views"]), 60,
-                       "the producer service to write page views")
+    records = wait_for(
+        lambda: consume_all(lab_up.kafka_bootstrap, lab_up.topics["page_views"]),
+        60,
+        "the producer service to write page views",
+    )
     assert all(json.loads(r.value)["event_id"] for r in records)
 
 

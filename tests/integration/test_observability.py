@@ -40,9 +40,25 @@ def windowing_run(lab_up, lab_env, tmp_path_factory):
     log = folder / "windowing.log"
     start = time.time()
     with log.open("w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "lab", "submit", "windowing", "--duration", "60", "--trigger",
-                                 "5 seconds", "--checkpoint", str(folder / "ckpt")], cwd=ROOT, env=lab_env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "lab",
+                "submit",
+                "windowing",
+                "--duration",
+                "60",
+                "--trigger",
+                "5 seconds",
+                "--checkpoint",
+                str(folder / "ckpt"),
+            ],
+            cwd=ROOT,
+            env=lab_env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
     def percentiles():
         if proc.poll() is not None:
@@ -71,8 +87,9 @@ def finish(proc, log, timeout: float = 240) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
-        raise AssertionError(f"windowing overran its 60 s duration by {timeout:.0f} s and was stopped; "
-                             f"its last lines:\n{tail(log)}") from None
+        raise AssertionError(
+            f"windowing overran its 60 s duration by {timeout:.0f} s and was stopped; its last lines:\n{tail(log)}"
+        ) from None
 
 
 def documented_metrics() -> list[str]:
@@ -91,7 +108,12 @@ def test_every_documented_metric_has_a_series(windowing_run):
 
 def test_every_dashboard_panel_returns_data(windowing_run):
     settings, *_ = windowing_run
-    exprs = [(d.title, p.title, dashboards.expand(t.expr)) for d in dashboards.DASHBOARDS for p in d.panels for t in p.targets]
+    exprs = [
+        (d.title, p.title, dashboards.expand(t.expr))
+        for d in dashboards.DASHBOARDS
+        for p in d.panels
+        for t in p.targets
+    ]
     assert len(exprs) >= 40
 
     def empty():
@@ -121,20 +143,51 @@ def test_report_of_a_run_that_keeps_up(windowing_run, tmp_path):
 
 def test_report_of_a_run_that_cannot_keep_up(topics, lab_up, tmp_path):
     """basic capped at 200 records per 2-second batch, while page views arrive at about 2,200/s."""
-    producer = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "3000", "--duration", "60", "--seed", "71",
-                                 "--dimensions-dir", ""], cwd=ROOT, env=topics, stderr=subprocess.DEVNULL)
+    producer = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "producer",
+            "--rate",
+            "3000",
+            "--duration",
+            "60",
+            "--seed",
+            "71",
+            "--dimensions-dir",
+            "",
+        ],
+        cwd=ROOT,
+        env=topics,
+        stderr=subprocess.DEVNULL,
+    )
     start = time.time()
     try:
-        run.submit("basic", "--duration", "40", "--sink", "noop", "--trigger", "2 seconds",
-                   "--max-offsets-per-trigger", "200", "--checkpoint", str(tmp_path / "ckpt"), environ=topics)
+        run.submit(
+            "basic",
+            "--duration",
+            "40",
+            "--sink",
+            "noop",
+            "--trigger",
+            "2 seconds",
+            "--max-offsets-per-trigger",
+            "200",
+            "--checkpoint",
+            str(tmp_path / "ckpt"),
+            environ=topics,
+        )
     finally:
         producer.terminate()
         producer.wait(60)
     # The job has exited, so its series are stale at Prometheus' next failed scrape: look back
     # over the run (as the report does) rather than at the instant.
     window = int(time.time() - start) + 5
-    wait_for(lambda: query(lab_up, f'max_over_time(streaming_batches_total{{job="basic",query="basic"}}[{window}s])'),
-             30, "Prometheus to hold basic's metrics from the run")
+    wait_for(
+        lambda: query(lab_up, f'max_over_time(streaming_batches_total{{job="basic",query="basic"}}[{window}s])'),
+        30,
+        "Prometheus to hold basic's metrics from the run",
+    )
     out = build(lab_up, "basic", start, time.time(), out_root=tmp_path, trigger_seconds=2)
     figures = json.loads((out / "figures.json").read_text())
     assert figures["verdict"] == "falls behind", figures

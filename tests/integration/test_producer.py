@@ -18,8 +18,21 @@ def read_events(bootstrap, topics):
 
 def test_n_events_acked_present_unique_and_correlated(topics, lab_up):
     n = 5000
-    summary = run.produce("--count", str(n), "--rate", "0", "--seed", "7", "--late-share", "0.05",
-                          "--malformed-share", "0.04", "--payment-delay", "0.5", environ=topics)
+    summary = run.produce(
+        "--count",
+        str(n),
+        "--rate",
+        "0",
+        "--seed",
+        "7",
+        "--late-share",
+        "0.05",
+        "--malformed-share",
+        "0.04",
+        "--payment-delay",
+        "0.5",
+        environ=topics,
+    )
     assert (summary["sent"], summary["acked"], summary["failed"]) == (n, n, 0)
     records = read_events(lab_up.kafka_bootstrap, topics)
     assert sum(len(v) for v in records.values()) == n
@@ -40,8 +53,11 @@ def test_n_events_acked_present_unique_and_correlated(topics, lab_up):
     ids = [o["event_id"] for o in valid]
     assert len(ids) == len(set(ids)), "event ids must be unique"
     assert abs(sum(summary["late"].values()) / n - 0.05 * 0.96) < 0.015
-    orders = {json.loads(r.value)["order_id"] for r in records["orders"] if r.value.startswith(b"{")
-              and b'"order_id"' in r.value and r.value.endswith(b"}")}
+    orders = {
+        json.loads(r.value)["order_id"]
+        for r in records["orders"]
+        if r.value.startswith(b"{") and b'"order_id"' in r.value and r.value.endswith(b"}")
+    }
     payments = [json.loads(r.value) for r in records["payments"]]
     assert payments and all(p["order_id"] in orders for p in payments)
 
@@ -66,11 +82,29 @@ def test_rate_is_held(topics, lab_up):
 def test_sigterm_mid_run_loses_no_acknowledged_event(topics, lab_up, tmp_path):
     summary_file, log = tmp_path / "summary.json", tmp_path / "producer.log"
     with log.open("w") as err:  # a file, not a pipe: nothing reads a pipe until the producer exits
-        proc = subprocess.Popen([sys.executable, "-m", "producer", "--rate", "20000", "--seed", "8",
-                                 "--dimensions-dir", "", "--summary", str(summary_file)], cwd=ROOT, env=topics,
-                                stderr=err)
-    wait_for(lambda: sum(len(v) for v in read_events(lab_up.kafka_bootstrap, topics).values()) > 20000, 60,
-             "20,000 events to land in Kafka")
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "producer",
+                "--rate",
+                "20000",
+                "--seed",
+                "8",
+                "--dimensions-dir",
+                "",
+                "--summary",
+                str(summary_file),
+            ],
+            cwd=ROOT,
+            env=topics,
+            stderr=err,
+        )
+    wait_for(
+        lambda: sum(len(v) for v in read_events(lab_up.kafka_bootstrap, topics).values()) > 20000,
+        60,
+        "20,000 events to land in Kafka",
+    )
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(60) == 0, log.read_text()
     summary = json.loads(summary_file.read_text())
@@ -80,8 +114,22 @@ def test_sigterm_mid_run_loses_no_acknowledged_event(topics, lab_up, tmp_path):
 
 
 def test_unreachable_broker_fails_clearly(lab_env):
-    proc = run.run(["-m", "producer", "--count", "10", "--bootstrap", "127.0.0.1:1", "--wait-for-broker", "3",
-                    "--dimensions-dir", ""], lab_env, timeout=60)
+    proc = run.run(
+        [
+            "-m",
+            "producer",
+            "--count",
+            "10",
+            "--bootstrap",
+            "127.0.0.1:1",
+            "--wait-for-broker",
+            "3",
+            "--dimensions-dir",
+            "",
+        ],
+        lab_env,
+        timeout=60,
+    )
     assert proc.returncode == 1
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("producer: error: Kafka at 127.0.0.1:1 is unreachable after 3s")

@@ -24,26 +24,53 @@ START = "2026-01-01T00:00:00Z"
 
 def test_exact_window_counts_in_append_mode(topics, lab_up, tmp_path):
     # 2,400 events over 20 minutes of event time, with jitter and malformed records...
-    run.produce("--count", "2400", "--rate", "0", "--seed", "31", "--start-time", START, "--event-rate", "2",
-                "--jitter-ms", "20000", "--malformed-share", "0.03", environ=topics)
+    run.produce(
+        "--count",
+        "2400",
+        "--rate",
+        "0",
+        "--seed",
+        "31",
+        "--start-time",
+        START,
+        "--event-rate",
+        "2",
+        "--jitter-ms",
+        "20000",
+        "--malformed-share",
+        "0.03",
+        environ=topics,
+    )
     # ...then a few events an hour later, which move the watermark past every earlier window.
-    run.produce("--count", "20", "--rate", "0", "--seed", "32", "--start-time", "2026-01-01T01:00:00Z",
-                environ=topics)
+    run.produce("--count", "20", "--rate", "0", "--seed", "32", "--start-time", "2026-01-01T01:00:00Z", environ=topics)
     events = valid_events(consume_all(lab_up.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"]), "page_views")
     watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
     expected = window_counts(events, "country", 5, closed_before=watermark)
     assert len(expected) > 20
     out = tmp_path / "out"
-    run.submit("windowing", "--sink", "parquet", "--output", str(out), "--output-mode", "append",
-               "--trigger", "availableNow", "--checkpoint", str(tmp_path / "ckpt"), environ=topics)
+    run.submit(
+        "windowing",
+        "--sink",
+        "parquet",
+        "--output",
+        str(out),
+        "--output-mode",
+        "append",
+        "--trigger",
+        "availableNow",
+        "--checkpoint",
+        str(tmp_path / "ckpt"),
+        environ=topics,
+    )
     got, repeated = output_window_counts(pq.read_table(out).to_pylist())
     assert repeated == 0, "a window was emitted twice"
     assert got == expected
 
 
 def test_console_complete_mode_as_in_the_course(topics, lab_up, tmp_path):
-    run.produce("--count", "300", "--rate", "0", "--seed", "33", "--start-time", START, "--event-rate", "1",
-                environ=topics)
+    run.produce(
+        "--count", "300", "--rate", "0", "--seed", "33", "--start-time", START, "--event-rate", "1", environ=topics
+    )
     events = valid_events(consume_all(lab_up.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"]), "page_views")
     expected = window_counts(events, "country", 5)
     proc = run.submit("windowing", "--trigger", "availableNow", "--checkpoint", str(tmp_path / "ckpt"), environ=topics)
@@ -68,21 +95,30 @@ def _learners_python(tmp_path: Path) -> Path:
     python = venv / "bin" / "python"
     for module in ("streamlab", "lab"):
         probe = subprocess.run([str(python), "-c", f"import {module}"], capture_output=True, cwd=tmp_path, timeout=60)
-        assert probe.returncode != 0, f"the learner's Python imports {module} without the zip: the test would prove nothing"
+        assert probe.returncode != 0, (
+            f"the learner's Python imports {module} without the zip: the test would prove nothing"
+        )
     return python
 
 
 def test_the_job_runs_with_a_plain_spark_submit_outside_the_lab(topics, lab_up, tmp_path):
     """jobs/windowing.py and a zip of src/streamlab, copied into an empty folder with no .env, run with
     spark-submit and only options: the same counts as `make submit` writes."""
-    run.produce("--count", "600", "--rate", "0", "--seed", "34", "--start-time", START, "--event-rate", "1",
-                environ=topics)
-    run.produce("--count", "5", "--rate", "0", "--seed", "35", "--start-time", "2026-01-01T01:00:00Z",
-                environ=topics)
+    run.produce(
+        "--count", "600", "--rate", "0", "--seed", "34", "--start-time", START, "--event-rate", "1", environ=topics
+    )
+    run.produce("--count", "5", "--rate", "0", "--seed", "35", "--start-time", "2026-01-01T01:00:00Z", environ=topics)
     topic = topics["TOPIC_PAGE_VIEWS"]
     common = ["--sink", "parquet", "--output-mode", "append", "--trigger", "availableNow", "--topic", topic]
-    run.submit("windowing", *common, "--output", str(tmp_path / "lab-out"), "--checkpoint", str(tmp_path / "lab-ckpt"),
-               environ=topics)
+    run.submit(
+        "windowing",
+        *common,
+        "--output",
+        str(tmp_path / "lab-out"),
+        "--checkpoint",
+        str(tmp_path / "lab-ckpt"),
+        environ=topics,
+    )
     lab_counts, _ = output_window_counts(pq.read_table(tmp_path / "lab-out").to_pylist())
     assert len(lab_counts) > 5
 
@@ -96,10 +132,25 @@ def test_the_job_runs_with_a_plain_spark_submit_outside_the_lab(topics, lab_up, 
     jars = ",".join(str(j) for j in sorted(Paths.of(lab_up).spark_jars.glob("*.jar")))
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "PYSPARK_PYTHON": str(python)}
     env.update({k: os.environ[k] for k in ("JAVA_HOME",) if k in os.environ})
-    cmd = [str(spark_home() / "bin" / "spark-submit"), "--master", lab_up.spark_master,
-           "--conf", f"spark.driver.host={lab_up.host}", "--conf", f"spark.driver.bindAddress={lab_up.host}",
-           "--jars", jars, "--py-files", "streamlab.zip", "windowing.py",
-           *common, "--bootstrap-servers", lab_up.kafka_bootstrap, "--metrics-port", "0"]
+    cmd = [
+        str(spark_home() / "bin" / "spark-submit"),
+        "--master",
+        lab_up.spark_master,
+        "--conf",
+        f"spark.driver.host={lab_up.host}",
+        "--conf",
+        f"spark.driver.bindAddress={lab_up.host}",
+        "--jars",
+        jars,
+        "--py-files",
+        "streamlab.zip",
+        "windowing.py",
+        *common,
+        "--bootstrap-servers",
+        lab_up.kafka_bootstrap,
+        "--metrics-port",
+        "0",
+    ]
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=420)
     assert proc.returncode == 0, f"plain spark-submit failed:\n{proc.stderr[-3000:]}"
     assert not (project / ".env").exists()

@@ -34,12 +34,20 @@ def test_down_stops_a_job_whose_caller_is_gone(lab_up, lab_env, tmp_path):
     """Drills and the bench start spark-submit in a process group of its own, which no Ctrl-C or
     dying caller reaches: `make down` must still find the driver (by the lab's marker) and end it."""
     job = ROOT / "jobs" / "basic.py"
-    proc = submit.spawn(lab_up, Paths.of(lab_up), job, ["--duration", "600", "--sink", "noop", "--metrics-port", "0",
-                                                         "--checkpoint", str(tmp_path / "ckpt")],
-                        lab_env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = submit.spawn(
+        lab_up,
+        Paths.of(lab_up),
+        job,
+        ["--duration", "600", "--sink", "noop", "--metrics-port", "0", "--checkpoint", str(tmp_path / "ckpt")],
+        lab_env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
-        driver = wait_for(lambda: proc.poll() is None and submit._python_driver(proc, job), 180,
-                          "basic's Python driver to start")
+        driver = wait_for(
+            lambda: proc.poll() is None and submit._python_driver(proc, job), 180, "basic's Python driver to start"
+        )
         tree = procs.tree(proc.pid)
         run.lab("down", environ=lab_env, check=True)
         alive = [p for p in tree if procs.alive(p)]

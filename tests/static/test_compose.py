@@ -36,8 +36,10 @@ def interpolate(text: str, env: dict[str, str]) -> str:
             return env[name]
         if kind == "-":
             return arg
-        raise AssertionError(f"compose.yml uses ${{{name}}}, which neither .env nor `make up` defines"
-                             + (f" ({arg})" if kind == "?" else ""))
+        raise AssertionError(
+            f"compose.yml uses ${{{name}}}, which neither .env nor `make up` defines"
+            + (f" ({arg})" if kind == "?" else "")
+        )
 
     return _VAR.sub(sub, text)
 
@@ -67,8 +69,20 @@ def test_validates_against_the_compose_specification(compose):
 
 
 def test_has_the_lab_services(compose):
-    assert {"kafka", "kafka-init", "spark-master", "spark-worker", "spark-driver", "producer", "prometheus",
-            "grafana", "postgres", "kafka-1", "kafka-2", "kafka-3"} <= set(compose["services"])
+    assert {
+        "kafka",
+        "kafka-init",
+        "spark-master",
+        "spark-worker",
+        "spark-driver",
+        "producer",
+        "prometheus",
+        "grafana",
+        "postgres",
+        "kafka-1",
+        "kafka-2",
+        "kafka-3",
+    } <= set(compose["services"])
 
 
 def test_every_image_is_pinned_to_the_env_versions(compose, settings):
@@ -81,10 +95,13 @@ def test_every_image_is_pinned_to_the_env_versions(compose, settings):
     assert s["prometheus"]["image"] == f"streaming-lab/prometheus:{settings['PROMETHEUS_VERSION']}"
     assert s["postgres"]["image"] == f"streaming-lab/postgres:{settings['POSTGRES_VERSION']}"
     assert s["grafana"]["image"] == f"grafana/grafana:{settings['GRAFANA_VERSION']}"
-    assert s["spark-master"]["build"]["args"] == {"PYTHON_VERSION": settings["PYTHON_VERSION"],
-                                                   "SPARK_VERSION": settings["SPARK_VERSION"]}
-    assert s["kafka"]["build"]["args"] == {k: settings[k] for k in ("KAFKA_VERSION", "LOG4J_VERSION", "SLF4J_VERSION",
-                                                                    "JMX_EXPORTER_VERSION")}
+    assert s["spark-master"]["build"]["args"] == {
+        "PYTHON_VERSION": settings["PYTHON_VERSION"],
+        "SPARK_VERSION": settings["SPARK_VERSION"],
+    }
+    assert s["kafka"]["build"]["args"] == {
+        k: settings[k] for k in ("KAFKA_VERSION", "LOG4J_VERSION", "SLF4J_VERSION", "JMX_EXPORTER_VERSION")
+    }
     assert s["prometheus"]["build"]["args"] == {"PROMETHEUS_VERSION": settings["PROMETHEUS_VERSION"]}
     assert s["postgres"]["build"]["args"] == {"POSTGRES_VERSION": settings["POSTGRES_VERSION"]}
 
@@ -144,15 +161,18 @@ def test_the_jre_layer_is_shared_by_kafka_and_spark():
 def test_the_build_context_sends_what_the_dockerfiles_copy():
     import fnmatch
 
-    rules = [ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines() if ln.strip() and not ln.startswith("#")]
+    rules = [
+        ln.strip() for ln in (ROOT / ".dockerignore").read_text().splitlines() if ln.strip() and not ln.startswith("#")
+    ]
     assert rules[0] == "*", "an allowlist: everything else (the venv, run state) stays out of the context"
     allowed = [r[1:].rstrip("/") for r in rules[1:] if r.startswith("!")]
     for dockerfile in DOCKERFILES:
         for line in dockerfile.read_text().splitlines():
             if line.startswith("COPY ") and "--from" not in line:
                 for source in line.split()[1:-1]:
-                    assert any(fnmatch.fnmatch(source, a) or source.startswith(a + "/") for a in allowed), \
+                    assert any(fnmatch.fnmatch(source, a) or source.startswith(a + "/") for a in allowed), (
                         f"{dockerfile.parent.name} copies {source}, which .dockerignore leaves out"
+                    )
 
 
 @pytest.mark.parametrize("dockerfile", DOCKERFILES, ids=lambda p: p.parent.name)

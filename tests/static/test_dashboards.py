@@ -25,9 +25,19 @@ def test_every_panel_uses_the_provisioned_datasource_and_has_a_query():
 
 def test_dashboards_cover_what_the_review_needs():
     titles = {p.title for d in dashboards.DASHBOARDS for p in d.panels}
-    for needed in ("Input vs processed rate", "Batch duration phases (last batch)", "Event latency p50 / p95 / p99",
-                   "Kafka lag (offsets behind latest)", "Watermark delay", "State rows", "Late rows dropped (per second)",
-                   "Rows per batch", "Alive workers", "JVM heap used", "GC time (share of wall clock)"):
+    for needed in (
+        "Input vs processed rate",
+        "Batch duration phases (last batch)",
+        "Event latency p50 / p95 / p99",
+        "Kafka lag (offsets behind latest)",
+        "Watermark delay",
+        "State rows",
+        "Late rows dropped (per second)",
+        "Rows per batch",
+        "Alive workers",
+        "JVM heap used",
+        "GC time (share of wall clock)",
+    ):
         assert needed in titles
 
 

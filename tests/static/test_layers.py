@@ -43,17 +43,23 @@ def python_files(folder: Path) -> list[Path]:
 
 @pytest.mark.parametrize("layer", sorted(LIBRARIES))
 def test_the_job_library_the_producer_and_the_jobs_never_import_lab(layer):
-    offenders = {str(p.relative_to(ROOT)): sorted(n for n in imported(p) if n == "lab" or n.startswith("lab."))
-                 for p in python_files(LIBRARIES[layer])}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(n for n in imported(p) if n == "lab" or n.startswith("lab."))
+        for p in python_files(LIBRARIES[layer])
+    }
     offenders = {path: names for path, names in offenders.items() if names}
     assert not offenders, f"{layer} must not depend on the control plane (lab); it imports: {offenders}"
 
 
 def test_only_the_runtimes_know_how_services_run():
     files = [p for folder in (SRC, ROOT / "tests", ROOT / "jobs") for p in python_files(folder)]
-    offenders = {str(p.relative_to(ROOT)): sorted(imported(p) & RUNTIMES) for p in files
-                 if not (p.parent == SRC / "lab" and p.name in RUNTIME_DOOR)
-                 and not p.name.startswith("test_runtime") and p.parent.name != "docker"}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(imported(p) & RUNTIMES)
+        for p in files
+        if not (p.parent == SRC / "lab" and p.name in RUNTIME_DOOR)
+        and not p.name.startswith("test_runtime")
+        and p.parent.name != "docker"
+    }
     offenders = {path: names for path, names in offenders.items() if names}
     assert not offenders, f"go through lab.runtime.Runtime instead of importing a runtime module: {offenders}"
 
@@ -62,8 +68,10 @@ def test_only_lab_docker_imports_the_docker_sdk():
     """The Docker SDK (requirements/control.in) is the Docker runtime's host's: the Spark image and
     the local runtime's code never need it."""
     files = [p for folder in (SRC, ROOT / "jobs") for p in python_files(folder) if p != SRC / "lab" / "docker.py"]
-    offenders = {str(p.relative_to(ROOT)): sorted(n for n in imported(p) if n == "docker" or n.startswith("docker."))
-                 for p in files}
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(n for n in imported(p) if n == "docker" or n.startswith("docker."))
+        for p in files
+    }
     offenders = {path: names for path, names in offenders.items() if names}
     assert not offenders, f"only lab.docker imports the Docker SDK; also: {offenders}"
 
@@ -76,8 +84,12 @@ def test_the_check_sees_an_import_inside_a_function(tmp_path):
 
 def test_nothing_edits_the_import_path():
     """The import path is the editable install's (pyproject.toml), set in one place."""
-    offenders = [str(p.relative_to(ROOT)) for folder in (SRC, ROOT / "jobs", ROOT / "tests")
-                 for p in python_files(folder) if "sys.path" in p.read_text() and p != Path(__file__)]
+    offenders = [
+        str(p.relative_to(ROOT))
+        for folder in (SRC, ROOT / "jobs", ROOT / "tests")
+        for p in python_files(folder)
+        if "sys.path" in p.read_text() and p != Path(__file__)
+    ]
     assert not offenders, f"sys.path is edited in {offenders}"
 
 

@@ -13,8 +13,15 @@ from streamlab import metric_catalog
 from streamlab.listener import Metrics as StreamingMetrics
 
 # Where PromQL or metric names are written by hand.
-USERS = ["grafana/dashboards/*.json", "services/prometheus/rules/*.yml", "services/prometheus/tests/*.yml",
-         "docs/metrics.md", "src/lab/report.py", "src/lab/dashboards.py", "tests/integration/test_observability.py"]
+USERS = [
+    "grafana/dashboards/*.json",
+    "services/prometheus/rules/*.yml",
+    "services/prometheus/tests/*.yml",
+    "docs/metrics.md",
+    "src/lab/report.py",
+    "src/lab/dashboards.py",
+    "tests/integration/test_observability.py",
+]
 NAME = re.compile(r"\b(?:streaming|producer)_[a-z_]+\b")
 SERIES_SUFFIXES = ("", "_bucket", "_count", "_sum")
 
@@ -42,6 +49,7 @@ def test_every_metric_name_in_use_is_defined():
     known = {m + suffix for m in metric_catalog.ALL for suffix in SERIES_SUFFIXES} | derived
     files = [p for pattern in USERS for p in sorted(ROOT.glob(pattern))]
     assert len(files) >= 10
-    unknown = {f"{p.relative_to(ROOT)}: {name}" for p in files for name in NAME.findall(p.read_text())
-               if name not in known}
+    unknown = {
+        f"{p.relative_to(ROOT)}: {name}" for p in files for name in NAME.findall(p.read_text()) if name not in known
+    }
     assert not unknown, f"metric names not in streamlab/metric_catalog.py: {sorted(unknown)}"

@@ -10,7 +10,9 @@ from lab.render import COMPOSE_PORTS, SCRAPED, compose_hosts, write_prometheus_c
 from lab.settings import load
 
 PROMTOOL = shutil.which("promtool")
-pytestmark = pytest.mark.skipif(PROMTOOL is None, reason="promtool is installed by `make install` (Debian's prometheus)")
+pytestmark = pytest.mark.skipif(
+    PROMTOOL is None, reason="promtool is installed by `make install` (Debian's prometheus)"
+)
 
 
 def promtool(*args, cwd=None):
@@ -22,8 +24,9 @@ def promtool(*args, cwd=None):
 @pytest.mark.parametrize("runtime", ["local", "docker"])
 def test_config_with_generated_targets_is_valid(tmp_path, runtime):
     hosts = {s: ["127.0.0.1"] for s in SCRAPED} if runtime == "local" else compose_hosts("streaming-lab", 2)
-    config = write_prometheus_config(load(environ={}), SERVICES_DIR, tmp_path, hosts,
-                                      COMPOSE_PORTS if runtime == "docker" else None)
+    config = write_prometheus_config(
+        load(environ={}), SERVICES_DIR, tmp_path, hosts, COMPOSE_PORTS if runtime == "docker" else None
+    )
     out = promtool("check", "config", str(config))
     assert "SUCCESS" in out
     assert len(list((tmp_path / "rules").glob("*.yml"))) == 2

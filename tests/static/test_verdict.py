@@ -14,9 +14,16 @@ RULES = SERVICES_DIR / "prometheus" / "rules"
 PROMTOOL = shutil.which("promtool")
 STEP, EVAL_MINUTES = 15, 6
 # (name, input rows/s, lag slope offsets/s, lag at the start): either side of each threshold.
-CASES = [("behind", 100, 40, 2000), ("flat_delay", 100, 0, 50_000), ("sawtooth", 1000, 500, 0),
-         ("slow_growth", 1000, 90, 100_000), ("fast_growth", 1000, 120, 100_000), ("tiny", 10, 5, 0),
-         ("tiny_but_big", 10, 5, 5000), ("idle", 0, 0, 0)]
+CASES = [
+    ("behind", 100, 40, 2000),
+    ("flat_delay", 100, 0, 50_000),
+    ("sawtooth", 1000, 500, 0),
+    ("slow_growth", 1000, 90, 100_000),
+    ("fast_growth", 1000, 120, 100_000),
+    ("tiny", 10, 5, 0),
+    ("tiny_but_big", 10, 5, 5000),
+    ("idle", 0, 0, 0),
+]
 
 
 def lag_at(minutes: float, slope: float, start: float) -> float:
@@ -32,8 +39,11 @@ def annotations(query: str, slope: float) -> dict[str, str]:
     """The alert's annotations for job j, as Prometheus renders them ($value is the slope; humanize: %.4g)."""
     out = {}
     for key, text in falling_behind_rule()["annotations"].items():
-        for template, value in (("{{ $labels.job }}", "j"), ("{{ $labels.query }}", query),
-                                ("{{ $value | humanize }}", f"{slope:.4g}")):
+        for template, value in (
+            ("{{ $labels.job }}", "j"),
+            ("{{ $labels.query }}", query),
+            ("{{ $value | humanize }}", f"{slope:.4g}"),
+        ):
             text = text.replace(template, value)
         out[key] = text
     return out
@@ -54,17 +64,38 @@ def test_promtool_fires_the_alert_exactly_where_the_function_says_falls_behind(t
         verdicts = {keeps_up(rate, slope, lag_at(m, slope, start)) for m in (EVAL_MINUTES - 2, EVAL_MINUTES)}
         assert len(verdicts) == 1, f"case {name} crosses a threshold during the alert's 2 minutes"
         labels = f'job="j",query="{name}"'
-        series += [{"series": f"streaming_input_rows_per_second{{{labels}}}", "values": f"{rate}x{samples}"},
-                   {"series": f'streaming_kafka_offsets_behind_latest{{{labels},stat="max"}}',
-                    "values": f"{start}+{slope * STEP}x{samples}"}]
+        series += [
+            {"series": f"streaming_input_rows_per_second{{{labels}}}", "values": f"{rate}x{samples}"},
+            {
+                "series": f'streaming_kafka_offsets_behind_latest{{{labels},stat="max"}}',
+                "values": f"{start}+{slope * STEP}x{samples}",
+            },
+        ]
         if not verdicts.pop():
-            expected.append({"exp_labels": {"severity": "warning", "job": "j", "query": name, "stat": "max"},
-                             "exp_annotations": annotations(name, slope)})
+            expected.append(
+                {
+                    "exp_labels": {"severity": "warning", "job": "j", "query": name, "stat": "max"},
+                    "exp_annotations": annotations(name, slope),
+                }
+            )
     assert 2 <= len(expected) < len(CASES), "the cases should fall on both sides"
-    test = {"rule_files": [str(RULES / "recording.yml"), str(RULES / "alerts.yml")], "evaluation_interval": f"{STEP}s",
-            "tests": [{"interval": f"{STEP}s", "input_series": series,
-                       "alert_rule_test": [{"eval_time": f"{EVAL_MINUTES}m", "alertname": "StreamingQueryFallingBehind",
-                                            "exp_alerts": expected}]}]}
+    test = {
+        "rule_files": [str(RULES / "recording.yml"), str(RULES / "alerts.yml")],
+        "evaluation_interval": f"{STEP}s",
+        "tests": [
+            {
+                "interval": f"{STEP}s",
+                "input_series": series,
+                "alert_rule_test": [
+                    {
+                        "eval_time": f"{EVAL_MINUTES}m",
+                        "alertname": "StreamingQueryFallingBehind",
+                        "exp_alerts": expected,
+                    }
+                ],
+            }
+        ],
+    }
     path = tmp_path / "verdict_test.yml"
     path.write_text(yaml.safe_dump(test))
     proc = subprocess.run([PROMTOOL, "test", "rules", str(path)], capture_output=True, text=True, timeout=120)

@@ -88,8 +88,11 @@ def unavailable() -> str | None:
         return "no Docker engine answers, and starting one needs root"
     if not (shutil.which("nsenter") and shutil.which("ip")):
         return "nsenter and ip (util-linux, iproute2) are needed to give the engine a network namespace"
-    if compose_version(env=env) is None and not (CACHE / f"compose-{_compose_version()}" / "docker-compose").exists() \
-            and not shutil.which("go"):
+    if (
+        compose_version(env=env) is None
+        and not (CACHE / f"compose-{_compose_version()}" / "docker-compose").exists()
+        and not shutil.which("go")
+    ):
         return "Compose v2 is missing and Go is not there to build it"
     if not _base_cached() and not shutil.which("debootstrap"):
         return f"the {BASE_IMAGE} base is not cached and debootstrap is missing (apt-get install debootstrap)"
@@ -97,6 +100,7 @@ def unavailable() -> str | None:
 
 
 # --- Compose v2 ------------------------------------------------------------------------------------
+
 
 def _compose_version() -> str:
     return load(environ={})["COMPOSE_VERSION"]
@@ -110,8 +114,13 @@ def compose_plugin(env: dict[str, str]) -> None:
     cached = CACHE / f"compose-{version}" / "docker-compose"
     if not cached.exists():
         _say(f"building Docker Compose v{version} from the Go module proxy (about 2-3 minutes, once)")
-        module = json.loads(_run(["go", "mod", "download", "-json", f"github.com/docker/compose/v2@v{version}"],
-                                 "go mod download", cwd=tempfile.gettempdir()))
+        module = json.loads(
+            _run(
+                ["go", "mod", "download", "-json", f"github.com/docker/compose/v2@v{version}"],
+                "go mod download",
+                cwd=tempfile.gettempdir(),
+            )
+        )
         with tempfile.TemporaryDirectory() as src:
             shutil.copytree(module["Dir"], src, dirs_exist_ok=True)
             for path in Path(src).rglob("*"):
@@ -127,6 +136,7 @@ def compose_plugin(env: dict[str, str]) -> None:
 
 
 # --- the base image ----------------------------------------------------------------------------------
+
 
 def _base_tar() -> Path:
     return CACHE / f"{BASE_IMAGE.replace(':', '-')}.tar"
@@ -154,8 +164,12 @@ def base_image(env: dict[str, str]) -> None:
     with their hash so that a machine with other certificates gets a new base."""
     trust = _trust_files()
     digest = hashlib.sha256(b"".join(k.encode() + v for k, v in sorted(trust.items()))).hexdigest()[:16]
-    proc = subprocess.run(["docker", "image", "inspect", "--format", '{{index .Config.Labels "lab.trust"}}',
-                           BASE_IMAGE], env=env, capture_output=True, text=True)
+    proc = subprocess.run(
+        ["docker", "image", "inspect", "--format", '{{index .Config.Labels "lab.trust"}}', BASE_IMAGE],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode == 0 and proc.stdout.strip() == digest:
         return
     tar = _base_tar()
@@ -172,12 +186,21 @@ def base_image(env: dict[str, str]) -> None:
             # As the official slim image: no package caches, lists, docs, man pages or locales.
             (root / "etc/dpkg/dpkg.cfg.d/docker").write_text(
                 "path-exclude /usr/share/doc/*\npath-include /usr/share/doc/*/copyright\n"
-                "path-exclude /usr/share/man/*\npath-exclude /usr/share/locale/*\npath-exclude /usr/share/info/*\n")
+                "path-exclude /usr/share/man/*\npath-exclude /usr/share/locale/*\npath-exclude /usr/share/info/*\n"
+            )
             (root / "etc/apt/apt.conf.d/docker-clean").write_text(
                 'DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/*.bin || true"; };\n'
-                'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";\n')
-            for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*",
-                            "usr/share/man/*", "usr/share/locale/*", "usr/share/info/*", "var/log/*.log"):
+                'Dir::Cache::pkgcache ""; Dir::Cache::srcpkgcache "";\n'
+            )
+            for pattern in (
+                "var/cache/apt/archives/*.deb",
+                "var/cache/apt/*.bin",
+                "var/lib/apt/lists/*",
+                "usr/share/man/*",
+                "usr/share/locale/*",
+                "usr/share/info/*",
+                "var/log/*.log",
+            ):
                 for path in root.glob(pattern):
                     shutil.rmtree(path) if path.is_dir() else path.unlink()
             tar.parent.mkdir(parents=True, exist_ok=True)
@@ -197,6 +220,7 @@ def base_image(env: dict[str, str]) -> None:
 
 # --- the engines -------------------------------------------------------------------------------------
 
+
 class Dockerd:
     """One dockerd process of ours, on the shared data root; `netns` None means the machine's own
     namespace (bridge off, no iptables: for builds with host networking only)."""
@@ -214,8 +238,15 @@ class Dockerd:
         return {**os.environ, "DOCKER_HOST": f"unix://{self.sock}"}
 
     def start(self) -> None:
-        cmd = ["dockerd", "--storage-driver=overlay2", f"--data-root={DATA_ROOT}", f"--exec-root={self.exec_root}",
-               f"--pidfile={self.pidfile}", "-H", f"unix://{self.sock}"]
+        cmd = [
+            "dockerd",
+            "--storage-driver=overlay2",
+            f"--data-root={DATA_ROOT}",
+            f"--exec-root={self.exec_root}",
+            f"--pidfile={self.pidfile}",
+            "-H",
+            f"unix://{self.sock}",
+        ]
         if self.netns is None:
             cmd += ["--bridge=none", "--iptables=false", "--ip6tables=false", "--ip-forward=false", "--ip-masq=false"]
         else:
@@ -225,8 +256,11 @@ class Dockerd:
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         try:
-            wait_for(lambda: self.proc.poll() is not None or docker_engine_answers(env=self.env), 60,
-                     f"dockerd ({self.name}) to answer")
+            wait_for(
+                lambda: self.proc.poll() is not None or docker_engine_answers(env=self.env),
+                60,
+                f"dockerd ({self.name}) to answer",
+            )
         except Exception:
             self.stop()
             raise
@@ -311,8 +345,21 @@ def build_images(env: dict[str, str]) -> None:
     """Build every image the lab runs but Grafana's, as `make up` would, with host networking."""
     from lab.settings import ROOT
 
-    cmd = ["docker", "compose", "--env-file", str(ROOT / ".env"), "-f", str(ROOT / "compose" / "compose.yml"),
-           "-f", str(BUILD_OVERRIDE), "--profile", "submit", "build", "--progress", "plain"]
+    cmd = [
+        "docker",
+        "compose",
+        "--env-file",
+        str(ROOT / ".env"),
+        "-f",
+        str(ROOT / "compose" / "compose.yml"),
+        "-f",
+        str(BUILD_OVERRIDE),
+        "--profile",
+        "submit",
+        "build",
+        "--progress",
+        "plain",
+    ]
     with tempfile.TemporaryDirectory() as run_dir:  # the Compose file needs one to be named
         proc = subprocess.run(cmd, env={**env, "LAB_RUN_DIR": run_dir}, capture_output=True, text=True)
     if proc.returncode != 0:

@@ -37,19 +37,25 @@ def env(**overrides: str) -> dict[str, str]:
     return {**base, **client_env(settings, Paths.of(settings)), **overrides}
 
 
-def run(args: list[str], environ: dict[str, str] | None = None, timeout: float = 300,
-        check: bool = False) -> subprocess.CompletedProcess:
+def run(
+    args: list[str], environ: dict[str, str] | None = None, timeout: float = 300, check: bool = False
+) -> subprocess.CompletedProcess:
     """Run `python <args>` to its end. One that outlives `timeout` is killed, and fails the test
     with its last lines."""
     try:
-        proc = subprocess.run([sys.executable, *args], cwd=ROOT, env=environ or env(), capture_output=True,
-                              text=True, timeout=timeout)
+        proc = subprocess.run(
+            [sys.executable, *args], cwd=ROOT, env=environ or env(), capture_output=True, text=True, timeout=timeout
+        )
     except subprocess.TimeoutExpired as exc:
         out, err = (_text(exc.stdout), _text(exc.stderr))
-        raise AssertionError(f"{' '.join(args)} did not finish within {timeout:.0f} s and was killed; its last "
-                             f"lines:\n{_last(out)}\n{_last(err)}") from None
+        raise AssertionError(
+            f"{' '.join(args)} did not finish within {timeout:.0f} s and was killed; its last "
+            f"lines:\n{_last(out)}\n{_last(err)}"
+        ) from None
     if check and proc.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+        raise AssertionError(
+            f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+        )
     return proc
 
 
@@ -70,8 +76,9 @@ def lab(*args: str, environ: dict[str, str] | None = None, timeout: float = 300,
     return run(["-m", "lab", *args], environ, timeout, check)
 
 
-def submit(job: str, *args: str, environ: dict[str, str] | None = None, timeout: float = 420,
-           check: bool = True) -> subprocess.CompletedProcess:
+def submit(
+    job: str, *args: str, environ: dict[str, str] | None = None, timeout: float = 420, check: bool = True
+) -> subprocess.CompletedProcess:
     return lab("submit", job, *args, environ=environ, timeout=timeout, check=check)
 
 

@@ -27,7 +27,8 @@ class WarmDriver:
         self.requests = os.open(fifo, os.O_RDWR)
         with self.log.open("w") as log:
             self.job = runtime.get(settings).spawn_job(
-                "_warm", ["--requests", str(fifo)], env, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1)
+                "_warm", ["--requests", str(fifo)], env, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1
+            )
         self.replies: queue.Queue[str | None] = queue.Queue()
         threading.Thread(target=self._read, daemon=True).start()
 
@@ -35,14 +36,15 @@ class WarmDriver:
         with self.log.open("a") as log:  # the driver's other output, for its last lines on a failure
             for line in self.job.proc.stdout:
                 if line.startswith("WARM-DONE "):
-                    self.replies.put(line[len("WARM-DONE "):])
+                    self.replies.put(line[len("WARM-DONE ") :])
                 else:
                     log.write(line)
                     log.flush()
         self.replies.put(None)  # the driver exited
 
-    def submit(self, job: str, *args: str, env: dict[str, str] | None = None, timeout: float = 240,
-               check: bool = True) -> subprocess.CompletedProcess:
+    def submit(
+        self, job: str, *args: str, env: dict[str, str] | None = None, timeout: float = 240, check: bool = True
+    ) -> subprocess.CompletedProcess:
         """Run `job` with `args` to its end; like tests.support.lab.submit, a non-zero exit fails
         when `check`. A job that does not end within `timeout` fails the test with its last lines."""
         self.runs += 1
@@ -53,13 +55,17 @@ class WarmDriver:
             reply = self.replies.get(timeout=timeout)
         except queue.Empty:
             self.close()
-            raise AssertionError(f"{job} {' '.join(args)} did not finish within {timeout:.0f} s in the warm driver; "
-                                 f"its last lines:\n{tail(out)}\n{tail(err)}\nthe driver's:\n{tail(self.log)}") from None
+            raise AssertionError(
+                f"{job} {' '.join(args)} did not finish within {timeout:.0f} s in the warm driver; "
+                f"its last lines:\n{tail(out)}\n{tail(err)}\nthe driver's:\n{tail(self.log)}"
+            ) from None
         if reply is None:
             raise AssertionError(f"the warm driver exited during {job}; its last lines:\n{tail(err)}\n{tail(self.log)}")
         proc = subprocess.CompletedProcess([job, *args], json.loads(reply)["code"], out.read_text(), err.read_text())
         if check and proc.returncode != 0:
-            raise AssertionError(f"{job} {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+            raise AssertionError(
+                f"{job} {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            )
         return proc
 
     def close(self, timeout: float = 60) -> None:

@@ -34,9 +34,11 @@ def test_the_commands_the_makefile_runs_before_the_venv_exists_need_no_runtime()
 
 def test_importing_the_cli_loads_only_the_standard_library_and_lab():
     """The Makefile runs `lab runtime` and `lab config` on the system Python, before the venv exists."""
-    code = ("import sys; before = set(sys.modules); import lab.cli; "
-            "print(*sorted(m for m in set(sys.modules) - before "
-            "if m.split('.')[0] not in sys.stdlib_module_names and m.split('.')[0] != 'lab'))")
+    code = (
+        "import sys; before = set(sys.modules); import lab.cli; "
+        "print(*sorted(m for m in set(sys.modules) - before "
+        "if m.split('.')[0] not in sys.stdlib_module_names and m.split('.')[0] != 'lab'))"
+    )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert proc.stdout.split() == []
 
@@ -66,6 +68,7 @@ def lab_is(monkeypatch):
         monkeypatch.setattr(runtime, "choose", lambda settings: runtime.Choice("local", "test"))
         monkeypatch.setattr(runtime, "get", lambda settings, choice: FakeRuntime(up))
         return cli.main(argv)
+
     return run
 
 

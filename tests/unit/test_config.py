@@ -16,17 +16,36 @@ def test_defaults_suit_a_plain_spark_submit_beside_a_local_kafka():
     assert config.bootstrap == "127.0.0.1:9092"
     assert config.topic("page_views") == "page_views" and config.topic("quarantine") == "quarantine"
     assert (config.checkpoint_root, config.output_root, config.data_root) == (
-        Path("checkpoints"), Path("outputs"), Path("data"))
+        Path("checkpoints"),
+        Path("outputs"),
+        Path("data"),
+    )
     assert (config.metrics_port, config.metrics_host) == (9108, "127.0.0.1")
 
 
 def test_the_environment_sets_every_field():
-    config = Config.from_env({"KAFKA_BOOTSTRAP": "kafka:19092", "TOPIC_ORDERS": "drill_orders",
-                              "CHECKPOINT_ROOT": "/c", "OUTPUT_ROOT": "/o", "DATA_ROOT": "/d",
-                              "JOB_METRICS_PORT": "0", "METRICS_HOST": "0.0.0.0", "POSTGRES_DSN": "host=db"})
-    assert config == Config(bootstrap="kafka:19092", topics={**Config().topics, "orders": "drill_orders"},
-                            checkpoint_root=Path("/c"), output_root=Path("/o"), data_root=Path("/d"),
-                            metrics_port=0, metrics_host="0.0.0.0", postgres_dsn="host=db")
+    config = Config.from_env(
+        {
+            "KAFKA_BOOTSTRAP": "kafka:19092",
+            "TOPIC_ORDERS": "drill_orders",
+            "CHECKPOINT_ROOT": "/c",
+            "OUTPUT_ROOT": "/o",
+            "DATA_ROOT": "/d",
+            "JOB_METRICS_PORT": "0",
+            "METRICS_HOST": "0.0.0.0",
+            "POSTGRES_DSN": "host=db",
+        }
+    )
+    assert config == Config(
+        bootstrap="kafka:19092",
+        topics={**Config().topics, "orders": "drill_orders"},
+        checkpoint_root=Path("/c"),
+        output_root=Path("/o"),
+        data_root=Path("/d"),
+        metrics_port=0,
+        metrics_host="0.0.0.0",
+        postgres_dsn="host=db",
+    )
 
 
 def test_a_bad_port_names_the_variable():
@@ -53,6 +72,9 @@ def test_the_control_plane_passes_what_the_jobs_read(tmp_path):
     assert config.bootstrap == "127.0.0.1:29092"
     assert config.topics == {**settings.topics, "page_views": "drill_views"}
     assert (config.checkpoint_root, config.output_root, config.data_root) == (
-        paths.checkpoints, paths.outputs, paths.data)
+        paths.checkpoints,
+        paths.outputs,
+        paths.data,
+    )
     assert config.metrics_port == settings.int("JOB_METRICS_PORT")
     assert f"port={settings['POSTGRES_PORT']}" in config.postgres_dsn

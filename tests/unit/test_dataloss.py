@@ -35,8 +35,11 @@ def test_a_new_checkpoint_has_no_offsets(tmp_path):
 
 
 def test_query_names_and_checkpoint_folders_map_both_ways():
-    for job, query, folder in (("basic", "basic", "basic"), ("basic", "basic_quarantine", "quarantine"),
-                               ("joins", "joins_quarantine_payments", "quarantine_payments")):
+    for job, query, folder in (
+        ("basic", "basic", "basic"),
+        ("basic", "basic_quarantine", "quarantine"),
+        ("joins", "joins_quarantine_payments", "quarantine_payments"),
+    ):
         assert naming.checkpoint_folder(job, query) == folder
         assert naming.query_of_folder(job, folder) == query
     assert naming.quarantine_query("joins", "payments") == "joins_quarantine_payments"
@@ -51,7 +54,9 @@ def test_the_failure_names_records_partitions_and_both_ways_on():
 def kafka_source(start, end, rows):
     from types import SimpleNamespace as NS
 
-    return NS(startOffset=json.dumps(start) if start is not None else "null", endOffset=json.dumps(end), numInputRows=rows)
+    return NS(
+        startOffset=json.dumps(start) if start is not None else "null", endOffset=json.dumps(end), numInputRows=rows
+    )
 
 
 def test_a_batch_that_read_every_offset_skipped_nothing():

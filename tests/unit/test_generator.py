@@ -99,9 +99,14 @@ def test_injections_are_marked_and_within_tolerance(pools):
 
 
 def test_zipf_skews_keys(pools):
-    uniform = Counter(e.key for e in take(Config(seed=2, start_time=START), pools, 20000) if e.topic_key == "page_views")
-    zipf = Counter(e.key for e in take(Config(seed=2, start_time=START, key_skew="zipf"), pools, 20000)
-                   if e.topic_key == "page_views")
+    uniform = Counter(
+        e.key for e in take(Config(seed=2, start_time=START), pools, 20000) if e.topic_key == "page_views"
+    )
+    zipf = Counter(
+        e.key
+        for e in take(Config(seed=2, start_time=START, key_skew="zipf"), pools, 20000)
+        if e.topic_key == "page_views"
+    )
     assert zipf.most_common(1)[0][1] > 10 * uniform.most_common(1)[0][1]
     assert zipf.most_common(1)[0][0] == b"u00000"
 
@@ -110,8 +115,10 @@ def test_jitter_moves_event_times_out_of_order(pools):
     events = take(Config(seed=4, start_time=START, jitter_ms=2000), pools, 2000)
     times = [e.event_time_ms for e in events]
     assert any(b < a for a, b in itertools.pairwise(times))
-    assert all(abs(t - (START * 1000 + i)) <= 2000 or e.topic_key == "payments"
-               for i, (t, e) in enumerate(zip(times, events, strict=True)))
+    assert all(
+        abs(t - (START * 1000 + i)) <= 2000 or e.topic_key == "payments"
+        for i, (t, e) in enumerate(zip(times, events, strict=True))
+    )
 
 
 def test_the_mix_sets_the_share_of_page_views(pools):

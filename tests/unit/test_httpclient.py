@@ -53,10 +53,13 @@ def test_get_json_decodes_a_2xx_answer_and_encodes_params(base):
     assert get_json(f"{base}/json", 5, {"query": 'up{job="a b"}'}) == {"path": "/json?query=up%7Bjob%3D%22a+b%22%7D"}
 
 
-@pytest.mark.parametrize(("path", "message"), [
-    ("/missing", "HTTP Error 404: Not Found"),
-    ("/page", "the answer is not JSON (text/html)"),
-])
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/missing", "HTTP Error 404: Not Found"),
+        ("/page", "the answer is not JSON (text/html)"),
+    ],
+)
 def test_get_json_refuses_an_error_status_or_a_body_that_is_not_json(base, path, message):
     with pytest.raises(HttpError) as caught:
         get_json(f"{base}{path}", 5)

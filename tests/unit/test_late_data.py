@@ -5,11 +5,23 @@ from streamlab.listener import Metrics, PrometheusListener
 
 
 def batch(batch_id, rows, dropped, name="late_data"):
-    return NS(id=f"id-{name}", name=name, batchId=batch_id, timestamp="2026-01-01T00:10:00.000Z",
-              numInputRows=rows, inputRowsPerSecond=0.0, processedRowsPerSecond=0.0, durationMs={},
-              eventTime={"watermark": "2026-01-01T00:00:00.000Z"}, sources=[], sink=None,
-              stateOperators=[NS(numRowsTotal=0, numRowsUpdated=0, memoryUsedBytes=0, numRowsDroppedByWatermark=dropped),
-                              NS(numRowsTotal=0, numRowsUpdated=0, memoryUsedBytes=0, numRowsDroppedByWatermark=0)])
+    return NS(
+        id=f"id-{name}",
+        name=name,
+        batchId=batch_id,
+        timestamp="2026-01-01T00:10:00.000Z",
+        numInputRows=rows,
+        inputRowsPerSecond=0.0,
+        processedRowsPerSecond=0.0,
+        durationMs={},
+        eventTime={"watermark": "2026-01-01T00:00:00.000Z"},
+        sources=[],
+        sink=None,
+        stateOperators=[
+            NS(numRowsTotal=0, numRowsUpdated=0, memoryUsedBytes=0, numRowsDroppedByWatermark=dropped),
+            NS(numRowsTotal=0, numRowsUpdated=0, memoryUsedBytes=0, numRowsDroppedByWatermark=0),
+        ],
+    )
 
 
 def test_late_report_prints_the_listeners_figures_for_its_query_only(capsys):
@@ -25,5 +37,10 @@ def test_late_report_prints_the_listeners_figures_for_its_query_only(capsys):
     assert lines[0].startswith("[late_data] batch 0: read 100, dropped late 0")
     assert len(lines) == 2
     assert "read 50, dropped late 7 (totals: read 150, dropped late 7); watermark 2026-01-01T00:00:00.000Z" in lines[1]
-    assert listener.summary()["late_data"] == {"batches": 2, "input_rows": 150, "output_rows": 0,
-                                               "late_rows_dropped": 7, "records_lost": 0}
+    assert listener.summary()["late_data"] == {
+        "batches": 2,
+        "input_rows": 150,
+        "output_rows": 0,
+        "late_rows_dropped": 7,
+        "records_lost": 0,
+    }

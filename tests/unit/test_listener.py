@@ -7,17 +7,42 @@ from streamlab.listener import Metrics, PrometheusListener
 
 def progress(**over):
     base = dict(
-        id="q-1", name="windowing", batchId=7, timestamp="2026-01-01T00:10:00.000Z", numInputRows=1000,
-        inputRowsPerSecond=500.0, processedRowsPerSecond=800.0,
-        durationMs={"triggerExecution": 1250, "addBatch": 1000, "getBatch": 5, "latestOffset": 20,
-                    "queryPlanning": 30, "walCommit": 50, "commitOffsets": 40},
-        eventTime={"min": "2026-01-01T00:09:00.000Z", "avg": "2026-01-01T00:09:30.000Z",
-                   "max": "2026-01-01T00:10:00.000Z", "watermark": "2026-01-01T00:08:00.000Z"},
-        stateOperators=[NS(numRowsTotal=120, numRowsUpdated=30, numRowsRemoved=5, memoryUsedBytes=4096,
-                           numRowsDroppedByWatermark=3)],
-        sources=[NS(metrics={"minOffsetsBehindLatest": "0", "avgOffsetsBehindLatest": "12.5",
-                             "maxOffsetsBehindLatest": "40"})],
-        sink=NS(numOutputRows=60))
+        id="q-1",
+        name="windowing",
+        batchId=7,
+        timestamp="2026-01-01T00:10:00.000Z",
+        numInputRows=1000,
+        inputRowsPerSecond=500.0,
+        processedRowsPerSecond=800.0,
+        durationMs={
+            "triggerExecution": 1250,
+            "addBatch": 1000,
+            "getBatch": 5,
+            "latestOffset": 20,
+            "queryPlanning": 30,
+            "walCommit": 50,
+            "commitOffsets": 40,
+        },
+        eventTime={
+            "min": "2026-01-01T00:09:00.000Z",
+            "avg": "2026-01-01T00:09:30.000Z",
+            "max": "2026-01-01T00:10:00.000Z",
+            "watermark": "2026-01-01T00:08:00.000Z",
+        },
+        stateOperators=[
+            NS(numRowsTotal=120, numRowsUpdated=30, numRowsRemoved=5, memoryUsedBytes=4096, numRowsDroppedByWatermark=3)
+        ],
+        sources=[
+            NS(
+                metrics={
+                    "minOffsetsBehindLatest": "0",
+                    "avgOffsetsBehindLatest": "12.5",
+                    "maxOffsetsBehindLatest": "40",
+                }
+            )
+        ],
+        sink=NS(numOutputRows=60),
+    )
     base.update(over)
     return NS(**base)
 
@@ -60,8 +85,15 @@ def test_empty_batches_and_termination():
     m = Metrics()
     listener = PrometheusListener("windowing", m)
     listener.onQueryStarted(NS(id="q-1", name="windowing"))
-    listener.record(progress(numInputRows=0, eventTime={"watermark": "1970-01-01T00:00:00.000Z"},
-                             stateOperators=[], sources=[NS(metrics={})], sink=NS(numOutputRows=-1)))
+    listener.record(
+        progress(
+            numInputRows=0,
+            eventTime={"watermark": "1970-01-01T00:00:00.000Z"},
+            stateOperators=[],
+            sources=[NS(metrics={})],
+            sink=NS(numOutputRows=-1),
+        )
+    )
     assert value(m, "streaming_event_latency_seconds_count") is None
     assert value(m, "streaming_watermark_timestamp_seconds") is None, "no watermark yet is not 1970"
     assert value(m, "streaming_sink_output_rows_total") is None
@@ -75,10 +107,14 @@ def test_records_a_batch_skipped_are_counted_as_lost():
     listener = PrometheusListener("windowing", m)
     listener.onQueryStarted(NS(id="q-1", name="windowing"))
     assert value(m, "streaming_kafka_records_lost_total") == 0
-    source = NS(metrics={}, startOffset='{"pv":{"0":100,"1":50}}', endOffset='{"pv":{"0":400,"1":350}}', numInputRows=1000)
+    source = NS(
+        metrics={}, startOffset='{"pv":{"0":100,"1":50}}', endOffset='{"pv":{"0":400,"1":350}}', numInputRows=1000
+    )
     listener.record(progress(numInputRows=1000, sources=[source]))  # nothing skipped
     assert value(m, "streaming_kafka_records_lost_total") == 0
-    source = NS(metrics={}, startOffset='{"pv":{"0":400,"1":350}}', endOffset='{"pv":{"0":900,"1":450}}', numInputRows=420)
+    source = NS(
+        metrics={}, startOffset='{"pv":{"0":400,"1":350}}', endOffset='{"pv":{"0":900,"1":450}}', numInputRows=420
+    )
     listener.record(progress(numInputRows=420, sources=[source]))
     assert value(m, "streaming_kafka_records_lost_total") == 180
 

@@ -5,9 +5,17 @@ import pytest
 from streamlab import options
 
 
-@pytest.mark.parametrize("text, normalised", [
-    ("5 seconds", "5 seconds"), ("500ms", "500 milliseconds"), ("1 minute", "60 seconds"),
-    ("10 minutes", "600 seconds"), ("2s", "2 seconds"), ("1.5 s", "1500 milliseconds")])
+@pytest.mark.parametrize(
+    "text, normalised",
+    [
+        ("5 seconds", "5 seconds"),
+        ("500ms", "500 milliseconds"),
+        ("1 minute", "60 seconds"),
+        ("10 minutes", "600 seconds"),
+        ("2s", "2 seconds"),
+        ("1.5 s", "1500 milliseconds"),
+    ],
+)
 def test_intervals_normalise_to_spark_form(text, normalised):
     assert options.interval(text) == normalised
 
@@ -26,14 +34,17 @@ def test_triggers():
         options.trigger("always")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--duration", "abc"], "not a whole number"),
-    (["--duration", "0"], "must be positive"),
-    (["--sink", "s3"], "invalid choice"),
-    (["--trigger", "fast"], "bad trigger"),
-    (["--metrics-port", "70000"], "port out of range"),
-    (["--fail-on-data-loss", "maybe"], "not true/false"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["--duration", "abc"], "not a whole number"),
+        (["--duration", "0"], "must be positive"),
+        (["--sink", "s3"], "invalid choice"),
+        (["--trigger", "fast"], "bad trigger"),
+        (["--metrics-port", "70000"], "port out of range"),
+        (["--fail-on-data-loss", "maybe"], "not true/false"),
+    ],
+)
 def test_bad_options_exit_2_with_one_line(argv, message, capsys):
     with pytest.raises(SystemExit) as exit_info:
         options.parse(options.parser("windowing"), argv)
@@ -44,5 +55,10 @@ def test_bad_options_exit_2_with_one_line(argv, message, capsys):
 
 def test_defaults():
     opts = options.parse(options.parser("basic"), [])
-    assert (opts.sink, opts.output_mode, opts.trigger, opts.starting_offsets) == ("console", "append", "5 seconds", "earliest")
+    assert (opts.sink, opts.output_mode, opts.trigger, opts.starting_offsets) == (
+        "console",
+        "append",
+        "5 seconds",
+        "earliest",
+    )
     assert opts.duration is None and opts.fail_on_data_loss is True

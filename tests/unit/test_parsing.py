@@ -6,16 +6,25 @@ import pytest
 
 from streamlab import parsing
 
-GOOD = ('{"event_id":"e1","order_id":"o1","event_time":"2026-01-01T00:00:01.500Z","user_id":"u1",'
-        '"product_id":"p1","quantity":2,"unit_price":1.25,"amount":2.5,"currency":"EUR","country":"ES"}')
+GOOD = (
+    '{"event_id":"e1","order_id":"o1","event_time":"2026-01-01T00:00:01.500Z","user_id":"u1",'
+    '"product_id":"p1","quantity":2,"unit_price":1.25,"amount":2.5,"currency":"EUR","country":"ES"}'
+)
 
 
 def kafka_rows(spark, values):
     from pyspark.sql import types as T
 
-    schema = T.StructType([T.StructField("key", T.BinaryType()), T.StructField("value", T.BinaryType()),
-                           T.StructField("topic", T.StringType()), T.StructField("partition", T.IntegerType()),
-                           T.StructField("offset", T.LongType()), T.StructField("timestamp", T.TimestampType())])
+    schema = T.StructType(
+        [
+            T.StructField("key", T.BinaryType()),
+            T.StructField("value", T.BinaryType()),
+            T.StructField("topic", T.StringType()),
+            T.StructField("partition", T.IntegerType()),
+            T.StructField("offset", T.LongType()),
+            T.StructField("timestamp", T.TimestampType()),
+        ]
+    )
     ts = datetime(2026, 1, 1, tzinfo=UTC)
     rows = [(b"k", None if v is None else v.encode(), "orders", 0, i, ts) for i, v in enumerate(values)]
     return spark.createDataFrame(rows, schema)
@@ -27,12 +36,14 @@ CASES = [
     ("", "null_value"),
     ('{"event_id":"e2", "order_id":', "malformed_json"),
     ("not json at all", "malformed_json"),
-    ('[1, 2, 3]', "not_a_json_object"),
+    ("[1, 2, 3]", "not_a_json_object"),
     (GOOD.replace('"quantity":2', '"quantity":"two"'), "wrong_type"),
     (GOOD.replace('"2026-01-01T00:00:01.500Z"', '"yesterday at noon"'), "wrong_type"),
     (GOOD.replace('"user_id":"u1",', ""), "missing_field:user_id"),
-    (GOOD.replace('"user_id":"u1",', '"user_id":null,').replace('"country":"ES"', '"country":null'),
-     "missing_field:user_id,country"),
+    (
+        GOOD.replace('"user_id":"u1",', '"user_id":null,').replace('"country":"ES"', '"country":null'),
+        "missing_field:user_id,country",
+    ),
     (GOOD + " and trailing text", None),  # lenient, like Spark's JSON reader
     (GOOD.replace('"quantity":2', '"quantity":1,"quantity":2'), None),
 ]
@@ -83,10 +94,18 @@ ACCEPTED_TIMES = [  # every RFC 3339 form -> the instant, in UTC
 
 REJECTED_TIMES = [  # raw JSON for event_time -> wrong_type, never a guess
     "12345",  # a number: Spark's JSON reader alone would read 1970-01-01T03:25:45Z
-    "1767225900.5", "true", '{"seconds": 1}', '["2026-01-01T00:05:00Z"]',
+    "1767225900.5",
+    "true",
+    '{"seconds": 1}',
+    '["2026-01-01T00:05:00Z"]',
     '"2026-01-01T00:05:00.123456"',  # no Z or offset: not an instant
-    '"2026-01-01"', '"2026-01-01T00:05Z"', '"2026-01-01T00:05:00+0100"', '"2026-01-01T00:05:00.Z"',
-    '"2026-02-30T00:05:00Z"', '"12345"', '"2026-01-01 00:05:00Z"',
+    '"2026-01-01"',
+    '"2026-01-01T00:05Z"',
+    '"2026-01-01T00:05:00+0100"',
+    '"2026-01-01T00:05:00.Z"',
+    '"2026-02-30T00:05:00Z"',
+    '"12345"',
+    '"2026-01-01 00:05:00Z"',
 ]
 
 
@@ -103,8 +122,9 @@ def test_a_time_that_is_not_an_rfc3339_string_is_the_wrong_type(spark):
     valid, bad = parsing.split(kafka_rows(spark, values), "orders")
     assert valid.count() == 0, valid.select("event_time").collect()
     reasons = {r.source_offset: r.reason for r in bad.collect()}
-    assert reasons == {i: "wrong_type" for i in range(len(REJECTED_TIMES))}, \
-        {REJECTED_TIMES[i]: r for i, r in reasons.items()}
+    assert reasons == {i: "wrong_type" for i in range(len(REJECTED_TIMES))}, {
+        REJECTED_TIMES[i]: r for i, r in reasons.items()
+    }
 
 
 def test_valid_rows_are_typed(spark):

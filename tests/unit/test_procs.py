@@ -16,8 +16,7 @@ SRC = str(Path(procs.__file__).parents[1])
 
 
 def spawn(script: str, env=None) -> subprocess.Popen:
-    return subprocess.Popen(["sh", "-c", script], env=env, stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    return subprocess.Popen(["sh", "-c", script], env=env, stdout=subprocess.PIPE, text=True, start_new_session=True)
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -72,10 +71,17 @@ def test_marked_finds_a_process_by_its_marker_and_value(tmp_path):
 
 def test_marked_skips_the_caller_and_its_marked_ancestors(tmp_path):
     """A marked shell runs a marked sleep and a marked caller: the caller finds the sleep alone."""
-    caller = [sys.executable, "-c", "import sys; from lab import procs; print(*procs.marked(*sys.argv[1:]))",
-              MARKER, str(tmp_path)]
-    proc = spawn(f"sleep 30 & echo $!; {shlex.join(caller)}; kill $!",
-                 env={**os.environ, "PYTHONPATH": SRC, MARKER: str(tmp_path)})
+    caller = [
+        sys.executable,
+        "-c",
+        "import sys; from lab import procs; print(*procs.marked(*sys.argv[1:]))",
+        MARKER,
+        str(tmp_path),
+    ]
+    proc = spawn(
+        f"sleep 30 & echo $!; {shlex.join(caller)}; kill $!",
+        env={**os.environ, "PYTHONPATH": SRC, MARKER: str(tmp_path)},
+    )
     try:
         out = proc.communicate(timeout=60)[0].split()
     finally:

@@ -81,11 +81,23 @@ def test_a_report_like_summary_has_one_table_with_a_header_a_list_and_headings()
 
 
 def test_the_real_summary_renders_every_figure_as_a_row_and_keeps_the_style():
-    f = report.Figures(input_rate=1000, processed_rate=1200, rows=60000, batches=12, lag_start=10, lag_end=5,
-                       batch_p50=0.8, batch_p95=1.5, gc_share=0.2, late_dropped=3, trigger_seconds=5)
+    f = report.Figures(
+        input_rate=1000,
+        processed_rate=1200,
+        rows=60000,
+        batches=12,
+        lag_start=10,
+        lag_end=5,
+        batch_p50=0.8,
+        batch_p95=1.5,
+        gc_share=0.2,
+        late_dropped=3,
+        trigger_seconds=5,
+    )
     text, evidence = report.verdict(f)
-    summary = report._summary("windowing", 1_780_000_000, 1_780_000_600, f, text, evidence,
-                              report.hints(f, load(), text))
+    summary = report._summary(
+        "windowing", 1_780_000_000, 1_780_000_600, f, text, evidence, report.hints(f, load(), text)
+    )
     html = report._html("windowing", summary, [])
     page = Page(html)
     [table] = page.all("table")

@@ -34,21 +34,33 @@ def test_without_docker_the_choice_is_local_and_says_why(tmp_path, monkeypatch):
 def test_make_takes_the_runtime_from_the_environment_and_the_command_line():
     env = {k: v for k, v in os.environ.items() if k != "RUNTIME"}
     for args, extra in (([], {"RUNTIME": "local"}), (["RUNTIME=local"], {})):
-        proc = subprocess.run(["make", "-s", "runtime", *args], cwd=ROOT, env={**env, **extra}, capture_output=True,
-                              text=True, timeout=60)
+        proc = subprocess.run(
+            ["make", "-s", "runtime", *args], cwd=ROOT, env={**env, **extra}, capture_output=True, text=True, timeout=60
+        )
         assert proc.stdout.strip() == "local  (RUNTIME=local)", proc.stdout + proc.stderr
 
 
 def test_job_paths_in_the_run_folder_are_mapped_to_the_containers_mount(tmp_path):
     rt = Docker(load(environ={"LAB_RUN": str(tmp_path)}), environ={})
     args = ["--checkpoint", str(tmp_path / "drills" / "x" / "ckpt"), "--output", "/elsewhere/out", "--trigger", "5 s"]
-    assert rt.job_args(args) == ["--checkpoint", f"{CONTAINER_RUN}/drills/x/ckpt", "--output", "/elsewhere/out",
-                                 "--trigger", "5 s"]
+    assert rt.job_args(args) == [
+        "--checkpoint",
+        f"{CONTAINER_RUN}/drills/x/ckpt",
+        "--output",
+        "/elsewhere/out",
+        "--trigger",
+        "5 s",
+    ]
 
 
 def test_only_settings_that_differ_from_env_file_go_into_containers(tmp_path):
     rt = Docker(load(environ={"LAB_RUN": str(tmp_path)}), environ={})
     base = load(environ={})
-    env = {"TOPIC_PAGE_VIEWS": "drill_views", "KAFKA_PORT": base["KAFKA_PORT"], "LAB_RUN": "/somewhere",
-           "HOME": "/root", "KAFKA_BOOTSTRAP": "kafka-1:19092"}
+    env = {
+        "TOPIC_PAGE_VIEWS": "drill_views",
+        "KAFKA_PORT": base["KAFKA_PORT"],
+        "LAB_RUN": "/somewhere",
+        "HOME": "/root",
+        "KAFKA_BOOTSTRAP": "kafka-1:19092",
+    }
     assert rt._passed_env(env) == ["-e", "KAFKA_BOOTSTRAP=kafka-1:19092", "-e", "TOPIC_PAGE_VIEWS=drill_views"]

@@ -82,7 +82,8 @@ def test_the_client_is_the_runtimes_environments_made_once_and_closed(fake_engin
     assert len(listed) == 2
     query = parse_qs(urlsplit(listed[0]).query)
     assert query["all"] == ["1"] and json.loads(query["filters"][0]) == {
-        "label": ["com.docker.compose.project=streaming-lab-x"]}
+        "label": ["com.docker.compose.project=streaming-lab-x"]
+    }
     client = rt._engine()  # held on, so that only the runtime's finalizer can close its connection
     assert server.closed == 0
     del rt
@@ -113,4 +114,5 @@ def test_without_docker_host_the_clis_context_is_used(tmp_path, monkeypatch):
     assert engine_args({})["base_url"] == "unix:///home/me/.docker/desktop/docker.sock"
     assert engine_args({"DOCKER_CONTEXT": "colima"})["base_url"] == "unix:///home/me/.colima/default/docker.sock"
     assert engine_args({"DOCKER_CONTEXT": "colima", "DOCKER_HOST": "tcp://10.0.0.5:2375"}) == {
-        "base_url": "tcp://10.0.0.5:2375"}
+        "base_url": "tcp://10.0.0.5:2375"
+    }

@@ -11,12 +11,27 @@ from lab.paths import Paths
 from lab.settings import ROOT, load
 
 HOST = "10.0.0.5"
-PORTS = {"KAFKA_PORT": "1101", "KAFKA_CONTROLLER_PORT": "1102", "KAFKA_JMX_EXPORTER_PORT": "1103",
-         "POSTGRES_PORT": "1104", "SPARK_MASTER_PORT": "1105", "SPARK_MASTER_UI_PORT": "1106",
-         "SPARK_WORKER_PORT": "1107", "SPARK_WORKER_UI_PORT": "1108", "PROMETHEUS_PORT": "1109",
-         "PRODUCER_METRICS_PORT": "1110"}
-SIZES = {"KAFKA_HEAP": "384m", "SPARK_WORKER_CORES": "3", "SPARK_WORKER_MEMORY": "3g", "PRODUCER_RATE": "77",
-         "JMX_EXPORTER_VERSION": "9.9.9", "POSTGRES_USER": "u", "POSTGRES_DB": "d"}
+PORTS = {
+    "KAFKA_PORT": "1101",
+    "KAFKA_CONTROLLER_PORT": "1102",
+    "KAFKA_JMX_EXPORTER_PORT": "1103",
+    "POSTGRES_PORT": "1104",
+    "SPARK_MASTER_PORT": "1105",
+    "SPARK_MASTER_UI_PORT": "1106",
+    "SPARK_WORKER_PORT": "1107",
+    "SPARK_WORKER_UI_PORT": "1108",
+    "PROMETHEUS_PORT": "1109",
+    "PRODUCER_METRICS_PORT": "1110",
+}
+SIZES = {
+    "KAFKA_HEAP": "384m",
+    "SPARK_WORKER_CORES": "3",
+    "SPARK_WORKER_MEMORY": "3g",
+    "PRODUCER_RATE": "77",
+    "JMX_EXPORTER_VERSION": "9.9.9",
+    "POSTGRES_USER": "u",
+    "POSTGRES_DB": "d",
+}
 
 
 @pytest.fixture
@@ -37,24 +52,82 @@ def test_the_services_and_their_command_lines(lab):
     assert [s.name for s in svcs] == ["kafka", "postgres", "spark-master", "spark-worker", "prometheus", "producer"]
     kafka = f"{ROOT}/services/kafka"
     assert {s.name: s.command for s in svcs} == {
-        "kafka": ["java", "-Xms384m", "-Xmx384m", "-Djava.awt.headless=true", "-XX:+UseG1GC",
-                  f"-Dlog4j2.configurationFile={kafka}/log4j2.properties",
-                  f"-javaagent:{state}/jars/agents/jmx_prometheus_javaagent-9.9.9.jar={HOST}:1103:"
-                  f"{kafka}/jmx-exporter.yaml",
-                  "-cp", f"{state}/jars/kafka/*", "kafka.Kafka", f"{run}/conf/kafka/server.properties"],
-        "postgres": ["/pg/bin/postgres", "-D", f"{run}/data/postgres", "-c", f"listen_addresses={HOST}",
-                     "-c", "port=1104", "-c", "unix_socket_directories=", "-c", "shared_buffers=64MB",
-                     "-c", "fsync=on"],
-        "spark-master": ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.master.Master", "--host", HOST,
-                         "--port", "1105", "--webui-port", "1106"],
-        "spark-worker": ["/opt/spark/bin/spark-class", "org.apache.spark.deploy.worker.Worker", "--host", HOST,
-                         "--port", "1107", "--webui-port", "1108", "--cores", "3", "--memory", "3g",
-                         "--work-dir", f"{run}/data/spark-work", f"spark://{HOST}:1105"],
-        "prometheus": ["prometheus", f"--config.file={run}/conf/prometheus/prometheus.yml",
-                       f"--storage.tsdb.path={run}/data/prometheus", f"--web.listen-address={HOST}:1109",
-                       "--web.enable-lifecycle", "--storage.tsdb.retention.time=7d"],
-        "producer": [f"{state}/venv/bin/python", "-m", "producer", "--rate", "77", "--seed", "auto",
-                     "--metrics-port", "1110", "--wait-for-broker", "60"],
+        "kafka": [
+            "java",
+            "-Xms384m",
+            "-Xmx384m",
+            "-Djava.awt.headless=true",
+            "-XX:+UseG1GC",
+            f"-Dlog4j2.configurationFile={kafka}/log4j2.properties",
+            f"-javaagent:{state}/jars/agents/jmx_prometheus_javaagent-9.9.9.jar={HOST}:1103:{kafka}/jmx-exporter.yaml",
+            "-cp",
+            f"{state}/jars/kafka/*",
+            "kafka.Kafka",
+            f"{run}/conf/kafka/server.properties",
+        ],
+        "postgres": [
+            "/pg/bin/postgres",
+            "-D",
+            f"{run}/data/postgres",
+            "-c",
+            f"listen_addresses={HOST}",
+            "-c",
+            "port=1104",
+            "-c",
+            "unix_socket_directories=",
+            "-c",
+            "shared_buffers=64MB",
+            "-c",
+            "fsync=on",
+        ],
+        "spark-master": [
+            "/opt/spark/bin/spark-class",
+            "org.apache.spark.deploy.master.Master",
+            "--host",
+            HOST,
+            "--port",
+            "1105",
+            "--webui-port",
+            "1106",
+        ],
+        "spark-worker": [
+            "/opt/spark/bin/spark-class",
+            "org.apache.spark.deploy.worker.Worker",
+            "--host",
+            HOST,
+            "--port",
+            "1107",
+            "--webui-port",
+            "1108",
+            "--cores",
+            "3",
+            "--memory",
+            "3g",
+            "--work-dir",
+            f"{run}/data/spark-work",
+            f"spark://{HOST}:1105",
+        ],
+        "prometheus": [
+            "prometheus",
+            f"--config.file={run}/conf/prometheus/prometheus.yml",
+            f"--storage.tsdb.path={run}/data/prometheus",
+            f"--web.listen-address={HOST}:1109",
+            "--web.enable-lifecycle",
+            "--storage.tsdb.retention.time=7d",
+        ],
+        "producer": [
+            f"{state}/venv/bin/python",
+            "-m",
+            "producer",
+            "--rate",
+            "77",
+            "--seed",
+            "auto",
+            "--metrics-port",
+            "1110",
+            "--wait-for-broker",
+            "60",
+        ],
     }
 
 
@@ -70,14 +143,25 @@ def test_ports_urls_order_and_grace(lab):
         "producer": {"producer metrics": 1110},
     }
     assert {n: s.url for n, s in svcs.items()} == {
-        "kafka": f"{HOST}:1101", "postgres": f"postgresql://u@{HOST}:1104/d",
-        "spark-master": f"http://{HOST}:1106  (spark://{HOST}:1105)", "spark-worker": f"http://{HOST}:1108",
-        "prometheus": f"http://{HOST}:1109", "producer": f"http://{HOST}:1110/metrics",
+        "kafka": f"{HOST}:1101",
+        "postgres": f"postgresql://u@{HOST}:1104/d",
+        "spark-master": f"http://{HOST}:1106  (spark://{HOST}:1105)",
+        "spark-worker": f"http://{HOST}:1108",
+        "prometheus": f"http://{HOST}:1109",
+        "producer": f"http://{HOST}:1110/metrics",
     }
-    assert {n: s.after for n, s in svcs.items() if s.after} == {"spark-worker": ("spark-master",),
-                                                                "producer": ("kafka",)}
-    assert {n: s.stop_grace for n, s in svcs.items()} == {"kafka": 30, "postgres": 20, "spark-master": 15,
-                                                          "spark-worker": 15, "prometheus": 15, "producer": 20}
+    assert {n: s.after for n, s in svcs.items() if s.after} == {
+        "spark-worker": ("spark-master",),
+        "producer": ("kafka",),
+    }
+    assert {n: s.stop_grace for n, s in svcs.items()} == {
+        "kafka": 30,
+        "postgres": 20,
+        "spark-master": 15,
+        "spark-worker": 15,
+        "prometheus": 15,
+        "producer": 20,
+    }
     assert {n for n, s in svcs.items() if s.prepare} == {"kafka", "postgres", "prometheus"}
     assert {n for n, s in svcs.items() if s.on_ready} == {"kafka", "postgres"}
     assert {n: s.user for n, s in svcs.items() if s.user} == {"postgres": "postgres"}  # run as root here
@@ -87,8 +171,14 @@ def test_ports_urls_order_and_grace(lab):
 
 def test_each_service_waits_on_its_own_health_check(lab, monkeypatch):
     settings, paths, state, run = lab
-    checks = ("kafka_ready", "postgres_server_ready", "spark_master_ready", "spark_worker_registered",
-              "prometheus_ready", "producer_ready")
+    checks = (
+        "kafka_ready",
+        "postgres_server_ready",
+        "spark_master_ready",
+        "spark_worker_registered",
+        "prometheus_ready",
+        "producer_ready",
+    )
     for name in checks:
         monkeypatch.setattr(health, name, lambda s, name=name: (name, s["LAB_HOST"]))
     assert [s.ready() for s in local.services(settings, paths)] == [(name, HOST) for name in checks]
@@ -104,7 +194,9 @@ def test_the_supervisord_program_of_a_service(lab):
     settings, paths, state, run = lab
     conf = local.supervisor_conf(settings, paths, local.services(settings, paths))
     program = conf.split("[program:spark-master]\n")[1].split("\n\n")[0].splitlines()
-    assert program[0] == (f"command=/opt/spark/bin/spark-class org.apache.spark.deploy.master.Master --host {HOST} "
-                          "--port 1105 --webui-port 1106")
+    assert program[0] == (
+        f"command=/opt/spark/bin/spark-class org.apache.spark.deploy.master.Master --host {HOST} "
+        "--port 1105 --webui-port 1106"
+    )
     assert f"stdout_logfile={run}/logs/spark-master.log" in program
     assert program[-1].startswith(f'environment=LAB_INSTANCE="{run}",SPARK_HOME="/opt/spark",')

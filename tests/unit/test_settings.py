@@ -43,9 +43,20 @@ def test_external_cluster_overrides(tmp_path):
 
 def test_lab_env_has_everything_the_lab_reads():
     settings = load(environ={})
-    for key in ("SPARK_VERSION", "KAFKA_VERSION", "KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "SPARK_MASTER_PORT",
-                "SPARK_MASTER_UI_PORT", "SPARK_WORKER_UI_PORT", "SPARK_DRIVER_UI_PORT", "PROMETHEUS_PORT",
-                "GRAFANA_PORT", "SPARK_WORKER_CORES", "SPARK_WORKER_MEMORY"):
+    for key in (
+        "SPARK_VERSION",
+        "KAFKA_VERSION",
+        "KAFKA_PORT",
+        "KAFKA_CONTROLLER_PORT",
+        "SPARK_MASTER_PORT",
+        "SPARK_MASTER_UI_PORT",
+        "SPARK_WORKER_UI_PORT",
+        "SPARK_DRIVER_UI_PORT",
+        "PROMETHEUS_PORT",
+        "GRAFANA_PORT",
+        "SPARK_WORKER_CORES",
+        "SPARK_WORKER_MEMORY",
+    ):
         assert settings[key]
     assert settings.host == "127.0.0.1", "services must listen on loopback by default"
     assert settings["KAFKA_VERSION"].startswith("4."), "Kafka 4.x (KRaft only)"
@@ -58,7 +69,9 @@ def test_versions_are_pinned_once():
     assert f"pyspark=={settings['SPARK_VERSION']}" in lock
     pom = (ROOT / "services" / "spark" / "pom.xml").read_text()
     assert f"spark-sql-kafka-0-10_{settings['SCALA_BINARY_VERSION']}" in pom
-    assert "${spark.version}" in pom and not re.search(r"<version>\d+\.\d+\.\d+</version>", pom.split("<dependencies>")[1])
+    assert "${spark.version}" in pom and not re.search(
+        r"<version>\d+\.\d+\.\d+</version>", pom.split("<dependencies>")[1]
+    )
 
 
 @pytest.mark.parametrize("form", ["environment", "command line"])
@@ -71,8 +84,14 @@ def test_make_passes_every_setting_on_from_the_environment_and_the_command_line(
     wanted = {key: f"override-{i}" for i, key in enumerate(keys)}
     env = {k: v for k, v in os.environ.items() if k not in keys}
     args = [f"{k}={v}" for k, v in wanted.items()] if form == "command line" else []
-    proc = subprocess.run(["make", "-s", "config", *args], cwd=ROOT, capture_output=True, text=True, timeout=60,
-                          env={**env, **wanted} if form == "environment" else env)
+    proc = subprocess.run(
+        ["make", "-s", "config", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**env, **wanted} if form == "environment" else env,
+    )
     assert proc.returncode == 0, proc.stderr
     got = dict(line.split("    #")[0].split("=", 1) for line in proc.stdout.splitlines())
     assert got == wanted

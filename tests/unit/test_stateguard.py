@@ -31,8 +31,11 @@ def test_what_feeds_the_watermark_may_change_and_a_whole_plan_checkpoint_is_adop
     text = (ckpt / "lab-plan.txt").read_text()
     assert "EventTimeWatermark" in text and "Relation" not in text
     # Parsing below the watermark changes (here: a filter and a projection): the state still fits.
-    fed_otherwise = stream(spark, tmp_path).where("country IS NOT NULL").selectExpr("upper(country) AS country",
-                                                                                  "user_id", "event_time")
+    fed_otherwise = (
+        stream(spark, tmp_path)
+        .where("country IS NOT NULL")
+        .selectExpr("upper(country) AS country", "user_id", "event_time")
+    )
     stateguard.check(windowing.build(fed_otherwise), str(ckpt), "windowing")
     # A checkpoint stamped by the older guard, with the whole plan: compared on its stateful part.
     (ckpt / "lab-plan.txt").write_text(text + "            +- ~Project [old parsing]\n")

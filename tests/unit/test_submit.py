@@ -15,8 +15,9 @@ def test_python_driver_is_the_descendant_running_the_job_and_not_spark_submit(tm
     sleep = [sys.executable, "-c", "import time; time.sleep(30)"]
     jvm = shlex.join([*sleep, "org.apache.spark.deploy.SparkSubmit", str(job)])  # holds the job's path too
     driver = shlex.join(["sh", "-c", f"{shlex.join([*sleep, str(job)])} & echo $!; wait"])  # a grandchild
-    proc = subprocess.Popen(["sh", "-c", f"{jvm} & {driver}; wait"], stdout=subprocess.PIPE, text=True,
-                            start_new_session=True)
+    proc = subprocess.Popen(
+        ["sh", "-c", f"{jvm} & {driver}; wait"], stdout=subprocess.PIPE, text=True, start_new_session=True
+    )
     try:
         expected = int(proc.stdout.readline())
         assert wait_for(lambda: submit._python_driver(proc, job), 20, "the driver to be found") == expected

@@ -12,5 +12,7 @@ def test_timeout_names_what_and_last_error():
     def boom():
         raise ConnectionRefusedError("nobody home")
 
-    with pytest.raises(WaitTimeout, match=r"waiting for the broker \(last error: ConnectionRefusedError: nobody home\)"):
+    with pytest.raises(
+        WaitTimeout, match=r"waiting for the broker \(last error: ConnectionRefusedError: nobody home\)"
+    ):
         wait_for(boom, timeout=0.2, what="the broker", interval=0.05)

@@ -13,21 +13,31 @@ def ts(text):
 
 @pytest.fixture
 def events(spark):
-    rows = [("ES", ts("2026-01-01 00:00:00")), ("ES", ts("2026-01-01 00:04:59.999")),
-            ("ES", ts("2026-01-01 00:05:00")), ("FR", ts("2026-01-01 00:01:00")),
-            ("FR", ts("2026-01-01 00:09:59")), ("ES", ts("2026-01-01 00:10:00"))]
+    rows = [
+        ("ES", ts("2026-01-01 00:00:00")),
+        ("ES", ts("2026-01-01 00:04:59.999")),
+        ("ES", ts("2026-01-01 00:05:00")),
+        ("FR", ts("2026-01-01 00:01:00")),
+        ("FR", ts("2026-01-01 00:09:59")),
+        ("ES", ts("2026-01-01 00:10:00")),
+    ]
     return spark.createDataFrame(rows, "country string, event_time timestamp")
 
 
 def collect(df):
-    return sorted((r.window_start.strftime("%H:%M"), r.window_end.strftime("%H:%M"), r.key, r.events) for r in df.collect())
+    return sorted(
+        (r.window_start.strftime("%H:%M"), r.window_end.strftime("%H:%M"), r.key, r.events) for r in df.collect()
+    )
 
 
 def test_tumbling_window_boundaries_are_start_inclusive_end_exclusive(events):
     assert collect(windowing.build(events)) == [
-        ("00:00", "00:05", "ES", 2), ("00:00", "00:05", "FR", 1),
-        ("00:05", "00:10", "ES", 1), ("00:05", "00:10", "FR", 1),
-        ("00:10", "00:15", "ES", 1)]
+        ("00:00", "00:05", "ES", 2),
+        ("00:00", "00:05", "FR", 1),
+        ("00:05", "00:10", "ES", 1),
+        ("00:05", "00:10", "FR", 1),
+        ("00:10", "00:15", "ES", 1),
+    ]
 
 
 def test_sliding_windows_count_each_event_in_every_window_it_falls_in(events):
@@ -44,8 +54,14 @@ def test_append_mode_emits_a_window_once_the_watermark_passes_and_drops_late_row
     src = tmp_path / "in"
     src.mkdir()
     stream = spark.readStream.schema(schema).json(str(src))
-    query = (windowing.build(stream, "5 minutes", None, "1 minute").writeStream.format("memory")
-             .queryName("w_append").outputMode("append").option("checkpointLocation", str(tmp_path / "ckpt")).start())
+    query = (
+        windowing.build(stream, "5 minutes", None, "1 minute")
+        .writeStream.format("memory")
+        .queryName("w_append")
+        .outputMode("append")
+        .option("checkpointLocation", str(tmp_path / "ckpt"))
+        .start()
+    )
 
     def batch(name, rows):
         import json
