@@ -28,6 +28,17 @@ import traceback
 REPLY = "WARM-DONE "
 
 
+def _job(name: str):
+    """The job's module. Its functions and classes travel to the executors by value, as they do
+    when spark-submit runs the file as __main__: the executors have streamlab (--py-files), not
+    the job files, so a ForeachWriter class pickled by reference to `custom_sink` would not load."""
+    from pyspark import cloudpickle
+
+    module = importlib.import_module(name)
+    cloudpickle.register_pickle_by_value(module)
+    return module
+
+
 def run_one(request: dict) -> int:
     saved = dict(os.environ)
     os.environ.update(request.get("env", {}))
@@ -39,7 +50,7 @@ def run_one(request: dict) -> int:
             contextlib.redirect_stderr(err),
         ):
             try:
-                return importlib.import_module(request["job"]).main(request["args"])
+                return _job(request["job"]).main(request["args"])
             except SystemExit as exc:  # argparse's exit 2, a job's sys.exit
                 return exc.code if isinstance(exc.code, int) else 1
             except Exception:  # noqa: BLE001 - what ends a job's own driver: its trace, exit 1; then the next job
