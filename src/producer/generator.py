@@ -11,7 +11,7 @@ Contract:
 
 Speed: calling Faker for every event manages 5k-20k events/s per core. So Faker fills pools of
 values once, from the seed, and events are composed from pre-escaped JSON fragments with string
-formatting, not json.dumps: each topic's %-template comes from its schema (streamlab.schemas).
+formatting, not json.dumps: each topic's composer comes from its schema (streamlab.schemas).
 
 Not for: the Kafka side (producer.cli), or the dimension files (producer.dimensions).
 """
@@ -32,9 +32,12 @@ from streamlab.schemas import ORDERS, PAGE_VIEWS, PAYMENTS
 CATEGORIES = ("electronics", "books", "home", "garden", "toys", "fashion", "sports", "beauty", "grocery", "music")
 METHODS = ("card", "card", "card", "paypal", "bank_transfer", "gift_card")
 CURRENCY = "EUR"
-CURRENCY_Q = f'"{CURRENCY}"'
 # Each topic's JSON, field names and order from its schema (streamlab.schemas): one definition.
-PAGE_VIEW_JSON, ORDER_JSON, PAYMENT_JSON = (s.json_template() for s in (PAGE_VIEWS, ORDERS, PAYMENTS))
+# The fields named here take text that needs no escaping (ids, times, fixed words), quoted by the
+# composer itself: cheaper than quoting each value.
+page_view_json = PAGE_VIEWS.json_composer(quoted=("event_id", "event_time", "session_id"))
+order_json = ORDERS.json_composer(quoted=("event_id", "order_id", "event_time", "currency"))
+payment_json = PAYMENTS.json_composer(quoted=("event_id", "payment_id", "order_id", "event_time", "method", "status"))
 PAGES = ("/", "/search", "/cart", "/checkout", "/account", "/deals")
 MALFORMED_KINDS = ("bad_json", "missing_field", "wrong_type")
 
@@ -206,11 +209,11 @@ class EventGenerator:
             pid_q = cat_q = "null"
             page_q = _q(PAGES[rng.randrange(len(PAGES))])
         session = f"s{rng.getrandbits(48):012x}"
-        value = PAGE_VIEW_JSON % (
-            f'"{self._uuid()}"',
-            f'"{self.clock.iso(ms)}"',
+        value = page_view_json(
+            self._uuid(),
+            self.clock.iso(ms),
             user_q,
-            f'"{session}"',
+            session,
             page_q,
             pid_q,
             cat_q,
@@ -228,16 +231,16 @@ class EventGenerator:
         amount = round(quantity * price, 2)
         order_id = f"o{self.c.seed}-{next(self._order_seq):07d}"  # the seed keeps runs apart
         ms, late = self._time(nominal)
-        value = ORDER_JSON % (
-            f'"{self._uuid()}"',
-            f'"{order_id}"',
-            f'"{self.clock.iso(ms)}"',
+        value = order_json(
+            self._uuid(),
+            order_id,
+            self.clock.iso(ms),
             user_q,
             pid_q,
             quantity,
             price,
             amount,
-            CURRENCY_Q,
+            CURRENCY,
             country_q,
         )
         if schedule_payment and rng.random() >= self.c.unpaid_share:
@@ -251,14 +254,14 @@ class EventGenerator:
         ms, late = self._time(nominal)
         if not late:
             ms = max(ms, not_before)  # jitter never moves a payment before its order
-        value = PAYMENT_JSON % (
-            f'"{self._uuid()}"',
-            f'"y{self.c.seed}-{next(self._payment_seq):07d}"',
-            f'"{order_id}"',
-            f'"{self.clock.iso(ms)}"',
+        value = payment_json(
+            self._uuid(),
+            f"y{self.c.seed}-{next(self._payment_seq):07d}",
+            order_id,
+            self.clock.iso(ms),
             amount,
-            f'"{METHODS[rng.randrange(len(METHODS))]}"',
-            '"captured"' if rng.random() < 0.8 else '"authorized"',
+            METHODS[rng.randrange(len(METHODS))],
+            "captured" if rng.random() < 0.8 else "authorized",
         )
         return Event("payments", order_id.encode(), value.encode(), ms, late)
 

@@ -44,11 +44,22 @@ class TopicSchema:
     def timestamps(self) -> list[str]:
         return [f.name for f in self.fields if f.type == "timestamp"]
 
-    def json_template(self) -> str:
-        """A %-format string for one value of this topic: the fields in order, each `%s` to be
-        filled with a JSON literal (a quoted string, a number or null). The producer composes its
-        events with it, so their field names and order come from here."""
-        return "{" + ",".join(f'"{f.name}":%s' for f in self.fields) + "}"
+    def json_composer(self, quoted: tuple[str, ...] = ()):
+        """A function `compose(*values) -> str`: one JSON value of this topic, the fields in schema
+        order. Each value is a JSON literal (a quoted string, a number or null) or, for the fields
+        named in `quoted`, text that needs no escaping (the composer adds the quotes). The producer
+        builds its events with it, so their field names and order come from here. It is compiled
+        from an f-string once: %-formatting each event would cost the producer about 5% of its speed."""
+        unknown = set(quoted) - set(self.names)
+        if unknown:
+            raise ValueError(f"{self.topic_key} has no field {', '.join(sorted(unknown))}")
+        if not all(name.isidentifier() for name in self.names):  # the names go into source code below
+            raise ValueError(f"{self.topic_key}: field names must be identifiers")
+        fields = ",".join(
+            f'"{name}":"{{v{i}}}"' if name in quoted else f'"{name}":{{v{i}}}' for i, name in enumerate(self.names)
+        )
+        args = ", ".join(f"v{i}" for i in range(len(self.names)))
+        return eval(f"lambda {args}: f'{{{{{fields}}}}}'")  # source built above from identifiers only
 
 
 PAGE_VIEWS = TopicSchema(
