@@ -24,6 +24,7 @@ import statistics
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 from lab import runtime, verdict
 from lab.kafkatools import consume_all, fresh_topics, offsets
@@ -118,56 +119,20 @@ class LiveJob:
 def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) -> dict:
     """Drive the producer at `rate` events/s for `hold` s beside the live job, and measure."""
     summary = job.ckpt.parent / f"producer-{rate}-{seed}.json"
-    # Page views only: every live workload reads only them, and on 2 cores orders and payments
-    # would only take CPU from the job.
-    cmd, env = job.rt.producer_command(
-        [
-            "--dimensions-dir",
-            "",
-            "--rate",
-            str(rate),
-            "--page-view-share",
-            "1",
-            "--duration",
-            str(hold),
-            "--seed",
-            str(seed),
-            "--jitter-ms",
-            "0",
-            "--summary",
-            str(summary),
-        ],
-        job.env,
-    )
-    producer = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    cpu = job.rt.cpu_probe(job.job, producer)
-    cpu0, t0, times0 = cpu(), time.monotonic(), job.rt.executor_times(job.job)
-    start_wall = time.time()
-    samples: list[tuple[float, int]] = []
-    while producer.poll() is None and job.alive():
-        samples.append((time.monotonic() - t0, job.lag()))
-        cpu1, t1 = cpu(), time.monotonic()
-        time.sleep(1)  # the sampling interval, not a wait for a condition
-    producer.wait()
-    end_wall, times1 = time.time(), job.rt.executor_times(job.job)
-    gc = (times1[0] - times0[0]) / (times1[1] - times0[1]) if times0 and times1 and times1[1] > times0[1] else None
-    if not job.alive():
-        raise RuntimeError(f"the live {job.stage} job stopped: {''.join(job.output[-15:])}")
+    run = _hold(job, _start_producer(job, rate, hold, seed, summary))
     stats = json.loads(summary.read_text())
     views = stats["per_topic"].get(job.topic, 0)
     input_rate = views / stats["seconds"] if stats["seconds"] else 0.0
+    samples = run["samples"]
     tail = [s for s in samples if s[0] >= hold / 3]
     slope = statistics.linear_regression([s[0] for s in tail], [s[1] for s in tail]).slope if len(tail) >= 3 else 0.0
     final = samples[-1][1] if samples else 0
-    # lab.verdict's rule, on the last two thirds of the hold (the first third fills the pipeline)
-    keeps_up = verdict.keeps_up(input_rate, slope, final, job.trigger_seconds)
     try:
         wait_for(lambda: job.lag() <= 0, drain_timeout, "the live job to drain its lag")
         drained = True
     except TimeoutError:
         drained = False
-    seconds = max(t1 - t0, 1e-9) if samples else 1.0
-    batches = [b for b in job.batches() if start_wall + WARMUP_SECONDS <= iso_seconds(b["timestamp"]) <= end_wall]
+    batches = [b for b in job.batches() if run["start"] + WARMUP_SECONDS <= iso_seconds(b["timestamp"]) <= run["end"]]
     return {
         "target_events_per_second": rate,
         "events_per_second": stats["events_per_second"],
@@ -176,15 +141,52 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
         "lag_slope_per_second": round(slope, 1),
         "final_lag": final,
         "max_lag": max((s[1] for s in samples), default=0),
-        "keeps_up": keeps_up,
+        # lab.verdict's rule, on the last two thirds of the hold (the first third fills the pipeline)
+        "keeps_up": verdict.keeps_up(input_rate, slope, final, job.trigger_seconds),
         "drained": drained,
-        "gc_share_of_task_time": None if gc is None else round(gc, 3),
-        "cpu_cores": {k: round((cpu1[k] - cpu0.get(k, 0.0)) / seconds, 2) for k in cpu1} if samples else {},
+        "gc_share_of_task_time": run["gc"],
+        "cpu_cores": run["cpu_cores"],
         "latency_seconds": latency_percentiles(batches),
         "batch_seconds_median": statistics.median(
             [b["durationMs"].get("triggerExecution", 0) / 1000 for b in batches if b["numInputRows"]] or [0.0]
         ),
         "phases_median_seconds": _phase_medians(batches),
+    }
+
+
+def _start_producer(job: LiveJob, rate: int, hold: int, seed: int, summary: Path) -> subprocess.Popen:
+    """Page views only: every live workload reads only them, and on 2 cores orders and payments
+    would only take CPU from the job."""
+    args = f"--rate {rate} --page-view-share 1 --duration {hold} --seed {seed} --jitter-ms 0".split()
+    cmd, env = job.rt.producer_command(["--dimensions-dir", "", *args, "--summary", str(summary)], job.env)
+    return subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def _hold(job: LiveJob, producer: subprocess.Popen) -> dict:
+    """Sample the lag every second while the producer runs: the samples (seconds, lag), the wall
+    clock at start and end, CPU cores per process group, and the executors' GC share."""
+    cpu = job.rt.cpu_probe(job.job, producer)
+    cpu0, t0, times0 = cpu(), time.monotonic(), job.rt.executor_times(job.job)
+    start = time.time()
+    samples: list[tuple[float, int]] = []
+    cpu1, t1 = cpu0, t0
+    while producer.poll() is None and job.alive():
+        samples.append((time.monotonic() - t0, job.lag()))
+        cpu1, t1 = cpu(), time.monotonic()
+        time.sleep(1)  # the sampling interval, not a wait for a condition
+    producer.wait()
+    end, times1 = time.time(), job.rt.executor_times(job.job)
+    if not job.alive():
+        raise RuntimeError(f"the live {job.stage} job stopped: {''.join(job.output[-15:])}")
+    gc = (times1[0] - times0[0]) / (times1[1] - times0[1]) if times0 and times1 and times1[1] > times0[1] else None
+    seconds = max(t1 - t0, 1e-9)
+    cores = {k: round((cpu1[k] - cpu0.get(k, 0.0)) / seconds, 2) for k in cpu1} if samples else {}
+    return {
+        "samples": samples,
+        "start": start,
+        "end": end,
+        "cpu_cores": cores,
+        "gc": None if gc is None else round(gc, 3),
     }
 
 
