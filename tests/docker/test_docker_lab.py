@@ -38,10 +38,10 @@ from lab.httpclient import get_json
 from lab.kafkatools import consume_all, fresh_topics
 from lab.settings import ROOT, load
 from lab.truth import output_window_counts, valid_events, window_counts
+from streamlab.wait import WaitTimeout, wait_for
 from tests.docker.conftest import FIGURES
 from tests.support import dockerhost, netns
 from tests.support.lab import trace_lines
-from tests.support.wait import WaitTimeout, wait_for
 
 # A cold machine builds the images and Compose first: more than the suite's 900 s per test.
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(2700)]

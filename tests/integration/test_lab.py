@@ -56,7 +56,7 @@ def test_rest_submission_is_off_and_ports_are_loopback(lab_up):
 
 
 def test_prometheus_scrapes_the_lab(lab_up):
-    from tests.support.wait import wait_for
+    from streamlab.wait import wait_for
 
     s = lab_up
     base = f"http://{s.host}:{s['PROMETHEUS_PORT']}"
@@ -71,7 +71,7 @@ def test_prometheus_scrapes_the_lab(lab_up):
 
 
 def test_background_producer_feeds_the_topics(lab_up):
-    from tests.support.wait import wait_for
+    from streamlab.wait import wait_for
 
     records = wait_for(
         lambda: consume_all(lab_up.kafka_bootstrap, lab_up.topics["page_views"]),
@@ -86,5 +86,8 @@ def test_up_again_is_a_no_op(lab_up, lab_env):
     proc = run.lab("up", environ=lab_env, check=True)
     assert "already up" in proc.stdout
     after = run.lab("status", environ=lab_env, check=True).stdout
-    pids = lambda text: [line.split()[2] for line in text.splitlines()[1:]]  # noqa: E731
+
+    def pids(text):
+        return [line.split()[2] for line in text.splitlines()[1:]]
+
     assert pids(before) == pids(after)

@@ -15,9 +15,9 @@ from lab import dashboards
 from lab.httpclient import get_json
 from lab.report import build
 from lab.settings import ROOT
+from streamlab.wait import WaitTimeout, wait_for
 from tests.support import lab as run
 from tests.support.lab import tail
-from tests.support.wait import WaitTimeout, wait_for
 
 
 def query(settings, expr):

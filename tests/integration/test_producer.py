@@ -8,8 +8,8 @@ from collections import Counter
 
 from lab.kafkatools import consume_all
 from lab.settings import ROOT
+from streamlab.wait import wait_for
 from tests.support import lab as run
-from tests.support.wait import wait_for
 
 
 def read_events(bootstrap, topics):

@@ -8,8 +8,8 @@ import subprocess
 from lab import procs, runtime, submit
 from lab.paths import Paths
 from lab.settings import ROOT
+from streamlab.wait import wait_for
 from tests.support import lab as run
-from tests.support.wait import wait_for
 
 
 def lab_processes(settings):

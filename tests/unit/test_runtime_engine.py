@@ -18,7 +18,7 @@ import pytest
 
 from lab.docker import Docker, engine_args
 from lab.settings import load
-from tests.support.wait import wait_for
+from streamlab.wait import wait_for
 
 CONTAINER_ID = "0123456789ab" + "c" * 52
 

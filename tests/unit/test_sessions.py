@@ -4,7 +4,9 @@ import sessions
 
 
 def test_sessions_split_on_the_inactivity_gap(spark):
-    t = lambda m, s=0: datetime(2026, 1, 1, 0, m, s)  # noqa: E731
+    def t(m, s=0):
+        return datetime(2026, 1, 1, 0, m, s)
+
     rows = [
         ("u1", "/", t(0)),
         ("u1", "/cart", t(3)),

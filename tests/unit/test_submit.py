@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from lab import submit
-from tests.support.wait import wait_for
+from streamlab.wait import wait_for
 
 
 def test_python_driver_is_the_descendant_running_the_job_and_not_spark_submit(tmp_path):
