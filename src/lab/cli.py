@@ -10,7 +10,7 @@ import sys
 from collections.abc import Callable
 
 from lab import jobs, runtime
-from lab.settings import ENV_FILE, ROOT, Settings, SettingsError, load, parse_env_file
+from lab.settings import ROOT, Settings, SettingsError, load
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -120,7 +120,7 @@ def _generate(args, settings: Settings) -> int:
 
 def _config(args, settings: Settings) -> int:
     """KEY=value for every setting, as .env would hold it; a key the environment overrides says so."""
-    file = parse_env_file(ENV_FILE)
+    file = settings.file
     overridden = 0
     for key, value in settings.values.items():
         if key in file and file[key] == value:

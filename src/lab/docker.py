@@ -47,7 +47,7 @@ from lab import jobs
 from lab.paths import SERVICES_DIR
 from lab.render import COMPOSE_PORTS, compose_hosts, write_prometheus_config
 from lab.runtime import CORE, Job, LabError, Runtime
-from lab.settings import ROOT, load
+from lab.settings import ROOT
 
 COMPOSE_FILE = ROOT / "compose" / "compose.yml"
 PROJECT = "streaming-lab"
@@ -199,7 +199,7 @@ class Docker(Runtime):
     def _passed_env(self, env: dict[str, str]) -> list[str]:
         """`-e KEY=VALUE` for each .env setting whose value in `env` differs from the file's, and
         for KAFKA_BOOTSTRAP or SPARK_MASTER if set (addresses as the containers see them)."""
-        base = load(environ={}).values
+        base = self.settings.file
         passed = {k: v for k, v in env.items() if k in base and k not in HOST_ONLY and base[k] != v}
         passed.update({k: env[k] for k in ("KAFKA_BOOTSTRAP", "SPARK_MASTER") if env.get(k)})
         return [arg for key, value in sorted(passed.items()) for arg in ("-e", f"{key}={value}")]

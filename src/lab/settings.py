@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]  # src/lab/settings.py -> the project root
@@ -46,6 +46,7 @@ def parse_env_file(path: Path) -> dict[str, str]:
 @dataclass(frozen=True)
 class Settings:
     values: dict[str, str]
+    file: dict[str, str] = field(default_factory=dict)  # what .env itself says, before any override
 
     def __getitem__(self, key: str) -> str:
         try:
@@ -87,7 +88,7 @@ class Settings:
         values = {k: environ.get(k, v) for k, v in self.values.items()}
         # Keys that .env leaves out on purpose but a user may point elsewhere.
         values.update({k: environ[k] for k in ("KAFKA_BOOTSTRAP", "SPARK_MASTER") if environ.get(k)})
-        return Settings(values)
+        return Settings(values, self.file)
 
     @property
     def topics(self) -> dict[str, str]:
@@ -96,4 +97,5 @@ class Settings:
 
 
 def load(env_file: Path = ENV_FILE, environ: dict[str, str] | None = None) -> Settings:
-    return Settings(parse_env_file(env_file)).overridden(os.environ if environ is None else environ)
+    file = parse_env_file(env_file)
+    return Settings(file, file).overridden(os.environ if environ is None else environ)
