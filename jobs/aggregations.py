@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sys
 
-from streamlab import options, parsing, runner, sinks, sources
+from streamlab import options, runner, sinks, sources
 
 JOB = "aggregations"
 KEYS = ("country", "product_id", "currency")
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
 
     def start(spark):
-        valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("orders"), opts), "orders")
+        valid, bad = sources.events(spark, "orders", opts)
         return [
             sinks.start(build(valid, opts.window, opts.watermark, opts.key), opts, JOB),
             sinks.quarantine(bad, opts, JOB),

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import sys
 
-from streamlab import options, parsing, runner, sinks, sources
+from streamlab import options, runner, sinks, sources
 
 JOB = "custom_sink"
 COLUMNS = ("window_start", "window_end", "country", "orders", "revenue")
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     target = opts.config.postgres_dsn
 
     def start(spark):
-        valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("orders"), opts), "orders")
+        valid, bad = sources.events(spark, "orders", opts)
         result = build(valid, opts.window, opts.watermark)
         if opts.sink != "postgres":
             main_query = sinks.start(result, opts, JOB)

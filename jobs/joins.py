@@ -24,7 +24,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from streamlab import options, parsing, runner, schemas, sinks, sources
+from streamlab import options, runner, schemas, sinks, sources
 
 JOB = "joins"
 MODES = ("static", "stream", "left-outer")
@@ -107,11 +107,11 @@ def main(argv: list[str] | None = None) -> int:
     products = Path(opts.products) if opts.products else opts.config.data_root / "dimensions" / "products.jsonl"
 
     def start(spark):
-        orders, bad_orders = parsing.split(sources.kafka(spark, topics["orders"], opts), "orders")
+        orders, bad_orders = sources.events(spark, "orders", opts, topics["orders"])
         if opts.mode == "static":
             result, bad = enrich(orders, read_products(spark, products)), {"": bad_orders}
         else:
-            payments, bad_payments = parsing.split(sources.kafka(spark, topics["payments"], opts), "payments")
+            payments, bad_payments = sources.events(spark, "payments", opts, topics["payments"])
             how = "inner" if opts.mode == "stream" else "leftOuter"
             result = match_payments(orders, payments, opts.within, opts.watermark, how)
             bad = {"": bad_orders, "payments": bad_payments}

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sys
 
-from streamlab import options, parsing, runner, sinks, sources
+from streamlab import options, runner, sinks, sources
 
 JOB = "kafka_sink"
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
 
     def start(spark):
-        valid, bad = parsing.split(sources.kafka(spark, opts.topic or opts.config.topic("orders"), opts), "orders")
+        valid, bad = sources.events(spark, "orders", opts)
         return [
             sinks.start(build(valid, opts.window, opts.watermark), opts, JOB, kafka_key="result_key"),
             sinks.quarantine(bad, opts, JOB),

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 
-from streamlab import options, parsing, runner, sinks, sources
+from streamlab import options, runner, sinks, sources
 
 JOB = "sessions"
 
@@ -63,9 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     opts = options.parse(parser(), argv)
 
     def start(spark):
-        valid, bad = parsing.split(
-            sources.kafka(spark, opts.topic or opts.config.topic("page_views"), opts), "page_views"
-        )
+        valid, bad = sources.events(spark, "page_views", opts)
         return [sinks.start(build(valid, opts.gap, opts.watermark), opts, JOB), sinks.quarantine(bad, opts, JOB)]
 
     return runner.run(JOB, opts, start)

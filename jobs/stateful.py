@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sys
 
-from streamlab import options, parsing, runner, sinks, sources
+from streamlab import options, runner, sinks, sources
 
 JOB = "stateful"
 OUTPUT = "order_id string, user_id string, amount double, ordered_at timestamp, deadline timestamp"
@@ -107,8 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     topics = opts.config.topics
 
     def start(spark):
-        orders, bad_orders = parsing.split(sources.kafka(spark, topics["orders"], opts), "orders")
-        payments, bad_payments = parsing.split(sources.kafka(spark, topics["payments"], opts), "payments")
+        orders, bad_orders = sources.events(spark, "orders", opts, topics["orders"])
+        payments, bad_payments = sources.events(spark, "payments", opts, topics["payments"])
         return [
             sinks.start(build(orders, payments, opts.deadline, opts.watermark), opts, JOB),
             sinks.quarantine(bad_orders, opts, JOB),

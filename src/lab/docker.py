@@ -52,6 +52,8 @@ from lab.settings import ROOT
 COMPOSE_FILE = ROOT / "compose" / "compose.yml"
 PROJECT = "streaming-lab"
 CONTAINER_RUN = "/lab-state"  # where the run folder is mounted in the containers
+# A job's driver: a one-off container of the spark-driver service (its profile keeps `up` from starting it).
+DRIVER_RUN = ("--profile", "submit", "run", "--rm", "--no-deps")
 INTERNAL_BOOTSTRAP = "kafka:19092"  # the broker as the containers reach it
 DEFAULT_UID = 10001  # the images' own user, used when the host user is root
 # The services `make up` starts, in the order `make status` lists them.
@@ -411,11 +413,7 @@ class Docker(Runtime):
         )
         tty = [] if sys.stdin.isatty() and sys.stdout.isatty() else ["-T"]
         cmd = self._cmd(
-            "--profile",
-            "submit",
-            "run",
-            "--rm",
-            "--no-deps",
+            *DRIVER_RUN,
             "--use-aliases",
             "--service-ports",
             *tty,
@@ -435,11 +433,7 @@ class Docker(Runtime):
             raise LabError(jobs.unknown(job))
         name = f"{self.project}-job-{job.strip('_')}-{uuid.uuid4().hex[:8]}"
         cmd = self._cmd(
-            "--profile",
-            "submit",
-            "run",
-            "--rm",
-            "--no-deps",
+            *DRIVER_RUN,
             "-T",
             "--name",
             name,

@@ -21,3 +21,12 @@ def kafka(spark, topic: str, opts):
     if opts.max_offsets_per_trigger:
         reader = reader.option("maxOffsetsPerTrigger", str(opts.max_offsets_per_trigger))
     return reader.load()
+
+
+def events(spark, topic_key: str, opts, topic: str | None = None):
+    """A logical topic's events (page_views, orders or payments), parsed: (valid, bad) as
+    streamlab.parsing.split gives them. It reads `topic`, else the job's --topic, else the
+    topic's TOPIC_<KEY> (streamlab.config)."""
+    from streamlab import parsing
+
+    return parsing.split(kafka(spark, topic or opts.topic or opts.config.topic(topic_key), opts), topic_key)
