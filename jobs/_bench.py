@@ -24,11 +24,13 @@ producer at rising rates beside it and reads the lag, the batches and the CPU it
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 import time
 
 from streamlab import options, parsing, schemas, sources
+from streamlab.wait import WaitTimeout, wait_for
 
 STAGES = ("rate", "count", "json", "join", "window", "windowing", "passthrough")
 
@@ -105,12 +107,15 @@ FIRST_ROWS_TIMEOUT = 120
 
 def first_rows(query, timeout: float) -> None:
     """Return once the query has finished a batch with rows; fail with one line after `timeout` s."""
-    deadline = time.monotonic() + timeout
-    while not any(p["numInputRows"] > 0 for p in query.recentProgress):
-        if not query.isActive or time.monotonic() > deadline:
-            query.stop()
-            raise SystemExit(f"_bench: the {query.name} query read no rows within {timeout:.0f} s")
-        query.awaitTermination(0.2)
+
+    def read_rows() -> bool:
+        return any(p["numInputRows"] > 0 for p in query.recentProgress)
+
+    with contextlib.suppress(WaitTimeout):
+        wait_for(lambda: read_rows() or not query.isActive, timeout, f"{query.name}'s first rows", interval=0.2)
+    if not read_rows():
+        query.stop()
+        raise SystemExit(f"_bench: the {query.name} query read no rows within {timeout:.0f} s")
 
 
 def drain(spark, stage: str, opts) -> None:

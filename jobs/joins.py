@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if opts.output_mode != "append":
         parser().error("joins support only append output mode")
     topics = opts.config.topics
-    products = Path(opts.products) if opts.products else opts.config.data_root / "dimensions" / "products.jsonl"
+    products = Path(opts.products) if opts.products else opts.config.dimensions / "products.jsonl"
 
     def start(spark):
         orders, bad_orders = sources.events(spark, "orders", opts, topics["orders"])

@@ -211,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     pools = Pools(dimension_seed, config.users, config.products)
     gen = EventGenerator(config, pools)
     if args.dimensions_dir != "":
-        dimensions.write(pools, Path(args.dimensions_dir) if args.dimensions_dir else env.data_root / "dimensions")
+        dimensions.write(pools, Path(args.dimensions_dir) if args.dimensions_dir else env.dimensions)
     if args.stdout:
         return _to_stdout(gen, args)
     if args.to_folder:
@@ -220,7 +220,7 @@ def main(argv: list[str] | None = None) -> int:
         gen,
         args,
         args.bootstrap or env.bootstrap,
-        args.metrics_host or os.environ.get("METRICS_HOST") or "127.0.0.1",
+        args.metrics_host or env.metrics_host,
         topics,
     )
 

@@ -66,6 +66,11 @@ class Config:
             postgres_dsn=env.get("POSTGRES_DSN") or DEFAULT_POSTGRES_DSN,
         )
 
+    @property
+    def dimensions(self) -> Path:
+        """Where the producer writes the users and products files that the joins read."""
+        return self.data_root / "dimensions"
+
     def topic(self, name: str) -> str:
         """A logical topic (page_views, orders, ...) -> its name in Kafka."""
         return self.topics[name]

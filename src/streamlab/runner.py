@@ -109,11 +109,11 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     except DataLoss as exc:  # already one line that names the job and the ways on
         print(exc, file=sys.stderr)
         _close(spark, exporter)
-        return _summarise(opts, job, 1, exporter, gaps)
+        return _summarise(opts, job, 1, exporter.summary(), gaps)
     except Exception as exc:  # noqa: BLE001 - analysis errors, a checkpoint that does not match, ...
         print(describe_failure(job, job, exc), file=sys.stderr)
         _close(spark, exporter)
-        return _summarise(opts, job, 1, exporter, gaps)
+        return _summarise(opts, job, 1, exporter.summary(), gaps)
     names = ", ".join(q.name for q in queries)
     shown = "127.0.0.1" if bind == "0.0.0.0" else bind  # a container's port is published on 127.0.0.1
     log(job, f"started {names}; metrics on http://{shown}:{port}/metrics" if port else f"started {names}")
@@ -121,24 +121,25 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     code = _wait(job, queries, stop, deadline, options.trigger_seconds(opts.trigger))
     _settle(spark)
     _close(spark, exporter)  # drains the listener bus, so the counts below are final
-    for name, totals in exporter.summary().items():
+    figures = exporter.summary()
+    for name, totals in figures.items():
         if totals["records_lost"]:
             log(
                 job,
                 f"data loss: query {name} skipped {totals['records_lost']} Kafka records that retention deleted "
                 f"before they were read (streaming_kafka_records_lost_total)",
             )
-    return _summarise(opts, job, code, exporter, gaps)
+    return _summarise(opts, job, code, figures, gaps)
 
 
-def _summarise(opts, job: str, code: int, exporter, gaps) -> int:
+def _summarise(opts, job: str, code: int, figures: dict, gaps) -> int:
     """Write --summary (see the module's doc), if asked; return `code`."""
     if opts.summary:
         summary = {
             "job": job,
             "exit_code": code,
             "skipped_at_start": [{**dataclasses.asdict(g), "records": g.records} for g in gaps],
-            "queries": exporter.summary(),
+            "queries": figures,
         }
         Path(opts.summary).write_text(json.dumps(summary, indent=2) + "\n")
     return code
