@@ -31,7 +31,7 @@ CONTROL_STAMP := $(VENV)/.control.stamp
 STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
 
 .PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce demo \
-        test test-unit test-integration test-static lint fmt lock runtime config generate report drill bench
+        test test-unit test-integration test-static lint fmt lock runtime config generate report drill bench check
 
 help: ## List the targets
 	@echo "Spark Structured Streaming Lab — make <target> [VAR=value]"
@@ -121,6 +121,9 @@ bench: up ## Benchmark on the lab, with Kafka's own tools beside it: make bench 
 
 drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|stop-produce-restart|worker-loss|broker-restart|bad-input|late-data|state-incompatible|data-loss|bad-config|all [SIZE=small]
 	@$(LAB) drill "$(NAME)" --size $(or $(SIZE),full)
+
+check: $(STAMP) ## Check an exercise on the running lab: make check EXERCISE=1|2|3 [FILE="path …"] (PASS, or FAIL with a hint)
+	@$(LAB) check "$(EXERCISE)" $(FILE)
 
 report: $(STAMP) ## Performance report of a job's run from Prometheus: make report [JOB=windowing] [SINCE=30m]
 	@$(LAB) report --job $(or $(JOB),windowing) --since $(or $(SINCE),30m) $(if $(TRIGGER_SECONDS),--trigger-seconds $(TRIGGER_SECONDS))

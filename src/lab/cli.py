@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import subprocess
 import sys
 from collections.abc import Callable
 
@@ -37,6 +38,11 @@ def _parser() -> argparse.ArgumentParser:
     dp = sub.add_parser("drill", help="run a reliability drill on the running lab")
     dp.add_argument("name", help="a drill name, or all")
     dp.add_argument("--size", choices=("small", "full"), default="full")
+    cp = sub.add_parser("check", help="check a learner's exercise on the running lab: PASS, or FAIL with a hint")
+    cp.add_argument("exercise", help="1, 2 or 3")
+    cp.add_argument(
+        "files", nargs="*", help="files to check, relative to the project; globs allowed (default: exercises/)"
+    )
     sp = sub.add_parser("submit", help="run a job with spark-submit (extra arguments go to the job)")
     sp.add_argument("job")
     rp = sub.add_parser("reset", help="delete a job's checkpoints and default output")
@@ -205,6 +211,19 @@ def _drill(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
+def _check(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    from lab import exercises
+
+    try:
+        return exercises.check(rt, settings, args.exercise, args.files)
+    except exercises.UsageError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (RuntimeError, TimeoutError, subprocess.TimeoutExpired) as exc:
+        print(f"error: check: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
+        return 1
+
+
 def _report(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     import time
 
@@ -244,6 +263,7 @@ COMMANDS: dict[str, Handler] = {
     "produce": lambda rt, args, extra, settings: rt.produce(extra),
     "bench": _bench,
     "drill": _drill,
+    "check": _check,
     "report": _report,
     "reset": _reset,
 }

@@ -1,0 +1,598 @@
+"""`make check EXERCISE=n [FILE=…]`: run a learner's exercise on the lab and say PASS, or FAIL with a hint.
+
+Contract:
+- The input is deterministic: a fresh one-partition topic, filled from fixed seeds with page views
+  from a fixed past day (2024-03-01, 10:00-10:45 UTC), read in micro-batches of BATCH records
+  (`maxOffsetsPerTrigger` on one partition cuts them the same way every time):
+  - batches 0 and 1: 40 minutes of page views (10:00-10:40), and a few malformed records;
+  - batch 2: page views from 10:00-10:02, late, then on-time ones from 10:40-10:45.
+  Spark drops an event whose window ended before the watermark of the batch before (the one it
+  evicts state with; SPARK-40925). Batch 2's late events are behind both batch 1's watermark
+  (10:10) and batch 2's (10:30), so the drop does not hang on that detail; truth_of asserts it.
+- The ground truth is computed here, from the records read back from Kafka (lab.truth), never
+  from Spark.
+- jobs/_check.py runs the learner's code on Spark and records what it did (observed.json); the
+  judges here compare that with the truth. Every problem found gets a hint (HINTS, in English
+  and Spanish); the first is the one to fix first.
+- Exit code: 0 when every file passes, 1 when one fails, 2 for bad usage (an unknown exercise, a
+  file that does not exist).
+"""
+
+from __future__ import annotations
+
+import glob
+import itertools
+import json
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from lab.settings import ROOT, Settings
+from lab.truth import valid_events
+
+EXERCISES = {"1": "ex1_read_kafka.py", "2": "ex2_windowing.py", "3": "ex3_output.py"}
+DAY = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
+WINDOW = timedelta(minutes=5)
+WATERMARK = timedelta(minutes=10)
+# (seed, first event's time, records, malformed share) of each part, in the topic's order; 0.2
+# page views per second of event time.
+PARTS = ((501, DAY, 480, 0.04), (503, DAY, 24, 0.0), (502, DAY + timedelta(minutes=40), 60, 0.0))
+EVENT_RATE = 0.2
+BATCH = 240
+TIMEOUT_PER_FILE = 240.0
+
+
+class UsageError(ValueError):
+    """A bad EXERCISE or FILE: one line, exit 2."""
+
+
+# --- the hints -------------------------------------------------------------------------------------
+# One entry per problem the judges know; {names} are filled from what was observed.
+HINTS: dict[str, dict[str, str]] = {
+    "missing_function": {
+        "en": "the file has no function `{name}`: write it (keep its name and arguments).",
+        "es": "el fichero no tiene la función `{name}`: escríbela (con ese nombre y esos argumentos).",
+    },
+    "error": {
+        "en": "your code raised {type}: {message}",
+        "es": "tu código lanzó {type}: {message}",
+    },
+    "unresolved_column": {
+        "en": "there is no column {column} here (columns: {available}). {why}",
+        "es": "aquí no hay ninguna columna {column} (columnas: {available}). {why}",
+    },
+    "not_streaming": {
+        "en": "the DataFrame is not a stream: `spark.read` reads the topic once; use `spark.readStream`.",
+        "es": "el DataFrame no es un stream: `spark.read` lee el topic una vez; usa `spark.readStream`.",
+    },
+    "no_rows": {
+        "en": "your query read no rows. The topic was filled before the query started, and a new "
+        'query starts at the end ("latest") unless told otherwise: .option("startingOffsets", "earliest").',
+        "es": "tu consulta no leyó ninguna fila. El topic se llenó antes de que arrancara, y una consulta "
+        'nueva empieza por el final ("latest") salvo que se le diga: .option("startingOffsets", "earliest").',
+    },
+    "not_parsed": {
+        "en": "the rows still hold Kafka's columns ({found}): `value` is the JSON as bytes. Parse it: "
+        'F.from_json(F.col("value").cast("string"), SCHEMA).alias("data"), then select "data.*".',
+        "es": "las filas siguen teniendo las columnas de Kafka ({found}): `value` es el JSON en bytes. "
+        'Analízalo: F.from_json(F.col("value").cast("string"), SCHEMA).alias("data"), y selecciona "data.*".',
+    },
+    "missing_columns": {
+        "en": "columns missing from your result: {missing} (it has: {found}).",
+        "es": "faltan columnas en tu resultado: {missing} (tiene: {found}).",
+    },
+    "malformed_kept": {
+        "en": "{count} rows lack a required field ({fields}): records that are not page views. from_json "
+        "does not fail on them, it returns nulls; keep only rows whose REQUIRED fields are all set.",
+        "es": "{count} filas no tienen algún campo obligatorio ({fields}): registros que no son visitas. "
+        "from_json no falla con ellos, devuelve nulos; quédate con las filas con todos los REQUIRED presentes.",
+    },
+    "rows_differ": {
+        "en": "your rows differ from the page views in the topic: {missing} missing, {extra} that are not "
+        "in it, {duplicated} repeated, {changed} with other values (e.g. {example}).",
+        "es": "tus filas no coinciden con las visitas del topic: faltan {missing}, sobran {extra}, "
+        "{duplicated} repetidas, {changed} con otros valores (p. ej. {example}).",
+    },
+    "processing_time": {
+        "en": "your windows are at {seen}, when the check ran, but the page views happened on {day}. "
+        "You are windowing by processing time (Kafka's `timestamp` or the current time): use the "
+        'event\'s own time, window("event_time", "5 minutes").',
+        "es": "tus ventanas están en {seen}, cuando se ejecutó la comprobación, pero las visitas ocurrieron "
+        "el {day}. Estás agrupando por tiempo de procesamiento (el `timestamp` de Kafka o la hora actual): "
+        'usa el tiempo del propio evento, window("event_time", "5 minutes").',
+    },
+    "window_length": {
+        "en": 'your windows last {length}; the exercise asks for 5 minutes: window("event_time", "5 minutes").',
+        "es": 'tus ventanas duran {length}; el ejercicio pide 5 minutos: window("event_time", "5 minutes").',
+    },
+    "sliding_windows": {
+        "en": "your windows overlap (a new one every {slide}): the exercise asks for tumbling windows, "
+        'which take no slide: window("event_time", "5 minutes").',
+        "es": "tus ventanas se solapan (una nueva cada {slide}): el ejercicio pide ventanas fijas "
+        '(tumbling), sin deslizamiento: window("event_time", "5 minutes").',
+    },
+    "missing_watermark": {
+        "en": "no watermark: without one, Spark keeps every window open for ever and counts events "
+        "however late they come ({late} of them here). Add "
+        '.withWatermark("event_time", "10 minutes") before the groupBy.',
+        "es": "no hay marca de agua (watermark): sin ella, Spark mantiene todas las ventanas abiertas para "
+        "siempre y cuenta los eventos lleguen cuando lleguen ({late} aquí). Añade "
+        '.withWatermark("event_time", "10 minutes") antes del groupBy.',
+    },
+    "watermark_column": {
+        "en": "the watermark is on `{column}`; it must be on the time you window by, `event_time`.",
+        "es": "la marca de agua está en `{column}`; debe estar en el tiempo por el que agrupas, `event_time`.",
+    },
+    "watermark_delay": {
+        "en": 'the watermark waits {delay}; the exercise asks for 10 minutes: .withWatermark("event_time", '
+        '"10 minutes").',
+        "es": 'la marca de agua espera {delay}; el ejercicio pide 10 minutos: .withWatermark("event_time", '
+        '"10 minutes").',
+    },
+    "counts_differ": {
+        "en": "{wrong} of {total} (window, country) counts differ from the truth, e.g. {example}.",
+        "es": "{wrong} de {total} conteos por (ventana, país) no coinciden con la verdad, p. ej. {example}.",
+    },
+    "not_a_query": {
+        "en": "start_output must return the query that .start() gives (a StreamingQuery), not {type}.",
+        "es": "start_output debe devolver la consulta que da .start() (un StreamingQuery), no {type}.",
+    },
+    "sink": {
+        "en": 'the query writes to {sink}; the exercise asks for the console: .format("console").',
+        "es": 'la consulta escribe en {sink}; el ejercicio pide la consola: .format("console").',
+    },
+    "output_mode": {
+        "en": "the output mode is {mode}: it prints {what}. The exercise asks for complete mode, which "
+        'prints every window at every batch: .outputMode("complete").',
+        "es": "el modo de salida es {mode}: imprime {what}. El ejercicio pide el modo complete, que imprime "
+        'todas las ventanas en cada batch: .outputMode("complete").',
+    },
+    "no_checkpoint": {
+        "en": "no checkpoint: Spark kept the query's progress in a temporary folder ({where}), deleted when "
+        'it stops. Keep it in the folder you are given: .option("checkpointLocation", checkpoint).',
+        "es": "no hay checkpoint: Spark guardó el progreso en una carpeta temporal ({where}), que se borra "
+        'al parar. Guárdalo en la carpeta que recibes: .option("checkpointLocation", checkpoint).',
+    },
+    "checkpoint_elsewhere": {
+        "en": "the checkpoint is in {where}, not in the folder you are given ({given}): "
+        '.option("checkpointLocation", checkpoint).',
+        "es": "el checkpoint está en {where}, no en la carpeta que recibes ({given}): "
+        '.option("checkpointLocation", checkpoint).',
+    },
+    "started_over": {
+        "en": "started again, the query read the {rows} records again instead of carrying on from its "
+        "checkpoint: its counts start over, and a file or database sink would get duplicates.",
+        "es": "al arrancar de nuevo, la consulta volvió a leer los {rows} registros en vez de seguir desde "
+        "su checkpoint: sus conteos empiezan de cero, y un sink de ficheros o base de datos tendría duplicados.",
+    },
+    "incomplete": {
+        "en": "the query read {read} of the {rows} records before it stopped.",
+        "es": "la consulta leyó {read} de los {rows} registros antes de parar.",
+    },
+}
+
+# Why a column the course's code names is not there (exercise 2's starter).
+COLUMN_WHY = {
+    "key": {
+        "en": 'The course groups by Kafka\'s key; here, count per country: groupBy(window(...), "country").',
+        "es": 'El curso agrupa por la clave de Kafka; aquí, cuenta por país: groupBy(window(...), "country").',
+    },
+    "value": {
+        "en": "The JSON is already parsed into columns: count the rows with .count().",
+        "es": "El JSON ya está analizado en columnas: cuenta las filas con .count().",
+    },
+}
+
+
+def language(environ=os.environ) -> str:
+    """es or en: LAB_LANG, else the locale's LANG (es_ES.UTF-8 says Spanish)."""
+    chosen = environ.get("LAB_LANG") or environ.get("LANG", "")
+    return "es" if chosen.lower().startswith("es") else "en"
+
+
+@dataclass
+class Problem:
+    code: str
+    values: dict = field(default_factory=dict)
+
+    def text(self, lang: str) -> str:
+        return HINTS[self.code][lang].format(**self.values)
+
+
+@dataclass
+class Verdict:
+    file: str
+    problems: list[Problem]
+    checked: str = ""  # what a pass stands for, in words
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+    def lines(self, lang: str) -> list[str]:
+        if self.passed:
+            return [f"{self.file}: PASS", f"  {self.checked}"]
+        first, *more = self.problems
+        label = "Pista" if lang == "es" else "Hint"
+        also = "También" if lang == "es" else "Also"
+        return [f"{self.file}: FAIL", f"  {label}: {first.text(lang)}", *(f"  {also}: {p.text(lang)}" for p in more)]
+
+
+# --- the input and its truth -----------------------------------------------------------------------
+
+
+@dataclass
+class Truth:
+    """What a right answer gives, from the records in Kafka (independent of Spark)."""
+
+    records: int
+    events: dict[str, dict]  # event_id -> the page view's fields (event_time in µs since 1970)
+    malformed: int
+    counts: Counter  # (window start µs, window end µs, country) -> page views, late ones left out
+    late: int  # page views more than the watermark behind part A's latest: dropped
+
+
+def micros(t: datetime) -> int:
+    """µs since 1970 of a UTC time (lab.truth's times are naive UTC)."""
+    return int(t.replace(tzinfo=UTC).timestamp() * 1_000_000)
+
+
+def window_of(t: datetime) -> tuple[int, int, datetime]:
+    start = t - timedelta(minutes=t.minute % 5, seconds=t.second, microseconds=t.microsecond)
+    return micros(start), micros(start + WINDOW), start
+
+
+def truth_of(records, batch: int = BATCH) -> Truth:
+    """The right answers for these records (read back from Kafka, in offset order), read in
+    micro-batches of `batch` records (see the module's docstring)."""
+    batches = [valid_events(records[i : i + batch], "page_views") for i in range(0, len(records), batch)]
+    counts: Counter = Counter()
+    late = 0
+    latest: list[datetime] = []  # each batch's latest event time
+    for k, events in enumerate(batches):
+        # The watermarks in force in batch k: the one late events are dropped by, from the batches
+        # up to k-2; and the one state is evicted by, up to k-1.
+        drop_by = max(latest[: k - 1], default=None) if k >= 2 else None
+        evict_by = max(latest[:k], default=None) if k >= 1 else None
+        for e in events:
+            w_start, w_end, start = window_of(e["event_time"])
+            dropped = drop_by is not None and start + WINDOW <= drop_by - WATERMARK
+            evicted = evict_by is not None and start + WINDOW <= evict_by - WATERMARK
+            assert dropped == evicted, "the check's input must not straddle the watermark"
+            if dropped:
+                late += 1
+            else:
+                counts[(w_start, w_end, e["country"])] += 1
+        latest.append(max(e["event_time"] for e in events))
+    events = {e["event_id"]: {**e, "event_time": micros(e["event_time"])} for b in batches for e in b}
+    return Truth(len(records), events, len(records) - len(events), counts, late)
+
+
+def produce_input(bootstrap: str, topic: str) -> None:
+    """Fill `topic` with the check's input (see the module's docstring)."""
+    from confluent_kafka import Producer
+
+    from producer.generator import Config, EventGenerator, Pools
+
+    pools = Pools(PARTS[0][0], 1000, 200)
+    # Idempotence keeps the records in the order they are sent: the batches depend on it.
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "log_level": 3})
+    for seed, start, count, malformed in PARTS:
+        config = Config(
+            seed=seed, start_time=start.timestamp(), event_rate=EVENT_RATE, mix=(1.0, 0.0), malformed_share=malformed
+        )
+        for event in itertools.islice(EventGenerator(config, pools).events(), count):
+            producer.produce(topic, key=event.key, value=event.value)
+            producer.poll(0)
+    if producer.flush(30):
+        raise RuntimeError(f"the check's input did not reach Kafka at {bootstrap} within 30 s")
+
+
+def create_topic(bootstrap: str, name: str) -> None:
+    from confluent_kafka.admin import AdminClient, NewTopic
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    for future in admin.create_topics([NewTopic(name, 1, 1)]).values():
+        future.result(30)
+
+
+def delete_topic(bootstrap: str, name: str) -> None:
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    for future in admin.delete_topics([name]).values():
+        future.result(30)
+
+
+# --- the judges ------------------------------------------------------------------------------------
+
+
+def _when(us: int) -> str:
+    return datetime.fromtimestamp(us / 1e6, UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _first_error(seen: dict, lang: str) -> list[Problem]:
+    if "missing_function" in seen:
+        return [Problem("missing_function", {"name": seen["missing_function"]})]
+    err = seen.get("error")
+    if not err:
+        return []
+    if (err.get("spark_class") or "").startswith("UNRESOLVED_COLUMN"):
+        column = err["params"].get("objectName", "?")
+        name = column.strip("`").split(".")[-1]
+        why = COLUMN_WHY.get(name, {}).get(lang, "")
+        return [
+            Problem("unresolved_column", {"column": column, "available": err["params"].get("proposal", ""), "why": why})
+        ]
+    return [Problem("error", {"type": err["type"], "message": err["message"]})]
+
+
+def judge_1(seen: dict, truth: Truth, lang: str = "en") -> Verdict:
+    problems = _first_error(seen, lang)
+    if problems:
+        return Verdict(seen["file"], problems)
+    if not seen["streaming"]:
+        return Verdict(seen["file"], [Problem("not_streaming")])
+    rows = [r for batch in seen["batches"] for r in batch]
+    if not rows:
+        return Verdict(seen["file"], [Problem("no_rows")])
+    fields = list(next(iter(truth.events.values())))
+    found = list(seen["columns"])
+    missing = [f for f in fields if f not in found]
+    if "value" in found and len(missing) == len(fields):
+        return Verdict(seen["file"], [Problem("not_parsed", {"found": ", ".join(found)})])
+    if missing:
+        return Verdict(
+            seen["file"], [Problem("missing_columns", {"missing": ", ".join(missing), "found": ", ".join(found)})]
+        )
+    from streamlab.schemas import PAGE_VIEWS
+
+    incomplete = [r for r in rows if any(r.get(f) is None for f in PAGE_VIEWS.required)]
+    if incomplete:
+        nulls = sorted({f for r in incomplete for f in PAGE_VIEWS.required if r.get(f) is None})
+        return Verdict(
+            seen["file"], [Problem("malformed_kept", {"count": len(incomplete), "fields": ", ".join(nulls)})]
+        )
+    by_id = Counter(r["event_id"] for r in rows)
+    changed = [
+        r for r in rows if r["event_id"] in truth.events and any(r[f] != truth.events[r["event_id"]][f] for f in fields)
+    ]
+    diff = {
+        "missing": len(set(truth.events) - set(by_id)),
+        "extra": len(set(by_id) - set(truth.events)),
+        "duplicated": sum(n - 1 for n in by_id.values()),
+        "changed": len(changed),
+    }
+    if any(diff.values()):
+        example = ""
+        if changed:
+            r = changed[0]
+            f = next(f for f in fields if r[f] != truth.events[r["event_id"]][f])
+            example = f"{r['event_id']} {f}={r[f]!r}, not {truth.events[r['event_id']][f]!r}"
+        return Verdict(seen["file"], [Problem("rows_differ", {**diff, "example": example or "-"})])
+    checked = {
+        "en": f"{len(rows)} page views, each exactly as in the topic; the {truth.malformed} malformed records "
+        "left out.",
+        "es": f"{len(rows)} visitas, cada una tal como está en el topic; los {truth.malformed} registros "
+        "malformados, fuera.",
+    }[lang]
+    return Verdict(seen["file"], [], checked)
+
+
+def _window_columns(cols: dict[str, str]) -> tuple[str, str] | None:
+    if "window.start" in cols or "window" in cols:
+        return "window.start", "window.end"
+    if "window_start" in cols and "window_end" in cols:
+        return "window_start", "window_end"
+    return None
+
+
+def judge_2(seen: dict, truth: Truth, lang: str = "en") -> Verdict:
+    problems = _first_error(seen, lang)
+    if problems:
+        return Verdict(seen["file"], problems)
+    cols = seen["columns"]
+    ends = _window_columns(cols)
+    numeric = [c for c, t in cols.items() if t in ("bigint", "int") and c != "country"]
+    missing = [n for n, ok in (("window", ends), ("country", "country" in cols), ("count", numeric)) if not ok]
+    if missing:
+        return Verdict(
+            seen["file"], [Problem("missing_columns", {"missing": ", ".join(missing), "found": ", ".join(cols)})]
+        )
+    count_col = "count" if "count" in cols else numeric[0]
+    # Update mode: a window's latest row holds its count so far.
+    final: dict[tuple, int] = {}
+    for batch in seen["batches"]:
+        for r in batch:
+            final[(r[ends[0]], r[ends[1]], r["country"])] = r[count_col]
+    problems = []
+    windows = sorted({(s, e) for s, e, _ in final})
+    day_start, day_end = micros(DAY), micros(DAY + timedelta(hours=1))
+    if windows and all(not (day_start <= s < day_end) for s, _ in windows):
+        return Verdict(
+            seen["file"], [Problem("processing_time", {"seen": _when(windows[0][0]), "day": _when(day_start)})]
+        )
+    lengths = {e - s for s, e in windows}
+    if lengths and lengths != {int(WINDOW.total_seconds() * 1e6)}:
+        length = timedelta(microseconds=min(lengths))
+        problems.append(Problem("window_length", {"length": _duration(length)}))
+    elif len({s for s, _ in windows}) > 1:
+        starts = sorted({s for s, _ in windows})
+        slide = min(b - a for a, b in itertools.pairwise(starts))
+        if slide < WINDOW.total_seconds() * 1e6:
+            problems.append(Problem("sliding_windows", {"slide": _duration(timedelta(microseconds=slide))}))
+    marks = seen["watermarks"]
+    if not marks:
+        problems.append(Problem("missing_watermark", {"late": truth.late}))
+    else:
+        mark = marks[0]
+        if mark["column"] != "event_time":
+            problems.append(Problem("watermark_column", {"column": mark["column"]}))
+        elif mark["delay"] != "10 minutes":
+            problems.append(Problem("watermark_delay", {"delay": mark["delay"]}))
+    if not problems:
+        expected = dict(truth.counts)
+        wrong = {k for k in set(expected) | set(final) if expected.get(k) != final.get(k)}
+        if wrong:
+            k = sorted(wrong)[0]
+            example = f"{_when(k[0])}-{_when(k[1])[-5:]} {k[2]}: {final.get(k, 0)}, not {expected.get(k, 0)}"
+            problems.append(Problem("counts_differ", {"wrong": len(wrong), "total": len(expected), "example": example}))
+    if problems:
+        return Verdict(seen["file"], problems)
+    checked = {
+        "en": f"{len(final)} (window, country) counts exact, from {sum(final.values())} page views; the "
+        f"{truth.late} late ones left out by the watermark.",
+        "es": f"{len(final)} conteos por (ventana, país) exactos, de {sum(final.values())} visitas; las "
+        f"{truth.late} tardías, fuera por la marca de agua.",
+    }[lang]
+    return Verdict(seen["file"], [], checked)
+
+
+def _duration(d: timedelta) -> str:
+    seconds = int(d.total_seconds())
+    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
+
+
+MODE_PRINTS = {
+    "Append": {
+        "en": "each window once, when the watermark closes it",
+        "es": "cada ventana una vez, al cerrarla la marca de agua",
+    },
+    "Update": {
+        "en": "only the windows that changed in each batch",
+        "es": "solo las ventanas que cambiaron en cada batch",
+    },
+}
+
+
+def judge_3(seen: dict, truth: Truth, lang: str = "en") -> Verdict:
+    problems = _first_error(seen, lang)
+    if problems:
+        return Verdict(seen["file"], problems)
+    first, *rest = seen["runs"]
+    if "ConsoleTable" not in first["sink"]:
+        problems.append(Problem("sink", {"sink": first["sink"].split("@")[0] or "?"}))
+    if first["output_mode"] != "Complete":
+        what = MODE_PRINTS.get(first["output_mode"], {}).get(lang, "?")
+        problems.append(Problem("output_mode", {"mode": first["output_mode"].lower(), "what": what}))
+    where = first["checkpoint"].removeprefix("file:")
+    given = seen["given_checkpoint"]
+    if Path(where).name.startswith("temporary-"):
+        problems.append(Problem("no_checkpoint", {"where": where}))
+    elif Path(where) != Path(given):
+        problems.append(Problem("checkpoint_elsewhere", {"where": where, "given": given}))
+    read = sum(p["input_rows"] for p in first["progress"])
+    if read < truth.records:
+        problems.append(Problem("incomplete", {"read": read, "rows": truth.records}))
+    again = sum(p["input_rows"] for p in rest[0]["progress"]) if rest else 0
+    if again:
+        problems.append(Problem("started_over", {"rows": again}))
+    if problems:
+        return Verdict(seen["file"], problems)
+    batches = len([p for p in first["progress"] if p["input_rows"]])
+    checked = {
+        "en": f"console sink, complete mode, checkpoint in the given folder: {batches} batches, then a restart "
+        "that carried on from the checkpoint (read nothing again).",
+        "es": f"sink de consola, modo complete, checkpoint en la carpeta dada: {batches} batches, y un "
+        "rearranque que siguió desde el checkpoint (no volvió a leer nada).",
+    }[lang]
+    return Verdict(seen["file"], [], checked)
+
+
+JUDGES = {"1": judge_1, "2": judge_2, "3": judge_3}
+
+
+# --- the command -----------------------------------------------------------------------------------
+
+
+def files_of(exercise: str, patterns: list[str]) -> list[str]:
+    """The files to check, relative to the project: the learner's own by default, else every
+    match of the patterns (shell globs, relative to the project). They must be in the project:
+    the Docker runtime's driver sees only the project folder."""
+    if exercise not in EXERCISES:
+        raise UsageError(f"unknown exercise {exercise!r}; exercises: {', '.join(EXERCISES)}")
+    if not patterns:
+        return [f"exercises/{EXERCISES[exercise]}"]
+    found = []
+    for pattern in patterns:
+        matches = (
+            sorted(glob.glob(pattern, root_dir=ROOT)) if not Path(pattern).is_absolute() else sorted(glob.glob(pattern))
+        )
+        if not matches:
+            raise UsageError(f"no file matches {pattern!r}")
+        for match in matches:
+            path = (ROOT / match).resolve()
+            if not path.is_relative_to(ROOT):
+                raise UsageError(f"{match}: the files to check must be inside the project folder ({ROOT})")
+            found.append(str(path.relative_to(ROOT)))
+    return found
+
+
+def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: dict[str, str] | None = None) -> int:
+    from lab.kafkatools import consume_all
+
+    environ = dict(os.environ if environ is None else environ)
+    lang = language(environ)
+    files = files_of(exercise, patterns)
+    if not rt.is_up():
+        print("The lab is not up: run `make up` first.", file=sys.stderr)
+        return 1
+    bootstrap = settings.kafka_bootstrap
+    topic = f"check_ex{exercise}_{uuid.uuid4().hex[:8]}"
+    work = rt.paths.run / "checks" / f"ex{exercise}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{topic[-8:]}"
+    work.mkdir(parents=True)
+    create_topic(bootstrap, topic)
+    try:
+        produce_input(bootstrap, topic)
+        truth = truth_of(consume_all(bootstrap, topic))
+        print(
+            f"Checking exercise {exercise}: {len(files)} file(s), on {truth.records} records in topic {topic} "
+            f"({len(truth.events)} page views, {truth.malformed} malformed, {truth.late} late).",
+            flush=True,
+        )
+        observed = _run_driver(rt, exercise, files, topic, truth, work, environ)
+    finally:
+        delete_topic(bootstrap, topic)
+    verdicts = [JUDGES[exercise](seen, truth, lang) for seen in observed]
+    print()
+    for verdict in verdicts:
+        print("\n".join(verdict.lines(lang)))
+    print(f"\nSpark's output (your queries' console included): {work / 'driver.log'}")
+    return 0 if all(v.passed for v in verdicts) else 1
+
+
+def _run_driver(rt, exercise, files, topic, truth: Truth, work: Path, environ) -> list[dict]:
+    args = ["--exercise", exercise, "--topic", topic, "--records", str(truth.records)]
+    args += ["--batch", str(BATCH), "--work", str(work), *files]
+    timeout = 120 + TIMEOUT_PER_FILE * len(files)
+    with (work / "driver.log").open("w") as log:
+        job = rt.spawn_job("_check", rt.job_args(args), environ, stdout=subprocess.PIPE, stderr=log, text=True)
+
+        def echo():  # the driver's progress, one line per file; everything to the log
+            for line in job.proc.stdout:
+                log.write(line)
+                if line.startswith("check: "):
+                    print(f"  running {line.removeprefix('check: ').strip()} on Spark ...", flush=True)
+
+        reader = threading.Thread(target=echo, daemon=True)
+        reader.start()
+        try:
+            job.proc.wait(timeout=timeout)
+        except BaseException:  # the timeout, or Ctrl-C: end the driver, then say why
+            job.kill()
+            raise
+        finally:
+            reader.join(10)
+    observed = work / "observed.json"
+    if job.proc.returncode != 0 or not observed.exists():
+        tail = (work / "driver.log").read_text(errors="replace").strip().splitlines()[-1:]
+        raise RuntimeError(
+            f"the checker's driver failed (exit {job.proc.returncode}): {tail}; see {work / 'driver.log'}"
+        )
+    return json.loads(observed.read_text())
