@@ -202,14 +202,16 @@ class Problem:
     values: dict = field(default_factory=dict)
 
     def text(self, lang: str) -> str:
-        return HINTS[self.code][lang].format(**self.values)
+        """The hint in `lang`; a value given in both languages (a dict with en and es) takes `lang`'s."""
+        values = {k: v[lang] if isinstance(v, dict) else v for k, v in self.values.items()}
+        return HINTS[self.code][lang].format(**values)
 
 
 @dataclass
 class Verdict:
     file: str
     problems: list[Problem]
-    checked: str = ""  # what a pass stands for, in words
+    checked: dict[str, str] = field(default_factory=dict)  # what a pass stands for, in en and es
 
     @property
     def passed(self) -> bool:
@@ -217,11 +219,15 @@ class Verdict:
 
     def lines(self, lang: str) -> list[str]:
         if self.passed:
-            return [f"{self.file}: PASS", f"  {self.checked}"]
+            return [f"{self.file}: PASS", f"  {self.checked[lang]}"]
         first, *more = self.problems
         label = "Pista" if lang == "es" else "Hint"
         also = "También" if lang == "es" else "Also"
-        return [f"{self.file}: FAIL", f"  {label}: {first.text(lang)}", *(f"  {also}: {p.text(lang)}" for p in more)]
+        return [
+            f"{self.file}: FAIL",
+            f"  {label} ({first.code}): {first.text(lang)}",
+            *(f"  {also} ({p.code}): {p.text(lang)}" for p in more),
+        ]
 
 
 # --- the input and its truth -----------------------------------------------------------------------
@@ -274,22 +280,29 @@ def truth_of(records, batch: int = BATCH) -> Truth:
     return Truth(len(records), events, len(records) - len(events), counts, late)
 
 
-def produce_input(bootstrap: str, topic: str) -> None:
-    """Fill `topic` with the check's input (see the module's docstring)."""
-    from confluent_kafka import Producer
-
+def input_events() -> list:
+    """The check's input, as producer.generator Events in the topic's order (the module's docstring)."""
     from producer.generator import Config, EventGenerator, Pools
 
     pools = Pools(PARTS[0][0], 1000, 200)
-    # Idempotence keeps the records in the order they are sent: the batches depend on it.
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "log_level": 3})
+    events = []
     for seed, start, count, malformed in PARTS:
         config = Config(
             seed=seed, start_time=start.timestamp(), event_rate=EVENT_RATE, mix=(1.0, 0.0), malformed_share=malformed
         )
-        for event in itertools.islice(EventGenerator(config, pools).events(), count):
-            producer.produce(topic, key=event.key, value=event.value)
-            producer.poll(0)
+        events += itertools.islice(EventGenerator(config, pools).events(), count)
+    return events
+
+
+def produce_input(bootstrap: str, topic: str) -> None:
+    """Fill `topic` with the check's input."""
+    from confluent_kafka import Producer
+
+    # Idempotence keeps the records in the order they are sent: the batches depend on it.
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "log_level": 3})
+    for event in input_events():
+        producer.produce(topic, key=event.key, value=event.value)
+        producer.poll(0)
     if producer.flush(30):
         raise RuntimeError(f"the check's input did not reach Kafka at {bootstrap} within 30 s")
 
@@ -317,7 +330,7 @@ def _when(us: int) -> str:
     return datetime.fromtimestamp(us / 1e6, UTC).strftime("%Y-%m-%d %H:%M")
 
 
-def _first_error(seen: dict, lang: str) -> list[Problem]:
+def _first_error(seen: dict) -> list[Problem]:
     if "missing_function" in seen:
         return [Problem("missing_function", {"name": seen["missing_function"]})]
     err = seen.get("error")
@@ -326,15 +339,15 @@ def _first_error(seen: dict, lang: str) -> list[Problem]:
     if (err.get("spark_class") or "").startswith("UNRESOLVED_COLUMN"):
         column = err["params"].get("objectName", "?")
         name = column.strip("`").split(".")[-1]
-        why = COLUMN_WHY.get(name, {}).get(lang, "")
+        why = COLUMN_WHY.get(name, {"en": "", "es": ""})
         return [
             Problem("unresolved_column", {"column": column, "available": err["params"].get("proposal", ""), "why": why})
         ]
     return [Problem("error", {"type": err["type"], "message": err["message"]})]
 
 
-def judge_1(seen: dict, truth: Truth, lang: str = "en") -> Verdict:
-    problems = _first_error(seen, lang)
+def judge_1(seen: dict, truth: Truth) -> Verdict:
+    problems = _first_error(seen)
     if problems:
         return Verdict(seen["file"], problems)
     if not seen["streaming"]:
@@ -381,7 +394,7 @@ def judge_1(seen: dict, truth: Truth, lang: str = "en") -> Verdict:
         "left out.",
         "es": f"{len(rows)} visitas, cada una tal como está en el topic; los {truth.malformed} registros "
         "malformados, fuera.",
-    }[lang]
+    }
     return Verdict(seen["file"], [], checked)
 
 
@@ -393,8 +406,8 @@ def _window_columns(cols: dict[str, str]) -> tuple[str, str] | None:
     return None
 
 
-def judge_2(seen: dict, truth: Truth, lang: str = "en") -> Verdict:
-    problems = _first_error(seen, lang)
+def judge_2(seen: dict, truth: Truth) -> Verdict:
+    problems = _first_error(seen)
     if problems:
         return Verdict(seen["file"], problems)
     cols = seen["columns"]
@@ -450,7 +463,7 @@ def judge_2(seen: dict, truth: Truth, lang: str = "en") -> Verdict:
         f"{truth.late} late ones left out by the watermark.",
         "es": f"{len(final)} conteos por (ventana, país) exactos, de {sum(final.values())} visitas; las "
         f"{truth.late} tardías, fuera por la marca de agua.",
-    }[lang]
+    }
     return Verdict(seen["file"], [], checked)
 
 
@@ -471,15 +484,15 @@ MODE_PRINTS = {
 }
 
 
-def judge_3(seen: dict, truth: Truth, lang: str = "en") -> Verdict:
-    problems = _first_error(seen, lang)
+def judge_3(seen: dict, truth: Truth) -> Verdict:
+    problems = _first_error(seen)
     if problems:
         return Verdict(seen["file"], problems)
     first, *rest = seen["runs"]
     if "ConsoleTable" not in first["sink"]:
         problems.append(Problem("sink", {"sink": first["sink"].split("@")[0] or "?"}))
     if first["output_mode"] != "Complete":
-        what = MODE_PRINTS.get(first["output_mode"], {}).get(lang, "?")
+        what = MODE_PRINTS.get(first["output_mode"], {"en": "?", "es": "?"})
         problems.append(Problem("output_mode", {"mode": first["output_mode"].lower(), "what": what}))
     where = first["checkpoint"].removeprefix("file:")
     given = seen["given_checkpoint"]
@@ -501,7 +514,7 @@ def judge_3(seen: dict, truth: Truth, lang: str = "en") -> Verdict:
         "that carried on from the checkpoint (read nothing again).",
         "es": f"sink de consola, modo complete, checkpoint en la carpeta dada: {batches} batches, y un "
         "rearranque que siguió desde el checkpoint (no volvió a leer nada).",
-    }[lang]
+    }
     return Verdict(seen["file"], [], checked)
 
 
@@ -559,10 +572,13 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
         observed = _run_driver(rt, exercise, files, topic, truth, work, environ)
     finally:
         delete_topic(bootstrap, topic)
-    verdicts = [JUDGES[exercise](seen, truth, lang) for seen in observed]
+    verdicts = [JUDGES[exercise](seen, truth) for seen in observed]
     print()
     for verdict in verdicts:
         print("\n".join(verdict.lines(lang)))
+    if len(verdicts) > 1:
+        passed = sum(v.passed for v in verdicts)
+        print(f"\n{passed} of {len(verdicts)} passed" if lang == "en" else f"\n{passed} de {len(verdicts)} correctos")
     print(f"\nSpark's output (your queries' console included): {work / 'driver.log'}")
     return 0 if all(v.passed for v in verdicts) else 1
 

@@ -1,0 +1,210 @@
+"""The exercises' check, without a lab: the input's truth, and every judge on observations shaped as
+jobs/_check.py writes them. tests/integration/test_exercises.py runs the real thing."""
+
+import re
+import string
+from collections import Counter
+
+import pytest
+
+from lab import exercises as ex
+from lab.kafkatools import Record
+from lab.settings import ROOT
+
+US = 1_000_000
+
+
+@pytest.fixture(scope="module")
+def records():
+    return [Record("t", 0, i, e.key, e.value, {}) for i, e in enumerate(ex.input_events())]
+
+
+@pytest.fixture(scope="module")
+def truth(records):
+    return ex.truth_of(records)
+
+
+def test_the_input_has_malformed_and_late_records_and_three_batches(records, truth):
+    assert truth.records == len(records) == 564
+    assert truth.malformed == 16  # from the seed: fixed
+    assert truth.late == 24  # every page view of the late part
+    assert sum(truth.counts.values()) == len(truth.events) - truth.late
+    assert {e - s for s, e, _ in truth.counts} == {300 * US}
+    assert len(truth.counts) == 45  # 9 windows (10:00-10:45) x 5 countries
+
+
+def test_the_truth_refuses_an_input_that_straddles_the_watermark(records):
+    # Part A in one batch: the late part comes in the next, where the watermark that evicts state
+    # has passed its windows and the one that drops late events has not.
+    with pytest.raises(AssertionError, match="straddle"):
+        ex.truth_of(records, batch=480)
+
+
+def seen_2(counts, watermarks=(("event_time", "10 minutes"),), window="window"):
+    rows = [{f"{window}.start": s, f"{window}.end": e, "country": c, "count": n} for (s, e, c), n in counts.items()]
+    return {
+        "file": "ex2.py",
+        "columns": {window: "struct<start:timestamp,end:timestamp>", "country": "string", "count": "bigint"},
+        "watermarks": [{"column": c, "delay": d} for c, d in watermarks],
+        "batches": [rows[:10], rows[10:]],
+    }
+
+
+def codes(verdict):
+    return [p.code for p in verdict.problems]
+
+
+def test_judge_2_passes_the_exact_counts_in_both_languages(truth):
+    verdict = ex.judge_2(seen_2(truth.counts), truth)
+    assert verdict.passed, verdict.lines("en")
+    assert verdict.lines("en")[0] == "ex2.py: PASS"
+    assert "45 (window, country) counts exact" in verdict.lines("en")[1]
+    assert "45 conteos por (ventana, país) exactos" in ex.judge_2(seen_2(truth.counts), truth).lines("es")[1]
+
+
+def test_judge_2_update_mode_keeps_each_windows_latest_count(truth):
+    seen = seen_2(truth.counts)
+    first = dict(seen["batches"][1][0])
+    seen["batches"].insert(0, [{**first, "count": first["count"] - 1}])  # an earlier, smaller count
+    assert ex.judge_2(seen, truth).passed
+
+
+def test_judge_2_hints(truth):
+    late_counted = truth.counts + Counter({k: 1 for k in list(truth.counts)[:3]})
+    assert codes(ex.judge_2(seen_2(truth.counts, watermarks=()), truth)) == ["missing_watermark"]
+    assert codes(ex.judge_2(seen_2(late_counted, watermarks=()), truth)) == ["missing_watermark"]
+    assert codes(ex.judge_2(seen_2(truth.counts, watermarks=[("event_time", "1 hour")]), truth)) == ["watermark_delay"]
+    assert codes(ex.judge_2(seen_2(truth.counts, watermarks=[("timestamp", "10 minutes")]), truth)) == [
+        "watermark_column"
+    ]
+    now = 1_795_000_000 * US
+    assert codes(ex.judge_2(seen_2({(now, now + 300 * US, "ES"): 3}), truth)) == ["processing_time"]
+    ten = {(s, s + 600 * US, c): n for (s, _, c), n in truth.counts.items()}
+    assert codes(ex.judge_2(seen_2(ten), truth)) == ["window_length"]
+    sliding = truth.counts + Counter({(s + 60 * US, e + 60 * US, c): n for (s, e, c), n in truth.counts.items()})
+    assert codes(ex.judge_2(seen_2(sliding), truth)) == ["sliding_windows"]
+    verdict = ex.judge_2(seen_2(late_counted), truth)
+    assert codes(verdict) == ["counts_differ"]
+    assert "3 of 45 (window, country) counts differ" in verdict.lines("en")[1]
+
+
+def test_judge_2_accepts_window_start_and_end_columns_and_a_named_count(truth):
+    seen = seen_2(truth.counts)
+    seen["columns"] = {"window_start": "timestamp", "window_end": "timestamp", "country": "string", "views": "bigint"}
+    for batch in seen["batches"]:
+        for r in batch:
+            r["window_start"], r["window_end"], r["views"] = r.pop("window.start"), r.pop("window.end"), r.pop("count")
+    assert ex.judge_2(seen, truth).passed
+
+
+def test_judge_2_explains_the_courses_columns(truth):
+    error = {
+        "type": "AnalysisException",
+        "spark_class": "UNRESOLVED_COLUMN.WITH_SUGGESTION",
+        "params": {"objectName": "`key`", "proposal": "`country`, `page`"},
+        "message": "[UNRESOLVED_COLUMN.WITH_SUGGESTION] ...",
+    }
+    verdict = ex.judge_2({"file": "ex2.py", "error": error}, truth)
+    assert codes(verdict) == ["unresolved_column"]
+    assert 'count per country: groupBy(window(...), "country")' in verdict.lines("en")[1]
+    assert 'cuenta por país: groupBy(window(...), "country")' in verdict.lines("es")[1]
+    missing = ex.judge_2({"file": "ex2.py", "columns": {"window": "struct", "count": "bigint"}}, truth)
+    assert codes(missing) == ["missing_columns"]
+    assert codes(ex.judge_2({"file": "ex2.py", "missing_function": "windowed_counts"}, truth)) == ["missing_function"]
+
+
+def seen_1(truth, rows=None, columns=None, streaming=True):
+    rows = list(truth.events.values()) if rows is None else rows
+    return {
+        "file": "ex1.py",
+        "streaming": streaming,
+        "columns": columns or dict.fromkeys(next(iter(truth.events.values())), "string"),
+        "batches": [rows],
+    }
+
+
+def test_judge_1(truth):
+    assert ex.judge_1(seen_1(truth), truth).passed
+    assert codes(ex.judge_1(seen_1(truth, streaming=False), truth)) == ["not_streaming"]
+    assert codes(ex.judge_1(seen_1(truth, rows=[]), truth)) == ["no_rows"]
+    kafka = {"key": "binary", "value": "binary", "topic": "string", "timestamp": "timestamp"}
+    assert codes(ex.judge_1(seen_1(truth, columns=kafka), truth)) == ["not_parsed"]
+    nulls = [*truth.events.values(), dict.fromkeys(next(iter(truth.events.values())))]
+    verdict = ex.judge_1(seen_1(truth, rows=nulls), truth)
+    assert codes(verdict) == ["malformed_kept"]
+    assert verdict.lines("en")[1].startswith("  Hint (malformed_kept): 1 rows lack a required field")
+    rows = list(truth.events.values())
+    changed = [{**rows[0], "country": "XX"}, *rows[1:-1], rows[1]]
+    verdict = ex.judge_1(seen_1(truth, rows=changed), truth)
+    assert codes(verdict) == ["rows_differ"]
+    assert "1 missing, 0 that are not in it, 1 repeated, 1 with other values" in verdict.lines("en")[1]
+    assert "country='XX', not" in verdict.lines("en")[1]
+
+
+def seen_3(mode="Complete", checkpoint="/run/cp", sink="org.apache.spark.sql.execution.streaming.ConsoleTable$@1"):
+    def run(rows):
+        return {
+            "sink": sink,
+            "output_mode": mode,
+            "checkpoint": f"file:{checkpoint}",
+            "progress": [{"batch": i, "input_rows": n} for i, n in enumerate(rows)],
+        }
+
+    again = [240, 240, 84] if "temporary-" in checkpoint else [0]
+    return {"file": "ex3.py", "given_checkpoint": "/run/cp", "runs": [run([240, 240, 84]), run(again)]}
+
+
+def test_judge_3(truth):
+    verdict = ex.judge_3(seen_3(), truth)
+    assert verdict.passed
+    assert "3 batches, then a restart that carried on" in verdict.lines("en")[1]
+    assert codes(ex.judge_3(seen_3(mode="Update"), truth)) == ["output_mode"]
+    assert codes(ex.judge_3(seen_3(checkpoint="/tmp/temporary-123"), truth)) == ["no_checkpoint", "started_over"]
+    assert codes(ex.judge_3(seen_3(checkpoint="/checkpoint"), truth)) == ["checkpoint_elsewhere"]
+    assert codes(ex.judge_3(seen_3(sink="org.apache.spark.sql.execution.streaming.sources.MemorySink@2"), truth)) == [
+        "sink"
+    ]
+
+
+def test_every_hint_has_both_languages_with_the_same_placeholders():
+    def fields(text):
+        return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+    for code, texts in ex.HINTS.items():
+        assert set(texts) == {"en", "es"}, code
+        assert fields(texts["en"]) == fields(texts["es"]), code
+    for texts in (*ex.COLUMN_WHY.values(), *ex.MODE_PRINTS.values()):
+        assert set(texts) == {"en", "es"}
+
+
+def test_language_follows_lab_lang_then_lang():
+    assert ex.language({"LANG": "es_ES.UTF-8"}) == "es"
+    assert ex.language({"LANG": "es_ES.UTF-8", "LAB_LANG": "en"}) == "en"
+    assert ex.language({"LANG": "C.UTF-8"}) == "en"
+    assert ex.language({}) == "en"
+
+
+def test_files_default_to_the_learners_own_and_stay_in_the_project():
+    assert ex.files_of("2", []) == ["exercises/ex2_windowing.py"]
+    assert ex.files_of("2", ["instructors/wrong-answers/ex2_*.py"]) == [
+        "instructors/wrong-answers/ex2_no_watermark.py",
+        "instructors/wrong-answers/ex2_processing_time.py",
+        "instructors/wrong-answers/ex2_window_length.py",
+    ]
+    with pytest.raises(ex.UsageError, match="unknown exercise '4'"):
+        ex.files_of("4", [])
+    with pytest.raises(ex.UsageError, match="no file matches"):
+        ex.files_of("1", ["nowhere/*.py"])
+    with pytest.raises(ex.UsageError, match="inside the project folder"):
+        ex.files_of("1", ["/etc/hostname"])
+
+
+def test_every_exercise_has_a_starter_a_solution_and_wrong_answers_that_name_their_hint():
+    for number, name in ex.EXERCISES.items():
+        assert (ROOT / "exercises" / name).exists()
+        assert (ROOT / "instructors" / "solutions" / name).exists()
+        wrong = sorted((ROOT / "instructors" / "wrong-answers").glob(f"ex{number}_*.py"))
+        assert wrong, f"exercise {number} has no typical wrong answer"
+        for path in wrong:  # each names the hint it must get, which the integration test checks
+            hint = re.search(r"# FAIL: (\w+)", path.read_text())
+            assert hint and hint.group(1) in ex.HINTS, path.name
