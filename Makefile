@@ -30,7 +30,7 @@ FULL_STAMP := $(VENV)/.requirements.stamp
 CONTROL_STAMP := $(VENV)/.control.stamp
 STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
 
-.PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce demo \
+.PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce consume demo \
         test test-unit test-integration test-static lint fmt lock runtime config generate report drill bench check
 
 help: ## List the targets
@@ -115,6 +115,9 @@ reset: $(STAMP) ## Delete a job's checkpoints and default output: make reset JOB
 produce: $(STAMP) ## Produce events: make produce RATE=2000 DURATION=30 [SEED=7] [ARGS="--late-share 0.05"]
 	@$(LAB) produce --rate $(or $(RATE),1000) $(if $(DURATION),--duration $(DURATION)) \
 	  $(if $(COUNT),--count $(COUNT)) --seed $(or $(SEED),auto) $(ARGS)
+
+consume: $(STAMP) ## Print a topic's records with keys and headers: make consume TOPIC=quarantine [FROM=earliest|latest] [LIMIT=20] [ARGS="--timeout 60"]
+	@$(LAB) consume "$(TOPIC)" $(if $(FROM),--from "$(FROM)") $(if $(LIMIT),--limit "$(LIMIT)") $(ARGS)
 
 bench: up ## Benchmark on the lab, with Kafka's own tools beside it: make bench [QUICK=1] (results in bench/results/)
 	@$(LAB) bench $(if $(QUICK),--quick)

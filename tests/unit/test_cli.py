@@ -88,7 +88,7 @@ def test_kill_says_what_it_killed(lab_is, capsys):
     assert capsys.readouterr().out == "Killed kafka (pid 42) with SIGKILL.\n"
 
 
-def test_only_submit_and_produce_take_extra_arguments(lab_is, capsys):
+def test_only_submit_produce_and_consume_take_extra_arguments(lab_is, capsys):
     assert lab_is(True, ["submit", "windowing", "--duration", "5"]) == 3
     assert lab_is(True, ["up", "--duration", "5"]) == 2
     assert capsys.readouterr().err == "lab up: unexpected arguments --duration 5\n"
