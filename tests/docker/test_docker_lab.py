@@ -429,6 +429,36 @@ def test_driver_kill_drill(demo, docker_lab, request):
     _figure(request.config, line)
 
 
+def test_check_an_exercise_and_consume_a_topic(demo, docker_lab, request):
+    """`make check` and `make consume` from the host without Java: the checker's driver runs in a
+    driver container, on the learner's files as the project folder mounts them."""
+    files = "instructors/solutions/ex2_windowing.py instructors/wrong-answers/ex2_no_watermark.py"
+    proc = subprocess.run(
+        netns.command(docker_lab.ns, ["make", "check", "EXERCISE=2", f"FILE={files}"]),
+        cwd=ROOT,
+        env={**docker_lab.host_env, "LAB_LANG": "en"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    out = proc.stdout
+    assert proc.returncode != 0 and "instructors/solutions/ex2_windowing.py: PASS" in out, out + proc.stderr[-2000:]
+    assert "instructors/wrong-answers/ex2_no_watermark.py: FAIL\n  Hint (missing_watermark)" in out, out
+    proc = subprocess.run(
+        netns.command(docker_lab.ns, ["make", "consume", "TOPIC=page_views", "LIMIT=2"]),
+        cwd=ROOT,
+        env=docker_lab.host_env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0 and out.count("PASS") == 1, proc.stdout + proc.stderr
+    assert proc.stdout.count('  value    {"event_id":') == 2, proc.stdout
+    _figure(
+        request.config, "make check EXERCISE=2: the solution passes, no_watermark fails with its hint; make consume"
+    )
+
+
 def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
     """What lab.docker asks the engine (Docker SDK) beside a running job: the project's containers,
     as `docker ps` lists them; each part's CPU seconds and the executors' times (what `make bench`
