@@ -1,6 +1,7 @@
 """Metric names are defined once (streamlab.metric_catalog): the listener and the producer build
 exactly those, docs/metrics.md's tables are generated from them, and every `streaming_*` or
-`producer_*` name the dashboards, the report, the rules and their tests use is one of them."""
+`producer_*` name the dashboards, the report, the rules, their tests and the docs (the metrics
+page, the course) use is one of them."""
 
 import re
 
@@ -18,6 +19,8 @@ USERS = [
     "services/prometheus/rules/*.yml",
     "services/prometheus/tests/*.yml",
     "docs/metrics.md",
+    "docs/course/*.md",
+    "docs/es/curso/*.md",
     "src/lab/report.py",
     "src/lab/dashboards.py",
     "tests/integration/test_observability.py",
