@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-FUNCTIONS = {"1": "read_page_views", "2": "windowed_counts", "3": "start_output"}
+FUNCTIONS = {"1": "read_page_views", "2": "windowed_counts", "3": "start_output", "capstone": "paid_revenue"}
 QUERY_TIMEOUT = 180.0
 # `~EventTimeWatermark 5fad5912-..., event_time#12: timestamp, 10 minutes`
 WATERMARK = re.compile(r"EventTimeWatermark (?:[0-9a-f-]{36}, )?(\w+)#\d+: \w+, (.+)$")
@@ -166,18 +166,28 @@ def progress(query) -> list[dict]:
     return out
 
 
-def run_to_end(query, records: int, restarted: bool) -> None:
+def run_to_end(query, records: int, restarted: bool, settled: bool = False) -> None:
     """Wait until the query has read every record: a first run, or a restart that starts over.
     A restart that resumes from its checkpoint reads nothing: it is done at its first (idle)
-    progress report."""
+    progress report. `settled`: the query has also reached the input's end offsets and then run
+    a batch or idle report that read nothing (its watermark's last no-data batch is done)."""
     from streamlab.wait import wait_for
+
+    def at_end(p):  # the records before the batch's end offsets, in every source
+        ends = [s.get("endOffset") or {} for s in p["sources"]]
+        ends = [json.loads(e) if isinstance(e, str) else e for e in ends]  # the Kafka source's is JSON text
+        return sum(int(o) for end in ends for part in end.values() for o in part.values())
 
     def done():
         if query.exception() is not None:
             raise query.exception()
         if not query.isActive:
             return True
-        read = sum(p["numInputRows"] for p in query.recentProgress)
+        recent = query.recentProgress
+        if settled:
+            ends = [i for i, p in enumerate(recent) if at_end(p) >= records]
+            return bool(ends) and any(p["numInputRows"] == 0 for p in recent[ends[0] + 1 :])
+        read = sum(p["numInputRows"] for p in recent)
         return read >= records or (restarted and query.lastProgress is not None and read == 0)
 
     wait_for(done, QUERY_TIMEOUT, "the query to read the check's input", interval=0.5)
@@ -191,6 +201,8 @@ def check_3(spark, module, opts, work: Path) -> dict:
     for restarted in (False, True):
         counts = windowing.build(page_views(spark, opts), key="country")
         query = module.start_output(counts, str(checkpoint))
+        if not hasattr(query, "_jsq"):  # not a StreamingQuery: nothing to run
+            return {**seen, "not_a_query": type(query).__name__}
         try:
             run_to_end(query, opts.records, restarted)
             execution = query._jsq.streamingQuery()
@@ -207,7 +219,73 @@ def check_3(spark, module, opts, work: Path) -> dict:
     return seen
 
 
-CHECKS = {"1": check_1, "2": check_2, "3": check_3}
+def shop_events(spark, opts, topic_key: str):
+    """The check's orders or payments, parsed by the lab's own parser (the schema's fields)."""
+    from streamlab import parsing, schemas
+
+    raw = (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", opts.bootstrap)
+        .option("subscribe", opts.topic.replace("_orders_", f"_{topic_key}_"))
+        .option("startingOffsets", "earliest")
+        .option("maxOffsetsPerTrigger", str(opts.batch))
+        .load()
+    )
+    valid, _ = parsing.split(raw, topic_key)
+    return valid.select(*schemas.SCHEMAS[topic_key].names)
+
+
+def check_capstone(spark, module, opts, work: Path) -> dict:
+    """The learner's whole pipeline with the learner's sink, stopped after its first batches and
+    started again on the same checkpoint, then run to the end of the input (every window closed)."""
+    output, checkpoint = work / "output", work / "learner-checkpoint"
+    seen = {"given_checkpoint": str(checkpoint), "given_output": str(output), "runs": []}
+    for restarted in (False, True):
+        result = module.paid_revenue(shop_events(spark, opts, "orders"), shop_events(spark, opts, "payments"))
+        if not restarted:
+            seen.update(columns=columns(result), watermarks=watermarks(result), join=joins(result))
+        query = module.start_sink(result, str(output), str(checkpoint))
+        if not hasattr(query, "_jsq"):
+            return {**seen, "not_a_query": type(query).__name__}
+        try:
+            if restarted:
+                run_to_end(query, opts.records, restarted=False, settled=True)
+            else:
+                first_batches(query)
+            execution = query._jsq.streamingQuery()
+            seen["runs"].append(
+                {
+                    "sink": (query.lastProgress or {}).get("sink", {}).get("description", ""),
+                    "output_mode": execution.outputMode().toString(),
+                    "checkpoint": execution.resolvedCheckpointRoot(),
+                    "progress": progress(query),
+                }
+            )
+        finally:
+            query.stop()
+    written = [p for p in output.rglob("*.parquet")] if output.exists() else []
+    seen["rows"] = [r.asDict() for r in portable(spark.read.parquet(str(output))).collect()] if written else []
+    return seen
+
+
+def joins(df) -> list[str]:
+    plan = df._jdf.queryExecution().analyzed().toString()
+    return [m.group(1) for m in re.finditer(r"Join (\w+)", plan)]
+
+
+def first_batches(query) -> None:
+    """Wait until the query has committed a batch that read records: where the check restarts it."""
+    from streamlab.wait import wait_for
+
+    def done():
+        if query.exception() is not None:
+            raise query.exception()
+        return not query.isActive or any(p["numInputRows"] for p in query.recentProgress)
+
+    wait_for(done, QUERY_TIMEOUT, "the query's first batch", interval=0.5)
+
+
+CHECKS = {"1": check_1, "2": check_2, "3": check_3, "capstone": check_capstone}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,8 +294,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="_check", description=__doc__.splitlines()[0])
     p.add_argument("--exercise", choices=sorted(CHECKS), required=True)
-    p.add_argument("--topic", required=True)
-    p.add_argument("--records", type=int, required=True, help="records in the topic")
+    p.add_argument("--topic", required=True, help="the input topic (capstone: the orders topic, *_orders_*)")
+    p.add_argument("--records", type=int, required=True, help="records in the topic (capstone: in both)")
     p.add_argument("--batch", type=int, required=True, help="records per micro-batch (maxOffsetsPerTrigger)")
     p.add_argument("--work", type=Path, required=True, help="a folder for checkpoints and observed.json")
     p.add_argument("files", nargs="+", help="exercise files, relative to the project or absolute")

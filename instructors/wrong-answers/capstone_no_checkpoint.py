@@ -1,7 +1,8 @@
-"""Capstone, a typical wrong answer: no checkpoint. Stopped and started again, the query begins
-from nothing: a file sink's log then skips the batch ids it has seen, and windows are lost.
+"""Capstone, a typical wrong answer: no checkpoint. A console query would start in a temporary
+one (and begin from nothing after a restart); a file sink refuses to start without one, since its
+checkpoint is what makes its output exactly-once.
 
-    make check EXERCISE=capstone FILE=instructors/wrong-answers/capstone_no_checkpoint.py   # FAIL: no_checkpoint
+    make check EXERCISE=capstone FILE=instructors/wrong-answers/capstone_no_checkpoint.py   # FAIL: checkpoint_required
 """
 
 from pyspark.sql import functions as F

@@ -36,7 +36,7 @@ from pathlib import Path
 from lab.settings import ROOT, Settings
 from lab.truth import valid_events
 
-EXERCISES = {"1": "ex1_read_kafka.py", "2": "ex2_windowing.py", "3": "ex3_output.py"}
+EXERCISES = {"1": "ex1_read_kafka.py", "2": "ex2_windowing.py", "3": "ex3_output.py", "capstone": "capstone.py"}
 DAY = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=5)
 WATERMARK = timedelta(minutes=10)
@@ -45,6 +45,12 @@ WATERMARK = timedelta(minutes=10)
 PARTS = ((501, DAY, 480, 0.04), (503, DAY, 24, 0.0), (502, DAY + timedelta(minutes=40), 60, 0.0))
 EVENT_RATE = 0.2
 BATCH = 240
+# The capstone: 40 minutes of orders and their payments (0.5 events/s: about 520 orders), then a
+# burst three hours later whose watermarks close every earlier window.
+CAPSTONE_PARTS = ((601, DAY, 1200, 0.02), (602, DAY + timedelta(hours=3), 60, 0.0))
+CAPSTONE_RATE = 0.5
+CAPSTONE_BATCH = 200  # records per source per micro-batch
+PAID_WITHIN = timedelta(minutes=10)
 TIMEOUT_PER_FILE = 240.0
 
 
@@ -140,8 +146,8 @@ HINTS: dict[str, dict[str, str]] = {
         "es": "{wrong} de {total} conteos por (ventana, país) no coinciden con la verdad, p. ej. {example}.",
     },
     "not_a_query": {
-        "en": "start_output must return the query that .start() gives (a StreamingQuery), not {type}.",
-        "es": "start_output debe devolver la consulta que da .start() (un StreamingQuery), no {type}.",
+        "en": "return the query that .start() gives (a StreamingQuery), not {type}.",
+        "es": "devuelve la consulta que da .start() (un StreamingQuery), no {type}.",
     },
     "sink": {
         "en": 'the query writes to {sink}; the exercise asks for the console: .format("console").',
@@ -152,6 +158,12 @@ HINTS: dict[str, dict[str, str]] = {
         'prints every window at every batch: .outputMode("complete").',
         "es": "el modo de salida es {mode}: imprime {what}. El ejercicio pide el modo complete, que imprime "
         'todas las ventanas en cada batch: .outputMode("complete").',
+    },
+    "checkpoint_required": {
+        "en": "Spark refused to start the query: a file sink needs a checkpoint, where it records what it has "
+        'written. Keep it in the folder you are given: .option("checkpointLocation", checkpoint).',
+        "es": "Spark no arrancó la consulta: un sink de ficheros necesita un checkpoint, donde anota lo que ha "
+        'escrito. Guárdalo en la carpeta que recibes: .option("checkpointLocation", checkpoint).',
     },
     "no_checkpoint": {
         "en": "no checkpoint: Spark kept the query's progress in a temporary folder ({where}), deleted when "
@@ -170,6 +182,47 @@ HINTS: dict[str, dict[str, str]] = {
         "checkpoint: its counts start over, and a file or database sink would get duplicates.",
         "es": "al arrancar de nuevo, la consulta volvió a leer los {rows} registros en vez de seguir desde "
         "su checkpoint: sus conteos empiezan de cero, y un sink de ficheros o base de datos tendría duplicados.",
+    },
+    "parquet_sink": {
+        "en": 'the query writes to {sink}; the capstone asks for Parquet files in `output`: .format("parquet")'
+        '.option("path", output).',
+        "es": 'la consulta escribe en {sink}; el proyecto pide ficheros Parquet en `output`: .format("parquet")'
+        '.option("path", output).',
+    },
+    "append_mode": {
+        "en": 'the output mode is {mode}; a file sink writes each window once, in append mode: .outputMode("append").',
+        "es": "el modo de salida es {mode}; un sink de ficheros escribe cada ventana una vez, en modo append: "
+        '.outputMode("append").',
+    },
+    "todo": {
+        "en": "not written yet: {message}",
+        "es": "aún sin escribir: {message}",
+    },
+    "no_join": {
+        "en": "no join in the pipeline: join each order with its payment (orders.join(payments, condition)).",
+        "es": "no hay ningún join: une cada pedido con su pago (orders.join(payments, condición)).",
+    },
+    "join_watermarks": {
+        "en": "{found} of the 2 streams have a watermark: a stream-stream join needs one on each, or it keeps "
+        'every order and payment for ever. .withWatermark("event_time", "10 minutes") on both.',
+        "es": "{found} de los 2 streams tienen marca de agua: un join entre streams la necesita en los dos, o "
+        'guarda todos los pedidos y pagos para siempre. .withWatermark("event_time", "10 minutes") en ambos.',
+    },
+    "no_output": {
+        "en": "nothing was written to the output folder. In append mode a window is written once the "
+        "watermark passes its end: check the watermarks, the join's time bound, and that the sink is started.",
+        "es": "no se escribió nada en la carpeta de salida. En modo append una ventana se escribe cuando la "
+        "marca de agua pasa su final: revisa las marcas de agua, el límite de tiempo del join y el sink.",
+    },
+    "duplicates": {
+        "en": "{count} (window, country) rows were written more than once: after the restart the query wrote "
+        "again what it had written. The checkpoint (and the file sink's log) make a restart exactly-once.",
+        "es": "{count} filas (ventana, país) se escribieron más de una vez: tras el rearranque la consulta "
+        "volvió a escribir lo ya escrito. El checkpoint (y el log del sink de ficheros) lo evitan.",
+    },
+    "revenue_differs": {
+        "en": "{wrong} of {total} (window, country) rows differ from the truth, e.g. {example}.",
+        "es": "{wrong} de {total} filas (ventana, país) no coinciden con la verdad, p. ej. {example}.",
     },
     "incomplete": {
         "en": "the query read {read} of the {rows} records before it stopped.",
@@ -294,20 +347,8 @@ def input_events() -> list:
     return events
 
 
-def produce_input(bootstrap: str, topic: str) -> None:
-    """Fill `topic` with the check's input."""
-    from confluent_kafka import Producer
-
-    # Idempotence keeps the records in the order they are sent: the batches depend on it.
-    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "log_level": 3})
-    for event in input_events():
-        producer.produce(topic, key=event.key, value=event.value)
-        producer.poll(0)
-    if producer.flush(30):
-        raise RuntimeError(f"the check's input did not reach Kafka at {bootstrap} within 30 s")
-
-
 def create_topic(bootstrap: str, name: str) -> None:
+    """A one-partition topic: one partition keeps the records in the order they were sent."""
     from confluent_kafka.admin import AdminClient, NewTopic
 
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
@@ -323,6 +364,75 @@ def delete_topic(bootstrap: str, name: str) -> None:
         future.result(30)
 
 
+@dataclass
+class CapstoneTruth:
+    """The capstone's right answer, from the orders and payments in Kafka."""
+
+    records: int  # in both topics
+    malformed: int
+    orders: int  # valid orders before the burst
+    rows: dict[tuple[int, int, str], tuple[int, float]]  # (window start µs, end µs, country) -> (paid, revenue)
+
+
+def capstone_events() -> list:
+    from producer.generator import Config, EventGenerator, Pools
+
+    pools = Pools(CAPSTONE_PARTS[0][0], 1000, 200)
+    events = []
+    for seed, start, count, malformed in CAPSTONE_PARTS:
+        config = Config(
+            seed=seed,
+            start_time=start.timestamp(),
+            event_rate=CAPSTONE_RATE,
+            mix=(0.0, 1.0),
+            malformed_share=malformed,
+        )
+        events += itertools.islice(EventGenerator(config, pools).events(), count)
+    return events
+
+
+def capstone_truth_of(orders, payments) -> CapstoneTruth:
+    """Paid orders and their revenue per (5-minute window of the order's time, country), for the
+    orders before the burst (the burst's own windows stay open). An order is paid by a payment
+    with its order_id between its time and PAID_WITHIN later."""
+    valid_orders = valid_events(orders, "orders")
+    paid_at: dict[str, list[datetime]] = {}
+    for p in valid_events(payments, "payments"):
+        paid_at.setdefault(p["order_id"], []).append(p["event_time"])
+    burst = CAPSTONE_PARTS[1][1].replace(tzinfo=None)
+    rows: dict[tuple, list] = {}
+    main = [o for o in valid_orders if o["event_time"] < burst]
+    for o in main:
+        t = o["event_time"]
+        if any(t <= p <= t + PAID_WITHIN for p in paid_at.get(o["order_id"], [])):
+            w_start, w_end, _ = window_of(t)
+            row = rows.setdefault((w_start, w_end, o["country"]), [0, 0.0])
+            row[0] += 1
+            row[1] += o["amount"]
+    valid = len(valid_orders) + sum(len(v) for v in paid_at.values())
+    return CapstoneTruth(
+        len(orders) + len(payments),
+        len(orders) + len(payments) - valid,
+        len(main),
+        {k: (n, round(r, 2)) for k, (n, r) in rows.items()},
+    )
+
+
+def produce(bootstrap: str, topics: dict[str, str], events) -> None:
+    """Send `events` (producer.generator Events) to the topic of each one's kind; a malformed one
+    (made from an event of any kind) to the first topic."""
+    from confluent_kafka import Producer
+
+    # Idempotence keeps the records in the order they are sent: the batches depend on it.
+    producer = Producer({"bootstrap.servers": bootstrap, "enable.idempotence": True, "log_level": 3})
+    for event in events:
+        topic = topics[event.topic_key] if not event.malformed else next(iter(topics.values()))
+        producer.produce(topic, key=event.key, value=event.value)
+        producer.poll(0)
+    if producer.flush(30):
+        raise RuntimeError(f"the check's input did not reach Kafka at {bootstrap} within 30 s")
+
+
 # --- the judges ------------------------------------------------------------------------------------
 
 
@@ -333,9 +443,13 @@ def _when(us: int) -> str:
 def _first_error(seen: dict) -> list[Problem]:
     if "missing_function" in seen:
         return [Problem("missing_function", {"name": seen["missing_function"]})]
+    if "not_a_query" in seen:
+        return [Problem("not_a_query", {"type": seen["not_a_query"]})]
     err = seen.get("error")
     if not err:
         return []
+    if "checkpointLocation must be specified" in err["message"]:
+        return [Problem("checkpoint_required")]
     if (err.get("spark_class") or "").startswith("UNRESOLVED_COLUMN"):
         column = err["params"].get("objectName", "?")
         name = column.strip("`").split(".")[-1]
@@ -473,6 +587,10 @@ def _duration(d: timedelta) -> str:
 
 
 MODE_PRINTS = {
+    "Complete": {
+        "en": "every window at every batch (a file sink cannot take it)",
+        "es": "todas las ventanas en cada batch (un sink de ficheros no lo admite)",
+    },
     "Append": {
         "en": "each window once, when the watermark closes it",
         "es": "cada ventana una vez, al cerrarla la marca de agua",
@@ -494,12 +612,7 @@ def judge_3(seen: dict, truth: Truth) -> Verdict:
     if first["output_mode"] != "Complete":
         what = MODE_PRINTS.get(first["output_mode"], {"en": "?", "es": "?"})
         problems.append(Problem("output_mode", {"mode": first["output_mode"].lower(), "what": what}))
-    where = first["checkpoint"].removeprefix("file:")
-    given = seen["given_checkpoint"]
-    if Path(where).name.startswith("temporary-"):
-        problems.append(Problem("no_checkpoint", {"where": where}))
-    elif Path(where) != Path(given):
-        problems.append(Problem("checkpoint_elsewhere", {"where": where, "given": given}))
+    problems += _checkpoint_problems(first, seen["given_checkpoint"])
     read = sum(p["input_rows"] for p in first["progress"])
     if read < truth.records:
         problems.append(Problem("incomplete", {"read": read, "rows": truth.records}))
@@ -518,7 +631,75 @@ def judge_3(seen: dict, truth: Truth) -> Verdict:
     return Verdict(seen["file"], [], checked)
 
 
-JUDGES = {"1": judge_1, "2": judge_2, "3": judge_3}
+def judge_capstone(seen: dict, truth: CapstoneTruth) -> Verdict:
+    err = seen.get("error") or {}
+    if err.get("type") == "NotImplementedError":
+        return Verdict(seen["file"], [Problem("todo", {"message": err["message"]})])
+    problems = []
+    if "join" in seen and not seen["join"]:
+        problems.append(Problem("no_join"))
+    if "watermarks" in seen and len(seen["watermarks"]) < 2:
+        problems.append(Problem("join_watermarks", {"found": len(seen["watermarks"])}))
+    problems += _first_error(seen)
+    if problems:
+        return Verdict(seen["file"], problems)
+    cols = seen["columns"]
+    ends = _window_columns(cols)
+    missing = [
+        n for n, ok in (("window", ends), *((c, c in cols) for c in ("country", "paid_orders", "revenue"))) if not ok
+    ]
+    if missing:
+        return Verdict(
+            seen["file"], [Problem("missing_columns", {"missing": ", ".join(missing), "found": ", ".join(cols)})]
+        )
+    first = seen["runs"][0]
+    if "FileSink" not in first["sink"]:
+        problems.append(Problem("parquet_sink", {"sink": first["sink"].split("@")[0] or "?"}))
+    if first["output_mode"] != "Append":
+        problems.append(Problem("append_mode", {"mode": first["output_mode"].lower()}))
+    problems += _checkpoint_problems(first, seen["given_checkpoint"])
+    rows = seen["rows"]
+    if not rows and not problems:
+        problems.append(Problem("no_output"))
+    got = Counter((r[ends[0]], r[ends[1]], r["country"]) for r in rows)
+    repeated = sum(n - 1 for n in got.values() if n > 1)
+    if repeated:
+        problems.append(Problem("duplicates", {"count": repeated}))
+    if rows and not problems:
+        found = {(r[ends[0]], r[ends[1]], r["country"]): (r["paid_orders"], round(r["revenue"], 2)) for r in rows}
+        # The burst's windows stay open: they are not in the truth, nor expected in the output.
+        wrong = {k for k in set(truth.rows) | set(found) if truth.rows.get(k) != found.get(k)}
+        if wrong:
+            k = sorted(wrong)[0]
+            example = f"{_when(k[0])}-{_when(k[1])[-5:]} {k[2]}: {found.get(k, '-')}, not {truth.rows.get(k, '-')}"
+            problems.append(
+                Problem("revenue_differs", {"wrong": len(wrong), "total": len(truth.rows), "example": example})
+            )
+    if problems:
+        return Verdict(seen["file"], problems)
+    paid = sum(n for n, _ in truth.rows.values())
+    revenue = sum(r for _, r in truth.rows.values())
+    batches = len([p for p in first["progress"] if p["input_rows"]])
+    checked = {
+        "en": f"{len(truth.rows)} (window, country) rows exact: {paid} of {truth.orders} orders paid, {revenue:,.2f} "
+        f"of revenue; stopped after {batches} batch(es), restarted on its checkpoint, nothing written twice.",
+        "es": f"{len(truth.rows)} filas (ventana, país) exactas: {paid} de {truth.orders} pedidos pagados, "
+        f"{revenue:,.2f} de ingresos; parada tras {batches} batch(es), rearrancada sobre su checkpoint, nada "
+        "escrito dos veces.",
+    }
+    return Verdict(seen["file"], [], checked)
+
+
+def _checkpoint_problems(run: dict, given: str) -> list[Problem]:
+    where = run["checkpoint"].removeprefix("file:")
+    if Path(where).name.startswith("temporary-"):
+        return [Problem("no_checkpoint", {"where": where})]
+    if Path(where) != Path(given):
+        return [Problem("checkpoint_elsewhere", {"where": where, "given": given})]
+    return []
+
+
+JUDGES = {"1": judge_1, "2": judge_2, "3": judge_3, "capstone": judge_capstone}
 
 
 # --- the command -----------------------------------------------------------------------------------
@@ -557,21 +738,38 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
         print("The lab is not up: run `make up` first.", file=sys.stderr)
         return 1
     bootstrap = settings.kafka_bootstrap
-    topic = f"check_ex{exercise}_{uuid.uuid4().hex[:8]}"
-    work = rt.paths.run / "checks" / f"ex{exercise}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{topic[-8:]}"
+    suffix = uuid.uuid4().hex[:8]
+    work = rt.paths.run / "checks" / f"ex{exercise}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{suffix}"
     work.mkdir(parents=True)
-    create_topic(bootstrap, topic)
+    if exercise == "capstone":
+        topics = {k: f"check_capstone_{k}_{suffix}" for k in ("orders", "payments")}
+    else:
+        topics = {"page_views": f"check_ex{exercise}_{suffix}"}
+    for topic in topics.values():
+        create_topic(bootstrap, topic)
     try:
-        produce_input(bootstrap, topic)
-        truth = truth_of(consume_all(bootstrap, topic))
+        if exercise == "capstone":
+            produce(bootstrap, topics, capstone_events())
+            truth = capstone_truth_of(*(consume_all(bootstrap, topics[k]) for k in ("orders", "payments")))
+            about = f"{truth.orders} orders and their payments, {truth.malformed} malformed"
+            batch = CAPSTONE_BATCH
+        else:
+            produce(bootstrap, topics, input_events())
+            truth = truth_of(consume_all(bootstrap, topics["page_views"]))
+            about = f"{len(truth.events)} page views, {truth.malformed} malformed, {truth.late} late"
+            batch = BATCH
         print(
-            f"Checking exercise {exercise}: {len(files)} file(s), on {truth.records} records in topic {topic} "
-            f"({len(truth.events)} page views, {truth.malformed} malformed, {truth.late} late).",
+            f"Checking exercise {exercise}: {len(files)} file(s), on {truth.records} records in "
+            f"{', '.join(topics.values())} ({about}).",
             flush=True,
         )
-        observed = _run_driver(rt, exercise, files, topic, truth, work, environ)
+        args = ["--exercise", exercise, "--topic", next(iter(topics.values())), "--records", str(truth.records)]
+        observed = _run_driver(
+            rt, [*args, "--batch", str(batch), "--work", str(work), *files], len(files), work, environ
+        )
     finally:
-        delete_topic(bootstrap, topic)
+        for topic in topics.values():
+            delete_topic(bootstrap, topic)
     verdicts = [JUDGES[exercise](seen, truth) for seen in observed]
     print()
     for verdict in verdicts:
@@ -583,10 +781,8 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
     return 0 if all(v.passed for v in verdicts) else 1
 
 
-def _run_driver(rt, exercise, files, topic, truth: Truth, work: Path, environ) -> list[dict]:
-    args = ["--exercise", exercise, "--topic", topic, "--records", str(truth.records)]
-    args += ["--batch", str(BATCH), "--work", str(work), *files]
-    timeout = 120 + TIMEOUT_PER_FILE * len(files)
+def _run_driver(rt, args: list[str], files: int, work: Path, environ) -> list[dict]:
+    timeout = 120 + TIMEOUT_PER_FILE * files
     with (work / "driver.log").open("w") as log:
         job = rt.spawn_job("_check", rt.job_args(args), environ, stdout=subprocess.PIPE, stderr=log, text=True)
 

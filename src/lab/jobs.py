@@ -1,11 +1,16 @@
-"""The jobs catalog: every `jobs/<name>.py` is a job; its docstring's first line describes it."""
+"""The jobs catalog: every `jobs/<name>.py` is a job; its docstring's first line describes it.
+The course's capstone, `exercises/capstone.py`, runs as a job too (`make submit JOB=capstone`),
+though `make jobs` does not list it: it is the learner's to write."""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-from lab.paths import JOBS_DIR
+from lab.paths import JOBS_DIR, ROOT
+
+# Exercises that run as jobs: name -> file.
+EXERCISE_JOBS = {"capstone": ROOT / "exercises" / "capstone.py"}
 
 
 def available(jobs_dir: Path = JOBS_DIR) -> dict[str, str]:
@@ -24,6 +29,8 @@ def path_of(name: str, jobs_dir: Path = JOBS_DIR, private: bool = False) -> Path
     which drills and the bench run but users are not offered."""
     if not name or not name.isidentifier() or (name.startswith("_") and not private):
         return None
+    if name in EXERCISE_JOBS and jobs_dir == JOBS_DIR:
+        return EXERCISE_JOBS[name]
     path = jobs_dir / f"{name}.py"
     return path if path.exists() else None
 
