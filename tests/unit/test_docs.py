@@ -5,6 +5,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from lab.drills import DRILLS
+from lab.exercises import HINTS
 from lab.jobs import available
 from lab.settings import ROOT
 from streamlab import schemas
@@ -47,6 +48,9 @@ BLOCK_TITLES = {
 }
 JOB_PAGES = {"es": ROOT / "docs" / "es" / "jobs", "en": ROOT / "docs" / "jobs"}
 EXERCISE_PAGE = {"es": "ejercicios.md", "en": "exercises.md"}
+# The instructor guide: beside the course's pages, not on its path (no previous/next links).
+GUIDE = {"es": COURSE["es"] / "guia-docente.md", "en": COURSE["en"] / "instructor-guide.md"}
+WRONG_ANSWERS = ROOT / "instructors" / "wrong-answers"
 FIGURES = ROOT / "docs" / "course" / "figures"
 
 FENCE = re.compile(r"^[ \t]*```.*?^[ \t]*```", re.S | re.M)  # fenced blocks, indented in lists too
@@ -56,6 +60,11 @@ LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
 
 def course_pages(lang: str) -> list[Path]:
     return [COURSE[lang] / pair[0 if lang == "es" else 1] for pair in COURSE_PAGES]
+
+
+def all_pages(lang: str) -> list[Path]:
+    """The course's pages and the instructor guide."""
+    return [*course_pages(lang), GUIDE[lang]]
 
 
 def prose(text: str) -> str:
@@ -87,8 +96,8 @@ def test_the_course_has_the_same_pages_in_spanish_and_english():
     for lang, folder in COURSE.items():
         assert folder.is_dir(), f"missing {folder.relative_to(ROOT)}"
         found = {p.name for p in folder.glob("*.md")}
-        assert found == {p.name for p in course_pages(lang)}, f"{lang}: pages differ from the course's list"
-    for es, en in zip(course_pages("es"), course_pages("en"), strict=True):
+        assert found == {p.name for p in all_pages(lang)}, f"{lang}: pages differ from the course's list"
+    for es, en in zip(all_pages("es"), all_pages("en"), strict=True):
         for page, other in ((es, en), (en, es)):
             head = page.read_text().split("\n## ")[0]
             targets = [resolve(page, t)[0] for t in links(head)]
@@ -134,7 +143,7 @@ def test_every_job_page_links_the_course():
 def test_every_relative_link_in_the_course_resolves():
     broken = []
     for lang in COURSE:
-        for page in course_pages(lang):
+        for page in all_pages(lang):
             for target in links(page.read_text()):
                 path, anchor = resolve(page, target)
                 if not path.exists():
@@ -157,17 +166,47 @@ def test_every_make_command_in_the_course_exists():
     makefile = (ROOT / "Makefile").read_text()
     targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
     drills = set(DRILLS) | {"all"}
+    # The capstone's file runs as a job too (its `main`): make submit JOB=capstone, make report JOB=capstone.
+    jobs = set(available()) | ({"capstone"} if (ROOT / "exercises" / "capstone.py").exists() else set())
     wrong = []
     for lang in COURSE:
-        for page in course_pages(lang):
+        for page in all_pages(lang):
             commands = code(page.read_text())
             for kind, pattern, known in (
                 ("make", r"\bmake ([a-z][\w-]*)", targets),
-                ("JOB=", r"\bJOB=(\w+)", available()),
+                ("JOB=", r"\bJOB=(\w+)", jobs),
                 ("NAME=", r"\bNAME=([\w-]+)", drills),
             ):
                 wrong += [f"{page.name}: {kind} {name}" for name in re.findall(pattern, commands) if name not in known]
     assert not wrong, f"commands that the lab does not have: {wrong}"
+
+
+def test_the_instructor_guide_exists_in_both_languages_and_is_linked_from_the_index_and_instructors():
+    readme = ROOT / "instructors" / "README.md"
+    for lang, guide in GUIDE.items():
+        assert guide.exists(), f"missing {guide.relative_to(ROOT)}"
+        index = course_pages(lang)[0]
+        linked = {resolve(index, t)[0] for t in links(index.read_text())}
+        assert guide in linked, f"{index.relative_to(ROOT)} must link {guide.name}"
+        linked = {resolve(readme, t)[0] for t in links(readme.read_text())}
+        assert guide in linked, f"instructors/README.md must link {guide.relative_to(ROOT)}"
+
+
+def test_every_hint_of_the_check_is_explained_on_both_exercise_pages():
+    # Only the codes the checker has: the capstone's own codes are documented ahead of its check.
+    for lang, name in EXERCISE_PAGE.items():
+        text = (COURSE[lang] / name).read_text()
+        missing = [code for code in HINTS if f"`{code}`" not in text]
+        assert not missing, f"{lang}/{name}: hints the check gives that the page never names: {missing}"
+
+
+def test_every_typical_wrong_answer_is_in_the_instructor_guide_in_both_languages():
+    files = sorted(p.name for p in WRONG_ANSWERS.glob("*.py"))
+    assert files, "instructors/wrong-answers/ is empty"
+    for guide in GUIDE.values():
+        text = guide.read_text()
+        missing = [name for name in files if name not in text]
+        assert not missing, f"{guide.relative_to(ROOT)} never mentions {missing}"
 
 
 def test_the_figures_are_well_formed_svg_with_a_white_background_in_both_languages():
