@@ -1,7 +1,7 @@
 """Capstone, a typical wrong answer: windows by the payment's time instead of the order's, so an
 order paid after its window's end counts in the next window.
 
-    make check EXERCISE=capstone FILE=instructors/wrong-answers/capstone_payment_time.py   # FAIL: counts_differ
+    make check EXERCISE=capstone FILE=instructors/wrong-answers/capstone_payment_time.py   # FAIL: revenue_differs
 """
 
 from pyspark.sql import functions as F

@@ -243,6 +243,11 @@ COLUMN_WHY = {
 }
 
 
+def file_prefix(exercise: str) -> str:
+    """How the exercise's files start: ex2_windowing.py, capstone.py; wrong answers ex2_*.py, capstone_*.py."""
+    return EXERCISES[exercise].split("_")[0].removesuffix(".py")
+
+
 def language(environ=os.environ) -> str:
     """es or en: LAB_LANG, else the locale's LANG (es_ES.UTF-8 says Spanish)."""
     chosen = environ.get("LAB_LANG") or environ.get("LANG", "")

@@ -6,12 +6,12 @@ import re
 
 import pytest
 
-from lab.exercises import EXERCISES
+from lab.exercises import EXERCISES, file_prefix
 from lab.settings import ROOT
 from tests.support import lab as run
 
 # What the untouched starter gets: the first thing its TODOs fix.
-STARTER_HINTS = {"1": "no_rows", "2": "unresolved_column", "3": "output_mode"}
+STARTER_HINTS = {"1": "no_rows", "2": "unresolved_column", "3": "output_mode", "capstone": "todo"}
 
 
 def verdicts(output: str) -> dict[str, tuple[str, str | None]]:
@@ -25,7 +25,7 @@ def verdicts(output: str) -> dict[str, tuple[str, str | None]]:
 @pytest.mark.parametrize("exercise", sorted(EXERCISES))
 def test_solutions_pass_and_the_starter_and_typical_wrong_answers_fail_with_their_hint(exercise, lab_up, lab_env):
     name = EXERCISES[exercise]
-    wrong = sorted((ROOT / "instructors" / "wrong-answers").glob(f"ex{exercise}_*.py"))
+    wrong = sorted((ROOT / "instructors" / "wrong-answers").glob(f"{file_prefix(exercise)}_*.py"))
     expected = {
         f"instructors/solutions/{name}": ("PASS", None),
         f"exercises/{name}": ("FAIL", STARTER_HINTS[exercise]),

@@ -227,3 +227,11 @@ def test_the_figures_are_well_formed_svg_with_a_white_background_in_both_languag
     for svg in svgs:
         lang = "es" if svg.name.endswith(".es.svg") else "en"
         assert svg.resolve() in shown[lang], f"{svg.name} is not shown in the {lang} course pages"
+
+
+def test_the_guides_give_each_wrong_answer_the_hint_it_gets():
+    for path in sorted((ROOT / "instructors" / "wrong-answers").glob("*.py")):
+        code = re.search(r"# FAIL: (\w+)", path.read_text()).group(1)
+        for guide in ("docs/course/instructor-guide.md", "docs/es/curso/guia-docente.md"):
+            rows = [r for r in (ROOT / guide).read_text().splitlines() if r.startswith(f"| `{path.name}` |")]
+            assert rows and f"`{code}`" in rows[0], f"{guide}: {path.name}'s row must name `{code}`"

@@ -203,7 +203,7 @@ def test_every_exercise_has_a_starter_a_solution_and_wrong_answers_that_name_the
     for number, name in ex.EXERCISES.items():
         assert (ROOT / "exercises" / name).exists()
         assert (ROOT / "instructors" / "solutions" / name).exists()
-        wrong = sorted((ROOT / "instructors" / "wrong-answers").glob(f"ex{number}_*.py"))
+        wrong = sorted((ROOT / "instructors" / "wrong-answers").glob(f"{ex.file_prefix(number)}_*.py"))
         assert wrong, f"exercise {number} has no typical wrong answer"
         for path in wrong:  # each names the hint it must get, which the integration test checks
             hint = re.search(r"# FAIL: (\w+)", path.read_text())
