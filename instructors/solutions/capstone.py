@@ -25,7 +25,8 @@ def paid_revenue(orders, payments):
 
 def start_sink(result, output, checkpoint):
     return (
-        result.writeStream.format("parquet")
+        result.writeStream.queryName("capstone")  # names its metrics and its report's charts
+        .format("parquet")
         .outputMode("append")
         .option("path", output)
         .option("checkpointLocation", checkpoint)

@@ -76,6 +76,12 @@ class _Stop:
 WARM_SESSION = None
 
 
+def name_of(query) -> str:
+    """A query's name, or its id when it has none (a learner's query need not be named): what the
+    listener labels its metrics with too."""
+    return query.name or str(query.id)
+
+
 def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None) -> int:
     """`on_batch(progress, totals)`, if given, runs after the listener records each batch (see
     streamlab.listener.PrometheusListener.on_batch)."""
@@ -114,7 +120,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
         print(describe_failure(job, job, exc), file=sys.stderr)
         _close(spark, exporter)
         return _summarise(opts, job, 1, exporter.summary(), gaps)
-    names = ", ".join(q.name for q in queries)
+    names = ", ".join(name_of(q) for q in queries)
     shown = "127.0.0.1" if bind == "0.0.0.0" else bind  # a container's port is published on 127.0.0.1
     log(job, f"started {names}; metrics on http://{shown}:{port}/metrics" if port else f"started {names}")
     deadline = time.monotonic() + opts.duration if opts.duration else None
@@ -195,7 +201,7 @@ def first_batch_line(progress, trigger_seconds: float | None = None) -> str:
     parts = ", ".join(f"{ms[key] / 1000:.1f} s {words}" for key, words in _PHASES if key in ms)
     started = progress.timestamp[11:23] if progress.timestamp else "?"
     line = (
-        f"{progress.name}: first batch took {seconds:.1f} s ({progress.numInputRows:,} rows; {parts}; "
+        f"{progress.name or progress.id}: first batch took {seconds:.1f} s ({progress.numInputRows:,} rows; {parts}; "
         f"started {started} UTC)"
     )
     if trigger_seconds and seconds > trigger_seconds:
@@ -211,7 +217,7 @@ def _wait(job: str, queries, stop: _Stop, deadline: float | None, trigger_second
             if not q.isActive:
                 exc = q.exception()
                 if exc is not None:
-                    print(describe_failure(job, q.name, exc.desc if hasattr(exc, "desc") else exc), file=sys.stderr)
+                    print(describe_failure(job, name_of(q), exc.desc if hasattr(exc, "desc") else exc), file=sys.stderr)
                     _stop_all(queries)
                     return 1
         if all(not q.isActive for q in queries):
@@ -219,7 +225,7 @@ def _wait(job: str, queries, stop: _Stop, deadline: float | None, trigger_second
             return 0
         if stop.requested or (deadline and time.monotonic() >= deadline):
             why = f"{stop.signal} received" if stop.requested else "duration reached"
-            log(job, f"{why}: stopping {', '.join(q.name for q in queries if q.isActive)} gracefully")
+            log(job, f"{why}: stopping {', '.join(name_of(q) for q in queries if q.isActive)} gracefully")
             _stop_all(queries)
             return 0
         active = next(q for q in queries if q.isActive)
@@ -231,11 +237,11 @@ def _wait(job: str, queries, stop: _Stop, deadline: float | None, trigger_second
 
 def _log_first_batches(job: str, queries, told: set[str], trigger_seconds: float | None) -> None:
     for q in queries:
-        if q.name in told:
+        if name_of(q) in told:
             continue
         progress = q.recentProgress[:1]
         if progress:
-            told.add(q.name)
+            told.add(name_of(q))
             line = first_batch_line(progress[0], trigger_seconds)
             log(job, line + (f"; {FIRST_BATCH_NOTE}" if len(told) == 1 else ""))
 
@@ -267,7 +273,7 @@ def _stop_all(queries, patience: float = 15.0) -> None:
             wait_for(
                 lambda q=q: not (q.isActive and q.status["isTriggerActive"]),
                 max(0.0, deadline - time.monotonic()),
-                f"{q.name}'s batch to end",
+                f"{name_of(q)}'s batch to end",
                 interval=0.1,
             )
         except WaitTimeout:
