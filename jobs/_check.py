@@ -166,6 +166,18 @@ def progress(query) -> list[dict]:
     return out
 
 
+def facts(query) -> dict:
+    """What the learner's query is: its sink, output mode and checkpoint (from the JVM's
+    StreamExecution, which PySpark does not expose), and its progress."""
+    execution = query._jsq.streamingQuery()
+    return {
+        "sink": (query.lastProgress or {}).get("sink", {}).get("description", ""),
+        "output_mode": execution.outputMode().toString(),
+        "checkpoint": execution.resolvedCheckpointRoot(),
+        "progress": progress(query),
+    }
+
+
 def run_to_end(query, records: int, restarted: bool, settled: bool = False) -> None:
     """Wait until the query has read every record: a first run, or a restart that starts over.
     A restart that resumes from its checkpoint reads nothing: it is done at its first (idle)
@@ -205,15 +217,7 @@ def check_3(spark, module, opts, work: Path) -> dict:
             return {**seen, "not_a_query": type(query).__name__}
         try:
             run_to_end(query, opts.records, restarted)
-            execution = query._jsq.streamingQuery()
-            seen["runs"].append(
-                {
-                    "sink": (query.lastProgress or {}).get("sink", {}).get("description", ""),
-                    "output_mode": execution.outputMode().toString(),
-                    "checkpoint": execution.resolvedCheckpointRoot(),
-                    "progress": progress(query),
-                }
-            )
+            seen["runs"].append(facts(query))
         finally:
             query.stop()
     return seen
@@ -252,15 +256,7 @@ def check_capstone(spark, module, opts, work: Path) -> dict:
                 run_to_end(query, opts.records, restarted=False, settled=True)
             else:
                 first_batches(query)
-            execution = query._jsq.streamingQuery()
-            seen["runs"].append(
-                {
-                    "sink": (query.lastProgress or {}).get("sink", {}).get("description", ""),
-                    "output_mode": execution.outputMode().toString(),
-                    "checkpoint": execution.resolvedCheckpointRoot(),
-                    "progress": progress(query),
-                }
-            )
+            seen["runs"].append(facts(query))
         finally:
             query.stop()
     written = [p for p in output.rglob("*.parquet")] if output.exists() else []
