@@ -33,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("clean", help="delete run state (data, logs, checkpoints, outputs); the lab must be down")
     sub.add_parser("jobs", help="list the jobs")
     sub.add_parser("produce", help="run the producer in the foreground (extra arguments go to it)")
+    sub.add_parser("notebook", help="JupyterLab on the course's notebooks, its kernels' `spark` on the lab")
     cp = sub.add_parser(
         "consume", help="print a topic's records with keys and headers (extra arguments go to producer.consume)"
     )
@@ -283,6 +284,7 @@ COMMANDS: dict[str, Handler] = {
     "clean": lambda rt, args, extra, settings: rt.clean(),
     "submit": lambda rt, args, extra, settings: rt.submit(args.job, extra),
     "produce": lambda rt, args, extra, settings: rt.produce(extra),
+    "notebook": _on_a_running_lab(lambda rt, args, extra, settings: rt.notebook()),
     "bench": _bench,
     "drill": _drill,
     "check": _check,

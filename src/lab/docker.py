@@ -456,6 +456,12 @@ class Docker(Runtime):
 
         return Job(proc, kill, name)
 
+    def notebook(self):
+        raise LabError(
+            "make notebook does not run in the Docker runtime yet; `RUNTIME=local make notebook` runs it "
+            "with the local runtime (Java and Python on this machine)"
+        )
+
     def producer_command(self, args, env):
         name = f"{self.project}-producer-run-{uuid.uuid4().hex[:8]}"
         cmd = self._cmd(

@@ -779,6 +779,19 @@ class Local(Runtime):
             return None
         return sum(e["totalGCTime"] for e in execs), sum(e["totalDuration"] for e in execs)
 
+    def notebook(self):
+        from lab import notebook, ports
+        from lab.submit import MARKER
+
+        host, port = self.settings.host, int(self.settings["NOTEBOOK_PORT"])
+        if not ports.is_free(host, port):
+            print(ports.describe_taken(host, port, "JupyterLab, NOTEBOOK_PORT"), file=sys.stderr)
+            return 1
+        token = notebook.token()
+        env = {**os.environ, **notebook.kernel_env(self.settings, self.paths), MARKER: str(self.paths.run)}
+        cmd = notebook.server_command(str(self.paths.python), host, port, token)
+        return notebook.serve(cmd, env, host, port, token, notebook.state_dir(self.paths) / "jupyterlab.log")
+
     def producer_command(self, args, env):
         return [str(self.paths.python), "-m", "producer", *args], {
             **env,

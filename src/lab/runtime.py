@@ -208,6 +208,10 @@ class Runtime(abc.ABC):
         return subprocess.CompletedProcess(job_.proc.args, job_.proc.returncode, out, err)
 
     @abc.abstractmethod
+    def notebook(self) -> int:
+        """`make notebook`: JupyterLab on the course's notebooks, in the foreground (lab.notebook)."""
+
+    @abc.abstractmethod
     def producer_command(self, args: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:
         """The command and environment that run the producer with these arguments."""
 

@@ -1,0 +1,133 @@
+"""`make notebook`: JupyterLab on the course's notebooks, with a kernel whose `spark` is already on the lab.
+
+Contract:
+- The server listens on 127.0.0.1:NOTEBOOK_PORT only, with a token made at each start (printed
+  in the URL), and opens the `notebooks/` folder. Its state (settings, workspaces, runtime files)
+  lives in the run folder, not in your home.
+- Every kernel starts with `spark`: a SparkSession on the lab's cluster, with the Kafka connector
+  and streamlab shipped to the executors, in UTC. pyspark builds it from PYSPARK_SUBMIT_ARGS, the
+  same spark-submit arguments `make submit` uses (lab.submit.command), so
+  `SparkSession.builder.getOrCreate()` returns that same session and the course's code runs as
+  written. "Failed to find data source: kafka" cannot happen: the connector is on the classpath.
+- The kernel's environment holds what a job's has (lab.clients): KAFKA_BOOTSTRAP, TOPIC_*,
+  CHECKPOINT_ROOT, OUTPUT_ROOT, ...
+- kernel_env() is what the tests give nbclient, so the notebooks run headless exactly as in the
+  browser.
+"""
+
+from __future__ import annotations
+
+import secrets
+import shlex
+from pathlib import Path
+
+from lab.clients import client_env
+from lab.paths import Paths
+from lab.settings import ROOT, Settings
+
+NOTEBOOKS = ROOT / "notebooks"
+# Read by IPython at every kernel start (IPYTHONDIR's default profile).
+STARTUP = '''"""Written by `make notebook` (src/lab/notebook.py): the lab's SparkSession, ready as `spark`."""
+from streamlab.session import build as _build
+
+spark = _build("notebook")
+'''
+
+
+def state_dir(paths: Paths) -> Path:
+    return paths.run / "notebook"
+
+
+def kernel_env(settings: Settings, paths: Paths, submit_args: list[str] | None = None) -> dict[str, str]:
+    """The environment of JupyterLab and its kernels. `submit_args`: spark-submit's arguments
+    (without the program); by default the local runtime's (lab.submit.command)."""
+    from lab.submit import command, spark_env
+
+    if submit_args is None:
+        # command() ends with the program and its arguments: pyspark's own shell takes their place.
+        submit_args = command(settings, paths, Path("notebook"), [])[1:-1]
+    state = state_dir(paths)
+    ipython = state / "ipython"
+    startup = ipython / "profile_default" / "startup" / "00-lab-spark.py"
+    startup.parent.mkdir(parents=True, exist_ok=True)
+    startup.write_text(STARTUP)
+    return {
+        **spark_env(settings, paths),
+        **client_env(settings, paths),
+        "PYSPARK_SUBMIT_ARGS": shlex.join([*submit_args, "pyspark-shell"]),
+        "IPYTHONDIR": str(ipython),
+        "JUPYTER_CONFIG_DIR": str(state / "config"),
+        "JUPYTER_DATA_DIR": str(state / "data"),
+        "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+    }
+
+
+def token() -> str:
+    return secrets.token_hex(24)
+
+
+def server_command(python: str, host: str, port: int | str, token_: str, root: Path = NOTEBOOKS) -> list[str]:
+    """JupyterLab's command line: one address, one port (no silent retry on the next one), the
+    token, no browser, and nothing fetched from the internet (news, update checks)."""
+    return [
+        python,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.ip={host}",
+        f"--ServerApp.port={port}",
+        "--ServerApp.port_retries=0",
+        f"--IdentityProvider.token={token_}",
+        "--ServerApp.open_browser=False",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+
+
+def url(host: str, port: int | str, token_: str, path: str = "lab") -> str:
+    return f"http://{host}:{port}/{path}?token={token_}"
+
+
+def serve(cmd: list[str], env: dict[str, str], host: str, port: int | str, token_: str, log: Path) -> int:
+    """Run the server in the foreground: print its URL once it answers, stop it on Ctrl-C.
+    Its own session keeps the terminal's Ctrl-C from JupyterLab, which would ask to confirm:
+    the lab ends it with SIGTERM instead. Its log goes to `log`."""
+    import signal
+    import subprocess
+    import sys
+
+    from lab import httpclient
+    from streamlab.wait import WaitTimeout, wait_for
+
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(
+            cmd, env=env, cwd=NOTEBOOKS, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        try:
+            wait_for(
+                lambda: proc.poll() is not None or httpclient.ok(url(host, port, token_, "api/status"), 2),
+                120,
+                "JupyterLab to answer",
+                interval=0.5,
+            )
+        except WaitTimeout:
+            proc.terminate()
+            print(f"JupyterLab did not answer within 120 s; its log: {log}", file=sys.stderr)
+            return 1
+        if proc.poll() is not None:
+            print(f"JupyterLab did not start (exit {proc.returncode}); its log: {log}", file=sys.stderr)
+            return 1
+        print(f"JupyterLab on the lab: {url(host, port, token_)}")
+        print("  the notebooks' kernels start with `spark` on the lab's cluster (the first cell takes ~15 s)")
+        print(f"  its log: {log}; Ctrl-C stops it")
+        return proc.wait()
+    except KeyboardInterrupt:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        print("JupyterLab stopped.")
+        return 0
