@@ -17,6 +17,7 @@ Contract:
 
 from __future__ import annotations
 
+import os
 import secrets
 import shlex
 from pathlib import Path
@@ -32,6 +33,12 @@ from streamlab.session import build as _build
 
 spark = _build("notebook")
 '''
+
+
+def root() -> Path:
+    """The folder JupyterLab opens: notebooks/, or LAB_NOTEBOOKS (the browser test's copy, which
+    JupyterLab's autosave may write to)."""
+    return Path(os.environ.get("LAB_NOTEBOOKS") or NOTEBOOKS)
 
 
 def state_dir(paths: Paths) -> Path:
@@ -51,6 +58,11 @@ def kernel_env(settings: Settings, paths: Paths, submit_args: list[str] | None =
     startup = ipython / "profile_default" / "startup" / "00-lab-spark.py"
     startup.parent.mkdir(parents=True, exist_ok=True)
     startup.write_text(STARTUP)
+    # JupyterLab's own settings: never ask about (nor fetch) news from the internet.
+    settings_dir = state / "settings"
+    news = settings_dir / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
+    news.parent.mkdir(parents=True, exist_ok=True)
+    news.write_text('{"fetchNews": "false", "checkForUpdates": false}\n')
     return {
         **spark_env(settings, paths),
         **client_env(settings, paths),
@@ -59,6 +71,8 @@ def kernel_env(settings: Settings, paths: Paths, submit_args: list[str] | None =
         "JUPYTER_CONFIG_DIR": str(state / "config"),
         "JUPYTER_DATA_DIR": str(state / "data"),
         "JUPYTER_RUNTIME_DIR": str(state / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(settings_dir),
+        "JUPYTERLAB_WORKSPACES_DIR": str(state / "workspaces"),
     }
 
 
@@ -66,7 +80,7 @@ def token() -> str:
     return secrets.token_hex(24)
 
 
-def server_command(python: str, host: str, port: int | str, token_: str, root: Path = NOTEBOOKS) -> list[str]:
+def server_command(python: str, host: str, port: int | str, token_: str, folder: Path) -> list[str]:
     """JupyterLab's command line: one address, one port (no silent retry on the next one), the
     token, no browser, and nothing fetched from the internet (news, update checks)."""
     return [
@@ -78,9 +92,11 @@ def server_command(python: str, host: str, port: int | str, token_: str, root: P
         "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token_}",
         "--ServerApp.open_browser=False",
-        f"--ServerApp.root_dir={root}",
+        f"--ServerApp.root_dir={folder}",
         "--LabApp.news_url=None",
         "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        # As root (a container, CI), JupyterLab refuses to start unless told.
+        *(["--ServerApp.allow_root=True"] if os.geteuid() == 0 else []),
     ]
 
 

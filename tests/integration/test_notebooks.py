@@ -3,6 +3,7 @@ set up as `make notebook` sets it up (lab.notebook.kernel_env), with the asserti
 and `make notebook`'s JupyterLab, driven by a real browser (Debian's headless Chromium), runs a
 notebook's first cell."""
 
+import contextlib
 import os
 import re
 import shutil
@@ -49,13 +50,14 @@ def test_the_notebook_runs_top_to_bottom_on_the_lab(path, lab_up, lab_env):
 
 
 @pytest.fixture
-def jupyterlab(lab_up, lab_env):
+def jupyterlab(lab_up, lab_env, tmp_path):
     """`python -m lab notebook` on the test lab, as `make notebook` runs it: its URL, then it is
-    stopped as Ctrl-C stops it."""
+    stopped as Ctrl-C stops it. It opens a copy of notebooks/: JupyterLab autosaves what it runs."""
+    shutil.copytree(notebook.NOTEBOOKS, tmp_path / "notebooks")
     proc = subprocess.Popen(
         [sys.executable, "-m", "lab", "notebook"],
         cwd=ROOT,
-        env=lab_env,
+        env={**lab_env, "LAB_NOTEBOOKS": str(tmp_path / "notebooks")},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -74,12 +76,21 @@ def jupyterlab(lab_up, lab_env):
     try:
         yield wait_for(the_url, 180, "lab notebook to print JupyterLab's URL")
     finally:
-        os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C
         try:
             assert proc.wait(60) == 0, "".join(lines) + proc.stdout.read()
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             raise
+
+
+def kernel_ready(lab_url: str) -> bool:
+    """A kernel is idle, with the page connected to it (JupyterLab's REST API)."""
+    from lab import httpclient
+
+    kernels = httpclient.get_json(lab_url.replace("/lab?", "/api/kernels?"), 5)
+    return any(k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels)
 
 
 @pytest.mark.skipif(CHROMIUM is None, reason="no Chromium: apt-get install chromium-headless-shell (.ci/run does)")
@@ -94,18 +105,21 @@ def test_jupyterlab_in_a_browser_runs_a_notebooks_first_cell(jupyterlab, lab_up)
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
             page.goto(url, timeout=120_000)
+            # The kernel is ready once it has made `spark` (its startup script) and the page is connected
+            # to it: the server says so. A cell run before that may be lost.
+            wait_for(lambda: kernel_ready(jupyterlab), 180, "the notebook's kernel to start and connect", interval=1)
             first = page.locator(".jp-Notebook .jp-CodeCell").first
-            first.wait_for(timeout=120_000)
-            first.click()
+            first.locator(".cm-content").click()
             page.keyboard.press("Shift+Enter")
-            # The kernel starts Spark first: the cell's execution count appears once it has run.
             first.locator(".jp-InputArea-prompt", has_text=re.compile(r"\[\d+\]")).wait_for(timeout=180_000)
-            shot.parent.mkdir(parents=True, exist_ok=True)
-            page.screenshot(path=str(shot))
             output = first.locator(".jp-OutputArea").inner_text()
-            # The cell shows `spark`: a session on the lab's master, not a local one; and no error.
+            # The cell prints Spark's master: the lab's, not a local one; and no error.
             assert f"spark://{lab_up.host}:{lab_up['SPARK_MASTER_PORT']}" in output, output
             assert "Error" not in output, output
         finally:
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(Exception):  # the cell and its output in view, if it got that far
+                page.locator(".jp-Notebook .jp-CodeCell").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(shot))  # also when it failed: what the browser showed
             browser.close()
     assert Path(shot).stat().st_size > 10_000
