@@ -2,7 +2,7 @@
 check's input and writes down what their code did. It decides nothing: lab.exercises judges what
 this records against ground truth read from Kafka.
 
-    spark-submit jobs/_check.py --exercise 2 --topic T --records N --batch B --work DIR FILE...
+    spark-submit jobs/_check.py --exercise 2 --topic page_views=T --records N --batch B --work DIR FILE...
 
 `make check EXERCISE=n` runs it (lab.exercises). The input topic has one partition, so
 `maxOffsetsPerTrigger` = B cuts it into the same micro-batches every time, late events in the
@@ -120,25 +120,19 @@ def collect(df, mode: str, checkpoint: Path) -> list[list[dict]]:
     return batches
 
 
-def page_views(spark, opts):
-    """The check's page views, parsed by the lab's own parser: the schema's fields and Kafka's
-    `timestamp`, as exercise 1 would give them, in micro-batches of --batch records."""
-    from streamlab import parsing, schemas
+def events(spark, opts, topic_key: str):
+    """The check's page views, orders or payments, read by the lab's own Kafka reader and parser
+    (streamlab.sources: from the earliest offset, --batch records per micro-batch): the schema's
+    fields. Page views also keep Kafka's `timestamp`, as exercise 1 would give them."""
+    from streamlab import schemas, sources
 
-    raw = (
-        spark.readStream.format("kafka")
-        .option("kafka.bootstrap.servers", opts.bootstrap)
-        .option("subscribe", opts.topic)
-        .option("startingOffsets", "earliest")
-        .option("maxOffsetsPerTrigger", str(opts.batch))
-        .load()
-    )
-    valid, _ = parsing.split(raw, "page_views")
-    return valid.select(*schemas.PAGE_VIEWS.names, valid["kafka_timestamp"].alias("timestamp"))
+    valid, _ = sources.events(spark, topic_key, opts, topic=opts.topics[topic_key])
+    kafka_time = [valid["kafka_timestamp"].alias("timestamp")] if topic_key == "page_views" else []
+    return valid.select(*schemas.SCHEMAS[topic_key].names, *kafka_time)
 
 
 def check_1(spark, module, opts, work: Path) -> dict:
-    df = module.read_page_views(spark, opts.bootstrap, opts.topic)
+    df = module.read_page_views(spark, opts.config.bootstrap, opts.topics["page_views"])
     seen = {"streaming": df.isStreaming, "columns": columns(df)}
     if df.isStreaming:
         seen["batches"] = collect(df, "append", work / "checkpoint")
@@ -146,24 +140,14 @@ def check_1(spark, module, opts, work: Path) -> dict:
 
 
 def check_2(spark, module, opts, work: Path) -> dict:
-    df = module.windowed_counts(page_views(spark, opts))
+    df = module.windowed_counts(events(spark, opts, "page_views"))
     seen = {"columns": columns(df), "watermarks": watermarks(df)}
     seen["batches"] = collect(df, "update", work / "checkpoint")
     return seen
 
 
 def progress(query) -> list[dict]:
-    out = []
-    for p in query.recentProgress:
-        out.append(
-            {
-                "batch": p["batchId"],
-                "input_rows": p["numInputRows"],
-                "output_rows": p["sink"].get("numOutputRows"),
-                "end": p["sources"][0].get("endOffset") if p["sources"] else None,
-            }
-        )
-    return out
+    return [{"batch": p["batchId"], "input_rows": p["numInputRows"]} for p in query.recentProgress]
 
 
 def facts(query) -> dict:
@@ -211,7 +195,7 @@ def check_3(spark, module, opts, work: Path) -> dict:
     checkpoint = work / "learner-checkpoint"
     seen = {"given_checkpoint": str(checkpoint), "runs": []}
     for restarted in (False, True):
-        counts = windowing.build(page_views(spark, opts), key="country")
+        counts = windowing.build(events(spark, opts, "page_views"), key="country")
         query = module.start_output(counts, str(checkpoint))
         if not hasattr(query, "_jsq"):  # not a StreamingQuery: nothing to run
             return {**seen, "not_a_query": type(query).__name__}
@@ -223,29 +207,13 @@ def check_3(spark, module, opts, work: Path) -> dict:
     return seen
 
 
-def shop_events(spark, opts, topic_key: str):
-    """The check's orders or payments, parsed by the lab's own parser (the schema's fields)."""
-    from streamlab import parsing, schemas
-
-    raw = (
-        spark.readStream.format("kafka")
-        .option("kafka.bootstrap.servers", opts.bootstrap)
-        .option("subscribe", opts.topic.replace("_orders_", f"_{topic_key}_"))
-        .option("startingOffsets", "earliest")
-        .option("maxOffsetsPerTrigger", str(opts.batch))
-        .load()
-    )
-    valid, _ = parsing.split(raw, topic_key)
-    return valid.select(*schemas.SCHEMAS[topic_key].names)
-
-
 def check_capstone(spark, module, opts, work: Path) -> dict:
     """The learner's whole pipeline with the learner's sink, stopped after its first batches and
     started again on the same checkpoint, then run to the end of the input (every window closed)."""
     output, checkpoint = work / "output", work / "learner-checkpoint"
     seen = {"given_checkpoint": str(checkpoint), "given_output": str(output), "runs": []}
     for restarted in (False, True):
-        result = module.paid_revenue(shop_events(spark, opts, "orders"), shop_events(spark, opts, "payments"))
+        result = module.paid_revenue(events(spark, opts, "orders"), events(spark, opts, "payments"))
         if not restarted:
             seen.update(columns=columns(result), watermarks=watermarks(result), join=joins(result))
         query = module.start_sink(result, str(output), str(checkpoint))
@@ -290,13 +258,25 @@ def main(argv: list[str] | None = None) -> int:
 
     p = argparse.ArgumentParser(prog="_check", description=__doc__.splitlines()[0])
     p.add_argument("--exercise", choices=sorted(CHECKS), required=True)
-    p.add_argument("--topic", required=True, help="the input topic (capstone: the orders topic, *_orders_*)")
+    p.add_argument(
+        "--topic",
+        dest="topics",
+        action="append",
+        type=lambda text: tuple(text.split("=", 1)),
+        required=True,
+        help="an input topic, as kind=name (page_views=..., or orders=... and payments=...)",
+    )
     p.add_argument("--records", type=int, required=True, help="records in the topic (capstone: in both)")
     p.add_argument("--batch", type=int, required=True, help="records per micro-batch (maxOffsetsPerTrigger)")
     p.add_argument("--work", type=Path, required=True, help="a folder for checkpoints and observed.json")
     p.add_argument("files", nargs="+", help="exercise files, relative to the project or absolute")
     opts = p.parse_args(argv)
-    opts.bootstrap = Config.from_env().bootstrap  # KAFKA_BOOTSTRAP, as every job reads it
+    opts.topics = dict(opts.topics)
+    # What streamlab.sources reads from a job's options: Kafka's address (KAFKA_BOOTSTRAP, as every
+    # job reads it), and where and how fast to read.
+    opts.config = Config.from_env()
+    opts.topic, opts.starting_offsets, opts.fail_on_data_loss = None, "earliest", True
+    opts.max_offsets_per_trigger = opts.batch
     # Idle progress reports every second, not every 10: how a resumed query shows it is running.
     spark = session.build("check", {"spark.sql.streaming.noDataProgressEventInterval": "1000"})
     observed = []

@@ -34,7 +34,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lab.settings import ROOT, Settings
-from lab.truth import valid_events
+from lab.truth import valid_events, window_start
 
 EXERCISES = {"1": "ex1_read_kafka.py", "2": "ex2_windowing.py", "3": "ex3_output.py", "capstone": "capstone.py"}
 DAY = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
@@ -308,7 +308,8 @@ def micros(t: datetime) -> int:
 
 
 def window_of(t: datetime) -> tuple[int, int, datetime]:
-    start = t - timedelta(minutes=t.minute % 5, seconds=t.second, microseconds=t.microsecond)
+    """The 5-minute window holding `t`: its ends in µs, and its start."""
+    start = window_start(t, 5)
     return micros(start), micros(start + WINDOW), start
 
 
@@ -354,19 +355,15 @@ def input_events() -> list:
 
 def create_topic(bootstrap: str, name: str) -> None:
     """A one-partition topic: one partition keeps the records in the order they were sent."""
-    from confluent_kafka.admin import AdminClient, NewTopic
+    from lab.kafkatools import create_topics
 
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
-    for future in admin.create_topics([NewTopic(name, 1, 1)]).values():
-        future.result(30)
+    create_topics(bootstrap, [name], partitions=1)
 
 
 def delete_topic(bootstrap: str, name: str) -> None:
-    from confluent_kafka.admin import AdminClient
+    from lab.kafkatools import delete_topics
 
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
-    for future in admin.delete_topics([name]).values():
-        future.result(30)
+    delete_topics(bootstrap, [name])
 
 
 @dataclass
@@ -768,7 +765,13 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
             f"{', '.join(topics.values())} ({about}).",
             flush=True,
         )
-        args = ["--exercise", exercise, "--topic", next(iter(topics.values())), "--records", str(truth.records)]
+        args = [
+            "--exercise",
+            exercise,
+            *(f"--topic={k}={t}" for k, t in topics.items()),
+            "--records",
+            str(truth.records),
+        ]
         observed = _run_driver(
             rt, [*args, "--batch", str(batch), "--work", str(work), *files], len(files), work, environ
         )

@@ -30,10 +30,21 @@ def fresh_topics(bootstrap: str, prefix: str, partitions: int = 4) -> dict[str, 
     """Create a private copy of every lab topic; returns the TOPIC_* overrides that point at them."""
     suffix = uuid.uuid4().hex[:8]
     names = {key: f"{prefix}_{key}_{suffix}" for key in LOGICAL}
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
-    for future in admin.create_topics([NewTopic(t, partitions, 1) for t in names.values()]).values():
-        future.result(30)
+    create_topics(bootstrap, list(names.values()), partitions)
     return {f"TOPIC_{key.upper()}": name for key, name in names.items()}
+
+
+def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
+    """Create these topics (replication 1: the lab has one broker), waiting up to 30 s for each."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    for future in admin.create_topics([NewTopic(t, partitions, 1) for t in names]).values():
+        future.result(30)
+
+
+def delete_topics(bootstrap: str, names: list[str]) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    for future in admin.delete_topics(names).values():
+        future.result(30)
 
 
 def consume_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Record]:

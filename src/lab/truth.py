@@ -30,14 +30,18 @@ def valid_events(records, topic_key: str) -> list[dict]:
     return out
 
 
+def window_start(t: datetime, minutes: int) -> datetime:
+    """The start of the tumbling window of `minutes` that holds `t` (windows aligned on the hour)."""
+    return t - timedelta(minutes=t.minute % minutes, seconds=t.second, microseconds=t.microsecond)
+
+
 def window_counts(events: list[dict], key: str, minutes: int = 5, closed_before: datetime | None = None) -> Counter:
     """(window_start, window_end, key) -> count, for tumbling windows; only windows that end at or
     before `closed_before` (what append mode has emitted once the watermark reached it)."""
     size = timedelta(minutes=minutes)
     counts: Counter = Counter()
     for e in events:
-        t = e["event_time"]
-        start = t - timedelta(minutes=t.minute % minutes, seconds=t.second, microseconds=t.microsecond)
+        start = window_start(e["event_time"], minutes)
         if closed_before is None or start + size <= closed_before:
             counts[(start, start + size, e[key])] += 1
     return counts
