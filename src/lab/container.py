@@ -9,6 +9,9 @@ and keeps the checkpoint. What differs from the local runtime is only addresses 
 - the driver's UI listens on 4040 inside the container (Compose publishes SPARK_DRIVER_UI_PORT),
   and its metrics on JOB_METRICS_PORT, on every interface of the container;
 - the connector jars are the image's (LAB_SPARK_JARS), and Python is the image's.
+
+`python -m lab.container --notebook` is the notebook service's JupyterLab (`make notebook`), whose
+kernels are drivers made the same way.
 """
 
 from __future__ import annotations
@@ -22,13 +25,27 @@ from pathlib import Path
 from lab import jobs
 from lab.clients import client_env
 from lab.paths import Paths
-from lab.settings import load
+from lab.settings import Settings, load
 from lab.submit import MARKER, command, foreground
 
 CONTAINER_UI_PORT = "4040"
+NOTEBOOK_FOLDER = "/lab/notebooks"  # where the notebook service mounts the notebooks (compose.yml)
+NOTEBOOK_CONTAINER_PORT = "8888"
+
+
+def driver_command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str]) -> list[str]:
+    """spark-submit's command line in this container: the image's jars and Python, reached by the
+    executors at this container's own address, bound on every interface."""
+    jars = sorted(Path(os.environ["LAB_SPARK_JARS"]).glob("*.jar"))
+    address = socket.gethostbyname(socket.gethostname())
+    return command(
+        settings, paths, job_path, job_args, jars=jars, driver_host=address, bind_host="0.0.0.0", python=sys.executable
+    )
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] == ["--notebook"]:
+        return notebook()
     if not argv or argv[0].startswith("-"):
         print(f"usage: spark-driver <job> [options]; jobs: {', '.join(jobs.available())}", file=sys.stderr)
         return 2
@@ -38,13 +55,26 @@ def main(argv: list[str]) -> int:
         return 2
     settings = load(environ={**os.environ, "SPARK_DRIVER_UI_PORT": CONTAINER_UI_PORT})
     paths = Paths.of(settings)
-    jars = sorted(Path(os.environ["LAB_SPARK_JARS"]).glob("*.jar"))
-    address = socket.gethostbyname(socket.gethostname())
-    cmd = command(
-        settings, paths, job_path, job_args, jars=jars, driver_host=address, bind_host="0.0.0.0", python=sys.executable
-    )
+    cmd = driver_command(settings, paths, job_path, job_args)
     env = {**os.environ, **client_env(settings, paths, metrics_host="0.0.0.0"), MARKER: str(paths.run)}
     return foreground(subprocess.Popen(cmd, env=env, start_new_session=True), job_path)
+
+
+def notebook() -> int:
+    """The notebook service (`make notebook`): JupyterLab on every interface of this container, with
+    the token the host made (LAB_NOTEBOOK_TOKEN); its kernels' `spark` is a driver like a job's
+    (driver_command), with its UI on 4040 inside. JupyterLab replaces this process, so that tini's
+    SIGTERM (`docker stop`) reaches it."""
+    from lab import notebook as nb
+
+    settings = load()
+    paths = Paths.of(settings)
+    submit_args = driver_command(nb.kernel_settings(settings, CONTAINER_UI_PORT), paths, Path("notebook"), [])[1:-1]
+    env = {**os.environ, **nb.kernel_env(settings, paths, submit_args, spark_env=False), MARKER: str(paths.run)}
+    token = os.environ.get("LAB_NOTEBOOK_TOKEN") or nb.token()
+    cmd = nb.server_command(sys.executable, "0.0.0.0", NOTEBOOK_CONTAINER_PORT, token, Path(NOTEBOOK_FOLDER))
+    os.chdir(NOTEBOOK_FOLDER)
+    os.execve(cmd[0], cmd, env)
 
 
 if __name__ == "__main__":

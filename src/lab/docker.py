@@ -54,6 +54,7 @@ PROJECT = "streaming-lab"
 CONTAINER_RUN = "/lab-state"  # where the run folder is mounted in the containers
 # A job's driver: a one-off container of the spark-driver service (its profile keeps `up` from starting it).
 DRIVER_RUN = ("--profile", "submit", "run", "--rm", "--no-deps")
+EVERY_PROFILE = ("--profile", "submit", "--profile", "notebook", "--profile", "kafka-cluster")
 INTERNAL_BOOTSTRAP = "kafka:19092"  # the broker as the containers reach it
 DEFAULT_UID = 10001  # the images' own user, used when the host user is root
 # The services `make up` starts, in the order `make status` lists them.
@@ -155,7 +156,16 @@ class Docker(Runtime):
     def _containers(self, all_: bool = False) -> list[dict]:
         """This project's containers, as `docker compose ps --format json` gives them."""
         proc = self._compose(
-            "--profile", "submit", "ps", "--format", "json", *(["--all"] if all_ else []), check=False, capture=True
+            "--profile",
+            "submit",
+            "--profile",
+            "notebook",
+            "ps",
+            "--format",
+            "json",
+            *(["--all"] if all_ else []),
+            check=False,
+            capture=True,
         )
         if proc.returncode != 0:
             return []
@@ -308,12 +318,9 @@ class Docker(Runtime):
                 else "The lab was not running; nothing to stop.",
                 flush=True,
             )
-        # The profiles, so that drivers (`run` containers) and the 3-broker cluster go too.
+        # Every profile, so that drivers (`run` containers), the notebook and the 3-broker cluster go too.
         self._compose(
-            "--profile",
-            "submit",
-            "--profile",
-            "kafka-cluster",
+            *EVERY_PROFILE,
             "down",
             "--remove-orphans",
             "--timeout",
@@ -345,6 +352,10 @@ class Docker(Runtime):
             if c is None and name == "grafana" and s.get("GRAFANA") == "0":
                 state = "left out (GRAFANA=0)"
             print(f"{name:<14}{state:<22}{urls[name]}")
+        if any(c["Service"] == "notebook" and c.get("State") == "running" for c in containers):
+            print(
+                f"\nJupyterLab (make notebook): http://{host}:{s['NOTEBOOK_PORT']}  (its token: in the URL it printed)"
+            )
         drivers = [c for c in containers if c["Service"] == "spark-driver" and c.get("State") == "running"]
         if drivers:
             print(
@@ -382,9 +393,7 @@ class Docker(Runtime):
     def clean(self):
         if self._containers():
             raise LabError("the lab is running: run `make down` before `make clean`")
-        self._compose(
-            "--profile", "submit", "--profile", "kafka-cluster", "down", "--volumes", "--remove-orphans", capture=True
-        )
+        self._compose(*EVERY_PROFILE, "down", "--volumes", "--remove-orphans", capture=True)
         if self.paths.run.exists():
             shutil.rmtree(self.paths.run)
         print(f"Deleted the lab's volumes (Kafka, Prometheus, Grafana, PostgreSQL data) and {self.paths.run}.")
@@ -457,10 +466,46 @@ class Docker(Runtime):
         return Job(proc, kill, name)
 
     def notebook(self):
-        raise LabError(
-            "make notebook does not run in the Docker runtime yet; `RUNTIME=local make notebook` runs it "
-            "with the local runtime (Java and Python on this machine)"
+        from lab import notebook, ports
+
+        s, host = self.settings, self.settings.host
+        taken = [
+            ports.describe_taken(host, s.int(key), purpose)
+            for purpose, key in (("JupyterLab", "NOTEBOOK_PORT"), ("the notebook's Spark UI", "NOTEBOOK_SPARK_UI_PORT"))
+            if not ports.is_free(host, s.int(key))
+        ]
+        if taken:
+            print("; ".join(taken) + ". Free it or change the port in .env.", file=sys.stderr)
+            return 1
+        print("==> building the notebook image (the first time takes a few minutes; later, seconds)", flush=True)
+        self._compose("--profile", "notebook", "build", "notebook")
+        state = notebook.state_dir(self.paths)
+        state.mkdir(parents=True, exist_ok=True)
+        self._hand_over(state)
+        token = notebook.token()
+        name = f"{self.project}-notebook"
+        cmd = self._cmd(
+            "--profile",
+            "notebook",
+            "run",
+            "--rm",
+            "--no-deps",
+            "--service-ports",
+            "-T",
+            "--name",
+            name,
+            "-e",
+            "LAB_NOTEBOOK_TOKEN",  # its value from the client's environment, not its command line
+            *self._passed_env(self.environ),
+            "notebook",
         )
+        env = {**self._env(), "LAB_NOTEBOOK_TOKEN": token, "LAB_NOTEBOOKS_DIR": str(notebook.root().resolve())}
+
+        def stop(proc):  # the container, as `docker stop` does: JupyterLab gets SIGTERM
+            with contextlib.suppress(*ENGINE_ERRORS):
+                self._engine().api.stop(name, timeout=20)
+
+        return notebook.serve(cmd, env, s, token, state / "jupyterlab.log", stop)
 
     def producer_command(self, args, env):
         name = f"{self.project}-producer-run-{uuid.uuid4().hex[:8]}"

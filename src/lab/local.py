@@ -790,7 +790,7 @@ class Local(Runtime):
         token = notebook.token()
         env = {**os.environ, **notebook.kernel_env(self.settings, self.paths), MARKER: str(self.paths.run)}
         cmd = notebook.server_command(str(self.paths.python), host, port, token, notebook.root())
-        return notebook.serve(cmd, env, host, port, token, notebook.state_dir(self.paths) / "jupyterlab.log")
+        return notebook.serve(cmd, env, self.settings, token, notebook.state_dir(self.paths) / "jupyterlab.log")
 
     def producer_command(self, args, env):
         return [str(self.paths.python), "-m", "producer", *args], {

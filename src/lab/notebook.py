@@ -9,6 +9,11 @@ Contract:
   same spark-submit arguments `make submit` uses (lab.submit.command), so
   `SparkSession.builder.getOrCreate()` returns that same session and the course's code runs as
   written. "Failed to find data source: kafka" cannot happen: the connector is on the classpath.
+- A kernel holds its executors for as long as it lives, so it takes a small share of the cluster:
+  NOTEBOOK_CORES cores and NOTEBOOK_EXECUTOR_MEMORY per executor. With the default worker (2 cores,
+  2g) one kernel and one job (`make submit`) run side by side; a second kernel or job waits for
+  resources until one ends (Kernel > Shut Down Kernel). Its application is named after its notebook
+  in the master's UI, which shows who holds what.
 - The kernel's environment holds what a job's has (lab.clients): KAFKA_BOOTSTRAP, TOPIC_*,
   CHECKPOINT_ROOT, OUTPUT_ROOT, ...
 - kernel_env() is what the tests give nbclient, so the notebooks run headless exactly as in the
@@ -20,6 +25,8 @@ from __future__ import annotations
 import os
 import secrets
 import shlex
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 from lab.clients import client_env
@@ -28,10 +35,15 @@ from lab.settings import ROOT, Settings
 
 NOTEBOOKS = ROOT / "notebooks"
 # Read by IPython at every kernel start (IPYTHONDIR's default profile).
+# The application is named after the notebook (JupyterLab tells its kernels; nbclient does not), so
+# the master's UI shows which notebook holds which cores.
 STARTUP = '''"""Written by `make notebook` (src/lab/notebook.py): the lab's SparkSession, ready as `spark`."""
+import os as _os
+
 from streamlab.session import build as _build
 
-spark = _build("notebook")
+_notebook = _os.path.basename(_os.environ.get("JPY_SESSION_NAME", ""))
+spark = _build(f"notebook {_notebook}".strip())
 '''
 
 
@@ -45,14 +57,30 @@ def state_dir(paths: Paths) -> Path:
     return paths.run / "notebook"
 
 
-def kernel_env(settings: Settings, paths: Paths, submit_args: list[str] | None = None) -> dict[str, str]:
+def kernel_settings(settings: Settings, ui_port: str) -> Settings:
+    """The settings a kernel's spark-submit arguments are made from: a job's, with smaller executors
+    (NOTEBOOK_EXECUTOR_MEMORY: a kernel holds them while it lives, and a job's must still fit on the
+    worker beside them) and the UI on `ui_port`."""
+    return settings.overridden(
+        {"SPARK_EXECUTOR_MEMORY": settings["NOTEBOOK_EXECUTOR_MEMORY"], "SPARK_DRIVER_UI_PORT": ui_port}
+    )
+
+
+def kernel_env(
+    settings: Settings, paths: Paths, submit_args: list[str] | None = None, *, spark_env: bool = True
+) -> dict[str, str]:
     """The environment of JupyterLab and its kernels. `submit_args`: spark-submit's arguments
-    (without the program); by default the local runtime's (lab.submit.command)."""
-    from lab.submit import command, spark_env
+    (without the program); by default the local runtime's (lab.submit.command), with the kernel's
+    UI on NOTEBOOK_SPARK_UI_PORT. `spark_env`: add the local runtime's Spark environment (the
+    notebook container's image has its own)."""
+    from lab.submit import command
+    from lab.submit import spark_env as local_spark_env
 
     if submit_args is None:
         # command() ends with the program and its arguments: pyspark's own shell takes their place.
-        submit_args = command(settings, paths, Path("notebook"), [])[1:-1]
+        submit_args = command(
+            kernel_settings(settings, settings["NOTEBOOK_SPARK_UI_PORT"]), paths, Path("notebook"), []
+        )[1:-1]
     state = state_dir(paths)
     ipython = state / "ipython"
     startup = ipython / "profile_default" / "startup" / "00-lab-spark.py"
@@ -64,9 +92,13 @@ def kernel_env(settings: Settings, paths: Paths, submit_args: list[str] | None =
     news.parent.mkdir(parents=True, exist_ok=True)
     news.write_text('{"fetchNews": "false", "checkForUpdates": false}\n')
     return {
-        **spark_env(settings, paths),
+        **(local_spark_env(settings, paths) if spark_env else {}),
         **client_env(settings, paths),
-        "PYSPARK_SUBMIT_ARGS": shlex.join([*submit_args, "pyspark-shell"]),
+        # A kernel holds its executors while it lives: at most NOTEBOOK_CORES cores, so that a job
+        # still gets some of the cluster's.
+        "PYSPARK_SUBMIT_ARGS": shlex.join(
+            [*submit_args, "--conf", f"spark.cores.max={settings['NOTEBOOK_CORES']}", "pyspark-shell"]
+        ),
         "IPYTHONDIR": str(ipython),
         "JUPYTER_CONFIG_DIR": str(state / "config"),
         "JUPYTER_DATA_DIR": str(state / "data"),
@@ -104,22 +136,32 @@ def url(host: str, port: int | str, token_: str, path: str = "lab") -> str:
     return f"http://{host}:{port}/{path}?token={token_}"
 
 
-def serve(cmd: list[str], env: dict[str, str], host: str, port: int | str, token_: str, log: Path) -> int:
-    """Run the server in the foreground: print its URL once it answers, stop it on Ctrl-C.
-    Its own session keeps the terminal's Ctrl-C from JupyterLab, which would ask to confirm:
-    the lab ends it with SIGTERM instead. Its log goes to `log`."""
+def serve(
+    cmd: list[str],
+    env: dict[str, str],
+    settings: Settings,
+    token_: str,
+    log: Path,
+    stop: Callable[[subprocess.Popen], None] | None = None,
+) -> int:
+    """Run the server in the foreground: print its URL (LAB_HOST:NOTEBOOK_PORT) once it answers,
+    stop it on Ctrl-C. Its own session keeps the terminal's Ctrl-C from JupyterLab, which would
+    ask to confirm: the lab ends it with `stop(proc)` instead (default: SIGTERM), and so does a
+    SIGTERM to this process. Its log goes to `log`."""
     import signal
-    import subprocess
     import sys
 
     from lab import httpclient
     from streamlab.wait import WaitTimeout, wait_for
 
+    host, port = settings.host, settings["NOTEBOOK_PORT"]
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("w") as out:
         proc = subprocess.Popen(
             cmd, env=env, cwd=NOTEBOOKS, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
         )
+    halt = stop or (lambda p: p.send_signal(signal.SIGTERM))
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         try:
             wait_for(
@@ -129,7 +171,7 @@ def serve(cmd: list[str], env: dict[str, str], host: str, port: int | str, token
                 interval=0.5,
             )
         except WaitTimeout:
-            proc.terminate()
+            halt(proc)
             print(f"JupyterLab did not answer within 120 s; its log: {log}", file=sys.stderr)
             return 1
         if proc.poll() is not None:
@@ -137,13 +179,22 @@ def serve(cmd: list[str], env: dict[str, str], host: str, port: int | str, token
             return 1
         print(f"JupyterLab on the lab: {url(host, port, token_)}")
         print("  the notebooks' kernels start with `spark` on the lab's cluster (the first cell takes ~15 s)")
+        print(f"  the first kernel's Spark UI: http://{host}:{settings['NOTEBOOK_SPARK_UI_PORT']}")
+        cores, memory = settings["NOTEBOOK_CORES"], settings["NOTEBOOK_EXECUTOR_MEMORY"]
+        print(f"  each open kernel holds {cores} core(s) and a {memory} executor; Kernel > Shut Down Kernel frees them")
         print(f"  its log: {log}; Ctrl-C stops it")
         return proc.wait()
     except KeyboardInterrupt:
-        proc.send_signal(signal.SIGTERM)
+        halt(proc)
         try:
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
         print("JupyterLab stopped.")
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt

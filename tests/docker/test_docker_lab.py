@@ -10,9 +10,10 @@ none answers), after the local lab's tests have taken theirs down. In order:
    and every dashboard panel's query returning data; then `make report` of that run;
 3. exact results: `basic` (every event once, bad ones quarantined), windowing's window counts,
    and `make drill NAME=driver-kill` from the same Java-less host (0 lost, 0 duplicated);
-4. beside a running job, what lab.docker asks the engine through the Docker SDK: the project's
+4. `make notebook`: a real browser runs exercise 2's notebook in the notebook container's JupyterLab;
+5. beside a running job, what lab.docker asks the engine through the Docker SDK: the project's
    containers, the bench's CPU and executor probes, and the job's SIGKILL;
-5. `make down` leaves no container, no volume in use and no process behind.
+6. `make down` leaves no container, no volume in use and no process behind.
 The figures (images, seconds to healthy, rows checked) are printed in the test summary.
 """
 
@@ -33,14 +34,14 @@ from types import SimpleNamespace
 import pyarrow.parquet as pq
 import pytest
 
-from lab import dashboards, procs
+from lab import dashboards, notebook, procs
 from lab.httpclient import get_json
 from lab.kafkatools import consume_all, fresh_topics
 from lab.settings import ROOT, load
 from lab.truth import output_window_counts, valid_events, window_counts
 from streamlab.wait import WaitTimeout, wait_for
 from tests.docker.conftest import FIGURES
-from tests.support import dockerhost, netns
+from tests.support import dockerhost, jupyter, netns
 from tests.support.lab import trace_lines
 
 # A cold machine builds the images and Compose first: more than the suite's 900 s per test.
@@ -92,6 +93,9 @@ class Lab:
                 f"lab {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
             )
         return proc
+
+    def notebook_gone(self) -> bool:
+        return not any(name.endswith("-notebook") for name in _running(self))
 
     def call(self, fn, *args, **kwargs):
         return netns.call(self.ns, fn, *args, **kwargs)
@@ -456,6 +460,56 @@ def test_check_an_exercise_and_consume_a_topic(demo, docker_lab, request):
     assert proc.stdout.count('  value    {"event_id":') == 2, proc.stdout
     _figure(
         request.config, "make check EXERCISE=2: the solution passes, no_watermark fails with its hint; make consume"
+    )
+
+
+@pytest.mark.skipif(jupyter.CHROMIUM is None, reason="no Chromium: apt-get install chromium-headless-shell")
+def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, tmp_path, request):
+    """`make notebook` in the Docker runtime, from the host without Java or pyspark: JupyterLab in
+    its container, and a real browser runs exercise 2's notebook with Run > Run All Cells. The
+    notebook reads Kafka with the kernel's `spark` (the connector is there), windows it, and asserts
+    its own counts; every cell must run without an error, on the lab's cluster. Then the kernel's
+    Spark UI answers on NOTEBOOK_SPARK_UI_PORT, and Ctrl-C stops JupyterLab and its container."""
+    lab = docker_lab
+    folder = tmp_path / "notebooks"  # JupyterLab saves what it runs: a copy
+    shutil.copytree(notebook.NOTEBOOKS, folder)
+    if os.geteuid() == 0:  # the container runs as uid 10001 when the host user is root
+        for path in [folder, *folder.rglob("*")]:
+            os.chown(path, 10001, 10001)
+    name = "es/ejercicio-2.ipynb"
+    shot = RUN / "notebook" / "jupyterlab-docker.png"
+    control_python = str(STATE / "venv" / "bin" / "python")  # the learner-like host's: no pyspark
+    cmd = netns.command(lab.ns, [control_python, "-m", "lab", "notebook"])
+    t0 = time.monotonic()
+    with jupyter.lab_notebook(cmd, {**lab.host_env, "LAB_NOTEBOOKS": str(folder)}, ROOT, timeout=600) as url:
+        started = time.monotonic() - t0
+
+        def run_all():
+            with jupyter.notebook_page(url, name, shot) as page:
+                t1 = time.monotonic()
+                jupyter.run_all_cells(page, url, 600)
+                s = lab.settings
+                ui = get_json(f"http://{s.host}:{s['NOTEBOOK_SPARK_UI_PORT']}/api/v1/applications", 10)
+                master = get_json(f"http://{s.host}:{s['SPARK_MASTER_UI_PORT']}/json/", 10)
+                return time.monotonic() - t1, ui, master["activeapps"]
+
+        ran, apps, active = lab.call(run_all)
+        nb = jupyter.saved_run(folder / name)
+    problems = jupyter.errors(nb)
+    assert not problems, f"{name} in the Docker runtime's JupyterLab: {problems}; screenshot: {shot}"
+    first = next(c for c in nb.cells if c.cell_type == "code")
+    assert "spark://spark-master:7077" in "".join(o.get("text", "") for o in first.outputs), first.outputs
+    # The kernel's application, named after its notebook, holds NOTEBOOK_CORES cores and small executors.
+    assert [a["name"] for a in apps] == ["notebook ejercicio-2.ipynb"], apps
+    kernel = [(a["name"], a["cores"], a["memoryperexecutor"]) for a in active if a["name"].startswith("notebook")]
+    memory = int(lab.settings["NOTEBOOK_EXECUTOR_MEMORY"].removesuffix("m"))
+    assert kernel == [("notebook ejercicio-2.ipynb", lab.settings.int("NOTEBOOK_CORES"), memory)], active
+    assert lab.notebook_gone(), "the notebook's container outlived Ctrl-C"
+    cells = sum(c.cell_type == "code" for c in nb.cells)
+    _figure(
+        request.config,
+        f"make notebook: JupyterLab answered {started:.0f}s after start; {name}: {cells} cells run in a browser in "
+        f"{ran:.0f}s, 0 errors; screenshot {shot}",
     )
 
 

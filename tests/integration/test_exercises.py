@@ -2,7 +2,10 @@
 starter and each typical wrong answer fail with their own hint. One spark-submit per exercise
 checks all its files (as an instructor checks a class)."""
 
+import json
 import re
+import time
+from pathlib import Path
 
 import pytest
 
@@ -50,3 +53,37 @@ def test_bad_usage_is_one_line_and_exit_2(lab_up, lab_env):
     assert (proc.returncode, proc.stderr.strip()) == (2, "error: unknown exercise '7'; exercises: 1, 2, 3, capstone")
     proc = run.lab("check", "1", "nowhere/ex1.py", environ=lab_env, timeout=60)
     assert (proc.returncode, proc.stderr.strip()) == (2, "error: no file matches 'nowhere/ex1.py'")
+
+
+def test_make_report_on_the_capstone_gives_the_courses_performance_report(lab_up, lab_env, tmp_path):
+    """The course's third deliverable: `make report JOB=capstone` on a learner's capstone run. The
+    reference solution runs as the capstone job (`make submit JOB=capstone` runs exercises/capstone.py,
+    whose given `main` is the solution's) on the lab's live orders and payments, for 45 s; then the
+    report of that run, from Prometheus."""
+    from lab.paths import Paths
+    from lab.submit import spawn
+
+    solution = ROOT / "instructors" / "solutions" / "capstone.py"
+    log = tmp_path / "capstone.log"
+    args = ["--duration", "45", "--trigger", "5 seconds", "--output", str(tmp_path / "out")]
+    start = time.time()
+    with log.open("w") as out:
+        proc = spawn(
+            lab_up, Paths.of(lab_up), solution, [*args, "--checkpoint", str(tmp_path / "ckpt")], lab_env, stdout=out
+        )
+    try:
+        assert proc.wait(300) == 0, run.tail(log)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    text = log.read_text()
+    assert not run.trace_lines(text), f"stack-trace or ERROR lines in the capstone's run: {run.trace_lines(text)[:5]}"
+    since = f"{int(time.time() - start) + 10}s"
+    report = run.lab("report", "--job", "capstone", "--since", since, "--trigger-seconds", "5", environ=lab_env)
+    assert report.returncode == 0, report.stdout + report.stderr
+    folder = Path(re.search(r"Report written: (\S+)report\.html", report.stdout).group(1))
+    figures = json.loads((folder / "figures.json").read_text())
+    assert figures["rows"] > 0 and figures["batches"] >= 5 and figures["verdict"] == "keeps up", figures
+    md = (folder / "report.md").read_text()
+    assert "## Verdict: **keeps up**" in md and "capstone" in md
+    assert (folder / "report.html").read_text().count("data:image/png;base64,") >= 10

@@ -342,7 +342,7 @@ BUILD_OVERRIDE = Path(__file__).with_name("compose.build-host-network.yml")
 
 
 def build_images(env: dict[str, str]) -> None:
-    """Build every image the lab runs but Grafana's, as `make up` would, with host networking."""
+    """Build every image the lab runs but Grafana's, as `make up` and `make notebook` would, with host networking."""
     from lab.settings import ROOT
 
     cmd = [
@@ -356,6 +356,8 @@ def build_images(env: dict[str, str]) -> None:
         str(BUILD_OVERRIDE),
         "--profile",
         "submit",
+        "--profile",
+        "notebook",
         "build",
         "--progress",
         "plain",

@@ -1,0 +1,146 @@
+"""`make notebook` as a learner meets it, for the notebook tests of both runtimes: the command
+started and its URL read from what it prints, then stopped as Ctrl-C stops it; and JupyterLab
+driven by a real browser (Debian's headless Chromium, through Playwright), clicking what a
+person clicks."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import signal
+import subprocess
+from pathlib import Path
+
+import nbformat
+
+from lab import httpclient
+from streamlab.wait import wait_for
+
+CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium")
+# As this machine's probe found: without these, Chromium's background connections to Google's
+# hosts are refused, many at a time, by a closed network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@contextlib.contextmanager
+def lab_notebook(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float = 180):
+    """Run `cmd` (`python -m lab notebook`, maybe inside a namespace) and yield JupyterLab's URL
+    once it prints it; then stop it as a terminal's Ctrl-C does, and require exit 0."""
+    proc = subprocess.Popen(
+        cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
+    )
+    lines = []
+
+    def the_url():
+        line = proc.stdout.readline()
+        lines.append(line)
+        if proc.poll() is not None and not line:
+            raise AssertionError("lab notebook ended:\n" + "".join(lines))
+        m = re.search(r"JupyterLab on the lab: (\S+)", line)
+        return m and m.group(1)
+
+    try:
+        yield wait_for(the_url, timeout, "lab notebook to print JupyterLab's URL")
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+        try:
+            assert proc.wait(90) == 0, "".join(lines) + proc.stdout.read()
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+
+
+def kernels(lab_url: str) -> list[dict]:
+    """The server's kernels (JupyterLab's REST API)."""
+    return httpclient.get_json(lab_url.replace("/lab?", "/api/kernels?"), 5)
+
+
+def kernel_ready(lab_url: str) -> bool:
+    """A kernel is idle, with the page connected to it."""
+    return any(k["execution_state"] == "idle" and k["connections"] > 0 for k in kernels(lab_url))
+
+
+@contextlib.contextmanager
+def notebook_page(lab_url: str, name: str, shot: Path):
+    """A browser page on notebook `name` (a path under JupyterLab's root), yielded once its kernel
+    has started (made `spark`) and the page is connected to it: a cell run before may be lost. At
+    the end, also on failure, a screenshot of what the browser shows goes to `shot`."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 900})
+            page.goto(lab_url.replace("/lab?", f"/lab/tree/{name}?"), timeout=120_000)
+            wait_for(lambda: kernel_ready(lab_url), 180, "the notebook's kernel to start and connect", interval=1)
+            yield page
+        finally:
+            shot.parent.mkdir(parents=True, exist_ok=True)
+            with contextlib.suppress(Exception):  # the first cell and its output in view, if it got that far
+                first_cell(page).evaluate("e => e.scrollIntoView({block: 'start'})")
+            page.screenshot(path=str(shot))
+            browser.close()
+
+
+def first_cell(page):
+    return page.locator(".jp-Notebook .jp-CodeCell").first
+
+
+def run_first_cell(page) -> str:
+    """Click into the first code cell, Shift+Enter, and return its output's text once it has run."""
+    cell = first_cell(page)
+    cell.locator(".cm-content").click()
+    page.keyboard.press("Shift+Enter")
+    cell.locator(".jp-InputArea-prompt", has_text=re.compile(r"\[\d+\]")).wait_for(timeout=180_000)
+    return cell.locator(".jp-OutputArea").inner_text()
+
+
+def run_all_cells(page, lab_url: str, timeout: float) -> None:
+    """Run ▸ Run All Cells, from the menu bar; return once no cell is queued or running ([*]) and
+    the kernel is idle: all ran, or one failed and JupyterLab dropped the rest. Then File ▸ Save."""
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_role("menuitem", name=re.compile(r"^Run All Cells")).click()
+    running = page.locator(".jp-Notebook .jp-InputArea-prompt", has_text="[*]")
+    wait_for(lambda: running.count() > 0, 30, "Run All Cells to start running cells", interval=0.2)
+
+    def finished():
+        return running.count() == 0 and all(k["execution_state"] == "idle" for k in kernels(lab_url))
+
+    wait_for(finished, timeout, "the notebook's cells to finish running", interval=1)
+    page.keyboard.press("Control+s")
+
+
+def saved_run(path: Path, timeout: float = 60) -> nbformat.NotebookNode:
+    """The notebook as JupyterLab saved it after a run: once every code cell has an execution count
+    or one holds an error (it stopped there)."""
+
+    def ran():
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        failed = any(o.output_type == "error" for c in code for o in c.outputs)
+        return (failed or all(c.execution_count for c in code)) and nb
+
+    return wait_for(ran, timeout, f"JupyterLab to save {path.name} with its outputs", interval=0.5)
+
+
+def errors(nb: nbformat.NotebookNode) -> list[str]:
+    """Each code cell that did not run, or failed: its number and why."""
+    problems = []
+    for i, cell in enumerate(c for c in nb.cells if c.cell_type == "code"):
+        for out in cell.outputs:
+            if out.output_type == "error":
+                problems.append(f"code cell {i + 1}: {out.ename}: {out.evalue}"[:500])
+        if not cell.execution_count:
+            problems.append(f"code cell {i + 1} did not run")
+    return problems
