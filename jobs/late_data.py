@@ -42,28 +42,18 @@ def build(views, window: str = "1 minute", watermark: str = "2 minutes"):
     )
 
 
-class LateReport:
-    """One line per batch of the main query, from the listener's totals (the run's counters)."""
+class LateReport(runner.BatchLine):
+    """One line per batch of the main query: rows read, late rows dropped, the watermark."""
 
-    def __init__(self, query_name: str):
-        self.query_name = query_name
-        self.dropped = 0  # the total at the previous batch
+    key = "late_rows_dropped"
 
-    def line(self, p, totals: dict[str, int]) -> str | None:
-        if p.name != self.query_name:
-            return None
-        dropped, self.dropped = totals["late_rows_dropped"] - self.dropped, totals["late_rows_dropped"]
+    def text(self, p, totals: dict[str, int], dropped: int) -> str:
         watermark = (p.eventTime or {}).get("watermark", "-")
         return (
             f"[late_data] batch {p.batchId}: read {p.numInputRows}, dropped late {dropped} "
             f"(totals: read {totals['input_rows']}, dropped late {totals['late_rows_dropped']}); "
             f"watermark {watermark}"
         )
-
-    def print(self, p, totals: dict[str, int]) -> None:
-        line = self.line(p, totals)
-        if line:
-            print(line, flush=True)
 
 
 def parser():

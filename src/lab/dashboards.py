@@ -116,6 +116,12 @@ STREAMING = Dashboard(
             (Target(f"rate(streaming_late_rows_dropped_total{SEL}[1m])", "{{query}}"),),
             "rps",
         ),
+        Panel(
+            "Duplicate rows dropped (per second)",
+            (Target(f"rate(streaming_duplicate_rows_dropped_total{SEL}[1m])", "{{query}}"),),
+            "rps",
+            description="Repeats of a key already in a deduplication's state (the dedup job).",
+        ),
         Panel("Rows per batch", (Target(f"streaming_batch_input_rows{SEL}", "{{query}}"),)),
         Panel(
             "Sink output rows (per second)",

@@ -11,7 +11,7 @@ Contract:
   After that the producer fails with one line and exit 1. So do a missing topic and any failed
   delivery.
 - The last line on stderr is a summary: events sent and acknowledged, the achieved rate,
-  and the injected late and malformed counts. `--summary FILE` also writes it as JSON.
+  and the injected late, malformed and duplicated counts. `--summary FILE` also writes it as JSON.
 
 Kafka's address, the topics and the data folder come from the environment, as for the jobs
 (streamlab.config: KAFKA_BOOTSTRAP, TOPIC_<NAME>, DATA_ROOT); DIMENSION_SEED and METRICS_HOST too.
@@ -98,6 +98,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--late-share", type=_fraction, default=0.0, help="share of events made late")
     p.add_argument("--late-by", type=_non_negative, default=900.0, help="how late, in seconds")
     p.add_argument("--malformed-share", type=_fraction, default=0.0, help="share of malformed records (any kind)")
+    p.add_argument(
+        "--duplicate-share",
+        type=_fraction,
+        default=0.0,
+        help="share of events sent twice, byte for byte, a few events later (an at-least-once producer's resend)",
+    )
     p.add_argument(
         "--mismatch-share",
         type=_fraction,
@@ -201,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
         late_by=args.late_by,
         malformed_share=args.malformed_share,
         mismatch_share=args.mismatch_share,
+        duplicate_share=args.duplicate_share,
         unpaid_share=args.unpaid_share,
         payment_delay=args.payment_delay,
         key_skew=args.key_skew,
@@ -294,6 +301,8 @@ def _to_kafka(gen: EventGenerator, args, bootstrap: str, metrics_host: str, topi
                 tally.late[topic] += 1
             if event.malformed:
                 tally.malformed[event.malformed] += 1
+            if event.duplicate:
+                tally.duplicated[topic] += 1
         sent += n
         delivery.poll(0)
         progress.tick(now, sent)
@@ -348,13 +357,15 @@ def _finish(args, delivery: Delivery, progress: Progress, sent: int, elapsed: fl
         "per_topic": dict(tally.sent),
         "late": dict(tally.late),
         "malformed": dict(tally.malformed),
+        "duplicated": dict(tally.duplicated),
     }
     metrics.rate.set(summary["events_per_second"])
     if args.summary:
         Path(args.summary).write_text(json.dumps(summary, indent=2) + "\n")
     log(
         f"sent {sent} events in {elapsed:.1f}s ({summary['events_per_second']:,.1f} events/s); acked {acked}, "
-        f"failed {failed}; late {sum(tally.late.values())}, malformed {sum(tally.malformed.values())}; seed {args.seed}"
+        f"failed {failed}; late {sum(tally.late.values())}, malformed {sum(tally.malformed.values())}, "
+        f"duplicated {sum(tally.duplicated.values())}; seed {args.seed}"
     )
     if failed or remaining:
         log(f"error: {failed} deliveries failed and {remaining} were still in flight: {'; '.join(delivery.errors)}")

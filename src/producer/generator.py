@@ -5,7 +5,10 @@ Contract:
   seed and the start time) gives the same sequence, byte for byte: ids, values and event times.
 - Every payment references an order produced earlier in the sequence, and has a later event time.
 - `config.unpaid_share` of orders never get a payment.
-- Injections are marked on each Event (`late`, `malformed`), so callers can count them.
+- Injections are marked on each Event (`late`, `malformed`, `duplicate`), so callers can count them.
+- A duplicate is a valid event sent again, byte for byte (same key, same event_id), a few events
+  later: what an at-least-once producer does when an acknowledgement times out. Malformed records
+  are never duplicated.
 - A malformed record is an extra record, derived from a fresh event of a randomly chosen topic.
   It is never an order that a payment will reference.
 
@@ -18,6 +21,7 @@ Not for: the Kafka side (producer.cli), or the dimension files (producer.dimensi
 
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import itertools
 import json
@@ -40,6 +44,7 @@ order_json = ORDERS.json_composer(quoted=("event_id", "order_id", "event_time", 
 payment_json = PAYMENTS.json_composer(quoted=("event_id", "payment_id", "order_id", "event_time", "method", "status"))
 PAGES = ("/", "/search", "/cart", "/checkout", "/account", "/deals")
 MALFORMED_KINDS = ("bad_json", "missing_field", "wrong_type")
+RESEND_WITHIN = 100  # a duplicate follows its event within this many events
 
 
 @dataclass
@@ -57,6 +62,7 @@ class Config:
     late_by: float = 900.0  # seconds; beyond the lab's watermarks (1 to 10 minutes)
     malformed_share: float = 0.0  # any kind: bad_json, missing_field or wrong_type
     mismatch_share: float = 0.0  # schema mismatches only: missing_field or wrong_type
+    duplicate_share: float = 0.0  # valid events sent twice (the second time marked `duplicate`)
     key_skew: str = "uniform"  # or "zipf"
     zipf_s: float = 1.1
     topics: dict[str, str] = field(
@@ -72,6 +78,7 @@ class Event:
     event_time_ms: int
     late: bool = False
     malformed: str | None = None  # one of MALFORMED_KINDS
+    duplicate: bool = False  # a resend of an event already yielded
 
 
 def _q(text: str) -> str:
@@ -149,6 +156,7 @@ class EventGenerator:
         self._order_seq = itertools.count(1)
         self._payment_seq = itertools.count(1)
         self._heap_seq = itertools.count()
+        self._resend: list = []  # (due event index, seq, duplicate Event)
 
     def _cum_weights(self, n: int) -> list[float]:
         if self.c.key_skew == "zipf":
@@ -181,20 +189,26 @@ class EventGenerator:
         c = self.c
         for i in itertools.count():
             nominal = self.start_ms + int(i * self.step_ms)
+            if self._resend and self._resend[0][0] <= i:
+                yield heapq.heappop(self._resend)[2]
+                continue
             if self._pending and self._pending[0][0] <= nominal:
                 _, _, fields = heapq.heappop(self._pending)
-                yield self._payment(nominal, *fields)
-                continue
-            if c.malformed_share and rng.random() < c.malformed_share:
+                event = self._payment(nominal, *fields)
+            elif c.malformed_share and rng.random() < c.malformed_share:
                 yield self._malformed(nominal)
                 continue
-            if c.mismatch_share and rng.random() < c.mismatch_share:
+            elif c.mismatch_share and rng.random() < c.mismatch_share:
                 yield self._malformed(nominal, MALFORMED_KINDS[1 + rng.randrange(2)])
                 continue
-            if rng.random() < c.mix[0] / (c.mix[0] + c.mix[1]):
-                yield self._page_view(nominal)
+            elif rng.random() < c.mix[0] / (c.mix[0] + c.mix[1]):
+                event = self._page_view(nominal)
             else:
-                yield self._order(nominal, schedule_payment=True)
+                event = self._order(nominal, schedule_payment=True)
+            if c.duplicate_share and rng.random() < c.duplicate_share:
+                due = i + 1 + rng.randrange(RESEND_WITHIN)
+                heapq.heappush(self._resend, (due, next(self._heap_seq), dataclasses.replace(event, duplicate=True)))
+            yield event
 
     # --- one method per topic -----------------------------------------------------------------
 

@@ -22,6 +22,7 @@ class Tally:
     failed: PyCounter = field(default_factory=PyCounter)
     late: PyCounter = field(default_factory=PyCounter)  # per topic
     malformed: PyCounter = field(default_factory=PyCounter)  # per kind
+    duplicated: PyCounter = field(default_factory=PyCounter)  # per topic: resends of an event
     latencies: list = field(default_factory=list)  # sampled delivery latencies, seconds
 
 
@@ -39,13 +40,13 @@ class Metrics:
         from producer.generator import MALFORMED_KINDS
 
         for topic in topics:
-            for family in (self.sent, self.acked, self.failed, self.late):
+            for family in (self.sent, self.acked, self.failed, self.late, self.duplicated):
                 family.labels(topic)
         for kind in MALFORMED_KINDS:
             self.malformed.labels(kind)
 
     def sync(self, tally: Tally) -> None:
-        for name in ("sent", "acked", "failed", "late", "malformed"):
+        for name in ("sent", "acked", "failed", "late", "malformed", "duplicated"):
             now: PyCounter = getattr(tally, name)
             seen: PyCounter = getattr(self._seen, name)
             family = getattr(self, name)

@@ -33,6 +33,7 @@ TOTALS = {
         ("input_rows", "input_rows"),
         ("output_rows", "output_rows"),
         ("late_rows_dropped", "dropped"),
+        ("duplicates_dropped", "duplicates"),
         ("records_lost", "records_lost"),
     )
 }
@@ -91,7 +92,7 @@ class PrometheusListener:
 
     def totals(self, query: str) -> dict[str, int]:
         """A query's counters in this run, read back from the metrics (they are counted once, there):
-        batches, input_rows, output_rows, late_rows_dropped and records_lost."""
+        batches, input_rows, output_rows, late_rows_dropped, duplicates_dropped and records_lost."""
         labels = {"job": self.job, "query": query}
         return {key: int(self.m.registry.get_sample_value(name, labels) or 0) for key, name in TOTALS.items()}
 
@@ -137,22 +138,25 @@ class PrometheusListener:
                     m.latency.labels(*labels).observe(max(0.0, batch_end - ts))
 
     def _state(self, p, labels) -> None:
-        """State rows and memory, and rows the watermark dropped, summed over the stateful operators."""
+        """State rows and memory, rows the watermark dropped and duplicates dropped, summed over the
+        stateful operators."""
         if not p.stateOperators:
             return
-        total = updated = removed = memory = dropped = 0
+        total = updated = removed = memory = dropped = duplicates = 0
         for op in p.stateOperators:
             total += op.numRowsTotal
             updated += op.numRowsUpdated
             removed += getattr(op, "numRowsRemoved", 0) or 0
             memory += op.memoryUsedBytes
             dropped += getattr(op, "numRowsDroppedByWatermark", 0) or 0
+            duplicates += (getattr(op, "customMetrics", None) or {}).get("numDroppedDuplicateRows", 0) or 0
         m = self.m
         m.state_rows.labels(*labels, "total").set(total)
         m.state_rows.labels(*labels, "updated").set(updated)
         m.state_rows.labels(*labels, "removed").set(removed)
         m.state_memory.labels(*labels).set(memory)
         m.dropped.labels(*labels).inc(dropped)
+        m.duplicates.labels(*labels).inc(duplicates)
 
     def _sources(self, p, labels) -> None:
         """Kafka records lost to retention, and the offsets behind latest (min, avg, max)."""

@@ -82,6 +82,12 @@ STREAMING = {
         "rows dropped for arriving behind the watermark. For aggregations Spark counts rows after "
         "partial aggregation; with dropDuplicatesWithinWatermark first (the late_data job), input rows",
     ),
+    "duplicates": Metric(
+        "streaming_duplicate_rows_dropped_total",
+        "counter",
+        "rows dropDuplicates or dropDuplicatesWithinWatermark dropped as repeats of a key already in "
+        "state (the state operators' numDroppedDuplicateRows; the dedup job)",
+    ),
     "offsets_behind": Metric(
         "streaming_kafka_offsets_behind_latest",
         "gauge",
@@ -131,6 +137,12 @@ PRODUCER = {
         "counter",
         "malformed records injected: `bad_json`, `missing_field`, `wrong_type`",
         ("kind",),
+    ),
+    "duplicated": Metric(
+        "producer_duplicate_events_total",
+        "counter",
+        "events sent a second time, byte for byte, as an at-least-once producer does (`--duplicate-share`)",
+        ("topic",),
     ),
     "rate": Metric("producer_rate_events_per_second", "gauge", "achieved send rate over the last 5 s"),
     "target": Metric("producer_target_rate_events_per_second", "gauge", "configured rate (0: as fast as possible)"),

@@ -12,7 +12,7 @@
 
 `--summary FILE` writes the run's figures as JSON at the end, for scripts and drills to read
 instead of log lines: {"job", "exit_code", "skipped_at_start": [gaps, see streamlab.dataloss],
-"queries": {name: {batches, input_rows, output_rows, late_rows_dropped, records_lost}}}. The
+"queries": {name: {batches, input_rows, output_rows, late_rows_dropped, duplicates_dropped, records_lost}}}. The
 query figures are the listener's metrics (streamlab.listener.TOTALS), so nothing is counted twice.
 """
 
@@ -80,6 +80,33 @@ def name_of(query) -> str:
     """A query's name, or its id when it has none (a learner's query need not be named): what the
     listener labels its metrics with too."""
     return query.name or str(query.id)
+
+
+class BatchLine:
+    """A job's line after each batch of one query (its `on_batch`), made from the listener's totals
+    (the run's counters), so nothing is counted twice. A subclass names the total it follows
+    (`key`) and writes `text(progress, totals, delta)`, where delta is what that total grew by in
+    this batch."""
+
+    key = ""
+
+    def __init__(self, query_name: str):
+        self.query_name = query_name
+        self.previous = 0  # the total at the previous batch
+
+    def text(self, p, totals: dict[str, int], delta: int) -> str:
+        raise NotImplementedError
+
+    def line(self, p, totals: dict[str, int]) -> str | None:
+        if p.name != self.query_name:
+            return None
+        delta, self.previous = totals[self.key] - self.previous, totals[self.key]
+        return self.text(p, totals, delta)
+
+    def print(self, p, totals: dict[str, int]) -> None:
+        line = self.line(p, totals)
+        if line:
+            print(line, flush=True)
 
 
 def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None) -> int:

@@ -13,6 +13,7 @@ once. Each run is the job's own `main` with its own checkpoint and output, as `m
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections import Counter, defaultdict
 from datetime import timedelta
@@ -318,6 +319,32 @@ def test_late_data_counts_every_dropped_event(warm, topics, lab_up, tmp_path):
     second = once(warm, tmp_path, "late_data", env=topics)
     totals = [line for line in second.stdout.splitlines() if line.startswith("[late_data] batch")][-1]
     assert f"(totals: read {len(late)}, dropped late {len(late)})" in totals, totals
+
+
+@pytest.mark.parametrize("kind", ["page_views", "orders"])
+def test_dedup_keeps_each_event_once_and_drops_exactly_the_resent_ones(warm, topics, lab_up, tmp_path, kind):
+    """The producer resends 5% of its events byte for byte (as at-least-once delivery does); the job's
+    output holds every valid event_id exactly once, and it counts as dropped exactly what was resent."""
+    produced = run.produce(
+        "--count", "3000", "--rate", "0", "--seed", "61", "--start-time", START, "--event-rate", "10",
+        "--duplicate-share", "0.05", "--malformed-share", "0.02", environ=topics,
+    )  # fmt: skip
+    topic = topics[f"TOPIC_{kind.upper()}"]
+    injected = produced["duplicated"][topic]
+    ids = [e["event_id"] for e in valid_events(consume_all(lab_up.kafka_bootstrap, topic), kind)]
+    assert injected > 10 and len(ids) - len(set(ids)) == injected, "the topic holds exactly the resends"
+    out, summary = tmp_path / "out", tmp_path / "summary.json"
+    job = once(
+        warm, tmp_path, "dedup", "--events", kind, "--sink", "parquet", "--output", str(out), "--summary", str(summary),
+        env=topics,
+    )  # fmt: skip
+    got = Counter(r["event_id"] for r in parquet_rows(out))
+    assert set(got) == set(ids), "every valid event, and nothing else"
+    assert max(got.values()) == 1, f"duplicated in the output: {[i for i, n in got.items() if n > 1][:5]}"
+    totals = json.loads(summary.read_text())["queries"]["dedup"]
+    assert totals["duplicates_dropped"] == injected and totals["late_rows_dropped"] == 0, totals
+    last = [line for line in job.stdout.splitlines() if line.startswith("[dedup] batch")][-1]
+    assert f"duplicates dropped {injected})" in last, last
 
 
 def test_files_source_to_partitioned_parquet(warm, lab_up, lab_env, tmp_path):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from producer.generator import MALFORMED_KINDS, Config, EventGenerator, Pools
+from producer.generator import MALFORMED_KINDS, RESEND_WITHIN, Config, EventGenerator, Pools
 from streamlab.schemas import SCHEMAS
 
 START = datetime.fromisoformat("2026-01-01T00:00:00+00:00").timestamp()
@@ -127,3 +127,26 @@ def test_the_mix_sets_the_share_of_page_views(pools):
     default = Counter(e.topic_key for e in take(Config(seed=3, start_time=START), pools, 4000))
     new_events = default["page_views"] + default["orders"]
     assert abs(default["page_views"] / new_events - 0.75) < 0.03
+
+
+def test_duplicates_resend_valid_events_byte_for_byte_a_little_later(pools):
+    """As an at-least-once producer resends after a timeout: the same record again, soon after;
+    never a malformed one, never twice; and the events that are not resends stay unique."""
+    n = 20000
+    events = take(Config(seed=11, start_time=START, duplicate_share=0.05, malformed_share=0.02), pools, n)
+    first_seen = {}
+    resent = Counter()
+    for i, e in enumerate(events):
+        record = (e.topic_key, e.key, e.value)
+        if e.duplicate:
+            assert record in first_seen, f"event {i} resends nothing sent before"
+            assert i - first_seen[record] <= RESEND_WITHIN, "a resend comes a few events later"
+            assert not e.malformed
+            resent[record] += 1
+        else:
+            assert record not in first_seen or events[first_seen[record]].malformed, f"event {i} repeats by itself"
+            first_seen.setdefault(record, i)
+    assert max(resent.values()) == 1, "an event is resent once at most"
+    originals = sum(1 for e in events if not e.duplicate and not e.malformed)
+    assert abs(len(resent) / originals - 0.05) < 0.006
+    assert {e.topic_key for e in events if e.duplicate} == {"page_views", "orders", "payments"}

@@ -42,5 +42,6 @@ def test_late_report_prints_the_listeners_figures_for_its_query_only(capsys):
         "input_rows": 150,
         "output_rows": 0,
         "late_rows_dropped": 7,
+        "duplicates_dropped": 0,
         "records_lost": 0,
     }

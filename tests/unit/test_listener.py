@@ -152,3 +152,25 @@ def test_serve_answers_on_its_port_and_port_0_keeps_metrics_in_the_registry():
     assert resp.status_code == 200
     body = resp.text
     assert 'streaming_batches_total{job="j",query="q"} 3.0' in body
+
+
+def test_duplicates_dropped_are_counted_from_the_operators_custom_metrics():
+    """dropDuplicates' operators report numDroppedDuplicateRows among their custom metrics; an
+    aggregation's report none, and count 0."""
+    m = Metrics()
+    listener = PrometheusListener("windowing", m)
+    listener.onQueryStarted(NS(id="q-1", name="windowing"))
+    dedup = NS(
+        numRowsTotal=50,
+        numRowsUpdated=10,
+        numRowsRemoved=0,
+        memoryUsedBytes=1024,
+        numRowsDroppedByWatermark=1,
+        customMetrics={"numDroppedDuplicateRows": 4, "numRowsReadDuringEviction": 9},
+    )
+    listener.record(progress(stateOperators=[dedup]))
+    listener.record(progress(batchId=8, stateOperators=[dedup, NS(**{**vars(dedup), "customMetrics": {}})]))
+    assert value(m, "streaming_duplicate_rows_dropped_total") == 8
+    assert listener.totals("windowing")["duplicates_dropped"] == 8
+    listener.record(progress(batchId=9))  # an aggregation: no custom metric of that name
+    assert value(m, "streaming_duplicate_rows_dropped_total") == 8
