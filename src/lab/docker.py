@@ -482,6 +482,14 @@ class Docker(Runtime):
         state = notebook.state_dir(self.paths)
         state.mkdir(parents=True, exist_ok=True)
         self._hand_over(state)
+        folder = notebook.root().resolve()
+        if os.name == "posix" and folder.stat().st_uid != self.uid:  # a root host: JupyterLab runs as 10001
+            print(
+                f"warning: JupyterLab runs as uid {self.uid} and {folder} belongs to uid {folder.stat().st_uid}: "
+                f"it can run the notebooks but not save them (`chown -R {self.uid} {folder}`, or run the lab as "
+                "a regular user)",
+                file=sys.stderr,
+            )
         token = notebook.token()
         name = f"{self.project}-notebook"
         cmd = self._cmd(
@@ -499,7 +507,7 @@ class Docker(Runtime):
             *self._passed_env(self.environ),
             "notebook",
         )
-        env = {**self._env(), "LAB_NOTEBOOK_TOKEN": token, "LAB_NOTEBOOKS_DIR": str(notebook.root().resolve())}
+        env = {**self._env(), "LAB_NOTEBOOK_TOKEN": token, "LAB_NOTEBOOKS_DIR": str(folder)}
 
         def stop(proc):  # the container, as `docker stop` does: JupyterLab gets SIGTERM
             with contextlib.suppress(*ENGINE_ERRORS):
