@@ -295,6 +295,7 @@ class Docker(Runtime):
             "prometheus": [("Prometheus", "PROMETHEUS_PORT")],
             "producer": [("producer metrics", "PRODUCER_METRICS_PORT")],
             "grafana": [("Grafana", "GRAFANA_PORT")],
+            "notebook": [("JupyterLab", "NOTEBOOK_PORT"), ("the notebook's Spark UI", "NOTEBOOK_SPARK_UI_PORT")],
         }
         taken = [
             ports.describe_taken(s.host, s.int(key), purpose)
@@ -466,17 +467,9 @@ class Docker(Runtime):
         return Job(proc, kill, name)
 
     def notebook(self):
-        from lab import notebook, ports
+        from lab import notebook
 
-        s, host = self.settings, self.settings.host
-        taken = [
-            ports.describe_taken(host, s.int(key), purpose)
-            for purpose, key in (("JupyterLab", "NOTEBOOK_PORT"), ("the notebook's Spark UI", "NOTEBOOK_SPARK_UI_PORT"))
-            if not ports.is_free(host, s.int(key))
-        ]
-        if taken:
-            print("; ".join(taken) + ". Free it or change the port in .env.", file=sys.stderr)
-            return 1
+        self._check_ports(["notebook"])
         print("==> building the notebook image (the first time takes a few minutes; later, seconds)", flush=True)
         self._compose("--profile", "notebook", "build", "notebook")
         state = notebook.state_dir(self.paths)
@@ -513,7 +506,7 @@ class Docker(Runtime):
             with contextlib.suppress(*ENGINE_ERRORS):
                 self._engine().api.stop(name, timeout=20)
 
-        return notebook.serve(cmd, env, s, token, state / "jupyterlab.log", stop)
+        return notebook.serve(cmd, env, self.settings, token, state / "jupyterlab.log", stop)
 
     def producer_command(self, args, env):
         name = f"{self.project}-producer-run-{uuid.uuid4().hex[:8]}"

@@ -501,9 +501,7 @@ def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, 
     assert "spark://spark-master:7077" in "".join(o.get("text", "") for o in first.outputs), first.outputs
     # The kernel's application, named after its notebook, holds NOTEBOOK_CORES cores and small executors.
     assert [a["name"] for a in apps] == ["notebook ejercicio-2.ipynb"], apps
-    kernel = [(a["name"], a["cores"], a["memoryperexecutor"]) for a in active if a["name"].startswith("notebook")]
-    memory = int(lab.settings["NOTEBOOK_EXECUTOR_MEMORY"].removesuffix("m"))
-    assert kernel == [("notebook ejercicio-2.ipynb", lab.settings.int("NOTEBOOK_CORES"), memory)], active
+    assert jupyter.kernel_apps(active) == [jupyter.kernel_share(lab.settings, "ejercicio-2.ipynb")], active
     assert lab.notebook_gone(), "the notebook's container outlived Ctrl-C"
     cells = sum(c.cell_type == "code" for c in nb.cells)
     _figure(

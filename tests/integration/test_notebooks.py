@@ -14,8 +14,7 @@ from lab.paths import Paths
 from lab.settings import ROOT
 from tests.support import jupyter
 
-# Not JupyterLab's own checkpoint copies, which a session on notebooks/ leaves.
-NOTEBOOKS = sorted(p for p in notebook.NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+NOTEBOOKS = notebook.course_notebooks()
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(notebook.NOTEBOOKS)))
@@ -55,11 +54,5 @@ def test_jupyterlab_in_a_browser_runs_a_notebooks_first_cell(jupyterlab, lab_up)
     assert f"spark://{lab_up.host}:{lab_up['SPARK_MASTER_PORT']}" in output, output
     assert "Error" not in output, output
     # The kernel's application is named after its notebook, and holds NOTEBOOK_CORES cores, small executors.
-    kernel = [
-        (a["name"], a["cores"], a["memoryperexecutor"])
-        for a in master["activeapps"]
-        if a["name"].startswith("notebook")
-    ]
-    memory = int(lab_up["NOTEBOOK_EXECUTOR_MEMORY"].removesuffix("m"))
-    assert kernel == [("notebook ejercicio-2.ipynb", lab_up.int("NOTEBOOK_CORES"), memory)], master["activeapps"]
+    assert jupyter.kernel_apps(master["activeapps"]) == [jupyter.kernel_share(lab_up, "ejercicio-2.ipynb")], master
     assert Path(shot).stat().st_size > 10_000

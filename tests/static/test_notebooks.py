@@ -14,9 +14,9 @@ import json
 
 import pytest
 
+from lab.notebook import NOTEBOOKS, course_notebooks
 from lab.settings import ROOT
 
-NOTEBOOKS = ROOT / "notebooks"
 # Spanish name -> English name: one notebook per block of the course and one per exercise.
 NAMES = {
     "01-introduccion": "01-introduction",
@@ -29,11 +29,6 @@ NAMES = {
     "proyecto-final": "capstone",
 }
 PAIRS = [(NOTEBOOKS / "es" / f"{es}.ipynb", NOTEBOOKS / "en" / f"{en}.ipynb") for es, en in NAMES.items()]
-
-
-def every_notebook():
-    found = sorted(NOTEBOOKS.rglob("*.ipynb"))
-    return [p for p in found if ".ipynb_checkpoints" not in p.parts]
 
 
 def read(path):
@@ -49,12 +44,12 @@ def source(cell):
 
 
 def test_the_spanish_and_english_notebooks_are_the_same_set():
-    found = {p.relative_to(NOTEBOOKS).as_posix() for p in every_notebook()}
+    found = {p.relative_to(NOTEBOOKS).as_posix() for p in course_notebooks()}
     expected = {f"es/{es}.ipynb" for es in NAMES} | {f"en/{en}.ipynb" for en in NAMES.values()}
     assert found == expected, f"missing: {sorted(expected - found)}; not in NAMES: {sorted(found - expected)}"
 
 
-@pytest.mark.parametrize("path", every_notebook(), ids=lambda p: p.relative_to(NOTEBOOKS).as_posix())
+@pytest.mark.parametrize("path", course_notebooks(), ids=lambda p: p.relative_to(NOTEBOOKS).as_posix())
 def test_no_outputs_are_committed(path):
     cells = read(path)["cells"]
     with_outputs = [i for i, cell in enumerate(cells) if cell.get("outputs") or cell.get("execution_count") is not None]
@@ -64,7 +59,7 @@ def test_no_outputs_are_committed(path):
     )
 
 
-@pytest.mark.parametrize("path", every_notebook(), ids=lambda p: p.relative_to(NOTEBOOKS).as_posix())
+@pytest.mark.parametrize("path", course_notebooks(), ids=lambda p: p.relative_to(NOTEBOOKS).as_posix())
 def test_every_notebook_is_valid_nbformat_4_with_the_python3_kernel(path):
     nbformat = pytest.importorskip("nbformat", reason="nbformat is not installed: the notebooks' schema is unchecked")
     notebook = nbformat.read(str(path), as_version=nbformat.NO_CONVERT)
@@ -73,7 +68,7 @@ def test_every_notebook_is_valid_nbformat_4_with_the_python3_kernel(path):
     assert notebook.metadata.get("kernelspec", {}).get("name") == "python3"
 
 
-@pytest.mark.parametrize("path", every_notebook(), ids=lambda p: p.relative_to(NOTEBOOKS).as_posix())
+@pytest.mark.parametrize("path", course_notebooks(), ids=lambda p: p.relative_to(NOTEBOOKS).as_posix())
 def test_every_code_cell_compiles(path):
     for i, cell in enumerate(code_cells(read(path))):
         compile(source(cell), f"{path.relative_to(ROOT)} (cell {i})", "exec")

@@ -144,3 +144,16 @@ def errors(nb: nbformat.NotebookNode) -> list[str]:
         if not cell.execution_count:
             problems.append(f"code cell {i + 1} did not run")
     return problems
+
+
+def kernel_apps(active_apps: list[dict]) -> list[tuple[str, int, int]]:
+    """The notebook kernels among the master's active applications (its /json/ `activeapps`):
+    name, cores and MB per executor."""
+    return [(a["name"], a["cores"], a["memoryperexecutor"]) for a in active_apps if a["name"].startswith("notebook")]
+
+
+def kernel_share(settings, notebook_name: str) -> tuple[str, int, int]:
+    """What one open kernel of `notebook_name` should hold: NOTEBOOK_CORES cores and a
+    NOTEBOOK_EXECUTOR_MEMORY executor, under the application name `notebook <file>`."""
+    memory = int(settings["NOTEBOOK_EXECUTOR_MEMORY"].removesuffix("m"))
+    return f"notebook {notebook_name}", settings.int("NOTEBOOK_CORES"), memory

@@ -5,6 +5,7 @@ from types import SimpleNamespace as NS
 
 import dedup
 from streamlab.listener import Metrics, PrometheusListener
+from tests.support import progress
 
 
 def test_each_event_id_once_within_the_watermark_and_late_resends_dropped_as_late(spark, tmp_path):
@@ -60,34 +61,13 @@ def test_the_line_per_batch_reads_the_listeners_totals_for_its_query_only(capsys
     for name in ("dedup", "dedup_quarantine"):
         listener.onQueryStarted(NS(id=f"id-{name}", name=name))
 
-    def progress(batch_id, rows, duplicates, name="dedup"):
-        op = NS(
-            numRowsTotal=0,
-            numRowsUpdated=0,
-            memoryUsedBytes=0,
-            numRowsDroppedByWatermark=0,
-            customMetrics={"numDroppedDuplicateRows": duplicates},
-        )
-        return NS(
-            progress=NS(
-                id=f"id-{name}",
-                name=name,
-                batchId=batch_id,
-                timestamp="2026-01-01T00:10:00.000Z",
-                numInputRows=rows,
-                inputRowsPerSecond=0.0,
-                processedRowsPerSecond=0.0,
-                durationMs={},
-                eventTime={},
-                sources=[],
-                sink=None,
-                stateOperators=[op] if name == "dedup" else [],
-            )
-        )
+    def done(batch_id, rows, duplicates, name="dedup"):
+        ops = [progress.operator(customMetrics={"numDroppedDuplicateRows": duplicates})] if name == "dedup" else []
+        return NS(progress=progress.batch(name, batch_id, rows, ops))
 
-    listener.onQueryProgress(progress(0, 100, 5))
-    listener.onQueryProgress(progress(0, 3, 0, name="dedup_quarantine"))
-    listener.onQueryProgress(progress(1, 40, 2))
+    listener.onQueryProgress(done(0, 100, 5))
+    listener.onQueryProgress(done(0, 3, 0, name="dedup_quarantine"))
+    listener.onQueryProgress(done(1, 40, 2))
     lines = capsys.readouterr().out.splitlines()
     assert lines == [
         "[dedup] batch 0: read 100, duplicates dropped 5 (totals: read 100, duplicates dropped 5)",

@@ -2,26 +2,12 @@ from types import SimpleNamespace as NS
 
 from late_data import LateReport
 from streamlab.listener import Metrics, PrometheusListener
+from tests.support import progress
 
 
 def batch(batch_id, rows, dropped, name="late_data"):
-    return NS(
-        id=f"id-{name}",
-        name=name,
-        batchId=batch_id,
-        timestamp="2026-01-01T00:10:00.000Z",
-        numInputRows=rows,
-        inputRowsPerSecond=0.0,
-        processedRowsPerSecond=0.0,
-        durationMs={},
-        eventTime={"watermark": "2026-01-01T00:00:00.000Z"},
-        sources=[],
-        sink=None,
-        stateOperators=[
-            NS(numRowsTotal=0, numRowsUpdated=0, memoryUsedBytes=0, numRowsDroppedByWatermark=dropped),
-            NS(numRowsTotal=0, numRowsUpdated=0, memoryUsedBytes=0, numRowsDroppedByWatermark=0),
-        ],
-    )
+    ops = [progress.operator(numRowsDroppedByWatermark=dropped), progress.operator()]
+    return progress.batch(name, batch_id, rows, ops, {"watermark": "2026-01-01T00:00:00.000Z"})
 
 
 def test_late_report_prints_the_listeners_figures_for_its_query_only(capsys):
