@@ -30,7 +30,7 @@ FULL_STAMP := $(VENV)/.requirements.stamp
 CONTROL_STAMP := $(VENV)/.control.stamp
 STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
 
-.PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce consume notebook demo \
+.PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce consume state notebook demo \
         test test-unit test-integration test-static lint fmt lock runtime config generate report drill bench check
 
 help: ## List the targets
@@ -130,6 +130,9 @@ check: $(STAMP) ## Check an exercise on the running lab: make check EXERCISE=1|2
 
 report: $(STAMP) ## Performance report of a job's run from Prometheus: make report [JOB=windowing] [SINCE=30m]
 	@$(LAB) report --job $(or $(JOB),windowing) --since $(or $(SINCE),30m) $(if $(TRIGGER_SECONDS),--trigger-seconds $(TRIGGER_SECONDS))
+
+state: $(STAMP) ## What a job keeps in its state, read from its checkpoint: make state JOB=windowing [BATCH=n] [LIMIT=20]
+	@$(LAB) state "$(JOB)" $(if $(BATCH),--batch "$(BATCH)") $(if $(LIMIT),--limit "$(LIMIT)")
 
 notebook: up ## JupyterLab on the course's notebooks (notebooks/), its kernels' `spark` on the lab; Ctrl-C stops it
 	@$(LAB) notebook

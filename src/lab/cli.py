@@ -50,6 +50,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     sp = sub.add_parser("submit", help="run a job with spark-submit (extra arguments go to the job)")
     sp.add_argument("job")
+    stp = sub.add_parser("state", help="print what a job keeps in its state, read from its checkpoint")
+    stp.add_argument("job")
+    stp.add_argument("--batch", type=int, default=None, help="the state after this batch (default: the last)")
+    stp.add_argument("--limit", type=int, default=20, help="rows shown per operator; 0 for all (default 20)")
+    stp.add_argument("--checkpoint", default=None, help="the job's checkpoint folder (default: its own)")
+    stp.add_argument("--json", default=None, help="also write what was read to this file (under the run folder)")
     rp = sub.add_parser("reset", help="delete a job's checkpoints and default output")
     rp.add_argument("job")
     sub.add_parser("runtime", help="print the runtime in use (local or docker)")
@@ -265,6 +271,13 @@ def _report(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     return 0
 
 
+@_on_a_running_lab
+def _state(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    from lab import state
+
+    return state.show(rt, args.job, args.batch, args.limit, args.checkpoint, args.json)
+
+
 def _reset(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     from lab.submit import reset
 
@@ -290,4 +303,5 @@ COMMANDS: dict[str, Handler] = {
     "check": _check,
     "report": _report,
     "reset": _reset,
+    "state": _state,
 }

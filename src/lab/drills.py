@@ -456,7 +456,32 @@ def _windowing_exact(d: Drill, base: list[str], out: Path) -> None:
         d.result.details.append(f"the final run failed: {final.stdout[-400:]}{final.stderr[-400:]}")
     events = valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
     watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
-    _compare_windows(d.result, _parquet_rows(out), window_counts(events, "country", 5, closed_before=watermark))
+    closed = window_counts(events, "country", 5, closed_before=watermark)
+    _compare_windows(d.result, _parquet_rows(out), closed)
+    _compare_state(d, Path(base[base.index("--checkpoint") + 1]), window_counts(events, "country", 5) - closed)
+
+
+def _compare_state(d: Drill, checkpoint: Path, open_windows: Counter) -> None:
+    """After the restarts, the state (read with `make state`'s driver) must hold exactly the
+    windows the watermark has not closed, with their counts so far: nothing lost, nothing twice."""
+    report = d.dir / "state.json"
+    run = d.submit(
+        "_state", "--job", "windowing", "--checkpoint", str(checkpoint), "--limit", "0", "--json", str(report)
+    )
+    if run.returncode != 0 or not report.exists():
+        d.result.ok = False
+        d.result.details.append(f"reading the state failed: {run.stderr.strip().splitlines()[-1:]}")
+        return
+    (op,) = json.loads(report.read_text())["queries"]["windowing"]
+    held = Counter(
+        {(parse_time(r["window_start"]), parse_time(r["window_end"]), r["country"]): r["count"] for r in op["rows"]}
+    )
+    differ = sum(1 for k in held.keys() | open_windows.keys() if held[k] != open_windows[k])
+    d.result.details.append(
+        f"state after batch {op['batch']}: {len(held)} open windows, {differ} differ from the truth"
+    )
+    if differ:
+        d.result.ok = False
 
 
 def worker_loss(d: Drill) -> Result:

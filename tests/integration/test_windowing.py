@@ -1,5 +1,6 @@
 """The windowing job on the real lab: exact window counts, late events excluded as the watermark says."""
 
+import json
 import os
 import shutil
 import subprocess
@@ -16,7 +17,7 @@ from lab.kafkatools import consume_all
 from lab.paths import Paths
 from lab.settings import ROOT
 from lab.submit import spark_home
-from lab.truth import output_window_counts, valid_events, window_counts
+from lab.truth import output_window_counts, parse_time, valid_events, window_counts
 from tests.support import lab as run
 
 START = "2026-01-01T00:00:00Z"
@@ -65,6 +66,33 @@ def test_exact_window_counts_in_append_mode(topics, lab_up, tmp_path):
     got, repeated = output_window_counts(pq.read_table(out).to_pylist())
     assert repeated == 0, "a window was emitted twice"
     assert got == expected
+
+    # make state: the windows the watermark has not closed are exactly what the state holds;
+    # the closed ones were emitted and evicted.
+    report = tmp_path / "state.json"
+    shown = run.lab(
+        "state",
+        "windowing",
+        "--checkpoint",
+        str(tmp_path / "ckpt"),
+        "--limit",
+        "0",
+        "--json",
+        str(report),
+        environ=topics,
+        check=True,
+    )
+    live = window_counts(events, "country", 5) - expected
+    assert live and not set(live) & set(expected)
+    queries = json.loads(report.read_text())["queries"]
+    assert queries["windowing_quarantine"] == [], "the quarantine query is stateless"
+    (op,) = queries["windowing"]
+    held = Counter(
+        {(parse_time(r["window_start"]), parse_time(r["window_end"]), r["country"]): r["count"] for r in op["rows"]}
+    )
+    assert (op["operator"], op["keys"]) == ("stateStoreSave", len(live))
+    assert held == live
+    assert f"operator 0 (stateStoreSave): {len(live)} key(s) in state after batch {op['batch']}" in shown.stdout
 
 
 def test_console_complete_mode_as_in_the_course(topics, lab_up, tmp_path):
