@@ -11,8 +11,9 @@ on to the Python driver):
 
 The job's `main(args)` runs as spark-submit would run it (streamlab.runner leaves the session
 running instead of stopping it), with `env` set in os.environ and its Python output in the two
-files. When it returns, one line answers on stdout: `WARM-DONE {"code": 0}`. The FIFO's end
-(its writer closes it) ends the driver.
+files; the SQL confs it sets on the session are put back afterwards (`sql_conf_kept`). When it
+returns, one line answers on stdout: `WARM-DONE {"code": 0}`. The FIFO's end (its writer closes
+it) ends the driver.
 """
 
 from __future__ import annotations
@@ -39,7 +40,29 @@ def _job(name: str):
     return module
 
 
+@contextlib.contextmanager
+def sql_conf_kept(spark):
+    """Put the session's SQL confs back as they were once the block ends: a job's
+    `spark.conf.set` (transform_with_state's RocksDB state store) must not reach the next job in
+    the same session. A query keeps the confs it started with, so this does not touch a job's
+    queries. Confs that only a new session can change (static ones) are left alone."""
+    before = spark.conf.getAll
+    try:
+        yield
+    finally:
+        after = spark.conf.getAll
+        for key in sorted(before.keys() | after.keys()):
+            if before.get(key) == after.get(key) or not spark.conf.isModifiable(key):
+                continue
+            if key in before:
+                spark.conf.set(key, before[key])
+            else:
+                spark.conf.unset(key)
+
+
 def run_one(request: dict) -> int:
+    from streamlab import runner
+
     saved = dict(os.environ)
     os.environ.update(request.get("env", {}))
     try:
@@ -48,6 +71,7 @@ def run_one(request: dict) -> int:
             open(request["stderr"], "w") as err,
             contextlib.redirect_stdout(out),
             contextlib.redirect_stderr(err),
+            sql_conf_kept(runner.WARM_SESSION) if runner.WARM_SESSION else contextlib.nullcontext(),
         ):
             try:
                 return _job(request["job"]).main(request["args"])

@@ -23,7 +23,16 @@ import re
 from pathlib import Path
 
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-STATEFUL = ("Aggregate", "Deduplicate", "FlatMapGroupsInPandasWithState", "Join ", "SessionWindow")
+# Names of the stateful nodes in an analyzed plan. transformWithStateInPandas (and Python's
+# transformWithState) analyze to TransformWithStateInPySpark in Spark 4.2.
+STATEFUL = (
+    "Aggregate",
+    "Deduplicate",
+    "FlatMapGroupsInPandasWithState",
+    "Join ",
+    "SessionWindow",
+    "TransformWithStateInPySpark",
+)
 
 
 class StateMismatch(RuntimeError):

@@ -44,3 +44,18 @@ def test_what_feeds_the_watermark_may_change_and_a_whole_plan_checkpoint_is_adop
     assert (ckpt / "lab-plan.txt").read_text() == text
     with pytest.raises(stateguard.StateMismatch):
         stateguard.check(windowing.build(stream(spark, tmp_path), watermark="5 minutes"), str(ckpt), "windowing")
+
+
+def test_transform_with_state_is_guarded(spark, tmp_path):
+    import transform_with_state
+
+    (tmp_path / "p").mkdir()
+    payments = spark.readStream.schema("order_id string, event_time timestamp").json(str(tmp_path / "p"))
+    orders = stream(spark, tmp_path).selectExpr("user_id AS order_id", "user_id", "1.0D AS amount", "event_time")
+    ckpt = str(tmp_path / "ckpt" / "transform_with_state")
+    job = "transform_with_state"
+    stateguard.check(transform_with_state.build(orders, payments), ckpt, job)
+    assert "TransformWithStateInPySpark" in (tmp_path / "ckpt" / job / "lab-plan.txt").read_text()
+    stateguard.check(transform_with_state.build(orders, payments), ckpt, job)  # a restart
+    with pytest.raises(stateguard.StateMismatch):
+        stateguard.check(transform_with_state.build(orders, payments, watermark="1 minute"), ckpt, job)
