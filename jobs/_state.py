@@ -37,6 +37,8 @@ def parser():
 
 def show(spark, job: str, folder: Path, batch: int | None, limit: int) -> list[dict]:
     """Print one query's state; return it as dicts for --json."""
+    from pyspark.sql import functions as F
+
     query = naming.query_of_folder(job, folder.name)
     if not state.has_state(folder):
         print(f"\nquery {query}: no state (a stateless query)")
@@ -65,12 +67,13 @@ def show(spark, job: str, folder: Path, batch: int | None, limit: int) -> list[d
                 "operator": store.operator,
                 "join_side": store.join_side,
                 "state_var": store.state_var,
+                "timers": store.timers,
                 "batch": at,
                 "keys": keys,
                 "columns": df.columns,
                 # Spark's JSON writes timestamps in the session's time zone (UTC), as show() does;
                 # collect() would give them in the driver's local time.
-                "rows": [json.loads(r) for r in rows.toJSON().collect()],
+                "rows": [json.loads(r[0]) for r in rows.select(F.to_json(F.struct("*"))).collect()],
             }
         )
     return out

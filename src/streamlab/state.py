@@ -7,7 +7,8 @@ Two batch readers, both in Spark 4.0 (Spark's guide: "State Data Source Integrat
 - `spark.read.format("statestore").load(checkpoint)`: the state's rows, as `key` and `value`
   structs plus `partition_id`. Options: `batchId` (default: the last committed batch),
   `operatorId` (default 0), `joinSide` (`left`/`right`, for a stream-stream join's buffers)
-  and `stateVarName` (one of a transformWithState processor's state variables).
+  `stateVarName` (one of a transformWithState processor's state variables) and
+  `readRegisteredTimers` (its timers: each key's expiration_timestamp_ms).
 
 Contract: `stores(spark, checkpoint)` lists what can be read, one `Store` per operator and side
 or state variable; `read(spark, checkpoint, store, batch)` returns its rows with the key's and
@@ -39,16 +40,16 @@ class Store:
     max_batch: int
     join_side: str | None = None
     state_var: str | None = None
+    timers: bool = False
 
     @property
     def label(self) -> str:
-        part = (
-            f", {self.join_side} side"
-            if self.join_side
-            else f", state variable {self.state_var}"
-            if self.state_var
-            else ""
-        )
+        if self.join_side:
+            part = f", {self.join_side} side"
+        elif self.state_var:
+            part = f", state variable {self.state_var}"
+        else:
+            part = ", registered timers" if self.timers else ""
         return f"operator {self.operator_id} ({self.operator}{part})"
 
     def options(self, batch: int | None = None) -> dict[str, str]:
@@ -57,6 +58,8 @@ class Store:
             opts["joinSide"] = self.join_side
         if self.state_var:
             opts["stateVarName"] = self.state_var
+        if self.timers:
+            opts["readRegisteredTimers"] = "true"
         if batch is not None:
             opts["batchId"] = str(batch)
         return opts
@@ -75,7 +78,8 @@ def stores(spark, checkpoint: str) -> list[Store]:
 
 def stores_of(metadata: list[dict]) -> list[Store]:
     """The stores that state-metadata's rows describe (pure, for tests): one per operator, two
-    for a join (its sides), one per user state variable of a transformWithState operator."""
+    for a join (its sides), one per user state variable of a transformWithState operator, plus
+    its timers if it has any."""
     out: dict[tuple, Store] = {}
     for row in sorted(metadata, key=lambda r: (r["operatorId"], r["stateStoreName"])):
         base = dict(
@@ -89,26 +93,27 @@ def stores_of(metadata: list[dict]) -> list[Store]:
             for side in JOIN_SIDES:
                 out.setdefault((row["operatorId"], side), Store(**base, join_side=side))
             continue
-        state_vars = _state_variables(row.get("operatorProperties"))
-        if state_vars:
+        state_vars, timers = _state_variables(row.get("operatorProperties"))
+        if state_vars or timers:
             for name in state_vars:
                 out.setdefault((row["operatorId"], name), Store(**base, state_var=name))
+            if timers:
+                out.setdefault((row["operatorId"], "$timers"), Store(**base, timers=True))
         else:
             out.setdefault((row["operatorId"], None), Store(**base))
     return list(out.values())
 
 
-def _state_variables(properties: str | None) -> list[str]:
-    """A transformWithState operator's own state variables; the timers' internal stores, whose
-    names start with `$`, are left out."""
-    if not properties:
-        return []
+def _state_variables(properties: str | None) -> tuple[list[str], bool]:
+    """A transformWithState operator's own state variables, and whether it has timers (Spark's
+    internal stores, whose names start with `$`, are read through readRegisteredTimers)."""
     try:
-        variables = json.loads(properties).get("stateVariables", [])
+        variables = json.loads(properties or "{}").get("stateVariables", [])
     except (ValueError, AttributeError):
-        return []
-    names = [v.get("stateName") for v in variables if isinstance(v, dict)]
-    return [n for n in names if n and not n.startswith("$")]
+        return [], False
+    found = [v for v in variables if isinstance(v, dict) and v.get("stateName")]
+    timers = any(v.get("stateVariableType") == "TimerState" for v in found)
+    return [v["stateName"] for v in found if not v["stateName"].startswith("$")], timers
 
 
 def read(spark, checkpoint: str, store: Store, batch: int | None = None):
@@ -132,8 +137,12 @@ def flatten(df):
                 yield [*path, field.name]
 
     cols, seen = [], set()
-    for part in ("key", "value"):
-        if part not in df.columns:
+    for part in df.columns:
+        if part == "partition_id":
+            continue
+        if part not in ("key", "value") or not isinstance(df.schema[part].dataType, StructType):
+            cols.append(F.col(part))  # expiration_timestamp_ms, for timers
+            seen.add(part)
             continue
         for path in leaves(df.schema[part].dataType, [part]):
             name = "_".join(path[1:])

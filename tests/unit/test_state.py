@@ -22,7 +22,13 @@ def meta(op_id, name, store="default", props=None):
 def test_a_join_is_read_by_side_and_a_processor_by_its_own_state_variables():
     join = [meta(0, "symmetricHashJoin", f"{side}-{kind}") for side in ("left", "right") for kind in ("a", "b")]
     tws = json.dumps(
-        {"stateVariables": [{"stateName": "order"}, {"stateName": "$procTimers_keyToTimestamp"}, {"stateName": "x"}]}
+        {
+            "stateVariables": [
+                {"stateName": "order", "stateVariableType": "ValueState"},
+                {"stateName": "$eventTimers_keyToTimestamp", "stateVariableType": "TimerState"},
+                {"stateName": "x", "stateVariableType": "ListState"},
+            ]
+        }
     )
     stores = state.stores_of([*join, meta(1, "transformWithStateInPandasExec", props=tws), meta(2, "stateStoreSave")])
     assert [(s.operator_id, s.join_side, s.state_var) for s in stores] == [
@@ -30,8 +36,11 @@ def test_a_join_is_read_by_side_and_a_processor_by_its_own_state_variables():
         (0, "right", None),
         (1, None, "order"),
         (1, None, "x"),
+        (1, None, None),
         (2, None, None),
     ]
+    assert stores[4].timers and stores[4].options() == {"operatorId": "1", "readRegisteredTimers": "true"}
+    assert stores[4].label == "operator 1 (transformWithStateInPandasExec, registered timers)"
     assert stores[0].options(5) == {"operatorId": "0", "joinSide": "left", "batchId": "5"}
     assert stores[2].options() == {"operatorId": "1", "stateVarName": "order"}
     assert stores[1].label == "operator 0 (symmetricHashJoin, right side)"

@@ -3,6 +3,7 @@ no JVM), then the whole transformation on local file streams, held to the statef
 
 import pandas as pd
 import pytest
+from pyspark import cloudpickle
 from pyspark.errors import StreamingQueryException
 from pyspark.sql.streaming.tws_tester import TwsTester
 
@@ -10,6 +11,10 @@ import stateful
 import transform_with_state as tws
 from streamlab.listener import Metrics, PrometheusListener
 from tests.support.unpaid import flagged_per_step, order, payment
+
+# The processor class travels to the Python workers by value, as it does when spark-submit runs
+# the job file as __main__: the workers cannot import the job files (jobs/ is not on their path).
+cloudpickle.register_pickle_by_value(tws)
 
 DEADLINE_MS = 60_000
 PROVIDER = "spark.sql.streaming.stateStore.providerClass"
