@@ -38,7 +38,7 @@ from lab import dashboards, notebook, procs
 from lab.httpclient import get_json
 from lab.kafkatools import consume_all, fresh_topics
 from lab.settings import ROOT, load
-from lab.truth import output_window_counts, valid_events, window_counts
+from lab.truth import output_window_counts, parse_time, valid_events, window_counts
 from streamlab.wait import WaitTimeout, wait_for
 from tests.docker.conftest import FIGURES
 from tests.support import dockerhost, jupyter, netns
@@ -409,7 +409,23 @@ def test_windowing_exact_window_counts(demo, docker_lab, topics, request):
     got, repeated = output_window_counts(pq.read_table(out).to_pylist())
     assert repeated == 0, "a window was emitted twice"
     assert len(expected) > 20 and got == expected
-    _figure(request.config, f"windowing: {len(expected)} windows, {sum(expected.values())} events checked exactly")
+    # make state, in a driver container: the windows still open are exactly the state's.
+    report = RUN / "e2e" / "windowing-state.json"
+    shown = lab.lab(
+        "state", "windowing", "--checkpoint", str(RUN / "e2e" / "windowing-ckpt"), "--limit", "0", "--json", str(report)
+    )
+    (op,) = json.loads(report.read_text())["queries"]["windowing"]
+    held = Counter(
+        {(parse_time(r["window_start"]), parse_time(r["window_end"]), r["country"]): r["count"] for r in op["rows"]}
+    )
+    live = window_counts(events, "country", 5) - expected
+    assert live and held == live, f"state {dict(held)} != open windows {dict(live)}"
+    assert f"{len(live)} key(s) in state after batch {op['batch']}" in shown.stdout
+    _figure(
+        request.config,
+        f"windowing: {len(expected)} windows, {sum(expected.values())} events checked exactly; "
+        f"make state: the {len(live)} open windows",
+    )
 
 
 def test_driver_kill_drill(demo, docker_lab, request):
