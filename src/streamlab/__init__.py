@@ -6,6 +6,9 @@ Modules, each with one job to do:
 - schemas:   one schema per topic, shared with the producer
 - session:   building the SparkSession
 - sources:   the Kafka and file readers
+- eventgen:  the lab's events computed from their sequence numbers (stdlib only)
+- datasources: Python data sources: lab_events (a stream of eventgen's events, no Kafka) and
+             lab_postgres (an exactly-once PostgreSQL sink with commit and abort)
 - parsing:   JSON parsing with the quarantine split (pure: DataFrame in, DataFrames out)
 - sinks:     console, Parquet, Kafka, PostgreSQL and quarantine writers
 - naming:    query names and their checkpoint folders
@@ -16,6 +19,6 @@ Modules, each with one job to do:
 - stateguard: a stateful query that no longer matches its checkpoint, caught before it starts
 - wait:      waiting on a condition with a timeout and a clear message (the lab uses it too)
 
-It depends on pyspark, confluent-kafka, prometheus-client and the standard library only: never on
+It depends on pyspark, confluent-kafka, prometheus-client, psycopg and the standard library only: never on
 the lab's control plane (lab), which passes it what it needs through the environment.
 """

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 import signal
 import sys
 import time
@@ -42,7 +43,11 @@ STATE_MISMATCH_MARKERS = (
     "UNSUPPORTED_CHANGE_OF",
     "STDS_",
     "CANNOT_LOAD_STATE_STORE",
+    "the checkpoint's events were made with other options",  # streamlab.datasources' lab_events
 )
+# The exception a Python worker raised (a Python data source's, a UDF's), in the traceback that
+# Spark's message quotes after its own first line: `module.SomeError: message`.
+PYTHON_ERROR = re.compile(r"^\s*(?:\w+\.)*\w*(?:Error|Exception): (.+)$", re.M)
 
 
 def log(job: str, message: str) -> None:
@@ -52,6 +57,10 @@ def log(job: str, message: str) -> None:
 def describe_failure(job: str, query_name: str, exc: BaseException | str) -> str:
     text = str(exc).strip()
     first = next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
+    _, traceback, raised = text.partition("Traceback (most recent call last):")
+    found = PYTHON_ERROR.search(raised) if traceback else None
+    if found:  # Spark's first line only says a Python worker failed: say why
+        first = found.group(1).strip()
     first = first.removeprefix(f"{job}: ")
     line = f"{job}: query {query_name} failed: {first[:600]}"
     if "make reset JOB=" in first:

@@ -12,6 +12,8 @@ Guarantees, as Spark gives them:
 - kafka: at-least-once. A batch replayed after a crash may write its records again.
 - postgres (foreachBatch): at-least-once, unless the writer is idempotent. The lab's writer
   upserts by key, so a replay rewrites the same rows.
+- a Python data source (`data_source=(name, options)`, e.g. streamlab.datasources' lab_postgres):
+  what its commit makes of it. lab_postgres: exactly-once, by a ledger of committed batch ids.
 """
 
 from __future__ import annotations
@@ -70,13 +72,14 @@ def start(
     kafka_key: str | None = None,
     foreach_batch=None,
     foreach_writer=None,
+    data_source: tuple[str, dict[str, str]] | None = None,
 ):
     from streamlab import naming, stateguard
 
     name = name or naming.main_query(job)
     checkpoint = checkpoint_dir(opts, job, naming.checkpoint_folder(job, name))
     stateguard.check(df, checkpoint, job)  # before anything starts: a changed stateful query writes nothing
-    if opts.sink == "kafka" and foreach_batch is None and foreach_writer is None:
+    if opts.sink == "kafka" and foreach_batch is None and foreach_writer is None and data_source is None:
         df = to_kafka_records(df, kafka_key)
     writer = (
         df.writeStream.queryName(name)
@@ -88,6 +91,9 @@ def start(
         return writer.foreachBatch(foreach_batch).start()
     if foreach_writer is not None:
         return writer.foreach(foreach_writer).start()
+    if data_source is not None:  # a registered data source's writer (streamlab.datasources)
+        name, source_options = data_source
+        return writer.format(name).options(**source_options).start()
     if opts.sink == "console":
         return writer.format("console").option("truncate", "false").option("numRows", 50).start()
     if opts.sink == "noop":

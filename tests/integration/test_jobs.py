@@ -319,6 +319,50 @@ def test_custom_sink_foreach_writer(warm, shop, tmp_path, lab_up):
     assert got == expected_revenue(shop)
 
 
+def test_python_sink_writes_each_window_once_even_when_a_batch_is_replayed(warm, shop, tmp_path, lab_up):
+    """jobs/python_sink.py: the lab_postgres Python data source in append mode, with plain inserts
+    (`--keys ''`), so only its ledger of committed batch ids keeps a replayed batch from adding rows."""
+    table = f"pyrev_{tmp_path.name[-12:].lower().replace('-', '_')}"
+    args = ["--table", table, "--keys", "", "--max-offsets-per-trigger", "150"]
+    once(warm, tmp_path, "python_sink", *args, env=shop.env)
+    checkpoint = tmp_path / "ckpt" / "python_sink"
+    query = json.loads((checkpoint / "metadata").read_text())["id"]  # the ledger's key
+
+    def table_rows():
+        with psycopg.connect(dsn(lab_up)) as conn:
+            rows = conn.execute(f'select window_start, country, orders, revenue from "{table}"').fetchall()
+        keys = Counter((r[0], r[1]) for r in rows)
+        assert not [k for k, n in keys.items() if n > 1], f"windows written twice: {keys.most_common(3)}"
+        return {(r[0], r[1]): (r[2], float(r[3])) for r in rows}
+
+    def ledger():
+        with psycopg.connect(dsn(lab_up)) as conn:
+            batches = conn.execute(
+                "select batch_id, rows, committed_at from lab_sink_batches where query = %s order by 1", (query,)
+            ).fetchall()
+            staged = conn.execute("select count(*) from lab_sink_staging where query = %s", (query,)).fetchone()[0]
+        return batches, staged
+
+    # Append mode: a window is written once the watermark (2 minutes) passes its end. Phase B,
+    # two hours later, closes every phase-A window; its own stay open.
+    expected = {k: v for k, v in expected_revenue(shop).items() if k[0] < shop.phase_a_end}
+    first = table_rows()
+    assert first == expected
+    batches, staged = ledger()
+    commits = sorted(int(f.name) for f in (checkpoint / "commits").glob("[0-9]*"))
+    assert [b[0] for b in batches] == commits, "one ledger row per batch Spark committed"
+    assert staged == 0
+    replayed = forget_last_data_batch(checkpoint)
+    proc = once(warm, tmp_path, "python_sink", *args, env=shop.env)
+    assert proc.returncode == 0
+    assert table_rows() == first, f"replaying batch {replayed} changed the table"
+    again, staged = ledger()
+    assert [b for b in again if b[0] <= replayed] == [b for b in batches if b[0] <= replayed], (
+        f"batch {replayed} was committed a second time instead of skipped"
+    )
+    assert staged == 0
+
+
 def test_kafka_sink_latest_record_per_key_is_exact(warm, shop, tmp_path):
     once(warm, tmp_path, "kafka_sink", env=shop.env)
     import json

@@ -14,6 +14,21 @@ def test_state_mismatch_gets_the_reset_hint():
     assert line.endswith("run `make reset JOB=windowing` to start over")
 
 
+def test_a_python_workers_error_is_the_line_and_a_changed_source_gets_the_reset_hint():
+    text = (
+        "[STREAM_FAILED] Query [id = 1] terminated with exception: [PYTHON_STREAMING_DATA_SOURCE_RUNTIME_ERROR] "
+        "Failed when Python streaming data source perform latestOffset: Traceback (most recent call last):\n"
+        '  File "/x/datasources.py", line 294, in latestOffset\n    self.o.check(start)\n'
+        "streamlab.datasources.OptionError: lab_events: the checkpoint's events were made with other options: "
+        "seed=2 (checkpoint: 1). Drop the option, or reset the query's checkpoint to start over\n"
+        " SQLSTATE: 38000\n\tat org.apache.spark.sql.execution.Foo(Foo.scala:1)"
+    )
+    line = describe_failure("python_source", "python_source", text)
+    assert line.startswith("python_source: query python_source failed: lab_events: the checkpoint's events were made")
+    assert line.endswith("run `make reset JOB=python_source` to start over")
+    assert "\n" not in line
+
+
 def test_first_batch_line_says_where_the_time_went():
     progress = SimpleNamespace(
         name="windowing",
