@@ -122,7 +122,7 @@ consume: $(STAMP) ## Print a topic's records with keys and headers: make consume
 bench: up ## Benchmark on the lab, with Kafka's own tools beside it: make bench [QUICK=1] (results in bench/results/)
 	@$(LAB) bench $(if $(QUICK),--quick)
 
-drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|stop-produce-restart|worker-loss|broker-restart|bad-input|late-data|state-incompatible|data-loss|bad-config|all [SIZE=small]
+drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|python-sink-kill|stop-produce-restart|worker-loss|broker-restart|bad-input|late-data|state-incompatible|data-loss|bad-config|all [SIZE=small]
 	@$(LAB) drill "$(NAME)" --size $(or $(SIZE),full)
 
 check: $(STAMP) ## Check an exercise on the running lab: make check EXERCISE=1|2|3|capstone [FILE="path …"] (PASS, or FAIL with a hint)

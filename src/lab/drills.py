@@ -447,6 +447,63 @@ def bad_config(d: Drill) -> Result:
     return d.result
 
 
+def python_sink_kill(d: Drill, kills: int = 3) -> Result:
+    """SIGKILL the python_sink job's driver at random batches, restart from the checkpoint each
+    time; its Python data source writes plain inserts into PostgreSQL, so only its ledger of
+    committed batch ids keeps a re-run batch from writing its windows twice."""
+    import psycopg
+
+    from lab.postgres import dsn
+
+    d.produce(
+        "--count", str(3000 * d.scale), "--rate", "0", "--seed", "91", "--start-time", START,
+        "--event-rate", "10", "--jitter-ms", "5000",
+    )  # fmt: skip
+    table = f"drill_pysink_{d.dir.name.rsplit('-', 1)[-1].lower()}"
+    ckpt = d.dir / "ckpt"
+    base = ["--table", table, "--keys", "", "--checkpoint", str(ckpt), "--metrics-port", "0"]
+    slow = ["--trigger", "1 second", "--max-offsets-per-trigger", "40"]
+    rng = random.Random(91)
+    for i in range(kills):
+        proc = d.spark_submit("python_sink", *base, *slow)
+        target = committed(ckpt, "python_sink") + rng.randint(1, 3)
+        try:
+            wait_for(
+                lambda: committed(ckpt, "python_sink") >= target or proc.poll() is not None,  # noqa: B023 - called here
+                300,
+                f"batch {target} of run {i + 1}",
+            )
+        finally:
+            proc.kill()
+        d.result.details.append(f"kill {i + 1}: SIGKILL after {committed(ckpt, 'python_sink')} committed batches")
+    # Orders two hours later move the watermark past every earlier minute; the final run reads the rest.
+    d.produce("--count", "200", "--rate", "0", "--seed", "92", "--start-time", "2026-01-01T02:00:00Z")
+    final = d.submit("python_sink", *base, "--trigger", "availableNow")
+    if final.returncode != 0:
+        d.result.ok = False
+        d.result.details.append(f"the final run failed: {final.stdout[-400:]}{final.stderr[-400:]}")
+    orders = valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("orders")), "orders")
+    watermark = max(o["event_time"] for o in orders) - timedelta(minutes=2)
+    expected = window_counts(orders, "country", 1, closed_before=watermark)
+    revenue = Counter()
+    for o in orders:
+        start = o["event_time"].replace(second=0, microsecond=0)
+        revenue[(start, o["country"])] += o["amount"]
+    with psycopg.connect(dsn(d.settings)) as conn:
+        rows = conn.execute(f'select window_start, window_end, country, orders, revenue from "{table}"').fetchall()
+        conn.execute(f'drop table "{table}"')
+    _compare_windows(
+        d.result,
+        [dict(zip(("window_start", "window_end", "key", "events"), r[:4], strict=True)) for r in rows],
+        expected,
+    )
+    wrong = [r for r in rows if abs(float(r[4]) - round(revenue[(r[0], r[2])], 2)) > 0.005]
+    if wrong:
+        d.result.ok = False
+        d.result.details.append(f"{len(wrong)} windows with a revenue that is not the ground truth's")
+    return d.result
+
+
 def _windowing_exact(d: Drill, base: list[str], out: Path) -> None:
     """Finish the windowing backlog in one run after a flush, and compare with the ground truth."""
     d.produce("--count", "20", "--rate", "0", "--seed", "82", "--start-time", "2026-01-01T02:00:00Z")
@@ -658,6 +715,7 @@ def _query_totals(path: Path, query: str) -> dict[str, int]:
 
 DRILLS = {
     "driver-kill": driver_kill,
+    "python-sink-kill": python_sink_kill,
     "stop-produce-restart": stop_produce_restart,
     "worker-loss": worker_loss,
     "broker-restart": broker_restart,
