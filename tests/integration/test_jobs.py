@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections import Counter, defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import psycopg
 import pyarrow.parquet as pq
@@ -25,11 +25,13 @@ import pytest
 import aggregations
 from lab.kafkatools import consume_all, fresh_topics
 from lab.postgres import dsn
-from lab.truth import parse_time, valid_events, window_counts
+from lab.truth import output_window_counts, parse_time, valid_events, window_counts
+from streamlab import eventgen, schemas
 from tests.support import lab as run
 from tests.support.warm import WarmDriver
 
 START = "2026-01-01T00:00:00Z"
+START_MS = 1_767_225_600_000  # START in milliseconds since 1970
 
 
 class Shop:
@@ -361,6 +363,29 @@ def test_python_sink_writes_each_window_once_even_when_a_batch_is_replayed(warm,
         f"batch {replayed} was committed a second time instead of skipped"
     )
     assert staged == 0
+
+
+def test_python_source_window_counts_on_the_cluster_are_exact(warm, tmp_path):
+    """jobs/python_source.py on the lab's executors: the lab_events Python data source (shipped in
+    streamlab) makes 6,000 page views, with no Kafka; each closed window's count is what
+    streamlab.eventgen gives in plain Python for the same seed and pace."""
+    out = tmp_path / "out"
+    once(
+        warm, tmp_path, "python_source", "--total-rows", "6000", "--events-per-second", "4", "--seed", "13",
+        "--start-time", START, "--sink", "parquet", "--output", str(out), "--output-mode", "append",
+        env={},
+    )  # fmt: skip
+    cols = eventgen.columns("page_views", 0, 6000, eventgen.Params(13, START_MS, 4))
+    names = schemas.PAGE_VIEWS.names
+    events = [
+        {"event_time": datetime(1970, 1, 1) + timedelta(microseconds=t), "country": c}
+        for t, c in zip(cols[names.index("event_time")], cols[names.index("country")], strict=True)
+    ]
+    watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
+    expected = window_counts(events, "country", 5, closed_before=watermark)
+    got, repeated = output_window_counts(parquet_rows(out))
+    assert repeated == 0 and len(expected) == 10  # 2 closed windows x 5 countries
+    assert got == expected
 
 
 def test_kafka_sink_latest_record_per_key_is_exact(warm, shop, tmp_path):

@@ -18,8 +18,8 @@ def test_a_python_workers_error_is_the_line_and_a_changed_source_gets_the_reset_
     text = (
         "[STREAM_FAILED] Query [id = 1] terminated with exception: [PYTHON_STREAMING_DATA_SOURCE_RUNTIME_ERROR] "
         "Failed when Python streaming data source perform latestOffset: Traceback (most recent call last):\n"
-        '  File "/x/datasources.py", line 294, in latestOffset\n    self.o.check(start)\n'
-        "streamlab.datasources.OptionError: lab_events: the checkpoint's events were made with other options: "
+        '  File "/x/eventsource.py", line 294, in latestOffset\n    self.o.check(start)\n'
+        "streamlab.eventsource.OptionError: lab_events: the checkpoint's events were made with other options: "
         "seed=2 (checkpoint: 1). Drop the option, or reset the query's checkpoint to start over\n"
         " SQLSTATE: 38000\n\tat org.apache.spark.sql.execution.Foo(Foo.scala:1)"
     )
