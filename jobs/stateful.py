@@ -66,12 +66,10 @@ def unpaid_orders(deadline_ms: int):
     return fn
 
 
-def build(orders, payments, deadline: str = "5 minutes", watermark: str = "2 minutes"):
-    """Orders and payments -> the orders not paid within `deadline` of being placed."""
+def orders_and_payments(orders, payments):
+    """Orders and payments as one stream, for grouping by order_id: order_id, user_id, amount,
+    event_time, and kind ("order" or "payment"; a payment's user_id and amount are null)."""
     from pyspark.sql import functions as F
-    from pyspark.sql.streaming.state import GroupStateTimeout
-
-    from streamlab.options import interval_seconds
 
     o = orders.select("order_id", "user_id", "amount", "event_time", F.lit("order").alias("kind"))
     p = payments.select(
@@ -81,8 +79,17 @@ def build(orders, payments, deadline: str = "5 minutes", watermark: str = "2 min
         "event_time",
         F.lit("payment").alias("kind"),
     )
+    return o.unionByName(p)
+
+
+def build(orders, payments, deadline: str = "5 minutes", watermark: str = "2 minutes"):
+    """Orders and payments -> the orders not paid within `deadline` of being placed."""
+    from pyspark.sql.streaming.state import GroupStateTimeout
+
+    from streamlab.options import interval_seconds
+
     return (
-        o.unionByName(p)
+        orders_and_payments(orders, payments)
         .withWatermark("event_time", watermark)
         .groupBy("order_id")
         .applyInPandasWithState(

@@ -36,12 +36,13 @@ import sys
 
 from pyspark.sql.streaming.stateful_processor import StatefulProcessor
 
+import stateful
 from streamlab import options, runner, sinks, sources
 
 JOB = "transform_with_state"
 # The same output and state as the stateful job's, so that the two can be compared row for row.
-OUTPUT = "order_id string, user_id string, amount double, ordered_at timestamp, deadline timestamp"
-STATE = "user_id string, amount double, ordered_at_ms long, paid boolean"
+OUTPUT = stateful.OUTPUT
+STATE = stateful.STATE
 ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
 
 
@@ -114,21 +115,12 @@ class UnpaidOrders(StatefulProcessor):
 
 
 def build(orders, payments, deadline: str = "5 minutes", watermark: str = "2 minutes"):
-    """Orders and payments -> the orders not paid within `deadline` of being placed."""
-    from pyspark.sql import functions as F
-
+    """Orders and payments -> the orders not paid within `deadline` of being placed (the same input
+    as stateful's: one stream of both, keyed by order_id)."""
     from streamlab.options import interval_seconds
 
-    o = orders.select("order_id", "user_id", "amount", "event_time", F.lit("order").alias("kind"))
-    p = payments.select(
-        "order_id",
-        F.lit(None).cast("string").alias("user_id"),
-        F.lit(None).cast("double").alias("amount"),
-        "event_time",
-        F.lit("payment").alias("kind"),
-    )
     return (
-        o.unionByName(p)
+        stateful.orders_and_payments(orders, payments)
         .withWatermark("event_time", watermark)
         .groupBy("order_id")
         .transformWithStateInPandas(

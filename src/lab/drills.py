@@ -164,6 +164,33 @@ def _compare_ids(result: Result, ids: list[str], expected: set[str]) -> None:
         result.details.append(f"{len(unexpected)} rows that are not valid produced events")
 
 
+def _kill_at_random_batches(d: Drill, job: str, args: list[str], kills: int, seed: int) -> None:
+    """Run `job` (with --checkpoint in `args`) on a 1 s trigger and SIGKILL its driver's whole
+    process group 1 to 3 committed batches after each start, `kills` times."""
+    ckpt = Path(args[args.index("--checkpoint") + 1])
+    rng = random.Random(seed)
+    for i in range(kills):
+        proc = d.spark_submit(job, *args, "--trigger", "1 second")
+        target = committed(ckpt, job) + rng.randint(1, 3)
+        try:
+            wait_for(
+                lambda: committed(ckpt, job) >= target or proc.poll() is not None,  # noqa: B023 - called here
+                300,
+                f"batch {target} of run {i + 1}",
+            )
+        finally:
+            proc.kill()
+        d.result.details.append(f"kill {i + 1}: SIGKILL after {committed(ckpt, job)} committed batches")
+
+
+def _final_run(d: Drill, job: str, args: list[str]) -> None:
+    """Run `job` to the end of its input (availableNow); a failure fails the drill, with its output."""
+    final = d.submit(job, *args, "--trigger", "availableNow")
+    if final.returncode != 0:
+        d.result.ok = False
+        d.result.details.append(f"the final run failed: {final.stdout[-400:]}{final.stderr[-400:]}")
+
+
 # --- the drills ------------------------------------------------------------------------------------
 
 
@@ -198,20 +225,7 @@ def driver_kill(d: Drill, kills: int = 3) -> Result:
         "0",
     ]
     # Small batches while the kills happen, so there are batch boundaries to be killed between.
-    slow = ["--trigger", "1 second", "--max-offsets-per-trigger", str(max(50, n // 40))]
-    rng = random.Random(81)
-    for i in range(kills):
-        proc = d.spark_submit("windowing", *base, *slow)
-        target = committed(ckpt, "windowing") + rng.randint(1, 3)
-        try:
-            wait_for(
-                lambda: committed(ckpt, "windowing") >= target or proc.poll() is not None,  # noqa: B023 - called here
-                300,
-                f"batch {target} of run {i + 1}",
-            )
-        finally:
-            proc.kill()
-        d.result.details.append(f"kill {i + 1}: SIGKILL after {committed(ckpt, 'windowing')} committed batches")
+    _kill_at_random_batches(d, "windowing", [*base, "--max-offsets-per-trigger", str(max(50, n // 40))], kills, 81)
     # The flush moves the watermark past every window; the final run reads the rest in one batch.
     _windowing_exact(d, base, out)
     return d.result
@@ -462,26 +476,10 @@ def python_sink_kill(d: Drill, kills: int = 3) -> Result:
     table = f"drill_pysink_{d.dir.name.rsplit('-', 1)[-1].lower()}"
     ckpt = d.dir / "ckpt"
     base = ["--table", table, "--keys", "", "--checkpoint", str(ckpt), "--metrics-port", "0"]
-    slow = ["--trigger", "1 second", "--max-offsets-per-trigger", "40"]
-    rng = random.Random(91)
-    for i in range(kills):
-        proc = d.spark_submit("python_sink", *base, *slow)
-        target = committed(ckpt, "python_sink") + rng.randint(1, 3)
-        try:
-            wait_for(
-                lambda: committed(ckpt, "python_sink") >= target or proc.poll() is not None,  # noqa: B023 - called here
-                300,
-                f"batch {target} of run {i + 1}",
-            )
-        finally:
-            proc.kill()
-        d.result.details.append(f"kill {i + 1}: SIGKILL after {committed(ckpt, 'python_sink')} committed batches")
+    _kill_at_random_batches(d, "python_sink", [*base, "--max-offsets-per-trigger", "40"], kills, 91)
     # Orders two hours later move the watermark past every earlier minute; the final run reads the rest.
     d.produce("--count", "200", "--rate", "0", "--seed", "92", "--start-time", "2026-01-01T02:00:00Z")
-    final = d.submit("python_sink", *base, "--trigger", "availableNow")
-    if final.returncode != 0:
-        d.result.ok = False
-        d.result.details.append(f"the final run failed: {final.stdout[-400:]}{final.stderr[-400:]}")
+    _final_run(d, "python_sink", base)
     orders = valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("orders")), "orders")
     watermark = max(o["event_time"] for o in orders) - timedelta(minutes=2)
     expected = window_counts(orders, "country", 1, closed_before=watermark)
@@ -507,10 +505,7 @@ def python_sink_kill(d: Drill, kills: int = 3) -> Result:
 def _windowing_exact(d: Drill, base: list[str], out: Path) -> None:
     """Finish the windowing backlog in one run after a flush, and compare with the ground truth."""
     d.produce("--count", "20", "--rate", "0", "--seed", "82", "--start-time", "2026-01-01T02:00:00Z")
-    final = d.submit("windowing", *base, "--trigger", "availableNow")
-    if final.returncode != 0:
-        d.result.ok = False
-        d.result.details.append(f"the final run failed: {final.stdout[-400:]}{final.stderr[-400:]}")
+    _final_run(d, "windowing", base)
     events = valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
     watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
     closed = window_counts(events, "country", 5, closed_before=watermark)

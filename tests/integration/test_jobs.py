@@ -209,37 +209,14 @@ def test_joins_static_enrichment(warm, shop, tmp_path, lab_up):
     assert all(r["matched"] and r["category"] and r["product_name"] for r in rows), "every product is in the dimension"
 
 
-def test_stateful_flags_exactly_the_unpaid_orders(warm, shop, tmp_path):
+@pytest.mark.parametrize("job", ["stateful", "transform_with_state"])
+def test_stateful_flags_exactly_the_unpaid_orders(warm, shop, tmp_path, job):
+    """applyInPandasWithState (stateful) and Spark 4's transformWithStateInPandas
+    (transform_with_state): the same exact rows."""
     once(
         warm,
         tmp_path,
-        "stateful",
-        "--sink",
-        "parquet",
-        "--output",
-        str(tmp_path / "out"),
-        "--deadline",
-        "1 minute",
-        "--watermark",
-        "1 minute",
-        env=shop.env,
-    )
-    rows = [r for r in parquet_rows(tmp_path / "out") if r["ordered_at"] < shop.phase_a_end]
-    flagged = [r["order_id"] for r in rows]
-    assert len(flagged) == len(set(flagged))
-    assert set(flagged) == {o["order_id"] for o in shop.orders_a if o["order_id"] not in shop.paid}
-    amounts = {o["order_id"]: o["amount"] for o in shop.orders_a}
-    assert all(
-        r["amount"] == amounts[r["order_id"]] and r["deadline"] - r["ordered_at"] == timedelta(minutes=1) for r in rows
-    )
-
-
-def test_transform_with_state_flags_exactly_the_unpaid_orders(warm, shop, tmp_path):
-    """The stateful job's alert with Spark 4's transformWithStateInPandas: the same exact rows."""
-    once(
-        warm,
-        tmp_path,
-        "transform_with_state",
+        job,
         "--sink",
         "parquet",
         "--output",
