@@ -111,8 +111,10 @@ def parser(
     *,
     default_sink: str = "console",
     default_mode: str = "append",
-    default_trigger: str = "5 seconds",
+    default_trigger: str | None = "5 seconds",
 ) -> argparse.ArgumentParser:
+    """The common options. `default_trigger=None` leaves --trigger unset unless given: a job that
+    runs otherwise by default (jobs/realtime.py: real-time mode) then tells whether it was asked for."""
     p = argparse.ArgumentParser(prog=prog, description=(doc or "").strip().splitlines()[0] if doc else None)
     p.add_argument(
         "--duration",
@@ -128,7 +130,9 @@ def parser(
         "--trigger",
         type=trigger,
         default=default_trigger,
-        help=f"availableNow, once or an interval (default '{default_trigger}')",
+        help=f"availableNow, once or an interval (default '{default_trigger}')"
+        if default_trigger
+        else "availableNow, once or an interval (default: see the job's doc)",
     )
     p.add_argument(
         "--output-mode", choices=OUTPUT_MODES, default=default_mode, help=f"output mode (default {default_mode})"

@@ -8,6 +8,11 @@ Contract of `split(raw, topic_key)`:
 - `quarantine` has key, value (the raw bytes, untouched), reason, source_topic,
   source_partition, source_offset and kafka_timestamp.
 
+`tag(raw, topic_key)` is the step before the split, for a job that must keep both sides in one
+query (real-time mode runs one query per cluster, and refuses a union of one source with itself):
+every input row once, with raw's columns, the typed fields, the kafka_* columns and `reason` (null
+for a valid record). Filter it with `fenced(condition)`, never a bare `where`.
+
 The reasons are:
 - `null_value`: a tombstone or empty record.
 - `malformed_json`: not JSON at all.
@@ -26,7 +31,7 @@ seconds since 1970 and open a window in 1970.
 Cost: one JSON parse per valid record. `try_parse_json` (a second parse) runs only for records
 `from_json` flagged. The optimizer would otherwise push the reason filter below the parse and copy
 `from_json` into every field check, about ten parses per record (measured: 16,000 rows/s per core
-instead of 115,000); `_fence` stops that.
+instead of 115,000); `fenced` stops that.
 
 Lenient like Spark's JSON reader: content after the first complete object is ignored, and a
 repeated key keeps its last value.
@@ -42,7 +47,11 @@ from streamlab import schemas
 CORRUPT = "_corrupt_record"
 
 
-def split(raw, topic_key: str):
+def tag(raw, topic_key: str):
+    """Every row of `raw` once: raw's own columns; the topic's fields, typed (meaningful only where
+    `reason` is null); kafka_timestamp, kafka_partition and kafka_offset; `reason`, null for a
+    valid record, else why it is not (see the module's doc); and the fence column. Filter it with
+    `fenced(...)`: a bare filter would be pushed below the parse and copy it into every check."""
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
@@ -75,21 +84,32 @@ def split(raw, topic_key: str):
         .when(wrong_type, F.lit("wrong_type"))
         .otherwise(F.concat(F.lit("missing_field:"), missing))
     )
-    tagged = converted.withColumn("_reason", reason)
-    valid = tagged.where(_fence(F.col("_reason").isNull())).select(
+    return converted.select(
+        *[F.col(f"`{name}`") for name in raw.columns],
         *[typed[name].alias(name) for name in schema.names],
         F.col("timestamp").alias("kafka_timestamp"),
         F.col("partition").alias("kafka_partition"),
         F.col("offset").alias("kafka_offset"),
+        reason.alias("reason"),
+        F.col(FENCE),
     )
-    quarantine = tagged.where(_fence(F.col("_reason").isNotNull())).select(
+
+
+def split(raw, topic_key: str):
+    from pyspark.sql import functions as F
+
+    tagged = tag(raw, topic_key)
+    valid = tagged.where(fenced(F.col("reason").isNull())).select(
+        *schemas.SCHEMAS[topic_key].names, "kafka_timestamp", "kafka_partition", "kafka_offset"
+    )
+    quarantine = tagged.where(fenced(F.col("reason").isNotNull())).select(
         "key",
         "value",
-        F.col("_reason").alias("reason"),
+        "reason",
         F.col("topic").alias("source_topic"),
         F.col("partition").alias("source_partition"),
         F.col("offset").alias("source_offset"),
-        F.col("timestamp").alias("kafka_timestamp"),
+        "kafka_timestamp",
     )
     return valid, quarantine
 
@@ -113,7 +133,7 @@ def timestamp(text):
     )
 
 
-def _fence(condition):
+def fenced(condition):
     """`condition`, plus a reference to the nondeterministic FENCE column (spark_partition_id,
     always >= 0). Catalyst never pushes a filter below a projection that holds a nondeterministic
     expression, so the filter reads the parsed struct instead of re-parsing for each field. The

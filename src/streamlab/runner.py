@@ -10,6 +10,12 @@
   started with --fail-on-data-loss false: then the gap is logged, counted, and skipped.
 - 2: bad options (argparse, before Spark starts).
 
+A job that refuses to start for a reason it can say in one line (e.g. real-time mode without a
+core per Kafka partition, jobs/realtime.py) raises `CannotStart` from its `start`: that line is
+printed as it is, and the run returns 1. A job in real-time mode sets `opts.real_time` (its batch
+duration): its batches last that long by design, so the first batch's line is not compared with
+a trigger interval.
+
 `--summary FILE` writes the run's figures as JSON at the end, for scripts and drills to read
 instead of log lines: {"job", "exit_code", "skipped_at_start": [gaps, see streamlab.dataloss],
 "queries": {name: {batches, input_rows, output_rows, late_rows_dropped, duplicates_dropped, records_lost}}}. The
@@ -48,6 +54,10 @@ STATE_MISMATCH_MARKERS = (
 # The exception a Python worker raised (a Python data source's, a UDF's), in the traceback that
 # Spark's message quotes after its own first line: `module.SomeError: message`.
 PYTHON_ERROR = re.compile(r"^\s*(?:\w+\.)*\w*(?:Error|Exception): (.+)$", re.M)
+
+
+class CannotStart(Exception):
+    """A job's own refusal to start, in one line that names the job, the cause and the way on."""
 
 
 def log(job: str, message: str) -> None:
@@ -148,7 +158,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     try:
         gaps = _check_data_loss(job, opts)
         queries = start(spark)
-    except DataLoss as exc:  # already one line that names the job and the ways on
+    except (DataLoss, CannotStart) as exc:  # already one line that names the job and the ways on
         print(exc, file=sys.stderr)
         _close(spark, exporter)
         return _summarise(opts, job, 1, exporter.summary(), gaps)
@@ -160,7 +170,8 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     shown = "127.0.0.1" if bind == "0.0.0.0" else bind  # a container's port is published on 127.0.0.1
     log(job, f"started {names}; metrics on http://{shown}:{port}/metrics" if port else f"started {names}")
     deadline = time.monotonic() + opts.duration if opts.duration else None
-    code = _wait(job, queries, stop, deadline, options.trigger_seconds(opts.trigger))
+    real_time = getattr(opts, "real_time", None)
+    code = _wait(job, queries, stop, deadline, None if real_time else options.trigger_seconds(opts.trigger), real_time)
     _settle(spark)
     _close(spark, exporter)  # drains the listener bus, so the counts below are final
     figures = exporter.summary()
@@ -223,6 +234,10 @@ FIRST_BATCH_NOTE = (
     "a first batch is the slowest: the executor loads classes, opens its Kafka clients and compiles "
     "the query's code once; the next batches show the steady cost"
 )
+REAL_TIME_NOTE = (
+    "in real-time mode a batch lasts its duration, the checkpoint interval: its records were written "
+    "as they arrived, not at its end"
+)
 
 
 # Where a batch's time goes (StreamingQueryProgress.durationMs), in words.
@@ -245,10 +260,13 @@ def first_batch_line(progress, trigger_seconds: float | None = None) -> str:
     return line
 
 
-def _wait(job: str, queries, stop: _Stop, deadline: float | None, trigger_seconds: float | None) -> int:
+def _wait(
+    job: str, queries, stop: _Stop, deadline: float | None, trigger_seconds: float | None, real_time: str | None = None
+) -> int:
     told: set[str] = set()  # queries whose first batch was logged
+    note = REAL_TIME_NOTE if real_time else FIRST_BATCH_NOTE
     while True:
-        _log_first_batches(job, queries, told, trigger_seconds)
+        _log_first_batches(job, queries, told, trigger_seconds, note)
         for q in queries:
             if not q.isActive:
                 exc = q.exception()
@@ -271,7 +289,9 @@ def _wait(job: str, queries, stop: _Stop, deadline: float | None, trigger_second
             pass
 
 
-def _log_first_batches(job: str, queries, told: set[str], trigger_seconds: float | None) -> None:
+def _log_first_batches(
+    job: str, queries, told: set[str], trigger_seconds: float | None, note: str = FIRST_BATCH_NOTE
+) -> None:
     for q in queries:
         if name_of(q) in told:
             continue
@@ -279,7 +299,7 @@ def _log_first_batches(job: str, queries, told: set[str], trigger_seconds: float
         if progress:
             told.add(name_of(q))
             line = first_batch_line(progress[0], trigger_seconds)
-            log(job, line + (f"; {FIRST_BATCH_NOTE}" if len(told) == 1 else ""))
+            log(job, line + (f"; {note}" if len(told) == 1 else ""))
 
 
 def _settle(spark, timeout: float = 10.0) -> None:

@@ -44,7 +44,11 @@ def default_output(opts, job: str) -> str:
     return ""
 
 
-def _with_trigger(writer, trigger: str):
+def _with_trigger(writer, trigger: str | None, real_time: str | None = None):
+    """The writer with the job's trigger: real-time mode when `real_time` (its batch duration) is
+    given, else `trigger` (availableNow, once or a processing-time interval)."""
+    if real_time:
+        return writer.trigger(realTime=real_time)
     if trigger == "availableNow":
         return writer.trigger(availableNow=True)
     if trigger == "once":
@@ -73,20 +77,27 @@ def start(
     foreach_batch=None,
     foreach_writer=None,
     data_source: tuple[str, dict[str, str]] | None = None,
+    kafka_records: bool = False,
+    real_time: str | None = None,
 ):
+    """`kafka_records`: with the kafka sink, `df` is already Kafka records (topic, key, value and
+    optionally headers) and each row names its own topic: no `topic` option is set, because it
+    would override the column. `real_time`: run in Spark's real-time mode (4.1+), with this batch
+    duration, instead of opts.trigger."""
     from streamlab import naming, stateguard
 
     name = name or naming.main_query(job)
     checkpoint = checkpoint_dir(opts, job, naming.checkpoint_folder(job, name))
     stateguard.check(df, checkpoint, job)  # before anything starts: a changed stateful query writes nothing
-    if opts.sink == "kafka" and foreach_batch is None and foreach_writer is None and data_source is None:
+    plain_kafka = foreach_batch is None and foreach_writer is None and data_source is None and not kafka_records
+    if opts.sink == "kafka" and plain_kafka:
         df = to_kafka_records(df, kafka_key)
     writer = (
         df.writeStream.queryName(name)
         .outputMode(output_mode or opts.output_mode)
         .option("checkpointLocation", checkpoint)
     )
-    writer = _with_trigger(writer, opts.trigger)
+    writer = _with_trigger(writer, opts.trigger, real_time)
     if foreach_batch is not None:
         return writer.foreachBatch(foreach_batch).start()
     if foreach_writer is not None:
@@ -103,13 +114,27 @@ def start(
             writer = writer.partitionBy(*partition_by)
         return writer.format("parquet").option("path", default_output(opts, job)).start()
     if opts.sink == "kafka":
-        return (
-            writer.format("kafka")
-            .option("kafka.bootstrap.servers", opts.config.bootstrap)
-            .option("topic", default_output(opts, job))
-            .start()
-        )
+        writer = writer.format("kafka").option("kafka.bootstrap.servers", opts.config.bootstrap)
+        return writer.start() if kafka_records else writer.option("topic", default_output(opts, job)).start()
     raise ValueError(f"{job}: sink {opts.sink!r} needs a foreachBatch writer in this job")
+
+
+def quarantine_headers(job: str, reason, topic, partition, offset):
+    """A quarantined record's headers (the Kafka sink's `headers` column): reason, source_topic,
+    source_partition, source_offset and job, each as text. One definition, for the quarantine
+    query below and for a job that routes bad records within its own query (jobs/realtime.py)."""
+    from pyspark.sql import functions as F
+
+    def header(k, v):
+        return F.struct(F.lit(k).alias("key"), v.cast("string").cast("binary").alias("value"))
+
+    return F.array(
+        header("reason", reason),
+        header("source_topic", topic),
+        header("source_partition", partition),
+        header("source_offset", offset),
+        header("job", F.lit(job)),
+    )
 
 
 def quarantine(bad, opts, job: str, part: str = ""):
@@ -124,20 +149,10 @@ def quarantine(bad, opts, job: str, part: str = ""):
 
     from streamlab import naming, options
 
-    def header(k, v):
-        return F.struct(F.lit(k).alias("key"), v.cast("string").cast("binary").alias("value"))
-
-    records = bad.select(
-        "key",
-        "value",
-        F.array(
-            header("reason", F.col("reason")),
-            header("source_topic", F.col("source_topic")),
-            header("source_partition", F.col("source_partition")),
-            header("source_offset", F.col("source_offset")),
-            header("job", F.lit(job)),
-        ).alias("headers"),
+    headers = quarantine_headers(
+        job, F.col("reason"), F.col("source_topic"), F.col("source_partition"), F.col("source_offset")
     )
+    records = bad.select("key", "value", headers.alias("headers"))
     name = naming.quarantine_query(job, part)
     writer = (
         records.writeStream.queryName(name)
