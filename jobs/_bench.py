@@ -8,15 +8,14 @@ stages form an ablation ladder, so each operator's cost shows:
 - json: + from_json into the page-view schema;
 - join: + a stream-static join with the products dimension, and a filter;
 - window: + a 10-second tumbling count per category with a watermark (the Yahoo-style workload);
-- windowing: the lab's windowing job's transformation (5-minute windows per country);
-- passthrough: parse and re-serialise each page view into the results topic (Kafka -> Kafka,
-  stateless): the twin of the real-time-mode run.
+- windowing: the lab's windowing job's transformation (5-minute windows per country).
+(Real-time mode is measured on the realtime job itself: src/lab/benchlive.py, realtime_hops.)
 
 Several stages given as --stage count,json,... drain one after another in one driver (the
 bench's smoke size, for its test: one start-up instead of six).
 
-With --sustain the stage runs as a live stream instead (a processing-time trigger, or Spark's
-real-time mode with --real-time), until --seconds run out or the process is killed. Its
+With --sustain the stage runs as a live stream instead (a processing-time trigger), until
+--seconds run out or the process is killed. Its
 progress goes to --progress-file, one JSON line per batch, as it happens: `make bench` drives a
 producer at rising rates beside it and reads the lag, the batches and the CPU it used.
 """
@@ -32,7 +31,7 @@ import time
 from streamlab import options, parsing, schemas, sources
 from streamlab.wait import WaitTimeout, wait_for
 
-STAGES = ("rate", "count", "json", "join", "window", "windowing", "passthrough")
+STAGES = ("rate", "count", "json", "join", "window", "windowing")
 
 
 def build(stage: str, spark, opts):
@@ -46,11 +45,6 @@ def build(stage: str, spark, opts):
     valid, _ = parsing.split(raw, "page_views")
     if stage == "json":
         return valid
-    if stage == "passthrough":
-        return valid.select(
-            F.col("event_id").alias("key"),
-            F.to_json(F.struct("event_id", "event_time", "user_id", "page", "country")).alias("value"),
-        )
     if stage == "windowing":
         import windowing
 
@@ -87,7 +81,6 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seconds", type=int, default=20, help="rate stage only: how long to run")
     p.add_argument("--conf", action="append", default=[], help="extra Spark conf key=value (tuning runs)")
     p.add_argument("--sustain", action="store_true", help="run live with --trigger, until --seconds or a kill")
-    p.add_argument("--real-time", default=None, help="with --sustain: Spark's real-time mode, this batch duration")
     p.add_argument("--progress-file", default=None, help="with --sustain: where each batch's progress goes")
     opts = options.parse(p, argv)
     if opts.sustain and len(opts.stage) != 1:
@@ -174,16 +167,7 @@ def _session(opts):
 def sustain(spark, df, opts) -> int:
     """A live run: each batch's progress is appended to --progress-file as soon as it is known."""
     writer = df.writeStream.queryName(f"bench_{opts.stage}").option("checkpointLocation", opts.checkpoint)
-    if opts.stage == "passthrough":
-        writer = (
-            writer.format("kafka")
-            .option("kafka.bootstrap.servers", opts.config.bootstrap)
-            .option("topic", opts.output)
-            .outputMode("update")
-        )
-    else:
-        writer = writer.format("noop").outputMode("update")
-    writer = writer.trigger(realTime=opts.real_time) if opts.real_time else writer.trigger(processingTime=opts.trigger)
+    writer = writer.format("noop").outputMode("update").trigger(processingTime=opts.trigger)
     from pyspark.sql.streaming import StreamingQueryListener
 
     out = open(opts.progress_file, "a")

@@ -10,8 +10,9 @@
   progress gives each batch's oldest and newest event time and its row count; the producer sends
   at a constant rate, so each batch's events are spread evenly between the two (an estimate,
   and said so in the report).
-- `twins(...)`: a stateless Kafka -> Kafka job in real-time mode beside its micro-batch twin.
-  Each output record's Kafka timestamp minus its event time is an exact per-event latency.
+- `realtime_hops(...)`: the realtime job (stateless Kafka -> Kafka) in real-time mode beside its
+  micro-batch twin, on topics the broker stamps: each alert's latency, exactly, split into
+  producer -> broker and Spark (broker append to broker append).
 - CPU per process: CPU seconds used during each hold, over its wall seconds (1.0 = one core).
 
 Not for: tests. Every figure here depends on the machine's load; tests never assert them.
@@ -326,31 +327,76 @@ def tune(rt: runtime.Runtime, env: dict, stage: str, rate: int, hold: int, say) 
     return table
 
 
-def twins(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_time: str, say) -> dict:
-    """Kafka -> Kafka passthrough in real-time mode and in micro-batches, at the same rate."""
+LOG_APPEND = {"message.timestamp.type": "LogAppendTime"}  # the broker stamps each record as it appends it
+HOPS = ("producer_to_broker", "spark", "end_to_end")
+
+
+def hops_of(alerts: list, since: float) -> dict[str, list[float]]:
+    """Each alert's latency by hop, in milliseconds, from three clocks: the order's event time
+    (the producer's clock when it made the event), the input record's broker append time (the
+    alert's kafka_timestamp) and the alert record's own append time. Alerts whose input was
+    appended before `since` (Unix seconds: the warm-up) are left out."""
+    found: dict[str, list[float]] = {hop: [] for hop in HOPS}
+    for rec in alerts:
+        alert = json.loads(rec.value)
+        event, appended = iso_seconds(alert["event_time"]) * 1000, iso_seconds(alert["kafka_timestamp"]) * 1000
+        if appended < since * 1000:
+            continue
+        found["producer_to_broker"].append(appended - event)
+        found["spark"].append(rec.timestamp_ms - appended)
+        found["end_to_end"].append(rec.timestamp_ms - event)
+    return found
+
+
+def realtime_hops(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_time: str, say) -> dict:
+    """jobs/realtime.py in real-time mode and in 1 s micro-batches, at the same rate: every order
+    an alert (--min-amount 0), on 2-partition topics stamped by the broker (LogAppendTime), so
+    each alert's latency splits exactly into producer -> broker (the producer's linger and send)
+    and Spark (read, filter, write, the sink's own send: broker append to broker append)."""
     found = {}
+    bootstrap = rt.settings.kafka_bootstrap
     for label, extra in (("real-time", ["--real-time", real_time]), ("micro-batch", ["--trigger", "1 second"])):
-        say(f"  passthrough, {label}: {rate:,} events/s for {hold} s")
-        job = LiveJob(rt, env, "passthrough", extra, partitions=2, label=label)
+        say(f"  realtime job, {label}: {rate:,} orders/s for {hold} s")
+        job_env = {**env, **fresh_topics(bootstrap, "bench_realtime", 2, LOG_APPEND)}
+        run = rt.paths.run / "bench" / f"realtime-{label}-{time.monotonic_ns()}"
+        run.mkdir(parents=True)
+        args = ["--min-amount", "0", "--checkpoint", str(run / "ckpt"), "--metrics-port", "0", *extra]
+        with (run / "job.log").open("w") as log:
+            job = rt.spawn_job("realtime", rt.job_args(args), job_env, stdout=log, stderr=subprocess.STDOUT)
         try:
+            # The source's first offsets (the topic's end) are in the checkpoint: it reads what comes next.
+            started = run / "ckpt" / "realtime" / "sources" / "0" / "0"
+            wait_for(lambda: started.exists() or job.poll() is not None, 300, f"the realtime job ({label}) to start")  # noqa: B023
+            if job.poll() is not None:
+                raise RuntimeError(f"the realtime job ({label}) stopped: {_last_line(run / 'job.log')}")
             start = time.time()
-            step(job, rate, hold, 400, drain_timeout=60)
-            bootstrap, results = rt.settings.kafka_bootstrap, job.env["TOPIC_RESULTS"]
-            wait_for(lambda: len(consume_all(bootstrap, results)) >= 1, 60, "the passthrough output")  # noqa: B023 - called here
-            out = consume_all(bootstrap, results)
+            summary = run / "producer.json"
+            orders = f"--rate {rate} --page-view-share 0 --unpaid-share 1 --duration {hold} --seed 17 --jitter-ms 0"
+            cmd, penv = rt.producer_command(
+                ["--dimensions-dir", "", *orders.split(), "--summary", str(summary)], job_env
+            )
+            subprocess.run(cmd, cwd=ROOT, env=penv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
+            sent = json.loads(summary.read_text())["per_topic"].get(job_env["TOPIC_ORDERS"], 0)
+
+            def written() -> int:
+                return sum(end for _, end in offsets(bootstrap, job_env["TOPIC_RESULTS"]).values())  # noqa: B023
+
+            wait_for(lambda: written() >= sent or job.poll() is not None, 60, f"the realtime job ({label}) to catch up")  # noqa: B023
         finally:
-            job.stop()
-        points = []
-        for rec in out:
-            event = iso_seconds(json.loads(rec.value)["event_time"])
-            if event >= start + WARMUP_SECONDS:
-                points.append((rec.timestamp_ms / 1000 - event, 1.0))
-        sent = len(consume_all(rt.settings.kafka_bootstrap, job.topic))
+            job.kill()
+        alerts = consume_all(bootstrap, job_env["TOPIC_RESULTS"])
+        hops = hops_of(alerts, start + WARMUP_SECONDS)
         found[label] = {
             "records_in": sent,
-            "records_out": len(out),
-            "latency_seconds": weighted_percentiles(points),
-            "measured_records": len(points),
+            "records_out": len(alerts),
+            "measured_records": len(hops["end_to_end"]),
+            "latency_ms": {hop: weighted_percentiles([(v, 1.0) for v in values]) for hop, values in hops.items()},
         }
-        say(f"    {len(out):,} of {sent:,} records out; latency {found[label]['latency_seconds']}")
+        e2e = found[label]["latency_ms"]["end_to_end"]
+        say(f"    {len(alerts):,} of {sent:,} orders alerted; end to end {e2e} ms")
     return found
+
+
+def _last_line(path: Path) -> str:
+    lines = [x.strip() for x in path.read_text(errors="replace").splitlines() if x.strip()]
+    return lines[-1] if lines else "no output"

@@ -26,18 +26,22 @@ class Record:
     timestamp_ms: int = 0  # the record's Kafka timestamp (CreateTime unless the topic says otherwise)
 
 
-def fresh_topics(bootstrap: str, prefix: str, partitions: int = 4) -> dict[str, str]:
-    """Create a private copy of every lab topic; returns the TOPIC_* overrides that point at them."""
+def fresh_topics(
+    bootstrap: str, prefix: str, partitions: int = 4, config: dict[str, str] | None = None
+) -> dict[str, str]:
+    """Create a private copy of every lab topic (with topic `config`, if given); returns the
+    TOPIC_* overrides that point at them."""
     suffix = uuid.uuid4().hex[:8]
     names = {key: f"{prefix}_{key}_{suffix}" for key in LOGICAL}
-    create_topics(bootstrap, list(names.values()), partitions)
+    create_topics(bootstrap, list(names.values()), partitions, config)
     return {f"TOPIC_{key.upper()}": name for key, name in names.items()}
 
 
-def create_topics(bootstrap: str, names: list[str], partitions: int) -> None:
-    """Create these topics (replication 1: the lab has one broker), waiting up to 30 s for each."""
+def create_topics(bootstrap: str, names: list[str], partitions: int, config: dict[str, str] | None = None) -> None:
+    """Create these topics (replication 1: the lab has one broker), waiting up to 30 s for each.
+    `config`: topic settings, e.g. {"message.timestamp.type": "LogAppendTime"}."""
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
-    for future in admin.create_topics([NewTopic(t, partitions, 1) for t in names]).values():
+    for future in admin.create_topics([NewTopic(t, partitions, 1, config=config or {}) for t in names]).values():
         future.result(30)
 
 

@@ -32,5 +32,7 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
         assert live["sustainable"]["keeps_up"]
     for mode in ("real-time", "micro-batch"):
         twin = results["real_time"][mode]
-        # Both read every record once and write each once: nothing lost, nothing duplicated.
+        # The realtime job with --min-amount 0: every order one alert, nothing lost, nothing duplicated.
         assert twin["records_out"] == twin["records_in"] > 0, f"{mode}: {twin}"
+        for hop, lat in twin["latency_ms"].items():
+            assert lat is None or lat["p50"] <= lat["p95"] <= lat["p99"], f"{mode} {hop}: {lat}"

@@ -1,6 +1,10 @@
-"""The live bench's latency figures (lab.benchlive): weighted percentiles from batch progress."""
+"""The live bench's latency figures (lab.benchlive): weighted percentiles from batch progress, and the
+realtime job's alerts split by hop."""
 
-from lab.benchlive import latency_percentiles, weighted_percentiles
+import json
+
+from lab.benchlive import hops_of, latency_percentiles, weighted_percentiles
+from lab.kafkatools import Record
 
 
 def test_weighted_percentiles_take_the_smallest_value_reaching_the_share():
@@ -20,3 +24,21 @@ def test_a_batchs_rows_spread_between_its_newest_and_oldest_event():
     got = latency_percentiles([batch, {**batch, "numInputRows": 0}])
     # end 00:00:11: latencies spread evenly over 2 s (newest) .. 10 s (oldest)
     assert 5.9 <= got["p50"] <= 6.1 and 9.5 <= got["p99"] <= 10.0
+
+
+def test_an_alerts_latency_splits_at_the_input_records_broker_append():
+    def alert(event, appended, written):
+        value = json.dumps({"event_time": event, "kafka_timestamp": appended}).encode()
+        return Record("results", 0, 0, b"k", value, {}, timestamp_ms=written)
+
+    alerts = [
+        alert("2026-01-01T00:00:09.990Z", "2026-01-01T00:00:10.010Z", 1767225610015),  # before `since`: left out
+        alert("2026-01-01T00:00:10.980Z", "2026-01-01T00:00:11.000Z", 1767225611007),
+        alert("2026-01-01T00:00:11.500Z", "2026-01-01T00:00:11.530Z", 1767225611830),
+    ]
+    hops = hops_of(alerts, since=1767225611.0)
+    assert {k: [round(v, 3) for v in vals] for k, vals in hops.items()} == {
+        "producer_to_broker": [20.0, 30.0],
+        "spark": [7.0, 300.0],
+        "end_to_end": [27.0, 330.0],
+    }
