@@ -280,6 +280,7 @@ def _to_kafka(gen: EventGenerator, args, bootstrap: str, metrics_host: str, topi
         + (f", {args.count} events" if args.count else "")
     )
     start = time.monotonic()
+    gen.anchor(time.time())
     pacer = Pacer(bursty_rate(args.rate, args.burst_every, args.burst_duration, args.burst_factor), start)
     progress = Progress(metrics, tally, start)
     events, send, sent = gen.events(), delivery.send, 0

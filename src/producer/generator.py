@@ -184,6 +184,13 @@ class EventGenerator:
             ms -= int(self.c.late_by * 1000)
         return ms, late
 
+    def anchor(self, now: float) -> None:
+        """Without a --start-time, start the event-time clock at `now` (Unix seconds): when the
+        first event is sent, not when the generator was made. Otherwise every event_time would
+        lag its send by the producer's start-up (connecting to Kafka), which reads as latency."""
+        if self.c.start_time is None:
+            self.start_ms = int(now * 1000)
+
     def events(self):
         rng = self.rng
         c = self.c

@@ -29,7 +29,7 @@ def test_realtime_alerts_each_high_value_order_once_and_quarantines_the_bad_ones
     args = ["--starting-offsets", "earliest", "--checkpoint", str(tmp_path / "ckpt"), "--metrics-port", "0"]
     with log.open("w") as out:
         job = runtime.get(lab_up).spawn_job(
-            "realtime", [*args, "--duration", "40"], env, stdout=out, stderr=subprocess.STDOUT
+            "realtime", [*args, "--duration", "25"], env, stdout=out, stderr=subprocess.STDOUT
         )
     try:
 

@@ -41,6 +41,16 @@ def test_same_seed_other_start_shifts_only_event_times(pools):
         assert ja == jb
 
 
+def test_without_a_start_time_the_event_clock_starts_when_sending_starts(pools):
+    gen = EventGenerator(Config(seed=3), pools)
+    gen.anchor(START + 60)  # the send loop starts a minute after the generator was made
+    first = next(gen.events())
+    assert first.event_time_ms == (START + 60) * 1000
+    given = EventGenerator(Config(seed=3, start_time=START), pools)
+    given.anchor(START + 60)  # a given --start-time is kept
+    assert next(given.events()).event_time_ms == START * 1000
+
+
 def test_valid_events_match_their_schema(pools):
     for event in take(Config(seed=1, start_time=START), pools, 2000):
         obj = json.loads(event.value)
