@@ -1,33 +1,16 @@
 """The quarantine split on static DataFrames shaped like the Kafka source's output."""
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pytest
 
 from streamlab import parsing
+from tests.support.kafka import kafka_rows
 
 GOOD = (
     '{"event_id":"e1","order_id":"o1","event_time":"2026-01-01T00:00:01.500Z","user_id":"u1",'
     '"product_id":"p1","quantity":2,"unit_price":1.25,"amount":2.5,"currency":"EUR","country":"ES"}'
 )
-
-
-def kafka_rows(spark, values):
-    from pyspark.sql import types as T
-
-    schema = T.StructType(
-        [
-            T.StructField("key", T.BinaryType()),
-            T.StructField("value", T.BinaryType()),
-            T.StructField("topic", T.StringType()),
-            T.StructField("partition", T.IntegerType()),
-            T.StructField("offset", T.LongType()),
-            T.StructField("timestamp", T.TimestampType()),
-        ]
-    )
-    ts = datetime(2026, 1, 1, tzinfo=UTC)
-    rows = [(b"k", None if v is None else v.encode(), "orders", 0, i, ts) for i, v in enumerate(values)]
-    return spark.createDataFrame(rows, schema)
 
 
 CASES = [

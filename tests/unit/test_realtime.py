@@ -16,7 +16,7 @@ from pyspark.errors import StreamingQueryException
 import realtime
 from lab.settings import ROOT
 from streamlab import parsing, runner
-from tests.support import progress
+from tests.support import kafka, progress
 
 KAFKA_TS = datetime(2026, 1, 1, 0, 0, 2, 250000, tzinfo=UTC)
 
@@ -51,24 +51,8 @@ ROWS = [
 
 
 def kafka_rows(spark, values):
-    """A static DataFrame shaped like the Kafka source's output, one offset per value."""
-    from pyspark.sql import types as T
-
-    schema = T.StructType(
-        [
-            T.StructField("key", T.BinaryType()),
-            T.StructField("value", T.BinaryType()),
-            T.StructField("topic", T.StringType()),
-            T.StructField("partition", T.IntegerType()),
-            T.StructField("offset", T.LongType()),
-            T.StructField("timestamp", T.TimestampType()),
-            T.StructField("timestampType", T.IntegerType()),
-        ]
-    )
-    rows = [
-        (b"k%d" % i, None if v is None else v.encode(), "orders", 1, 100 + i, KAFKA_TS, 0) for i, v in enumerate(values)
-    ]
-    return spark.createDataFrame(rows, schema)
+    """The orders topic's records, in partition 1 from offset 100."""
+    return kafka.kafka_rows(spark, values, partition=1, first_offset=100, timestamp=KAFKA_TS)
 
 
 # --- build and route --------------------------------------------------------------------------------
