@@ -35,8 +35,8 @@ def parser():
     return p
 
 
-def show(spark, job: str, folder: Path, batch: int | None, limit: int) -> list[dict]:
-    """Print one query's state; return it as dicts for --json."""
+def show(spark, job: str, folder: Path, batch: int | None, limit: int, keep_rows: bool) -> list[dict]:
+    """Print one query's state; return it as dicts for --json (the rows only when `keep_rows`)."""
     from pyspark.sql import functions as F
 
     query = naming.query_of_folder(job, folder.name)
@@ -52,7 +52,7 @@ def show(spark, job: str, folder: Path, batch: int | None, limit: int) -> list[d
             raise ValueError(
                 f"batch {at} of {query} is not kept in its checkpoint: batches {store.min_batch}-{store.max_batch} are"
             )
-        df = state.read(spark, str(folder), store, at)
+        df = state.read(spark, str(folder), store, at).cache()  # counted, shown and maybe kept: read once
         rows = df.orderBy(*df.columns).limit(limit) if limit else df.orderBy(*df.columns)
         keys = df.count()
         print(
@@ -73,9 +73,12 @@ def show(spark, job: str, folder: Path, batch: int | None, limit: int) -> list[d
                 "columns": df.columns,
                 # Spark's JSON writes timestamps in the session's time zone (UTC), as show() does;
                 # collect() would give them in the driver's local time.
-                "rows": [json.loads(r[0]) for r in rows.select(F.to_json(F.struct("*"))).collect()],
+                "rows": [json.loads(r[0]) for r in rows.select(F.to_json(F.struct("*"))).collect()]
+                if keep_rows
+                else [],
             }
         )
+        df.unpersist()
     return out
 
 
@@ -96,7 +99,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"State of {opts.job}, from {root}")
     try:
         queries = {
-            naming.query_of_folder(opts.job, f.name): show(spark, opts.job, f, opts.batch, opts.limit) for f in folders
+            naming.query_of_folder(opts.job, f.name): show(spark, opts.job, f, opts.batch, opts.limit, bool(opts.json))
+            for f in folders
         }
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
