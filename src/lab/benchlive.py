@@ -67,8 +67,6 @@ class LiveJob:
                 "--sustain",
                 "--topic",
                 self.topic,
-                "--output",
-                self.env["TOPIC_RESULTS"],
                 "--checkpoint",
                 str(self.ckpt),
                 "--progress-file",
