@@ -80,14 +80,28 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--rate-rows", type=int, default=2_000_000)
     p.add_argument("--seconds", type=int, default=20, help="rate stage only: how long to run")
     p.add_argument("--conf", action="append", default=[], help="extra Spark conf key=value (tuning runs)")
+    p.add_argument(
+        "--fit-caps",
+        type=lambda text: [options.positive_int(c) for c in text.split(",")],
+        default=[],
+        help="after the drain, drain again under each maxOffsetsPerTrigger cap (comma-separated), for the cost fit",
+    )
     p.add_argument("--sustain", action="store_true", help="run live with --trigger, until --seconds or a kill")
     p.add_argument("--progress-file", default=None, help="with --sustain: where each batch's progress goes")
+    p.add_argument(
+        "--warm-topic",
+        default=None,
+        help="with --sustain: first drain this topic once (availableNow), so the run starts with warm executors",
+    )
     opts = options.parse(p, argv)
     if opts.sustain and len(opts.stage) != 1:
         p.error("--sustain runs one stage")
     spark = _session(opts)
     if opts.sustain:
         opts.stage = opts.stage[0]
+        if opts.warm_topic:  # JIT-compiled code and open consumers, as a long-running job has them
+            warm = argparse.Namespace(**{**vars(opts), "topic": opts.warm_topic, "max_offsets_per_trigger": None})
+            _query(spark, opts.stage, warm, f"{opts.checkpoint}-warm")
         return sustain(spark, build(opts.stage, spark, opts), opts)
     for stage in opts.stage:
         drain(spark, stage, opts)
@@ -112,35 +126,28 @@ def first_rows(query, timeout: float) -> None:
 
 
 def drain(spark, stage: str, opts) -> None:
-    """Drain the backlog (the rate stage: run --seconds) into noop, and print the BENCH line."""
-    df = build(stage, spark, opts)
-    mode = "update" if stage in ("window", "windowing") else "append"
-    writer = (
-        df.writeStream.format("noop")
-        .outputMode(mode)
-        .queryName(f"bench_{stage}")
-        .option("checkpointLocation", f"{opts.checkpoint}/{stage}")
-    )
+    """Drain the backlog (the rate stage: run --seconds) into noop, and print the BENCH line.
+
+    With --fit-caps, the stage then drains the backlog again under each maxOffsetsPerTrigger cap,
+    each in a query of its own, and the line also holds `fit_batches`: [cap, rows, seconds] for
+    every batch with rows but each query's first (which also pays the query's start: planning,
+    code generation, the executors' first Kafka consumers), and `capped_rows`: cap -> rows read in
+    all. The bench fits batch time = a + b x rows to them (lab.costfit). The rate stage has no cap."""
     t0 = time.time()
-    if stage == "rate":
-        query = writer.trigger(processingTime="0 seconds").start()
-        # --seconds counted from the first batch with rows: a first batch slower than --seconds
-        # (a busy machine) would otherwise leave the stage with nothing measured.
-        first_rows(query, timeout=FIRST_ROWS_TIMEOUT)
-        t0 = time.time()
-        query.awaitTermination(opts.seconds)
-        query.stop()
-    else:
-        query = writer.trigger(availableNow=True).start()
-        query.awaitTermination()
+    progress = _query(spark, stage, opts, f"{opts.checkpoint}/{stage}")
     wall = time.time() - t0
-    progress = [p for p in query.recentProgress if p["numInputRows"] > 0]
     rows = sum(p["numInputRows"] for p in progress)
     seconds = sum(p["durationMs"].get("triggerExecution", 0) for p in progress) / 1000.0
     phases = {}
     for p in progress:
         for k, v in p["durationMs"].items():
             phases[k] = phases.get(k, 0) + v / 1000.0
+    fit, capped_rows = [], {}
+    for cap in opts.fit_caps if stage != "rate" else []:
+        capped = argparse.Namespace(**{**vars(opts), "max_offsets_per_trigger": cap})
+        batches = _query(spark, stage, capped, f"{opts.checkpoint}/{stage}-cap{cap}")
+        capped_rows[cap] = sum(p["numInputRows"] for p in batches)
+        fit += [[cap, p["numInputRows"], p["durationMs"].get("triggerExecution", 0) / 1000.0] for p in batches[1:]]
     print(
         "BENCH "
         + json.dumps(
@@ -151,10 +158,35 @@ def drain(spark, stage: str, opts) -> None:
                 "wall_seconds": round(wall, 3),
                 "batches": len(progress),
                 "phases": phases,
+                "fit_batches": fit,
+                "capped_rows": capped_rows,
             }
         ),
         flush=True,
     )
+
+
+def _query(spark, stage: str, opts, checkpoint: str) -> list[dict]:
+    """Run one query of `stage` to its end; the progress of its batches that read rows, in order."""
+    df = build(stage, spark, opts)
+    mode = "update" if stage in ("window", "windowing") else "append"
+    writer = (
+        df.writeStream.format("noop")
+        .outputMode(mode)
+        .queryName(f"bench_{stage}")
+        .option("checkpointLocation", checkpoint)
+    )
+    if stage == "rate":
+        query = writer.trigger(processingTime="0 seconds").start()
+        # --seconds counted from the first batch with rows: a first batch slower than --seconds
+        # (a busy machine) would otherwise leave the stage with nothing measured.
+        first_rows(query, timeout=FIRST_ROWS_TIMEOUT)
+        query.awaitTermination(opts.seconds)
+        query.stop()
+    else:
+        query = writer.trigger(availableNow=True).start()
+        query.awaitTermination()
+    return [p for p in query.recentProgress if p["numInputRows"] > 0]
 
 
 def _session(opts):

@@ -276,7 +276,7 @@ def main(argv: list[str] | None = None) -> int:
     # job reads it), and where and how fast to read.
     opts.config = Config.from_env()
     opts.topic, opts.starting_offsets, opts.fail_on_data_loss = None, "earliest", True
-    opts.max_offsets_per_trigger = opts.batch
+    opts.max_offsets_per_trigger, opts.kafka_option = opts.batch, []
     # Idle progress reports every second, not every 10: how a resumed query shows it is running.
     spark = session.build("check", {"spark.sql.streaming.noDataProgressEventInterval": "1000"})
     observed = []

@@ -97,6 +97,14 @@ def port(text: str) -> int:
     return value
 
 
+def source_option(text: str) -> tuple[str, str]:
+    """--kafka-option: KEY=VALUE, a Kafka source option (kafka.* keys go to the consumer)."""
+    key, sep, value = text.partition("=")
+    if not sep or not key or not value:
+        raise argparse.ArgumentTypeError(f"not KEY=VALUE: {text!r} (for example kafka.max.poll.records=10000)")
+    return key, value
+
+
 def boolean(text: str) -> bool:
     if text.lower() in ("true", "1", "yes"):
         return True
@@ -149,6 +157,14 @@ def parser(
         type=positive_int,
         default=None,
         help="cap on records read per micro-batch (default: no cap)",
+    )
+    p.add_argument(
+        "--kafka-option",
+        type=source_option,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a Kafka source option over the lab's defaults (streamlab.sources.READ_OPTIONS); repeatable",
     )
     p.add_argument(
         "--fail-on-data-loss",

@@ -12,6 +12,7 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
     results = json.loads(out.read_text())
     p = results["producer"]
     assert p["events_per_second"] > 0 and p["producer_performance_records_per_second"] > 0 and p["ratio"] > 0
+    assert p["replay_events_per_second"] > 0 and p["replay_ratio"] > 0
     assert 150 < p["record_bytes"] < 400
     assert results["consumer_ceiling_records_per_second"] > 0
     backlog = results["backlog_records"]
@@ -20,6 +21,21 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
     assert ladder["count"]["rows"] == backlog, "the count stage must read the whole backlog, exactly"
     assert ladder["json"]["rows"] == backlog
     assert all(r["rows_per_second"] > 0 for r in ladder.values())
+    caps = bench.SIZES["smoke"]["fit_caps"]
+    for stage in ("count", "json", "join", "window", "windowing"):
+        r = ladder[stage]
+        # Each capped drain reads the whole backlog again, in batches no larger than its cap.
+        assert r["capped_rows"] == {str(c): backlog for c in caps}, f"{stage}: {r['capped_rows']}"
+        assert all(rows <= cap for cap, rows, _ in r["fit_batches"]), stage
+        assert r["cost"] and 0 < r["cost"]["batches"] <= len(r["fit_batches"]), f"{stage}: {r.get('cost')}"
+    assert ladder["rate"]["fit_batches"] == [] and ladder["rate"]["cost"] is None
+    defaults = results["read_settings"]["Kafka's defaults"]["count"]
+    assert defaults["rows"] == backlog, "Kafka's default consumer settings must read the same backlog, exactly"
+    capacity = results["capacity"]
+    assert capacity["steps"], "the capacity search tried no rate"
+    first = capacity["steps"][0]
+    assert first["batches"] >= 2 and first["rows_per_second"] > 0 and not first["backlog_ran_out"], first
+    assert first["rows_per_batch_cap"] == first["offered_rows_per_second"]
     assert out.with_suffix(".md").read_text().startswith("# Benchmark")
     assert out.with_suffix(".png").stat().st_size > 1000
     live = results["live"]["windowing"]

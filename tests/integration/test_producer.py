@@ -134,3 +134,16 @@ def test_unreachable_broker_fails_clearly(lab_env):
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("producer: error: Kafka at 127.0.0.1:1 is unreachable after 3s")
     assert "waiting for Kafka at 127.0.0.1:1 (attempt 1)" in proc.stderr
+
+
+def test_replay_sends_the_same_first_events_over_and_over(topics, lab_up):
+    summary = run.produce(
+        "--count", "130", "--rate", "0", "--seed", "3", "--page-view-share", "1", "--replay", "50", environ=topics
+    )
+    assert (summary["sent"], summary["acked"], summary["failed"]) == (130, 130, 0)
+    views = consume_all(lab_up.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
+    # One partition's records keep their send order; each value is its event's, so a record's
+    # position in the cycle is the position of its value among the first 50 distinct ones.
+    values = Counter(r.value for r in views)
+    assert len(values) == 50, "the replay must cycle over exactly --replay distinct events"
+    assert sorted(values.values()) == [2] * 20 + [3] * 30  # 130 = 2 full cycles + the first 30 again

@@ -62,3 +62,21 @@ def test_defaults():
         "earliest",
     )
     assert opts.duration is None and opts.fail_on_data_loss is True
+
+
+def test_kafka_options_override_the_lab_defaults_one_by_one():
+    from streamlab import sources
+
+    opts = options.parse(
+        options.parser("t"), ["--kafka-option", "kafka.max.poll.records=500", "--kafka-option", "minPartitions=8"]
+    )
+    assert opts.kafka_option == [("kafka.max.poll.records", "500"), ("minPartitions", "8")]
+    merged = sources.read_options(opts)
+    assert merged["kafka.max.poll.records"] == "500" and merged["minPartitions"] == "8"
+    assert merged["kafka.fetch.max.wait.ms"] == sources.READ_OPTIONS["kafka.fetch.max.wait.ms"]
+
+
+@pytest.mark.parametrize("text", ["kafka.max.poll.records", "=5", "kafka.max.poll.records="])
+def test_a_kafka_option_must_be_key_value(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="not KEY=VALUE"):
+        options.source_option(text)

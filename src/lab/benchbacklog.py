@@ -1,0 +1,186 @@
+"""A job's capacity against a pre-filled backlog: a load source that is never the limit.
+
+The live search (lab.benchlive.search) runs the producer beside the job, on the same 2 cores, and
+can stop where the producer sends no faster, below the job's limit. Here the input is already in
+Kafka: page views on a topic of their own, read from the start under maxOffsetsPerTrigger = r x T
+at a T-second processing-time trigger. While the backlog lasts, Spark offers the job exactly r
+rows per second of trigger, whatever r is, so the offered rate can be raised until the job falls
+behind.
+
+The rule: at r the job keeps up when, after a warm-up, its batches read r x T rows per T seconds
+of wall time (within 5%): each batch ends within its interval. A batch that takes longer delays
+the next, and the rows read per second fall below r.
+
+What it measures: the job's processing capacity (read, parse, window, state, commit) with the
+machine to itself. What it does not: a producer competing for the cores (benchlive.search does),
+or event-to-result latency (the events are older than the run).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import time
+
+from lab.kafkatools import fresh_topics, offsets
+from lab.settings import ROOT
+
+KEEP_UP = 0.95  # the share of the offered rate a run must read to keep up
+STEP = 1.5  # the search's factor between rates
+START_SLACK = 4  # seconds a run lasts beyond warm-up and hold: the query's start and first batch
+
+
+def fill(rt, env: dict, views: int, seed: int = 7, prefix: str = "bench_backlog") -> tuple[dict, str, int]:
+    """A fresh topic holding `views` page views and nothing else: (env naming it, topic, records)."""
+    env = {**env, **fresh_topics(rt.settings.kafka_bootstrap, prefix)}
+    topic = env["TOPIC_PAGE_VIEWS"]
+    summary = rt.paths.run / "bench" / f"backlog-{time.monotonic_ns()}.json"
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    args = ["--dimensions-dir", "", "--summary", str(summary), "--rate", "0", "--page-view-share", "1"]
+    cmd, penv = rt.producer_command([*args, "--count", str(views), "--seed", str(seed)], env)
+    proc = subprocess.run(cmd, cwd=ROOT, env=penv, capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"producer failed: {proc.stderr[-400:]}")
+    return env, topic, sum(end for _, end in offsets(rt.settings.kafka_bootstrap, topic).values())
+
+
+def run(
+    rt,
+    env: dict,
+    stage: str,
+    topic: str,
+    warm_topic: str,
+    rate: int,
+    warmup: int,
+    hold: int,
+    trigger: float = 1.0,
+    extra: list[str] | None = None,
+) -> dict:
+    """One run of `stage` offered `rate` rows/s from the backlog, in a driver that first drains
+    `warm_topic` once (a fresh driver's first batches run cold: the bench's live jobs and its cost
+    fit both measure warm executors): what it read, and the verdict."""
+    work = rt.paths.run / "bench" / f"backlog-{stage}-{rate}-{time.monotonic_ns()}"
+    work.mkdir(parents=True)
+    progress = work / "progress.jsonl"
+    per_batch = max(int(rate * trigger), 1)
+    proc = rt.run_job(
+        "_bench",
+        [
+            "--stage",
+            stage,
+            "--sustain",
+            "--topic",
+            topic,
+            "--checkpoint",
+            str(work / "ckpt"),
+            "--progress-file",
+            str(progress),
+            "--metrics-port",
+            "0",
+            "--trigger",
+            f"{trigger:g} seconds",
+            "--max-offsets-per-trigger",
+            str(per_batch),
+            "--seconds",
+            str(warmup + hold + START_SLACK),
+            "--warm-topic",
+            warm_topic,
+            "--products",
+            str(rt.paths.data / "dimensions" / "products.jsonl"),
+            *(extra or []),
+        ],
+        env,
+        timeout=warmup + hold + START_SLACK + 600,
+    )
+    batches = [json.loads(line) for line in progress.read_text().splitlines()] if progress.exists() else []
+    if proc.returncode != 0 or not batches:
+        raise RuntimeError(f"backlog run of {stage} at {rate:,} rows/s failed: {(proc.stdout + proc.stderr)[-600:]}")
+    return measure(batches, rate, per_batch, warmup)
+
+
+def measure(batches: list[dict], rate: int, per_batch: int, warmup: float) -> dict:
+    """The figures of one run from its batches' progress (benchlive's progress lines): rows read per
+    second of wall time after the warm-up, from the first counted batch's start to the last's end."""
+    from streamlab.listener import iso_seconds
+
+    busy = [b for b in batches if b["numInputRows"]]
+    t0 = iso_seconds(busy[0]["timestamp"]) if busy else 0.0
+    counted = [b for b in busy if iso_seconds(b["timestamp"]) >= t0 + warmup]
+    durations = sorted(b["durationMs"].get("triggerExecution", 0) / 1000 for b in counted)
+    if len(counted) < 2:
+        return {"offered_rows_per_second": rate, "rows_per_second": 0.0, "keeps_up": False, "batches": len(counted)}
+    start = iso_seconds(counted[0]["timestamp"])
+    end = iso_seconds(counted[-1]["timestamp"]) + counted[-1]["durationMs"].get("triggerExecution", 0) / 1000
+    rows = sum(b["numInputRows"] for b in counted)
+    got = rows / (end - start) if end > start else 0.0
+    return {
+        "offered_rows_per_second": rate,
+        "rows_per_batch_cap": per_batch,
+        "rows_per_second": round(got, 1),
+        "keeps_up": got >= KEEP_UP * rate,
+        "batches": len(counted),
+        "batch_seconds_median": durations[len(durations) // 2],
+        "batch_seconds_max": durations[-1],
+        # Spark splits the cap between partitions, rounding down: a batch may read a few rows less.
+        "backlog_ran_out": any(b["numInputRows"] < 0.99 * per_batch for b in counted),
+    }
+
+
+def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> dict:
+    """The highest offered rate `stage` keeps up with at a 1 s trigger: from `guess` (the cost fit's
+    prediction, lab.costfit.sustainable), up or down by STEP until the verdict changes, then
+    plan["bisect"] bisections. plan: backlog_views, warm_views, warmup, hold, max_steps."""
+    say(f"capacity: {plan['backlog_views']:,} page views into a backlog topic")
+    env, topic, records = fill(rt, env, plan["backlog_views"])
+    _, warm_topic, _ = fill(rt, env, plan["warm_views"], seed=8, prefix="bench_warm")
+    # the highest rate the backlog can offer for a whole run
+    top_rate = int(records / (plan["warmup"] + plan["hold"] + START_SLACK) / 1.05)
+    rate = min(int(guess or 50_000), top_rate)
+    steps, best, fail = [], None, None
+
+    def step(r: int) -> dict:
+        say(f"  {stage}: offered {r:,} rows/s (maxOffsetsPerTrigger {r:,}, 1 s trigger)")
+        m = run(rt, env, stage, topic, warm_topic, r, plan["warmup"], plan["hold"])
+        say(
+            f"    read {m['rows_per_second']:,.0f} rows/s, batch median {m.get('batch_seconds_median', 0):.2f} s: "
+            f"{'keeps up' if m['keeps_up'] else 'falls behind'}"
+        )
+        steps.append(m)
+        return m
+
+    for _ in range(plan["max_steps"]):
+        m = step(rate)
+        if m["backlog_ran_out"]:  # no verdict: the run read all there was
+            break
+        if m["keeps_up"]:
+            best = m
+            if fail or rate >= top_rate:
+                break
+            rate = min(int(rate * STEP), top_rate)
+        else:
+            fail = m
+            if best:
+                break
+            rate = int(rate / STEP)
+    for _ in range(plan["bisect"]):
+        if not (best and fail):
+            break
+        m = step(int((best["offered_rows_per_second"] + fail["offered_rows_per_second"]) / 2))
+        if m["backlog_ran_out"]:
+            break
+        best, fail = (m, fail) if m["keeps_up"] else (best, m)
+    highest = max((s["offered_rows_per_second"] for s in steps), default=0)
+    return {
+        "stage": stage,
+        "backlog_records": records,
+        "guess_rows_per_second": guess,
+        "steps": steps,
+        "sustainable": best,
+        "highest_offered_rows_per_second": highest,
+        "offered_over_sustainable": highest / best["rows_per_second"] if best and best["rows_per_second"] else None,
+        "limited_by": "the job: above this rate its batches outlast the trigger"
+        if best and fail
+        else "the backlog: it could offer no more for a whole run"
+        if best
+        else "the job: no rate tried was sustainable",
+    }

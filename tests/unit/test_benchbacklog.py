@@ -1,0 +1,42 @@
+"""benchbacklog.measure: the verdict of a run offered a fixed rate from a backlog."""
+
+from datetime import UTC, datetime
+
+from lab import benchbacklog
+
+
+def _batches(durations, rows, start=1_800_000_000.0, trigger=1.0):
+    """Progress lines as _bench --sustain writes them: a batch starts at its interval's boundary,
+    or when the one before it ends if that is later (Spark's processing-time trigger)."""
+    out, t = [], start
+    for i, (d, n) in enumerate(zip(durations, rows, strict=True)):
+        stamp = datetime.fromtimestamp(t, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+        out.append({"batchId": i, "timestamp": stamp, "numInputRows": n, "durationMs": {"triggerExecution": d * 1000}})
+        t = max(t + trigger, t + d)
+    return out
+
+
+def test_batches_within_the_trigger_keep_up():
+    m = benchbacklog.measure(_batches([0.6] * 12, [50_000] * 12), 50_000, 50_000, warmup=2)
+    assert m["keeps_up"] and not m["backlog_ran_out"]
+    assert m["batches"] == 10
+    # 10 batches of 50,000 from the first's start to the last's end: 9 intervals + 0.6 s
+    assert m["rows_per_second"] == round(500_000 / 9.6, 1)
+
+
+def test_batches_longer_than_the_trigger_fall_behind():
+    m = benchbacklog.measure(_batches([1.4] * 12, [50_000] * 12), 50_000, 50_000, warmup=2)
+    assert not m["keeps_up"]
+    assert m["rows_per_second"] < 0.75 * 50_000
+    assert m["batch_seconds_median"] == 1.4
+
+
+def test_a_short_batch_before_the_last_means_the_backlog_ran_out():
+    m = benchbacklog.measure(_batches([0.5] * 8, [40_000] * 5 + [100, 0, 0]), 40_000, 40_000, warmup=1)
+    assert m["backlog_ran_out"]
+    assert not m["keeps_up"]
+
+
+def test_too_few_batches_is_not_a_verdict_of_keeping_up():
+    m = benchbacklog.measure(_batches([3.0], [50_000]), 50_000, 50_000, warmup=2)
+    assert not m["keeps_up"] and m["batches"] == 0
