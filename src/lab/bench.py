@@ -2,21 +2,27 @@
 
 Run on the running lab, everything co-located on one machine, all in one run, so ratios compare
 like with like:
-- producer: the lab's producer at full speed vs Kafka's ProducerPerformance with the same record
-  size and delivery settings (acks=all, idempotent, lz4, linger 20 ms);
+- producer: the lab's producer at full speed, and its send path alone (--replay: events made
+  before the clock starts), vs Kafka's ProducerPerformance with the same record size and
+  delivery settings (acks=all, idempotent, lz4, linger 20 ms);
 - consumer ceiling: Kafka's ConsumerPerformance reading the benchmark topic;
 - Spark ladder: the engine alone (rate source -> noop), then on the same Kafka backlog: read
   and count, + from_json, + stream-static join, + 10 s window (jobs/_bench.py), and the
-  windowing job. Each is a drain rate: rows / micro-batch seconds over a backlog, an upper bound
-  on sustainable throughput. Each is also given as a ratio to the consumer ceiling;
+  windowing job. Each is a drain rate: rows / micro-batch seconds over a backlog. Each is also
+  given as a ratio to the consumer ceiling, with its cost fit (lab.costfit): the fixed cost per
+  batch a, the per-row cost b, and the per-row ceiling 1/b, from drains under several caps;
+- Kafka consumer settings: the count and windowing stages under Kafka's consumer defaults and
+  then each of the lab's (streamlab.sources.READ_OPTIONS); in a full run also live;
+- capacity (lab.benchbacklog): the windowing job fed from a pre-filled backlog at a fixed rate
+  per 1 s trigger, a load source that is never the limit, up to the rate it no longer keeps up with;
 - live (src/lab/benchlive.py): the maximum sustainable throughput of the windowing job (and, in a
   full run, of the Yahoo-style window stage), found with a rising producer rate and a lag-growth
   check; event-to-result latency percentiles at fractions of it; batch phases; CPU per process;
-  and a stateless Kafka -> Kafka job in real-time mode beside its micro-batch twin;
+  and the realtime job in real-time mode beside micro-batch;
 - tuning (full run only): shuffle partitions and the state store provider on the window stage.
 
 Results go to bench/results/<UTC time>.json and .md, plus a chart (.png). Sizes: full (about
-half an hour), quick (QUICK=1, a few minutes), and smoke, the test's (tests/integration/test_bench.py):
+an hour), quick (QUICK=1, about 11 minutes), and smoke, the test's (tests/integration/test_bench.py):
 every step with tiny inputs and the Spark ladder in one driver. It checks the plumbing and that
 the figures are sane; no test asserts a speed.
 """
