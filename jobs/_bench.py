@@ -14,10 +14,14 @@ stages form an ablation ladder, so each operator's cost shows:
 Several stages given as --stage count,json,... drain one after another in one driver (the
 bench's smoke size, for its test: one start-up instead of six).
 
+With --fit-caps the Kafka stages then drain the backlog again under each maxOffsetsPerTrigger cap,
+for the bench's fit of a batch's fixed and per-row cost (src/lab/costfit.py).
+
 With --sustain the stage runs as a live stream instead (a processing-time trigger), until
 --seconds run out or the process is killed. Its
 progress goes to --progress-file, one JSON line per batch, as it happens: `make bench` drives a
-producer at rising rates beside it and reads the lag, the batches and the CPU it used.
+producer at rising rates beside it and reads the lag, the batches and the CPU it used, or (the
+capacity search, src/lab/benchbacklog.py) caps it on a backlog after a --warm-topic drain.
 """
 
 from __future__ import annotations
