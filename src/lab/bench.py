@@ -22,7 +22,7 @@ like with like:
 - tuning (full run only): shuffle partitions and the state store provider on the window stage.
 
 Results go to bench/results/<UTC time>.json and .md, plus a chart (.png). Sizes: full (about
-an hour), quick (QUICK=1, about 11 minutes), and smoke, the test's (tests/integration/test_bench.py):
+an hour), quick (QUICK=1, about 13 minutes), and smoke, the test's (tests/integration/test_bench.py):
 every step with tiny inputs and the Spark ladder in one driver. It checks the plumbing and that
 the figures are sane; no test asserts a speed.
 """
