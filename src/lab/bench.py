@@ -32,14 +32,13 @@ from __future__ import annotations
 import json
 import re
 import statistics
-import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lab import benchbacklog, benchlive, costfit
-from lab.kafkatools import fresh_topics, offsets
-from lab.settings import ROOT, Settings
+from lab.kafkatools import end_total, fresh_topics
+from lab.settings import ROOT
 
 RESULTS_DIR = ROOT / "bench" / "results"
 # events in the backlog (about 5/8 of them page views, the topic the stages read), producer seconds,
@@ -203,16 +202,6 @@ def consumer_performance(rt, topic: str, messages: int) -> float:
     return float(fields[9])
 
 
-def _producer(rt, env: dict, args: list[str]) -> dict:
-    summary = rt.paths.run / "bench" / f"producer-{time.monotonic_ns()}.json"
-    summary.parent.mkdir(parents=True, exist_ok=True)
-    cmd, env = rt.producer_command(["--dimensions-dir", "", "--summary", str(summary), *args], env)
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0:
-        raise RuntimeError(f"producer failed: {proc.stderr[-400:]}")
-    return json.loads(summary.read_text())
-
-
 def _stage(rt, env: dict, stage: str, topic: str, extra: list[str]) -> dict:
     return _stages(rt, env, [stage], topic, extra)[stage]
 
@@ -304,11 +293,11 @@ def _producer_part(rt, env: dict[str, str], size: dict) -> dict:
     _say(f"producer: as fast as it goes for {size['producer_seconds']} s")
     # Its own topics: the backlog measured next must hold exactly the events produced for it.
     prod_env = {**env, **fresh_topics(bootstrap, "bench_producer")}
-    prod = _producer(rt, prod_env, ["--rate", "0", "--duration", str(size["producer_seconds"]), "--seed", "1"])
+    prod = benchlive.produce(rt, prod_env, ["--rate", "0", "--duration", str(size["producer_seconds"]), "--seed", "1"])
     replay = min(size["events"], 200_000)
     _say(f"producer: the send path alone, {replay:,} events made first and replayed, for {size['producer_seconds']} s")
     replay_env = {**env, **fresh_topics(bootstrap, "bench_replay")}
-    replayed = _producer(
+    replayed = benchlive.produce(
         rt,
         replay_env,
         ["--rate", "0", "--duration", str(size["producer_seconds"]), "--seed", "1", "--replay", str(replay)],
@@ -330,9 +319,9 @@ def _producer_part(rt, env: dict[str, str], size: dict) -> dict:
 def _backlog_part(rt, env: dict[str, str], topic: str, size: dict) -> tuple[int, float]:
     """A backlog on a fresh topic, and ConsumerPerformance's read ceiling on it: (records, records/s)."""
     _say(f"backlog: {size['events']:,} events on a fresh topic")
-    _producer(rt, env, ["--rate", "0", "--count", str(size["events"]), "--seed", "2"])
+    benchlive.produce(rt, env, ["--rate", "0", "--count", str(size["events"]), "--seed", "2"])
     _say("ConsumerPerformance: the raw read ceiling")
-    views = _topic_size(rt.settings, topic)  # page views are about 3/4 of the events
+    views = end_total(rt.settings.kafka_bootstrap, topic)  # page views are about 3/4 of the events
     return views, statistics.median(consumer_performance(rt, topic, views) for _ in range(size["repeat"]))
 
 
@@ -342,7 +331,7 @@ def _ladder_part(rt, env: dict[str, str], topic: str, size_name: str, ceiling: f
     size = SIZES[size_name]
     ladder = {}
     stages = ["rate", "count", "json", "join", "window", "windowing"]
-    caps = ["--fit-caps", ",".join(str(c) for c in size["fit_caps"])]
+    caps = _fit_caps_args(size)
     rate_seconds = ["--seconds", str(size["rate_seconds"])]
     if size_name == "smoke":
         _say(f"Spark stages {', '.join(stages)}, in one driver")
@@ -358,14 +347,23 @@ def _ladder_part(rt, env: dict[str, str], topic: str, size_name: str, ceiling: f
             pooled = [b for r in runs for b in r["fit_batches"]]
             ladder[stage]["cost"] = costfit.fit(pooled)
     for stage, best in ladder.items():
-        best["ratio_to_consumer_ceiling"] = best["rows_per_second"] / ceiling if stage != "rate" and ceiling else None
-        _rate_cost(best, ceiling)
+        _add_ratios(best, ceiling, kafka=stage != "rate")
     return ladder
 
 
-def _rate_cost(result: dict, ceiling: float) -> None:
-    """Add to a stage's cost fit its ceiling's ratio to ConsumerPerformance's, and the rate it
-    would sustain with a 1 s trigger."""
+def _fit_caps_args(size: dict) -> list[str]:
+    return ["--fit-caps", ",".join(str(c) for c in size["fit_caps"])]
+
+
+def _kafka_option_args(pairs: list[str]) -> list[str]:
+    return [a for pair in pairs for a in ("--kafka-option", pair)]
+
+
+def _add_ratios(result: dict, ceiling: float, kafka: bool = True) -> None:
+    """Add to a stage's figures its drain rate's ratio to ConsumerPerformance's (None without
+    Kafka), and to its cost fit the per-row ceiling's ratio and the rate it would sustain with a
+    1 s trigger."""
+    result["ratio_to_consumer_ceiling"] = result["rows_per_second"] / ceiling if kafka and ceiling else None
     cost = result.get("cost")
     if cost:
         top = cost["ceiling_rows_per_second"]
@@ -376,18 +374,15 @@ def _rate_cost(result: dict, ceiling: float) -> None:
 def _read_settings_part(rt, env: dict[str, str], topic: str, size_name: str, ceiling: float) -> dict:
     """The count and windowing stages under each READ_SETTINGS entry, one driver each (smoke: the
     count stage under Kafka's defaults only): entry -> stage -> drain rate and cost fit."""
-    size = SIZES[size_name]
-    caps = ["--fit-caps", ",".join(str(c) for c in size["fit_caps"])]
+    caps = _fit_caps_args(SIZES[size_name])
     settings = list(READ_SETTINGS.items())[:1] if size_name == "smoke" else READ_SETTINGS.items()
     stages = ["count"] if size_name == "smoke" else ["count", "windowing"]
     found = {}
     for label, pairs in settings:
         _say(f"read settings: {', '.join(stages)} with {label}")
-        extra = [a for pair in pairs for a in ("--kafka-option", pair)]
-        found[label] = _stages(rt, env, stages, topic, caps + extra)
+        found[label] = _stages(rt, env, stages, topic, caps + _kafka_option_args(pairs))
         for result in found[label].values():
-            result["ratio_to_consumer_ceiling"] = result["rows_per_second"] / ceiling if ceiling else None
-            _rate_cost(result, ceiling)
+            _add_ratios(result, ceiling)
     return found
 
 
@@ -396,7 +391,7 @@ def _read_settings_live(rt, env: dict[str, str], rate: int, hold: int) -> dict:
     found = {}
     for i, (label, pairs) in enumerate(READ_SETTINGS.items()):
         _say(f"read settings, live: windowing at {rate:,} events/s for {hold} s with {label}")
-        extra = ["--trigger", "1 second", *[a for pair in pairs for a in ("--kafka-option", pair)]]
+        extra = ["--trigger", "1 second", *_kafka_option_args(pairs)]
         job = benchlive.LiveJob(rt, env, "windowing", extra, label=f"read-{i}")
         try:
             benchlive.step(job, rate // 2, 10, 600, 120)  # warm-up, not counted
@@ -425,10 +420,6 @@ def _tuning_part(rt, env: dict[str, str], topic: str) -> dict:
                 {"value": value, "rows_per_second": r["rows_per_second"], "batches": r["batches"]}
             )
     return tuning
-
-
-def _topic_size(settings: Settings, topic: str) -> int:
-    return sum(end for _, end in offsets(settings.kafka_bootstrap, topic).values())
 
 
 def _mean_record_size() -> int:

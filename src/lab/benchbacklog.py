@@ -19,11 +19,10 @@ or event-to-result latency (the events are older than the run).
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 
-from lab.kafkatools import fresh_topics, offsets
-from lab.settings import ROOT
+from lab.benchlive import produce
+from lab.kafkatools import end_total, fresh_topics
 
 KEEP_UP = 0.95  # the share of the offered rate a run must read to keep up
 STEP = 1.5  # the search's factor between rates
@@ -34,14 +33,8 @@ def fill(rt, env: dict, views: int, seed: int = 7, prefix: str = "bench_backlog"
     """A fresh topic holding `views` page views and nothing else: (env naming it, topic, records)."""
     env = {**env, **fresh_topics(rt.settings.kafka_bootstrap, prefix)}
     topic = env["TOPIC_PAGE_VIEWS"]
-    summary = rt.paths.run / "bench" / f"backlog-{time.monotonic_ns()}.json"
-    summary.parent.mkdir(parents=True, exist_ok=True)
-    args = ["--dimensions-dir", "", "--summary", str(summary), "--rate", "0", "--page-view-share", "1"]
-    cmd, penv = rt.producer_command([*args, "--count", str(views), "--seed", str(seed)], env)
-    proc = subprocess.run(cmd, cwd=ROOT, env=penv, capture_output=True, text=True, timeout=1800)
-    if proc.returncode != 0:
-        raise RuntimeError(f"producer failed: {proc.stderr[-400:]}")
-    return env, topic, sum(end for _, end in offsets(rt.settings.kafka_bootstrap, topic).values())
+    produce(rt, env, ["--rate", "0", "--page-view-share", "1", "--count", str(views), "--seed", str(seed)])
+    return env, topic, end_total(rt.settings.kafka_bootstrap, topic)
 
 
 def run(

@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 
 from lab import runtime, verdict
-from lab.kafkatools import consume_all, fresh_topics, offsets
+from lab.kafkatools import consume_all, end_total, fresh_topics, offsets
 from lab.settings import ROOT
 from streamlab.listener import iso_seconds
 from streamlab.wait import wait_for
@@ -151,6 +151,18 @@ def step(job: LiveJob, rate: int, hold: int, seed: int, drain_timeout: float) ->
         ),
         "phases_median_seconds": _phase_medians(batches),
     }
+
+
+def produce(rt: runtime.Runtime, env: dict, args: list[str]) -> dict:
+    """Run the producer to its end with these arguments (no dimension files); its JSON summary.
+    A failed run raises RuntimeError with the end of its stderr."""
+    summary = rt.paths.run / "bench" / f"producer-{time.monotonic_ns()}.json"
+    summary.parent.mkdir(parents=True, exist_ok=True)
+    cmd, env = rt.producer_command(["--dimensions-dir", "", "--summary", str(summary), *args], env)
+    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"producer failed: {proc.stderr[-400:]}")
+    return json.loads(summary.read_text())
 
 
 def _start_producer(job: LiveJob, rate: int, hold: int, seed: int, summary: Path) -> subprocess.Popen:
@@ -368,16 +380,11 @@ def realtime_hops(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_tim
             if job.poll() is not None:
                 raise RuntimeError(f"the realtime job ({label}) stopped: {_last_line(run / 'job.log')}")
             start = time.time()
-            summary = run / "producer.json"
             orders = f"--rate {rate} --page-view-share 0 --unpaid-share 1 --duration {hold} --seed 17 --jitter-ms 0"
-            cmd, penv = rt.producer_command(
-                ["--dimensions-dir", "", *orders.split(), "--summary", str(summary)], job_env
-            )
-            subprocess.run(cmd, cwd=ROOT, env=penv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-            sent = json.loads(summary.read_text())["per_topic"].get(job_env["TOPIC_ORDERS"], 0)
+            sent = produce(rt, job_env, orders.split())["per_topic"].get(job_env["TOPIC_ORDERS"], 0)
 
             def written() -> int:
-                return sum(end for _, end in offsets(bootstrap, job_env["TOPIC_RESULTS"]).values())  # noqa: B023
+                return end_total(bootstrap, job_env["TOPIC_RESULTS"])  # noqa: B023
 
             wait_for(lambda: written() >= sent or job.poll() is not None, 60, f"the realtime job ({label}) to catch up")  # noqa: B023
         finally:

@@ -639,7 +639,7 @@ def data_loss(d: Drill) -> Result:
     """Retention deletes records while the job is stopped. With failOnDataLoss=true the restart
     fails at once with one line and writes nothing. With false it skips the gap, reports exactly
     the deleted records as skipped, and every record that survived is in the output once."""
-    from lab.kafkatools import expire, offsets
+    from lab.kafkatools import end_total, expire
 
     topic, bootstrap = d.topic("page_views"), d.settings.kafka_bootstrap
     ckpt, out = d.dir / "ckpt", d.dir / "out"
@@ -658,7 +658,7 @@ def data_loss(d: Drill) -> Result:
     d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "101")
     first = d.submit("basic", *base)
     read = {e["event_id"] for e in valid_events(consume_all(bootstrap, topic), "page_views")}
-    read_up_to = sum(end for _, end in offsets(bootstrap, topic).values())
+    read_up_to = end_total(bootstrap, topic)
     d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "102")  # never read: the job is stopped
     unread = sum(end for _, end in expire(bootstrap, topic).values()) - read_up_to
     d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "103")

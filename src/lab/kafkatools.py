@@ -107,6 +107,11 @@ def offsets(bootstrap: str, topic: str) -> dict[int, tuple[int, int]]:
         consumer.close()
 
 
+def end_total(bootstrap: str, topic: str) -> int:
+    """The records a topic has ever held: its partitions' end offsets, summed."""
+    return sum(end for _, end in offsets(bootstrap, topic).values())
+
+
 def expire(bootstrap: str, topic: str, timeout: float = 120.0) -> dict[int, tuple[int, int]]:
     """Let Kafka's retention delete every record now in `topic`, as it would after retention.ms.
 
