@@ -126,7 +126,7 @@ LIVE = {  # the live runs. Rates are producer events/s, all page views (benchliv
 # and of measurement per rate, and how many rates it tries.
 CAPACITY = {
     "smoke": {"backlog_views": 40_000, "warm_views": 5_000, "warmup": 2, "hold": 4, "max_steps": 1, "bisect": 0},
-    "quick": {"backlog_views": 3_000_000, "warm_views": 500_000, "warmup": 3, "hold": 8, "max_steps": 3, "bisect": 0},
+    "quick": {"backlog_views": 3_000_000, "warm_views": 500_000, "warmup": 3, "hold": 10, "max_steps": 3, "bisect": 0},
     "full": {"backlog_views": 6_000_000, "warm_views": 1_000_000, "warmup": 5, "hold": 15, "max_steps": 4, "bisect": 2},
 }
 DRAIN_OPTIONS = {"maxOffsetsPerTrigger": ["10000", "50000"]}  # full run: job options tried on the window stage

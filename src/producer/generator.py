@@ -151,7 +151,10 @@ class EventGenerator:
         self._product_weights = self._cum_weights(len(self.pools.products))
         p = self.pools
         self._user_frag = [(u["user_id"].encode(), _q(u["user_id"]), _q(u["country"])) for u in p.users]
-        self._product_frag = [(_q(x["product_id"]), _q(x["category"]), x["price"]) for x in p.products]
+        self._product_frag = [
+            (_q(x["product_id"]), _q(x["category"]), x["price"], _q(f"/product/{x['product_id']}")) for x in p.products
+        ]
+        self._page_frag = [_q(page) for page in PAGES]
         self._pending: list[tuple[int, int, tuple]] = []  # (due_ms, seq, payment fields) heap
         self._order_seq = itertools.count(1)
         self._payment_seq = itertools.count(1)
@@ -224,11 +227,10 @@ class EventGenerator:
         key, user_q, country_q = self._user_frag[self._pick(self._user_weights)]
         ms, late = self._time(nominal)
         if rng.random() < 0.6:
-            pid_q, cat_q, _ = self._product_frag[self._pick(self._product_weights)]
-            page_q = _q(f"/product/{json.loads(pid_q)}")
+            pid_q, cat_q, _, page_q = self._product_frag[self._pick(self._product_weights)]
         else:
             pid_q = cat_q = "null"
-            page_q = _q(PAGES[rng.randrange(len(PAGES))])
+            page_q = self._page_frag[rng.randrange(len(PAGES))]
         session = f"s{rng.getrandbits(48):012x}"
         value = page_view_json(
             self._uuid(),
@@ -247,7 +249,7 @@ class EventGenerator:
     def _order(self, nominal: int, schedule_payment: bool) -> Event:
         rng = self.rng
         _, user_q, country_q = self._user_frag[self._pick(self._user_weights)]
-        pid_q, _, price = self._product_frag[self._pick(self._product_weights)]
+        pid_q, _, price, _ = self._product_frag[self._pick(self._product_weights)]
         quantity = 1 + int(rng.expovariate(1.2))
         amount = round(quantity * price, 2)
         order_id = f"o{self.c.seed}-{next(self._order_seq):07d}"  # the seed keeps runs apart
