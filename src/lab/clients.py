@@ -15,7 +15,7 @@ from lab.settings import Settings
 
 def client_env(settings: Settings, paths: Paths, metrics_host: str | None = None) -> dict[str, str]:
     """KAFKA_BOOTSTRAP, TOPIC_*, the run folder's CHECKPOINT_ROOT, OUTPUT_ROOT and DATA_ROOT,
-    JOB_METRICS_PORT, METRICS_HOST, POSTGRES_DSN and DIMENSION_SEED."""
+    JOB_METRICS_PORT, JOB_FINAL_SCRAPE_SECONDS, METRICS_HOST, POSTGRES_DSN and DIMENSION_SEED."""
     return {
         "KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         **{key: value for key, value in settings.values.items() if key.startswith("TOPIC_")},
@@ -23,6 +23,7 @@ def client_env(settings: Settings, paths: Paths, metrics_host: str | None = None
         "OUTPUT_ROOT": str(paths.outputs),
         "DATA_ROOT": str(paths.data),
         "JOB_METRICS_PORT": settings["JOB_METRICS_PORT"],
+        "JOB_FINAL_SCRAPE_SECONDS": settings["JOB_FINAL_SCRAPE_SECONDS"],
         "METRICS_HOST": metrics_host or settings.host,
         "POSTGRES_DSN": dsn(settings),
         "DIMENSION_SEED": settings["DIMENSION_SEED"],

@@ -11,6 +11,9 @@ variable, else a default that suits a plain `spark-submit` beside a Kafka on thi
     DATA_ROOT            data                   the files job's input, the producer's dimensions
     JOB_METRICS_PORT     9108                   the listener's Prometheus endpoint (0: none)
     METRICS_HOST         127.0.0.1              the address it listens on
+    JOB_FINAL_SCRAPE_SECONDS  6                 at its end, how long a job whose metrics Prometheus
+                                                scrapes waits for one more scrape, so the final
+                                                figures reach it (0: no wait)
     POSTGRES_DSN         the lab's local one    the custom sink's database (libpq key=value)
 
 Relative folders are relative to the working directory. The lab's control plane (`make submit`)
@@ -28,6 +31,7 @@ from pathlib import Path
 TOPICS = ("page_views", "orders", "payments", "quarantine", "results")
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 DEFAULT_METRICS_PORT = 9108
+DEFAULT_FINAL_SCRAPE_SECONDS = 6.0  # the lab's scrape interval (5 s) and a second
 DEFAULT_POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=lab user=lab password=lab-local-only"
 
 
@@ -44,6 +48,7 @@ class Config:
     data_root: Path = Path("data")
     metrics_port: int = DEFAULT_METRICS_PORT
     metrics_host: str = "127.0.0.1"
+    final_scrape_seconds: float = DEFAULT_FINAL_SCRAPE_SECONDS
     postgres_dsn: str = DEFAULT_POSTGRES_DSN
 
     @classmethod
@@ -55,6 +60,13 @@ class Config:
             port = int(raw_port)
         except ValueError:
             raise ConfigError(f"JOB_METRICS_PORT={raw_port!r} is not a port number") from None
+        raw_wait = env.get("JOB_FINAL_SCRAPE_SECONDS") or str(DEFAULT_FINAL_SCRAPE_SECONDS)
+        try:
+            final_scrape = float(raw_wait)
+        except ValueError:
+            final_scrape = -1.0
+        if not final_scrape >= 0:
+            raise ConfigError(f"JOB_FINAL_SCRAPE_SECONDS={raw_wait!r} is not a number of seconds (0 or more)")
         return cls(
             bootstrap=env.get("KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP,
             topics=topics,
@@ -63,6 +75,7 @@ class Config:
             data_root=Path(env.get("DATA_ROOT") or "data"),
             metrics_port=port,
             metrics_host=env.get("METRICS_HOST") or "127.0.0.1",
+            final_scrape_seconds=final_scrape,
             postgres_dsn=env.get("POSTGRES_DSN") or DEFAULT_POSTGRES_DSN,
         )
 

@@ -4,6 +4,8 @@ Contract:
 - `serve(port, host)` builds the metrics and serves /metrics on `host`:`port` (port 0: no
   server, the metrics stay in the registry, as unit tests use them). A taken port raises
   OSError; call it before Spark starts, so that error comes first and alone.
+- `metrics.wait_for_scrape(timeout)`: at a job's end, after its last figures are recorded, wait
+  for the next scrape of /metrics, so Prometheus holds them; at once if nothing has scraped it.
 - `attach(spark, job, metrics)` registers the listener that fills them.
 - Every series is labelled `job` and `query`: the query name, e.g. `windowing` or
   `windowing_quarantine`.
@@ -16,10 +18,13 @@ The metrics are defined in streamlab.metric_catalog, which docs/metrics.md is ge
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import datetime
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, make_wsgi_app
+from prometheus_client.exposition import ThreadingWSGIServer
 
 from streamlab import dataloss
 from streamlab.metric_catalog import STREAMING, STREAMING_LABELS, build
@@ -53,6 +58,52 @@ class Metrics:
         self.registry = registry or CollectorRegistry()
         for attr, metric in STREAMING.items():
             setattr(self, attr, build(metric, self.registry, STREAMING_LABELS))
+        self.scrapes = 0  # scrapes sent in full
+        self._begun = 0  # scrapes begun, numbered from 1
+        self._newest_sent = 0  # the number of the newest scrape sent
+        self._scraped = threading.Condition()
+
+    def scrape_begins(self) -> int:
+        """A scrape begins (before the registry is read): its number."""
+        with self._scraped:
+            self._begun += 1
+            return self._begun
+
+    def scrape_sent(self, number: int) -> None:
+        """Scrape `number` has been sent in full."""
+        with self._scraped:
+            self.scrapes += 1
+            self._newest_sent = max(self._newest_sent, number)
+            self._scraped.notify_all()
+
+    def wait_for_scrape(self, timeout: float) -> bool:
+        """Wait up to `timeout` s for a scrape that begins from now to be sent (one already under
+        way may hold older figures): True once one has, False at the timeout, or at once if
+        /metrics has never been scraped (no Prometheus watches)."""
+        with self._scraped:
+            after = self._begun
+            return bool(after) and self._scraped.wait_for(lambda: self._newest_sent > after, timeout)
+
+
+class _Sent:
+    """A response body that counts as a scrape once it has been sent: a WSGI server calls close()
+    after writing the last byte, so a job that then exits has delivered its final figures."""
+
+    def __init__(self, body, done):
+        self.body, self.done = body, done
+
+    def __iter__(self):
+        return iter(self.body)
+
+    def close(self):
+        if hasattr(self.body, "close"):
+            self.body.close()
+        self.done()
+
+
+class _Quiet(WSGIRequestHandler):
+    def log_message(self, *_):  # no line per scrape in the job's output
+        pass
 
 
 class PrometheusListener:
@@ -75,6 +126,8 @@ class PrometheusListener:
         labels = self._labels(event.id, event.name)
         self.m.up.labels(*labels).set(1)
         self.m.failed.labels(*labels).set(0)
+        started = iso_seconds(event.timestamp) or time.time()
+        self.m.started.labels(*labels, str(event.runId)).set(started)
         self.m.records_lost.labels(*labels)  # a 0 series from the start, so rate() and alerts see it
 
     def onQueryProgress(self, event):
@@ -177,8 +230,15 @@ class PrometheusListener:
 
 def serve(port: int, host: str = "127.0.0.1") -> Metrics:
     metrics = Metrics()
-    if port:
-        start_http_server(port, addr=host, registry=metrics.registry)
+    if port:  # prometheus_client's own app and server class, with each sent response counted
+        app = make_wsgi_app(metrics.registry)
+
+        def counted(environ, start_response):
+            number = metrics.scrape_begins()
+            return _Sent(app(environ, start_response), lambda: metrics.scrape_sent(number))
+
+        server = make_server(host, port, counted, ThreadingWSGIServer, _Quiet)
+        threading.Thread(target=server.serve_forever, name="metrics", daemon=True).start()
     return metrics
 
 

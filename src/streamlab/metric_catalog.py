@@ -101,6 +101,13 @@ STREAMING = {
         "rows written by the sink (for the quarantine queries: records quarantined)",
     ),
     "up": Metric("streaming_query_active", "gauge", "1 while the query runs, 0 once it has terminated"),
+    "started": Metric(
+        "streaming_query_started_timestamp_seconds",
+        "gauge",
+        "when this run of the query started, Unix seconds. `run_id` is Spark's id of the run: new at "
+        "each start, even from the same checkpoint. `make report` tells runs apart by it",
+        ("run_id",),
+    ),
     "failed": Metric("streaming_query_failed", "gauge", "1 if the query terminated with an error"),
     "records_lost": Metric(
         "streaming_kafka_records_lost_total",

@@ -182,7 +182,10 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
                 f"data loss: query {name} skipped {totals['records_lost']} Kafka records that retention deleted "
                 f"before they were read (streaming_kafka_records_lost_total)",
             )
-    return _summarise(opts, job, code, figures, gaps)
+    code = _summarise(opts, job, code, figures, gaps)
+    if port and config.final_scrape_seconds:  # so `make report` counts the last batches too
+        metrics.wait_for_scrape(config.final_scrape_seconds)
+    return code
 
 
 def _summarise(opts, job: str, code: int, figures: dict, gaps) -> int:

@@ -32,7 +32,11 @@ def env(**overrides: str) -> dict[str, str]:
     """The test lab's environment. It also holds what the control plane tells the jobs and the
     producer (lab.clients), because the tests run them directly too (`python -m producer`)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("TOPIC_")}
-    base.update({"LAB_RUN": str(TEST_RUN), "RUNTIME": "local", **test_ports(), **overrides})
+    # Jobs exit without waiting for Prometheus' last scrape (JOB_FINAL_SCRAPE_SECONDS): a few
+    # seconds per job run, over the suite's hundreds; the report's tests turn it back on.
+    base.update(
+        {"LAB_RUN": str(TEST_RUN), "RUNTIME": "local", "JOB_FINAL_SCRAPE_SECONDS": "0", **test_ports(), **overrides}
+    )
     settings = load(environ=base)
     return {**base, **client_env(settings, Paths.of(settings)), **overrides}
 

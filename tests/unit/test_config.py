@@ -20,7 +20,7 @@ def test_defaults_suit_a_plain_spark_submit_beside_a_local_kafka():
         Path("outputs"),
         Path("data"),
     )
-    assert (config.metrics_port, config.metrics_host) == (9108, "127.0.0.1")
+    assert (config.metrics_port, config.metrics_host, config.final_scrape_seconds) == (9108, "127.0.0.1", 6.0)
 
 
 def test_the_environment_sets_every_field():
@@ -33,6 +33,7 @@ def test_the_environment_sets_every_field():
             "DATA_ROOT": "/d",
             "JOB_METRICS_PORT": "0",
             "METRICS_HOST": "0.0.0.0",
+            "JOB_FINAL_SCRAPE_SECONDS": "0",
             "POSTGRES_DSN": "host=db",
         }
     )
@@ -44,6 +45,7 @@ def test_the_environment_sets_every_field():
         data_root=Path("/d"),
         metrics_port=0,
         metrics_host="0.0.0.0",
+        final_scrape_seconds=0.0,
         postgres_dsn="host=db",
     )
 
@@ -51,6 +53,12 @@ def test_the_environment_sets_every_field():
 def test_a_bad_port_names_the_variable():
     with pytest.raises(ConfigError, match="JOB_METRICS_PORT='x'"):
         Config.from_env({"JOB_METRICS_PORT": "x"})
+
+
+@pytest.mark.parametrize("bad", ["x", "-1", "nan"])
+def test_a_bad_final_scrape_wait_names_the_variable(bad):
+    with pytest.raises(ConfigError, match=f"JOB_FINAL_SCRAPE_SECONDS='{bad}' is not a number of seconds"):
+        Config.from_env({"JOB_FINAL_SCRAPE_SECONDS": bad})
 
 
 def test_options_read_the_environment_once_and_win_over_it(capsys):
@@ -77,4 +85,5 @@ def test_the_control_plane_passes_what_the_jobs_read(tmp_path):
         paths.data,
     )
     assert config.metrics_port == settings.int("JOB_METRICS_PORT")
+    assert config.final_scrape_seconds == float(settings["JOB_FINAL_SCRAPE_SECONDS"]) == 6.0
     assert f"port={settings['POSTGRES_PORT']}" in config.postgres_dsn

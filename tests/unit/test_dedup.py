@@ -59,7 +59,7 @@ def test_the_line_per_batch_reads_the_listeners_totals_for_its_query_only(capsys
     listener = PrometheusListener("dedup", Metrics())
     listener.on_batch.append(dedup.DedupReport("dedup").print)
     for name in ("dedup", "dedup_quarantine"):
-        listener.onQueryStarted(NS(id=f"id-{name}", name=name))
+        listener.onQueryStarted(NS(id=f"id-{name}", runId=f"run-{name}", name=name, timestamp=None))
 
     def done(batch_id, rows, duplicates, name="dedup"):
         ops = [progress.operator(customMetrics={"numDroppedDuplicateRows": duplicates})] if name == "dedup" else []

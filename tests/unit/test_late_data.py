@@ -15,7 +15,7 @@ def test_late_report_prints_the_listeners_figures_for_its_query_only(capsys):
     listener = PrometheusListener("late_data", Metrics())
     listener.on_batch.append(LateReport("late_data").print)
     for name in ("late_data", "late_data_quarantine"):
-        listener.onQueryStarted(NS(id=f"id-{name}", name=name))
+        listener.onQueryStarted(NS(id=f"id-{name}", runId=f"run-{name}", name=name, timestamp=None))
     listener.onQueryProgress(NS(progress=batch(0, 100, 0)))
     listener.onQueryProgress(NS(progress=batch(0, 9, 9, name="late_data_quarantine")))
     listener.onQueryProgress(NS(progress=batch(1, 50, 7)))

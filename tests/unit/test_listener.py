@@ -54,10 +54,11 @@ def value(metrics, name, **labels):
 def test_progress_becomes_metrics():
     m = Metrics()
     listener = PrometheusListener("windowing", m)
-    listener.onQueryStarted(NS(id="q-1", name="windowing"))
+    listener.onQueryStarted(NS(id="q-1", runId="r-1", name="windowing", timestamp="2026-11-27T10:00:00.000Z"))
     listener.record(progress())
     listener.record(progress(batchId=8, numInputRows=500))
     assert value(m, "streaming_batch_id") == 8
+    assert value(m, "streaming_query_started_timestamp_seconds", run_id="r-1") == 1795773600.0  # 2026-11-27 10:00 UTC
     assert value(m, "streaming_input_rows_total") == 1500
     assert value(m, "streaming_batches_total") == 2
     assert value(m, "streaming_input_rows_per_second") == 500.0
@@ -84,7 +85,7 @@ def test_progress_becomes_metrics():
 def test_empty_batches_and_termination():
     m = Metrics()
     listener = PrometheusListener("windowing", m)
-    listener.onQueryStarted(NS(id="q-1", name="windowing"))
+    listener.onQueryStarted(NS(id="q-1", runId="r-1", name="windowing", timestamp="2026-11-27T10:00:00.000Z"))
     listener.record(
         progress(
             numInputRows=0,
@@ -105,7 +106,7 @@ def test_empty_batches_and_termination():
 def test_records_a_batch_skipped_are_counted_as_lost():
     m = Metrics()
     listener = PrometheusListener("windowing", m)
-    listener.onQueryStarted(NS(id="q-1", name="windowing"))
+    listener.onQueryStarted(NS(id="q-1", runId="r-1", name="windowing", timestamp="2026-11-27T10:00:00.000Z"))
     assert value(m, "streaming_kafka_records_lost_total") == 0
     source = NS(
         metrics={}, startOffset='{"pv":{"0":100,"1":50}}', endOffset='{"pv":{"0":400,"1":350}}', numInputRows=1000
@@ -154,12 +155,41 @@ def test_serve_answers_on_its_port_and_port_0_keeps_metrics_in_the_registry():
     assert 'streaming_batches_total{job="j",query="q"} 3.0' in body
 
 
+def test_a_finishing_job_waits_for_the_next_scrape_only_if_something_scrapes_it():
+    import socket
+    import threading
+
+    import requests
+
+    from streamlab.listener import serve
+
+    with socket.socket() as probe:  # a free port, released just before serve binds it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    m = serve(port)
+    assert m.wait_for_scrape(30) is False, "never scraped: no Prometheus is watching, so no wait"
+    url = f"http://127.0.0.1:{port}/metrics"
+    assert requests.get(url, timeout=10).status_code == 200
+    m.input_rows.labels("j", "q").inc(5)  # the final figures, after that scrape
+    waited = []
+    waiter = threading.Thread(target=lambda: waited.append(m.wait_for_scrape(30)))
+    waiter.start()
+    bodies = []
+    while waiter.is_alive():  # Prometheus' next scrape, however long the waiter takes to start
+        bodies.append(requests.get(url, timeout=10).text)
+        waiter.join(0.1)
+    assert waited == [True]
+    assert 'streaming_input_rows_total{job="j",query="q"} 5.0' in bodies[-1]
+    m.registry.get_sample_value("streaming_input_rows_total", {"job": "j", "query": "q"})  # not a scrape
+    assert m.scrapes == 1 + len(bodies)
+
+
 def test_duplicates_dropped_are_counted_from_the_operators_custom_metrics():
     """dropDuplicates' operators report numDroppedDuplicateRows among their custom metrics; an
     aggregation's report none, and count 0."""
     m = Metrics()
     listener = PrometheusListener("windowing", m)
-    listener.onQueryStarted(NS(id="q-1", name="windowing"))
+    listener.onQueryStarted(NS(id="q-1", runId="r-1", name="windowing", timestamp="2026-11-27T10:00:00.000Z"))
     dedup = NS(
         numRowsTotal=50,
         numRowsUpdated=10,
