@@ -128,8 +128,8 @@ drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-
 check: $(STAMP) ## Check an exercise on the running lab: make check EXERCISE=1|2|3|capstone [FILE="path …"] (PASS, or FAIL with a hint)
 	@$(LAB) check "$(EXERCISE)" $(FILE)
 
-report: $(STAMP) ## Performance report of a job's run from Prometheus: make report [JOB=windowing] [SINCE=30m]
-	@$(LAB) report --job $(or $(JOB),windowing) --since $(or $(SINCE),30m) $(if $(TRIGGER_SECONDS),--trigger-seconds $(TRIGGER_SECONDS))
+report: $(STAMP) ## Performance report of a job's latest run from Prometheus: make report [JOB=windowing] [RUN=n|id] [LIST=1] [SINCE=24h]
+	@$(LAB) report --job $(or $(JOB),windowing) --since $(or $(SINCE),24h) $(if $(TRIGGER_SECONDS),--trigger-seconds $(TRIGGER_SECONDS)) $(if $(RUN),--run "$(RUN)") $(if $(LIST),--list)
 
 state: $(STAMP) ## What a job keeps in its state, read from its checkpoint: make state JOB=windowing [BATCH=n] [LIMIT=20]
 	@$(LAB) state "$(JOB)" $(if $(BATCH),--batch "$(BATCH)") $(if $(LIMIT),--limit "$(LIMIT)")

@@ -63,10 +63,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("generate", help="write the generated files: the Grafana dashboards")
     rp2 = sub.add_parser("report", help="write a performance report of a job's run from Prometheus")
     rp2.add_argument("--job", default="windowing")
-    rp2.add_argument("--since", default="30m", help="how far back to look, e.g. 15m, 2h (default 30m)")
+    rp2.add_argument("--since", default="24h", help="how far back to look for runs, e.g. 15m, 2h (default 24h)")
     rp2.add_argument("--start", type=float, default=None, help="start, Unix seconds (overrides --since)")
     rp2.add_argument("--end", type=float, default=None, help="end, Unix seconds (default now)")
     rp2.add_argument("--trigger-seconds", type=float, default=5.0, help="the run's trigger interval, for hints")
+    rp2.add_argument(
+        "--run", default=None, help="the run to report: its number in --list, or its run id (default: the latest)"
+    )
+    rp2.add_argument("--list", action="store_true", help="list the job's runs in the time range, and write no report")
     return p
 
 
@@ -256,13 +260,17 @@ def _check(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
 def _report(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     import time
 
-    from lab.report import ReportError, build
+    from lab.report import Prometheus, ReportError, build, list_text, runs
     from streamlab.options import interval_seconds
 
     end = args.end or time.time()
     try:
         start = args.start or end - interval_seconds(args.since)  # e.g. 15m, 2h, 90 seconds
-        out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds)
+        if args.list:
+            found = runs(Prometheus(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}"), args.job, start, end)
+            print(list_text(args.job, found) if found else f"no run of {args.job} in the last {args.since}")
+            return 0
+        out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds, run=args.run)
     except ReportError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,14 +1,19 @@
 """`make report`: the course's performance report, from Prometheus, without Grafana.
 
-Contract: `build(settings, job, start, end)` queries Prometheus over [start, end] for one job and
-writes reports/<job>-<UTC time>/ with:
+Contract: `runs(prom, job, start, end)` lists the runs of a job's main query that Prometheus saw
+in [start, end], oldest first, told apart by Spark's run id (the listener's
+streaming_query_started_timestamp_seconds): their start, end, batches and rows. `build(settings,
+job, start, end, run=None)` reports one of them, the latest unless `run` names another (a run id,
+or its first characters, or its number in the list), and writes reports/<job>-<UTC time>/ with:
 - report.html: self-contained (charts embedded as PNG), its text the summary's Markdown rendered
-  by Python-Markdown (tables extension);
+  by lab.mdhtml (Python-Markdown);
 - report.md: a summary with the same figures;
 - one PNG per chart.
 
-The charts are the dashboards' own panels (src/lab/dashboards.py), so the report and Grafana show
-the same things. The verdict is "keeps up" or "falls behind" by the lab's one rule (src/lab/verdict.py),
+The figures and the verdict come from the chosen run only. The charts are the dashboards' own
+panels (src/lab/dashboards.py), so the report and Grafana show the same things; like Grafana, they
+leave a gap where Prometheus has no samples rather than draw a line across it, and they mark the
+run's start and end. The verdict is "keeps up" or "falls behind" by the lab's one rule (src/lab/verdict.py),
 with the evidence. The tuning hints are drawn from the same numbers; their thresholds live in
 THRESHOLDS below.
 
@@ -17,7 +22,6 @@ Not for: comparing runs (see `make bench`). A report describes one run of one jo
 
 from __future__ import annotations
 
-import base64
 import html
 import io
 import json
@@ -27,9 +31,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import markdown
-
-from lab import httpclient
+from lab import httpclient, mdhtml
 from lab import verdict as lab_verdict
 from lab.dashboards import DASHBOARDS, STREAMING, Panel, expand
 from lab.settings import ROOT, Settings
@@ -44,6 +46,7 @@ THRESHOLDS = {
     "gc_share_high": 0.10,  # executors spending > 10% of wall time in GC
     "partitions_per_core_max": 4,  # shuffle partitions beyond 4 per core mostly add task overhead
 }
+GAP_STEPS = 3  # points further apart than this many steps have a gap between them: no line drawn
 
 
 class ReportError(RuntimeError):
@@ -99,6 +102,72 @@ class Prometheus:
     def instant(self, expr: str, at: float) -> list[Series]:
         data = self._get("/api/v1/query", {"query": expr, "time": at})
         return [Series(r["metric"], [(float(r["value"][0]), float(r["value"][1]))]) for r in data["result"]]
+
+    def samples(self, selector: str, start: float, end: float) -> list[Series]:
+        """The raw samples of `selector` in (start, end], at their scrape times."""
+        data = self._get("/api/v1/query", {"query": f"{selector}[{max(1, math.ceil(end - start))}s]", "time": end})
+        return [Series(r["metric"], [(float(t), float(v)) for t, v in r["values"]]) for r in data["result"]]
+
+
+@dataclass
+class Run:
+    """One run of a job's main query: from Spark's start to its last sample in Prometheus."""
+
+    run_id: str
+    start: float
+    end: float
+    batches: float = 0.0
+    rows: float = 0.0
+
+    @property
+    def short_id(self) -> str:
+        return self.run_id[:8]
+
+
+def _last(prom: Prometheus, expr: str, start: float, end: float) -> float:
+    """max_over_time of `expr` over [start, end]: a counter's value at the end of a run (each run is
+    its own driver process, so its counters start at 0)."""
+    found = prom.instant(f"max_over_time({expr}[{max(1, math.ceil(end - start) + 1)}s])", end)
+    return found[0].values[0] if found and found[0].values else 0.0
+
+
+def runs(prom: Prometheus, job: str, start: float, end: float) -> list[Run]:
+    """The runs of `job`'s main query with samples in [start, end], oldest first."""
+    sel = f'job="{job}",query="{naming.main_query(job)}"'
+    found = []
+    for s in prom.samples(f"streaming_query_started_timestamp_seconds{{{sel}}}", start, end):
+        if s.points:
+            run = Run(s.labels.get("run_id", "?"), s.points[0][1], s.points[-1][0])
+            run.batches = _last(prom, f"streaming_batches_total{{{sel}}}", run.start, run.end)
+            run.rows = _last(prom, f"streaming_input_rows_total{{{sel}}}", run.start, run.end)
+            found.append(run)
+    return sorted(found, key=lambda r: r.start)
+
+
+def pick(found: list[Run], wanted: str | None) -> Run:
+    """The run `wanted` names (a number from the list, a run id or its first characters); the latest if None."""
+    if not wanted:
+        return found[-1]
+    if wanted.isdigit() and 1 <= int(wanted) <= len(found):
+        return found[int(wanted) - 1]
+    matches = [r for r in found if r.run_id.startswith(wanted)]
+    if len(matches) != 1:
+        listed = ", ".join(f"{i} ({r.short_id})" for i, r in enumerate(found, 1))
+        raise ReportError(f"no single run matches {wanted!r}; the runs are {listed}")
+    return matches[0]
+
+
+def list_text(job: str, found: list[Run]) -> str:
+    """The runs as a table for the terminal (`make report LIST=1`)."""
+    lines = [f"{'#':>3}  {'run id':8}  {'start (UTC)':19}  {'end':8}  {'seconds':>7}  {'batches':>7}  {'rows':>12}"]
+    for i, r in enumerate(found, 1):
+        t0, t1 = datetime.fromtimestamp(r.start, UTC), datetime.fromtimestamp(r.end, UTC)
+        lines.append(
+            f"{i:>3}  {r.short_id:8}  {t0:%Y-%m-%d %H:%M:%S}  {t1:%H:%M:%S}  {r.end - r.start:>7,.0f}  "
+            f"{r.batches:>7,.0f}  {r.rows:>12,.0f}"
+        )
+    lines.append(f"make report JOB={job} RUN=<# or run id> reports one of them; without RUN=, the latest.")
+    return "\n".join(lines)
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
@@ -215,36 +284,69 @@ def hints(f: Figures, settings: Settings, verdict_text: str) -> list[str]:
     return out or ["No tuning needed for this run by the lab's thresholds."]
 
 
-def _chart(prom: Prometheus, panel: Panel, job: str, start: float, end: float, step: float) -> bytes | None:
+def gapped(points: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
+    """`points` with a NaN between any two further apart than GAP_STEPS steps, and NaN for values
+    that are not finite: matplotlib breaks a line at NaN, as Grafana leaves periods without samples empty."""
+    out: list[tuple[float, float]] = []
+    for t, v in points:
+        if out and t - out[-1][0] > GAP_STEPS * step:
+            out.append(((out[-1][0] + t) / 2, math.nan))
+        out.append((t, v if math.isfinite(v) else math.nan))
+    return out
+
+
+def chart_figure(panel: Panel, series: list[tuple[str, Series]], step: float, marks: tuple[float, float]):
+    """The panel's chart as a matplotlib Figure (None if no series has a finite value): one line per
+    (label, series), broken at gaps, and dashed lines at `marks`, the run's start and end."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 2.8), dpi=90)
-    drawn = 0
-    for target in panel.targets:
-        for s in prom.range(expand(target.expr, job=job), start, end, step):
-            pts = [(datetime.fromtimestamp(t, UTC), v) for t, v in s.points if math.isfinite(v)]
-            if not pts:
-                continue
-            label = target.legend
-            for key, value in s.labels.items():
-                label = label.replace("{{" + key + "}}", value)
-            ax.plot([p[0] for p in pts], [p[1] for p in pts], label=label or target.expr[:40], linewidth=1.2)
-            drawn += 1
+    drawn = [(label, gapped(s.points, step)) for label, s in series]
+    drawn = [(label, pts) for label, pts in drawn if any(not math.isnan(v) for _, v in pts)]
     if not drawn:
-        plt.close(fig)
         return None
+    fig, ax = plt.subplots(figsize=(7, 2.8), dpi=90)
+    for label, pts in drawn:
+        ax.plot([datetime.fromtimestamp(t, UTC) for t, _ in pts], [v for _, v in pts], label=label, linewidth=1.2)
+    for t, text in zip(marks, ("run start", "run end"), strict=True):
+        ax.axvline(datetime.fromtimestamp(t, UTC), color="#888", linestyle="--", linewidth=0.8)
+        ax.annotate(
+            text,
+            (datetime.fromtimestamp(t, UTC), 0.02),  # at the bottom: the legend sits at the top left
+            xycoords=("data", "axes fraction"),
+            fontsize=6,
+            color="#666",
+            rotation=90,
+            va="bottom",
+            ha="right",
+        )
     ax.set_title(panel.title, fontsize=10)
     ax.set_ylabel(panel.unit, fontsize=8)
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3)
-    if drawn <= 8:
+    if len(drawn) <= 8:
         ax.legend(fontsize=7, loc="upper left")
     fig.autofmt_xdate()
-    buf = io.BytesIO()
     fig.tight_layout()
+    return fig
+
+
+def _chart(prom: Prometheus, panel: Panel, job: str, run: Run, start: float, end: float, step: float) -> bytes | None:
+    series = []
+    for target in panel.targets:
+        for s in prom.range(expand(target.expr, job=job), start, end, step):
+            label = target.legend
+            for key, value in s.labels.items():
+                label = label.replace("{{" + key + "}}", value)
+            series.append((label or target.expr[:40], s))
+    fig = chart_figure(panel, series, step, (run.start, run.end))
+    if fig is None:
+        return None
+    import matplotlib.pyplot as plt
+
+    buf = io.BytesIO()
     fig.savefig(buf, format="png")
     plt.close(fig)
     return buf.getvalue()
@@ -257,43 +359,53 @@ def build(
     end: float,
     out_root: Path = REPORTS_DIR,
     trigger_seconds: float | None = None,
+    run: str | None = None,
 ) -> Path:
+    """Report one run of `job` among those in [start, end] (see the module's contract)."""
     prom = Prometheus(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}")
     if end <= start:
         raise ReportError("the report's time range is empty")
-    active = prom.range(f'streaming_batch_id{{job="{job}"}}', start, end, max(5.0, (end - start) / 200))
-    if not active:
+    found = runs(prom, job, start, end)
+    if not found:
         raise ReportError(
-            f"Prometheus has no metrics for job {job!r} between "
+            f"Prometheus has no run of job {job!r} between "
             f"{datetime.fromtimestamp(start, UTC):%H:%M:%S} and "
             f"{datetime.fromtimestamp(end, UTC):%H:%M:%S} UTC: run it first "
             f"(make submit JOB={job}) and pass SINCE= to cover the run"
         )
-    # Trim the range to when the job reported, so idle time before and after does not skew averages.
-    times = [t for s in active for t, _ in s.points]
-    start, end = max(start, min(times) - 5), min(end, max(times) + 5)
-    step = max(5.0, (end - start) / 200)
-    f = figures(prom, job, start, end, step)
+    chosen = pick(found, run)
+    # Figures over the run alone; charts a little either side, so its start and end show.
+    step = max(5.0, (chosen.end - chosen.start) / 200)
+    f = figures(prom, job, chosen.start, chosen.end, step)
     f.trigger_seconds = trigger_seconds
     text, evidence = verdict(f)
     tips = hints(f, settings, text)
-    stamp = datetime.fromtimestamp(end, UTC).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.fromtimestamp(chosen.end, UTC).strftime("%Y%m%dT%H%M%SZ")
     out = out_root / f"{job}-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
     charts = []
     for board in DASHBOARDS:
         for panel in board.panels:
-            png = _chart(prom, panel, job if board is STREAMING else ".*", start, end, step)
+            png = _chart(
+                prom,
+                panel,
+                job if board is STREAMING else ".*",
+                chosen,
+                chosen.start - 4 * step,
+                chosen.end + 4 * step,
+                step,
+            )
             if png:
                 name = f"{board.uid}-{len(charts):02d}.png"
                 (out / name).write_bytes(png)
                 charts.append((board.title, panel, name, png))
-    summary = _summary(job, start, end, f, text, evidence, tips)
+    summary = _summary(job, chosen, found, f, text, evidence, tips)
     (out / "report.md").write_text(
         summary + "\n## Charts\n\n" + "\n".join(f"### {b}: {p.title}\n\n![{p.title}]({n})\n" for b, p, n, _ in charts)
     )
     (out / "report.html").write_text(_html(job, summary, charts))
-    (out / "figures.json").write_text(json.dumps({"verdict": text, **f.__dict__}, indent=2, default=str) + "\n")
+    figures_json = {"verdict": text, "run_id": chosen.run_id, "runs_in_window": len(found), **f.__dict__}
+    (out / "figures.json").write_text(json.dumps(figures_json, indent=2, default=str) + "\n")
     return out
 
 
@@ -301,17 +413,28 @@ def _fmt(v: float | None, unit: str = "s") -> str:
     return "n/a" if v is None else f"{v:,.3f} {unit}"
 
 
-def _summary(job, start, end, f: Figures, text, evidence, tips) -> str:
-    t0 = datetime.fromtimestamp(start, UTC)
-    t1 = datetime.fromtimestamp(end, UTC)
+def _summary(job, run: Run, found: list[Run], f: Figures, text, evidence, tips) -> str:
+    t0 = datetime.fromtimestamp(run.start, UTC)
+    t1 = datetime.fromtimestamp(run.end, UTC)
     lat = " / ".join(_fmt(f.latency.get(q)) for q in (0.5, 0.95, 0.99))
+    others = (
+        [
+            f"The time range held {len(found)} runs of {job}; this report covers run {found.index(run) + 1}"
+            f"{' (the latest)' if run is found[-1] else ''}, and its figures come from that run alone. "
+            f"`make report JOB={job} LIST=1` lists them; `RUN=` picks another.",
+            "",
+        ]
+        if len(found) > 1
+        else []
+    )
     return "\n".join(
         [
             f"# Performance report: {job}",
             "",
-            f"Run: {t0:%Y-%m-%d %H:%M:%S} to {t1:%H:%M:%S} UTC ({end - start:,.0f} s). "
+            f"Run {run.short_id}: {t0:%Y-%m-%d %H:%M:%S} to {t1:%H:%M:%S} UTC ({run.end - run.start:,.0f} s). "
             f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.",
             "",
+            *others,
             f"## Verdict: **{text}**",
             "",
             *[f"- {e}" for e in evidence],
@@ -344,24 +467,8 @@ def _summary(job, start, end, f: Figures, text, evidence, tips) -> str:
 
 def _html(job: str, summary_md: str, charts) -> str:
     imgs = "\n".join(
-        f'<figure><img alt="{html.escape(p.title)}" src="data:image/png;base64,{base64.b64encode(png).decode()}">'
+        f'<figure><img alt="{html.escape(p.title)}" src="{mdhtml.data_uri(png)}">'
         f"<figcaption>{html.escape(b)}: {html.escape(p.title)}</figcaption></figure>"
         for b, p, _, png in charts
     )
-    style = (
-        "body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}th,td{border:1px solid #ccc;"
-        "padding:4px 8px}table{border-collapse:collapse}figure{display:inline-block;margin:6px}img{width:520px}"
-    )
-    return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>Performance report: {html.escape(job)}</title>"
-        f"<style>{style}</style></head><body>{_markdown_html(summary_md)}<h2>Charts</h2>{imgs}</body></html>\n"
-    )
-
-
-def _markdown_html(text: str) -> str:
-    """The summary's Markdown as an HTML fragment (Python-Markdown, with its tables extension). Raw
-    HTML in the text comes out escaped, as literal text: the job's name is whatever --job says."""
-    md = markdown.Markdown(extensions=["tables"], output_format="html")
-    md.preprocessors.deregister("html_block")
-    md.inlinePatterns.deregister("html")
-    return md.convert(text)
+    return mdhtml.page(f"Performance report: {job}", summary_md, f"<h2>Charts</h2>{imgs}")

@@ -11,11 +11,12 @@ import time
 
 import pytest
 
-from lab import dashboards
+from lab import dashboards, report
 from lab.httpclient import get_json
 from lab.report import build
 from lab.settings import ROOT
 from streamlab.wait import WaitTimeout, wait_for
+from tests.support import browser
 from tests.support import lab as run
 from tests.support.lab import tail
 
@@ -31,8 +32,16 @@ def finite(result) -> bool:
 
 
 @pytest.fixture(scope="module")
-def windowing_run(lab_up, lab_env, tmp_path_factory):
-    """The windowing job on the lab's live topics (the background producer feeds them).
+def report_env(lab_env):
+    """The lab's environment with a job's wait for Prometheus' last scrape back on, as a learner has
+    it: the report's row counts are then exact."""
+    return {**lab_env, "JOB_FINAL_SCRAPE_SECONDS": "6"}
+
+
+@pytest.fixture(scope="module")
+def windowing_run(lab_up, report_env, tmp_path_factory):
+    """The windowing job on the lab's live topics (the background producer feeds them), with its
+    --summary: (settings, start, process, log, summary file).
 
     Its output goes to a file: the console sink prints up to 50 rows a batch, and an unread pipe
     fills in a few dozen batches and blocks the job mid-write."""
@@ -53,9 +62,11 @@ def windowing_run(lab_up, lab_env, tmp_path_factory):
                 "5 seconds",
                 "--checkpoint",
                 str(folder / "ckpt"),
+                "--summary",
+                str(folder / "summary.json"),
             ],
             cwd=ROOT,
-            env=lab_env,
+            env=report_env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -70,7 +81,7 @@ def windowing_run(lab_up, lab_env, tmp_path_factory):
             wait_for(percentiles, 150, "Prometheus to hold the windowing job's latency percentiles")
         except WaitTimeout as exc:
             raise AssertionError(f"{exc}\nthe job's last lines:\n{tail(log)}") from None
-        yield lab_up, start, proc, log
+        yield lab_up, start, proc, log, folder / "summary.json"
     finally:
         finish(proc, log)
 
@@ -126,19 +137,79 @@ def test_every_dashboard_panel_returns_data(windowing_run):
     assert not empty(), "panels without data: " + "; ".join(f"{d} / {p}: {e}" for d, p, e in empty())
 
 
+def rows_of(summary) -> int:
+    return json.loads(summary.read_text())["queries"]["windowing"]["input_rows"]
+
+
 def test_report_of_a_run_that_keeps_up(windowing_run, tmp_path):
-    settings, start, proc, log = windowing_run
+    settings, start, proc, log, summary = windowing_run
     finish(proc, log)
     assert proc.returncode == 0, f"windowing exited {proc.returncode}:\n{tail(log)}"
     out = build(settings, "windowing", start, time.time(), out_root=tmp_path)
     figures = json.loads((out / "figures.json").read_text())
     assert figures["verdict"] == "keeps up", figures
-    assert figures["rows"] > 0 and figures["batches"] >= 5
+    assert figures["runs_in_window"] == 1 and figures["batches"] >= 5
+    assert figures["rows"] == rows_of(summary) > 0, "the report counts every row the run read, its last batches too"
     md = (out / "report.md").read_text()
     assert "## Verdict: **keeps up**" in md and "## Tuning hints" in md
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") >= 20, "the report should chart the dashboards' panels"
     assert len(list(out.glob("*.png"))) >= 20
+    if browser.CHROMIUM is None:
+        pytest.skip("no Chromium: apt-get install chromium-headless-shell (.ci/run does)")
+    # As a person sees it: in a real browser, rendered, every chart loaded, the verdict on the first screen.
+    with browser.opened(out / "report.html", tmp_path / "report.png") as shown:
+        assert browser.raw_markdown(shown) == [], "Markdown syntax survived into the rendered page"
+        charts = browser.images(shown)
+        assert len(charts) >= 20 and all(i["width"] > 0 for i in charts), [i for i in charts if not i["width"]]
+        assert browser.above_the_fold(shown, "h2:has-text('Verdict')"), "the verdict should be on the first screen"
+        assert shown.locator("table tr").count() >= 11 and shown.locator("ul li").count() >= 3
+    assert (tmp_path / "report.png").stat().st_size > 20_000
+
+
+def test_two_runs_the_report_covers_the_latest_and_lists_both(windowing_run, report_env, tmp_path):
+    """windowing a second time, a pause after the first: the report of a time range holding both covers
+    the second alone, and the list shows both, each with the rows its own --summary counted."""
+    settings, start, proc, log, first = windowing_run
+    finish(proc, log)
+    second = tmp_path / "summary.json"
+    run.submit(
+        "windowing",
+        "--duration",
+        "25",
+        "--trigger",
+        "5 seconds",
+        "--sink",
+        "noop",
+        "--checkpoint",
+        str(tmp_path / "ckpt"),
+        "--summary",
+        str(second),
+        environ=report_env,
+    )
+    end = time.time()
+    found = report.runs(
+        report.Prometheus(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}"), "windowing", start, end
+    )
+    assert [r.rows for r in found] == [rows_of(first), rows_of(second)], found
+    assert found[0].end < found[1].start and len({r.run_id for r in found}) == 2
+    out = build(settings, "windowing", start, end, out_root=tmp_path)
+    figures = json.loads((out / "figures.json").read_text())
+    assert (figures["run_id"], figures["runs_in_window"], figures["rows"]) == (found[1].run_id, 2, rows_of(second))
+    assert (
+        "The time range held 2 runs of windowing; this report covers run 2 (the latest)"
+        in (out / "report.md").read_text()
+    )
+    earlier = build(settings, "windowing", start, end, out_root=tmp_path / "first", run="1")
+    assert json.loads((earlier / "figures.json").read_text())["rows"] == rows_of(first)
+    # make report LIST=1: both runs, with their rows.
+    listed = run.lab("report", "--job", "windowing", "--start", str(start), "--list", environ=report_env)
+    assert listed.returncode == 0, listed.stderr
+    lines = [line.split() for line in listed.stdout.splitlines()[1:3]]
+    assert [(ln[0], ln[1], ln[-1]) for ln in lines] == [
+        ("1", found[0].short_id, f"{rows_of(first):,}"),
+        ("2", found[1].short_id, f"{rows_of(second):,}"),
+    ], listed.stdout
 
 
 def test_report_of_a_run_that_cannot_keep_up(topics, lab_up, tmp_path):

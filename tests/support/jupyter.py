@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -17,19 +16,7 @@ import nbformat
 
 from lab import httpclient
 from streamlab.wait import wait_for
-
-CHROMIUM = shutil.which("chromium-headless-shell") or shutil.which("chromium")
-# As this machine's probe found: without these, Chromium's background connections to Google's
-# hosts are refused, many at a time, by a closed network.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 
 
 @contextlib.contextmanager
