@@ -21,8 +21,9 @@ like with like:
   and the realtime job in real-time mode beside micro-batch;
 - tuning (full run only): shuffle partitions and the state store provider on the window stage.
 
-Results go to bench/results/<UTC time>.json and .md, plus a chart (.png). Sizes: full (about
-an hour), quick (QUICK=1, about 13 minutes), and smoke, the test's (tests/integration/test_bench.py):
+Results go to bench/results/<UTC time>.json and .md, a chart (.png) the Markdown links, and the
+same page as HTML with the chart embedded (.html, lab.mdhtml) for a browser. Sizes: full (about
+an hour), quick (QUICK=1, about 15 minutes), and smoke, the test's (tests/integration/test_bench.py):
 every step with tiny inputs and the Spark ladder in one driver. It checks the plumbing and that
 the figures are sane; no test asserts a speed.
 """
@@ -36,11 +37,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lab import benchbacklog, benchlive, costfit
+from lab import benchbacklog, benchlive, costfit, mdhtml
 from lab.kafkatools import end_total, fresh_topics
 from lab.settings import ROOT
 
 RESULTS_DIR = ROOT / "bench" / "results"
+CHART_TITLE = "Read path: Spark's stages beside Kafka's own ceiling"
+BENCH_STYLE = "img{width:750px}td{text-align:right}td:first-child{text-align:left}"
 # events in the backlog (about 5/8 of them page views, the topic the stages read), producer seconds,
 # ProducerPerformance records, repetitions, rate stage's seconds, and the maxOffsetsPerTrigger caps
 # the stages of fit_stages drain the backlog under again for the cost fit (lab.costfit): batches
@@ -122,12 +125,33 @@ LIVE = {  # the live runs. Rates are producer events/s, all page views (benchliv
         "twin_hold": 40,
     },
 }
-# The capacity search (lab.benchbacklog): page views in the backlog it reads from, seconds of warm-up
-# and of measurement per rate, and how many rates it tries.
+# The capacity search (lab.benchbacklog): page views in the backlog it reads from, batches of warm-up
+# and seconds of measurement per rate, and how many rates it tries.
 CAPACITY = {
-    "smoke": {"backlog_views": 40_000, "warm_views": 5_000, "warmup": 2, "hold": 4, "max_steps": 1, "bisect": 0},
-    "quick": {"backlog_views": 3_000_000, "warm_views": 500_000, "warmup": 3, "hold": 10, "max_steps": 3, "bisect": 0},
-    "full": {"backlog_views": 6_000_000, "warm_views": 1_000_000, "warmup": 5, "hold": 15, "max_steps": 4, "bisect": 2},
+    "smoke": {
+        "backlog_views": 40_000,
+        "warm_views": 5_000,
+        "warmup_batches": 2,
+        "hold": 4,
+        "max_steps": 1,
+        "bisect": 0,
+    },
+    "quick": {
+        "backlog_views": 5_000_000,
+        "warm_views": 500_000,
+        "warmup_batches": 12,
+        "hold": 10,
+        "max_steps": 3,
+        "bisect": 0,
+    },
+    "full": {
+        "backlog_views": 8_000_000,
+        "warm_views": 1_000_000,
+        "warmup_batches": 15,
+        "hold": 15,
+        "max_steps": 4,
+        "bisect": 2,
+    },
 }
 DRAIN_OPTIONS = {"maxOffsetsPerTrigger": ["10000", "50000"]}  # full run: job options tried on the window stage
 REAL_TIME_BATCH = "5 seconds"  # real-time mode's checkpoint interval: long-running tasks, commits every 5 s
@@ -549,10 +573,16 @@ def _write(results: dict, started: datetime) -> Path:
                     f"{'keeps up' if r['keeps_up'] else 'falls behind'} | {_pct(r['latency_seconds'])} | "
                     f"{r['batch_seconds_median']:.2f} | {gc} |"
                 )
-    stem.with_suffix(".md").write_text("\n".join(lines) + "\n")
-    _chart(results, stem.with_suffix(".png"))
+    png = stem.with_suffix(".png")
+    _chart(results, png)
+    lines[4:4] = [f"![{CHART_TITLE}]({png.name})", ""]
+    text = "\n".join(lines) + "\n"
+    stem.with_suffix(".md").write_text(text)
+    # The same page for a browser, the chart embedded so the file stands alone.
+    embedded = text.replace(f"]({png.name})", f"]({mdhtml.data_uri(png.read_bytes())})")
+    stem.with_suffix(".html").write_text(mdhtml.page(lines[0].lstrip("# "), embedded, style=mdhtml.STYLE + BENCH_STYLE))
     print("\n".join(lines), flush=True)
-    print(f"\nResults: {stem}.json, {stem}.md, {stem}.png", flush=True)
+    print(f"\nResults: {stem}.json, {stem}.md, {stem}.html, {stem}.png", flush=True)
     return stem.with_suffix(".json")
 
 
@@ -693,7 +723,7 @@ def _chart(results: dict, path: Path) -> None:
     drain = [ladder[n]["rows_per_second"] for n in names]
     top = [((ladder[n].get("cost") or {}).get("ceiling_rows_per_second") or 0) for n in names]
     ceiling = results["consumer_ceiling_records_per_second"]
-    fig, ax = plt.subplots(figsize=(7.5, 3.6), dpi=100)
+    fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=100, layout="constrained")
     ys = range(len(names))
     ax.barh([y + 0.2 for y in ys], drain, height=0.4, color="#4c72b0", label="drain rate (one batch, fresh driver)")
     ax.barh([y - 0.2 for y in ys], top, height=0.4, color="#dd8452", label="1/b, the per-row ceiling (cost fit)")
@@ -701,12 +731,11 @@ def _chart(results: dict, path: Path) -> None:
     ax.set_yticks(list(ys), names)
     ax.set_xscale("log")
     ax.set_xlabel("rows per second (log scale)")
-    ax.set_title("Read path: Spark's stages beside Kafka's own ceiling", fontsize=10)
+    ax.set_title(CHART_TITLE, fontsize=10)
     for y, (d, t) in enumerate(zip(drain, top, strict=True)):
         ax.text(d, y + 0.2, f" {d:,.0f}", va="center", fontsize=7)
         if t:
             ax.text(t, y - 0.2, f" {t:,.0f}", va="center", fontsize=7)
-    ax.legend(fontsize=7, loc="lower right")
-    fig.tight_layout()
+    fig.legend(fontsize=7, loc="outside lower center", ncol=3)  # below the bars: it never hides one
     fig.savefig(path)
     plt.close(fig)

@@ -9,7 +9,10 @@ behind.
 
 The rule: at r the job keeps up when, after a warm-up, its batches read r x T rows per T seconds
 of wall time (within 5%): each batch ends within its interval. A batch that takes longer delays
-the next, and the rows read per second fall below r.
+the next, and the rows read per second fall below r. The warm-up is counted in batches, not
+seconds: in the full run of 2026-11-27 20:16 UTC a fresh query's first 8-15 batches took 1.1-1.6 s
+at rates whose later batches took 0.75-0.95 s, so a few seconds' warm-up judged its start, not its
+steady state.
 
 What it measures: the job's processing capacity (read, parse, window, state, commit) with the
 machine to itself. What it does not: a producer competing for the cores (benchlive.search does),
@@ -27,6 +30,7 @@ from lab.kafkatools import end_total, fresh_topics
 KEEP_UP = 0.95  # the share of the offered rate a run must read to keep up
 STEP = 1.5  # the search's factor between rates
 START_SLACK = 4  # seconds a run lasts beyond warm-up and hold: the query's start and first batch
+WARMUP_BATCH_SECONDS = 1.5  # the run's time allowed per warm-up batch, in triggers: they run slow
 
 
 def fill(rt, env: dict, views: int, seed: int = 7, prefix: str = "bench_backlog") -> tuple[dict, str, int]:
@@ -44,18 +48,20 @@ def run(
     topic: str,
     warm_topic: str,
     rate: int,
-    warmup: int,
+    warmup_batches: int,
     hold: int,
     trigger: float = 1.0,
     extra: list[str] | None = None,
 ) -> dict:
     """One run of `stage` offered `rate` rows/s from the backlog, in a driver that first drains
     `warm_topic` once (a fresh driver's first batches run cold: the bench's live jobs and its cost
-    fit both measure warm executors): what it read, and the verdict."""
+    fit both measure warm executors), then runs `warmup_batches` uncounted batches and `hold`
+    seconds more: what it read, and the verdict."""
     work = rt.paths.run / "bench" / f"backlog-{stage}-{rate}-{time.monotonic_ns()}"
     work.mkdir(parents=True)
     progress = work / "progress.jsonl"
     per_batch = max(int(rate * trigger), 1)
+    seconds = run_seconds(warmup_batches, hold, trigger)
     proc = rt.run_job(
         "_bench",
         [
@@ -75,7 +81,7 @@ def run(
             "--max-offsets-per-trigger",
             str(per_batch),
             "--seconds",
-            str(warmup + hold + START_SLACK),
+            str(seconds),
             "--warm-topic",
             warm_topic,
             "--products",
@@ -83,22 +89,27 @@ def run(
             *(extra or []),
         ],
         env,
-        timeout=warmup + hold + START_SLACK + 600,
+        timeout=seconds + 600,
     )
     batches = [json.loads(line) for line in progress.read_text().splitlines()] if progress.exists() else []
     if proc.returncode != 0 or not batches:
         raise RuntimeError(f"backlog run of {stage} at {rate:,} rows/s failed: {(proc.stdout + proc.stderr)[-600:]}")
-    return measure(batches, rate, per_batch, warmup)
+    return measure(batches, rate, per_batch, warmup_batches)
 
 
-def measure(batches: list[dict], rate: int, per_batch: int, warmup: float) -> dict:
+def run_seconds(warmup_batches: int, hold: float, trigger: float = 1.0) -> int:
+    """How long a run lasts: its warm-up batches, the hold, and the query's start."""
+    return int(warmup_batches * WARMUP_BATCH_SECONDS * trigger + hold + START_SLACK + 0.999)
+
+
+def measure(batches: list[dict], rate: int, per_batch: int, warmup_batches: int) -> dict:
     """The figures of one run from its batches' progress (benchlive's progress lines): rows read per
-    second of wall time after the warm-up, from the first counted batch's start to the last's end."""
+    second of wall time after the first `warmup_batches` batches with rows, from the first counted
+    batch's start to the last's end."""
     from streamlab.listener import iso_seconds
 
     busy = [b for b in batches if b["numInputRows"]]
-    t0 = iso_seconds(busy[0]["timestamp"]) if busy else 0.0
-    counted = [b for b in busy if iso_seconds(b["timestamp"]) >= t0 + warmup]
+    counted = busy[warmup_batches:]
     durations = sorted(b["durationMs"].get("triggerExecution", 0) / 1000 for b in counted)
     if len(counted) < 2:
         return {"offered_rows_per_second": rate, "rows_per_second": 0.0, "keeps_up": False, "batches": len(counted)}
@@ -122,18 +133,18 @@ def measure(batches: list[dict], rate: int, per_batch: int, warmup: float) -> di
 def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> dict:
     """The highest offered rate `stage` keeps up with at a 1 s trigger: from `guess` (the cost fit's
     prediction, lab.costfit.sustainable), up or down by STEP until the verdict changes, then
-    plan["bisect"] bisections. plan: backlog_views, warm_views, warmup, hold, max_steps."""
+    plan["bisect"] bisections. plan: backlog_views, warm_views, warmup_batches, hold, max_steps."""
     say(f"capacity: {plan['backlog_views']:,} page views into a backlog topic")
     env, topic, records = fill(rt, env, plan["backlog_views"])
     _, warm_topic, _ = fill(rt, env, plan["warm_views"], seed=8, prefix="bench_warm")
     # the highest rate the backlog can offer for a whole run
-    top_rate = int(records / (plan["warmup"] + plan["hold"] + START_SLACK) / 1.05)
+    top_rate = int(records / run_seconds(plan["warmup_batches"], plan["hold"]) / 1.05)
     rate = min(int(guess or 50_000), top_rate)
     steps, best, fail = [], None, None
 
     def step(r: int) -> dict:
         say(f"  {stage}: offered {r:,} rows/s (maxOffsetsPerTrigger {r:,}, 1 s trigger)")
-        m = run(rt, env, stage, topic, warm_topic, r, plan["warmup"], plan["hold"])
+        m = run(rt, env, stage, topic, warm_topic, r, plan["warmup_batches"], plan["hold"])
         say(
             f"    read {m['rows_per_second']:,.0f} rows/s, batch median {m.get('batch_seconds_median', 0):.2f} s: "
             f"{'keeps up' if m['keeps_up'] else 'falls behind'}"

@@ -4,6 +4,7 @@
 import json
 
 from lab import bench, runtime
+from tests.support import browser
 
 
 def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
@@ -36,8 +37,15 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
     first = capacity["steps"][0]
     assert first["batches"] >= 2 and first["rows_per_second"] > 0 and not first["backlog_ran_out"], first
     assert first["rows_per_batch_cap"] == first["offered_rows_per_second"]
-    assert out.with_suffix(".md").read_text().startswith("# Benchmark")
+    md = out.with_suffix(".md").read_text()
+    assert md.startswith("# Benchmark") and f"]({out.with_suffix('.png').name})" in md, "the Markdown links its chart"
     assert out.with_suffix(".png").stat().st_size > 1000
+    if browser.CHROMIUM:  # the results page as a person reads it: rendered, every table, the chart loaded
+        with browser.opened(out.with_suffix(".html"), tmp_path / "bench.png") as shown:
+            assert browser.raw_markdown(shown) == [], "Markdown syntax survived into the rendered page"
+            assert shown.locator("table").count() == md.count("\n|---") and shown.locator("table").count() >= 5
+            [chart] = browser.images(shown)
+            assert chart["width"] > 0, "the chart did not load"
     live = results["live"]["windowing"]
     assert live["steps"], "the throughput search tried no rate"
     for step in live["steps"]:

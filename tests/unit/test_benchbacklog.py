@@ -17,7 +17,7 @@ def _batches(durations, rows, start=1_800_000_000.0, trigger=1.0):
 
 
 def test_batches_within_the_trigger_keep_up():
-    m = benchbacklog.measure(_batches([0.6] * 12, [50_000] * 12), 50_000, 50_000, warmup=2)
+    m = benchbacklog.measure(_batches([0.6] * 12, [50_000] * 12), 50_000, 50_000, warmup_batches=2)
     assert m["keeps_up"] and not m["backlog_ran_out"]
     assert m["batches"] == 10
     # 10 batches of 50,000 from the first's start to the last's end: 9 intervals + 0.6 s
@@ -25,18 +25,29 @@ def test_batches_within_the_trigger_keep_up():
 
 
 def test_batches_longer_than_the_trigger_fall_behind():
-    m = benchbacklog.measure(_batches([1.4] * 12, [50_000] * 12), 50_000, 50_000, warmup=2)
+    m = benchbacklog.measure(_batches([1.4] * 12, [50_000] * 12), 50_000, 50_000, warmup_batches=2)
     assert not m["keeps_up"]
     assert m["rows_per_second"] < 0.75 * 50_000
     assert m["batch_seconds_median"] == 1.4
 
 
 def test_a_short_batch_before_the_last_means_the_backlog_ran_out():
-    m = benchbacklog.measure(_batches([0.5] * 8, [40_000] * 5 + [100, 0, 0]), 40_000, 40_000, warmup=1)
+    m = benchbacklog.measure(_batches([0.5] * 8, [40_000] * 5 + [100, 0, 0]), 40_000, 40_000, warmup_batches=1)
     assert m["backlog_ran_out"]
     assert not m["keeps_up"]
 
 
 def test_too_few_batches_is_not_a_verdict_of_keeping_up():
-    m = benchbacklog.measure(_batches([3.0], [50_000]), 50_000, 50_000, warmup=2)
+    m = benchbacklog.measure(_batches([3.0], [50_000]), 50_000, 50_000, warmup_batches=2)
     assert not m["keeps_up"] and m["batches"] == 0
+
+
+def test_the_warm_up_is_counted_in_batches_however_long_they_take():
+    # A fresh query's first batches run slow, then settle within the trigger (the full run of 20:16 UTC).
+    m = benchbacklog.measure(_batches([1.4] * 8 + [0.8] * 12, [52_770] * 20), 52_770, 52_770, warmup_batches=8)
+    assert m["keeps_up"] and m["batches"] == 12 and m["batch_seconds_max"] == 0.8
+
+
+def test_a_run_lasts_its_warm_up_batches_its_hold_and_its_start():
+    assert benchbacklog.run_seconds(10, 15) == 15 + 15 + benchbacklog.START_SLACK
+    assert benchbacklog.run_seconds(8, 10, trigger=2.0) == 24 + 10 + benchbacklog.START_SLACK
