@@ -260,15 +260,15 @@ def _check(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
 def _report(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     import time
 
-    from lab.report import Prometheus, ReportError, build, list_text, runs
+    from lab.report import Prometheus, ReportError, build, list_text, no_runs, runs
     from streamlab.options import interval_seconds
 
     end = args.end or time.time()
     try:
         start = args.start or end - interval_seconds(args.since)  # e.g. 15m, 2h, 90 seconds
         if args.list:
-            found = runs(Prometheus(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}"), args.job, start, end)
-            print(list_text(args.job, found) if found else f"no run of {args.job} in the last {args.since}")
+            found = runs(Prometheus.of(settings), args.job, start, end)
+            print(list_text(args.job, found) if found else no_runs(args.job, start, end))
             return 0
         out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds, run=args.run)
     except ReportError as exc:

@@ -86,6 +86,11 @@ class Prometheus:
     def __init__(self, base: str):
         self.base = base
 
+    @classmethod
+    def of(cls, settings: Settings) -> Prometheus:
+        """The lab's Prometheus."""
+        return cls(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}")
+
     def _get(self, path: str, params: dict) -> dict:
         try:
             body = httpclient.get_json(f"{self.base}{path}", 30, params)
@@ -142,6 +147,15 @@ def runs(prom: Prometheus, job: str, start: float, end: float) -> list[Run]:
             run.rows = _last(prom, f"streaming_input_rows_total{{{sel}}}", run.start, run.end)
             found.append(run)
     return sorted(found, key=lambda r: r.start)
+
+
+def no_runs(job: str, start: float, end: float) -> str:
+    return (
+        f"Prometheus has no run of job {job!r} between "
+        f"{datetime.fromtimestamp(start, UTC):%H:%M:%S} and "
+        f"{datetime.fromtimestamp(end, UTC):%H:%M:%S} UTC: run it first "
+        f"(make submit JOB={job}) and pass SINCE= to cover the run"
+    )
 
 
 def pick(found: list[Run], wanted: str | None) -> Run:
@@ -362,17 +376,12 @@ def build(
     run: str | None = None,
 ) -> Path:
     """Report one run of `job` among those in [start, end] (see the module's contract)."""
-    prom = Prometheus(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}")
+    prom = Prometheus.of(settings)
     if end <= start:
         raise ReportError("the report's time range is empty")
     found = runs(prom, job, start, end)
     if not found:
-        raise ReportError(
-            f"Prometheus has no run of job {job!r} between "
-            f"{datetime.fromtimestamp(start, UTC):%H:%M:%S} and "
-            f"{datetime.fromtimestamp(end, UTC):%H:%M:%S} UTC: run it first "
-            f"(make submit JOB={job}) and pass SINCE= to cover the run"
-        )
+        raise ReportError(no_runs(job, start, end))
     chosen = pick(found, run)
     # Figures over the run alone; charts a little either side, so its start and end show.
     step = max(5.0, (chosen.end - chosen.start) / 200)

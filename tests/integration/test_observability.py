@@ -188,9 +188,7 @@ def test_two_runs_the_report_covers_the_latest_and_lists_both(windowing_run, rep
         environ=report_env,
     )
     end = time.time()
-    found = report.runs(
-        report.Prometheus(f"http://{settings.host}:{settings['PROMETHEUS_PORT']}"), "windowing", start, end
-    )
+    found = report.runs(report.Prometheus.of(settings), "windowing", start, end)
     assert [r.rows for r in found] == [rows_of(first), rows_of(second)], found
     assert found[0].end < found[1].start and len({r.run_id for r in found}) == 2
     out = build(settings, "windowing", start, end, out_root=tmp_path)
