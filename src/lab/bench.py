@@ -55,7 +55,7 @@ SIZES = {
         "perf_records": 50_000,
         "repeat": 1,
         "rate_seconds": 3,
-        "fit_caps": (1_000, 2_500, 5_000),
+        "fit_caps": (2_500, 5_000, 10_000),
         "fit_stages": ("count", "json", "join", "window", "windowing"),
     },
     "quick": {

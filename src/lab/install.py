@@ -153,6 +153,12 @@ def _install_local(settings: Settings, paths: Paths) -> None:
     debs = missing_debs(settings)
     if debs:
         _install_debs(debs)
+    from lab import cds  # after the jars: it runs Spark
+
+    try:
+        cds.build(settings, paths, _say)
+    except RuntimeError as exc:  # only slower without it: say so, and go on
+        print(f"warning: {exc}; Spark's JVMs will start slower", flush=True)
 
 
 def spark_connector_jars(paths: Paths) -> list[Path]:

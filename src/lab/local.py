@@ -29,7 +29,7 @@ from pathlib import Path
 
 from lab import health, httpclient, install, ports, procs
 from lab.clients import client_env
-from lab.paths import SERVICES_DIR, Paths
+from lab.paths import SERVICES_DIR, SPARK_DEFAULTS, Paths
 from lab.render import SCRAPED, kafka_values, render_file, write_prometheus_config
 from lab.runtime import CORE, Job, LabError, Runtime
 from lab.settings import ROOT, Settings
@@ -170,6 +170,8 @@ def _spark_master(site: _Site) -> Service:
         command=[
             site.spark_class,
             "org.apache.spark.deploy.master.Master",
+            "--properties-file",
+            str(SPARK_DEFAULTS),
             "--host",
             site.host,
             "--port",
@@ -192,6 +194,8 @@ def _spark_worker(site: _Site) -> Service:
         command=[
             site.spark_class,
             "org.apache.spark.deploy.worker.Worker",
+            "--properties-file",
+            str(SPARK_DEFAULTS),
             "--host",
             site.host,
             "--port",

@@ -78,13 +78,18 @@ def kernel_env(
     (without the program); by default the local runtime's (lab.submit.command), with the kernel's
     UI on NOTEBOOK_SPARK_UI_PORT. `spark_env`: add the local runtime's Spark environment (the
     notebook container's image has its own)."""
+    from lab import cds
     from lab.submit import command
     from lab.submit import spark_env as local_spark_env
 
     if submit_args is None:
         # command() ends with the program and its arguments: pyspark's own shell takes their place.
         submit_args = command(
-            kernel_settings(settings, settings["NOTEBOOK_SPARK_UI_PORT"]), paths, Path("notebook"), []
+            kernel_settings(settings, settings["NOTEBOOK_SPARK_UI_PORT"]),
+            paths,
+            Path("notebook"),
+            [],
+            java_options=cds.java_options(paths),
         )[1:-1]
     state = state_dir(paths)
     ipython = state / "ipython"

@@ -86,6 +86,8 @@ class Paths:
 
 
 SERVICES_DIR = ROOT / "services"
+# Spark's settings for the lab's daemons and jobs, passed as --properties-file (lab.cds says why).
+SPARK_DEFAULTS = SERVICES_DIR / "spark" / "spark-defaults.conf"
 JOBS_DIR = ROOT / "jobs"
 # The job library, zipped for spark-submit's --py-files (the venv imports it from here too).
 STREAMLAB_DIR = ROOT / "src" / "streamlab"

@@ -25,9 +25,9 @@ from pathlib import Path
 
 import psutil
 
-from lab import health, install, jobs, procs
+from lab import cds, health, install, jobs, procs
 from lab.clients import client_env
-from lab.paths import SERVICES_DIR, STREAMLAB_DIR, Paths
+from lab.paths import SERVICES_DIR, SPARK_DEFAULTS, STREAMLAB_DIR, Paths
 from lab.settings import Settings
 
 STOP_GRACE_SECONDS = 45
@@ -46,7 +46,11 @@ def spark_env(settings: Settings, paths: Paths) -> dict[str, str]:
     """Environment for anything Spark the lab runs: daemons and spark-submit alike."""
     return {
         "SPARK_HOME": str(spark_home()),
-        "SPARK_CONF_DIR": str(SERVICES_DIR / "spark"),
+        # Empty, with the lab's conf folder last on the class path and its spark-defaults.conf
+        # passed as --properties-file: the class-data archive needs it (lab.cds).
+        "SPARK_CONF_DIR": str(cds.empty_conf_dir(paths)),
+        "SPARK_DIST_CLASSPATH": str(SERVICES_DIR / "spark"),
+        "SPARK_DAEMON_JAVA_OPTS": " ".join(cds.java_options(paths)),
         "SPARK_LOCAL_IP": settings.host,
         "SPARK_DAEMON_MEMORY": "512m",
         "PYSPARK_PYTHON": str(paths.python),
@@ -77,10 +81,12 @@ def command(
     driver_host: str | None = None,
     bind_host: str | None = None,
     python: str | None = None,
+    java_options: list[str] | None = None,
 ) -> list[str]:
     """The spark-submit command line. The keyword arguments are what differs in a container
     (lab.container): where the jars are, the host name executors reach the driver by, and the
-    address the driver binds."""
+    address the driver binds; and the local runtime's JVM options for its driver and executors
+    (lab.cds)."""
     jar_list = ",".join(str(j) for j in (jars or install.spark_connector_jars(paths)))
     python = python or str(paths.python)
     conf = {
@@ -104,11 +110,16 @@ def command(
         job_path.stem,
         "--driver-memory",
         settings["SPARK_DRIVER_MEMORY"],
+        "--properties-file",
+        str(SPARK_DEFAULTS),
         "--jars",
         jar_list,
         "--py-files",
         str(build_pyfiles(paths)),
     ]
+    if java_options:
+        cmd += ["--driver-java-options", " ".join(java_options)]
+        conf["spark.executor.extraJavaOptions"] = " ".join(java_options)
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
     return [*cmd, str(job_path), *job_args]
@@ -122,7 +133,8 @@ def spawn(
     `make down` find it if the caller dies first. `popen` goes to Popen (cwd, stdout, ...).
     The job's configuration (lab.clients) follows `env`'s settings: a drill's own topics, say."""
     env = {**env, **spark_env(settings, paths), **client_env(settings.overridden(env), paths), MARKER: str(paths.run)}
-    return subprocess.Popen(command(settings, paths, job_path, job_args), env=env, start_new_session=True, **popen)
+    cmd = command(settings, paths, job_path, job_args, java_options=cds.java_options(paths))
+    return subprocess.Popen(cmd, env=env, start_new_session=True, **popen)
 
 
 def _python_driver(proc: subprocess.Popen, job_path: Path) -> int | None:

@@ -5,11 +5,25 @@ import signal
 import socket
 import subprocess
 
-from lab import procs, runtime, submit
+import psutil
+
+from lab import cds, procs, runtime, submit
 from lab.paths import Paths
 from lab.settings import ROOT
 from streamlab.wait import wait_for
 from tests.support import lab as run
+
+
+def jvm_roles(tree: list[int]) -> dict[str, int]:
+    """The job's driver JVM (in its process tree) and its executor (started by the worker), by role."""
+    found = {}
+    for p in psutil.process_iter(["pid", "cmdline"]):
+        cmd = " ".join(p.info["cmdline"] or [])
+        if "CoarseGrainedExecutorBackend" in cmd:
+            found["executor"] = p.info["pid"]
+        elif p.info["pid"] in tree and "org.apache.spark.deploy.SparkSubmit" in cmd and "java" in cmd:
+            found["driver"] = p.info["pid"]
+    return found if len(found) == 2 else {}
 
 
 def lab_processes(settings):
@@ -49,6 +63,14 @@ def test_down_stops_a_job_whose_caller_is_gone(lab_up, lab_env, tmp_path):
             lambda: proc.poll() is None and submit._python_driver(proc, job), 180, "basic's Python driver to start"
         )
         tree = procs.tree(proc.pid)
+        # Both of its JVMs map the lab's class-data archive (lab.cds): the driver and its executor.
+        archive = str(cds.archive(Paths.of(lab_up)))
+        jvms = wait_for(lambda: jvm_roles(tree), 120, "basic's executor to start")
+        assert sorted(jvms) == ["driver", "executor"], jvms
+        unmapped = [
+            role for role, pid in jvms.items() if archive not in {m.path for m in psutil.Process(pid).memory_maps()}
+        ]
+        assert not unmapped, f"{unmapped} did not map {archive}"
         run.lab("down", environ=lab_env, check=True)
         alive = [p for p in tree if procs.alive(p)]
         assert not alive and not procs.alive(driver), f"make down left the job's processes running: {alive}"

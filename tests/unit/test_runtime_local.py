@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from lab import health, install, local, submit
-from lab.paths import Paths
+from lab.paths import SPARK_DEFAULTS, Paths
 from lab.settings import ROOT, load
 
 HOST = "10.0.0.5"
@@ -83,6 +83,8 @@ def test_the_services_and_their_command_lines(lab):
         "spark-master": [
             "/opt/spark/bin/spark-class",
             "org.apache.spark.deploy.master.Master",
+            "--properties-file",
+            str(SPARK_DEFAULTS),
             "--host",
             HOST,
             "--port",
@@ -93,6 +95,8 @@ def test_the_services_and_their_command_lines(lab):
         "spark-worker": [
             "/opt/spark/bin/spark-class",
             "org.apache.spark.deploy.worker.Worker",
+            "--properties-file",
+            str(SPARK_DEFAULTS),
             "--host",
             HOST,
             "--port",
@@ -195,7 +199,8 @@ def test_the_supervisord_program_of_a_service(lab):
     conf = local.supervisor_conf(settings, paths, local.services(settings, paths))
     program = conf.split("[program:spark-master]\n")[1].split("\n\n")[0].splitlines()
     assert program[0] == (
-        f"command=/opt/spark/bin/spark-class org.apache.spark.deploy.master.Master --host {HOST} "
+        "command=/opt/spark/bin/spark-class org.apache.spark.deploy.master.Master "
+        f"--properties-file {SPARK_DEFAULTS} --host {HOST} "
         "--port 1105 --webui-port 1106"
     )
     assert f"stdout_logfile={run}/logs/spark-master.log" in program

@@ -1,0 +1,48 @@
+"""The class-data archive's plumbing (lab.cds): its key, and how spark-submit and the daemons get it.
+That the JVMs really map it is checked on the running lab (tests/integration/test_zz_lifecycle.py)."""
+
+import os
+
+from lab import cds, submit
+from lab.paths import SERVICES_DIR, SPARK_DEFAULTS, Paths
+
+
+def test_the_fingerprint_follows_the_jvm_and_every_jar(tmp_path):
+    jvm, a, b = (tmp_path / n for n in ("libjvm.so", "a.jar", "b.jar"))
+    for f in (jvm, a, b):
+        f.write_bytes(b"x")
+    first = cds.fingerprint(jvm, [a, b])
+    assert first == cds.fingerprint(jvm, [b, a]), "the jars' order must not matter"
+    b.write_bytes(b"xy")
+    assert cds.fingerprint(jvm, [a, b]) != first, "a changed jar needs another archive"
+    os.utime(jvm, ns=(1, 1))
+    assert len({first, cds.fingerprint(jvm, [a, b]), cds.fingerprint(jvm, [a])}) == 3
+    assert cds.fingerprint(None, [a]) is None and cds.fingerprint(jvm, []) is None
+
+
+def test_no_archive_no_option(tmp_path, settings):
+    paths = Paths(tmp_path)
+    assert cds.java_options(paths) == []
+    archive = cds.archive(paths)
+    archive.parent.mkdir(parents=True)
+    archive.write_bytes(b"")
+    assert cds.java_options(paths) == [f"-XX:SharedArchiveFile={archive}"]
+
+
+def test_spark_submit_passes_the_options_to_driver_and_executors(tmp_path, settings):
+    paths = Paths(tmp_path)
+    jars = [tmp_path / "connector.jar"]
+    cmd = submit.command(settings, paths, tmp_path / "job.py", [], jars=jars, java_options=["-XX:A", "-XX:B"])
+    assert cmd[cmd.index("--driver-java-options") + 1] == "-XX:A -XX:B"
+    assert "spark.executor.extraJavaOptions=-XX:A -XX:B" in cmd
+    assert cmd[cmd.index("--properties-file") + 1] == str(SPARK_DEFAULTS)
+    plain = submit.command(settings, paths, tmp_path / "job.py", [], jars=jars)
+    assert "--driver-java-options" not in plain and not any("extraJavaOptions" in a for a in plain)
+
+
+def test_spark_conf_dir_is_empty_and_the_conf_folder_comes_last(tmp_path, settings):
+    env = submit.spark_env(settings, Paths(tmp_path))
+    conf = env["SPARK_CONF_DIR"]
+    assert os.path.isdir(conf) and os.listdir(conf) == []
+    assert env["SPARK_DIST_CLASSPATH"] == str(SERVICES_DIR / "spark")
+    assert (SERVICES_DIR / "spark" / "log4j2.properties").exists()
