@@ -20,6 +20,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from lab import cds
 from lab.paths import SERVICES_DIR, Paths
 from lab.settings import Settings
 
@@ -153,9 +154,7 @@ def _install_local(settings: Settings, paths: Paths) -> None:
     debs = missing_debs(settings)
     if debs:
         _install_debs(debs)
-    from lab import cds  # after the jars: it runs Spark
-
-    try:
+    try:  # after the jars: it runs Spark
         cds.build(settings, paths, _say)
     except RuntimeError as exc:  # only slower without it: say so, and go on
         print(f"warning: {exc}; Spark's JVMs will start slower", flush=True)

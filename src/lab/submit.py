@@ -118,8 +118,9 @@ def command(
         str(build_pyfiles(paths)),
     ]
     if java_options:
-        cmd += ["--driver-java-options", " ".join(java_options)]
-        conf["spark.executor.extraJavaOptions"] = " ".join(java_options)
+        joined = " ".join(java_options)
+        cmd += ["--driver-java-options", joined]
+        conf["spark.executor.extraJavaOptions"] = joined
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
     return [*cmd, str(job_path), *job_args]
