@@ -126,7 +126,8 @@ LIVE = {  # the live runs. Rates are producer events/s, all page views (benchliv
     },
 }
 # The capacity search (lab.benchbacklog): page views in the backlog it reads from, batches of warm-up
-# and seconds of measurement per rate, and how many rates it tries.
+# and seconds of measurement per rate, how many rates it tries, and whether it ends by offering
+# 1.5x the rate it found kept up (benchbacklog.choose).
 CAPACITY = {
     "smoke": {
         "backlog_views": 40_000,
@@ -135,14 +136,16 @@ CAPACITY = {
         "hold": 4,
         "max_steps": 1,
         "bisect": 0,
+        "confirm": False,
     },
     "quick": {
-        "backlog_views": 5_000_000,
+        "backlog_views": 6_000_000,
         "warm_views": 500_000,
         "warmup_batches": 12,
         "hold": 10,
         "max_steps": 3,
         "bisect": 0,
+        "confirm": True,
     },
     "full": {
         "backlog_views": 8_000_000,
@@ -151,6 +154,7 @@ CAPACITY = {
         "hold": 15,
         "max_steps": 4,
         "bisect": 2,
+        "confirm": True,
     },
 }
 DRAIN_OPTIONS = {"maxOffsetsPerTrigger": ["10000", "50000"]}  # full run: job options tried on the window stage

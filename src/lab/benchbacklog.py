@@ -29,6 +29,7 @@ from lab.kafkatools import end_total, fresh_topics
 
 KEEP_UP = 0.95  # the share of the offered rate a run must read to keep up
 STEP = 1.5  # the search's factor between rates
+INPUT_OVER = 1.5  # a search ends having offered at least this many times the rate it found kept up
 START_SLACK = 4  # seconds a run lasts beyond warm-up and hold: the query's start and first batch
 WARMUP_BATCH_SECONDS = 1.5  # the run's time allowed per warm-up batch, in triggers: they run slow
 
@@ -130,31 +131,23 @@ def measure(batches: list[dict], rate: int, per_batch: int, warmup_batches: int)
     }
 
 
-def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> dict:
-    """The highest offered rate `stage` keeps up with at a 1 s trigger: from `guess` (the cost fit's
-    prediction, lab.costfit.sustainable), up or down by STEP until the verdict changes, then
-    plan["bisect"] bisections. plan: backlog_views, warm_views, warmup_batches, hold, max_steps."""
-    say(f"capacity: {plan['backlog_views']:,} page views into a backlog topic")
-    env, topic, records = fill(rt, env, plan["backlog_views"])
-    _, warm_topic, _ = fill(rt, env, plan["warm_views"], seed=8, prefix="bench_warm")
-    # the highest rate the backlog can offer for a whole run
-    top_rate = int(records / run_seconds(plan["warmup_batches"], plan["hold"]) / 1.05)
-    rate = min(int(guess or 50_000), top_rate)
-    steps, best, fail = [], None, None
+def choose(step, rate: int, top_rate: int, max_steps: int, bisect: int, confirm: bool) -> tuple[dict | None, dict | None]:
+    """Which rates a search offers, given `step(rate)` (one run's figures, as `measure` gives them):
+    from `rate`, up or down by STEP until the verdict changes (never above `top_rate`, what the
+    backlog can offer), then `bisect` bisections. With `confirm`, when no rate offered so far was
+    INPUT_OVER times the best rate kept up, one more run offers that (or `top_rate`): so the search
+    shows, in the same run, the job falling behind with the load source well above its limit.
+    A run whose backlog ran out gives no verdict, and no rate above it is offered. Returns (best kept up, lowest
+    offered that fell behind above it), either None."""
+    best, fail, offered = None, None, []
 
-    def step(r: int) -> dict:
-        say(f"  {stage}: offered {r:,} rows/s (maxOffsetsPerTrigger {r:,}, 1 s trigger)")
-        m = run(rt, env, stage, topic, warm_topic, r, plan["warmup_batches"], plan["hold"])
-        say(
-            f"    read {m['rows_per_second']:,.0f} rows/s, batch median {m.get('batch_seconds_median', 0):.2f} s: "
-            f"{'keeps up' if m['keeps_up'] else 'falls behind'}"
-        )
-        steps.append(m)
-        return m
+    def run(r: int) -> dict:
+        offered.append(r)
+        return step(r)
 
-    for _ in range(plan["max_steps"]):
-        m = step(rate)
-        if m["backlog_ran_out"]:  # no verdict: the run read all there was
+    for _ in range(max_steps):
+        m = run(rate)
+        if m["backlog_ran_out"]:
             break
         if m["keeps_up"]:
             best = m
@@ -166,13 +159,47 @@ def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> d
             if best:
                 break
             rate = int(rate / STEP)
-    for _ in range(plan["bisect"]):
+    for _ in range(bisect):
         if not (best and fail):
             break
-        m = step(int((best["offered_rows_per_second"] + fail["offered_rows_per_second"]) / 2))
+        m = run(int((best["offered_rows_per_second"] + fail["offered_rows_per_second"]) / 2))
         if m["backlog_ran_out"]:
-            break
+            return best, fail
         best, fail = (m, fail) if m["keeps_up"] else (best, m)
+    want = min(int(INPUT_OVER * best["rows_per_second"]), top_rate) if best else 0
+    if confirm and best and want > max(offered) and not m["backlog_ran_out"]:
+        m = run(want)
+        if not m["backlog_ran_out"]:
+            if m["keeps_up"]:  # above a rate that fell behind: noise; the higher rate stands
+                best, fail = m, (fail if fail and fail["offered_rows_per_second"] > want else None)
+            elif not fail:
+                fail = m
+    return best, fail
+
+
+def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> dict:
+    """The highest offered rate `stage` keeps up with at a 1 s trigger: from `guess` (the cost fit's
+    prediction, lab.costfit.sustainable), as `choose` picks the rates. plan: backlog_views,
+    warm_views, warmup_batches, hold, max_steps, bisect, confirm."""
+    say(f"capacity: {plan['backlog_views']:,} page views into a backlog topic")
+    env, topic, records = fill(rt, env, plan["backlog_views"])
+    _, warm_topic, _ = fill(rt, env, plan["warm_views"], seed=8, prefix="bench_warm")
+    # the highest rate the backlog can offer for a whole run
+    top_rate = int(records / run_seconds(plan["warmup_batches"], plan["hold"]) / 1.05)
+    steps = []
+
+    def step(r: int) -> dict:
+        say(f"  {stage}: offered {r:,} rows/s (maxOffsetsPerTrigger {r:,}, 1 s trigger)")
+        m = run(rt, env, stage, topic, warm_topic, r, plan["warmup_batches"], plan["hold"])
+        say(
+            f"    read {m['rows_per_second']:,.0f} rows/s, batch median {m.get('batch_seconds_median', 0):.2f} s: "
+            f"{'keeps up' if m['keeps_up'] else 'falls behind'}"
+        )
+        steps.append(m)
+        return m
+
+    rate = min(int(guess or 50_000), top_rate)
+    best, fail = choose(step, rate, top_rate, plan["max_steps"], plan["bisect"], plan["confirm"])
     highest = max((s["offered_rows_per_second"] for s in steps), default=0)
     return {
         "stage": stage,

@@ -51,3 +51,55 @@ def test_the_warm_up_is_counted_in_batches_however_long_they_take():
 def test_a_run_lasts_its_warm_up_batches_its_hold_and_its_start():
     assert benchbacklog.run_seconds(10, 15) == 15 + 15 + benchbacklog.START_SLACK
     assert benchbacklog.run_seconds(8, 10, trigger=2.0) == 24 + 10 + benchbacklog.START_SLACK
+
+
+def _job(capacity: int, ran_out_above: int | None = None):
+    """A model job for choose(): keeps up with any rate up to `capacity`, reading all it is offered;
+    above it, reads `capacity`. Records the rates offered."""
+    offered = []
+
+    def step(r: int) -> dict:
+        offered.append(r)
+        return {
+            "offered_rows_per_second": r,
+            "rows_per_second": float(min(r, capacity)),
+            "keeps_up": r <= capacity,
+            "backlog_ran_out": ran_out_above is not None and r > ran_out_above,
+        }
+
+    return step, offered
+
+
+def test_the_search_ends_offering_one_and_a_half_times_what_was_kept_up():
+    # The full run of 2026-11-28 03:04 UTC: from the fit's 164,366 down, up by two bisections to
+    # 123,274 kept up, whose 1.5x (184,911) is above what the 8 M-view backlog offers (181,405).
+    step, offered = _job(125_000)
+    best, fail = benchbacklog.choose(step, 164_366, 181_405, max_steps=4, bisect=2, confirm=True)
+    assert offered == [164_366, 109_577, 136_971, 123_274, 181_405]
+    assert best["offered_rows_per_second"] == 123_274 and fail["offered_rows_per_second"] == 136_971
+    step, offered = _job(125_000)
+    benchbacklog.choose(step, 164_366, 400_000, max_steps=4, bisect=2, confirm=True)
+    assert offered[-1] == int(1.5 * 123_274) and max(offered) >= 1.5 * 123_274
+
+
+def test_no_extra_run_when_the_search_already_offered_enough_or_is_told_not_to():
+    step, offered = _job(60_000)
+    best, fail = benchbacklog.choose(step, 50_000, 200_000, max_steps=3, bisect=0, confirm=True)
+    assert offered == [50_000, 75_000] and best["offered_rows_per_second"] == 50_000
+    step, offered = _job(125_000)
+    benchbacklog.choose(step, 164_366, 181_405, max_steps=4, bisect=2, confirm=False)
+    assert offered == [164_366, 109_577, 136_971, 123_274]
+
+
+def test_no_rate_above_a_run_whose_backlog_ran_out():
+    step, offered = _job(500_000, ran_out_above=150_000)
+    best, fail = benchbacklog.choose(step, 100_000, 300_000, max_steps=4, bisect=2, confirm=True)
+    assert offered == [100_000, 150_000, 225_000]
+    assert best["offered_rows_per_second"] == 150_000 and fail is None
+
+
+def test_a_confirming_run_that_keeps_up_becomes_the_best():
+    step, offered = _job(200_000)
+    best, fail = benchbacklog.choose(step, 100_000, 150_000, max_steps=1, bisect=0, confirm=True)
+    assert offered == [100_000, 150_000]
+    assert best["offered_rows_per_second"] == 150_000 and fail is None
