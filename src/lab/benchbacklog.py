@@ -22,6 +22,7 @@ or event-to-result latency (the events are older than the run).
 from __future__ import annotations
 
 import json
+import math
 import time
 
 from lab.benchlive import produce
@@ -166,7 +167,7 @@ def choose(step, rate: int, top_rate: int, max_steps: int, bisect: int, confirm:
         if m["backlog_ran_out"]:
             return best, fail
         best, fail = (m, fail) if m["keeps_up"] else (best, m)
-    want = min(int(INPUT_OVER * best["rows_per_second"]), top_rate) if best else 0
+    want = min(math.ceil(INPUT_OVER * best["rows_per_second"]), top_rate) if best else 0
     if confirm and best and want > max(offered) and not m["backlog_ran_out"]:
         m = run(want)
         if not m["backlog_ran_out"]:
