@@ -58,5 +58,6 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
         twin = results["real_time"][mode]
         # The realtime job with --min-amount 0: every order one alert, nothing lost, nothing duplicated.
         assert twin["records_out"] == twin["records_in"] > 0, f"{mode}: {twin}"
+        assert twin["first_alert_seconds"] >= 0 and 0 <= twin["measured_records"] <= twin["records_out"], twin
         for hop, lat in twin["latency_ms"].items():
             assert lat is None or lat["p50"] <= lat["p95"] <= lat["p99"], f"{mode} {hop}: {lat}"
