@@ -132,7 +132,9 @@ def measure(batches: list[dict], rate: int, per_batch: int, warmup_batches: int)
     }
 
 
-def choose(step, rate: int, top_rate: int, max_steps: int, bisect: int, confirm: bool) -> tuple[dict | None, dict | None]:
+def choose(
+    step, rate: int, top_rate: int, max_steps: int, bisect: int, confirm: bool
+) -> tuple[dict | None, dict | None]:
     """Which rates a search offers, given `step(rate)` (one run's figures, as `measure` gives them):
     from `rate`, up or down by STEP until the verdict changes (never above `top_rate`, what the
     backlog can offer), then `bisect` bisections. With `confirm`, when no rate offered so far was
