@@ -21,7 +21,8 @@ Contract:
   So the lab's Spark settings are passed as --properties-file (services/spark/spark-defaults.conf),
   and services/spark sits at the end of the class path (SPARK_DIST_CLASSPATH) for log4j2.properties.
 
-The Docker runtime's images do not use it (yet): their drivers start as before.
+The Docker runtime's Spark image makes its own archive when it is built, in the same way and with
+the same empty-conf layout (services/spark/Dockerfile), and lab.container passes it to drivers.
 """
 
 from __future__ import annotations

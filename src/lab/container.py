@@ -8,7 +8,8 @@ and keeps the checkpoint. What differs from the local runtime is only addresses 
   a drill, say) can run at once without sharing a name;
 - the driver's UI listens on 4040 inside the container (Compose publishes SPARK_DRIVER_UI_PORT),
   and its metrics on JOB_METRICS_PORT, on every interface of the container;
-- the connector jars are the image's (LAB_SPARK_JARS), and Python is the image's.
+- the connector jars are the image's (LAB_SPARK_JARS), and Python is the image's;
+- the class-data archive is the image's (LAB_SPARK_CDS), made when the image was built.
 
 `python -m lab.container --notebook` is the notebook service's JupyterLab (`make notebook`), whose
 kernels are drivers made the same way.
@@ -39,8 +40,24 @@ def driver_command(settings: Settings, paths: Paths, job_path: Path, job_args: l
     jars = sorted(Path(os.environ["LAB_SPARK_JARS"]).glob("*.jar"))
     address = socket.gethostbyname(socket.gethostname())
     return command(
-        settings, paths, job_path, job_args, jars=jars, driver_host=address, bind_host="0.0.0.0", python=sys.executable
+        settings,
+        paths,
+        job_path,
+        job_args,
+        jars=jars,
+        driver_host=address,
+        bind_host="0.0.0.0",
+        python=sys.executable,
+        java_options=archive_options(),
     )
+
+
+def archive_options() -> list[str]:
+    """The JVM option that maps the image's class-data archive (LAB_SPARK_CDS, made at image build:
+    services/spark/Dockerfile), for the driver and its executors (the workers run the same image),
+    or [] in an image without one."""
+    path = os.environ.get("LAB_SPARK_CDS")
+    return [f"-XX:SharedArchiveFile={path}"] if path and Path(path).is_file() else []
 
 
 def main(argv: list[str]) -> int:

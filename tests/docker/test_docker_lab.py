@@ -322,6 +322,15 @@ def _running(lab) -> list[str]:
     return out.stdout.split()
 
 
+def _mapping_archive(lab, container: str, java_main: str) -> list[str]:
+    """The pids of `container`'s JVMs running `java_main` that map the image's class-data archive."""
+    script = (
+        f"for p in $(pgrep -f {java_main}); do grep -qs /opt/lab/cds/spark.jsa /proc/$p/maps && echo $p; done; true"
+    )
+    out = subprocess.run(["docker", "exec", container, "sh", "-c", script], env=lab.env, capture_output=True, text=True)
+    return out.stdout.split()
+
+
 @pytest.fixture
 def topics(docker_lab, request):
     prefix = request.node.name.replace("test_", "dk_")[:30]
@@ -530,7 +539,8 @@ def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, 
 def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
     """What lab.docker asks the engine (Docker SDK) beside a running job: the project's containers,
     as `docker ps` lists them; each part's CPU seconds and the executors' times (what `make bench`
-    reads); then the job's SIGKILL, and a second kill of the gone container, which is no error."""
+    reads); that its driver, its executor, the worker and the master map the image's class-data
+    archive; then the job's SIGKILL, and a second kill of the gone container, which is no error."""
     from lab.docker import Docker
 
     lab = docker_lab
@@ -572,6 +582,25 @@ def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
         )
         later = cpu()
         assert all(later[part] >= first[part] for part in first), (first, later)
+        # Every Spark JVM maps the image's class-data archive (services/spark/Dockerfile): none would without it.
+        jvms = {
+            "driver": (job.name, "org.apache.spark.deploy.SparkSubmit"),
+            "executor": (f"{PROJECT}-spark-worker-1", "CoarseGrainedExecutorBackend"),
+            "worker": (f"{PROJECT}-spark-worker-1", "org.apache.spark.deploy.worker.Worker"),
+            "master": (f"{PROJECT}-spark-master-1", "org.apache.spark.deploy.master.Master"),
+        }
+        unmapped = [role for role, (container, main) in jvms.items() if not _mapping_archive(lab, container, main)]
+        assert not unmapped, f"these JVMs do not map the class-data archive: {unmapped}"
+        # The master reads the lab's settings (--properties-file, SPARK_CONF_DIR being empty): no REST submission.
+        probe = "import socket; print(socket.socket().connect_ex(('spark-master', 6066)))"
+        rest = subprocess.run(
+            ["docker", "exec", f"{PROJECT}-spark-master-1", "python", "-c", probe],
+            env=lab.env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert rest.stdout.strip() != "0", "Spark's REST submission port must stay closed"
         t0 = time.monotonic()
         job.kill()
         killed = time.monotonic() - t0

@@ -46,3 +46,15 @@ def test_spark_conf_dir_is_empty_and_the_conf_folder_comes_last(tmp_path, settin
     assert os.path.isdir(conf) and os.listdir(conf) == []
     assert env["SPARK_DIST_CLASSPATH"] == str(SERVICES_DIR / "spark")
     assert (SERVICES_DIR / "spark" / "log4j2.properties").exists()
+
+
+def test_a_container_maps_its_images_archive_only_when_the_image_has_one(tmp_path, monkeypatch):
+    from lab import container
+
+    jsa = tmp_path / "spark.jsa"
+    monkeypatch.setenv("LAB_SPARK_CDS", str(jsa))
+    assert container.archive_options() == []
+    jsa.write_bytes(b"archive")
+    assert container.archive_options() == [f"-XX:SharedArchiveFile={jsa}"]
+    monkeypatch.delenv("LAB_SPARK_CDS")
+    assert container.archive_options() == []
