@@ -140,8 +140,8 @@ def choose(
     backlog can offer), then `bisect` bisections. With `confirm`, when no rate offered so far was
     INPUT_OVER times the best rate kept up, one more run offers that (or `top_rate`): so the search
     shows, in the same run, the job falling behind with the load source well above its limit.
-    A run whose backlog ran out gives no verdict, and no rate above it is offered. Returns (best kept up, lowest
-    offered that fell behind above it), either None."""
+    A run whose backlog ran out gives no verdict, and no rate above it is offered. Returns (best
+    kept up, lowest offered that fell behind above it), either None."""
     best, fail, offered = None, None, []
 
     def run(r: int) -> dict:
@@ -180,6 +180,17 @@ def choose(
     return best, fail
 
 
+def limit(best: dict | None, fail: dict | None, highest: int, top_rate: int) -> str:
+    """What the search's result says limits the rate: the job, the backlog, or nothing found."""
+    if best and fail:
+        return "the job: above this rate its batches outlast the trigger"
+    if best and highest >= top_rate:
+        return "the backlog: it could offer no more for a whole run"
+    if best:
+        return "not found: the job kept up with every rate offered"
+    return "the job: no rate tried was sustainable"
+
+
 def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> dict:
     """The highest offered rate `stage` keeps up with at a 1 s trigger: from `guess` (the cost fit's
     prediction, lab.costfit.sustainable), as `choose` picks the rates. plan: backlog_views,
@@ -212,9 +223,5 @@ def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> d
         "sustainable": best,
         "highest_offered_rows_per_second": highest,
         "offered_over_sustainable": highest / best["rows_per_second"] if best and best["rows_per_second"] else None,
-        "limited_by": "the job: above this rate its batches outlast the trigger"
-        if best and fail
-        else "the backlog: it could offer no more for a whole run"
-        if best
-        else "the job: no rate tried was sustainable",
+        "limited_by": limit(best, fail, highest, top_rate),
     }

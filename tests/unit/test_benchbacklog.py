@@ -107,3 +107,11 @@ def test_a_confirming_run_that_keeps_up_becomes_the_best():
     best, fail = benchbacklog.choose(step, 100_000, 150_000, max_steps=1, bisect=0, confirm=True)
     assert offered == [100_000, 150_000]
     assert best["offered_rows_per_second"] == 150_000 and fail is None
+
+
+def test_what_limits_the_rate_found():
+    kept, behind = {"offered_rows_per_second": 100}, {"offered_rows_per_second": 150}
+    assert benchbacklog.limit(kept, behind, 150, 500).startswith("the job: above this rate")
+    assert benchbacklog.limit(kept, None, 500, 500).startswith("the backlog")
+    assert benchbacklog.limit(kept, None, 150, 500).startswith("not found")
+    assert benchbacklog.limit(None, behind, 150, 500) == "the job: no rate tried was sustainable"
