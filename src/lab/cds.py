@@ -75,10 +75,14 @@ def archive(paths: Paths) -> Path | None:
     return paths.jars / "cds" / f"spark-{key}.jsa" if key else None
 
 
+def mapping(path: Path | None) -> list[str]:
+    """The JVM option that maps the archive at `path`, or [] when there is none there."""
+    return [f"-XX:SharedArchiveFile={path}"] if path and path.is_file() else []
+
+
 def java_options(paths: Paths) -> list[str]:
     """The JVM option that maps the archive, or [] when there is none for this JVM and these jars."""
-    path = archive(paths)
-    return [f"-XX:SharedArchiveFile={path}"] if path and path.exists() else []
+    return mapping(archive(paths))
 
 
 def build(settings: Settings, paths: Paths, say) -> Path | None:

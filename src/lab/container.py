@@ -23,7 +23,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lab import jobs
+from lab import cds, jobs
 from lab.clients import client_env
 from lab.paths import Paths
 from lab.settings import Settings, load
@@ -57,7 +57,7 @@ def archive_options() -> list[str]:
     services/spark/Dockerfile), for the driver and its executors (the workers run the same image),
     or [] in an image without one."""
     path = os.environ.get("LAB_SPARK_CDS")
-    return [f"-XX:SharedArchiveFile={path}"] if path and Path(path).is_file() else []
+    return cds.mapping(Path(path) if path else None)
 
 
 def main(argv: list[str]) -> int:
