@@ -35,6 +35,7 @@ from pathlib import Path
 
 from lab.settings import ROOT, Settings
 from lab.truth import valid_events, window_start
+from streamlab.i18n import Catalogue
 
 EXERCISES = {"1": "ex1_read_kafka.py", "2": "ex2_windowing.py", "3": "ex3_output.py", "capstone": "capstone.py"}
 DAY = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
@@ -59,176 +60,9 @@ class UsageError(ValueError):
 
 
 # --- the hints -------------------------------------------------------------------------------------
-# One entry per problem the judges know; {names} are filled from what was observed.
-HINTS: dict[str, dict[str, str]] = {
-    "missing_function": {
-        "en": "the file has no function `{name}`: write it (keep its name and arguments).",
-        "es": "el fichero no tiene la función `{name}`: escríbela (con ese nombre y esos argumentos).",
-    },
-    "error": {
-        "en": "your code raised {type}: {message}",
-        "es": "tu código lanzó {type}: {message}",
-    },
-    "unresolved_column": {
-        "en": "there is no column {column} here (columns: {available}). {why}",
-        "es": "aquí no hay ninguna columna {column} (columnas: {available}). {why}",
-    },
-    "not_streaming": {
-        "en": "the DataFrame is not a stream: `spark.read` reads the topic once; use `spark.readStream`.",
-        "es": "el DataFrame no es un stream: `spark.read` lee el topic una vez; usa `spark.readStream`.",
-    },
-    "no_rows": {
-        "en": "your query read no rows. The topic was filled before the query started, and a new "
-        'query starts at the end ("latest") unless told otherwise: .option("startingOffsets", "earliest").',
-        "es": "tu consulta no leyó ninguna fila. El topic se llenó antes de que arrancara, y una consulta "
-        'nueva empieza por el final ("latest") salvo que se le diga: .option("startingOffsets", "earliest").',
-    },
-    "not_parsed": {
-        "en": "the rows still hold Kafka's columns ({found}): `value` is the JSON as bytes. Parse it: "
-        'F.from_json(F.col("value").cast("string"), SCHEMA).alias("data"), then select "data.*".',
-        "es": "las filas siguen teniendo las columnas de Kafka ({found}): `value` es el JSON en bytes. "
-        'Analízalo: F.from_json(F.col("value").cast("string"), SCHEMA).alias("data"), y selecciona "data.*".',
-    },
-    "missing_columns": {
-        "en": "columns missing from your result: {missing} (it has: {found}).",
-        "es": "faltan columnas en tu resultado: {missing} (tiene: {found}).",
-    },
-    "malformed_kept": {
-        "en": "{count} rows lack a required field ({fields}): records that are not page views. from_json "
-        "does not fail on them, it returns nulls; keep only rows whose REQUIRED fields are all set.",
-        "es": "{count} filas no tienen algún campo obligatorio ({fields}): registros que no son visitas. "
-        "from_json no falla con ellos, devuelve nulos; quédate con las filas con todos los REQUIRED presentes.",
-    },
-    "rows_differ": {
-        "en": "your rows differ from the page views in the topic: {missing} missing, {extra} that are not "
-        "in it, {duplicated} repeated, {changed} with other values (e.g. {example}).",
-        "es": "tus filas no coinciden con las visitas del topic: faltan {missing}, sobran {extra}, "
-        "{duplicated} repetidas, {changed} con otros valores (p. ej. {example}).",
-    },
-    "processing_time": {
-        "en": "your windows are at {seen}, when the check ran, but the page views happened on {day}. "
-        "You are windowing by processing time (Kafka's `timestamp` or the current time): use the "
-        'event\'s own time, window("event_time", "5 minutes").',
-        "es": "tus ventanas están en {seen}, cuando se ejecutó la comprobación, pero las visitas ocurrieron "
-        "el {day}. Estás agrupando por tiempo de procesamiento (el `timestamp` de Kafka o la hora actual): "
-        'usa el tiempo del propio evento, window("event_time", "5 minutes").',
-    },
-    "window_length": {
-        "en": 'your windows last {length}; the exercise asks for 5 minutes: window("event_time", "5 minutes").',
-        "es": 'tus ventanas duran {length}; el ejercicio pide 5 minutos: window("event_time", "5 minutes").',
-    },
-    "sliding_windows": {
-        "en": "your windows overlap (a new one every {slide}): the exercise asks for tumbling windows, "
-        'which take no slide: window("event_time", "5 minutes").',
-        "es": "tus ventanas se solapan (una nueva cada {slide}): el ejercicio pide ventanas fijas "
-        '(tumbling), sin deslizamiento: window("event_time", "5 minutes").',
-    },
-    "missing_watermark": {
-        "en": "no watermark: without one, Spark keeps every window open for ever and counts events "
-        "however late they come ({late} of them here). Add "
-        '.withWatermark("event_time", "10 minutes") before the groupBy.',
-        "es": "no hay marca de agua (watermark): sin ella, Spark mantiene todas las ventanas abiertas para "
-        "siempre y cuenta los eventos lleguen cuando lleguen ({late} aquí). Añade "
-        '.withWatermark("event_time", "10 minutes") antes del groupBy.',
-    },
-    "watermark_column": {
-        "en": "the watermark is on `{column}`; it must be on the time you window by, `event_time`.",
-        "es": "la marca de agua está en `{column}`; debe estar en el tiempo por el que agrupas, `event_time`.",
-    },
-    "watermark_delay": {
-        "en": 'the watermark waits {delay}; the exercise asks for 10 minutes: .withWatermark("event_time", '
-        '"10 minutes").',
-        "es": 'la marca de agua espera {delay}; el ejercicio pide 10 minutos: .withWatermark("event_time", '
-        '"10 minutes").',
-    },
-    "counts_differ": {
-        "en": "{wrong} of {total} (window, country) counts differ from the truth, e.g. {example}.",
-        "es": "{wrong} de {total} conteos por (ventana, país) no coinciden con la verdad, p. ej. {example}.",
-    },
-    "not_a_query": {
-        "en": "return the query that .start() gives (a StreamingQuery), not {type}.",
-        "es": "devuelve la consulta que da .start() (un StreamingQuery), no {type}.",
-    },
-    "sink": {
-        "en": 'the query writes to {sink}; the exercise asks for the console: .format("console").',
-        "es": 'la consulta escribe en {sink}; el ejercicio pide la consola: .format("console").',
-    },
-    "output_mode": {
-        "en": "the output mode is {mode}: it prints {what}. The exercise asks for complete mode, which "
-        'prints every window at every batch: .outputMode("complete").',
-        "es": "el modo de salida es {mode}: imprime {what}. El ejercicio pide el modo complete, que imprime "
-        'todas las ventanas en cada batch: .outputMode("complete").',
-    },
-    "checkpoint_required": {
-        "en": "Spark refused to start the query: a file sink needs a checkpoint, where it records what it has "
-        'written. Keep it in the folder you are given: .option("checkpointLocation", checkpoint).',
-        "es": "Spark no arrancó la consulta: un sink de ficheros necesita un checkpoint, donde anota lo que ha "
-        'escrito. Guárdalo en la carpeta que recibes: .option("checkpointLocation", checkpoint).',
-    },
-    "no_checkpoint": {
-        "en": "no checkpoint: Spark kept the query's progress in a temporary folder ({where}), deleted when "
-        'it stops. Keep it in the folder you are given: .option("checkpointLocation", checkpoint).',
-        "es": "no hay checkpoint: Spark guardó el progreso en una carpeta temporal ({where}), que se borra "
-        'al parar. Guárdalo en la carpeta que recibes: .option("checkpointLocation", checkpoint).',
-    },
-    "checkpoint_elsewhere": {
-        "en": "the checkpoint is in {where}, not in the folder you are given ({given}): "
-        '.option("checkpointLocation", checkpoint).',
-        "es": "el checkpoint está en {where}, no en la carpeta que recibes ({given}): "
-        '.option("checkpointLocation", checkpoint).',
-    },
-    "started_over": {
-        "en": "started again, the query read the {rows} records again instead of carrying on from its "
-        "checkpoint: its counts start over, and a file or database sink would get duplicates.",
-        "es": "al arrancar de nuevo, la consulta volvió a leer los {rows} registros en vez de seguir desde "
-        "su checkpoint: sus conteos empiezan de cero, y un sink de ficheros o base de datos tendría duplicados.",
-    },
-    "parquet_sink": {
-        "en": 'the query writes to {sink}; the capstone asks for Parquet files in `output`: .format("parquet")'
-        '.option("path", output).',
-        "es": 'la consulta escribe en {sink}; el proyecto pide ficheros Parquet en `output`: .format("parquet")'
-        '.option("path", output).',
-    },
-    "append_mode": {
-        "en": 'the output mode is {mode}; a file sink writes each window once, in append mode: .outputMode("append").',
-        "es": "el modo de salida es {mode}; un sink de ficheros escribe cada ventana una vez, en modo append: "
-        '.outputMode("append").',
-    },
-    "todo": {
-        "en": "not written yet: {message}",
-        "es": "aún sin escribir: {message}",
-    },
-    "no_join": {
-        "en": "no join in the pipeline: join each order with its payment (orders.join(payments, condition)).",
-        "es": "no hay ningún join: une cada pedido con su pago (orders.join(payments, condición)).",
-    },
-    "join_watermarks": {
-        "en": "{found} of the 2 streams have a watermark: a stream-stream join needs one on each, or it keeps "
-        'every order and payment for ever. .withWatermark("event_time", "10 minutes") on both.',
-        "es": "{found} de los 2 streams tienen marca de agua: un join entre streams la necesita en los dos, o "
-        'guarda todos los pedidos y pagos para siempre. .withWatermark("event_time", "10 minutes") en ambos.',
-    },
-    "no_output": {
-        "en": "nothing was written to the output folder. In append mode a window is written once the "
-        "watermark passes its end: check the watermarks, the join's time bound, and that the sink is started.",
-        "es": "no se escribió nada en la carpeta de salida. En modo append una ventana se escribe cuando la "
-        "marca de agua pasa su final: revisa las marcas de agua, el límite de tiempo del join y el sink.",
-    },
-    "duplicates": {
-        "en": "{count} (window, country) rows were written more than once: after the restart the query wrote "
-        "again what it had written. The checkpoint (and the file sink's log) make a restart exactly-once.",
-        "es": "{count} filas (ventana, país) se escribieron más de una vez: tras el rearranque la consulta "
-        "volvió a escribir lo ya escrito. El checkpoint (y el log del sink de ficheros) lo evitan.",
-    },
-    "revenue_differs": {
-        "en": "{wrong} of {total} (window, country) rows differ from the truth, e.g. {example}.",
-        "es": "{wrong} de {total} filas (ventana, país) no coinciden con la verdad, p. ej. {example}.",
-    },
-    "incomplete": {
-        "en": "the query read {read} of the {rows} records before it stopped.",
-        "es": "la consulta leyó {read} de los {rows} registros antes de parar.",
-    },
-}
+# One message per problem the judges know (src/lab/messages/hints.toml); {names} are filled from
+# what was observed.
+HINTS = Catalogue.load("lab", "hints")
 
 # Why a column the course's code names is not there (exercise 2's starter).
 COLUMN_WHY = {
@@ -261,8 +95,7 @@ class Problem:
 
     def text(self, lang: str) -> str:
         """The hint in `lang`; a value given in both languages (a dict with en and es) takes `lang`'s."""
-        values = {k: v[lang] if isinstance(v, dict) else v for k, v in self.values.items()}
-        return HINTS[self.code][lang].format(**values)
+        return HINTS.text(self.code, lang, **self.values)
 
 
 @dataclass

@@ -59,13 +59,14 @@ def spark_env(settings: Settings, paths: Paths) -> dict[str, str]:
 
 
 def build_pyfiles(paths: Paths) -> Path:
-    """Zip src/streamlab for the executors (rebuilt every submit: it is small and may change)."""
+    """Zip src/streamlab for the executors (rebuilt every submit: it is small and may change): its
+    modules and its message catalogues (streamlab.i18n)."""
     out = paths.run / "build" / "streamlab.zip"
     out.parent.mkdir(parents=True, exist_ok=True)
     # Written aside and renamed: another job starting at the same moment reads a whole zip.
     partial = out.with_name(f"streamlab.{os.getpid()}.zip")
     with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(STREAMLAB_DIR.rglob("*.py")):
+        for path in sorted([*STREAMLAB_DIR.rglob("*.py"), *STREAMLAB_DIR.rglob("*.toml")]):
             zf.write(path, path.relative_to(STREAMLAB_DIR.parent))
     os.replace(partial, out)
     return out

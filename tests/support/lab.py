@@ -20,7 +20,9 @@ from lab.paths import Paths
 from lab.settings import ROOT, load
 
 TEST_RUN = ROOT / ".lab" / "test-run"
-PORT_OFFSET = 20000  # the learner's ports (.env) are 3000-9404: the test lab's are 23000-29404
+# The learner's ports (.env) are 3000-9404: the test lab's are 23000-29404. Another offset
+# (LAB_TEST_PORT_OFFSET=30000, say) lets two checkouts run their suites side by side.
+PORT_OFFSET = int(os.environ.get("LAB_TEST_PORT_OFFSET") or 20000)
 
 
 def test_ports() -> dict[str, str]:
