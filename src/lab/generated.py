@@ -1,6 +1,7 @@
 """The files generated from code, which `make generate` rewrites and the static tests check:
 - grafana/dashboards/*.json, from lab.dashboards;
-- docs/metrics.md's metric tables, from streamlab.metric_catalog (the rest of that page is prose).
+- docs/metrics.md's metric tables, from streamlab.metric_catalog (the rest of that page is prose);
+- the learners' exercise notebooks (notebooks/*/), from the instructors' (lab.notebook_versions).
 
 `render_all()` returns {path: the text it should hold}; `write_all()` writes what differs.
 """
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lab import dashboards
+from lab import dashboards, notebook_versions
 from lab.settings import ROOT
 from streamlab import metric_catalog
 
@@ -34,7 +35,11 @@ def metrics_doc(text: str) -> str:
 
 
 def render_all() -> dict[Path, str]:
-    return {**dashboards.render_all(), METRICS_DOC: metrics_doc(METRICS_DOC.read_text())}
+    return {
+        **dashboards.render_all(),
+        METRICS_DOC: metrics_doc(METRICS_DOC.read_text()),
+        **notebook_versions.render_all(),
+    }
 
 
 def write_all() -> list[Path]:

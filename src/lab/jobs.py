@@ -1,6 +1,7 @@
 """The jobs catalog: every `jobs/<name>.py` is a job; its docstring's first line describes it.
-The course's capstone, `exercises/capstone.py`, runs as a job too (`make submit JOB=capstone`),
-though `make jobs` does not list it: it is the learner's to write."""
+The course's capstone, `exercises/capstone.py`, and exercise 4's pipeline, `exercises/ex4_pipeline.py`,
+run as jobs too (`make submit JOB=capstone`, `make submit JOB=pipeline`), though `make jobs` does
+not list them: they are the learner's to write."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from pathlib import Path
 from lab.paths import JOBS_DIR, ROOT
 
 # Exercises that run as jobs: name -> file.
-EXERCISE_JOBS = {"capstone": ROOT / "exercises" / "capstone.py"}
+EXERCISE_JOBS = {"capstone": ROOT / "exercises" / "capstone.py", "pipeline": ROOT / "exercises" / "ex4_pipeline.py"}
 
 
 def available(jobs_dir: Path = JOBS_DIR) -> dict[str, str]:

@@ -14,7 +14,8 @@ from lab.settings import ROOT
 from tests.support import lab as run
 
 # What the untouched starter gets: the first thing its TODOs fix.
-STARTER_HINTS = {"1": "no_rows", "2": "unresolved_column", "3": "output_mode", "capstone": "todo"}
+STARTER_HINTS = {"1": "no_rows", "2": "unresolved_column", "3": "output_mode", "4": "todo", "capstone": "todo"}
+DATA = Path(__file__).parent / "data"
 
 
 def verdicts(output: str) -> dict[str, tuple[str, str | None]]:
@@ -23,6 +24,14 @@ def verdicts(output: str) -> dict[str, tuple[str, str | None]]:
     for m in re.finditer(r"^(\S+\.py): (PASS|FAIL)\n(?:  (?:Hint|Pista) \((\w+)\))?", output, re.M):
         found[m.group(1)] = (m.group(2), m.group(3))
     return found
+
+
+def each_verdict_before_the_next_file_runs(output: str, files: list[str]) -> bool:
+    """Verdicts are printed as soon as they are known: a file's comes before the next file starts."""
+    lines = output.splitlines()
+    at = {f: next(i for i, line in enumerate(lines) if line.startswith(f"{f}: ")) for f in files}
+    runs = {f: next(i for i, line in enumerate(lines) if line.strip() == f"running {f} on Spark ...") for f in files}
+    return all(at[a] < runs[b] for a, b in zip(files, files[1:], strict=False))
 
 
 @pytest.mark.parametrize("exercise", sorted(EXERCISES))
@@ -34,10 +43,11 @@ def test_solutions_pass_and_the_starter_and_typical_wrong_answers_fail_with_thei
         f"exercises/{name}": ("FAIL", STARTER_HINTS[exercise]),
         **{str(p.relative_to(ROOT)): ("FAIL", re.search(r"# FAIL: (\w+)", p.read_text()).group(1)) for p in wrong},
     }
-    proc = run.lab("check", exercise, *expected, environ={**lab_env, "LAB_LANG": "en"}, timeout=600)
+    proc = run.lab("check", exercise, *expected, environ={**lab_env, "LAB_LANG": "en"}, timeout=900)
     assert verdicts(proc.stdout) == expected, proc.stdout + proc.stderr[-3000:]
     assert proc.returncode == 1  # some files fail
     assert f"1 of {len(expected)} passed" in proc.stdout
+    assert each_verdict_before_the_next_file_runs(proc.stdout, list(expected)), proc.stdout
 
 
 def test_a_passing_check_exits_0_and_speaks_spanish(lab_up, lab_env):
@@ -48,9 +58,21 @@ def test_a_passing_check_exits_0_and_speaks_spanish(lab_up, lab_env):
     assert "instructors/solutions/ex2_windowing.py: PASS\n  45 conteos por (ventana, país) exactos" in proc.stdout
 
 
+def test_every_file_gets_a_verdict_of_its_own_in_its_own_time(lab_up, lab_env):
+    """A file that never returns runs out of its own time limit; one that kills the driver gets
+    its verdict, and a new driver checks the files after it."""
+    files = [str((DATA / name).relative_to(ROOT)) for name in ("ex1_forever.py", "ex1_exits.py")]
+    files.append("instructors/solutions/ex1_read_kafka.py")
+    environ = {**lab_env, "LAB_LANG": "en", "LAB_CHECK_SECONDS": "20"}
+    proc = run.lab("check", "1", *files, environ=environ, timeout=600)
+    expected = dict(zip(files, [("FAIL", "timeout"), ("FAIL", "not_checked"), ("PASS", None)], strict=True))
+    assert verdicts(proc.stdout) == expected, proc.stdout + proc.stderr[-3000:]
+    assert "ran out of its 20 s" in proc.stdout and "(exit 3)" in proc.stdout, proc.stdout
+
+
 def test_bad_usage_is_one_line_and_exit_2(lab_up, lab_env):
     proc = run.lab("check", "7", environ=lab_env, timeout=60)
-    assert (proc.returncode, proc.stderr.strip()) == (2, "error: unknown exercise '7'; exercises: 1, 2, 3, capstone")
+    assert (proc.returncode, proc.stderr.strip()) == (2, "error: unknown exercise '7'; exercises: 1, 2, 3, 4, capstone")
     proc = run.lab("check", "1", "nowhere/ex1.py", environ=lab_env, timeout=60)
     assert (proc.returncode, proc.stderr.strip()) == (2, "error: no file matches 'nowhere/ex1.py'")
 

@@ -59,10 +59,11 @@ def kernel_ready(lab_url: str) -> bool:
 
 
 @contextlib.contextmanager
-def notebook_page(lab_url: str, name: str, shot: Path):
+def notebook_page(lab_url: str, name: str, shot: Path, focus: str | None = None):
     """A browser page on notebook `name` (a path under JupyterLab's root), yielded once its kernel
     has started (made `spark`) and the page is connected to it: a cell run before may be lost. At
-    the end, also on failure, a screenshot of what the browser shows goes to `shot`."""
+    the end, also on failure, a screenshot of what the browser shows goes to `shot`: the first
+    code cell in view, or the output that shows the text `focus`."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
@@ -74,8 +75,9 @@ def notebook_page(lab_url: str, name: str, shot: Path):
             yield page
         finally:
             shot.parent.mkdir(parents=True, exist_ok=True)
-            with contextlib.suppress(Exception):  # the first cell and its output in view, if it got that far
-                first_cell(page).evaluate("e => e.scrollIntoView({block: 'start'})")
+            with contextlib.suppress(Exception):  # the cell and its output in view, if it got that far
+                cell = page.locator(".jp-Notebook .jp-CodeCell", has_text=focus).last if focus else first_cell(page)
+                cell.evaluate("e => e.scrollIntoView({block: 'center'})")
             page.screenshot(path=str(shot))
             browser.close()
 

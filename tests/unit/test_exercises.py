@@ -9,6 +9,7 @@ import pytest
 from lab import exercises as ex
 from lab.kafkatools import Record
 from lab.settings import ROOT
+from tests.support.language import english_lines
 
 US = 1_000_000
 
@@ -87,13 +88,97 @@ def test_judge_2_hints(truth):
     assert "3 of 45 (window, country) counts differ" in verdict.lines("en")[1]
 
 
-def test_judge_2_accepts_window_start_and_end_columns_and_a_named_count(truth):
-    seen = seen_2(truth.counts)
-    seen["columns"] = {"window_start": "timestamp", "window_end": "timestamp", "country": "string", "views": "bigint"}
+def renamed(seen, columns, names):
+    """`seen` with its columns as `columns`, each row's fields renamed by `names` (old -> new)."""
+    seen["columns"] = columns
     for batch in seen["batches"]:
         for r in batch:
-            r["window_start"], r["window_end"], r["views"] = r.pop("window.start"), r.pop("window.end"), r.pop("count")
-    assert ex.judge_2(seen, truth).passed
+            for old, new in names.items():
+                r[new] = r.pop(old)
+    return seen
+
+
+def test_judge_2_names_the_column_to_rename_when_the_counts_are_right(truth):
+    seen = renamed(
+        seen_2(truth.counts),
+        {"window": "struct<start:timestamp,end:timestamp>", "country": "string", "count(country)": "bigint"},
+        {"count": "count(country)"},
+    )
+    verdict = ex.judge_2(seen, truth)
+    assert codes(verdict) == ["column_name"]
+    assert verdict.lines("en")[1] == (
+        "  Hint (column_name): your result's columns are window, country, count(country); the exercise names them "
+        'window, country, count. Rename `count(country)`: .alias("count") on the expression that makes it, or '
+        '.withColumnRenamed("count(country)", "count").'
+    )
+    assert "Renombra `count(country)`" in verdict.lines("es")[1]
+    flat = renamed(
+        seen_2(truth.counts),
+        {"window_start": "timestamp", "window_end": "timestamp", "country": "string", "count": "bigint"},
+        {"window.start": "window_start", "window.end": "window_end"},
+    )
+    assert codes(ex.judge_2(flat, truth)) == ["column_name"]
+    assert "keep the `window` column" in ex.judge_2(flat, truth).lines("en")[1]
+    extra = seen_2(truth.counts)
+    extra["columns"]["views"] = "bigint"
+    assert codes(ex.judge_2(extra, truth)) == ["column_name"]
+    assert "leave out the columns the exercise does not name (views)" in ex.judge_2(extra, truth).lines("en")[1]
+
+
+def test_judge_2_puts_the_name_last_when_the_counts_are_wrong_too(truth):
+    seen = renamed(
+        seen_2(truth.counts, watermarks=()),
+        {"window": "struct<start:timestamp,end:timestamp>", "country": "string", "n": "bigint"},
+        {"count": "n"},
+    )
+    assert codes(ex.judge_2(seen, truth)) == ["missing_watermark", "column_name"]
+
+
+def error(spark_class=None, params=None, message="", type_="AnalysisException"):
+    return {"type": type_, "spark_class": spark_class, "params": params or {}, "message": message}
+
+
+@pytest.mark.parametrize(
+    "err, code",
+    [
+        (
+            error("CANNOT_PARSE_INTERVAL", {"intervalString": "'5 mins'"}, "[CANNOT_PARSE_INTERVAL] Unable to parse"),
+            "bad_duration",
+        ),
+        (
+            error(
+                "DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE",
+                {"sqlExpr": '"from_json(value)"', "inputType": '"BINARY"', "requiredType": '"STRING"'},
+                '[DATATYPE_MISMATCH.UNEXPECTED_INPUT_TYPE] Cannot resolve "from_json(value)"',
+            ),
+            "value_not_cast",
+        ),
+        (
+            error(
+                "_LEGACY_ERROR_TEMP_3102",
+                {},
+                "Distinct aggregations are not supported on streaming DataFrames/Datasets.",
+            ),
+            "distinct_count",
+        ),
+        (error(None, {}, "No module named 'ex2_windowing'", "ModuleNotFoundError"), "missing_sibling"),
+        (error(None, {}, "main: TODO 1-4", "NotImplementedError"), "todo"),
+        (error(None, {}, "boom", "ZeroDivisionError"), "error"),
+    ],
+)
+def test_the_errors_the_courses_code_leads_to_get_their_own_hint(truth, err, code):
+    verdict = ex.judge_2({"file": "ex.py", "error": err}, truth)
+    assert codes(verdict) == [code]
+    assert not english_lines(verdict.lines("es")[1])
+
+
+def test_a_file_that_ran_out_of_time_or_lost_its_driver_has_a_verdict_of_its_own(truth):
+    verdict = ex.judge_3({"file": "ex3.py", "timeout": 120.0}, truth)
+    assert codes(verdict) == ["timeout"]
+    assert "ran out of its 120 s" in verdict.lines("en")[1]
+    lost = ex.judge_1({"file": "ex1.py", "not_checked": {"code": 137, "last": "Killed"}}, truth)
+    assert codes(lost) == ["not_checked"]
+    assert "(exit 137); its last line: Killed" in lost.lines("en")[1]
 
 
 def test_judge_2_explains_the_courses_columns(truth):
@@ -165,28 +250,74 @@ def test_judge_3(truth):
     ]
 
 
-def test_every_text_the_hints_take_has_both_languages():
-    # The hints themselves: tests/unit/test_i18n.py, as for every catalogue.
-    for texts in (*ex.COLUMN_WHY.values(), *ex.MODE_PRINTS.values()):
-        assert set(texts) == {"en", "es"}
+def test_judge_3_a_function_that_waits_in_await_termination_gets_its_own_hint_first(truth):
+    seen = seen_3(mode="Update")
+    seen.update(await_termination=True, runs=seen["runs"][:1])
+    verdict = ex.judge_3(seen, truth)
+    assert codes(verdict) == ["await_termination", "output_mode"]
+    assert "right at the end of a script (exercise 4)" in verdict.lines("en")[1]
+    assert "va bien al final de un script (el ejercicio 4)" in verdict.lines("es")[1]
 
 
-def test_language_follows_lab_lang_then_lang():
-    assert ex.language({"LANG": "es_ES.UTF-8"}) == "es"
-    assert ex.language({"LANG": "es_ES.UTF-8", "LAB_LANG": "en"}) == "en"
-    assert ex.language({"LANG": "C.UTF-8"}) == "en"
-    assert ex.language({}) == "en"
+def live_truth(n=60):
+    """Exercise 4's truth for n live page views (no Kafka: records made from the generator's events)."""
+    events = [e for e in ex.live_events(now=1_795_000_000) if not e.malformed][:n]
+    return ex.pipeline_truth_of([Record("t", 0, i, e.key, e.value, {}) for i, e in enumerate(events)], late=3)
+
+
+def seen_4(truth, read=(20, 40), second_checkpoint="/run/cp/pipeline", state=None, returned_early=False):
+    def run(rows, checkpoint):
+        return {
+            "sink": "org.apache.spark.sql.execution.streaming.ConsoleTable$@1",
+            "output_mode": "Complete",
+            "checkpoint": f"file:{checkpoint}",
+            "progress": [{"batch": 0, "input_rows": rows}],
+        }
+
+    rows = [
+        {"window_start": s, "window_end": e, "country": c, "count": n}
+        for (s, e, c), n in (state or truth.counts).items()
+    ]
+    seen = {
+        "file": "ex4.py",
+        "runs": [run(read[0], "/run/cp/pipeline"), run(read[1], second_checkpoint)],
+        "state": rows,
+    }
+    return {**seen, "returned_early": True} if returned_early else seen
+
+
+def test_judge_4():
+    truth = live_truth()
+    verdict = ex.judge_4(seen_4(truth), truth)
+    assert verdict.passed, verdict.lines("en")
+    assert (
+        "read 60 live records in two runs on one checkpoint (20 before the restart, 40 after" in verdict.lines("en")[1]
+    )
+    assert codes(ex.judge_4(seen_4(truth, read=(20, 60), second_checkpoint="/run/cp/pipeline-2"), truth)) == [
+        "started_over"
+    ]
+    wrong = truth.counts.copy()
+    wrong[next(iter(wrong))] += 1
+    assert codes(ex.judge_4(seen_4(truth, state=wrong), truth)) == ["counts_differ"]
+    assert codes(ex.judge_4(seen_4(truth, returned_early=True), truth)) == ["no_wait"]
+    assert codes(ex.judge_4(seen_4(truth, read=(20, 30)), truth)) == ["incomplete"]
+    assert codes(ex.judge_4({"file": "ex4.py", "runs": [], "no_query": True}, truth)) == ["no_query"]
 
 
 def test_files_default_to_the_learners_own_and_stay_in_the_project():
     assert ex.files_of("2", []) == ["exercises/ex2_windowing.py"]
     assert ex.files_of("2", ["instructors/wrong-answers/ex2_*.py"]) == [
+        "instructors/wrong-answers/ex2_bad_duration.py",
+        "instructors/wrong-answers/ex2_count_column.py",
+        "instructors/wrong-answers/ex2_distinct_count.py",
         "instructors/wrong-answers/ex2_no_watermark.py",
         "instructors/wrong-answers/ex2_processing_time.py",
         "instructors/wrong-answers/ex2_window_length.py",
     ]
-    with pytest.raises(ex.UsageError, match="unknown exercise '4'"):
-        ex.files_of("4", [])
+    with pytest.raises(ex.UsageError, match="unknown exercise '7'"):
+        ex.files_of("7", [])
+    with pytest.raises(ex.UsageError, match="el ejercicio '7' no existe"):
+        ex.files_of("7", [], "es")
     with pytest.raises(ex.UsageError, match="no file matches"):
         ex.files_of("1", ["nowhere/*.py"])
     with pytest.raises(ex.UsageError, match="inside the project folder"):

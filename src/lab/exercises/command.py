@@ -1,0 +1,249 @@
+"""`make check EXERCISE=n [FILE=…]`: run learners' exercise files on the lab and give each one PASS,
+or FAIL with a hint, as soon as it is known.
+
+Contract:
+- The files run in one driver (jobs/_check.py), one after the other; the input and the truth are
+  lab.exercises.inputs'. Each file has its own time limit (SECONDS, LAB_CHECK_SECONDS overrides
+  it): the driver stops a file's queries when it runs out, and if the driver itself dies or stops
+  answering, that file gets its verdict (`not_checked`, `timeout`) and a new driver goes on with
+  the next files. So every file gets one verdict, printed as soon as it is known, and a class of
+  files finishes in bounded time.
+- Exercise 4 gets a topic of its own per file, which a producer writes live while the file runs.
+- Everything printed is in the learner's language (streamlab.i18n.language).
+- Exit code: 0 when every file passes, 1 when one fails, 2 for bad usage (an unknown exercise, a
+  file that does not exist); UsageError carries that line.
+"""
+
+from __future__ import annotations
+
+import glob
+import json
+import os
+import queue
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lab.exercises import inputs
+from lab.exercises.judges import JUDGES, TEXTS, first_error
+from lab.settings import ROOT, Settings
+from streamlab.i18n import language
+
+EXERCISES = {
+    "1": "ex1_read_kafka.py",
+    "2": "ex2_windowing.py",
+    "3": "ex3_output.py",
+    "4": "ex4_pipeline.py",
+    "capstone": "capstone.py",
+}
+# Each file's time limit, in seconds: what its check takes on a busy 2-core machine, several times
+# over (a file takes 5-15 s in a warm driver; exercise 4 about 40 s, written live for 30).
+SECONDS = {"1": 150.0, "2": 150.0, "3": 150.0, "4": 240.0, "capstone": 300.0}
+STARTUP_SECONDS = 240.0  # a driver's start, before its first file
+GRACE_SECONDS = 45.0  # beyond a file's limit, before the driver counts as hung
+
+
+class UsageError(ValueError):
+    """A bad EXERCISE or FILE: one line, exit 2."""
+
+
+def file_prefix(exercise: str) -> str:
+    """How the exercise's files start: ex2_windowing.py, capstone.py; wrong answers ex2_*.py, capstone_*.py."""
+    return EXERCISES[exercise].split("_")[0].removesuffix(".py")
+
+
+def files_of(exercise: str, patterns: list[str], lang: str = "en") -> list[str]:
+    """The files to check, relative to the project: the learner's own by default, else every
+    match of the patterns (shell globs, relative to the project). They must be in the project:
+    the Docker runtime's driver sees only the project folder."""
+    if exercise not in EXERCISES:
+        raise UsageError(TEXTS.text("unknown_exercise", lang, exercise=repr(exercise), exercises=", ".join(EXERCISES)))
+    if not patterns:
+        return [f"exercises/{EXERCISES[exercise]}"]
+    found = []
+    for pattern in patterns:
+        matches = (
+            sorted(glob.glob(pattern, root_dir=ROOT)) if not Path(pattern).is_absolute() else sorted(glob.glob(pattern))
+        )
+        if not matches:
+            raise UsageError(TEXTS.text("no_match", lang, pattern=repr(pattern)))
+        for match in matches:
+            path = (ROOT / match).resolve()
+            if not path.is_relative_to(ROOT):
+                raise UsageError(TEXTS.text("outside_project", lang, file=match, root=ROOT))
+            found.append(str(path.relative_to(ROOT)))
+    return found
+
+
+def seconds_per_file(exercise: str, environ) -> float:
+    return float(environ.get("LAB_CHECK_SECONDS") or SECONDS[exercise])
+
+
+def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: dict[str, str] | None = None) -> int:
+    from lab.kafkatools import consume_all
+
+    environ = dict(os.environ if environ is None else environ)
+    lang = language(environ)
+    files = files_of(exercise, patterns, lang)
+    if not rt.is_up():
+        print(TEXTS.text("not_up", lang), file=sys.stderr)
+        return 1
+    bootstrap = settings.kafka_bootstrap
+    suffix = uuid.uuid4().hex[:8]
+    work = rt.paths.run / "checks" / f"ex{exercise}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{suffix}"
+    work.mkdir(parents=True)
+    if exercise == "capstone":
+        topics = {k: f"check_capstone_{k}_{suffix}" for k in ("orders", "payments")}
+    elif exercise == "4":  # one live topic per file
+        topics = {"page_views": f"check_ex4_{suffix}_{{index}}"}
+    else:
+        topics = {"page_views": f"check_ex{exercise}_{suffix}"}
+    made = [t.format(index=i) for t in topics.values() for i in range(len(files) if "{index}" in t else 1)]
+    for topic in made:
+        inputs.create_topic(bootstrap, topic)
+    live: dict[int, inputs.LiveProducer] = {}
+    verdicts = []
+    try:
+        if exercise == "capstone":
+            inputs.produce(bootstrap, topics, inputs.capstone_events())
+            truth = inputs.capstone_truth_of(*(consume_all(bootstrap, topics[k]) for k in ("orders", "payments")))
+            about = TEXTS.text("about_orders", lang, orders=truth.orders, malformed=truth.malformed)
+            records, batch = truth.records, inputs.CAPSTONE_BATCH
+        elif exercise == "4":
+            truth = None
+            records, batch = inputs.LIVE_RECORDS, inputs.BATCH
+            malformed = round(inputs.LIVE_MALFORMED * records)
+            late = round(inputs.LIVE_LATE * records)
+            about = TEXTS.text(
+                "about_live", lang, rate=f"{inputs.LIVE_RATE:g}", malformed=f"~{malformed}", late=f"~{late}"
+            )
+        else:
+            inputs.produce(bootstrap, topics, inputs.input_events())
+            truth = inputs.truth_of(consume_all(bootstrap, topics["page_views"]))
+            about = TEXTS.text(
+                "about_page_views", lang, events=len(truth.events), malformed=truth.malformed, late=truth.late
+            )
+            records, batch = truth.records, inputs.BATCH
+        shown = ", ".join(t.replace("_{index}", "_<n>") for t in topics.values())
+        print(
+            TEXTS.text(
+                "checking", lang, exercise=exercise, files=len(files), records=records, topics=shown, about=about
+            ),
+            flush=True,
+        )
+
+        def starting(index: int, file: str) -> None:
+            print(TEXTS.text("running", lang, file=file), flush=True)
+            if exercise == "4" and index not in live:
+                live[index] = inputs.LiveProducer(
+                    bootstrap, topics["page_views"].format(index=index), inputs.live_events(), inputs.LIVE_RATE
+                )
+                live[index].start()
+
+        args = ["--exercise", exercise, *(f"--topic={k}={t}" for k, t in topics.items())]
+        args += ["--records", str(records), "--batch", str(batch)]
+        seconds = seconds_per_file(exercise, environ)
+        for index, seen in observations(rt, args, files, work, environ, seconds, starting):
+            file_truth = truth
+            if exercise == "4" and not first_error(seen):
+                file_truth = _live_truth(bootstrap, topics["page_views"].format(index=index), live[index])
+            verdict = JUDGES[exercise](seen, file_truth)
+            verdicts.append(verdict)
+            print("\n".join(verdict.lines(lang)), flush=True)
+    finally:
+        for producer in live.values():
+            producer.stopping.set()
+        for topic in made:
+            inputs.delete_topic(bootstrap, topic)
+    if len(verdicts) > 1:
+        passed = sum(v.passed for v in verdicts)
+        print("\n" + TEXTS.text("summary", lang, passed=passed, total=len(verdicts)))
+    print("\n" + TEXTS.text("driver_log", lang, log=work / "driver.log"))
+    return 0 if verdicts and all(v.passed for v in verdicts) else 1
+
+
+def _live_truth(bootstrap: str, topic: str, producer: inputs.LiveProducer) -> inputs.PipelineTruth:
+    from lab.kafkatools import consume_all
+
+    producer.join(120)
+    if producer.error:
+        raise RuntimeError(producer.error)
+    late = sum(1 for e in producer.events if e.late and not e.malformed)
+    return inputs.pipeline_truth_of(consume_all(bootstrap, topic), late)
+
+
+def observations(rt, args: list[str], files: list[str], work: Path, environ, seconds: float, starting) -> Iterator:
+    """(index, what the driver saw) for each file, in order, as soon as each is known (see the
+    module's contract): a driver that dies or hangs gives its current file a verdict of its own,
+    and a new driver takes the rest. `starting(index, file)` runs as each file starts."""
+    remaining = list(enumerate(files))
+    with (work / "driver.log").open("a") as log:
+        while remaining:
+            first = remaining[0][0]
+            driver_args = [*args, "--seconds", str(seconds), "--work", str(work), "--first-index", str(first)]
+            job = rt.spawn_job(
+                "_check",
+                rt.job_args([*driver_args, *(f for _, f in remaining)]),
+                environ,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            lines = _lines(job.proc.stdout, log)
+            deadline = time.monotonic() + STARTUP_SECONDS
+            current = None
+            last = ""
+            try:
+                while remaining:
+                    try:
+                        line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                    except queue.Empty:  # the driver hangs: this file took all its time and more
+                        job.kill()
+                        index, file = remaining.pop(0)
+                        yield index, {"file": file, "timeout": seconds}
+                        break
+                    if line is None:  # the driver ended before every file had its verdict
+                        code = job.proc.wait()
+                        index, file = remaining.pop(0)
+                        yield index, {"file": file, "not_checked": {"code": code, "last": last.strip()[:300] or "-"}}
+                        break
+                    last = line if line.strip() else last
+                    if line.startswith("check: "):
+                        current = line.removeprefix("check: ").strip()
+                        starting(remaining[0][0], current)
+                        deadline = time.monotonic() + seconds + GRACE_SECONDS
+                    elif line.startswith("check-result: "):
+                        seen = json.loads(line.removeprefix("check-result: "))
+                        index = remaining.pop(0)[0]
+                        (work / f"file-{index}" / "observed.json").write_text(json.dumps(seen, indent=1))
+                        yield index, seen
+                        deadline = time.monotonic() + GRACE_SECONDS  # the next file's `check:` line
+            finally:
+                if job.proc.poll() is None and not remaining:
+                    try:
+                        job.proc.wait(60)
+                    except subprocess.TimeoutExpired:
+                        job.kill()
+                elif job.proc.poll() is None:
+                    job.kill()
+
+
+def _lines(stream, log) -> queue.Queue:
+    """The driver's output, line by line, from a thread (None at its end); all of it to `log`."""
+    out: queue.Queue = queue.Queue()
+
+    def pump():
+        for line in stream:
+            if not line.startswith("check-result: "):  # observations go to each file's folder instead
+                log.write(line)
+                log.flush()
+            out.put(line)
+        out.put(None)
+
+    threading.Thread(target=pump, name="check driver output", daemon=True).start()
+    return out
