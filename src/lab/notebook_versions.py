@@ -53,11 +53,9 @@ def learner(notebook: dict, lang: str) -> dict:
         if cell["cell_type"] == "code":
 
             def placeholder(m: re.Match) -> str:
-                indent = m.group(1)
-                todo = TEXTS.text("placeholder_code", lang)
-                return (
-                    f"{indent}# {todo}\n{indent}raise NotImplementedError({TEXTS.text('placeholder_error', lang)!r})\n"
-                )
+                indent, todo = m.group(1), TEXTS.text("placeholder_code", lang)
+                error = json.dumps(TEXTS.text("placeholder_error", lang), ensure_ascii=False)
+                return f"{indent}# {todo}\n{indent}raise NotImplementedError({error})\n"
 
             text = CODE.sub(placeholder, text)
         elif cell["cell_type"] == "markdown":
