@@ -212,7 +212,7 @@ def observations(rt, args: list[str], files: list[str], work: Path, environ, sec
                         index, file = remaining.pop(0)
                         yield index, {"file": file, "not_checked": {"code": code, "last": last.strip()[:300] or "-"}}
                         break
-                    last = line if line.strip() else last
+                    last = line if line.strip() and not line.startswith("check") else last
                     if line.startswith("check: "):
                         current = line.removeprefix("check: ").strip()
                         starting(remaining[0][0], current)
