@@ -12,6 +12,7 @@ import pytest
 from lab.exercises import EXERCISES, file_prefix
 from lab.settings import ROOT
 from tests.support import lab as run
+from tests.support.language import english_lines
 
 # What the untouched starter gets: the first thing its TODOs fix.
 STARTER_HINTS = {"1": "no_rows", "2": "unresolved_column", "3": "output_mode", "4": "todo", "capstone": "todo"}
@@ -50,12 +51,14 @@ def test_solutions_pass_and_the_starter_and_typical_wrong_answers_fail_with_thei
     assert each_verdict_before_the_next_file_runs(proc.stdout, list(expected)), proc.stdout
 
 
-def test_a_passing_check_exits_0_and_speaks_spanish(lab_up, lab_env):
+def test_a_passing_check_exits_0_and_in_spanish_prints_no_english_sentence(lab_up, lab_env):
     proc = run.lab(
         "check", "2", "instructors/solutions/ex2_windowing.py", environ={**lab_env, "LANG": "es_ES.UTF-8"}, timeout=300
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "instructors/solutions/ex2_windowing.py: PASS\n  45 conteos por (ventana, país) exactos" in proc.stdout
+    assert "Comprobando el ejercicio 2: 1 archivo(s)" in proc.stdout
+    assert not english_lines(proc.stdout + proc.stderr), english_lines(proc.stdout + proc.stderr)
 
 
 def test_every_file_gets_a_verdict_of_its_own_in_its_own_time(lab_up, lab_env):
