@@ -268,7 +268,9 @@ def test_the_guides_give_each_wrong_answer_the_hint_it_gets():
 # The session plan: the same table in the index and the instructor guide, whose rows link the step
 # (a page, or a heading of one), name its notebook and its commands. Each class page states its
 # time at the top (**Tiempo: 25 min**) and each step's minutes in its heading ("## 2. Ventanas (6 min)").
-PLAN_HEADER = re.compile(r"^\| (?:hora|start) \| min \| (?:paso|step) \| (?:cuaderno|notebook) \| (?:comandos|commands) \|$", re.M)
+PLAN_HEADER = re.compile(
+    r"^\| (?:hora|start) \| min \| (?:paso|step) \| (?:cuaderno|notebook) \| (?:comandos|commands) \|$", re.M
+)
 TIME = {"es": re.compile(r"^\*\*Tiempo: (\d+) min\*\*", re.M), "en": re.compile(r"^\*\*Time: (\d+) min\*\*", re.M)}
 TIMED = re.compile(r"^## (.+\((\d+) min\))[ \t]*$", re.M)
 
@@ -346,7 +348,9 @@ def test_the_index_and_the_guide_give_the_same_plan_which_adds_up_to_the_stated_
             assert start == clock, f"{lang}: {step!r} starts at {start} min, but the steps before it end at {clock}"
             clock += minutes
         for page in (index, guide):
-            assert f"**{duration(clock)}**" in page.read_text(), f"{page.relative_to(ROOT)} must state **{duration(clock)}**"
+            assert f"**{duration(clock)}**" in page.read_text(), (
+                f"{page.relative_to(ROOT)} must state **{duration(clock)}**"
+            )
         # The steps with a page of their own take what the class pages give their steps.
         on_pages = sum(m for page in course_pages(lang)[CLASS_PAGES] for _, m in timed_steps(page))
         assert sum(minutes for _, minutes, _, target, _, _ in plan if target) == on_pages, (
@@ -378,7 +382,9 @@ def test_each_plan_step_is_on_its_page_with_its_minutes_notebook_and_commands_in
             where = f"{page.relative_to(ROOT)}{'#' + anchor if anchor else ''}"
             assert given == minutes, f"{lang}: {step!r} takes {minutes} min in the plan, {given} on {where}"
             if notebook:
-                assert (ROOT / "notebooks" / lang / f"{notebook}.ipynb").exists(), f"no notebooks/{lang}/{notebook}.ipynb"
+                assert (ROOT / "notebooks" / lang / f"{notebook}.ipynb").exists(), (
+                    f"no notebooks/{lang}/{notebook}.ipynb"
+                )
                 assert f"notebooks/{lang}/{notebook}.ipynb" in text, f"{where} must say when to open {notebook}"
             missing = [c for c in commands if c not in code(text)]
             assert not missing, f"{where} must give the step's commands {missing}"
