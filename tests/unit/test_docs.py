@@ -29,8 +29,9 @@ def test_every_job_has_a_docstring_with_its_command_and_pages_in_english_and_spa
             assert f"make submit JOB={job}" in page.read_text()
 
 
-# The course path (docs/es/curso/ and docs/course/): one page per block of the course session, in its
-# order, in Spanish (the course's language) and English. Each row: the Spanish page, the English one.
+# The course path (docs/es/curso/ and docs/course/): the index, one page per block of the course
+# session, in its order, the exercises, the closing step and the after-class analysis, in Spanish
+# (the course's language) and English. Each row: the Spanish page, the English one.
 COURSE = {"es": ROOT / "docs" / "es" / "curso", "en": ROOT / "docs" / "course"}
 COURSE_PAGES = (
     ("README.md", "README.md"),
@@ -39,8 +40,16 @@ COURSE_PAGES = (
     ("03-operaciones.md", "03-operations.md"),
     ("04-monitoreo-y-optimizacion.md", "04-monitoring-and-optimization.md"),
     ("ejercicios.md", "exercises.md"),
+    ("cierre.md", "closing.md"),
+    ("analisis-en-tiempo-real.md", "real-time-analysis.md"),
 )
 BLOCK_PAGES = slice(1, 5)
+# The pages a learner reads in class (all but the after-class analysis), each giving its steps' minutes.
+CLASS_PAGES = slice(0, 7)
+# Beside the path (no previous/next links): the instructor guide and the glossary.
+SIDE_PAGES = (("guia-docente.md", "instructor-guide.md"), ("glosario.md", "glossary.md"))
+# One "going further" page per block, with what the block page leaves out of class.
+GOING_FURTHER = {"es": COURSE["es"] / "profundizar", "en": COURSE["en"] / "going-further"}
 # The course's four blocks (sesion-5-spark-structured-streaming.md, "Contenido"), in order.
 BLOCK_TITLES = {
     "es": ("Introducción al Streaming", "Fuentes y Sinks", "Operaciones de Streaming", "Monitoreo y Optimización"),
@@ -48,10 +57,11 @@ BLOCK_TITLES = {
 }
 JOB_PAGES = {"es": ROOT / "docs" / "es" / "jobs", "en": ROOT / "docs" / "jobs"}
 EXERCISE_PAGE = {"es": "ejercicios.md", "en": "exercises.md"}
-# The instructor guide: beside the course's pages, not on its path (no previous/next links).
-GUIDE = {"es": COURSE["es"] / "guia-docente.md", "en": COURSE["en"] / "instructor-guide.md"}
+GUIDE = {"es": COURSE["es"] / SIDE_PAGES[0][0], "en": COURSE["en"] / SIDE_PAGES[0][1]}
 WRONG_ANSWERS = ROOT / "instructors" / "wrong-answers"
 FIGURES = ROOT / "docs" / "course" / "figures"
+
+PENDING_JOBS = {"pipeline"}
 
 FENCE = re.compile(r"^[ \t]*```.*?^[ \t]*```", re.S | re.M)  # fenced blocks, indented in lists too
 CODE_SPAN = re.compile(r"`[^`\n]+`")
@@ -62,9 +72,20 @@ def course_pages(lang: str) -> list[Path]:
     return [COURSE[lang] / pair[0 if lang == "es" else 1] for pair in COURSE_PAGES]
 
 
+def going_further_pages(lang: str) -> list[Path]:
+    """The block pages' "going further" twins: the same file names, in their own folder."""
+    return [GOING_FURTHER[lang] / page.name for page in course_pages(lang)[BLOCK_PAGES]]
+
+
 def all_pages(lang: str) -> list[Path]:
-    """The course's pages and the instructor guide."""
-    return [*course_pages(lang), GUIDE[lang]]
+    """The course's pages, the side pages (the instructor guide, the glossary) and the going-further pages."""
+    side = [COURSE[lang] / pair[0 if lang == "es" else 1] for pair in SIDE_PAGES]
+    return [*course_pages(lang), *side, *going_further_pages(lang)]
+
+
+def linked(pages: list[Path]) -> set[Path]:
+    """Every file the pages link to."""
+    return {resolve(page, t)[0] for page in pages for t in links(page.read_text())}
 
 
 def prose(text: str) -> str:
@@ -95,8 +116,8 @@ def slug(heading: str) -> str:
 def test_the_course_has_the_same_pages_in_spanish_and_english():
     for lang, folder in COURSE.items():
         assert folder.is_dir(), f"missing {folder.relative_to(ROOT)}"
-        found = {p.name for p in folder.glob("*.md")}
-        assert found == {p.name for p in all_pages(lang)}, f"{lang}: pages differ from the course's list"
+        found = {p for p in folder.rglob("*.md")}
+        assert found == set(all_pages(lang)), f"{lang}: pages differ from the course's list"
     for es, en in zip(all_pages("es"), all_pages("en"), strict=True):
         for page, other in ((es, en), (en, es)):
             head = page.read_text().split("\n## ")[0]
@@ -110,9 +131,12 @@ def test_the_block_pages_follow_the_courses_four_blocks_in_order():
         for page, title in zip(pages[BLOCK_PAGES], titles, strict=True):
             first = page.read_text().splitlines()[0]
             assert first.startswith("# ") and title in first, f"{page.relative_to(ROOT)}: the title must be {title!r}"
-        index = pages[0].read_text()
-        positions = [index.find(f"]({page.name})") for page in pages[1:]]
-        assert -1 not in positions and positions == sorted(positions), f"{lang}: the index lists the pages in order"
+        index = pages[0]
+        missing = [page.name for page in pages[1:] if page not in linked([index])]
+        assert not missing, f"{index.relative_to(ROOT)} must link every page of the path: {missing}"
+        plan = [target for _, _, _, target, _, _ in plan_rows(index) if target]
+        blocks = [page for page, _ in plan if page in pages[BLOCK_PAGES]]
+        assert blocks == pages[BLOCK_PAGES], f"{index.relative_to(ROOT)}: the plan must list the blocks in order"
 
 
 def test_each_course_page_links_the_previous_and_the_next_at_the_bottom():
@@ -127,8 +151,8 @@ def test_each_course_page_links_the_previous_and_the_next_at_the_bottom():
 
 def test_every_job_is_linked_from_the_course_in_each_language():
     for lang in COURSE:
-        linked = {resolve(page, t)[0] for page in course_pages(lang) for t in links(page.read_text())}
-        missing = [job for job in available() if (JOB_PAGES[lang] / f"{job}.md").resolve() not in linked]
+        found = linked([*course_pages(lang), *going_further_pages(lang)])
+        missing = [job for job in available() if (JOB_PAGES[lang] / f"{job}.md").resolve() not in found]
         assert not missing, f"{lang}: the course pages never link these jobs' pages: {missing}"
 
 
@@ -140,10 +164,10 @@ def test_every_job_page_links_the_course():
             assert linked & set(course_pages(lang)), f"{page.relative_to(ROOT)} does not link the course"
 
 
-def test_every_relative_link_in_the_course_resolves():
+def test_every_relative_link_in_the_course_and_the_job_pages_resolves():
     broken = []
     for lang in COURSE:
-        for page in all_pages(lang):
+        for page in [*all_pages(lang), *sorted(JOB_PAGES[lang].glob("*.md"))]:
             for target in links(page.read_text()):
                 path, anchor = resolve(page, target)
                 if not path.exists():
@@ -156,10 +180,10 @@ def test_every_relative_link_in_the_course_resolves():
     assert not broken, broken
 
 
-def test_each_exercise_page_names_the_three_checks():
+def test_each_exercise_page_names_the_four_checks():
     for lang, name in EXERCISE_PAGE.items():
         text = (COURSE[lang] / name).read_text()
-        for n in (1, 2, 3):
+        for n in (1, 2, 3, 4):
             assert f"make check EXERCISE={n}" in text, f"{lang}/{name}: `make check EXERCISE={n}` is missing"
 
 
@@ -168,7 +192,10 @@ def test_every_make_command_in_the_course_exists():
     targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
     drills = set(DRILLS) | {"all"}
     # The capstone's file runs as a job too (its `main`): make submit JOB=capstone, make report JOB=capstone.
-    jobs = set(available()) | ({"capstone"} if (ROOT / "exercises" / "capstone.py").exists() else set())
+    # So does exercise 4's script (make submit JOB=pipeline), which the exercise notebooks' branch adds:
+    # PENDING_JOBS can drop it once exercises/ex4_pipeline.py is in.
+    scripts = {"capstone": ROOT / "exercises" / "capstone.py", "pipeline": ROOT / "exercises" / "ex4_pipeline.py"}
+    jobs = set(available()) | {job for job, path in scripts.items() if path.exists()} | PENDING_JOBS
     wrong = []
     for lang in COURSE:
         for page in all_pages(lang):
@@ -236,3 +263,158 @@ def test_the_guides_give_each_wrong_answer_the_hint_it_gets():
         for guide in ("docs/course/instructor-guide.md", "docs/es/curso/guia-docente.md"):
             rows = [r for r in (ROOT / guide).read_text().splitlines() if r.startswith(f"| `{path.name}` |")]
             assert rows and f"`{code}`" in rows[0], f"{guide}: {path.name}'s row must name `{code}`"
+
+
+# The session plan: the same table in the index and the instructor guide, whose rows link the step
+# (a page, or a heading of one), name its notebook and its commands. Each class page states its
+# time at the top (**Tiempo: 25 min**) and each step's minutes in its heading ("## 2. Ventanas (6 min)").
+PLAN_HEADER = re.compile(
+    r"^\| (?:hora|start) \| min \| (?:paso|step) \| (?:cuaderno|notebook) \| (?:comandos|commands) \|$", re.M
+)
+TIME = {"es": re.compile(r"^\*\*Tiempo: (\d+) min\*\*", re.M), "en": re.compile(r"^\*\*Time: (\d+) min\*\*", re.M)}
+TIMED = re.compile(r"^## (.+\((\d+) min\))[ \t]*$", re.M)
+
+
+def plan_rows(page: Path) -> list[tuple[int, int, str, tuple[Path, str] | None, str | None, list[str]]]:
+    """The plan table's rows: start (minutes), minutes, step, its link target (page, anchor) or None,
+    its notebook or None, its commands."""
+    text = page.read_text()
+    header = PLAN_HEADER.search(text)
+    assert header, f"{page.relative_to(ROOT)} has no session plan table"
+    rows = []
+    for line in text[header.end() :].splitlines()[2:]:
+        if not line.startswith("|"):
+            break
+        start, minutes, step, notebook, commands = (c.strip() for c in line.strip().strip("|").split("|"))
+        hours, mins = start.split(":")
+        target = LINK.search(step)
+        rows.append(
+            (
+                int(hours) * 60 + int(mins),
+                int(minutes),
+                re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", step),
+                resolve(page, target.group(1)) if target else None,
+                notebook.strip("`") if notebook not in ("–", "-", "") else None,
+                [c.strip("`") for c in CODE_SPAN.findall(commands)],
+            )
+        )
+    return rows
+
+
+def sections(text: str) -> dict[str, tuple[str, str]]:
+    """Each `## ` heading's anchor -> (heading, its text up to the next `## ` heading)."""
+    fences = [m.span() for m in FENCE.finditer(text)]
+    heads = [m for m in re.finditer(r"^## (.+)$", text, re.M) if not any(a <= m.start() < b for a, b in fences)]
+    ends = [m.start() for m in heads[1:]] + [len(text)]
+    return {slug(m.group(1)): (m.group(1), text[m.start() : end]) for m, end in zip(heads, ends, strict=True)}
+
+
+def timed_steps(page: Path) -> list[tuple[str, int]]:
+    """The page's `## ` headings that give their minutes: (anchor, minutes), in order."""
+    text = FENCE.sub("", page.read_text())
+    return [(slug(heading), int(minutes)) for heading, minutes in TIMED.findall(text)]
+
+
+def stated_time(page: Path, lang: str) -> int | None:
+    head = page.read_text().split("\n## ")[0]
+    found = TIME[lang].search(head)
+    return int(found.group(1)) if found else None
+
+
+def duration(minutes: int) -> str:
+    return f"{minutes // 60} h {minutes % 60:02d} min"
+
+
+def test_every_course_page_states_its_time_and_its_steps_add_up_to_it():
+    for lang in COURSE:
+        index, *pages = course_pages(lang)
+        assert timed_steps(index), f"{index.relative_to(ROOT)}: the first step (its heading with minutes) is missing"
+        for page in pages:
+            total = stated_time(page, lang)
+            assert total, f"{page.relative_to(ROOT)}: the top must state the page's time ({TIME[lang].pattern})"
+            steps = timed_steps(page)
+            assert steps and sum(m for _, m in steps) == total, (
+                f"{page.relative_to(ROOT)}: its steps' minutes {steps} must add up to the {total} min it states"
+            )
+
+
+def test_the_index_and_the_guide_give_the_same_plan_which_adds_up_to_the_stated_total():
+    for lang in COURSE:
+        index, guide = course_pages(lang)[0], GUIDE[lang]
+        plan = plan_rows(index)
+        assert plan == plan_rows(guide), f"{lang}: the index's and the guide's plans differ"
+        clock = 0
+        for start, minutes, step, *_ in plan:
+            assert start == clock, f"{lang}: {step!r} starts at {start} min, but the steps before it end at {clock}"
+            clock += minutes
+        for page in (index, guide):
+            assert f"**{duration(clock)}**" in page.read_text(), (
+                f"{page.relative_to(ROOT)} must state **{duration(clock)}**"
+            )
+        # The steps with a page of their own take what the class pages give their steps.
+        on_pages = sum(m for page in course_pages(lang)[CLASS_PAGES] for _, m in timed_steps(page))
+        assert sum(minutes for _, minutes, _, target, _, _ in plan if target) == on_pages, (
+            f"{lang}: the plan's linked steps and the class pages' step minutes add up differently"
+        )
+        unlinked = [row for row in plan if not row[3]]
+        assert all(not notebook and not commands for *_, notebook, commands in unlinked), (
+            f"{lang}: a step with a notebook or a command needs its page: {unlinked}"
+        )
+
+
+def test_each_plan_step_is_on_its_page_with_its_minutes_notebook_and_commands_in_the_pages_order():
+    for lang in COURSE:
+        plan = plan_rows(GUIDE[lang])
+        class_pages = course_pages(lang)[CLASS_PAGES]
+        whole = [target[0] for *_, target, _, _ in plan if target and not target[1]]
+        anchored: dict[Path, list[str]] = {}
+        for _, minutes, step, target, notebook, commands in plan:
+            if not target:
+                continue
+            page, anchor = target
+            assert page in class_pages, f"{lang}: {step!r} links {page.name}, not a class page"
+            if anchor:
+                heading, text = sections(page.read_text()).get(anchor, ("", ""))
+                given = dict(timed_steps(page)).get(anchor)
+                anchored.setdefault(page, []).append(anchor)
+            else:
+                text, given = page.read_text(), stated_time(page, lang)
+            where = f"{page.relative_to(ROOT)}{'#' + anchor if anchor else ''}"
+            assert given == minutes, f"{lang}: {step!r} takes {minutes} min in the plan, {given} on {where}"
+            if notebook:
+                assert (ROOT / "notebooks" / lang / f"{notebook}.ipynb").exists(), (
+                    f"no notebooks/{lang}/{notebook}.ipynb"
+                )
+                assert f"notebooks/{lang}/{notebook}.ipynb" in text, f"{where} must say when to open {notebook}"
+            missing = [c for c in commands if c not in code(text)]
+            assert not missing, f"{where} must give the step's commands {missing}"
+        # Every timed heading of a class page is a step of the plan, once and in the page's order; a
+        # page that is one step whole (a block) gives its minutes to its own steps.
+        for page in class_pages:
+            if page in whole:
+                assert page not in anchored, f"{lang}: {page.name} is a whole step, and its headings are steps too"
+                continue
+            assert anchored.get(page, []) == [a for a, _ in timed_steps(page)], (
+                f"{lang}: the plan must list {page.name}'s timed headings, in its order"
+            )
+        blocks = [page for page in whole if page in course_pages(lang)[BLOCK_PAGES]]
+        assert blocks == course_pages(lang)[BLOCK_PAGES], f"{lang}: the plan must take the blocks in order"
+
+
+def test_the_spanish_and_english_plans_are_the_same_steps():
+    es, en = plan_rows(GUIDE["es"]), plan_rows(GUIDE["en"])
+    assert len(es) == len(en)
+    twins = dict(zip(all_pages("es"), all_pages("en"), strict=True))
+    for (s1, m1, step, t1, _, c1), (s2, m2, _, t2, _, c2) in zip(es, en, strict=True):
+        assert (s1, m1, c1) == (s2, m2, c2), f"{step!r}: start, minutes or commands differ between languages"
+        assert (twins[t1[0]] if t1 else None) == (t2[0] if t2 else None), f"{step!r}: its pages are not twins"
+
+
+def test_no_course_page_gives_away_exercise_2s_function():
+    # The pages may show the pieces (window(), withWatermark()), never them together as the answer.
+    for lang in COURSE:
+        for page in all_pages(lang):
+            for block in FENCE.findall(page.read_text()):
+                flat = re.sub(r"\s+", "", block)
+                whole = 'withWatermark("event_time"' in flat and 'window("event_time","5minutes")' in flat
+                assert not (whole and "country" in flat), f"{page.relative_to(ROOT)} holds exercise 2's solution"
