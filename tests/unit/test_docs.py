@@ -61,8 +61,6 @@ GUIDE = {"es": COURSE["es"] / SIDE_PAGES[0][0], "en": COURSE["en"] / SIDE_PAGES[
 WRONG_ANSWERS = ROOT / "instructors" / "wrong-answers"
 FIGURES = ROOT / "docs" / "course" / "figures"
 
-PENDING_JOBS = {"pipeline"}
-
 FENCE = re.compile(r"^[ \t]*```.*?^[ \t]*```", re.S | re.M)  # fenced blocks, indented in lists too
 CODE_SPAN = re.compile(r"`[^`\n]+`")
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")
@@ -192,10 +190,9 @@ def test_every_make_command_in_the_course_exists():
     targets = set(re.findall(r"^([a-z][a-z-]*):", makefile, re.M))
     drills = set(DRILLS) | {"all"}
     # The capstone's file runs as a job too (its `main`): make submit JOB=capstone, make report JOB=capstone.
-    # So does exercise 4's script (make submit JOB=pipeline), which the exercise notebooks' branch adds:
-    # PENDING_JOBS can drop it once exercises/ex4_pipeline.py is in.
+    # So does exercise 4's script (make submit JOB=pipeline).
     scripts = {"capstone": ROOT / "exercises" / "capstone.py", "pipeline": ROOT / "exercises" / "ex4_pipeline.py"}
-    jobs = set(available()) | {job for job, path in scripts.items() if path.exists()} | PENDING_JOBS
+    jobs = set(available()) | {job for job, path in scripts.items() if path.exists()}
     wrong = []
     for lang in COURSE:
         for page in all_pages(lang):

@@ -27,19 +27,6 @@ NOT_YET_FIXED = {
     ("notebooks/es/04-monitoreo-y-optimizacion.ipynb", "fichero"),
     ("notebooks/es/04-monitoreo-y-optimizacion.ipynb", "informe"),
     ("notebooks/es/04-monitoreo-y-optimizacion.ipynb", "mal formadas"),
-    ("notebooks/es/ejercicio-1.ipynb", "mal formados"),
-    ("notebooks/es/ejercicio-2.ipynb", "analizado"),
-    ("notebooks/es/ejercicio-2.ipynb", "mal formados"),
-    ("notebooks/es/ejercicio-3.ipynb", "ficheros"),
-    ("notebooks/es/ejercicio-3.ipynb", "mal formados"),
-    ("notebooks/es/proyecto-final.ipynb", "analizado"),
-    ("notebooks/es/proyecto-final.ipynb", "analizados"),
-    ("notebooks/es/proyecto-final.ipynb", "ficheros"),
-    ("notebooks/es/proyecto-final.ipynb", "mal formados"),
-    ("src/lab/messages/hints.toml", "analízalo"),
-    ("src/lab/messages/hints.toml", "fichero"),
-    ("src/lab/messages/hints.toml", "ficheros"),
-    ("src/lab/messages/hints.toml", "watermark"),
 }
 
 FENCE = re.compile(r"^[ \t]*```.*?^[ \t]*```", re.S | re.M)
