@@ -219,8 +219,9 @@ class Exercise(Notebook):
             say("show_failed", error=next(iter(str(exc).strip().splitlines()), type(exc).__name__))
         return None
 
-    def check(self, *functions) -> bool:
-        """make check's verdict on these functions (the exercise's, by name), printed; True if PASS."""
+    def check(self, *functions) -> None:
+        """make check's verdict on these functions (the exercise's, by name), printed (returning
+        nothing, so that a notebook shows the verdict alone)."""
         from streamlab import checks
 
         found = SimpleNamespace(**{fn.__name__: fn for fn in functions})
@@ -231,9 +232,8 @@ class Exercise(Notebook):
         truth = self.capstone_truth if self.exercise == "capstone" else self.truth
         verdict = JUDGES[self.exercise](seen, truth)
         print("\n".join(verdict.lines(language())))
-        return verdict.passed
 
-    def save(self, *functions, folder: Path | None = None) -> Path | None:
+    def save(self, *functions, folder: Path | None = None) -> None:
         """Write these functions into the exercise's file (exercises/, or LAB_EXERCISES), in place of
         the ones of the same name: where make check and exercise 4 find them. A function not yet
         written (it still raises NotImplementedError) is not saved."""
@@ -243,10 +243,9 @@ class Exercise(Notebook):
         unwritten = [name for name, text in sources.items() if "NotImplementedError" in text]
         if unwritten:
             say("not_saved", names=", ".join(unwritten))
-            return None
+            return
         path.write_text(replace_functions(path.read_text(), sources))
         say("saved", names=", ".join(sources), path=path)
-        return path
 
 
 def latest_per_window(table):
