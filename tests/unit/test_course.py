@@ -7,7 +7,8 @@ from lab import course, notebook_versions
 
 
 def test_a_saved_function_replaces_its_namesake_and_keeps_the_rest_of_the_file():
-    source = 'import os\n\nSCHEMA = "x"\n\n\n@decorated\ndef f(a):\n    """old"""\n    return 1\n\n\ndef g():\n    return 2\n'
+    source = 'import os\n\nSCHEMA = "x"\n\n\n@decorated\ndef f(a):\n    """old"""\n    return 1\n'
+    source += "\n\ndef g():\n    return 2\n"
     new = course.replace_functions(source, {"f": 'def f(a):\n    """new"""\n    return a + 1\n'})
     assert (
         new == 'import os\n\nSCHEMA = "x"\n\n\ndef f(a):\n    """new"""\n    return a + 1\n\n\ndef g():\n    return 2\n'
