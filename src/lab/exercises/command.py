@@ -42,7 +42,7 @@ EXERCISES = {
     "capstone": "capstone.py",
 }
 # Each file's time limit, in seconds: what its check takes on a busy 2-core machine, several times
-# over (a file takes 5-15 s in a warm driver; exercise 4 about 40 s, written live for 30).
+# over (a file takes 5-15 s in a warm driver; exercise 4 about 30 s, written live for 15).
 SECONDS = {"1": 150.0, "2": 150.0, "3": 150.0, "4": 240.0, "capstone": 300.0}
 STARTUP_SECONDS = 240.0  # a driver's start, before its first file
 GRACE_SECONDS = 45.0  # beyond a file's limit, before the driver counts as hung
