@@ -202,9 +202,15 @@ def observations(rt, args: list[str], files: list[str], work: Path, environ, sec
                 while remaining:
                     try:
                         line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-                    except queue.Empty:  # the driver hangs: this file took all its time and more
+                    except queue.Empty:
                         job.kill()
-                        index, file = remaining.pop(0)
+                        if current is None:  # it never started (no cores free, say): no driver would
+                            stuck = {"code": "-", "last": last.strip()[:300] or "-"}
+                            while remaining:
+                                index, file = remaining.pop(0)
+                                yield index, {"file": file, "not_checked": stuck}
+                            break
+                        index, file = remaining.pop(0)  # it hangs: this file took all its time and more
                         yield index, {"file": file, "timeout": seconds}
                         break
                     if line is None:  # the driver ended before every file had its verdict
