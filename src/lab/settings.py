@@ -90,6 +90,14 @@ class Settings:
         values.update({k: environ[k] for k in ("KAFKA_BOOTSTRAP", "SPARK_MASTER") if environ.get(k)})
         return Settings(values, self.file)
 
+    def language(self, environ: dict[str, str] | None = None) -> str:
+        """es or en: LAB_LANG as these settings hold it (the environment's, else .env's), else the
+        locale of `environ` (default: this process's), as streamlab.i18n.language reads them."""
+        from streamlab.i18n import language
+
+        env = dict(os.environ if environ is None else environ)
+        return language({**env, "LAB_LANG": self.get("LAB_LANG") or ""})
+
     @property
     def topics(self) -> dict[str, str]:
         """Logical name (page_views, ...) -> topic name, from every TOPIC_* key."""
