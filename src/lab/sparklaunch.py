@@ -50,8 +50,11 @@ def parse(output: str) -> tuple[list[str], list[str]]:
     return said.splitlines(), command.split("\0")[:-1]
 
 
-def java_command(submit_cmd: list[str], env: dict[str, str], scala: str) -> list[str]:
-    """The driver's JVM command for `submit_cmd` (`.../bin/spark-submit [args]`), without INCUBATOR."""
+def java_command(
+    submit_cmd: list[str], env: dict[str, str], scala: str, drop: tuple[str, ...] = (INCUBATOR,)
+) -> list[str]:
+    """The driver's JVM command for `submit_cmd` (`.../bin/spark-submit [args]`), without the
+    arguments in `drop` (INCUBATOR)."""
     home = Path(submit_cmd[0]).resolve().parent.parent
     launcher = [java(env), "-Xmx128m", "-cp", str(home / "jars" / "*"), LAUNCHER, SUBMIT_CLASS, *submit_cmd[1:]]
     proc = subprocess.run(
@@ -65,4 +68,4 @@ def java_command(submit_cmd: list[str], env: dict[str, str], scala: str) -> list
     if proc.returncode != 0 or not command:
         tail = " | ".join([*said, *proc.stderr.strip().splitlines()][-5:])
         raise LaunchError(MESSAGES("launcher_failed", code=proc.returncode, tail=tail))
-    return [arg for arg in command if arg != INCUBATOR]
+    return [arg for arg in command if arg not in drop]

@@ -26,7 +26,7 @@ def _pattern(code: str) -> re.Pattern:
     for literal, field, _, _ in string.Formatter().parse(MESSAGES.messages[code]["en"]):
         parts.append(re.escape(literal))
         if field is not None:
-            parts.append(f"(?P<{field}>.*)")
+            parts.append(f"(?P<{field}>.*?)")
     return re.compile("^" + "".join(parts) + "$", re.S)
 
 

@@ -12,6 +12,7 @@ from lab.paths import Paths
 from lab.settings import ROOT
 from streamlab.wait import wait_for
 from tests.support import lab as run
+from tests.support.language import english_lines
 
 
 def jvm_roles(tree: list[int]) -> dict[str, int]:
@@ -91,6 +92,11 @@ def test_down_twice_then_taken_port_then_up(lab_up, lab_env):
     assert "not running" in second.stdout
     proc = run.lab("submit", "basic", environ=lab_env)
     assert proc.returncode == 1 and proc.stderr.strip() == "The lab is not up: run `make up` first."
+    spanish = {**lab_env, "LAB_LANG": "es"}
+    again = run.lab("down", environ=spanish, check=True)
+    assert again.stdout == "El laboratorio no estaba en marcha; no hay nada que detener.\n"
+    proc = run.lab("submit", "basic", environ=spanish)
+    assert proc.returncode == 1 and proc.stderr == "El laboratorio no está en marcha: ejecuta antes `make up`.\n"
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind((s.host, s.int("KAFKA_PORT")))
@@ -101,5 +107,8 @@ def test_down_twice_then_taken_port_then_up(lab_up, lab_env):
     assert line.startswith(f"error: port {s['KAFKA_PORT']} (Kafka) on {s.host} is already in use by pid {os.getpid()}")
     assert "nothing was started" in line
     assert not lab_processes(s), "a failed start left processes behind"
-    proc = run.lab("up", environ=lab_env, timeout=600)
+    proc = run.lab("up", environ=spanish, timeout=600)  # the whole start, in Spanish
     assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Arrancando el laboratorio (runtime local,"), proc.stdout
+    assert "  kafka         arrancando ... listo (" in proc.stdout, proc.stdout
+    assert english_lines(proc.stdout + proc.stderr) == [], proc.stdout
