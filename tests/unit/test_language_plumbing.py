@@ -1,6 +1,7 @@
 """The learner's language reaches every process the lab starts: LAB_LANG (the environment's, else
 .env's), else the locale, resolved once by lab.cli and handed on resolved (lab.clients), so a
-driver container or the producer's never depends on its own locale."""
+driver container or the producer's never depends on its own locale (what reaches a driver
+container: tests/unit/test_runtime.py)."""
 
 import os
 import subprocess
@@ -9,7 +10,6 @@ import sys
 import pytest
 
 from lab.clients import client_env
-from lab.docker import Docker
 from lab.paths import Paths
 from lab.settings import ROOT, load
 
@@ -30,12 +30,6 @@ def test_the_jobs_and_the_producer_get_the_language_resolved(monkeypatch, tmp_pa
         monkeypatch.setenv(key, value)
     settings = load(environ={**environ, "LAB_RUN": str(tmp_path)})
     assert client_env(settings, Paths.of(settings))["LAB_LANG"] == expected
-
-
-def test_a_driver_container_is_told_the_language_when_it_differs_from_env_file(tmp_path):
-    rt = Docker(load(environ={"LAB_RUN": str(tmp_path)}), environ={})
-    assert load(environ={}).file["LAB_LANG"] == "", ".env leaves the language to the locale"
-    assert rt._passed_env({"LAB_LANG": "es"}) == ["-e", "LAB_LANG=es"]
 
 
 def test_lab_env_file_language_reaches_the_commands_lines(tmp_path):
