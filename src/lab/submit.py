@@ -105,6 +105,8 @@ def command(
         "spark.pyspark.python": python,
         "spark.pyspark.driver.python": python,
         "spark.executorEnv.LAB_INSTANCE": str(paths.run),
+        # The Python that runs on executors (data sources, sinks) speaks the learner's language too.
+        "spark.executorEnv.LAB_LANG": settings.language(),
     }
     cmd = [
         str(spark_home() / "bin" / "spark-submit"),

@@ -34,6 +34,7 @@ import dataclasses
 import json
 import re
 import signal
+import string
 import sys
 import threading
 import time
@@ -43,6 +44,16 @@ from streamlab.i18n import Catalogue, language, number
 from streamlab.wait import WaitTimeout, wait_for
 
 MESSAGES = Catalogue.load("streamlab", "runner")
+
+
+def _longest_literal(catalogue: Catalogue, code: str) -> tuple[str, ...]:
+    """The longest fixed text of a message in each language: a marker of it in another text."""
+    return tuple(
+        max((literal for literal, *_ in string.Formatter().parse(texts)), key=len)
+        for texts in (catalogue.messages[code][lang] for lang in ("en", "es"))
+    )
+
+
 SLOW_EVERY = 60.0  # seconds: at most one line per query this often about batches longer than the trigger
 
 # Spark's messages when a restarted query does not match the state in its checkpoint.
@@ -60,8 +71,9 @@ STATE_MISMATCH_MARKERS = (
     "UNSUPPORTED_CHANGE_OF",
     "STDS_",
     "CANNOT_LOAD_STATE_STORE",
-    "the checkpoint's events were made with other options",  # streamlab.datasources' lab_events
 )
+# lab_events (streamlab.eventsource) refusing a checkpoint made with other options, in either language.
+STATE_MISMATCH_MARKERS += _longest_literal(Catalogue.load("streamlab", "sources"), "events_changed")
 # The exception a Python worker raised (a Python data source's, a UDF's), in the traceback that
 # Spark's message quotes after its own first line: `module.SomeError: message`.
 PYTHON_ERROR = re.compile(r"^\s*(?:\w+\.)*\w*(?:Error|Exception): (.+)$", re.M)
