@@ -130,7 +130,7 @@ def test_a_failure_is_one_spanish_line_and_a_changed_source_gets_the_reset_hint_
     from streamlab.i18n import Catalogue
 
     refused = Catalogue.load("streamlab", "sources")("events_changed", source=EVENTS, wrong="seed=2 (checkpoint: 1)")
-    text = f"[STREAM_FAILED] Query terminated: Traceback (most recent call last):\nstreamlab.eventsource.OptionError: {refused}"
+    text = f"[STREAM_FAILED] Query: Traceback (most recent call last):\nstreamlab.eventsource.OptionError: {refused}"
     line = describe_failure("python_source", "python_source", text)
     assert line.startswith("python_source: la consulta python_source falló: lab_events: los eventos del checkpoint")
     assert line.endswith("ejecuta `make reset JOB=python_source` para empezar de cero")
