@@ -288,7 +288,7 @@ def _to_kafka(gen: EventGenerator, args, bootstrap: str, metrics_host: str, topi
     stop = Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    rate = MESSAGES("producing_max") if not args.rate else f"{args.rate:g}"
+    rate = MESSAGES("producing_max") if not args.rate else MESSAGES("producing_rate", rate=f"{args.rate:g}")
     log(
         MESSAGES("producing", bootstrap=bootstrap, rate=rate, seed=args.seed)
         + (MESSAGES("producing_for", seconds=f"{args.duration:g}") if args.duration else "")
