@@ -1,17 +1,13 @@
 # Spark Structured Streaming Lab. `make` (or `make help`) lists the targets.
 # Every setting lives in .env; any of them can be overridden from the environment or on the command
 # line (`KAFKA_PORT=19092 make up` or `make up KAFKA_PORT=19092`): src/lab/settings.py reads .env, and
-# make passes both kinds of override on to it. Make itself reads only the few keys below.
+# make passes both kinds of override on to it. Make itself reads only LAB_STATE, below (where the venv is).
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 env_default = $(shell sed -n 's/^$(1)=//p' .env)
 LAB_STATE ?= $(call env_default,LAB_STATE)
-LAB_HOST ?= $(call env_default,LAB_HOST)
-PROMETHEUS_PORT ?= $(call env_default,PROMETHEUS_PORT)
-SPARK_MASTER_UI_PORT ?= $(call env_default,SPARK_MASTER_UI_PORT)
-GRAFANA_PORT ?= $(call env_default,GRAFANA_PORT)
 
 PYTHON ?= python3
 VENV := $(LAB_STATE)/venv
@@ -45,7 +41,7 @@ runtime-error:
 	@$(BOOT) -m lab.runtime >/dev/null
 
 $(FULL_STAMP): requirements.txt pyproject.toml
-	@echo "==> creating the Python environment in $(VENV) (pyspark is large: the first run takes a few minutes)"
+	@$(BOOT) -m lab.say make_venv_full venv=$(VENV)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q --progress-bar off -r requirements.txt
@@ -53,7 +49,7 @@ $(FULL_STAMP): requirements.txt pyproject.toml
 	@touch $@ $(CONTROL_STAMP)
 
 $(CONTROL_STAMP): requirements.txt requirements/control.in pyproject.toml
-	@echo "==> creating the control code's Python environment in $(VENV) (no Spark, no Java: the services run in Docker)"
+	@$(BOOT) -m lab.say make_venv_control venv=$(VENV)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q --progress-bar off -c requirements.txt -r requirements/control.in
@@ -81,7 +77,7 @@ up: install ## Start the lab and wait until every service is healthy
 	@$(LAB) up
 
 down: ## Stop everything the lab started (safe to run twice)
-	@if [ -x $(PY) ]; then $(LAB) down; else echo "The lab was not running; nothing to stop."; fi
+	@if [ -x $(PY) ]; then $(LAB) down; else $(BOOT) -m lab.say make_not_running; fi
 
 status: $(STAMP) ## Show each service's state and URL
 	@$(LAB) status
@@ -137,16 +133,8 @@ state: $(STAMP) ## What a job keeps in its state, read from its checkpoint: make
 notebook: up ## JupyterLab on the course's notebooks (notebooks/), its kernels' `spark` on the lab; Ctrl-C stops it
 	@$(LAB) notebook
 
-demo: up ## Start the lab and run the windowing job on live events for DURATION seconds (default 60)
-	@$(LAB) submit windowing --duration $(or $(DURATION),60) --trigger "10 seconds"
-	@echo
-	@echo "Where to look next:"
-	@echo "  - the windows above: one row per (5-minute window, country), counts growing batch by batch"
-	@echo "  - Prometheus: http://$(LAB_HOST):$(PROMETHEUS_PORT)/graph?g0.expr=streaming_input_rows_per_second"
-	@echo "  - the Spark master UI: http://$(LAB_HOST):$(SPARK_MASTER_UI_PORT)"
-	@if [ "$(RUNTIME_NAME)" = docker ]; then echo "  - Grafana's dashboards: http://$(LAB_HOST):$(GRAFANA_PORT)"; fi
-	@echo "  - the other jobs: make jobs, then make submit JOB=<name>; docs/jobs/ explains each one"
-	@echo "  - when you are done: make down"
+demo: up ## Start the lab and run the windowing job on live events for DURATION seconds (default 60), then say where to look next
+	@$(LAB) demo --duration $(or $(DURATION),60)
 
 # The tests need the local runtime's packages and jars whatever the runtime, and run the Docker
 # runtime too where an engine can run (tests/integration/test_docker.py).

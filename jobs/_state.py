@@ -16,17 +16,20 @@ job may be running.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 
 from streamlab import naming, session, state
+from streamlab.cliparse import Parser
 from streamlab.config import Config
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("streamlab", "state")
 
 
 def parser():
-    p = argparse.ArgumentParser(prog="_state", description=__doc__.splitlines()[0])
+    p = Parser(prog="_state", description=__doc__.splitlines()[0])
     p.add_argument("--job", required=True, help="the job whose state to read")
     p.add_argument("--checkpoint", default=None, help="the job's checkpoint folder (default: its own)")
     p.add_argument("--batch", type=int, default=None, help="read the state after this batch (default: the last)")
@@ -41,23 +44,30 @@ def show(spark, job: str, folder: Path, batch: int | None, limit: int, keep_rows
 
     query = naming.query_of_folder(job, folder.name)
     if not state.has_state(folder):
-        print(f"\nquery {query}: no state (a stateless query)")
+        print("\n" + MESSAGES("stateless", query=query))
         return []
     stores = state.stores(spark, str(folder))
-    print(f"\nquery {query} ({folder})")
+    print("\n" + MESSAGES("query", query=query, folder=folder))
     out = []
     for store in stores:
         at = store.max_batch if batch is None else batch
         if not store.min_batch <= at <= store.max_batch:
             raise ValueError(
-                f"batch {at} of {query} is not kept in its checkpoint: batches {store.min_batch}-{store.max_batch} are"
+                MESSAGES("batch_not_kept", batch=at, query=query, first=store.min_batch, last=store.max_batch)
             )
         df = state.read(spark, str(folder), store, at).cache()  # counted, shown and maybe kept: read once
         rows = df.orderBy(*df.columns).limit(limit) if limit else df.orderBy(*df.columns)
         keys = df.count()
         print(
-            f"  {store.label}: {keys} key(s) in state after batch {at} "
-            f"(batches {store.min_batch}-{store.max_batch} kept, {store.partitions} partitions)"
+            MESSAGES(
+                "store",
+                store=store.label,
+                keys=keys,
+                batch=at,
+                first=store.min_batch,
+                last=store.max_batch,
+                partitions=store.partitions,
+            )
         )
         if keys:
             rows.show(limit or keys, truncate=False)
@@ -87,16 +97,13 @@ def main(argv: list[str] | None = None) -> int:
     root = Path(opts.checkpoint) if opts.checkpoint else Config.from_env().checkpoint_root / opts.job
     folders = sorted(p for p in root.iterdir() if (p / "offsets").is_dir()) if root.is_dir() else []
     if not folders:
-        print(
-            f"error: {opts.job} has no checkpoint in {root} yet: run it first (make submit JOB={opts.job})",
-            file=sys.stderr,
-        )
+        print(MESSAGES("no_checkpoint", job=opts.job, root=root), file=sys.stderr)
         return 1
     spark = session.build(f"state {opts.job}")
     # Reading a state store reports to the StateStoreCoordinator, which the session's
     # StreamingQueryManager starts: in a session that never ran a query, create it first.
     spark.streams.active  # noqa: B018
-    print(f"State of {opts.job}, from {root}")
+    print(MESSAGES("heading", job=opts.job, root=root))
     try:
         queries = {
             naming.query_of_folder(opts.job, f.name): show(spark, opts.job, f, opts.batch, opts.limit, bool(opts.json))

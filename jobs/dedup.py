@@ -30,6 +30,9 @@ from __future__ import annotations
 import sys
 
 from streamlab import options, runner, sinks, sources
+from streamlab.i18n import Catalogue
+
+LINES = Catalogue.load("streamlab", "jobs")  # this job's printed lines
 
 JOB = "dedup"
 KINDS = ("page_views", "orders", "payments")
@@ -46,9 +49,13 @@ class DedupReport(runner.BatchLine):
     key = "duplicates_dropped"
 
     def text(self, p, totals: dict[str, int], dropped: int) -> str:
-        return (
-            f"[dedup] batch {p.batchId}: read {p.numInputRows}, duplicates dropped {dropped} "
-            f"(totals: read {totals['input_rows']}, duplicates dropped {totals['duplicates_dropped']})"
+        return LINES(
+            "dedup_batch",
+            batch=p.batchId,
+            read=p.numInputRows,
+            dropped=dropped,
+            total_read=totals["input_rows"],
+            total_dropped=totals["duplicates_dropped"],
         )
 
 

@@ -23,6 +23,9 @@ from __future__ import annotations
 import sys
 
 from streamlab import options, parsing, runner, schemas, sinks
+from streamlab.i18n import Catalogue
+
+LINES = Catalogue.load("streamlab", "jobs")  # this job's printed lines
 
 JOB = "files"
 
@@ -115,7 +118,7 @@ def read_back(path: str) -> None:
 
     spark = SparkSession.builder.appName(f"{JOB}-read-back").getOrCreate()
     df = spark.read.parquet(path)
-    print(f"[files] read back {df.count()} orders from {path}:", flush=True)
+    print(LINES("files_read_back", count=df.count(), path=path), flush=True)
     df.groupBy("event_date").agg(
         F.count(F.lit(1)).alias("orders"), F.round(F.sum("amount"), 2).alias("revenue")
     ).orderBy("event_date").show(truncate=False)

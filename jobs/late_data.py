@@ -25,6 +25,9 @@ from __future__ import annotations
 import sys
 
 from streamlab import options, runner, sinks, sources
+from streamlab.i18n import Catalogue
+
+LINES = Catalogue.load("streamlab", "jobs")  # this job's printed lines
 
 JOB = "late_data"
 
@@ -49,10 +52,14 @@ class LateReport(runner.BatchLine):
 
     def text(self, p, totals: dict[str, int], dropped: int) -> str:
         watermark = (p.eventTime or {}).get("watermark", "-")
-        return (
-            f"[late_data] batch {p.batchId}: read {p.numInputRows}, dropped late {dropped} "
-            f"(totals: read {totals['input_rows']}, dropped late {totals['late_rows_dropped']}); "
-            f"watermark {watermark}"
+        return LINES(
+            "late_batch",
+            batch=p.batchId,
+            read=p.numInputRows,
+            dropped=dropped,
+            total_read=totals["input_rows"],
+            total_dropped=totals["late_rows_dropped"],
+            watermark=watermark,
         )
 
 

@@ -55,6 +55,9 @@ import sys
 import time
 
 from streamlab import options, parsing, runner, sinks, sources
+from streamlab.i18n import Catalogue
+
+LINES = Catalogue.load("streamlab", "jobs")  # this job's printed lines
 
 JOB = "realtime"
 OBSERVED = "realtime_counts"  # the observe() name: alerts and quarantined per batch
@@ -148,17 +151,16 @@ def cores_problem(topic: str, partitions: int, cores: int) -> str | None:
     there are enough."""
     if cores >= partitions:
         return None
-    held = f"this application has {cores} core{'' if cores == 1 else 's'}"
     if cores == 0:
-        held += " (does another application hold the worker's cores? see the Spark master UI)"
-    fixes = [f"give the worker {partitions} cores (SPARK_WORKER_CORES={partitions}, then make down and make up)"]
+        held = LINES("realtime_held_none")
+    else:
+        held = LINES("realtime_held_one") if cores == 1 else LINES("realtime_held", cores=cores)
+    fixes = [LINES("realtime_fix_cores", partitions=partitions)]
     if cores:
-        fixes.append(f"read a topic with at most {cores} partitions (--topic)")
-    fixes.append("run micro-batches (--trigger '1 second')")
-    return (
-        f"{JOB}: real-time mode needs a core per Kafka partition, and topic {topic} has {partitions} partitions "
-        f"but {held}; {', '.join(fixes[:-1])} or {fixes[-1]}"
-    )
+        fixes.append(LINES("realtime_fix_topic", cores=cores))
+    fixes.append(LINES("realtime_fix_trigger"))
+    either = LINES("realtime_or", some=", ".join(fixes[:-1]), last=fixes[-1])
+    return LINES("realtime_cores", job=JOB, topic=topic, partitions=partitions, held=held, fixes=either)
 
 
 def settled_cores(
@@ -202,11 +204,11 @@ def topic_partitions(bootstrap: str, topic: str, timeout: float = 10.0) -> int:
         found = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3}).list_topics(topic, timeout=timeout)
     except KafkaException as exc:
         raise runner.CannotStart(
-            f"{JOB}: cannot read topic {topic}'s partitions from Kafka at {bootstrap}: {exc}"
+            LINES("realtime_no_partitions", job=JOB, topic=topic, bootstrap=bootstrap, error=exc)
         ) from None
     meta = found.topics.get(topic)
     if meta is None or meta.error is not None or not meta.partitions:
-        raise runner.CannotStart(f"{JOB}: topic {topic} does not exist in Kafka at {bootstrap}")
+        raise runner.CannotStart(LINES("realtime_no_topic", job=JOB, topic=topic, bootstrap=bootstrap))
     return len(meta.partitions)
 
 
@@ -239,9 +241,9 @@ def min_amount(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an amount: {text!r}") from None
+        raise argparse.ArgumentTypeError(options.MESSAGES("not_an_amount", text=text)) from None
     if not value >= 0:
-        raise argparse.ArgumentTypeError(f"the amount must be 0 or more: {text!r}")
+        raise argparse.ArgumentTypeError(options.MESSAGES("amount_negative", text=text))
     return value
 
 
@@ -297,14 +299,20 @@ class AlertLine:
             return None
         row = (getattr(p, "observedMetrics", None) or {}).get(OBSERVED)
         if row is None:  # a batch that ran nothing reports no observed metrics
-            batch = "alerts 0, quarantined 0" if not p.numInputRows else "alerts ?, quarantined ? (no observed metrics)"
+            none = LINES("realtime_counts", alerts=0, quarantined=0)
+            batch = none if not p.numInputRows else LINES("realtime_counts_unknown")
         else:
             now = {key: int(row[key] or 0) for key in self.counts}
             self.counts = {key: self.counts[key] + now[key] for key in self.counts}
-            batch = f"alerts {now['alerts']}, quarantined {now['quarantined']}"
-        return (
-            f"[{JOB}] batch {p.batchId}: read {p.numInputRows}, {batch} (totals: read {totals['input_rows']}, "
-            f"alerts {self.counts['alerts']}, quarantined {self.counts['quarantined']})"
+            batch = LINES("realtime_counts", **now)
+        return LINES(
+            "realtime_batch",
+            job=JOB,
+            batch=p.batchId,
+            read=p.numInputRows,
+            counts=batch,
+            total_read=totals["input_rows"],
+            **self.counts,
         )
 
     def print(self, p, totals: dict[str, int]) -> None:

@@ -9,6 +9,10 @@ import pytest
 
 from lab.settings import load
 
+# The suite reads the lab's English unless a test asks for Spanish (LAB_LANG=es in the environment
+# it gives a command): a learner's locale or LAB_LANG must not change what the tests expect.
+os.environ["LAB_LANG"] = "en"
+
 
 @pytest.fixture(scope="session")
 def settings():

@@ -35,6 +35,9 @@ from pathlib import Path
 
 from lab.paths import Paths
 from lab.settings import Settings
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
 
 WORKLOAD = Path(__file__).with_name("cds_workload.py")
 
@@ -94,7 +97,7 @@ def build(settings: Settings, paths: Paths, say) -> Path | None:
     target = archive(paths)
     if target is None or target.exists():
         return target
-    say("Spark's class-data archive, for faster JVM starts (once, about 30 s)")
+    say(MESSAGES("install_cds"))
     target.parent.mkdir(parents=True, exist_ok=True)
     for old in target.parent.glob("spark-*.jsa"):
         old.unlink()
@@ -110,6 +113,6 @@ def build(settings: Settings, paths: Paths, say) -> Path | None:
     if proc.returncode != 0 or not partial.exists():
         partial.unlink(missing_ok=True)
         tail = (proc.stdout + proc.stderr).strip().splitlines()[-5:]
-        raise RuntimeError("the class-data archive was not written: " + " | ".join(tail))
+        raise RuntimeError(MESSAGES("install_cds_not_written", tail=" | ".join(tail)))
     os.replace(partial, target)
     return target

@@ -12,10 +12,14 @@ from collections.abc import Callable
 
 from lab import jobs, runtime
 from lab.settings import ROOT, Settings, SettingsError, load
+from streamlab.cliparse import Parser
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="lab", description="Spark Structured Streaming lab control")
+    p = Parser(prog="lab", description="Spark Structured Streaming lab control")
     sub = p.add_subparsers(dest="command", required=True)
     sub.add_parser(
         "install", help="install what the runtime needs: jars and Debian packages (local), Compose checks (docker)"
@@ -32,6 +36,8 @@ def _parser() -> argparse.ArgumentParser:
     lp.add_argument("--follow", action="store_true")
     sub.add_parser("clean", help="delete run state (data, logs, checkpoints, outputs); the lab must be down")
     sub.add_parser("jobs", help="list the jobs")
+    dm = sub.add_parser("demo", help="run the windowing job on live events, then say where to look next")
+    dm.add_argument("--duration", type=int, default=60)
     sub.add_parser("produce", help="run the producer in the foreground (extra arguments go to it)")
     sub.add_parser("notebook", help="JupyterLab on the course's notebooks, its kernels' `spark` on the lab")
     cp = sub.add_parser(
@@ -82,16 +88,21 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args, extra = _parser().parse_known_args(argv)
     if extra and args.command not in TAKES_EXTRA:
-        print(f"lab {args.command}: unexpected arguments {' '.join(extra)}", file=sys.stderr)
+        print(MESSAGES("unexpected_arguments", command=args.command, arguments=" ".join(extra)), file=sys.stderr)
         return 2
     try:
         settings = load()
+        if args.command != "config":  # `config` shows the settings as given
+            # The language, chosen once (LAB_LANG from the environment or .env, else the locale): this
+            # process's messages and those of every process it starts (lab.clients tells the jobs).
+            os.environ["LAB_LANG"] = settings.language()
+            settings = settings.overridden(os.environ)
         if args.command in BEFORE_RUNTIME:
             return BEFORE_RUNTIME[args.command](args, extra, settings)
         rt, settings = _runtime(settings)
         return COMMANDS[args.command](rt, args, extra, settings)
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print(MESSAGES("interrupted"), file=sys.stderr)
         return 130
     except (SettingsError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -135,7 +146,7 @@ def _generate(args, extra, settings: Settings) -> int:
     from lab.generated import write_all
 
     for path in write_all():
-        print(f"wrote {path.relative_to(ROOT)}")
+        print(MESSAGES("wrote", path=path.relative_to(ROOT)))
     return 0
 
 
@@ -148,12 +159,8 @@ def _config(args, extra, settings: Settings) -> int:
             print(f"{key}={value}")
         else:
             overridden += 1
-            print(f"{key}={value}    # from the environment; .env says {file.get(key, '(nothing)')!r}")
-    print(
-        f"# {len(settings.values)} settings, {overridden} from the environment (e.g. `KAFKA_PORT=19092 make up` "
-        f"or `make up KAFKA_PORT=19092`)",
-        file=sys.stderr,
-    )
+            print(MESSAGES("config_overridden", key=key, value=value, file=file.get(key, MESSAGES("config_nothing"))))
+    print(MESSAGES("config_summary", count=len(settings.values), overridden=overridden), file=sys.stderr)
     return 0
 
 
@@ -168,11 +175,7 @@ def _consume(args, extra, settings: Settings) -> int:
     since the Docker runtime publishes Kafka on 127.0.0.1), with a lab topic's name mapped to the
     topic's name in Kafka (TOPIC_*); any other name goes through as it is."""
     if not args.topic:
-        print(
-            "lab consume: name a topic: make consume TOPIC=quarantine (page_views, orders, payments, quarantine, "
-            "results, or a topic's name)",
-            file=sys.stderr,
-        )
+        print(MESSAGES("consume_needs_topic"), file=sys.stderr)
         return 2
     from producer import consume
 
@@ -202,7 +205,7 @@ def _install(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
 
 
 def _kill(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
-    print(f"Killed {args.service} ({rt.kill(args.service)}) with SIGKILL.")
+    print(MESSAGES("killed", service=args.service, what=rt.kill(args.service)))
     return 0
 
 
@@ -212,7 +215,7 @@ def _on_a_running_lab(handler: Handler) -> Handler:
     @functools.wraps(handler)
     def checked(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
         if not rt.is_up():
-            print("The lab is not up: run `make up` first.", file=sys.stderr)
+            print(MESSAGES("not_up"), file=sys.stderr)
             return 1
         return handler(rt, args, extra, settings)
 
@@ -238,7 +241,7 @@ def _drill(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     names = list(drills.DRILLS) if args.name == "all" else [args.name]
     unknown = [n for n in names if n not in drills.DRILLS]
     if unknown:
-        print(f"unknown drill {unknown[0]!r}; drills: {', '.join(drills.DRILLS)}, all", file=sys.stderr)
+        print(MESSAGES("unknown_drill", name=unknown[0], drills=", ".join(drills.DRILLS)), file=sys.stderr)
         return 2
     results = drills.run(names, args.size)
     return 0 if all(r.passed for r in results) else 1
@@ -286,6 +289,12 @@ def _state(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     return state.show(rt, args.job, args.batch, args.limit, args.checkpoint, args.json)
 
 
+def _demo(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    from lab import demo
+
+    return demo.run(rt, settings, args.duration)
+
+
 def _reset(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     from lab.submit import reset
 
@@ -304,6 +313,7 @@ COMMANDS: dict[str, Handler] = {
     "logs": lambda rt, args, extra, settings: rt.logs(args.service, args.lines, args.follow),
     "clean": lambda rt, args, extra, settings: rt.clean(),
     "submit": lambda rt, args, extra, settings: rt.submit(args.job, extra),
+    "demo": _demo,
     "produce": lambda rt, args, extra, settings: rt.produce(extra),
     "notebook": _on_a_running_lab(lambda rt, args, extra, settings: rt.notebook()),
     "bench": _bench,

@@ -23,11 +23,14 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lab import cds, jobs
+from lab import cds, jobs, sparklaunch
 from lab.clients import client_env
 from lab.paths import Paths
 from lab.settings import Settings, load
 from lab.submit import MARKER, command, foreground
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
 
 CONTAINER_UI_PORT = "4040"
 NOTEBOOK_FOLDER = "/lab/notebooks"  # where the notebook service mounts the notebooks (compose.yml)
@@ -64,7 +67,7 @@ def main(argv: list[str]) -> int:
     if argv[:1] == ["--notebook"]:
         return notebook()
     if not argv or argv[0].startswith("-"):
-        print(f"usage: spark-driver <job> [options]; jobs: {', '.join(jobs.available())}", file=sys.stderr)
+        print(MESSAGES("driver_usage", jobs=", ".join(jobs.available())), file=sys.stderr)
         return 2
     job, job_args = argv[0], argv[1:]
     job_path = jobs.checked(job, job_args, private=True)  # the bench runs its own stages too
@@ -74,7 +77,12 @@ def main(argv: list[str]) -> int:
     paths = Paths.of(settings)
     cmd = driver_command(settings, paths, job_path, job_args)
     env = {**os.environ, **client_env(settings, paths, metrics_host="0.0.0.0"), MARKER: str(paths.run)}
-    return foreground(subprocess.Popen(cmd, env=env, start_new_session=True), job_path)
+    try:
+        jvm = sparklaunch.java_command(cmd, env, settings["SCALA_BINARY_VERSION"])
+    except sparklaunch.LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return foreground(subprocess.Popen(jvm, env=env, start_new_session=True), job_path)
 
 
 def notebook() -> int:

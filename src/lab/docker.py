@@ -48,6 +48,10 @@ from lab.paths import SERVICES_DIR
 from lab.render import COMPOSE_PORTS, compose_hosts, write_prometheus_config
 from lab.runtime import CORE, Job, LabError, Runtime
 from lab.settings import ROOT
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "services")
+COMMANDS = Catalogue.load("lab", "commands")
 
 COMPOSE_FILE = ROOT / "compose" / "compose.yml"
 PROJECT = "streaming-lab"
@@ -147,9 +151,11 @@ class Docker(Runtime):
         proc = subprocess.run(self._cmd(*args), env=self._env(), text=True, capture_output=capture, timeout=timeout)
         if check and proc.returncode != 0:
             last = proc.stderr.strip().splitlines()[-1] if capture and proc.stderr.strip() else ""
+            command = args[0] if args[0] != "--profile" else args[2]
             raise LabError(
-                f"docker compose {args[0] if args[0] != '--profile' else args[2]} failed "
-                f"(exit {proc.returncode}){': ' + last if last else ''}"
+                MESSAGES("compose_failed_because", command=command, code=proc.returncode, last=last)
+                if last
+                else MESSAGES("compose_failed", command=command, code=proc.returncode)
             )
         return proc
 
@@ -206,7 +212,7 @@ class Docker(Runtime):
     def _check(names: list[str]) -> None:
         unknown = [n for n in names if n not in SERVICES]
         if unknown:
-            raise LabError(f"unknown service {', '.join(unknown)}; services: {', '.join(SERVICES)}")
+            raise LabError(MESSAGES("unknown_service", unknown=", ".join(unknown), services=", ".join(SERVICES)))
 
     def _passed_env(self, env: dict[str, str]) -> list[str]:
         """`-e KEY=VALUE` for each .env setting whose value in `env` differs from the file's, and
@@ -235,22 +241,18 @@ class Docker(Runtime):
         containers = self._containers()
         running = [c["Service"] for c in containers if c.get("State") == "running"]
         if not names and set(wanted) <= set(running) and running.count("spark-worker") == self.settings.int("WORKERS"):
-            print("The lab is already up; nothing to do.")
+            print(MESSAGES("already_up"))
             return self.status()
         if not names and not containers:
             self._check_ports(wanted)
         shown = self.paths.run.relative_to(ROOT) if self.paths.run.is_relative_to(ROOT) else self.paths.run
-        print(f"Starting the lab (docker runtime, run state in {shown}):", flush=True)
+        print(MESSAGES("starting_lab", runtime="docker", run=shown), flush=True)
         self._prepare_run_folder()
         t0 = time.monotonic()
         if not names:  # `make start SERVICE=x` restarts what `make up` built
-            print("==> building the images (the first time takes several minutes; later, seconds)", flush=True)
+            print(MESSAGES("building_images"), flush=True)
             self._compose("build", *[s for s in wanted if s != "grafana"], "kafka-init", "spark-driver")
-            print(
-                f"==> images ready ({time.monotonic() - t0:.0f}s); starting the services and waiting for their "
-                f"health checks",
-                flush=True,
-            )
+            print(MESSAGES("images_ready", seconds=f"{time.monotonic() - t0:.0f}"), flush=True)
         t1 = time.monotonic()
         proc = self._compose(
             "up",
@@ -273,13 +275,12 @@ class Docker(Runtime):
             ]
             tails = "\n".join(f"--- {s}:\n{self._tail(s)}" for s in sorted(set(sick))[:2])
             if not names:
-                print("Tearing down what was started ...", flush=True)
+                print(MESSAGES("tearing_down"), flush=True)
                 self.down(quiet=True)
             raise LabError(
-                f"the lab did not become healthy ({', '.join(sorted(set(sick))) or 'see above'}). "
-                f"Last log lines:\n{tails}"
+                MESSAGES("not_healthy", services=", ".join(sorted(set(sick))) or MESSAGES("see_above"), tails=tails)
             )
-        print(f"==> healthy in {time.monotonic() - t1:.0f}s\n", flush=True)
+        print(MESSAGES("healthy_in", seconds=f"{time.monotonic() - t1:.0f}") + "\n", flush=True)
         return self.status()
 
     def _check_ports(self, wanted: list[str]) -> None:
@@ -289,22 +290,22 @@ class Docker(Runtime):
 
         s = self.settings
         published = {
-            "kafka": [("Kafka", "KAFKA_PORT")],
-            "postgres": [("PostgreSQL", "POSTGRES_PORT")],
-            "spark-master": [("Spark master UI", "SPARK_MASTER_UI_PORT")],
-            "prometheus": [("Prometheus", "PROMETHEUS_PORT")],
-            "producer": [("producer metrics", "PRODUCER_METRICS_PORT")],
-            "grafana": [("Grafana", "GRAFANA_PORT")],
-            "notebook": [("JupyterLab", "NOTEBOOK_PORT"), ("the notebook's Spark UI", "NOTEBOOK_SPARK_UI_PORT")],
+            "kafka": [("purpose_kafka", "KAFKA_PORT")],
+            "postgres": [("purpose_postgres", "POSTGRES_PORT")],
+            "spark-master": [("purpose_master_ui", "SPARK_MASTER_UI_PORT")],
+            "prometheus": [("purpose_prometheus", "PROMETHEUS_PORT")],
+            "producer": [("purpose_producer", "PRODUCER_METRICS_PORT")],
+            "grafana": [("purpose_grafana", "GRAFANA_PORT")],
+            "notebook": [("purpose_jupyterlab", "NOTEBOOK_PORT"), ("purpose_notebook_ui", "NOTEBOOK_SPARK_UI_PORT")],
         }
         taken = [
-            ports.describe_taken(s.host, s.int(key), purpose)
+            ports.describe_taken(s.host, s.int(key), MESSAGES(purpose))
             for name in wanted
             for purpose, key in published.get(name, [])
             if not ports.is_free(s.host, s.int(key))
         ]
         if taken:
-            raise LabError("; ".join(taken) + ". Free it or change the port in .env; nothing was started.")
+            raise LabError(MESSAGES("ports_taken", taken="; ".join(taken)))
 
     def _tail(self, service: str, lines: int = 15) -> str:
         proc = self._compose("logs", "--no-color", "--tail", str(lines), service, check=False, capture=True)
@@ -313,12 +314,7 @@ class Docker(Runtime):
     def down(self, quiet=False):
         running = self._containers(all_=True)
         if not quiet:
-            print(
-                "Stopping the lab's containers (gracefully, then forcefully) ..."
-                if running
-                else "The lab was not running; nothing to stop.",
-                flush=True,
-            )
+            print(MESSAGES("stopping_containers") if running else MESSAGES("was_not_running"), flush=True)
         # Every profile, so that drivers (`run` containers), the notebook and the 3-broker cluster go too.
         self._compose(
             *EVERY_PROFILE,
@@ -329,7 +325,7 @@ class Docker(Runtime):
             capture=quiet,
         )
         if running and not quiet:
-            print("The lab is down.")
+            print(MESSAGES("down"))
         return 0
 
     def status(self):
@@ -339,29 +335,29 @@ class Docker(Runtime):
         urls = {
             "kafka": s.kafka_bootstrap,
             "postgres": f"postgresql://{s['POSTGRES_USER']}@{host}:{s['POSTGRES_PORT']}/{s['POSTGRES_DB']}",
-            "spark-master": f"http://{host}:{s['SPARK_MASTER_UI_PORT']}  (spark://spark-master:7077 inside)",
-            "spark-worker": f"{s['WORKERS']} worker(s), UIs inside the lab's network only",
+            "spark-master": MESSAGES("url_master_docker", url=f"http://{host}:{s['SPARK_MASTER_UI_PORT']}"),
+            "spark-worker": MESSAGES("url_workers_docker", workers=s["WORKERS"]),
             "prometheus": f"http://{host}:{s['PROMETHEUS_PORT']}",
             "producer": f"http://{host}:{s['PRODUCER_METRICS_PORT']}/metrics",
-            "grafana": f"http://{host}:{s['GRAFANA_PORT']}"
-            "  (admin / GRAFANA_ADMIN_PASSWORD; anonymous viewers welcome)",
+            "grafana": MESSAGES("url_grafana", url=f"http://{host}:{s['GRAFANA_PORT']}"),
         }
         print(f"{'SERVICE':<14}{'STATE':<22}URL")
         for name in SERVICES:
             c = rows.get(name)
-            state = "stopped" if c is None else c.get("State", "?") + (f" ({c['Health']})" if c.get("Health") else "")
+            state = (
+                MESSAGES("state_stopped")
+                if c is None
+                else c.get("State", "?") + (f" ({c['Health']})" if c.get("Health") else "")
+            )
             if c is None and name == "grafana" and s.get("GRAFANA") == "0":
-                state = "left out (GRAFANA=0)"
+                state = MESSAGES("state_left_out")
             print(f"{name:<14}{state:<22}{urls[name]}")
         if any(c["Service"] == "notebook" and c.get("State") == "running" for c in containers):
-            print(
-                f"\nJupyterLab (make notebook): http://{host}:{s['NOTEBOOK_PORT']}  (its token: in the URL it printed)"
-            )
+            print("\n" + MESSAGES("notebook_running", url=f"http://{host}:{s['NOTEBOOK_PORT']}"))
         drivers = [c for c in containers if c["Service"] == "spark-driver" and c.get("State") == "running"]
         if drivers:
-            print(
-                f"\nRunning jobs: {len(drivers)} (driver UI of `make submit`: http://{host}:{s['SPARK_DRIVER_UI_PORT']})"
-            )
+            url = f"http://{host}:{s['SPARK_DRIVER_UI_PORT']}"
+            print("\n" + MESSAGES("jobs_running", count=len(drivers), url=url))
         return 0
 
     def is_up(self, names=CORE):
@@ -371,14 +367,14 @@ class Docker(Runtime):
     def stop(self, names):
         self._check(names)
         self._compose("stop", "--timeout", "30", *names)
-        print(f"Stopped {', '.join(names)}.")
+        print(MESSAGES("stopped", services=", ".join(names)))
         return 0
 
     def kill(self, name):
         self._check([name])
         victims = [c["Name"] for c in self._containers() if c["Service"] == name and c.get("State") == "running"]
         if not victims:
-            raise LabError(f"{name} is not running")
+            raise LabError(MESSAGES("service_not_running", service=name))
         self._compose("kill", "-s", "SIGKILL", name, capture=True)
         return f"container {', '.join(victims)}"
 
@@ -393,11 +389,11 @@ class Docker(Runtime):
 
     def clean(self):
         if self._containers():
-            raise LabError("the lab is running: run `make down` before `make clean`")
+            raise LabError(MESSAGES("clean_running"))
         self._compose(*EVERY_PROFILE, "down", "--volumes", "--remove-orphans", capture=True)
         if self.paths.run.exists():
             shutil.rmtree(self.paths.run)
-        print(f"Deleted the lab's volumes (Kafka, Prometheus, Grafana, PostgreSQL data) and {self.paths.run}.")
+        print(MESSAGES("cleaned_docker", run=self.paths.run))
         return 0
 
     def leftovers(self):
@@ -415,12 +411,9 @@ class Docker(Runtime):
         if jobs.checked(job, job_args) is None:
             return 2
         if not self.is_up():
-            print("The lab is not up: run `make up` first.", file=sys.stderr)
+            print(COMMANDS("not_up"), file=sys.stderr)
             return 1
-        print(
-            f"Submitting {job} to the lab's Spark master in a driver container (Ctrl-C stops it gracefully) ...",
-            flush=True,
-        )
+        print(COMMANDS("submitting_docker", job=job), flush=True)
         tty = [] if sys.stdin.isatty() and sys.stdout.isatty() else ["-T"]
         cmd = self._cmd(
             *DRIVER_RUN,
@@ -470,7 +463,7 @@ class Docker(Runtime):
         from lab import notebook
 
         self._check_ports(["notebook"])
-        print("==> building the notebook image (the first time takes a few minutes; later, seconds)", flush=True)
+        print(MESSAGES("building_notebook"), flush=True)
         self._compose("--profile", "notebook", "build", "notebook")
         state = notebook.state_dir(self.paths)
         state.mkdir(parents=True, exist_ok=True)
@@ -478,9 +471,7 @@ class Docker(Runtime):
         folder = notebook.root().resolve()
         if os.name == "posix" and folder.stat().st_uid != self.uid:  # a root host: JupyterLab runs as 10001
             print(
-                f"warning: JupyterLab runs as uid {self.uid} and {folder} belongs to uid {folder.stat().st_uid}: "
-                f"it can run the notebooks but not save them (`chown -R {self.uid} {folder}`, or run the lab as "
-                "a regular user)",
+                MESSAGES("notebook_not_writable", uid=self.uid, folder=folder, owner=folder.stat().st_uid),
                 file=sys.stderr,
             )
         token = notebook.token()

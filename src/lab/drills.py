@@ -11,7 +11,9 @@ The guarantees they show:
 - the Parquet file sink is exactly-once across restarts (its _spark_metadata log);
 - the Kafka sink is at-least-once;
 - foreachBatch is at-least-once unless the writer is idempotent (the custom_sink job upserts).
-docs/drills.md explains each drill.
+docs/drills.md explains each drill. What a drill prints is in the lab's language
+(src/lab/messages/drills.toml); where it reads a job's or a command's line, it reads it in that
+language too, from the message's catalogue (`said`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ import itertools
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 import time
@@ -28,11 +31,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lab import runtime
+from lab import jobs, runtime
 from lab.kafkatools import consume_all, fresh_topics
 from lab.settings import ROOT, Settings, load
 from lab.truth import output_window_counts, parse_time, valid_events, window_counts
+from streamlab.i18n import Catalogue, language, number
 from streamlab.wait import wait_for
+
+MESSAGES = Catalogue.load("lab", "drills")
+COMMANDS = Catalogue.load("lab", "commands")
+RUNNER = Catalogue.load("streamlab", "runner")
+OPTIONS = Catalogue.load("streamlab", "options")
 
 START = "2026-01-01T00:00:00Z"
 SIZES = {"small": 1, "full": 4}  # multiplies the events each drill produces
@@ -51,11 +60,22 @@ class Result:
     def passed(self) -> bool:
         return self.ok and self.lost == 0 and self.duplicated == 0
 
-    def line(self) -> str:
-        return (
-            f"drill {self.name}: {self.checked:,} events checked, {self.lost} lost, {self.duplicated} duplicated"
-            f" -> {'PASS' if self.passed else 'FAIL'}" + ("".join(f"\n  - {d}" for d in self.details))
+    def line(self, lang: str | None = None) -> str:
+        head = MESSAGES.text(
+            "result",
+            lang,
+            name=self.name,
+            checked=number(self.checked, lang or language()),
+            lost=self.lost,
+            duplicated=self.duplicated,
+            verdict="PASS" if self.passed else "FAIL",
         )
+        return head + "".join(f"\n  - {d}" for d in self.details)
+
+
+def said(catalogue: Catalogue, code: str, lang: str):
+    """A regex that finds message `code` of `catalogue` in a line a command printed in `lang`."""
+    return catalogue.pattern(code, lang)
 
 
 class Drill:
@@ -74,6 +94,7 @@ class Drill:
         self.dir = self.rt.paths.run / "drills" / f"{name}-{stamp}"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.result = Result(name)
+        self.lang = self.settings.language(self.env)  # what the jobs and commands it runs print in
 
     def topic(self, key: str) -> str:
         return self.env[f"TOPIC_{key.upper()}"]
@@ -98,7 +119,7 @@ class Drill:
             proc.communicate()
             raise
         if proc.returncode != 0:
-            raise RuntimeError(f"the producer failed: {err.strip().splitlines()[-1:]}")
+            raise RuntimeError(MESSAGES("producer_failed", tail=err.strip().splitlines()[-1:]))
         return json.loads(out.read_text())
 
     def submit(self, job: str, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -117,7 +138,7 @@ class Drill:
         if not logs:
             return ""
         text = logs[-1].read_text(errors="replace").splitlines()[-lines:]
-        return f"the last lines of {logs[-1].name}:\n" + "\n".join(text)
+        return MESSAGES("last_lines", log=logs[-1].name) + "\n" + "\n".join(text)
 
 
 def committed(checkpoint: Path, query: str) -> int:
@@ -150,7 +171,7 @@ def _compare_windows(result: Result, rows: list[dict], expected: Counter) -> Non
     extra = sum(max(0, got[k] - expected.get(k, 0)) for k in got)
     if extra:
         result.ok = False
-        result.details.append(f"{extra} events counted that are not in the ground truth")
+        result.details.append(MESSAGES("extra_events", extra=extra))
 
 
 def _compare_ids(result: Result, ids: list[str], expected: set[str]) -> None:
@@ -161,7 +182,7 @@ def _compare_ids(result: Result, ids: list[str], expected: set[str]) -> None:
     unexpected = set(counts) - expected
     if unexpected:
         result.ok = False
-        result.details.append(f"{len(unexpected)} rows that are not valid produced events")
+        result.details.append(MESSAGES("unexpected_rows", count=len(unexpected)))
 
 
 def _kill_at_random_batches(d: Drill, job: str, args: list[str], kills: int, seed: int) -> None:
@@ -176,11 +197,11 @@ def _kill_at_random_batches(d: Drill, job: str, args: list[str], kills: int, see
             wait_for(
                 lambda: committed(ckpt, job) >= target or proc.poll() is not None,  # noqa: B023 - called here
                 300,
-                f"batch {target} of run {i + 1}",
+                MESSAGES("wait_batch", batch=target, run=i + 1),
             )
         finally:
             proc.kill()
-        d.result.details.append(f"kill {i + 1}: SIGKILL after {committed(ckpt, job)} committed batches")
+        d.result.details.append(MESSAGES("killed", kill=i + 1, batches=committed(ckpt, job)))
 
 
 def _final_run(d: Drill, job: str, args: list[str]) -> None:
@@ -188,7 +209,7 @@ def _final_run(d: Drill, job: str, args: list[str]) -> None:
     final = d.submit(job, *args, "--trigger", "availableNow")
     if final.returncode != 0:
         d.result.ok = False
-        d.result.details.append(f"the final run failed: {final.stdout[-400:]}{final.stderr[-400:]}")
+        d.result.details.append(MESSAGES("final_failed", tail=final.stdout[-400:] + final.stderr[-400:]))
 
 
 # --- the drills ------------------------------------------------------------------------------------
@@ -253,12 +274,12 @@ def stop_produce_restart(d: Drill, rounds: int = 3) -> Result:
         )
         if proc.returncode != 0:
             d.result.ok = False
-            d.result.details.append(f"round {i + 1} failed: {proc.stdout[-300:]}")
+            d.result.details.append(MESSAGES("round_failed", round=i + 1, tail=proc.stdout[-300:]))
         last_batches.append(committed(ckpt, "basic") - 1)
-    d.result.details.append(f"last batch id after each round: {last_batches}")
+    d.result.details.append(MESSAGES("last_batches", ids=last_batches))
     if any(b <= a for a, b in itertools.pairwise(last_batches)):
         d.result.ok = False
-        d.result.details.append("batch ids did not keep increasing")
+        d.result.details.append(MESSAGES("batch_ids_not_increasing"))
     ids = [r["event_id"] for r in _parquet_rows(out)]
     expected = {
         e["event_id"]
@@ -305,7 +326,7 @@ def bad_input(d: Drill) -> Result:
     )
     if proc.returncode != 0:
         d.result.ok = False
-        d.result.details.append(f"the job stopped: {proc.stdout[-400:]}")
+        d.result.details.append(MESSAGES("job_stopped", tail=proc.stdout[-400:]))
     views = consume_all(d.settings.kafka_bootstrap, d.topic("page_views"))
     valid = valid_events(views, "page_views")
     _compare_ids(d.result, [r["event_id"] for r in _parquet_rows(out)], {e["event_id"] for e in valid})
@@ -318,16 +339,14 @@ def bad_input(d: Drill) -> Result:
         if raw.get((int(q.headers["source_partition"]), int(q.headers["source_offset"]))) != q.value
         or not q.headers.get("reason")
     ]
+    reasons = dict(Counter(q.headers["reason"].decode().split(":")[0] for q in quarantined))
     d.result.details.append(
-        f"injected {injected} bad records over all topics, {bad_here} in page_views; "
-        f"quarantined {len(quarantined)}; reasons: "
-        f"{dict(Counter(q.headers['reason'].decode().split(':')[0] for q in quarantined))}"
+        MESSAGES("quarantine", injected=injected, here=bad_here, quarantined=len(quarantined), reasons=reasons)
     )
     if len(quarantined) != bad_here or mismatched:
         d.result.ok = False
         d.result.details.append(
-            f"quarantine count {len(quarantined)} != {bad_here} bad page views, or "
-            f"{len(mismatched)} entries lost their raw bytes or reason"
+            MESSAGES("quarantine_mismatch", quarantined=len(quarantined), bad=bad_here, mismatched=len(mismatched))
         )
     return d.result
 
@@ -358,7 +377,7 @@ def late_data(d: Drill) -> Result:
     reported = _query_totals(summary, "late_data").get("late_rows_dropped", -1)
     d.result.checked = len(late)
     d.result.lost = max(0, len(late) - reported)  # late events the lab failed to report as dropped
-    d.result.details.append(f"sent {len(late)} late page views; the job reported {reported} dropped late")
+    d.result.details.append(MESSAGES("late_reported", sent=len(late), reported=reported))
     if reported != len(late):
         d.result.ok = False
     return d.result
@@ -392,8 +411,11 @@ def state_incompatible(d: Drill) -> Result:
     after = sorted(p.name for p in out.rglob("*.parquet"))
     d.result.checked = len(_parquet_rows(out))  # output rows verified unchanged by the refused restart
     text = second.stdout + second.stderr
-    failure = next((line for line in text.splitlines() if line.startswith("windowing: query")), "")
-    d.result.details.append(f"first run exit {first.returncode}; second run exit {second.returncode}: {failure[:300]}")
+    failed = said(RUNNER, "query_failed", d.lang)
+    failure = next((line for line in text.splitlines() if failed.search(line)), "")
+    d.result.details.append(
+        MESSAGES("state_runs", first=first.returncode, second=second.returncode, failure=failure[:300])
+    )
     if (
         first.returncode != 0
         or second.returncode == 0
@@ -402,7 +424,7 @@ def state_incompatible(d: Drill) -> Result:
         or not d.result.checked
     ):
         d.result.ok = False
-        d.result.details.append("expected: first run ok; second run fails with the reset hint and writes nothing")
+        d.result.details.append(MESSAGES("state_expected"))
     return d.result
 
 
@@ -413,51 +435,60 @@ def bad_config(d: Drill) -> Result:
 
     paths = d.rt.paths
     before = set(d.rt.leftovers())
-    cases = []
-    cases.append(("unknown job", d.run("-m", "lab", "submit", "nope"), 2, "unknown job 'nope'"))
-    cases.append(("bad DURATION", d.run("-m", "lab", "submit", "basic", "--duration", "soon"), 2, "not a whole number"))
+    lang = d.lang
+    unknown = COMMANDS.text("unknown_job", lang, name="nope", jobs=", ".join(jobs.available(lang=lang)))
+    cases = [
+        ("case_unknown_job", d.run("-m", "lab", "submit", "nope"), 2, re.compile(re.escape(unknown))),
+        (
+            "case_bad_duration",
+            d.run("-m", "lab", "submit", "basic", "--duration", "soon"),
+            2,
+            re.compile(re.escape(OPTIONS.text("not_a_whole_number", lang, text="soon"))),
+        ),
+    ]
     if d.rt.name == "local":  # in Docker, the broker's address and the jars are the images', and ports the containers'
         saved = dict(d.env)
         d.env["KAFKA_BOOTSTRAP"] = "127.0.0.1:1"
         cases.append(
-            ("unreachable broker", d.run("-m", "lab", "submit", "basic"), 1, "Kafka at 127.0.0.1:1 does not answer")
+            (
+                "case_unreachable",
+                d.run("-m", "lab", "submit", "basic"),
+                1,
+                said(COMMANDS, "kafka_does_not_answer", lang),
+            )
         )
         d.env = dict(saved)
         jars = paths.spark_jars
         hidden = jars.with_name("spark.hidden")
         jars.rename(hidden)
         try:
-            cases.append(("missing jars", d.run("-m", "lab", "submit", "basic"), 1, "connector jars are missing"))
+            missing = d.run("-m", "lab", "submit", "basic")
+            cases.append(("case_missing_jars", missing, 1, said(COMMANDS, "install_no_connector", lang)))
         finally:
             hidden.rename(jars)
         with socket.socket() as squatter:
             squatter.bind((d.settings.host, 0))
             squatter.listen()
             port = squatter.getsockname()[1]
-            cases.append(
-                (
-                    "metrics port in use",
-                    d.submit("basic", "--metrics-port", str(port), "--duration", "5"),
-                    1,
-                    f"cannot serve metrics on port {port}",
-                )
-            )
-    for what, proc, code, text in cases:
+            taken = d.submit("basic", "--metrics-port", str(port), "--duration", "5")
+            cases.append(("case_port", taken, 1, said(RUNNER, "metrics_port_taken", lang)))
+    for what, proc, code, pattern in cases:
         lines = (proc.stdout + proc.stderr).strip().splitlines()
         # one clear line: a Java stack trace after it is a failure too
         ok = (
             proc.returncode == code
-            and any(text in line for line in lines[-3:])
+            and any(pattern.search(line) for line in lines[-3:])
             and not any(line.startswith("\tat ") for line in lines)
         )
-        shown = next((line for line in reversed(lines) if text in line), lines[-1] if lines else "(no output)")
-        d.result.details.append(f"{what}: exit {proc.returncode}, {shown[:160]}")
+        fallback = lines[-1] if lines else MESSAGES("no_output")
+        shown = next((line for line in reversed(lines) if pattern.search(line)), fallback)
+        d.result.details.append(MESSAGES("case", what=MESSAGES(what), code=proc.returncode, line=shown[:160]))
         d.result.ok &= ok
     d.result.checked = len(cases)
     left = sorted(set(d.rt.leftovers()) - before)
     if left:
         d.result.ok = False
-        d.result.details.append(f"processes left running: {left}")
+        d.result.details.append(MESSAGES("left_running", left=left))
     return d.result
 
 
@@ -498,7 +529,7 @@ def python_sink_kill(d: Drill, kills: int = 3) -> Result:
     wrong = [r for r in rows if abs(float(r[4]) - round(revenue[(r[0], r[2])], 2)) > 0.005]
     if wrong:
         d.result.ok = False
-        d.result.details.append(f"{len(wrong)} windows with a revenue that is not the ground truth's")
+        d.result.details.append(MESSAGES("wrong_revenue", count=len(wrong)))
     return d.result
 
 
@@ -522,16 +553,14 @@ def _compare_state(d: Drill, checkpoint: Path, open_windows: Counter) -> None:
     )
     if run.returncode != 0 or not report.exists():
         d.result.ok = False
-        d.result.details.append(f"reading the state failed: {run.stderr.strip().splitlines()[-1:]}")
+        d.result.details.append(MESSAGES("state_read_failed", tail=run.stderr.strip().splitlines()[-1:]))
         return
     (op,) = json.loads(report.read_text())["queries"]["windowing"]
     held = Counter(
         {(parse_time(r["window_start"]), parse_time(r["window_end"]), r["country"]): r["count"] for r in op["rows"]}
     )
     differ = sum(1 for k in held.keys() | open_windows.keys() if held[k] != open_windows[k])
-    d.result.details.append(
-        f"state after batch {op['batch']}: {len(held)} open windows, {differ} differ from the truth"
-    )
+    d.result.details.append(MESSAGES("state_compared", batch=op["batch"], windows=len(held), differ=differ))
     if differ:
         d.result.ok = False
 
@@ -558,22 +587,24 @@ def worker_loss(d: Drill) -> Result:
         "windowing", *base, "--trigger", "1 second", "--max-offsets-per-trigger", str(max(50, n // 40))
     )
     try:
-        wait_for(lambda: committed(ckpt, "windowing") >= 2 or proc.poll() is not None, 300, "2 committed batches")
+        wait_for(
+            lambda: committed(ckpt, "windowing") >= 2 or proc.poll() is not None, 300, MESSAGES("wait_two_batches")
+        )
         killed = d.run("-m", "lab", "kill", "spark-worker")
         at_kill = committed(ckpt, "windowing")
-        d.result.details.append(f"{killed.stdout.strip()} after {at_kill} batches")
+        d.result.details.append(MESSAGES("after_kill", killed=killed.stdout.strip(), batches=at_kill))
         started = d.run("-m", "lab", "start", "spark-worker")
         if started.returncode != 0:
-            raise RuntimeError(f"the worker did not come back: {started.stderr[-300:]}")
+            raise RuntimeError(MESSAGES("worker_not_back", tail=started.stderr[-300:]))
         wait_for(
             lambda: committed(ckpt, "windowing") >= at_kill + 3 or proc.poll() is not None,
             300,
-            "the query to commit 3 more batches on the new worker",
+            MESSAGES("wait_three_more"),
         )
         if proc.poll() is not None:
             d.result.ok = False
-            d.result.details.append(f"the query stopped (exit {proc.returncode}) instead of recovering")
-        d.result.details.append(f"recovered: {committed(ckpt, 'windowing')} batches committed")
+            d.result.details.append(MESSAGES("query_stopped", code=proc.returncode))
+        d.result.details.append(MESSAGES("recovered", batches=committed(ckpt, "windowing")))
     finally:
         proc.kill()
     _windowing_exact(d, base, out)
@@ -600,19 +631,19 @@ def broker_restart(d: Drill) -> Result:
     base = ["--sink", "parquet", "--output", str(out), "--checkpoint", str(ckpt), "--metrics-port", "0"]
     job = d.spark_submit("basic", *base, "--trigger", "2 seconds")
     try:
-        wait_for(lambda: committed(ckpt, "basic") >= 2 or job.poll() is not None, 300, "2 committed batches")
+        wait_for(lambda: committed(ckpt, "basic") >= 2 or job.poll() is not None, 300, MESSAGES("wait_two_batches"))
         for action in ("stop", "start"):
             proc = d.run("-m", "lab", action, "kafka")
-            d.result.details.append(f"kafka {action}: exit {proc.returncode}")
+            d.result.details.append(MESSAGES("kafka_action", action=action, code=proc.returncode))
         producer.wait(timeout=300)
         wait_for(
             lambda: job.poll() is not None or caught_up(ckpt, "basic", d.settings, d.topic("page_views")),
             300,
-            "the job to catch up with everything produced, after the restart",
+            MESSAGES("wait_caught_up"),
         )
         if job.poll() is not None:
             d.result.ok = False
-            d.result.details.append(f"the job stopped (exit {job.returncode}) instead of resuming")
+            d.result.details.append(MESSAGES("job_not_resumed", code=job.returncode))
     finally:
         job.kill()
         if producer.poll() is None:
@@ -622,7 +653,7 @@ def broker_restart(d: Drill) -> Result:
         len(consume_all(d.settings.kafka_bootstrap, d.topic(k))) for k in ("page_views", "orders", "payments")
     )
     d.result.details.append(
-        f"producer: sent {stats['sent']}, acked {stats['acked']}, failed {stats['failed']}; in Kafka: {present}"
+        MESSAGES("producer_stats", sent=stats["sent"], acked=stats["acked"], failed=stats["failed"], present=present)
     )
     if not (stats["failed"] == 0 and stats["acked"] == stats["sent"] == present):
         d.result.ok = False
@@ -665,20 +696,17 @@ def data_loss(d: Drill) -> Result:
     survived = {e["event_id"] for e in valid_events(consume_all(bootstrap, topic), "page_views")}
     rows = len(_parquet_rows(out))
     strict = d.submit("basic", *base)
-    strict_line = next(
-        (line for line in (strict.stdout + strict.stderr).splitlines() if "Kafka retention deleted" in line), ""
-    )
+    retention = said(RUNNER, "data_loss", d.lang)
+    strict_line = next((line for line in (strict.stdout + strict.stderr).splitlines() if retention.search(line)), "")
     unchanged = len(_parquet_rows(out)) == rows
     summary = d.dir / "lenient.json"
     lenient = d.submit("basic", *base, "--fail-on-data-loss", "false", "--summary", str(summary))
     skipped = sum(g["records"] for g in _summary(summary).get("skipped_at_start", []) if g["query"] == "basic")
     counted = _query_totals(summary, "basic").get("records_lost", -1)
     d.result.details += [
-        f"first run exit {first.returncode}: read {read_up_to} records; then {unread} unread records "
-        f"deleted by retention",
-        f"failOnDataLoss=true: exit {strict.returncode}, output unchanged: {unchanged}: {strict_line[:300]}",
-        f"failOnDataLoss=false: exit {lenient.returncode}, {skipped} records reported skipped at "
-        f"start, {counted} counted by the listener from the batches",
+        MESSAGES("loss_first", code=first.returncode, read=read_up_to, unread=unread),
+        MESSAGES("loss_strict", code=strict.returncode, unchanged=unchanged, line=strict_line[:300]),
+        MESSAGES("loss_lenient", code=lenient.returncode, skipped=skipped, counted=counted),
     ]
     if (
         first.returncode != 0
@@ -691,10 +719,7 @@ def data_loss(d: Drill) -> Result:
         or counted != unread
     ):
         d.result.ok = False
-        d.result.details.append(
-            f"expected: the strict restart fails with one line and writes nothing; the lenient "
-            f"one reports and counts {unread} skipped records and finishes"
-        )
+        d.result.details.append(MESSAGES("loss_expected", unread=unread))
     _compare_ids(d.result, [r["event_id"] for r in _parquet_rows(out)], read | survived)
     return d.result
 
@@ -725,25 +750,24 @@ DRILLS = {
 def run(names: list[str], size: str = "small", environ: dict[str, str] | None = None) -> list[Result]:
     results = []
     for name in names:
-        print(f"==> drill {name} ({size}) ...", flush=True)
+        print(MESSAGES("starting", name=name, size=size), flush=True)
         t0 = time.monotonic()
         try:
             result = DRILLS[name](Drill(name, environ, size))
         except Exception as exc:  # noqa: BLE001 - a drill that breaks is a failed drill, said in one line
-            result = Result(
-                name,
-                ok=False,
-                details=[
-                    f"the drill broke: {type(exc).__name__}: "
-                    f"{str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
-                ],
-            )
-        result.details.append(f"took {time.monotonic() - t0:.0f}s")
+            last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
+            result = Result(name, ok=False, details=[MESSAGES("broke", error=f"{type(exc).__name__}: {last}")])
+        result.details.append(MESSAGES("took", seconds=f"{time.monotonic() - t0:.0f}"))
         print(result.line(), flush=True)
         results.append(result)
     print(
-        f"drills run: {len(results)}, passed: {sum(r.passed for r in results)}, events checked: "
-        f"{sum(r.checked for r in results):,}, lost: {sum(r.lost for r in results)}, "
-        f"duplicated: {sum(r.duplicated for r in results)}"
+        MESSAGES(
+            "summary",
+            run=len(results),
+            passed=sum(r.passed for r in results),
+            checked=number(sum(r.checked for r in results), language()),
+            lost=sum(r.lost for r in results),
+            duplicated=sum(r.duplicated for r in results),
+        )
     )
     return results

@@ -19,6 +19,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
+
 
 class HttpError(OSError):
     pass
@@ -30,15 +34,16 @@ def get_json(url: str, timeout: float, params: dict | None = None) -> Any:
     try:
         resp = requests.get(url, params=params, timeout=timeout)
     except requests.Timeout:
-        raise HttpError(f"no answer within {timeout:g} s") from None
+        raise HttpError(MESSAGES("http_no_answer", seconds=f"{timeout:g}")) from None
     except requests.RequestException as exc:
         raise HttpError(_innermost(exc)) from None
     if not 200 <= resp.status_code < 300:
-        raise HttpError(f"HTTP Error {resp.status_code}: {resp.reason}")
+        raise HttpError(MESSAGES("http_error", code=resp.status_code, reason=resp.reason))
     try:
         return resp.json()
     except requests.JSONDecodeError:
-        raise HttpError(f"the answer is not JSON ({resp.headers.get('Content-Type', 'no Content-Type')})") from None
+        kind = resp.headers.get("Content-Type", MESSAGES("http_no_type"))
+        raise HttpError(MESSAGES("http_not_json", type=kind)) from None
 
 
 def ok(url: str, timeout: float) -> bool:

@@ -23,6 +23,9 @@ from pathlib import Path
 from lab import cds
 from lab.paths import SERVICES_DIR, Paths
 from lab.settings import Settings
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
 
 
 class InstallError(RuntimeError):
@@ -35,12 +38,12 @@ def _say(msg: str) -> None:
 
 def _mvn(args: list[str], what: str) -> None:
     if not shutil.which("mvn"):
-        raise InstallError("Maven (mvn) is required to resolve the lab's jars: apt-get install maven")
+        raise InstallError(MESSAGES("install_no_maven"))
     cmd = ["mvn", "-B", "-q", "-ntp", *args]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise InstallError(f"resolving {what} with Maven failed:\n{tail}")
+        raise InstallError(MESSAGES("install_maven_failed", what=what, tail=tail))
 
 
 def _resolve(pom_dir: Path, out: Path, props: dict[str, str], what: str) -> None:
@@ -48,7 +51,7 @@ def _resolve(pom_dir: Path, out: Path, props: dict[str, str], what: str) -> None
     wanted = " ".join(f"{k}={v}" for k, v in sorted(props.items()))
     if stamp.exists() and stamp.read_text() == wanted and any(out.glob("*.jar")):
         return
-    _say(f"resolving {what} from Maven Central ({wanted}); the first run takes a minute")
+    _say(MESSAGES("install_resolving", what=what, versions=wanted))
     if out.exists():
         shutil.rmtree(out)
     out.mkdir(parents=True)
@@ -74,7 +77,7 @@ def _resolve_agent(settings: Settings, paths: Paths) -> None:
     jar = jmx_agent_jar(settings, paths)
     if jar.exists():
         return
-    _say(f"resolving the Prometheus JMX exporter agent {settings['JMX_EXPORTER_VERSION']}")
+    _say(MESSAGES("install_agent", version=settings["JMX_EXPORTER_VERSION"]))
     paths.agent_jars.mkdir(parents=True, exist_ok=True)
     _mvn(
         [
@@ -82,7 +85,7 @@ def _resolve_agent(settings: Settings, paths: Paths) -> None:
             f"-Dartifact=io.prometheus.jmx:jmx_prometheus_javaagent:{settings['JMX_EXPORTER_VERSION']}",
             f"-DoutputDirectory={paths.agent_jars}",
         ],
-        "the JMX exporter agent",
+        MESSAGES("install_agent_what"),
     )
 
 
@@ -105,31 +108,30 @@ def missing_debs(settings: Settings) -> list[str]:
 
 def _install_debs(packages: list[str]) -> None:
     if os.geteuid() != 0:
-        raise InstallError(
-            f"missing Debian packages {', '.join(packages)}: run "
-            f"`sudo apt-get install -y {' '.join(packages)}`, then try again"
-        )
-    _say(f"installing Debian packages: {', '.join(packages)}")
+        raise InstallError(MESSAGES("install_missing_debs", packages=", ".join(packages), arguments=" ".join(packages)))
+    _say(MESSAGES("install_debs", packages=", ".join(packages)))
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     for cmd in (["apt-get", "update", "-qq"], ["apt-get", "install", "-y", "-qq", *packages]):
         proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
         if proc.returncode != 0:
-            raise InstallError(f"{' '.join(cmd)} failed: {proc.stderr.strip().splitlines()[-1:]}")
+            raise InstallError(
+                MESSAGES("install_apt_failed", command=" ".join(cmd), tail=proc.stderr.strip().splitlines()[-1:])
+            )
 
 
 def check_java() -> None:
     if not shutil.which("java"):
-        raise InstallError("Java 17 or newer is required (apt-get install openjdk-17-jre-headless)")
+        raise InstallError(MESSAGES("install_no_java"))
 
 
 def install(settings: Settings, paths: Paths, runtime: str = "local") -> None:
     """What the runtime needs on this machine. Docker's services build their own images (`make up`),
     so the host needs nothing beyond the control code's Python packages (the Makefile's job)."""
     if runtime == "docker":
-        print("The Docker runtime needs nothing more on this machine: `make up` builds the images.")
+        print(MESSAGES("install_docker"))
         return
     _install_local(settings, paths)
-    print("Everything the lab needs is installed.")
+    print(MESSAGES("install_done"))
 
 
 def _install_local(settings: Settings, paths: Paths) -> None:
@@ -142,13 +144,13 @@ def _install_local(settings: Settings, paths: Paths) -> None:
             "log4j.version": settings["LOG4J_VERSION"],
             "slf4j.version": settings["SLF4J_VERSION"],
         },
-        f"Kafka {settings['KAFKA_VERSION']} broker jars",
+        MESSAGES("install_kafka_jars", version=settings["KAFKA_VERSION"]),
     )
     _resolve(
         SERVICES_DIR / "spark",
         paths.spark_jars,
         {"spark.version": settings["SPARK_VERSION"]},
-        f"the Spark {settings['SPARK_VERSION']} Kafka connector",
+        MESSAGES("install_connector", version=settings["SPARK_VERSION"]),
     )
     _resolve_agent(settings, paths)
     debs = missing_debs(settings)
@@ -157,11 +159,11 @@ def _install_local(settings: Settings, paths: Paths) -> None:
     try:  # after the jars: it runs Spark
         cds.build(settings, paths, _say)
     except RuntimeError as exc:  # only slower without it: say so, and go on
-        print(f"warning: {exc}; Spark's JVMs will start slower", flush=True)
+        print(MESSAGES("install_cds_failed", problem=exc), flush=True)
 
 
 def spark_connector_jars(paths: Paths) -> list[Path]:
     jars = sorted(paths.spark_jars.glob("*.jar"))
     if not jars:
-        raise InstallError("the Spark Kafka connector jars are missing: run `make install`")
+        raise InstallError(MESSAGES("install_no_connector"))
     return jars

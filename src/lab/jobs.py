@@ -1,7 +1,8 @@
-"""The jobs catalog: every `jobs/<name>.py` is a job; its docstring's first line describes it.
-The course's capstone, `exercises/capstone.py`, and exercise 4's pipeline, `exercises/ex4_pipeline.py`,
-run as jobs too (`make submit JOB=capstone`, `make submit JOB=pipeline`), though `make jobs` does
-not list them: they are the learner's to write."""
+"""The jobs catalog: every `jobs/<name>.py` is a job; its docstring's first line describes it, and
+src/lab/messages/jobs.toml holds that line in both languages (a job it does not know, one a
+learner adds, is described by its docstring alone). The course's capstone, `exercises/capstone.py`,
+and exercise 4's pipeline, `exercises/ex4_pipeline.py`, run as jobs too (`make submit JOB=capstone`,
+`make submit JOB=pipeline`), though `make jobs` does not list them: they are the learner's to write."""
 
 from __future__ import annotations
 
@@ -9,19 +10,29 @@ import ast
 from pathlib import Path
 
 from lab.paths import JOBS_DIR, ROOT
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
+SUMMARIES = Catalogue.load("lab", "jobs")
 
 # Exercises that run as jobs: name -> file.
 EXERCISE_JOBS = {"capstone": ROOT / "exercises" / "capstone.py", "pipeline": ROOT / "exercises" / "ex4_pipeline.py"}
 
 
-def available(jobs_dir: Path = JOBS_DIR) -> dict[str, str]:
-    """name -> one-line summary, sorted by name. Files starting with `_` are not jobs."""
+def docstring_summary(path: Path) -> str:
+    """The first line of a job file's docstring ('' without one)."""
+    doc = (ast.get_docstring(ast.parse(path.read_text())) or "").strip()
+    return doc.splitlines()[0] if doc else ""
+
+
+def available(jobs_dir: Path = JOBS_DIR, lang: str | None = None) -> dict[str, str]:
+    """name -> one-line summary in `lang` (default: the process's language), sorted by name. Files
+    starting with `_` are not jobs."""
     jobs = {}
     for path in sorted(jobs_dir.glob("*.py")):
         if path.name.startswith("_"):
             continue
-        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
-        jobs[path.stem] = doc.strip().splitlines()[0] if doc.strip() else ""
+        jobs[path.stem] = SUMMARIES.text(path.stem, lang) if path.stem in SUMMARIES else docstring_summary(path)
     return jobs
 
 
@@ -38,7 +49,7 @@ def path_of(name: str, jobs_dir: Path = JOBS_DIR, private: bool = False) -> Path
 
 def unknown(name: str) -> str:
     """The one line an unknown job name gets, wherever it is given."""
-    return f"unknown job {name!r}. Available jobs: {', '.join(available())} (see `make jobs`)"
+    return MESSAGES("unknown_job", name=name, jobs=", ".join(available()))
 
 
 def checked(name: str, job_args: list[str], private: bool = False) -> Path | None:

@@ -34,7 +34,10 @@ from lab.render import SCRAPED, kafka_values, render_file, write_prometheus_conf
 from lab.runtime import CORE, Job, LabError, Runtime
 from lab.settings import ROOT, Settings
 from lab.submit import MARKER, spark_env, spark_home
+from streamlab.i18n import Catalogue, number
 from streamlab.wait import WaitTimeout, wait_for
+
+MESSAGES = Catalogue.load("lab", "services")
 
 
 @dataclass
@@ -120,12 +123,12 @@ def _kafka(site: _Site) -> Service:
             str(paths.conf / "kafka" / "server.properties"),
         ],
         ports={
-            "Kafka": s.int("KAFKA_PORT"),
-            "Kafka controller": s.int("KAFKA_CONTROLLER_PORT"),
-            "Kafka JMX exporter": s.int("KAFKA_JMX_EXPORTER_PORT"),
+            MESSAGES("purpose_kafka"): s.int("KAFKA_PORT"),
+            MESSAGES("purpose_kafka_controller"): s.int("KAFKA_CONTROLLER_PORT"),
+            MESSAGES("purpose_kafka_jmx"): s.int("KAFKA_JMX_EXPORTER_PORT"),
         },
         ready=lambda: health.kafka_ready(s),
-        ready_what="the broker to answer a metadata request",
+        ready_what=MESSAGES("ready_kafka"),
         url=s.kafka_bootstrap,
         stop_grace=30,
         prepare=functools.partial(_prepare_kafka, site),
@@ -152,9 +155,9 @@ def _postgres(site: _Site) -> Service:
             "-c",
             "fsync=on",
         ],
-        ports={"PostgreSQL": s.int("POSTGRES_PORT")},
+        ports={MESSAGES("purpose_postgres"): s.int("POSTGRES_PORT")},
         ready=lambda: health.postgres_server_ready(s),
-        ready_what="PostgreSQL to accept connections",
+        ready_what=MESSAGES("ready_postgres"),
         url=f"postgresql://{s['POSTGRES_USER']}@{site.host}:{s['POSTGRES_PORT']}/{s['POSTGRES_DB']}",
         user=site.pg_user,
         stop_grace=20,
@@ -179,9 +182,9 @@ def _spark_master(site: _Site) -> Service:
             "--webui-port",
             ui,
         ],
-        ports={"Spark master": s.int("SPARK_MASTER_PORT"), "Spark master UI": int(ui)},
+        ports={MESSAGES("purpose_master"): s.int("SPARK_MASTER_PORT"), MESSAGES("purpose_master_ui"): int(ui)},
         ready=lambda: health.spark_master_ready(s),
-        ready_what="the master to be ALIVE",
+        ready_what=MESSAGES("ready_master"),
         url=f"http://{site.host}:{ui}  ({s.spark_master})",
         env=site.spark_env,
     )
@@ -210,9 +213,9 @@ def _spark_worker(site: _Site) -> Service:
             str(site.paths.data / "spark-work"),
             s.spark_master,
         ],
-        ports={"Spark worker": s.int("SPARK_WORKER_PORT"), "Spark worker UI": int(ui)},
+        ports={MESSAGES("purpose_worker"): s.int("SPARK_WORKER_PORT"), MESSAGES("purpose_worker_ui"): int(ui)},
         ready=lambda: health.spark_worker_registered(s),
-        ready_what="the worker to register with the master",
+        ready_what=MESSAGES("ready_worker"),
         url=f"http://{site.host}:{ui}",
         env=site.spark_env,
         after=("spark-master",),
@@ -231,9 +234,9 @@ def _prometheus(site: _Site) -> Service:
             "--web.enable-lifecycle",
             "--storage.tsdb.retention.time=7d",
         ],
-        ports={"Prometheus": s.int("PROMETHEUS_PORT")},
+        ports={MESSAGES("purpose_prometheus"): s.int("PROMETHEUS_PORT")},
         ready=lambda: health.prometheus_ready(s),
-        ready_what="Prometheus to be ready",
+        ready_what=MESSAGES("ready_prometheus"),
         url=f"http://{site.host}:{s['PROMETHEUS_PORT']}",
         prepare=functools.partial(_prepare_prometheus, site),
     )
@@ -256,9 +259,9 @@ def _producer(site: _Site) -> Service:
             "--wait-for-broker",
             "60",
         ],
-        ports={"producer metrics": s.int("PRODUCER_METRICS_PORT")},
+        ports={MESSAGES("purpose_producer"): s.int("PRODUCER_METRICS_PORT")},
         ready=lambda: health.producer_ready(s),
-        ready_what="the producer's metrics endpoint",
+        ready_what=MESSAGES("ready_producer"),
         url=f"http://{site.host}:{s['PRODUCER_METRICS_PORT']}/metrics",
         env=client_env(s, paths),
         after=("kafka",),
@@ -309,7 +312,7 @@ def _prepare_kafka(site: _Site) -> None:
                 "-c",
                 str(props),
             ],
-            "formatting Kafka's KRaft storage",
+            MESSAGES("step_format_kafka"),
         )
 
 
@@ -351,7 +354,7 @@ def _prepare_postgres(site: _Site) -> None:
                 "UTF8",
                 "--no-instructions",
             ],
-            "initialising PostgreSQL",
+            MESSAGES("step_init_postgres"),
             user=site.pg_user,
         )
     finally:
@@ -373,7 +376,7 @@ def _check_call(cmd: list[str], what: str, user: str | None = None, env: dict[st
     proc = subprocess.run(cmd, capture_output=True, text=True, user=user, env=env)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-10:])
-        raise LabError(f"{what} failed:\n{tail}")
+        raise LabError(MESSAGES("failed_step", what=what, tail=tail))
 
 
 # --- supervisord ---------------------------------------------------------------------------------
@@ -462,8 +465,8 @@ def _start_supervisord(settings: Settings, paths: Paths, svcs: list[Service]) ->
     paths.supervisor_sock.unlink(missing_ok=True)
     env = {**os.environ, MARKER: str(paths.run)}
     supervisord = Path(sys.executable).parent / "supervisord"
-    _check_call([str(supervisord), "-c", str(paths.supervisor_conf)], "starting supervisord", env=env)
-    wait_for(lambda: supervisor_running(paths), 20, "supervisord to answer on its socket")
+    _check_call([str(supervisord), "-c", str(paths.supervisor_conf)], MESSAGES("step_supervisord"), env=env)
+    wait_for(lambda: supervisor_running(paths), 20, MESSAGES("ready_supervisord"))
 
 
 # --- lifecycle -----------------------------------------------------------------------------------
@@ -472,7 +475,7 @@ def _start_supervisord(settings: Settings, paths: Paths, svcs: list[Service]) ->
 def _log_tail(paths: Paths, name: str, lines: int = 20) -> str:
     log = paths.logs / f"{name}.log"
     if not log.exists():
-        return "(no log)"
+        return MESSAGES("no_log")
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
 
 
@@ -482,7 +485,7 @@ def _select(svcs: list[Service], names: list[str] | None) -> list[Service]:
     known = {s.name for s in svcs}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise LabError(f"unknown service {', '.join(unknown)}; services: {', '.join(sorted(known))}")
+        raise LabError(MESSAGES("unknown_service", unknown=", ".join(unknown), services=", ".join(sorted(known))))
     return [s for s in svcs if s.name in names]
 
 
@@ -494,29 +497,29 @@ def _check_ports(settings: Settings, svcs: list[Service]) -> None:
         if not ports.is_free(settings.host, port)
     ]
     if taken:
-        raise LabError("; ".join(taken) + ". Free it or change the port in .env; nothing was started.")
+        raise LabError(MESSAGES("ports_taken", taken="; ".join(taken)))
 
 
 def _start_and_wait(settings: Settings, paths: Paths, svc: Service, timeout: float) -> None:
     t0 = time.monotonic()
-    print(f"  {svc.name:<13} starting ...", end="", flush=True)
+    print(f"  {svc.name:<13} {MESSAGES('service_starting')}", end="", flush=True)
     if svc.prepare:
         svc.prepare()
     server = rpc(paths)
     try:
         server.supervisor.startProcess(svc.name, True)
     except xmlrpc.client.Fault as fault:
-        print(" failed", flush=True)
+        print(MESSAGES("service_failed"), flush=True)
         raise LabError(
-            f"{svc.name} did not start ({fault.faultString}). Last log lines:\n{_log_tail(paths, svc.name)}"
+            MESSAGES(
+                "service_did_not_start", service=svc.name, fault=fault.faultString, tail=_log_tail(paths, svc.name)
+            )
         ) from None
 
     def healthy() -> bool:
         state = server.supervisor.getProcessInfo(svc.name)["statename"]
         if state not in ("RUNNING", "STARTING"):
-            raise LabError(
-                f"{svc.name} exited ({state}) before it was healthy. Last log lines:\n{_log_tail(paths, svc.name)}"
-            )
+            raise LabError(MESSAGES("service_exited", service=svc.name, state=state, tail=_log_tail(paths, svc.name)))
         return svc.ready()
 
     dots = [0.0]
@@ -529,12 +532,15 @@ def _start_and_wait(settings: Settings, paths: Paths, svc: Service, timeout: flo
     try:
         wait_for(healthy, timeout, f"{svc.name}: {svc.ready_what}", interval=0.5, on_poll=progress)
     except WaitTimeout as exc:
-        print(" timed out", flush=True)
-        raise LabError(f"{exc}. Last log lines of {svc.name}:\n{_log_tail(paths, svc.name)}") from None
+        print(MESSAGES("service_timed_out"), flush=True)
+        raise LabError(
+            MESSAGES("service_wait_timed_out", problem=exc, service=svc.name, tail=_log_tail(paths, svc.name))
+        ) from None
     except LabError:
-        print(" failed", flush=True)
+        print(MESSAGES("service_failed"), flush=True)
         raise
-    print(f" healthy ({time.monotonic() - t0:.1f}s)", flush=True)
+    seconds = number(time.monotonic() - t0, settings.language(), 1)
+    print(MESSAGES("service_healthy", seconds=seconds), flush=True)
     if svc.on_ready:
         svc.on_ready()
 
@@ -545,20 +551,16 @@ def up(settings: Settings, paths: Paths, names: list[str] | None = None) -> int:
     running = {n for n, info in process_info(paths).items() if info["statename"] == "RUNNING"}
     todo = [s for s in wanted if s.name not in running]
     if not todo:
-        print(
-            "The lab is already up; nothing to do."
-            if not names
-            else f"{', '.join(names)} already running; nothing to do."
-        )
+        print(MESSAGES("already_up") if not names else MESSAGES("already_running", services=", ".join(names)))
         status(settings, paths)
         return 0
     _check_ports(settings, todo)
     for svc in todo:
         missing = [d for d in svc.after if d not in running and d not in {t.name for t in todo}]
         if missing:
-            raise LabError(f"{svc.name} needs {', '.join(missing)} running first: make start SERVICE={missing[0]}")
+            raise LabError(MESSAGES("needs_first", service=svc.name, missing=", ".join(missing), first=missing[0]))
     shown = paths.run.relative_to(ROOT) if paths.run.is_relative_to(ROOT) else paths.run
-    print(f"Starting the lab (local runtime, run state in {shown}):", flush=True)
+    print(MESSAGES("starting_lab", runtime="local", run=shown), flush=True)
     for folder in (paths.data, paths.logs, paths.checkpoints, paths.outputs):
         folder.mkdir(parents=True, exist_ok=True)
     timeout = float(settings.int("HEALTH_TIMEOUT"))
@@ -570,7 +572,7 @@ def up(settings: Settings, paths: Paths, names: list[str] | None = None) -> int:
             _start_and_wait(settings, paths, svc, timeout)
     except Exception as exc:  # whatever failed, leave nothing half-started
         if started_any and not names:
-            print("Tearing down what was started ...", flush=True)
+            print(MESSAGES("tearing_down"), flush=True)
             down(settings, paths, quiet=True)
         elif started_any:
             _stop_names(paths, [todo[-1].name])
@@ -595,10 +597,10 @@ def _stop_names(paths: Paths, names: list[str]) -> None:
 def stop(settings: Settings, paths: Paths, names: list[str]) -> int:
     _select(services(settings, paths), names)
     if not supervisor_running(paths):
-        print("The lab is not running.")
+        print(MESSAGES("not_running"))
         return 0
     _stop_names(paths, names)
-    print(f"Stopped {', '.join(names)}.")
+    print(MESSAGES("stopped", services=", ".join(names)))
     return 0
 
 
@@ -606,7 +608,7 @@ def kill(settings: Settings, paths: Paths, name: str, sig: int = signal.SIGKILL)
     """Send a signal to one service's process group, bypassing its graceful stop (for drills)."""
     info = process_info(paths).get(name)
     if not info or not info["pid"]:
-        raise LabError(f"{name} is not running")
+        raise LabError(MESSAGES("service_not_running", service=name))
     os.killpg(os.getpgid(info["pid"]), sig)
     return info["pid"]
 
@@ -621,7 +623,7 @@ def down(settings: Settings, paths: Paths, quiet: bool = False) -> int:
     if was_running:
         server = rpc(paths)
         if not quiet:
-            print("Stopping the lab's services (gracefully, then forcefully) ...", flush=True)
+            print(MESSAGES("stopping"), flush=True)
         try:
             server.supervisor.stopAllProcesses(True)
         except (xmlrpc.client.Fault, OSError):
@@ -638,16 +640,16 @@ def down(settings: Settings, paths: Paths, quiet: bool = False) -> int:
             except ProcessLookupError:
                 pass
         try:
-            wait_for(lambda: not any(procs.alive(p) for p in leftovers), 10, "lab processes to exit")
+            wait_for(lambda: not any(procs.alive(p) for p in leftovers), 10, MESSAGES("ready_lab_exit"))
             break
         except WaitTimeout:
             continue
     still = [p for p in _lab_pids(paths) if procs.alive(p)]
     if still:
-        raise LabError(f"processes {still} would not exit; kill them by hand")
+        raise LabError(MESSAGES("would_not_exit", pids=still))
     paths.supervisor_sock.unlink(missing_ok=True)
     if not quiet:
-        print("The lab is down." if was_running or leftovers else "The lab was not running; nothing to stop.")
+        print(MESSAGES("down") if was_running or leftovers else MESSAGES("was_not_running"))
     return 0
 
 
@@ -674,7 +676,7 @@ def logs(settings: Settings, paths: Paths, name: str, lines: int = 100, follow: 
     _select(services(settings, paths), [name])
     log = paths.logs / f"{name}.log"
     if not log.exists():
-        raise LabError(f"no log for {name} yet ({log})")
+        raise LabError(MESSAGES("no_log_yet", service=name, log=log))
     cmd = ["tail", "-n", str(lines)] + (["-F"] if follow else []) + [str(log)]
     try:
         return subprocess.call(cmd)
@@ -684,14 +686,14 @@ def logs(settings: Settings, paths: Paths, name: str, lines: int = 100, follow: 
 
 def clean(settings: Settings, paths: Paths) -> int:
     if supervisor_running(paths) or [p for p in _lab_pids(paths) if procs.alive(p)]:
-        raise LabError("the lab is running: run `make down` before `make clean`")
+        raise LabError(MESSAGES("clean_running"))
     import shutil
 
     if paths.run.exists():
         shutil.rmtree(paths.run)
-        print(f"Deleted {paths.run} (data, logs, checkpoints, outputs).")
+        print(MESSAGES("cleaned", run=paths.run))
     else:
-        print("Nothing to clean.")
+        print(MESSAGES("nothing_to_clean"))
     return 0
 
 
@@ -789,7 +791,7 @@ class Local(Runtime):
 
         host, port = self.settings.host, int(self.settings["NOTEBOOK_PORT"])
         if not ports.is_free(host, port):
-            print(ports.describe_taken(host, port, "JupyterLab, NOTEBOOK_PORT"), file=sys.stderr)
+            print(ports.describe_taken(host, port, MESSAGES("purpose_jupyterlab_port")), file=sys.stderr)
             return 1
         token = notebook.token()
         env = {**os.environ, **notebook.kernel_env(self.settings, self.paths), MARKER: str(self.paths.run)}

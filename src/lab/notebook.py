@@ -32,6 +32,9 @@ from pathlib import Path
 from lab.clients import client_env
 from lab.paths import Paths
 from lab.settings import ROOT, Settings
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "notebook")
 
 NOTEBOOKS = ROOT / "notebooks"
 # Read by IPython at every kernel start (IPYTHONDIR's default profile).
@@ -177,22 +180,21 @@ def serve(
             wait_for(
                 lambda: proc.poll() is not None or httpclient.ok(url(host, port, token_, "api/status"), 2),
                 120,
-                "JupyterLab to answer",
+                MESSAGES("waiting"),
                 interval=0.5,
             )
         except WaitTimeout:
             halt(proc)
-            print(f"JupyterLab did not answer within 120 s; its log: {log}", file=sys.stderr)
+            print(MESSAGES("no_answer", seconds=120, log=log), file=sys.stderr)
             return 1
         if proc.poll() is not None:
-            print(f"JupyterLab did not start (exit {proc.returncode}); its log: {log}", file=sys.stderr)
+            print(MESSAGES("did_not_start", code=proc.returncode, log=log), file=sys.stderr)
             return 1
-        print(f"JupyterLab on the lab: {url(host, port, token_)}")
-        print("  the notebooks' kernels start with `spark` on the lab's cluster (the first cell takes ~15 s)")
-        print(f"  the first kernel's Spark UI: http://{host}:{settings['NOTEBOOK_SPARK_UI_PORT']}")
-        cores, memory = settings["NOTEBOOK_CORES"], settings["NOTEBOOK_EXECUTOR_MEMORY"]
-        print(f"  each open kernel holds {cores} core(s) and a {memory} executor; Kernel > Shut Down Kernel frees them")
-        print(f"  its log: {log}; Ctrl-C stops it")
+        print(MESSAGES("url", url=url(host, port, token_)))
+        print(MESSAGES("kernels"))
+        print(MESSAGES("spark_ui", url=f"http://{host}:{settings['NOTEBOOK_SPARK_UI_PORT']}"))
+        print(MESSAGES("share", cores=settings["NOTEBOOK_CORES"], memory=settings["NOTEBOOK_EXECUTOR_MEMORY"]))
+        print(MESSAGES("log", log=log), flush=True)
         return proc.wait()
     except KeyboardInterrupt:
         halt(proc)
@@ -200,7 +202,7 @@ def serve(
             proc.wait(30)
         except subprocess.TimeoutExpired:
             proc.kill()
-        print("JupyterLab stopped.")
+        print(MESSAGES("stopped"))
         return 0
     finally:
         signal.signal(signal.SIGTERM, previous)

@@ -12,6 +12,10 @@ import socket
 
 import psutil
 
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "services")
+
 
 def is_free(host: str, port: int) -> bool:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -47,4 +51,6 @@ def holder(port: int) -> str | None:
 
 def describe_taken(host: str, port: int, purpose: str) -> str:
     who = holder(port)
-    return f"port {port} ({purpose}) on {host} is already in use" + (f" by {who}" if who else "")
+    if who:
+        return MESSAGES("port_taken_by", port=port, purpose=purpose, host=host, holder=who)
+    return MESSAGES("port_taken", port=port, purpose=purpose, host=host)

@@ -21,6 +21,9 @@ from dataclasses import dataclass
 
 from lab.paths import Paths
 from lab.settings import Settings, load
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
 
 RUNTIMES = ("local", "docker")
 CORE = ("kafka", "spark-master", "spark-worker")  # what a job needs to run
@@ -54,13 +57,6 @@ def compose_version(timeout: float = 10.0, env: dict[str, str] | None = None) ->
     return proc.stdout.strip() or "unknown"
 
 
-NO_ENGINE = "no Docker engine answers (`docker info` failed): start Docker Desktop, or the docker service on Linux"
-NO_COMPOSE = (
-    "Docker Compose v2 is missing (`docker compose version` failed): install Docker Desktop, or "
-    "the docker-compose-plugin package on Linux (the old docker-compose v1 will not do)"
-)
-
-
 @dataclass(frozen=True)
 class Choice:
     name: str
@@ -68,23 +64,29 @@ class Choice:
 
 
 def choose(settings: Settings) -> Choice:
+    """The runtime, and why, in the lab's language (settings.language())."""
+    lang = settings.language()
+
+    def say(code: str, **params) -> str:
+        return MESSAGES.text(code, lang, **params)
+
     wanted = (settings.get("RUNTIME") or "").strip().lower()
     if wanted and wanted not in RUNTIMES:
-        raise ValueError(f"RUNTIME={wanted!r} is not one of {', '.join(RUNTIMES)}")
+        raise ValueError(say("runtime_unknown", wanted=wanted, runtimes=", ".join(RUNTIMES)))
     if wanted == "local":
-        return Choice("local", "RUNTIME=local")
+        return Choice("local", say("reason_local"))
     engine = docker_engine_answers()
     compose = compose_version() if engine else None
     if wanted == "docker":
         if not engine:
-            raise LabError(f"RUNTIME=docker, but {NO_ENGINE}")
+            raise LabError(say("docker_wanted_but", why=say("no_engine")))
         if not compose:
-            raise LabError(f"RUNTIME=docker, but {NO_COMPOSE}")
-        return Choice("docker", f"RUNTIME=docker; Compose {compose}")
+            raise LabError(say("docker_wanted_but", why=say("no_compose")))
+        return Choice("docker", say("reason_docker", version=compose))
     if engine and compose:
-        return Choice("docker", f"RUNTIME is empty, and a Docker engine with Compose {compose} answers")
-    why = NO_ENGINE.split(":")[0] if not engine else "a Docker engine answers, but Compose v2 is missing"
-    return Choice("local", f"RUNTIME is empty, and {why}")
+        return Choice("docker", say("reason_docker_found", version=compose))
+    why = say("no_engine_short") if not engine else say("no_compose_short")
+    return Choice("local", say("reason_local_fallback", why=why))
 
 
 def get(settings: Settings, choice: Choice | None = None) -> Runtime:

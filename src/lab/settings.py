@@ -17,10 +17,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from streamlab.i18n import Catalogue, language
+
 ROOT = Path(__file__).resolve().parents[2]  # src/lab/settings.py -> the project root
 ENV_FILE = ROOT / ".env"
 
 _LINE = re.compile(r"^\s*([A-Z][A-Z0-9_]*)\s*=\s*(.*?)\s*$")
+MESSAGES = Catalogue.load("lab", "commands")
 
 
 class SettingsError(ValueError):
@@ -35,7 +38,7 @@ def parse_env_file(path: Path) -> dict[str, str]:
             continue
         match = _LINE.match(line)
         if not match:
-            raise SettingsError(f"{path.name}:{number}: expected KEY=VALUE, got {line!r}")
+            raise SettingsError(MESSAGES("settings_bad_line", file=path.name, line=number, text=line))
         key, value = match.groups()
         if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
             value = value[1:-1]
@@ -52,7 +55,7 @@ class Settings:
         try:
             return self.values[key]
         except KeyError:
-            raise SettingsError(f"setting {key} is not defined in .env") from None
+            raise SettingsError(MESSAGES("settings_missing", key=key)) from None
 
     def get(self, key: str, default: str | None = None) -> str | None:
         return self.values.get(key, default)
@@ -62,7 +65,7 @@ class Settings:
         try:
             return int(raw)
         except ValueError:
-            raise SettingsError(f"setting {key}={raw!r} is not an integer") from None
+            raise SettingsError(MESSAGES("settings_not_int", key=key, raw=raw)) from None
 
     # --- derived values, computed in one place ---
     @property
@@ -89,6 +92,12 @@ class Settings:
         # Keys that .env leaves out on purpose but a user may point elsewhere.
         values.update({k: environ[k] for k in ("KAFKA_BOOTSTRAP", "SPARK_MASTER") if environ.get(k)})
         return Settings(values, self.file)
+
+    def language(self, environ: dict[str, str] | None = None) -> str:
+        """es or en: LAB_LANG as these settings hold it (the environment's, else .env's), else the
+        locale of `environ` (default: this process's), as streamlab.i18n.language reads them."""
+        env = dict(os.environ if environ is None else environ)
+        return language({**env, "LAB_LANG": self.get("LAB_LANG") or ""})
 
     @property
     def topics(self) -> dict[str, str]:

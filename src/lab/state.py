@@ -11,6 +11,9 @@ from __future__ import annotations
 import sys
 
 from lab import jobs
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
 
 
 def show(
@@ -21,9 +24,7 @@ def show(
         return 2
     folder = rt.paths.checkpoints / job
     if checkpoint is None and not any(folder.glob("*/offsets")):
-        print(
-            f"error: {job} has no checkpoint yet ({folder}): run it first, e.g. make submit JOB={job}", file=sys.stderr
-        )
+        print(MESSAGES("state_no_checkpoint", job=job, folder=folder), file=sys.stderr)
         return 1
     args = ["--job", job, "--limit", str(limit)]
     args += ["--batch", str(batch)] if batch is not None else []
@@ -31,7 +32,7 @@ def show(
     args += ["--json", json_path] if json_path else []
     rt.paths.logs.mkdir(parents=True, exist_ok=True)
     log = rt.paths.logs / f"state-{job}.log"
-    print(f"Reading {job}'s state on Spark (its log: {log}) ...", flush=True)
+    print(MESSAGES("state_reading", job=job, log=log), flush=True)
     with log.open("w") as err:
         run = rt.spawn_job("_state", rt.job_args(args), {}, stderr=err)
         try:
@@ -42,9 +43,6 @@ def show(
     if code != 0:
         lines = [line for line in log.read_text(errors="replace").splitlines() if line.strip()]
         said = [line for line in lines if line.startswith("error: ")]
-        print(
-            said[-1] if said else f"error: reading the state failed (exit {code}): {lines[-1:]}; see {log}",
-            file=sys.stderr,
-        )
+        print(said[-1] if said else MESSAGES("state_failed", code=code, last=lines[-1:], log=log), file=sys.stderr)
         return code or 1
     return 0

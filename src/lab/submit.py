@@ -12,6 +12,8 @@ Contract:
 
 Client mode because Spark standalone cannot run Python drivers in cluster mode. The connector
 jars (`--jars`) and the shared `streamlab` package (`--py-files`) are shipped to the executors.
+The driver's JVM is started as spark-submit would start it, without the JVM's warning about an
+incubator module (lab.sparklaunch).
 """
 
 from __future__ import annotations
@@ -25,10 +27,13 @@ from pathlib import Path
 
 import psutil
 
-from lab import cds, health, install, jobs, procs
+from lab import cds, health, install, jobs, procs, sparklaunch
 from lab.clients import client_env
 from lab.paths import SERVICES_DIR, SPARK_DEFAULTS, STREAMLAB_DIR, Paths
 from lab.settings import Settings
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
 
 STOP_GRACE_SECONDS = 45
 # Every process the lab starts carries LAB_INSTANCE=<run folder> in its environment: how
@@ -100,6 +105,8 @@ def command(
         "spark.pyspark.python": python,
         "spark.pyspark.driver.python": python,
         "spark.executorEnv.LAB_INSTANCE": str(paths.run),
+        # The Python that runs on executors (data sources, sinks) speaks the learner's language too.
+        "spark.executorEnv.LAB_LANG": settings.language(),
     }
     cmd = [
         str(spark_home() / "bin" / "spark-submit"),
@@ -136,7 +143,8 @@ def spawn(
     The job's configuration (lab.clients) follows `env`'s settings: a drill's own topics, say."""
     env = {**env, **spark_env(settings, paths), **client_env(settings.overridden(env), paths), MARKER: str(paths.run)}
     cmd = command(settings, paths, job_path, job_args, java_options=cds.java_options(paths))
-    return subprocess.Popen(cmd, env=env, start_new_session=True, **popen)
+    jvm = sparklaunch.java_command(cmd, env, settings["SCALA_BINARY_VERSION"])
+    return subprocess.Popen(jvm, env=env, start_new_session=True, **popen)
 
 
 def _python_driver(proc: subprocess.Popen, job_path: Path) -> int | None:
@@ -160,7 +168,7 @@ def _stop_gracefully(proc: subprocess.Popen, job_path: Path) -> int:
         try:
             return proc.wait(timeout=STOP_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
-            print(f"the job did not stop within {STOP_GRACE_SECONDS}s; killing it", file=sys.stderr)
+            print(MESSAGES("job_would_not_stop", seconds=STOP_GRACE_SECONDS), file=sys.stderr)
     os.killpg(proc.pid, signal.SIGKILL)
     return proc.wait()
 
@@ -170,17 +178,15 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_
     if job_path is None:
         return 2
     if not lab_up():
-        print("The lab is not up: run `make up` first.", file=sys.stderr)
+        print(MESSAGES("not_up"), file=sys.stderr)
         return 1
     try:
         health.kafka_ready(settings)
     except Exception as exc:  # noqa: BLE001 - any failure here means the broker is unusable
         reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
-        print(
-            f"Kafka at {settings.kafka_bootstrap} does not answer ({reason}); check KAFKA_BOOTSTRAP.", file=sys.stderr
-        )
+        print(MESSAGES("kafka_does_not_answer", bootstrap=settings.kafka_bootstrap, reason=reason), file=sys.stderr)
         return 1
-    print(f"Submitting {job} to {settings.spark_master} (Ctrl-C stops it gracefully) ...", flush=True)
+    print(MESSAGES("submitting", job=job, master=settings.spark_master), flush=True)
     return foreground(spawn(settings, paths, job_path, job_args, dict(os.environ)), job_path)
 
 
@@ -219,5 +225,7 @@ def reset(settings: Settings, paths: Paths, job: str) -> int:
         if folder.exists():
             shutil.rmtree(folder)
             removed.append(str(folder))
-    print(f"Reset {job}: removed {', '.join(removed)}." if removed else f"{job} has no checkpoint or output yet.")
+    print(
+        MESSAGES("reset_done", job=job, folders=", ".join(removed)) if removed else MESSAGES("reset_nothing", job=job)
+    )
     return 0

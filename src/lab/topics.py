@@ -7,6 +7,9 @@ topic is left as it is, so running this twice is a no-op that returns no names.
 from __future__ import annotations
 
 from lab.settings import Settings
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "services")
 
 
 def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
@@ -44,11 +47,13 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
 def ensure_and_say(settings: Settings, indent: str = "") -> None:
     """ensure_topics, then one line naming the topics and which were created (both runtimes)."""
     created = ensure_topics(settings)
-    print(
-        f"{indent}topics: {', '.join(settings.topics.values())}"
-        + (f" (created {', '.join(created)})" if created else " (already present)"),
-        flush=True,
+    topics = ", ".join(settings.topics.values())
+    line = (
+        MESSAGES("topics", topics=topics, created=", ".join(created))
+        if created
+        else MESSAGES("topics_present", topics=topics)
     )
+    print(indent + line, flush=True)
 
 
 def main() -> int:

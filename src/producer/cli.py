@@ -12,6 +12,8 @@ Contract:
   delivery.
 - The last line on stderr is a summary: events sent and acknowledged, the achieved rate,
   and the injected late, malformed and duplicated counts. `--summary FILE` also writes it as JSON.
+- Its lines are in the language of the process (LAB_LANG, which the lab sets: streamlab.i18n);
+  the JSON summary's keys stay as they are.
 
 Kafka's address, the topics and the data folder come from the environment, as for the jobs
 (streamlab.config: KAFKA_BOOTSTRAP, TOPIC_<NAME>, DATA_ROOT); DIMENSION_SEED and METRICS_HOST too.
@@ -36,7 +38,11 @@ from producer.delivery import Delivery
 from producer.generator import Config, EventGenerator, Pools
 from producer.metrics import Metrics, Tally
 from producer.pacing import Pacer, bursty_rate
+from streamlab.cliparse import Parser
 from streamlab.config import Config as StreamConfig
+from streamlab.i18n import Catalogue, language, number
+
+MESSAGES = Catalogue.load("producer", "producer")
 
 REPORT_EVERY = 5.0  # seconds between progress lines
 SYNC_EVERY = 0.5  # seconds between copies of the tallies into the Prometheus counters
@@ -48,14 +54,14 @@ DEFAULT_DIMENSION_SEED = 42
 def _fraction(text: str) -> float:
     value = float(text)
     if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1: {text}")
+        raise argparse.ArgumentTypeError(MESSAGES("between_0_and_1", text=text))
     return value
 
 
 def _non_negative(text: str) -> float:
     value = float(text)
     if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+        raise argparse.ArgumentTypeError(MESSAGES("not_negative", text=text))
     return value
 
 
@@ -65,7 +71,7 @@ def _start_time(text: str) -> float | None:
     try:
         return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not an ISO-8601 time: {text!r}") from None
+        raise argparse.ArgumentTypeError(MESSAGES("not_iso_time", text=text)) from None
 
 
 def _seed(text: str) -> int:
@@ -74,11 +80,11 @@ def _seed(text: str) -> int:
     try:
         return int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"seed must be a whole number or 'auto': {text!r}") from None
+        raise argparse.ArgumentTypeError(MESSAGES("bad_seed", text=text)) from None
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="producer", description="Produce the lab's shop events to Kafka.")
+    p = Parser(prog="producer", description="Produce the lab's shop events to Kafka.")
     p.add_argument("--rate", type=_non_negative, default=1000.0, help="target events/s (0: as fast as possible)")
     p.add_argument("--duration", type=_non_negative, default=None, help="stop after this many seconds")
     p.add_argument("--count", type=int, default=None, help="stop after this many events")
@@ -155,7 +161,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 def log(message: str) -> None:
-    print(f"producer: {message}", file=sys.stderr, flush=True)
+    print(MESSAGES("log", message=message), file=sys.stderr, flush=True)
 
 
 class Stop:
@@ -182,25 +188,22 @@ def wait_for_broker(bootstrap: str, timeout: float, topics: list[str]) -> None:
             meta = admin.list_topics(timeout=1.0)
             missing = [t for t in topics if t not in meta.topics]
             if missing:
-                raise SystemExit(
-                    f"producer: error: topic(s) {', '.join(missing)} do not exist on {bootstrap}; "
-                    f"`make up` creates the lab's topics"
-                )
+                raise SystemExit(MESSAGES("missing_topics", topics=", ".join(missing), bootstrap=bootstrap))
             return
         except KafkaException as exc:
             reason = exc.args[0].str() if exc.args else str(exc)
-        log(f"waiting for Kafka at {bootstrap} (attempt {attempt}): {reason}")
+        log(MESSAGES("waiting_for_kafka", bootstrap=bootstrap, attempt=attempt, reason=reason))
         if time.monotonic() >= deadline:
-            raise SystemExit(f"producer: error: Kafka at {bootstrap} is unreachable after {timeout:.0f}s ({reason})")
+            raise SystemExit(MESSAGES("unreachable", bootstrap=bootstrap, seconds=f"{timeout:.0f}", reason=reason))
         time.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.count is not None and args.count <= 0:
-        parser().error("--count must be positive")
+        parser().error(MESSAGES("count_positive"))
     if args.replay is not None and (args.replay <= 0 or args.stdout or args.to_folder):
-        parser().error("--replay takes a positive number of events, and only sends to Kafka")
+        parser().error(MESSAGES("replay_usage"))
     try:
         env = StreamConfig.from_env()
         dimension_seed = int(os.environ.get("DIMENSION_SEED") or DEFAULT_DIMENSION_SEED)
@@ -267,7 +270,7 @@ def _to_folder(gen: EventGenerator, args, folder: Path) -> int:
         tmp.rename(folder / name)
         written += len(batch)
         files += 1
-    log(f"wrote {written} orders in {files} files to {folder}; seed {args.seed}")
+    log(MESSAGES("wrote_files", written=written, files=files, folder=folder, seed=args.seed))
     return 0
 
 
@@ -285,10 +288,11 @@ def _to_kafka(gen: EventGenerator, args, bootstrap: str, metrics_host: str, topi
     stop = Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    rate = MESSAGES("producing_max") if not args.rate else MESSAGES("producing_rate", rate=f"{args.rate:g}")
     log(
-        f"producing to {bootstrap} at {'max' if not args.rate else f'{args.rate:g}'} events/s, seed {args.seed}"
-        + (f", for {args.duration:g}s" if args.duration else "")
-        + (f", {args.count} events" if args.count else "")
+        MESSAGES("producing", bootstrap=bootstrap, rate=rate, seed=args.seed)
+        + (MESSAGES("producing_for", seconds=f"{args.duration:g}") if args.duration else "")
+        + (MESSAGES("producing_count", count=args.count) if args.count else "")
     )
     gen.anchor(time.time())
     events = gen.events()
@@ -331,7 +335,7 @@ def _serve_metrics(metrics: Metrics, port: int, host: str) -> bool:
         start_http_server(port, addr=host, registry=metrics.registry)
         return True
     except OSError as exc:
-        log(f"error: cannot serve metrics on port {port}: {exc.strerror}")
+        log(MESSAGES("metrics_port_taken", port=port, reason=exc.strerror))
         return False
 
 
@@ -351,7 +355,9 @@ class Progress:
         if now - self.last_report >= REPORT_EVERY:
             achieved = (sent - self.sent_at_report) / (now - self.last_report)
             self.metrics.rate.set(achieved)
-            log(f"sent {sent}, acked {sum(self.tally.acked.values())}, {achieved:,.0f} events/s")
+            lang = language()
+            acked = sum(self.tally.acked.values())
+            log(MESSAGES("progress", sent=sent, acked=acked, rate=number(achieved, lang)))
             self.last_report, self.sent_at_report = now, sent
 
 
@@ -377,12 +383,23 @@ def _finish(args, delivery: Delivery, progress: Progress, sent: int, elapsed: fl
     metrics.rate.set(summary["events_per_second"])
     if args.summary:
         Path(args.summary).write_text(json.dumps(summary, indent=2) + "\n")
+    lang = language()
     log(
-        f"sent {sent} events in {elapsed:.1f}s ({summary['events_per_second']:,.1f} events/s); acked {acked}, "
-        f"failed {failed}; late {sum(tally.late.values())}, malformed {sum(tally.malformed.values())}, "
-        f"duplicated {sum(tally.duplicated.values())}; seed {args.seed}"
+        MESSAGES(
+            "summary",
+            sent=sent,
+            seconds=number(elapsed, lang, 1),
+            rate=number(summary["events_per_second"], lang, 1),
+            acked=acked,
+            failed=failed,
+            late=sum(tally.late.values()),
+            malformed=sum(tally.malformed.values()),
+            duplicated=sum(tally.duplicated.values()),
+            seed=args.seed,
+        )
     )
     if failed or remaining:
-        log(f"error: {failed} deliveries failed and {remaining} were still in flight: {'; '.join(delivery.errors)}")
+        errors = "; ".join(delivery.errors)
+        log(MESSAGES("failed", failed=failed, remaining=remaining, errors=errors))
         return 1
     return 0

@@ -20,6 +20,7 @@ What it does:
   starts afresh.
 - Exit codes: 0 when done (Ctrl-C too: it still prints the last line), 1 when Kafka does not
   answer, 2 for a bad option or an unknown topic, with one line on stderr.
+- Its lines are in the language of the process (LAB_LANG, which the lab sets: streamlab.i18n).
 
 What it teaches (the course session on Kafka producers and consumers):
 - Consumer groups vs assign(). `subscribe()` joins a group: the group's members share the
@@ -60,7 +61,11 @@ from confluent_kafka import (
     TopicPartition,
 )
 
+from streamlab.cliparse import translate
 from streamlab.config import Config, ConfigError
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("producer", "consume")
 
 PROG = "consume"
 POLL_SECONDS = 0.5  # short polls, so Ctrl-C and --timeout are noticed promptly
@@ -69,12 +74,12 @@ UNREACHABLE = (KafkaError._TRANSPORT, KafkaError._TIMED_OUT, KafkaError._ALL_BRO
 
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line instead of argparse's usage block; --help has the rest
-        self.exit(2, f"{self.prog}: error: {message} (--help lists the options)\n")
+        self.exit(2, MESSAGES("usage_error", prog=self.prog, message=translate(message)) + "\n")
 
 
 def _count(text: str) -> int:
     if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"expected a whole number, 0 or more, not {text!r}")
+        raise argparse.ArgumentTypeError(MESSAGES("not_a_count", text=text))
     return int(text)
 
 
@@ -84,7 +89,7 @@ def _seconds(text: str) -> float:
     except ValueError:
         value = 0.0
     if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a number of seconds above 0, not {text!r}")
+        raise argparse.ArgumentTypeError(MESSAGES("not_seconds", text=text))
     return value
 
 
@@ -124,7 +129,7 @@ def show(data: bytes | None) -> str:
     """Bytes as a reader wants them: the text if they are UTF-8 text on one line; otherwise the
     repr, which keeps one record on its lines (b'\\xff' for bytes, 'a\\nb' for a line break)."""
     if data is None:
-        return "(null)"
+        return MESSAGES("null")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -136,7 +141,7 @@ def clip(text: str, max_chars: int) -> str:
     """At most `max_chars` characters (0: all), with a marker saying how many were cut."""
     if not max_chars or len(text) <= max_chars:
         return text
-    return f"{text[:max_chars]}… ({len(text) - max_chars} more characters)"
+    return MESSAGES("clipped", text=text[:max_chars], more=len(text) - max_chars)
 
 
 def when(timestamp: tuple[int, int]) -> str:
@@ -144,7 +149,7 @@ def when(timestamp: tuple[int, int]) -> str:
     kind, ms = timestamp
     names = {TIMESTAMP_CREATE_TIME: "CreateTime", TIMESTAMP_LOG_APPEND_TIME: "LogAppendTime"}
     if kind not in names:
-        return "no timestamp"
+        return MESSAGES("no_timestamp")
     moment = datetime.fromtimestamp(ms // 1000, UTC).replace(microsecond=ms % 1000 * 1000)
     return f"{names[kind]} {moment.isoformat(timespec='milliseconds').replace('+00:00', 'Z')}"
 
@@ -159,11 +164,15 @@ def format_record(
     max_value_chars: int = 200,
 ) -> str:
     """One record as three lines: where it is, when and its key; its headers; its value."""
-    shown = "  ".join(f"{name}={show(data)}" for name, data in headers or []) or "(none)"
-    return (
-        f"partition {partition}  offset {offset}  {when(timestamp)}  key {show(key)}\n"
-        f"  headers  {shown}\n"
-        f"  value    {clip(show(value), max_value_chars)}"
+    shown = "  ".join(f"{name}={show(data)}" for name, data in headers or []) or MESSAGES("no_headers")
+    return MESSAGES(
+        "record",
+        partition=partition,
+        offset=offset,
+        timestamp=when(timestamp),
+        key=show(key),
+        headers=shown,
+        value=clip(show(value), max_value_chars),
     )
 
 
@@ -175,7 +184,15 @@ def describe(msg, max_value_chars: int = 200) -> str:
 
 
 def records(n: int, word: str = "record") -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+    """`n` records (or partitions, or records printed), in the process's language."""
+    one, many = {"record": ("record_one", "records"), "partition": ("partition_one", "partitions")}.get(
+        word, ("printed_one", "printed_many")
+    )
+    return MESSAGES(one) if n == 1 else MESSAGES(many, count=n)
+
+
+def printed(n: int) -> str:
+    return records(n, "printed")
 
 
 # --- reading --------------------------------------------------------------------------------------
@@ -229,7 +246,8 @@ def watermarks(consumer: Consumer, topic: str, timeout: float) -> dict[int, tupl
     meta = consumer.list_topics(timeout=timeout)  # every topic: asking for one could create it
     if topic not in meta.topics:
         names = sorted(t for t in meta.topics if not t.startswith("__"))  # not Kafka's internal ones
-        raise UnknownTopic(", ".join(names[:8]) + (f" and {len(names) - 8} more" if len(names) > 8 else ""))
+        shown = ", ".join(names[:8])
+        raise UnknownTopic(MESSAGES("more_topics", topics=shown, more=len(names) - 8) if len(names) > 8 else shown)
     if meta.topics[topic].error is not None:
         raise KafkaException(meta.topics[topic].error)
     parts = sorted(meta.topics[topic].partitions)
@@ -294,16 +312,13 @@ def follow(consumer: Consumer, topic: str, tally: Tally, args) -> None:
 
 
 def heading(topic: str, tally: Tally, args) -> str:
-    limit = f"at most {args.limit}" if args.limit else "all"
+    limit = MESSAGES("limit_at_most", limit=args.limit) if args.limit else MESSAGES("limit_all")
+    partitions = records(len(tally.ends), "partition")
     if args.start == "earliest":
-        return (
-            f"{topic}: {records(len(tally.ends), 'partition')}, {records(tally.remaining())} from the earliest offsets "
-            f"to the end; printing {limit}, partition by partition"
+        return MESSAGES(
+            "heading_earliest", topic=topic, partitions=partitions, records=records(tally.remaining()), limit=limit
         )
-    return (
-        f"{topic}: {records(len(tally.ends), 'partition')}, waiting for new records after the end offsets; "
-        f"printing {limit}, until none arrives for {args.timeout:g} s, or Ctrl-C"
-    )
+    return MESSAGES("heading_latest", topic=topic, partitions=partitions, limit=limit, seconds=f"{args.timeout:g}")
 
 
 def fail(message: str, code: int) -> int:
@@ -328,41 +343,37 @@ def main(argv: list[str] | None = None) -> int:
         if args.start == "earliest":
             done = read_to_end(consumer, args.topic, tally, args)
             if done and not tally.printed:
-                print(f"{records(0)} printed: the topic is empty")
+                print(MESSAGES("printed_empty", printed=printed(0)))
             elif done:
-                print(f"{records(tally.printed)} printed: every one up to the end offsets at the start")
+                print(MESSAGES("printed_all", printed=printed(tally.printed)))
             else:
-                print(
-                    f"{records(tally.printed)} printed; {tally.remaining()} more up to the end offsets at the "
-                    f"start (--limit 0 prints them all)"
-                )
+                print(MESSAGES("printed_more", printed=printed(tally.printed), more=tally.remaining()))
         else:
             follow(consumer, args.topic, tally, args)
-            print(f"{records(tally.printed)} printed (--limit {args.limit})")
+            print(MESSAGES("printed_limit", printed=printed(tally.printed), limit=args.limit))
         return 0
     except UnknownTopic as exc:
-        return fail(f"topic {args.topic!r} does not exist on {bootstrap}; its topics: {exc.args[0] or 'none'}", 2)
+        topics = exc.args[0] or MESSAGES("no_topics")
+        return fail(MESSAGES("unknown_topic", topic=args.topic, bootstrap=bootstrap, topics=topics), 2)
     except KafkaException as exc:
         error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
         if error is None or error.code() in UNREACHABLE:
             reason = error.str() if error else str(exc)
-            return fail(
-                f"Kafka at {bootstrap} did not answer within {args.connect_timeout:g} s ({reason}); "
-                f"is it up? `make up` starts the lab's",
-                1,
-            )
-        return fail(f"Kafka at {bootstrap}: {error.str()}", 1)
+            seconds = f"{args.connect_timeout:g}"
+            return fail(MESSAGES("no_answer", bootstrap=bootstrap, seconds=seconds, reason=reason), 1)
+        return fail(MESSAGES("kafka_error", bootstrap=bootstrap, error=error.str()), 1)
     except Quiet as exc:
+        seconds = f"{args.timeout:g}"
         if args.start == "latest":
-            print(f"{records(tally.printed)} printed; no new record for {args.timeout:g} s")
+            print(MESSAGES("printed_quiet", printed=printed(tally.printed), seconds=seconds))
             return 0
-        print(f"{records(tally.printed)} printed; {tally.remaining()} more up to the end offsets at the start")
-        last = f" (Kafka's last error: {exc.args[0]})" if exc.args[0] else ""
-        return fail(f"no record arrived for {args.timeout:g} s, though some remain: is Kafka still up?{last}", 1)
+        print(MESSAGES("printed_remaining", printed=printed(tally.printed), more=tally.remaining()))
+        last = MESSAGES("last_error", error=exc.args[0]) if exc.args[0] else ""
+        return fail(MESSAGES("quiet", seconds=seconds, last=last), 1)
     except KeyboardInterrupt:  # Ctrl-C: the usual way to stop following; not an error
         if tally is not None:
-            more = f"; {tally.remaining()} more up to the end offsets at the start" if args.start == "earliest" else ""
-            print(f"{records(tally.printed)} printed; stopped by Ctrl-C{more}")
+            more = MESSAGES("stopped_more", more=tally.remaining()) if args.start == "earliest" else ""
+            print(MESSAGES("printed_stopped", printed=printed(tally.printed), more=more))
         return 0
     finally:
         consumer.close()  # leaves cleanly: closes the connections and frees the client's threads

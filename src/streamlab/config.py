@@ -28,11 +28,14 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from streamlab.i18n import Catalogue
+
 TOPICS = ("page_views", "orders", "payments", "quarantine", "results")
 DEFAULT_BOOTSTRAP = "127.0.0.1:9092"
 DEFAULT_METRICS_PORT = 9108
 DEFAULT_FINAL_SCRAPE_SECONDS = 6.0  # the lab's scrape interval (5 s) and a second
 DEFAULT_POSTGRES_DSN = "host=127.0.0.1 port=5432 dbname=lab user=lab password=lab-local-only"
+MESSAGES = Catalogue.load("streamlab", "options")
 
 
 class ConfigError(ValueError):
@@ -59,14 +62,14 @@ class Config:
         try:
             port = int(raw_port)
         except ValueError:
-            raise ConfigError(f"JOB_METRICS_PORT={raw_port!r} is not a port number") from None
+            raise ConfigError(MESSAGES("bad_metrics_port", value=raw_port)) from None
         raw_wait = env.get("JOB_FINAL_SCRAPE_SECONDS") or str(DEFAULT_FINAL_SCRAPE_SECONDS)
         try:
             final_scrape = float(raw_wait)
         except ValueError:
             final_scrape = -1.0
         if not final_scrape >= 0:
-            raise ConfigError(f"JOB_FINAL_SCRAPE_SECONDS={raw_wait!r} is not a number of seconds (0 or more)")
+            raise ConfigError(MESSAGES("bad_final_scrape", value=raw_wait))
         return cls(
             bootstrap=env.get("KAFKA_BOOTSTRAP") or DEFAULT_BOOTSTRAP,
             topics=topics,

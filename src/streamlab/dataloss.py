@@ -28,6 +28,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from streamlab import naming
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("streamlab", "runner")
 
 
 class DataLoss(RuntimeError):
@@ -101,24 +104,24 @@ def gaps(root: Path, job: str, bootstrap: str) -> list[Gap]:
 
 
 def describe(gaps_: list[Gap]) -> str:
+    """The gaps by query, in the process's language (streamlab.i18n)."""
     by_query: dict[str, list[Gap]] = {}
     for g in gaps_:
         by_query.setdefault(g.query, []).append(g)
     parts = []
     for query, items in by_query.items():
-        where = ", ".join(f"{g.topic}[{g.partition}] offsets {g.start}-{g.earliest - 1}" for g in items)
-        parts.append(f"{sum(g.records for g in items)} records for query {query} ({where})")
+        where = ", ".join(
+            MESSAGES("data_loss_where", topic=g.topic, partition=g.partition, start=g.start, end=g.earliest - 1)
+            for g in items
+        )
+        parts.append(MESSAGES("data_loss_query", records=sum(g.records for g in items), query=query, where=where))
     return "; ".join(parts)
 
 
 def check(root: Path, job: str, fail: bool, bootstrap: str) -> list[Gap]:
     found = gaps(root, job, bootstrap)
     if found and fail:
-        raise DataLoss(
-            f"{job}: Kafka retention deleted {describe(found)} before the job read them. "
-            f'Restart with ARGS="--fail-on-data-loss false" to skip them (counted in '
-            f"streaming_kafka_records_lost_total), or run `make reset JOB={job}` to start over"
-        )
+        raise DataLoss(MESSAGES("data_loss", job=job, what=describe(found)))
     return found
 
 

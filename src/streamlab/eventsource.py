@@ -47,6 +47,9 @@ from pyspark.sql.datasource import (
 from pyspark.sql.streaming.datasource import ReadAllAvailable, ReadMaxRows, SupportsTriggerAvailableNow
 
 from streamlab import eventgen, schemas
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("streamlab", "sources")
 
 EVENTS = "lab_events"
 DEFAULT_ROWS_PER_BATCH = 1000
@@ -69,9 +72,9 @@ def _positive(opts: dict[str, str], name: str, kind=int):
     try:
         value = kind(text)
     except ValueError:
-        raise OptionError(f"{EVENTS}: option {name} must be a positive number, not {text!r}") from None
+        raise OptionError(MESSAGES("option_not_a_number", source=EVENTS, name=name, text=text)) from None
     if value <= 0:
-        raise OptionError(f"{EVENTS}: option {name} must be positive, not {text!r}")
+        raise OptionError(MESSAGES("option_not_positive", source=EVENTS, name=name, text=text))
     return value
 
 
@@ -84,7 +87,7 @@ def parse_time_ms(text: str) -> int:
     try:
         t = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise OptionError(f"{EVENTS}: option startTime must be ISO-8601 or Unix seconds, not {text!r}") from None
+        raise OptionError(MESSAGES("option_start_time", source=EVENTS, text=text)) from None
     return round((t if t.tzinfo else t.replace(tzinfo=UTC)).timestamp() * 1000)
 
 
@@ -106,12 +109,12 @@ class EventOptions:
         opts = lowered(options)
         kind = opts.get("kind", "page_views")
         if kind not in eventgen.KINDS:
-            raise OptionError(f"{EVENTS}: option kind must be one of {', '.join(eventgen.KINDS)}, not {kind!r}")
+            raise OptionError(MESSAGES("option_kind", source=EVENTS, kinds=", ".join(eventgen.KINDS), kind=kind))
         seed = opts.get("seed")
         try:
             seed = None if seed is None else int(seed)
         except ValueError:
-            raise OptionError(f"{EVENTS}: option seed must be a whole number, not {seed!r}") from None
+            raise OptionError(MESSAGES("option_seed", source=EVENTS, seed=seed)) from None
         return cls(
             kind=kind,
             seed=seed,
@@ -144,12 +147,13 @@ class EventOptions:
             "startMs": self.start_ms,
             "eventsPerSecond": None if self.events_per_second is None else float(self.events_per_second),
         }
-        wrong = [f"{k}={v!r} (checkpoint: {start[k]!r})" for k, v in given.items() if v is not None and v != start[k]]
+        wrong = [
+            MESSAGES("events_changed_option", name=k, given=v, saved=start[k])
+            for k, v in given.items()
+            if v is not None and v != start[k]
+        ]
         if wrong:
-            raise OptionError(
-                f"{EVENTS}: the checkpoint's events were made with other options: {', '.join(wrong)}. "
-                "Drop the option, or reset the query's checkpoint to start over"
-            )
+            raise OptionError(MESSAGES("events_changed", source=EVENTS, wrong=", ".join(wrong)))
 
 
 def offset(seq: int, kind: str, seed: int, start_ms: int, events_per_second: float, origin_ms: int) -> dict:
@@ -254,10 +258,7 @@ class LabEventsReader(DataSourceStreamReader, SupportsTriggerAvailableNow):
         seq = start["seq"]
         end = self.available(start, self.frozen_ms if self.frozen_ms is not None else self._now_ms())
         if end is None and self.frozen_ms is not None:
-            raise OptionError(
-                f"{EVENTS}: Trigger.AvailableNow needs an end, and this stream has none: "
-                "set totalRows, or rowsPerSecond (then it reads what was due when the query started)"
-            )
+            raise OptionError(MESSAGES("available_now_needs_end", source=EVENTS))
         if isinstance(limit, ReadMaxRows):
             end = seq + limit.max_rows if end is None else min(end, seq + limit.max_rows)
         elif end is None:  # all available of an endless stream: one batch's worth

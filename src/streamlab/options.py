@@ -1,7 +1,8 @@
 """Command-line options shared by every job, validated before Spark starts.
 
 `parser(doc)` returns an argparse parser with the common options; a job adds its own and calls
-`parse(parser, argv)`. A bad value exits 2 with one line: "<job>: error: …". `lab submit` runs
+`parse(parser, argv)`. A bad value exits 2 with one line: "<job>: error: …", in the learner's
+language (streamlab.cliparse). `lab submit` runs
 the same parser on the common options first, so a typo fails in milliseconds, not after the JVM
 has started. Stdlib only (no pyspark import), for that reason.
 
@@ -15,7 +16,11 @@ import argparse
 import dataclasses
 import re
 
+from streamlab.cliparse import Parser
 from streamlab.config import Config, ConfigError
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("streamlab", "options")
 
 SINKS = ("console", "parquet", "kafka", "postgres", "noop")
 OUTPUT_MODES = ("append", "update", "complete")
@@ -44,7 +49,7 @@ def interval_seconds(text: str) -> float:
     """'5 seconds', '500ms', '10 minutes' -> seconds. Raises ValueError on anything else."""
     match = _INTERVAL.match(text)
     if not match:
-        raise ValueError(f"not an interval: {text!r} (try '5 seconds', '500ms' or '10 minutes')")
+        raise ValueError(MESSAGES("not_an_interval", text=text))
     return float(match.group(1)) * _UNIT_SECONDS[match.group(2)]
 
 
@@ -55,7 +60,7 @@ def interval(text: str) -> str:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     if seconds <= 0:
-        raise argparse.ArgumentTypeError(f"interval must be positive: {text!r}")
+        raise argparse.ArgumentTypeError(MESSAGES("interval_not_positive", text=text))
     millis = round(seconds * 1000)
     return f"{millis} milliseconds" if millis % 1000 else f"{millis // 1000} seconds"
 
@@ -72,18 +77,16 @@ def trigger(text: str) -> str:
     try:
         return interval(text)
     except argparse.ArgumentTypeError:
-        raise argparse.ArgumentTypeError(
-            f"bad trigger {text!r}: use availableNow, once, or an interval such as '5 seconds'"
-        ) from None
+        raise argparse.ArgumentTypeError(MESSAGES("bad_trigger", text=text)) from None
 
 
 def positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        raise argparse.ArgumentTypeError(MESSAGES("not_a_whole_number", text=text)) from None
     if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive: {text!r}")
+        raise argparse.ArgumentTypeError(MESSAGES("not_positive", text=text))
     return value
 
 
@@ -91,9 +94,9 @@ def port(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+        raise argparse.ArgumentTypeError(MESSAGES("not_a_port", text=text)) from None
     if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"port out of range: {text!r}")
+        raise argparse.ArgumentTypeError(MESSAGES("port_out_of_range", text=text))
     return value
 
 
@@ -101,7 +104,7 @@ def source_option(text: str) -> tuple[str, str]:
     """--kafka-option: KEY=VALUE, a Kafka source option (kafka.* keys go to the consumer)."""
     key, sep, value = text.partition("=")
     if not sep or not key or not value:
-        raise argparse.ArgumentTypeError(f"not KEY=VALUE: {text!r} (for example kafka.max.poll.records=10000)")
+        raise argparse.ArgumentTypeError(MESSAGES("not_key_value", text=text))
     return key, value
 
 
@@ -110,7 +113,7 @@ def boolean(text: str) -> bool:
         return True
     if text.lower() in ("false", "0", "no"):
         return False
-    raise argparse.ArgumentTypeError(f"not true/false: {text!r}")
+    raise argparse.ArgumentTypeError(MESSAGES("not_boolean", text=text))
 
 
 def parser(
@@ -123,7 +126,7 @@ def parser(
 ) -> argparse.ArgumentParser:
     """The common options. `default_trigger=None` leaves --trigger unset unless given: a job that
     runs otherwise by default (jobs/realtime.py: real-time mode) then tells whether it was asked for."""
-    p = argparse.ArgumentParser(prog=prog, description=(doc or "").strip().splitlines()[0] if doc else None)
+    p = Parser(prog=prog, description=(doc or "").strip().splitlines()[0] if doc else None)
     p.add_argument(
         "--duration",
         type=positive_int,
@@ -213,8 +216,10 @@ def parse(
     if opts.bootstrap_servers:
         opts.config = dataclasses.replace(opts.config, bootstrap=opts.bootstrap_servers)
     if opts.output_mode not in SINK_MODES[opts.sink]:
+        modes = SINK_MODES[opts.sink]
         p.error(
-            f"the {opts.sink} sink supports only {' or '.join(SINK_MODES[opts.sink])} output mode, "
-            f"not {opts.output_mode} (use --output-mode {SINK_MODES[opts.sink][0]})"
+            MESSAGES(
+                "sink_mode", sink=opts.sink, modes=MESSAGES("or").join(modes), mode=opts.output_mode, first=modes[0]
+            )
         )
     return opts

@@ -47,6 +47,9 @@ from pyspark.sql.datasource import (
 )
 
 from streamlab.eventsource import OptionError, lowered
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("streamlab", "sources")
 
 POSTGRES = "lab_postgres"
 LEDGER = "lab_sink_batches"
@@ -91,7 +94,7 @@ def pg_type(data_type) -> str:
     if name == "decimal":
         return f"numeric({data_type.precision},{data_type.scale})"
     if name not in _PG_TYPES:
-        raise ValueError(f"{POSTGRES}: no PostgreSQL type for the column type {data_type.simpleString()}")
+        raise ValueError(MESSAGES("pg_no_type", sink=POSTGRES, type=data_type.simpleString()))
     return _PG_TYPES[name]
 
 
@@ -103,7 +106,7 @@ def json_value(value):
         return value.isoformat()
     if isinstance(value, Decimal):
         return str(value)
-    raise TypeError(f"{POSTGRES}: cannot stage a {type(value).__name__}")
+    raise TypeError(MESSAGES("pg_cannot_stage", sink=POSTGRES, type=type(value).__name__))
 
 
 def staged_row(row: dict) -> str:
@@ -123,15 +126,15 @@ class Target:
         opts = lowered(options)
         table = opts.get("table")
         if not table:
-            raise OptionError(f"{POSTGRES}: option table is required")
+            raise OptionError(MESSAGES("pg_table_required", sink=POSTGRES))
         columns = tuple((f.name, pg_type(f.dataType)) for f in schema.fields)
         names = [n for n, _ in columns]
         if "batch_id" in names:
-            raise OptionError(f"{POSTGRES}: the result has a batch_id column; the sink adds its own")
+            raise OptionError(MESSAGES("pg_batch_id_column", sink=POSTGRES))
         keys = tuple(k.strip() for k in opts.get("keys", "").split(",") if k.strip())
         unknown = [k for k in keys if k not in names]
         if unknown:
-            raise OptionError(f"{POSTGRES}: key columns {unknown} are not in the result ({', '.join(names)})")
+            raise OptionError(MESSAGES("pg_unknown_keys", sink=POSTGRES, unknown=unknown, columns=", ".join(names)))
         return cls(table, columns, keys)
 
     @property
@@ -186,7 +189,7 @@ def staged(messages) -> tuple[str | None, list[str], int]:
     parts = [m for m in messages if m is not None]
     queries = {m.query for m in parts}
     if len(queries) > 1:
-        raise ValueError(f"{POSTGRES}: one batch's messages name several queries: {sorted(queries)}")
+        raise ValueError(MESSAGES("pg_several_queries", sink=POSTGRES, queries=sorted(queries)))
     return (queries.pop() if queries else None), [m.token for m in parts if m.rows], sum(m.rows for m in parts)
 
 
@@ -196,7 +199,7 @@ def _task_ids() -> tuple[str, int, int]:
     ctx = TaskContext.get()
     query, batch = ctx.getLocalProperty(QUERY_ID_PROPERTY), ctx.getLocalProperty(BATCH_ID_PROPERTY)
     if not query or batch is None:
-        raise RuntimeError(f"{POSTGRES} is a streaming sink: use it with writeStream")
+        raise RuntimeError(MESSAGES("pg_streaming_only", sink=POSTGRES))
     return query, int(batch), ctx.partitionId()
 
 
@@ -252,7 +255,7 @@ class LabPostgresWriter(DataSourceStreamArrowWriter):
                     conn.execute(f"delete from {quoted(self.target.table)}")
                 conn.execute(self.target.apply_sql(), {"batch_id": batchId, "tokens": tokens})
             else:
-                print(f"{POSTGRES}: batch {batchId} of query {query} was committed before: skipped", file=sys.stderr)
+                print(MESSAGES("pg_committed_before", sink=POSTGRES, batch=batchId, query=query), file=sys.stderr)
             conn.execute(f"delete from {STAGING} where query = %s and batch_id <= %s", (query, batchId))
 
     def abort(self, messages, batchId: int) -> None:
@@ -265,7 +268,7 @@ class LabPostgresWriter(DataSourceStreamArrowWriter):
             with self.connect() as conn:
                 conn.execute(f"delete from {STAGING} where query = %s and batch_id = %s", (parts[0].query, batchId))
         except psycopg.Error as exc:
-            print(f"{POSTGRES}: abort of batch {batchId} left its staging rows ({exc})", file=sys.stderr)
+            print(MESSAGES("pg_abort_left_rows", sink=POSTGRES, batch=batchId, error=exc), file=sys.stderr)
 
 
 class LabPostgres(DataSource):

@@ -10,6 +10,12 @@
   started with --fail-on-data-loss false: then the gap is logged, counted, and skipped.
 - 2: bad options (argparse, before Spark starts).
 
+Every line is in the language of the job's process (LAB_LANG, which the lab sets: streamlab.i18n).
+A query's first batch in this run gets one line (`first_batch_line`: its time and where it went);
+later batches longer than the trigger interval get one line when the first comes and then at most
+one per query every SLOW_EVERY seconds (`SlowBatches`), so the lab's log4j2.properties can hide
+Spark's own warning for each ("Current batch is falling behind") without hiding anything.
+
 A job that refuses to start for a reason it can say in one line (e.g. real-time mode without a
 core per Kafka partition, jobs/realtime.py) raises `CannotStart` from its `start`: that line is
 printed as it is, and the run returns 1. A job in real-time mode sets `opts.real_time` (its batch
@@ -28,11 +34,27 @@ import dataclasses
 import json
 import re
 import signal
+import string
 import sys
+import threading
 import time
 from pathlib import Path
 
+from streamlab.i18n import Catalogue, language, number
 from streamlab.wait import WaitTimeout, wait_for
+
+MESSAGES = Catalogue.load("streamlab", "runner")
+
+
+def _longest_literal(catalogue: Catalogue, code: str) -> tuple[str, ...]:
+    """The longest fixed text of a message in each language: a marker of it in another text."""
+    return tuple(
+        max((literal for literal, *_ in string.Formatter().parse(texts)), key=len)
+        for texts in (catalogue.messages[code][lang] for lang in ("en", "es"))
+    )
+
+
+SLOW_EVERY = 60.0  # seconds: at most one line per query this often about batches longer than the trigger
 
 # Spark's messages when a restarted query does not match the state in its checkpoint.
 STATE_MISMATCH_MARKERS = (
@@ -49,8 +71,9 @@ STATE_MISMATCH_MARKERS = (
     "UNSUPPORTED_CHANGE_OF",
     "STDS_",
     "CANNOT_LOAD_STATE_STORE",
-    "the checkpoint's events were made with other options",  # streamlab.datasources' lab_events
 )
+# lab_events (streamlab.eventsource) refusing a checkpoint made with other options, in either language.
+STATE_MISMATCH_MARKERS += _longest_literal(Catalogue.load("streamlab", "sources"), "events_changed")
 # The exception a Python worker raised (a Python data source's, a UDF's), in the traceback that
 # Spark's message quotes after its own first line: `module.SomeError: message`.
 PYTHON_ERROR = re.compile(r"^\s*(?:\w+\.)*\w*(?:Error|Exception): (.+)$", re.M)
@@ -66,17 +89,17 @@ def log(job: str, message: str) -> None:
 
 def describe_failure(job: str, query_name: str, exc: BaseException | str) -> str:
     text = str(exc).strip()
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "unknown error")
+    first = next((line.strip() for line in text.splitlines() if line.strip()), MESSAGES("unknown_error"))
     _, traceback, raised = text.partition("Traceback (most recent call last):")
     found = PYTHON_ERROR.search(raised) if traceback else None
     if found:  # Spark's first line only says a Python worker failed: say why
         first = found.group(1).strip()
     first = first.removeprefix(f"{job}: ")
-    line = f"{job}: query {query_name} failed: {first[:600]}"
+    line = MESSAGES("query_failed", job=job, query=query_name, cause=first[:600])
     if "make reset JOB=" in first:
         return line
     if any(marker in text for marker in STATE_MISMATCH_MARKERS):
-        line += f" -- the query no longer matches its checkpoint; run `make reset JOB={job}` to start over"
+        line = MESSAGES("reset_hint", line=line, job=job)
     return line
 
 
@@ -139,16 +162,17 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     try:  # before Spark starts: a taken port is then one line, with no session to tear down
         metrics = listener.serve(port, bind)
     except OSError as exc:
-        print(
-            f"{job}: cannot serve metrics on port {port} ({exc.strerror}); is another job running? "
-            f"Pass --metrics-port to use another port.",
-            file=sys.stderr,
-        )
+        print(MESSAGES("metrics_port_taken", job=job, port=port, reason=exc.strerror), file=sys.stderr)
         return 1
     spark = WARM_SESSION or session.build(job, conf)
     exporter = listener.attach(spark, job, metrics)
     if on_batch is not None:
         exporter.on_batch.append(on_batch)
+    real_time = getattr(opts, "real_time", None)
+    trigger = None if real_time else options.trigger_seconds(opts.trigger)
+    slow = SlowBatches(job, trigger) if trigger else None
+    if slow:
+        exporter.on_batch.append(slow)
     stop = _Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -168,20 +192,18 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
         return _summarise(opts, job, 1, exporter.summary(), gaps)
     names = ", ".join(name_of(q) for q in queries)
     shown = "127.0.0.1" if bind == "0.0.0.0" else bind  # a container's port is published on 127.0.0.1
-    log(job, f"started {names}; metrics on http://{shown}:{port}/metrics" if port else f"started {names}")
+    url = f"http://{shown}:{port}/metrics"
+    log(job, MESSAGES("started_metrics", queries=names, url=url) if port else MESSAGES("started", queries=names))
     deadline = time.monotonic() + opts.duration if opts.duration else None
-    real_time = getattr(opts, "real_time", None)
-    code = _wait(job, queries, stop, deadline, None if real_time else options.trigger_seconds(opts.trigger), real_time)
+    code = _wait(job, queries, stop, deadline, trigger, real_time)
     _settle(spark)
     _close(spark, exporter)  # drains the listener bus, so the counts below are final
+    if slow:
+        slow.flush()
     figures = exporter.summary()
     for name, totals in figures.items():
         if totals["records_lost"]:
-            log(
-                job,
-                f"data loss: query {name} skipped {totals['records_lost']} Kafka records that retention deleted "
-                f"before they were read (streaming_kafka_records_lost_total)",
-            )
+            log(job, MESSAGES("records_lost", query=name, records=totals["records_lost"]))
     code = _summarise(opts, job, code, figures, gaps)
     if port and config.final_scrape_seconds:  # so `make report` counts the last batches too
         metrics.wait_for_scrape(config.final_scrape_seconds)
@@ -227,47 +249,109 @@ def _check_data_loss(job: str, opts) -> list:
     for gap in found:
         log(
             job,
-            f"data loss: skipping {gap.records} records of {gap.topic}[{gap.partition}] (offsets {gap.start}-"
-            f"{gap.earliest - 1}) for query {gap.query}: Kafka retention deleted them before they were read",
+            MESSAGES(
+                "skipping",
+                records=gap.records,
+                topic=gap.topic,
+                partition=gap.partition,
+                start=gap.start,
+                end=gap.earliest - 1,
+                query=gap.query,
+            ),
         )
     return found
 
 
-FIRST_BATCH_NOTE = (
-    "a first batch is the slowest: the executor loads classes, opens its Kafka clients and compiles "
-    "the query's code once; the next batches show the steady cost"
-)
-REAL_TIME_NOTE = (
-    "in real-time mode a batch lasts its duration, the checkpoint interval: its records were written "
-    "as they arrived, not at its end"
-)
+# Where a batch's time goes (StreamingQueryProgress.durationMs): the message of each phase.
+_PHASES = (("addBatch", "phase_processing"), ("queryPlanning", "phase_planning"), ("latestOffset", "phase_offsets"))
 
 
-# Where a batch's time goes (StreamingQueryProgress.durationMs), in words.
-_PHASES = (("addBatch", "processing"), ("queryPlanning", "planning"), ("latestOffset", "reading offsets"))
+def _seconds(value: float, lang: str) -> str:
+    return number(value, lang, 1)
 
 
-def first_batch_line(progress, trigger_seconds: float | None = None) -> str:
-    """One line on a query's first batch in this run, from its StreamingQueryProgress. A batch
-    longer than the trigger interval also owns up to Spark's warning about it."""
+def first_batch_line(progress, trigger_seconds: float | None = None, lang: str | None = None) -> str:
+    """One line on a query's first batch in this run, from its StreamingQueryProgress, in `lang`
+    (default: the process's). A batch longer than the trigger interval says so: Spark's own
+    warning about it is hidden (services/spark/log4j2.properties)."""
+    lang = lang or language()
     ms = progress.durationMs or {}
     seconds = ms.get("triggerExecution", 0) / 1000
-    parts = ", ".join(f"{ms[key] / 1000:.1f} s {words}" for key, words in _PHASES if key in ms)
-    started = progress.timestamp[11:23] if progress.timestamp else "?"
-    line = (
-        f"{progress.name or progress.id}: first batch took {seconds:.1f} s ({progress.numInputRows:,} rows; {parts}; "
-        f"started {started} UTC)"
+    parts = ", ".join(
+        MESSAGES.text(code, lang, seconds=_seconds(ms[key] / 1000, lang)) for key, code in _PHASES if key in ms
+    )
+    line = MESSAGES.text(
+        "first_batch",
+        lang,
+        query=progress.name or progress.id,
+        seconds=_seconds(seconds, lang),
+        rows=number(progress.numInputRows, lang),
+        phases=parts,
+        started=progress.timestamp[11:23] if progress.timestamp else "?",
     )
     if trigger_seconds and seconds > trigger_seconds:
-        line += f", longer than the {trigger_seconds:g} s trigger: hence Spark's 'Current batch is falling behind'"
+        line = MESSAGES.text("first_batch_longer", lang, line=line, trigger=f"{trigger_seconds:g}")
     return line
+
+
+class SlowBatches:
+    """The listener's `on_batch` (progress, totals): a query's batches that take longer than the
+    trigger interval, after its first in this run (`first_batch_line` says that one), told in one
+    line. The first such batch is told at once; later ones at most once per `every` seconds per
+    query, counted since the query's last line; `flush()` tells those left at the end. `say(line)`
+    prints (default: the runner's log line, in the process's language)."""
+
+    def __init__(self, job: str, trigger_seconds: float, every: float = SLOW_EVERY, clock=time.monotonic, say=None):
+        self.job, self.trigger, self.every, self.clock = job, trigger_seconds, every, clock
+        self.say = say or (lambda line: log(job, line))
+        self.lang = language()
+        self.first_seen: set[str] = set()
+        self.pending: dict[str, list[tuple[float, int]]] = {}  # query -> [(seconds, batch id)] not told yet
+        self.told_at: dict[str, float] = {}  # query -> when its last line was printed
+        self.lock = threading.Lock()
+
+    def __call__(self, progress, totals=None) -> None:
+        name = progress.name or str(progress.id)
+        seconds = (progress.durationMs or {}).get("triggerExecution", 0) / 1000
+        with self.lock:
+            if name not in self.first_seen:
+                self.first_seen.add(name)
+                return
+            if seconds <= self.trigger:
+                return
+            self.pending.setdefault(name, []).append((seconds, progress.batchId))
+            now = self.clock()
+            if name not in self.told_at or now - self.told_at[name] >= self.every:
+                self._tell(name, now)
+
+    def flush(self) -> None:
+        with self.lock:
+            for name in [n for n, slow in self.pending.items() if slow]:
+                self._tell(name, self.clock())
+
+    def _tell(self, name: str, now: float) -> None:
+        slow = self.pending.pop(name)
+        seconds, batch = max(slow)
+        params = {
+            "query": name,
+            "batch": batch,
+            "seconds": _seconds(seconds, self.lang),
+            "trigger": f"{self.trigger:g}",
+        }
+        if len(slow) == 1:
+            line = MESSAGES.text("slow_batch", self.lang, **params)
+        else:
+            span = f"{now - self.told_at[name]:.0f}" if name in self.told_at else "?"
+            line = MESSAGES.text("slow_batches", self.lang, count=len(slow), span=span, **params)
+        self.told_at[name] = now
+        self.say(line)
 
 
 def _wait(
     job: str, queries, stop: _Stop, deadline: float | None, trigger_seconds: float | None, real_time: str | None = None
 ) -> int:
     told: set[str] = set()  # queries whose first batch was logged
-    note = REAL_TIME_NOTE if real_time else FIRST_BATCH_NOTE
+    note = MESSAGES("real_time_note" if real_time else "first_batch_note")
     while True:
         _log_first_batches(job, queries, told, trigger_seconds, note)
         for q in queries:
@@ -278,11 +362,12 @@ def _wait(
                     _stop_all(queries)
                     return 1
         if all(not q.isActive for q in queries):
-            log(job, "all queries finished")
+            log(job, MESSAGES("all_finished"))
             return 0
         if stop.requested or (deadline and time.monotonic() >= deadline):
-            why = f"{stop.signal} received" if stop.requested else "duration reached"
-            log(job, f"{why}: stopping {', '.join(name_of(q) for q in queries if q.isActive)} gracefully")
+            why = MESSAGES("signal_received", signal=stop.signal) if stop.requested else MESSAGES("duration_reached")
+            active = ", ".join(name_of(q) for q in queries if q.isActive)
+            log(job, MESSAGES("stopping", why=why, queries=active))
             _stop_all(queries)
             return 0
         active = next(q for q in queries if q.isActive)
@@ -292,9 +377,7 @@ def _wait(
             pass
 
 
-def _log_first_batches(
-    job: str, queries, told: set[str], trigger_seconds: float | None, note: str = FIRST_BATCH_NOTE
-) -> None:
+def _log_first_batches(job: str, queries, told: set[str], trigger_seconds: float | None, note: str) -> None:
     for q in queries:
         if name_of(q) in told:
             continue

@@ -116,7 +116,9 @@ def start(
     if opts.sink == "kafka":
         writer = writer.format("kafka").option("kafka.bootstrap.servers", opts.config.bootstrap)
         return writer.start() if kafka_records else writer.option("topic", default_output(opts, job)).start()
-    raise ValueError(f"{job}: sink {opts.sink!r} needs a foreachBatch writer in this job")
+    from streamlab.i18n import Catalogue
+
+    raise ValueError(Catalogue.load("streamlab", "sources")("sink_needs_writer", job=job, sink=opts.sink))
 
 
 def quarantine_headers(job: str, reason, topic, partition, offset):

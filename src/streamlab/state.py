@@ -23,6 +23,9 @@ import json
 import re
 from pathlib import Path
 
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("streamlab", "state")
 # Internal stores a reader reaches through another option: a join's four stores through
 # `joinSide`, a transformWithState operator's through `stateVarName`.
 JOIN = "symmetricHashJoin"
@@ -44,13 +47,13 @@ class Store:
 
     @property
     def label(self) -> str:
+        """The store's name for a reader, in the process's language (streamlab.i18n)."""
+        named = {"id": self.operator_id, "operator": self.operator}
         if self.join_side:
-            part = f", {self.join_side} side"
-        elif self.state_var:
-            part = f", state variable {self.state_var}"
-        else:
-            part = ", registered timers" if self.timers else ""
-        return f"operator {self.operator_id} ({self.operator}{part})"
+            return MESSAGES("operator_side", side=self.join_side, **named)
+        if self.state_var:
+            return MESSAGES("operator_variable", variable=self.state_var, **named)
+        return MESSAGES("operator_timers" if self.timers else "operator", **named)
 
     def options(self, batch: int | None = None) -> dict[str, str]:
         opts = {"operatorId": str(self.operator_id)}

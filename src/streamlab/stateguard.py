@@ -22,6 +22,10 @@ import hashlib
 import re
 from pathlib import Path
 
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("streamlab", "sources")
+
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Names of the stateful nodes in an analyzed plan. transformWithStateInPandas (and Python's
 # transformWithState) analyze to TransformWithStateInPySpark in Spark 4.2.
@@ -78,11 +82,7 @@ def check(df, checkpoint: str, job: str) -> None:
     if recorded is not None:
         old = stateful_part(saved.read_text().splitlines()) if saved.exists() else None
         if old != text:
-            raise StateMismatch(
-                f"{job}: the query's stateful logic changed since its checkpoint {folder} was written "
-                f"(grouping keys, windows, watermark or schema), so it is not compatible with the existing state. "
-                f"Compare {saved} with the new plan; run `make reset JOB={job}` to start over"
-            )
+            raise StateMismatch(MESSAGES("state_changed", job=job, folder=folder, saved=saved))
     # A first start, a checkpoint from before the guard, or one that recorded a whole plan.
     folder.mkdir(parents=True, exist_ok=True)
     saved.write_text(text + "\n")

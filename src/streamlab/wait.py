@@ -2,7 +2,8 @@
 
 `wait_for(check, timeout, what)` polls `check()` until it returns a truthy value and returns it.
 On timeout it raises `WaitTimeout` naming `what` and the last error or value seen, so a failure
-says what was awaited and why it never came. The poll interval is the only sleep.
+says what was awaited and why it never came, in the process's language (streamlab.i18n; `what`
+is the caller's). The poll interval is the only sleep.
 
 Not for: waiting on a subprocess to exit (use `Popen.wait(timeout)`).
 """
@@ -13,7 +14,10 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
+from streamlab.i18n import Catalogue
+
 T = TypeVar("T")
+MESSAGES = Catalogue.load("streamlab", "wait")
 
 
 class WaitTimeout(TimeoutError):
@@ -34,12 +38,12 @@ def wait_for(
             value = check()
             if value:
                 return value
-            last = f"last value: {value!r}"
+            last = MESSAGES("last_value", value=repr(value))
         except Exception as exc:  # noqa: BLE001 - the condition may raise anything until the service is up
-            last = f"last error: {type(exc).__name__}: {exc}"
+            last = MESSAGES("last_error", error=f"{type(exc).__name__}: {exc}")
         now = time.monotonic()
         if now >= deadline:
-            raise WaitTimeout(f"timed out after {timeout:.0f}s waiting for {what} ({last})")
+            raise WaitTimeout(MESSAGES("timed_out", seconds=f"{timeout:.0f}", what=what, last=last))
         if on_poll:
             on_poll(timeout - (deadline - now))
         time.sleep(min(interval, max(0.0, deadline - now)))

@@ -8,6 +8,7 @@ from lab import health
 from lab.httpclient import get_json
 from lab.kafkatools import consume_all
 from tests.support import lab as run
+from tests.support.language import english_lines
 
 
 def test_every_service_is_healthy(lab_up):
@@ -91,3 +92,8 @@ def test_up_again_is_a_no_op(lab_up, lab_env):
         return [line.split()[2] for line in text.splitlines()[1:]]
 
     assert pids(before) == pids(after)
+    # In Spanish: the same no-op, and the table, with not one English sentence.
+    spanish = run.lab("up", environ={**lab_env, "LAB_LANG": "es"}, check=True)
+    assert spanish.stdout.startswith("El laboratorio ya está en marcha; no hay nada que hacer.\n"), spanish.stdout
+    assert pids(spanish.stdout.split("\n", 1)[1]) == pids(before)
+    assert english_lines(spanish.stdout + spanish.stderr) == []

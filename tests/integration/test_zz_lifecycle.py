@@ -1,6 +1,7 @@
 """Lifecycle and bad input, run last because they take the session's lab down and up again."""
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -12,14 +13,18 @@ from lab.paths import Paths
 from lab.settings import ROOT
 from streamlab.wait import wait_for
 from tests.support import lab as run
+from tests.support.language import english_lines
 
 
-def jvm_roles(tree: list[int]) -> dict[str, int]:
-    """The job's driver JVM (in its process tree) and its executor (started by the worker), by role."""
+def jvm_roles(tree: list[int], run: str) -> dict[str, int]:
+    """The job's driver JVM (in its process tree) and its executor (started by the worker), by role.
+    The executor is this lab's (its LAB_INSTANCE marker is `run`): on a shared machine, other labs'
+    executors run beside it, with archives of their own."""
+    ours = set(procs.marked(submit.MARKER, run))
     found = {}
     for p in psutil.process_iter(["pid", "cmdline"]):
         cmd = " ".join(p.info["cmdline"] or [])
-        if "CoarseGrainedExecutorBackend" in cmd:
+        if "CoarseGrainedExecutorBackend" in cmd and p.info["pid"] in ours:
             found["executor"] = p.info["pid"]
         elif p.info["pid"] in tree and "org.apache.spark.deploy.SparkSubmit" in cmd and "java" in cmd:
             found["driver"] = p.info["pid"]
@@ -65,7 +70,7 @@ def test_down_stops_a_job_whose_caller_is_gone(lab_up, lab_env, tmp_path):
         tree = procs.tree(proc.pid)
         # Both of its JVMs map the lab's class-data archive (lab.cds): the driver and its executor.
         archive = str(cds.archive(Paths.of(lab_up)))
-        jvms = wait_for(lambda: jvm_roles(tree), 120, "basic's executor to start")
+        jvms = wait_for(lambda: jvm_roles(tree, str(Paths.of(lab_up).run)), 120, "basic's executor to start")
         assert sorted(jvms) == ["driver", "executor"], jvms
         unmapped = [
             role for role, pid in jvms.items() if archive not in {m.path for m in psutil.Process(pid).memory_maps()}
@@ -91,6 +96,11 @@ def test_down_twice_then_taken_port_then_up(lab_up, lab_env):
     assert "not running" in second.stdout
     proc = run.lab("submit", "basic", environ=lab_env)
     assert proc.returncode == 1 and proc.stderr.strip() == "The lab is not up: run `make up` first."
+    spanish = {**lab_env, "LAB_LANG": "es"}
+    again = run.lab("down", environ=spanish, check=True)
+    assert again.stdout == "El laboratorio no estaba en marcha; no hay nada que detener.\n"
+    proc = run.lab("submit", "basic", environ=spanish)
+    assert proc.returncode == 1 and proc.stderr == "El laboratorio no está en marcha: ejecuta antes `make up`.\n"
     with socket.socket() as squatter:
         squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         squatter.bind((s.host, s.int("KAFKA_PORT")))
@@ -101,5 +111,8 @@ def test_down_twice_then_taken_port_then_up(lab_up, lab_env):
     assert line.startswith(f"error: port {s['KAFKA_PORT']} (Kafka) on {s.host} is already in use by pid {os.getpid()}")
     assert "nothing was started" in line
     assert not lab_processes(s), "a failed start left processes behind"
-    proc = run.lab("up", environ=lab_env, timeout=600)
+    proc = run.lab("up", environ=spanish, timeout=600)  # the whole start, in Spanish
     assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Arrancando el laboratorio (runtime local,"), proc.stdout
+    assert re.search(r"^  kafka +arrancando \.+ listo \(\d+,\d s\)$", proc.stdout, re.M), proc.stdout
+    assert english_lines(proc.stdout + proc.stderr) == [], proc.stdout

@@ -15,8 +15,16 @@ from pathlib import Path
 import nbformat
 
 from lab import httpclient
+from streamlab.i18n import LANGUAGES, Catalogue
 from streamlab.wait import wait_for
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+
+
+def url_line() -> re.Pattern:
+    """`make notebook`'s line with JupyterLab's URL, in either language (src/lab/messages/notebook.toml)."""
+    catalogue = Catalogue.load("lab", "notebook")
+    heads = [re.escape(catalogue.messages["url"][lang].split("{url}")[0]) for lang in LANGUAGES]
+    return re.compile(f"(?:{'|'.join(heads)})" + r"(\S+)")
 
 
 @contextlib.contextmanager
@@ -27,13 +35,14 @@ def lab_notebook(cmd: list[str], env: dict[str, str], cwd: Path, timeout: float 
         cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True
     )
     lines = []
+    pattern = url_line()
 
     def the_url():
         line = proc.stdout.readline()
         lines.append(line)
         if proc.poll() is not None and not line:
             raise AssertionError("lab notebook ended:\n" + "".join(lines))
-        m = re.search(r"JupyterLab on the lab: (\S+)", line)
+        m = pattern.search(line)
         return m and m.group(1)
 
     try:

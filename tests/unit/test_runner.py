@@ -1,6 +1,6 @@
 from types import SimpleNamespace
 
-from streamlab.runner import describe_failure, first_batch_line
+from streamlab.runner import SlowBatches, describe_failure, first_batch_line
 
 
 def test_failure_is_one_line_naming_job_and_query():
@@ -49,5 +49,88 @@ def test_first_batch_line_says_where_the_time_went():
     )
 
     longer = first_batch_line(progress, trigger_seconds=5.0)
-    assert longer.endswith("longer than the 5 s trigger: hence Spark's 'Current batch is falling behind'")
+    assert longer == first_batch_line(progress) + ", longer than the 5 s trigger"
     assert first_batch_line(progress, trigger_seconds=10.0) == first_batch_line(progress)
+
+    assert first_batch_line(progress, 5.0, "es") == (
+        "windowing: el primer batch tardó 6,6 s (16.677 filas; 5,6 s de procesamiento, 0,5 s de planificación, "
+        "0,4 s de lectura de offsets; empezó a las 21:11:10.675 UTC), más que el trigger de 5 s"
+    )
+
+
+def batch(name: str, batch_id: int, seconds: float) -> SimpleNamespace:
+    return SimpleNamespace(name=name, id="x", batchId=batch_id, durationMs={"triggerExecution": seconds * 1000})
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_batches_longer_than_the_trigger_get_a_line_at_first_then_one_a_minute():
+    """Spark's own "falling behind" warning, once per slow batch, is hidden: the runner says it in
+    one line for the first slow batch after the first, then at most once per minute per query,
+    counting those in between, and tells what is left at the end."""
+    clock, said = Clock(), []
+    slow = SlowBatches("windowing", 10.0, every=60.0, clock=clock, say=said.append)
+    slow(batch("windowing", 0, 14.6))  # the first batch: first_batch_line's
+    slow(batch("windowing", 1, 2.0))
+    clock.now = 5
+    slow(batch("windowing", 2, 12.3))
+    assert said == [
+        "windowing: batch 2 took 12.3 s, longer than the 10 s trigger: the query falls behind, "
+        "and its next batch starts at once"
+    ]
+    for i, (at, seconds) in enumerate([(15, 11.0), (30, 13.5), (50, 10.5)], start=3):
+        clock.now = at
+        slow(batch("windowing", i, seconds))
+    assert len(said) == 1, "no line per slow batch"
+    clock.now = 66
+    slow(batch("windowing", 6, 10.2))
+    assert said[1] == (
+        "windowing: 4 more batches took longer than the 10 s trigger in the last 61 s "
+        "(the longest: batch 4, 13.5 s): the query falls behind"
+    )
+    clock.now = 70
+    slow(batch("windowing", 7, 11.0))
+    slow(batch("windowing_quarantine", 0, 30.0))  # another query's first batch
+    slow.flush()
+    assert said[2:] == [
+        "windowing: batch 7 took 11.0 s, longer than the 10 s trigger: the query falls behind, "
+        "and its next batch starts at once"
+    ]
+    slow.flush()
+    assert len(said) == 3, "nothing left to tell"
+
+
+def test_the_slow_batch_lines_speak_spanish(monkeypatch):
+    monkeypatch.setenv("LAB_LANG", "es")
+    clock, said = Clock(), []
+    slow = SlowBatches("windowing", 10.0, clock=clock, say=said.append)
+    slow(batch("windowing", 0, 14.6))
+    slow(batch("windowing", 1, 12.25))
+    clock.now = 20
+    slow(batch("windowing", 2, 12.0))
+    slow(batch("windowing", 3, 11.0))
+    slow.flush()
+    assert said == [
+        "windowing: el batch 1 tardó 12,2 s, más que el trigger de 10 s: la consulta se queda atrás, "
+        "y su siguiente batch empieza en seguida",
+        "windowing: 2 batches más tardaron más que el trigger de 10 s en los últimos 20 s "
+        "(el más largo: el batch 2, 12,0 s): la consulta se queda atrás",
+    ]
+
+
+def test_a_failure_is_one_spanish_line_and_a_changed_source_gets_the_reset_hint_in_spanish(monkeypatch):
+    monkeypatch.setenv("LAB_LANG", "es")
+    from streamlab.eventsource import EVENTS
+    from streamlab.i18n import Catalogue
+
+    refused = Catalogue.load("streamlab", "sources")("events_changed", source=EVENTS, wrong="seed=2 (checkpoint: 1)")
+    text = f"[STREAM_FAILED] Query: Traceback (most recent call last):\nstreamlab.eventsource.OptionError: {refused}"
+    line = describe_failure("python_source", "python_source", text)
+    assert line.startswith("python_source: la consulta python_source falló: lab_events: los eventos del checkpoint")
+    assert line.endswith("ejecuta `make reset JOB=python_source` para empezar de cero")

@@ -64,3 +64,9 @@ def test_only_settings_that_differ_from_env_file_go_into_containers(tmp_path):
         "KAFKA_BOOTSTRAP": "kafka-1:19092",
     }
     assert rt._passed_env(env) == ["-e", "KAFKA_BOOTSTRAP=kafka-1:19092", "-e", "TOPIC_PAGE_VIEWS=drill_views"]
+
+
+def test_a_driver_container_is_told_the_language_when_it_differs_from_env_file(tmp_path):
+    rt = Docker(load(environ={"LAB_RUN": str(tmp_path)}), environ={})
+    assert load(environ={}).file["LAB_LANG"] == "", ".env leaves the language to the locale"
+    assert rt._passed_env({"LAB_LANG": "es"}) == ["-e", "LAB_LANG=es"]
