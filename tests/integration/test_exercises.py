@@ -53,7 +53,7 @@ def test_solutions_pass_and_the_starter_and_typical_wrong_answers_fail_with_thei
 
 def test_a_passing_check_exits_0_and_in_spanish_prints_no_english_sentence(lab_up, lab_env):
     proc = run.lab(
-        "check", "2", "instructors/solutions/ex2_windowing.py", environ={**lab_env, "LANG": "es_ES.UTF-8"}, timeout=300
+        "check", "2", "instructors/solutions/ex2_windowing.py", environ={**lab_env, "LAB_LANG": "es"}, timeout=300
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr[-3000:]
     assert "instructors/solutions/ex2_windowing.py: PASS\n  45 conteos por (ventana, país) exactos" in proc.stdout
