@@ -33,6 +33,7 @@ FENCE = re.compile(r"^[ \t]*```.*?^[ \t]*```", re.S | re.M)
 CODE_SPAN = re.compile(r"`[^`\n]+`")
 LINK_TARGET = re.compile(r"\]\([^)\s]+\)")
 URL = re.compile(r"https?://\S+")
+PLACEHOLDER = re.compile(r"\{[^{}]*\}")
 
 
 def avoided() -> dict[str, str]:
@@ -66,7 +67,9 @@ def spanish_texts() -> list[tuple[str, str]]:
     for catalogue in sorted(ROOT.glob("src/*/messages/*.toml")):
         for code, message in tomllib.loads(catalogue.read_text()).items():
             if isinstance(message, dict) and "es" in message:
-                texts.append((f"{catalogue.relative_to(ROOT)} [{code}]", CODE_SPAN.sub("", message["es"])))
+                # A {placeholder} is a value's name, not prose.
+                text = PLACEHOLDER.sub("", CODE_SPAN.sub("", message["es"]))
+                texts.append((f"{catalogue.relative_to(ROOT)} [{code}]", text))
     for figure in sorted((ROOT / "docs" / "course" / "figures").glob("*.es.svg")):
         texts.append((str(figure.relative_to(ROOT)), " ".join(ElementTree.parse(figure).getroot().itertext())))
     return texts
