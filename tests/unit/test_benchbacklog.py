@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from lab import benchbacklog
+from lab.benchtext import TEXT
 
 
 def _batches(durations, rows, start=1_800_000_000.0, trigger=1.0):
@@ -110,8 +111,11 @@ def test_a_confirming_run_that_keeps_up_becomes_the_best():
 
 
 def test_what_limits_the_rate_found():
+    """A code of bench.toml, which the results page writes in the learner's language."""
     kept, behind = {"offered_rows_per_second": 100}, {"offered_rows_per_second": 150}
-    assert benchbacklog.limit(kept, behind, 150, 500).startswith("the job: above this rate")
-    assert benchbacklog.limit(kept, None, 500, 500).startswith("the backlog")
-    assert benchbacklog.limit(kept, None, 150, 500).startswith("not found")
-    assert benchbacklog.limit(None, behind, 150, 500) == "the job: no rate tried was sustainable"
+    assert benchbacklog.limit(kept, behind, 150, 500) == "limit_job_trigger"
+    assert benchbacklog.limit(kept, None, 500, 500) == "limit_backlog"
+    assert benchbacklog.limit(kept, None, 150, 500) == "limit_not_found"
+    assert benchbacklog.limit(None, behind, 150, 500) == "limit_none_sustainable"
+    assert TEXT.text("limit_backlog", "en") == "the backlog: it could offer no more for a whole run"
+    assert TEXT.text("limit_backlog", "es") == "el acumulado: no podía ofrecer más durante toda una ejecución"
