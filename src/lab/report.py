@@ -377,8 +377,8 @@ def verdict(f: Figures, lang: str = "en") -> tuple[str, list[str]]:
         TEXT.text(
             "evidence_lag",
             lang,
-            start=units.count(f.lag_start or 0, lang),
-            end=units.count(f.lag_end or 0, lang),
+            start=units.count(f.lag_start, lang),  # n/a: a query that reads no Kafka
+            end=units.count(f.lag_end, lang),
             slope=slope if f.lag_slope < 0 else "+" + slope,
             allowed=units.count(allowed, lang),
             seconds=units.count(lab_verdict.LAG_SECONDS, lang),
