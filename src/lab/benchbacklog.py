@@ -116,8 +116,17 @@ def measure(batches: list[dict], rate: int, per_batch: int, warmup_batches: int)
     busy = [b for b in batches if b["numInputRows"]]
     counted = busy[warmup_batches:]
     durations = sorted(b["durationMs"].get("triggerExecution", 0) / 1000 for b in counted)
-    if len(counted) < 2:
-        return {"offered_rows_per_second": rate, "rows_per_second": 0.0, "keeps_up": False, "batches": len(counted)}
+    if len(counted) < 2:  # too slow to time: falls behind, with every key a search reads
+        return {
+            "offered_rows_per_second": rate,
+            "rows_per_batch_cap": per_batch,
+            "rows_per_second": 0.0,
+            "keeps_up": False,
+            "batches": len(counted),
+            "batch_seconds_median": durations[len(durations) // 2] if durations else 0.0,
+            "batch_seconds_max": durations[-1] if durations else 0.0,
+            "backlog_ran_out": False,
+        }
     start = iso_seconds(counted[0]["timestamp"])
     end = iso_seconds(counted[-1]["timestamp"]) + counted[-1]["durationMs"].get("triggerExecution", 0) / 1000
     rows = sum(b["numInputRows"] for b in counted)

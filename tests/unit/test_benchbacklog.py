@@ -41,6 +41,10 @@ def test_a_short_batch_before_the_last_means_the_backlog_ran_out():
 def test_too_few_batches_is_not_a_verdict_of_keeping_up():
     m = benchbacklog.measure(_batches([3.0], [50_000]), 50_000, 50_000, warmup_batches=2)
     assert not m["keeps_up"] and m["batches"] == 0
+    # A search goes on from such a run (on a loaded machine, the smoke bench's first rate was one).
+    step = lambda r: benchbacklog.measure(_batches([3.0] * 3, [r] * 3), r, r, warmup_batches=2)  # noqa: E731
+    best, fail = benchbacklog.choose(step, 3_463, 3_463, max_steps=1, bisect=0, confirm=False)
+    assert best is None and (fail["keeps_up"], fail["backlog_ran_out"], fail["batch_seconds_median"]) == (False, False, 3.0)
 
 
 def test_the_warm_up_is_counted_in_batches_however_long_they_take():
