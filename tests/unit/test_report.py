@@ -529,3 +529,23 @@ def test_a_chart_in_spanish_has_spanish_words_and_decimal_commas():
     fig.canvas.draw()
     assert fig.axes[0].get_title() == "Memoria del estado"
     assert all(t.get_text().endswith("KiB") for t in fig.axes[0].get_yticklabels() if t.get_text())
+
+
+def test_what_lab_report_prints_on_bad_input_is_one_spanish_line(monkeypatch, capsys):
+    """`LAB_LANG=es make report SINCE=…` and a Prometheus that does not answer: one line each, exit 1."""
+    import argparse
+
+    from lab import cli
+
+    monkeypatch.setenv("LAB_LANG", "es")
+    with socket.socket() as s:  # a free port, closed again: nothing listens there
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    settings = load().overridden({"PROMETHEUS_PORT": str(port)})
+    args = dict(job="windowing", since="24h", start=None, end=None, trigger_seconds=5.0, run=None, list=False)
+    assert cli._report(None, argparse.Namespace(**{**args, "since": "nope"}), [], settings) == 1
+    assert capsys.readouterr().err == "error: SINCE=nope no es un lapso de tiempo: prueba con 15m, 2h o 24h\n"
+    assert cli._report(None, argparse.Namespace(**{**args, "list": True}), [], settings) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: Prometheus en http://127.0.0.1:{port} no responde (") and err.count("\n") == 1
+    assert err.endswith("): ¿está el laboratorio en marcha?\n")
