@@ -231,17 +231,19 @@ def test_two_runs_the_report_covers_the_latest_and_lists_both(windowing_run, rep
     found = report.runs(report.Prometheus.of(settings), "windowing", start, end)
     assert [r.rows for r in found] == [rows_of(first), rows_of(second)], found
     assert found[0].end < found[1].start and len({r.run_id for r in found}) == 2
-    out = build(settings, "windowing", start, end, out_root=tmp_path)
+    out = build(settings, "windowing", start, end, out_root=tmp_path, lang="en")
     figures = json.loads((out / "figures.json").read_text())
     assert (figures["run_id"], figures["runs_in_window"], figures["rows"]) == (found[1].run_id, 2, rows_of(second))
     assert (
         "The time range held 2 runs of windowing; this report covers run 2 (the latest)"
         in (out / "report.md").read_text()
     )
-    earlier = build(settings, "windowing", start, end, out_root=tmp_path / "first", run="1")
+    earlier = build(settings, "windowing", start, end, out_root=tmp_path / "first", run="1", lang="en")
     assert json.loads((earlier / "figures.json").read_text())["rows"] == rows_of(first)
     # make report LIST=1: both runs, with their rows.
-    listed = run.lab("report", "--job", "windowing", "--start", str(start), "--list", environ=report_env)
+    listed = run.lab(
+        "report", "--job", "windowing", "--start", str(start), "--list", environ={**report_env, "LAB_LANG": "en"}
+    )
     assert listed.returncode == 0, listed.stderr
     lines = [line.split() for line in listed.stdout.splitlines()[1:3]]
     assert [(ln[0], ln[1], ln[-1]) for ln in lines] == [
@@ -300,7 +302,7 @@ def test_report_of_a_run_that_cannot_keep_up(topics, lab_up, tmp_path):
         30,
         "Prometheus to hold basic's metrics from the run",
     )
-    out = build(lab_up, "basic", start, time.time(), out_root=tmp_path, trigger_seconds=2)
+    out = build(lab_up, "basic", start, time.time(), out_root=tmp_path, trigger_seconds=2, lang="en")
     figures = json.loads((out / "figures.json").read_text())
     assert figures["verdict"] == "falls behind", figures
     assert figures["lag_end"] > figures["lag_start"]

@@ -38,6 +38,13 @@ Event latency is measured from event time.
 """
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch):
+    """What the process prints (errors, lists) is in LAB_LANG's language: English here, whatever the
+    machine's locale, unless a test says Spanish."""
+    monkeypatch.setenv("LAB_LANG", "en")
+
+
 class Page(HTMLParser):
     """Every element, with its parent chain and its own text: enough to check the structure."""
 
