@@ -30,6 +30,7 @@ the figures are sane; no test asserts a speed.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import statistics
@@ -37,12 +38,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lab import benchbacklog, benchlive, costfit, mdhtml
+from lab import benchbacklog, benchlive, benchtext, costfit, mdhtml, units
+from lab.benchtext import TEXT
 from lab.kafkatools import end_total, fresh_topics
 from lab.settings import ROOT
+from streamlab.i18n import language, number
 
 RESULTS_DIR = ROOT / "bench" / "results"
-CHART_TITLE = "Read path: Spark's stages beside Kafka's own ceiling"
+# A search's limit is stored as a code of bench.toml; results written before codes hold its English.
+LIMIT_CODES = {TEXT.text(code, "en"): code for code in TEXT if code.startswith("limit_")}
 BENCH_STYLE = "img{width:750px}td{text-align:right}td:first-child{text-align:left}"
 # events in the backlog (about 5/8 of them page views, the topic the stages read), producer seconds,
 # ProducerPerformance records, repetitions, rate stage's seconds, and the maxOffsetsPerTrigger caps
@@ -83,6 +87,11 @@ READ_SETTINGS = {
     "Kafka's defaults": ["kafka.fetch.max.wait.ms=500", "kafka.max.poll.records=500"],
     "+ fetch.max.wait.ms=10": ["kafka.max.poll.records=500"],
     "+ max.poll.records=10000 (the lab's)": [],
+}
+READ_SETTING_CODES = {  # their names on the results page (bench.toml); the JSON keeps the keys above
+    "Kafka's defaults": "setting_defaults",
+    "+ fetch.max.wait.ms=10": "setting_fetch_wait",
+    "+ max.poll.records=10000 (the lab's)": "setting_poll_records",
 }
 # ... and live, where every batch reads to the end of the log: windowing at this producer rate
 # (events/s) for this hold (s), once per READ_SETTINGS entry. Full run only.
@@ -181,6 +190,11 @@ def _say(msg: str) -> None:
     print(f"==> {msg}", flush=True)
 
 
+def _tell(code: str, **params) -> None:
+    """A progress line of bench.toml in the learner's language."""
+    _say(benchtext.line(code, **params))
+
+
 def producer_performance(rt, topic: str, records: int, size: int) -> float:
     out = rt.kafka_tool(
         "org.apache.kafka.tools.ProducerPerformance",
@@ -264,7 +278,8 @@ def _stages(rt, env: dict, stages: list[str], topic: str, extra: list[str]) -> d
             result["cost"] = costfit.fit(result["fit_batches"])
             found[result["stage"]] = result
     if proc.returncode != 0 or set(found) != set(stages):
-        raise RuntimeError(f"bench stage {','.join(stages)} failed: {(proc.stdout + proc.stderr)[-800:]}")
+        output = (proc.stdout + proc.stderr)[-800:]
+        raise RuntimeError(benchtext.line("stage_failed", stages=",".join(stages), output=output))
     return found
 
 
@@ -294,12 +309,12 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
     if size_name in READ_SETTINGS_LIVE:
         results["read_settings_live"] = _read_settings_live(rt, env, *READ_SETTINGS_LIVE[size_name])
     guess = (results["ladder"]["windowing"].get("cost") or {}).get("sustainable_rows_per_second_1s_trigger")
-    _say("capacity: windowing fed from a backlog at a fixed rate per trigger (1 s), the load source never the limit")
+    _tell("say_capacity")
     results["capacity"] = benchbacklog.search(rt, env, "windowing", guess, CAPACITY[size_name], _say)
     plan = LIVE[size_name]
-    _say("live: maximum sustainable throughput (1 s trigger, rising producer rate)")
+    _tell("say_live")
     results["live"] = {stage: benchlive.search(rt, env, stage, plan, _say) for stage in plan["stages"]}
-    _say("live: the realtime job in real-time mode beside its micro-batch twin (Kafka -> Kafka)")
+    _tell("say_real_time")
     results["real_time"] = {
         "rate": plan["twin_rate"],
         "batch": REAL_TIME_BATCH,
@@ -309,7 +324,7 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
         results["tuning"] = _tuning_part(rt, env, topic)
         best = results["live"]["windowing"]["sustainable"]
         rate = int(best["target_events_per_second"] / 2) if best else plan["start_rate"]
-        _say(f"tuning, live: windowing at {rate:,} events/s")
+        _tell("say_tuning_live", rate=rate)
         results["tuning_live"] = {"rate": rate, **benchlive.tune(rt, env, "windowing", rate, plan["hold"], _say)}
     return _write(results, started)
 
@@ -318,12 +333,12 @@ def _producer_part(rt, env: dict[str, str], size: dict) -> dict:
     """The lab's producer as fast as it goes, then its send path alone (--replay), beside Kafka's
     ProducerPerformance with records of its size."""
     bootstrap = rt.settings.kafka_bootstrap
-    _say(f"producer: as fast as it goes for {size['producer_seconds']} s")
+    _tell("say_producer", seconds=size["producer_seconds"])
     # Its own topics: the backlog measured next must hold exactly the events produced for it.
     prod_env = {**env, **fresh_topics(bootstrap, "bench_producer")}
     prod = benchlive.produce(rt, prod_env, ["--rate", "0", "--duration", str(size["producer_seconds"]), "--seed", "1"])
     replay = min(size["events"], 200_000)
-    _say(f"producer: the send path alone, {replay:,} events made first and replayed, for {size['producer_seconds']} s")
+    _tell("say_replay", events=replay, seconds=size["producer_seconds"])
     replay_env = {**env, **fresh_topics(bootstrap, "bench_replay")}
     replayed = benchlive.produce(
         rt,
@@ -332,7 +347,7 @@ def _producer_part(rt, env: dict[str, str], size: dict) -> dict:
     )
     record_size = _mean_record_size()
     perf_topic = fresh_topics(bootstrap, "bench_perf")["TOPIC_RESULTS"]
-    _say(f"ProducerPerformance: {size['perf_records']:,} records of {record_size} B")
+    _tell("say_producer_performance", records=size["perf_records"], bytes=record_size)
     kafka_prod = producer_performance(rt, perf_topic, size["perf_records"], record_size)
     return {
         "events_per_second": prod["events_per_second"],
@@ -346,9 +361,9 @@ def _producer_part(rt, env: dict[str, str], size: dict) -> dict:
 
 def _backlog_part(rt, env: dict[str, str], topic: str, size: dict) -> tuple[int, float]:
     """A backlog on a fresh topic, and ConsumerPerformance's read ceiling on it: (records, records/s)."""
-    _say(f"backlog: {size['events']:,} events on a fresh topic")
+    _tell("say_backlog", events=size["events"])
     benchlive.produce(rt, env, ["--rate", "0", "--count", str(size["events"]), "--seed", "2"])
-    _say("ConsumerPerformance: the raw read ceiling")
+    _tell("say_consumer_performance")
     views = end_total(rt.settings.kafka_bootstrap, topic)  # page views are about 3/4 of the events
     return views, statistics.median(consumer_performance(rt, topic, views) for _ in range(size["repeat"]))
 
@@ -362,13 +377,14 @@ def _ladder_part(rt, env: dict[str, str], topic: str, size_name: str, ceiling: f
     caps = _fit_caps_args(size)
     rate_seconds = ["--seconds", str(size["rate_seconds"])]
     if size_name == "smoke":
-        _say(f"Spark stages {', '.join(stages)}, in one driver")
+        _tell("say_stages", stages=", ".join(stages))
         ladder = _stages(rt, env, stages, topic, rate_seconds + caps)
     else:
         for stage in stages:
-            _say(
-                f"Spark stage {stage}" + (f": drain, then under caps {caps[1]}" if stage in size["fit_stages"] else "")
-            )
+            if stage in size["fit_stages"]:
+                _tell("say_stage_caps", stage=stage, caps=caps[1])
+            else:
+                _tell("say_stage", stage=stage)
             extra = rate_seconds if stage == "rate" else caps if stage in size["fit_stages"] else []
             runs = [_stage(rt, env, stage, topic, extra) for _ in range(size["repeat"])]
             ladder[stage] = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
@@ -407,7 +423,7 @@ def _read_settings_part(rt, env: dict[str, str], topic: str, size_name: str, cei
     stages = ["count"] if size_name == "smoke" else ["count", "windowing"]
     found = {}
     for label, pairs in settings:
-        _say(f"read settings: {', '.join(stages)} with {label}")
+        _tell("say_read_settings", stages=", ".join(stages), label=_Words(language()).setting(label))
         found[label] = _stages(rt, env, stages, topic, caps + _kafka_option_args(pairs))
         for result in found[label].values():
             _add_ratios(result, ceiling)
@@ -418,7 +434,7 @@ def _read_settings_live(rt, env: dict[str, str], rate: int, hold: int) -> dict:
     """The windowing job live (1 s trigger) under each READ_SETTINGS entry: label -> its figures."""
     found = {}
     for i, (label, pairs) in enumerate(READ_SETTINGS.items()):
-        _say(f"read settings, live: windowing at {rate:,} events/s for {hold} s with {label}")
+        _tell("say_read_settings_live", rate=rate, hold=hold, label=_Words(language()).setting(label))
         extra = ["--trigger", "1 second", *_kafka_option_args(pairs)]
         job = benchlive.LiveJob(rt, env, "windowing", extra, label=f"read-{i}")
         try:
@@ -436,13 +452,13 @@ def _tuning_part(rt, env: dict[str, str], topic: str) -> dict:
     tuning: dict = {}
     for key, values in TUNING.items():
         for value in values:
-            _say(f"tuning: window stage with {key}={_tuning_label(value)}")
+            _tell("say_tuning", key=key, value=_tuning_label(value))
             confs = [f"{key}={value}", *TUNING_WITH.get(value, [])]
             r = _stage(rt, env, "window", topic, [a for c in confs for a in ("--conf", c)])
             tuning.setdefault(key, []).append({"value": value, "rows_per_second": r["rows_per_second"]})
     for key, values in DRAIN_OPTIONS.items():
         for value in ["none", *values]:
-            _say(f"tuning: window stage with {key}={value}")
+            _tell("say_tuning", key=key, value=value)
             r = _stage(rt, env, "window", topic, [] if value == "none" else ["--max-offsets-per-trigger", value])
             tuning.setdefault(key, []).append(
                 {"value": value, "rows_per_second": r["rows_per_second"], "batches": r["batches"]}
@@ -465,136 +481,177 @@ def _machine() -> dict:
     return {"cores": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()}
 
 
-def _write(results: dict, started: datetime) -> Path:
+def _write(results: dict, started: datetime, lang: str | None = None) -> Path:
+    """The results as bench/results/<time>.json (machine-readable, in any language), and as .md,
+    .html and .png in `lang` (default: the learner's, streamlab.i18n.language()); the page is
+    printed too."""
+    lang = lang or language()
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     stem = RESULTS_DIR / started.strftime("%Y%m%dT%H%M%SZ")
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+    png = stem.with_suffix(".png")
+    _chart(results, png, lang)
+    lines = render(results, started, png.name, lang)
+    text = "\n".join(lines) + "\n"
+    stem.with_suffix(".md").write_text(text)
+    # The same page for a browser, the chart embedded so the file stands alone.
+    embedded = text.replace(f"]({png.name})", f"]({mdhtml.data_uri(png.read_bytes())})")
+    style = mdhtml.STYLE + BENCH_STYLE
+    stem.with_suffix(".html").write_text(mdhtml.page(lines[0].lstrip("# "), embedded, style=style, lang=lang))
+    print("\n".join(lines), flush=True)
+    paths = {k: f"{stem}.{k}" for k in ("json", "md", "html", "png")}
+    print("\n" + TEXT.text("results", lang, **paths), flush=True)
+    return stem.with_suffix(".json")
+
+
+class _Words:
+    """The page's texts and numbers in one language."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __call__(self, code: str, **params) -> str:
+        return TEXT.text(code, self.lang, **params)
+
+    def n(self, value: float, digits: int = 0) -> str:
+        return number(value, self.lang, digits)
+
+    def verdict(self, keeps_up: bool) -> str:
+        return self("keeps_up" if keeps_up else "falls_behind")
+
+    def limit(self, stored: str) -> str:
+        """A search's limit: a code of bench.toml, or (results written before codes) its English text."""
+        code = stored if stored in TEXT else LIMIT_CODES.get(stored)
+        return self(code) if code else stored
+
+    def setting(self, label: str) -> str:
+        code = READ_SETTING_CODES.get(label)
+        return self(code) if code else label
+
+    def process(self, name: str) -> str:
+        """A process whose CPU the live search measures (kafka, driver, ...)."""
+        code = "cpu_" + re.sub(r"\W+", "_", name)
+        return self(code) if code in TEXT else name
+
+    def key(self, key: str) -> str:
+        return benchtext.key(key, self.lang)
+
+
+def render(results: dict, started: datetime, chart: str, lang: str = "en") -> list[str]:
+    """The results page's Markdown lines in `lang`, linking the chart file `chart`."""
+    w = _Words(lang)
     p = results["producer"]
     size = f" ({results.get('size_name', 'quick').upper()})" if results["quick"] else ""
+    rate = functools.partial(_per, lang)
     lines = [
-        f"# Benchmark {started:%Y-%m-%d %H:%M} UTC{size}",
+        f"# {w('title', time=f'{started:%Y-%m-%d %H:%M}', size=size)}",
         "",
-        f"Machine: {results['machine']['cores']} cores; Spark {results['versions']['SPARK_VERSION']}, "
-        f"Kafka {results['versions']['KAFKA_VERSION']}; the {results.get('runtime', 'local')} runtime; "
-        f"everything on one machine.",
+        w(
+            "machine",
+            cores=results["machine"]["cores"],
+            spark=results["versions"]["SPARK_VERSION"],
+            kafka=results["versions"]["KAFKA_VERSION"],
+            runtime=results.get("runtime", "local"),
+        ),
         "",
-        "## Producer",
+        f"![{w('chart_title')}]({chart})",
         "",
-        "| measure | value |",
+        f"## {w('producer_heading')}",
+        "",
+        f"| {w('column_measure')} | {w('column_value')} |",
         "|---|---|",
-        f"| lab producer | {p['events_per_second']:,.0f} events/s |",
-        f"| Kafka ProducerPerformance ({p['record_bytes']} B records, same settings) | "
-        f"{p['producer_performance_records_per_second']:,.0f} records/s |",
-        f"| ratio | {p['ratio']:.2f} |",
-        f"| lab producer, send path alone (`--replay`: events made before the clock starts) | "
-        f"{p['replay_events_per_second']:,.0f} events/s |",
-        f"| ratio, send path alone | {p['replay_ratio']:.2f} |",
+        f"| {w('row_lab_producer')} | {rate(p['events_per_second'], 'events')} |",
+        f"| {w('row_producer_performance', bytes=p['record_bytes'])} | "
+        f"{rate(p['producer_performance_records_per_second'], 'records')} |",
+        f"| {w('row_ratio')} | {w.n(p['ratio'], 2)} |",
+        f"| {w('row_replay')} | {rate(p['replay_events_per_second'], 'events')} |",
+        f"| {w('row_replay_ratio')} | {w.n(p['replay_ratio'], 2)} |",
         "",
-        "The lab producer makes each event in Python on one core (ids, choices, JSON), which caps it well "
-        "below Kafka's tool; the send path alone (confluent-kafka, a delivery report counted per record) "
-        "is what compares with ProducerPerformance.",
+        w("producer_note"),
         "",
-        "## Read path (drain rates over a backlog; upper bounds on sustainable throughput)",
+        f"## {w('read_path_heading')}",
         "",
-        "Raw ceiling, Kafka ConsumerPerformance (fetch rate): "
-        f"**{results['consumer_ceiling_records_per_second']:,.0f} records/s**",
+        w("ceiling", value=w.n(results["consumer_ceiling_records_per_second"])),
         "",
-        "| stage | drain rows/s | ratio to ceiling | batches | rows | fixed cost a, s | per-row cost b, µs | "
-        "1/b rows/s | 1/b ratio to ceiling | R² | sustainable at a 1 s trigger, rows/s |",
+        w("ladder_header"),
         "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for stage, r in results["ladder"].items():
-        ratio = "n/a (no Kafka)" if r["ratio_to_consumer_ceiling"] is None else f"{r['ratio_to_consumer_ceiling']:.2f}"
+        ratio = w("no_kafka") if r["ratio_to_consumer_ceiling"] is None else w.n(r["ratio_to_consumer_ceiling"], 2)
         lines.append(
-            f"| {stage} | {r['rows_per_second']:,.0f} | {ratio} | {r['batches']} | {r['rows']:,} | {_cost(r)} |"
+            f"| {stage} | {w.n(r['rows_per_second'])} | {ratio} | {r['batches']} | {w.n(r['rows'])} | "
+            f"{_cost(r, lang)} |"
         )
-    lines += [
-        "",
-        "The drain rate is one batch over the whole backlog in a fresh driver: it includes the first batch's "
-        "start (code generation, the executors' first Kafka consumers). The cost fit comes from the same backlog "
-        "drained again under maxOffsetsPerTrigger caps of "
-        + ", ".join(f"{c:,}" for c in results["size"].get("fit_caps", ()))
-        + " rows, each query's first batch left out: batch seconds = a + b x rows, by least squares "
-        "(src/lab/costfit.py). 1/b is the rate if batches were so large that a vanished; a 1 s trigger "
-        "keeps up while a + b x rows <= 1 s. Targets: count 1/b >= 0.5 of the ceiling, windowing >= 0.25.",
-    ]
+    lines += ["", w("ladder_note", caps=", ".join(w.n(c) for c in results["size"].get("fit_caps", ())))]
     rs = results.get("read_settings")
     if rs:
         lines += [
             "",
-            "## Kafka consumer settings (streamlab.sources.READ_OPTIONS), each added in turn",
+            f"## {w('settings_heading')}",
             "",
-            "| settings | stage | drain rows/s | ratio to ceiling | fixed cost a, s | per-row cost b, µs | "
-            "1/b rows/s | 1/b ratio to ceiling | R² | sustainable at a 1 s trigger, rows/s |",
+            w("settings_header"),
             "|---|---|---|---|---|---|---|---|---|---|",
         ]
         for label, stages in rs.items():
             for stage, r in stages.items():
                 lines.append(
-                    f"| {label} | {stage} | {r['rows_per_second']:,.0f} | {r['ratio_to_consumer_ceiling']:.2f} | "
-                    f"{_cost(r)} |"
+                    f"| {w.setting(label)} | {stage} | {w.n(r['rows_per_second'])} | "
+                    f"{w.n(r['ratio_to_consumer_ceiling'], 2)} | {_cost(r, lang)} |"
                 )
     live = results.get("read_settings_live")
     if live:
-        rate, hold = READ_SETTINGS_LIVE[results.get("size_name", "quick")]
+        live_rate, hold = READ_SETTINGS_LIVE[results.get("size_name", "quick")]
         lines += [
             "",
-            f"Live, where every batch reads to the end of the log: windowing at {rate:,} page views/s, 1 s trigger, "
-            f"{hold} s hold:",
+            w("settings_live", rate=w.n(live_rate), hold=hold),
             "",
-            "| settings | page views/s | verdict | batch s (median) | addBatch s (median) "
-            "| latency p50 / p95 / p99 s |",
+            w("settings_live_header"),
             "|---|---|---|---|---|---|",
         ]
         for label, r in live.items():
             lines.append(
-                f"| {label} | {r['page_views_per_second']:,.0f} | {'keeps up' if r['keeps_up'] else 'falls behind'} | "
-                f"{r['batch_seconds_median']:.2f} | {r['phases_median_seconds'].get('addBatch', 0):.2f} | "
-                f"{_pct(r['latency_seconds'])} |"
+                f"| {w.setting(label)} | {w.n(r['page_views_per_second'])} | {w.verdict(r['keeps_up'])} | "
+                f"{w.n(r['batch_seconds_median'], 2)} | {w.n(r['phases_median_seconds'].get('addBatch', 0), 2)} | "
+                f"{_pct(r['latency_seconds'], lang)} |"
             )
-    lines += _capacity_lines(results.get("capacity"))
-    lines += _live_lines(results)
+    lines += _capacity_lines(results.get("capacity"), lang)
+    lines += _live_lines(results, lang)
     for key, rows in results.get("tuning", {}).items():
-        lines += ["", f"## Tuning: {key} (window stage, drain rate)", "", "| value | rows/s |", "|---|---|"]
-        lines += [f"| {_tuning_label(r['value'])} | {r['rows_per_second']:,.0f} |" for r in rows]
+        lines += ["", f"## {w('tuning_heading', key=w.key(key))}", "", w("tuning_header"), "|---|---|"]
+        lines += [f"| {_tuning_label(r['value'])} | {w.n(r['rows_per_second'])} |" for r in rows]
     tl = results.get("tuning_live")
     if tl:
         for key in benchlive.LIVE_TUNING:
             lines += [
                 "",
-                f"## Tuning, live: {key} (windowing at {tl['rate']:,} events/s)",
+                f"## {w('tuning_live_heading', key=w.key(key), rate=w.n(tl['rate']))}",
                 "",
-                "| value | page views/s | verdict | latency p50 / p95 / p99 s | batch s (median) | GC share |",
+                w("tuning_live_header"),
                 "|---|---|---|---|---|---|",
             ]
             for r in tl[key]:
                 if "error" in r:
-                    lines.append(f"| {r['value']} | failed: {r['error']} | | | | |")
+                    lines.append(f"| {r['value']} | {w('failed', error=r['error'])} | | | | |")
                     continue
-                gc = "n/a" if r["gc_share_of_task_time"] is None else f"{r['gc_share_of_task_time']:.1%}"
+                gc = units.share(r["gc_share_of_task_time"], lang)
                 lines.append(
-                    f"| {r['value']} | {r['page_views_per_second']:,.0f} | "
-                    f"{'keeps up' if r['keeps_up'] else 'falls behind'} | {_pct(r['latency_seconds'])} | "
-                    f"{r['batch_seconds_median']:.2f} | {gc} |"
+                    f"| {r['value']} | {w.n(r['page_views_per_second'])} | {w.verdict(r['keeps_up'])} | "
+                    f"{_pct(r['latency_seconds'], lang)} | {w.n(r['batch_seconds_median'], 2)} | {gc} |"
                 )
-    png = stem.with_suffix(".png")
-    _chart(results, png)
-    lines[4:4] = [f"![{CHART_TITLE}]({png.name})", ""]
-    text = "\n".join(lines) + "\n"
-    stem.with_suffix(".md").write_text(text)
-    # The same page for a browser, the chart embedded so the file stands alone.
-    embedded = text.replace(f"]({png.name})", f"]({mdhtml.data_uri(png.read_bytes())})")
-    stem.with_suffix(".html").write_text(mdhtml.page(lines[0].lstrip("# "), embedded, style=mdhtml.STYLE + BENCH_STYLE))
-    print("\n".join(lines), flush=True)
-    print(f"\nResults: {stem}.json, {stem}.md, {stem}.html, {stem}.png", flush=True)
-    return stem.with_suffix(".json")
+    return lines
 
 
-def _cost(result: dict) -> str:
+def _per(lang: str, value: float, what: str) -> str:
+    """A rate with no decimals, the page's way: 1,234 events/s."""
+    return units.TEXT.text(f"per_{what}", lang, value=number(value, lang, 0))
+
+
+def _cost(result: dict, lang: str = "en") -> str:
     """A stage's cost fit as table cells: a | b | 1/b | 1/b ratio | R² | sustainable at 1 s."""
     c = result.get("cost")
+    na = units.not_available(lang)
     if not c:
-        return " | ".join(["n/a"] * 6)
+        return " | ".join([na] * 6)
     top, ratio, keep = (
         c["ceiling_rows_per_second"],
         c.get("ceiling_ratio_to_consumer_ceiling"),
@@ -602,131 +659,130 @@ def _cost(result: dict) -> str:
     )
     return " | ".join(
         [
-            f"{c['fixed_seconds']:.3f}",
-            f"{c['seconds_per_row'] * 1e6:.2f}",
-            f"{top:,.0f}" if top else "n/a",
-            f"{ratio:.2f}" if ratio else "n/a",
-            f"{c['r2']:.2f}",
-            f"{keep:,.0f}" if keep else "n/a",
+            number(c["fixed_seconds"], lang, 3),
+            number(c["seconds_per_row"] * 1e6, lang, 2),
+            number(top, lang, 0) if top else na,
+            number(ratio, lang, 2) if ratio else na,
+            number(c["r2"], lang, 2),
+            number(keep, lang, 0) if keep else na,
         ]
     )
 
 
-def _capacity_lines(cap: dict | None) -> list[str]:
+def _capacity_lines(cap: dict | None, lang: str = "en") -> list[str]:
     if not cap:
         return []
+    w = _Words(lang)
     best, guess = cap["sustainable"], cap["guess_rows_per_second"]
+    limit = w.limit(cap["limited_by"])
     lines = [
         "",
-        f"## Capacity: {cap['stage']} fed from a backlog, 1 s trigger",
+        f"## {w('capacity_heading', stage=cap['stage'])}",
         "",
         (
-            f"Highest rate kept up: **{best['rows_per_second']:,.0f} page views/s** (offered "
-            f"{best['offered_rows_per_second']:,}). The highest rate offered was "
-            f"{cap['highest_offered_rows_per_second']:,} rows/s, "
-            f"{cap['offered_over_sustainable']:.2f}x that. Limit: {cap['limited_by']}."
+            w(
+                "capacity_best",
+                rate=w.n(best["rows_per_second"]),
+                offered=w.n(best["offered_rows_per_second"]),
+                highest=w.n(cap["highest_offered_rows_per_second"]),
+                over=w.n(cap["offered_over_sustainable"], 2),
+                limit=limit,
+            )
             if best
-            else f"No rate tried was sustainable. Limit: {cap['limited_by']}."
+            else w("capacity_none", limit=limit)
         ),
         "",
-        f"The cost fit predicted {guess:,.0f} rows/s ((1 - a/T) / b, T = 1 s)." if guess else "",
+        w("capacity_guess", guess=w.n(guess)) if guess else "",
         "",
-        "The input is a backlog of page views already in Kafka, read under maxOffsetsPerTrigger = the rate: "
-        "the load source is never the limit and nothing else runs. A rate is kept up when the batches after "
-        "the warm-up read it per second of wall time (within 5%). No producer competes for the cores here "
-        "(the live search below has one), and there is no event-time latency (the events are older than the run).",
+        w("capacity_note"),
         "",
-        "| offered rows/s | read rows/s | batches | batch s, median / max | verdict |",
+        w("capacity_header"),
         "|---|---|---|---|---|",
     ]
     for m in cap["steps"]:
-        verdict = "backlog ran out" if m.get("backlog_ran_out") else "keeps up" if m["keeps_up"] else "falls behind"
+        verdict = w("backlog_ran_out") if m.get("backlog_ran_out") else w.verdict(m["keeps_up"])
         lines.append(
-            f"| {m['offered_rows_per_second']:,} | {m['rows_per_second']:,.0f} | {m['batches']} | "
-            f"{m.get('batch_seconds_median', 0):.2f} / {m.get('batch_seconds_max', 0):.2f} | {verdict} |"
+            f"| {w.n(m['offered_rows_per_second'])} | {w.n(m['rows_per_second'])} | {m['batches']} | "
+            f"{w.n(m.get('batch_seconds_median', 0), 2)} / {w.n(m.get('batch_seconds_max', 0), 2)} | {verdict} |"
         )
     return lines
 
 
-def _pct(lat: dict | None) -> str:
-    return " / ".join(f"{lat[k]:.2f}" for k in ("p50", "p95", "p99")) if lat else "n/a"
+def _pct(lat: dict | None, lang: str = "en") -> str:
+    if not lat:
+        return units.not_available(lang)
+    return " / ".join(number(lat[k], lang, 2) for k in ("p50", "p95", "p99"))
 
 
-def _live_lines(results: dict) -> list[str]:
+def _live_lines(results: dict, lang: str = "en") -> list[str]:
+    w = _Words(lang)
     lines = []
     for stage, live in results.get("live", {}).items():
         best = live["sustainable"]
+        processes = live["steps"][0]["cpu_cores"] if live["steps"] else {}
+        names = [w.process(name) for name in processes]
         lines += [
             "",
-            f"## Live: {stage}, 1 s trigger",
+            f"## {w('live_heading', stage=stage)}",
             "",
-            f"Maximum sustainable throughput: **{best['page_views_per_second']:,.0f} page views/s** "
-            f"(the producer sent {best['events_per_second']:,.0f} events/s, page views only). "
-            f"Limit: {live['limited_by']}."
+            w(
+                "live_best",
+                rate=w.n(best["page_views_per_second"]),
+                sent=w.n(best["events_per_second"]),
+                limit=w.limit(live["limited_by"]),
+            )
             if best
-            else "No rate tried was sustainable.",
+            else w("live_none"),
             "",
-            "| producer target events/s | page views/s in | lag slope /s | final lag | verdict | "
-            "latency p50 / p95 / p99 s | batch s (median) | executor GC share | CPU cores: "
-            + ", ".join(live["steps"][0]["cpu_cores"] if live["steps"] else {})
-            + " |",
+            w("live_header", processes=", ".join(names)),
             "|---|---|---|---|---|---|---|---|---|",
         ]
         for r in live["steps"]:
-            gc = "n/a" if r.get("gc_share_of_task_time") is None else f"{r['gc_share_of_task_time']:.1%}"
+            gc = units.share(r.get("gc_share_of_task_time"), lang)
             lines.append(
-                f"| {r['target_events_per_second']:,} | {r['page_views_per_second']:,.0f} | "
-                f"{r['lag_slope_per_second']:,.0f} | {r['final_lag']:,} | "
-                f"{'keeps up' if r['keeps_up'] else 'falls behind'}"
-                f"{' (producer-bound)' if r['producer_bound'] else ''} | "
-                f"{_pct(r['latency_seconds'])} | {r['batch_seconds_median']:.2f} | {gc} | "
-                + ", ".join(f"{v:.2f}" for v in r["cpu_cores"].values())
+                f"| {w.n(r['target_events_per_second'])} | {w.n(r['page_views_per_second'])} | "
+                f"{w.n(r['lag_slope_per_second'])} | {w.n(r['final_lag'])} | "
+                f"{w.verdict(r['keeps_up'])}"
+                f"{w('producer_bound') if r['producer_bound'] else ''} | "
+                f"{_pct(r['latency_seconds'], lang)} | {w.n(r['batch_seconds_median'], 2)} | {gc} | "
+                + ", ".join(w.n(v, 2) for v in r["cpu_cores"].values())
                 + " |"
             )
         if best:
-            phases = ", ".join(f"{k} {v:.2f}" for k, v in best["phases_median_seconds"].items())
-            lines += ["", f"Batch phases at the sustainable rate (median seconds): {phases}."]
-        lines += [
-            "",
-            "Latency is batch end minus event time, with each batch's events spread evenly between its "
-            "oldest and newest (the producer sends at a constant rate): an estimate from the progress, not a "
-            "per-event measurement. The rows at fractions of the sustainable rate are the last in the table.",
-        ]
+            phases = ", ".join(f"{k} {w.n(v, 2)}" for k, v in best["phases_median_seconds"].items())
+            lines += ["", w("live_phases", phases=phases)]
+        lines += ["", w("live_note")]
     rt = results.get("real_time")
     if rt:
         lines += [
             "",
-            f"## Real-time mode vs micro-batch: the realtime job ({rt['rate']:,} orders/s, 2 partitions)",
+            f"## {w('real_time_heading', rate=w.n(rt['rate']))}",
             "",
-            "Exact, per alert, in milliseconds (p50 / p95 / p99), from the order's event time and two broker "
-            "append times (LogAppendTime topics): producer -> broker is the producer's linger and send; Spark is "
-            "the input's append to the alert's append (read, filter, write and the sink's own send). Steady "
-            f"state: orders appended from {benchlive.WARMUP_SECONDS} s after the first alert was written. A query's "
-            "first batch writes the orders of its start all at once, seconds late: the first-alert column.",
+            w("real_time_note", warmup=benchlive.WARMUP_SECONDS),
             "",
-            "| mode | orders in | alerts out | first alert, s after the producer's start | alerts measured "
-            "| producer -> broker | Spark | end to end |",
+            w("real_time_header"),
             "|---|---|---|---|---|---|---|---|",
         ]
         for mode in ("real-time", "micro-batch"):
             r = rt[mode]
-            hops = " | ".join(_ms(r["latency_ms"][hop]) for hop in benchlive.HOPS)
-            first = f"{r['first_alert_seconds']:.1f}" if "first_alert_seconds" in r else "n/a"
-            counts = f"{r['records_in']:,} | {r['records_out']:,} | {first} | {r['measured_records']:,}"
-            lines.append(f"| {mode} | {counts} | {hops} |")
+            hops = " | ".join(_ms(r["latency_ms"][hop], lang) for hop in benchlive.HOPS)
+            first = w.n(r["first_alert_seconds"], 1) if "first_alert_seconds" in r else units.not_available(lang)
+            counts = f"{w.n(r['records_in'])} | {w.n(r['records_out'])} | {first} | {w.n(r['measured_records'])}"
+            lines.append(f"| {benchtext.mode(mode, lang)} | {counts} | {hops} |")
     return lines
 
 
-def _ms(p: dict | None) -> str:
-    return "n/a" if not p else f"{p['p50']:.0f} / {p['p95']:.0f} / {p['p99']:.0f}"
+def _ms(p: dict | None, lang: str = "en") -> str:
+    return units.not_available(lang) if not p else f"{p['p50']:.0f} / {p['p95']:.0f} / {p['p99']:.0f}"
 
 
-def _chart(results: dict, path: Path) -> None:
+def _chart(results: dict, path: Path, lang: str = "en") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    w = _Words(lang)
     ladder = results["ladder"]
     names = list(ladder)[::-1]
     drain = [ladder[n]["rows_per_second"] for n in names]
@@ -734,17 +790,17 @@ def _chart(results: dict, path: Path) -> None:
     ceiling = results["consumer_ceiling_records_per_second"]
     fig, ax = plt.subplots(figsize=(7.5, 4.2), dpi=100, layout="constrained")
     ys = range(len(names))
-    ax.barh([y + 0.2 for y in ys], drain, height=0.4, color="#4c72b0", label="drain rate (one batch, fresh driver)")
-    ax.barh([y - 0.2 for y in ys], top, height=0.4, color="#dd8452", label="1/b, the per-row ceiling (cost fit)")
-    ax.axvline(ceiling, color="#333333", linestyle="--", linewidth=1, label=f"Kafka ConsumerPerformance {ceiling:,.0f}")
+    ax.barh([y + 0.2 for y in ys], drain, height=0.4, color="#4c72b0", label=w("chart_drain"))
+    ax.barh([y - 0.2 for y in ys], top, height=0.4, color="#dd8452", label=w("chart_per_row"))
+    ax.axvline(ceiling, color="#333333", linestyle="--", linewidth=1, label=w("chart_consumer", value=w.n(ceiling)))
     ax.set_yticks(list(ys), names)
     ax.set_xscale("log")
-    ax.set_xlabel("rows per second (log scale)")
-    ax.set_title(CHART_TITLE, fontsize=10)
+    ax.set_xlabel(w("chart_axis"))
+    ax.set_title(w("chart_title"), fontsize=10)
     for y, (d, t) in enumerate(zip(drain, top, strict=True)):
-        ax.text(d, y + 0.2, f" {d:,.0f}", va="center", fontsize=7)
+        ax.text(d, y + 0.2, f" {w.n(d)}", va="center", fontsize=7)
         if t:
-            ax.text(t, y - 0.2, f" {t:,.0f}", va="center", fontsize=7)
+            ax.text(t, y - 0.2, f" {w.n(t)}", va="center", fontsize=7)
     fig.legend(fontsize=7, loc="outside lower center", ncol=3)  # below the bars: it never hides one
     fig.savefig(path)
     plt.close(fig)

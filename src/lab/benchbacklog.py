@@ -26,7 +26,9 @@ import math
 import time
 
 from lab.benchlive import produce
+from lab.benchtext import line, verdict
 from lab.kafkatools import end_total, fresh_topics
+from streamlab.i18n import language, number
 
 KEEP_UP = 0.95  # the share of the offered rate a run must read to keep up
 STEP = 1.5  # the search's factor between rates
@@ -95,7 +97,8 @@ def run(
     )
     batches = [json.loads(line) for line in progress.read_text().splitlines()] if progress.exists() else []
     if proc.returncode != 0 or not batches:
-        raise RuntimeError(f"backlog run of {stage} at {rate:,} rows/s failed: {(proc.stdout + proc.stderr)[-600:]}")
+        output = (proc.stdout + proc.stderr)[-600:]
+        raise RuntimeError(line("capacity_run_failed", stage=stage, rate=rate, output=output))
     return measure(batches, rate, per_batch, warmup_batches)
 
 
@@ -113,8 +116,17 @@ def measure(batches: list[dict], rate: int, per_batch: int, warmup_batches: int)
     busy = [b for b in batches if b["numInputRows"]]
     counted = busy[warmup_batches:]
     durations = sorted(b["durationMs"].get("triggerExecution", 0) / 1000 for b in counted)
-    if len(counted) < 2:
-        return {"offered_rows_per_second": rate, "rows_per_second": 0.0, "keeps_up": False, "batches": len(counted)}
+    if len(counted) < 2:  # too slow to time: falls behind, with every key a search reads
+        return {
+            "offered_rows_per_second": rate,
+            "rows_per_batch_cap": per_batch,
+            "rows_per_second": 0.0,
+            "keeps_up": False,
+            "batches": len(counted),
+            "batch_seconds_median": durations[len(durations) // 2] if durations else 0.0,
+            "batch_seconds_max": durations[-1] if durations else 0.0,
+            "backlog_ran_out": False,
+        }
     start = iso_seconds(counted[0]["timestamp"])
     end = iso_seconds(counted[-1]["timestamp"]) + counted[-1]["durationMs"].get("triggerExecution", 0) / 1000
     rows = sum(b["numInputRows"] for b in counted)
@@ -181,21 +193,23 @@ def choose(
 
 
 def limit(best: dict | None, fail: dict | None, highest: int, top_rate: int) -> str:
-    """What the search's result says limits the rate: the job, the backlog, or nothing found."""
+    """What the search's result says limits the rate, as a code of bench.toml: the job
+    (limit_job_trigger), the backlog (limit_backlog), or nothing found (limit_not_found,
+    limit_none_sustainable)."""
     if best and fail:
-        return "the job: above this rate its batches outlast the trigger"
+        return "limit_job_trigger"
     if best and highest >= top_rate:
-        return "the backlog: it could offer no more for a whole run"
+        return "limit_backlog"
     if best:
-        return "not found: the job kept up with every rate offered"
-    return "the job: no rate tried was sustainable"
+        return "limit_not_found"
+    return "limit_none_sustainable"
 
 
 def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> dict:
     """The highest offered rate `stage` keeps up with at a 1 s trigger: from `guess` (the cost fit's
     prediction, lab.costfit.sustainable), as `choose` picks the rates. plan: backlog_views,
     warm_views, warmup_batches, hold, max_steps, bisect, confirm."""
-    say(f"capacity: {plan['backlog_views']:,} page views into a backlog topic")
+    say(line("say_capacity_backlog", views=plan["backlog_views"]))
     env, topic, records = fill(rt, env, plan["backlog_views"])
     _, warm_topic, _ = fill(rt, env, plan["warm_views"], seed=8, prefix="bench_warm")
     # the highest rate the backlog can offer for a whole run
@@ -203,12 +217,11 @@ def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> d
     steps = []
 
     def step(r: int) -> dict:
-        say(f"  {stage}: offered {r:,} rows/s (maxOffsetsPerTrigger {r:,}, 1 s trigger)")
+        say(line("say_capacity_offered", stage=stage, rate=r))
         m = run(rt, env, stage, topic, warm_topic, r, plan["warmup_batches"], plan["hold"])
-        say(
-            f"    read {m['rows_per_second']:,.0f} rows/s, batch median {m.get('batch_seconds_median', 0):.2f} s: "
-            f"{'keeps up' if m['keeps_up'] else 'falls behind'}"
-        )
+        seconds = number(m.get("batch_seconds_median", 0), language(), 2)
+        kept = verdict(m["keeps_up"])
+        say(line("say_capacity_read", rate=round(m["rows_per_second"]), seconds=seconds, verdict=kept))
         steps.append(m)
         return m
 

@@ -27,7 +27,7 @@ import threading
 import time
 from pathlib import Path
 
-from lab import runtime, verdict
+from lab import benchtext, runtime, verdict
 from lab.kafkatools import consume_all, end_total, fresh_topics, offsets
 from lab.settings import ROOT
 from streamlab.listener import iso_seconds
@@ -91,7 +91,7 @@ class LiveJob:
         wait_for(lambda: self.ready.is_set() or self.proc.poll() is not None, 300, f"the live {stage} job to start")
         if not self.ready.is_set():
             last = next((x.strip() for x in reversed(self.output) if x.strip()), "no output")
-            raise RuntimeError(f"the live {stage} job failed to start: {last}")
+            raise RuntimeError(benchtext.line("live_start_failed", stage=stage, output=last))
 
     def _read(self) -> None:
         for line in self.proc.stdout:
@@ -161,7 +161,7 @@ def produce(rt: runtime.Runtime, env: dict, args: list[str]) -> dict:
     cmd, env = rt.producer_command(["--dimensions-dir", "", "--summary", str(summary), *args], env)
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1800)
     if proc.returncode != 0:
-        raise RuntimeError(f"producer failed: {proc.stderr[-400:]}")
+        raise RuntimeError(benchtext.line("producer_failed", output=proc.stderr[-400:]))
     return json.loads(summary.read_text())
 
 
@@ -188,7 +188,7 @@ def _hold(job: LiveJob, producer: subprocess.Popen) -> dict:
     producer.wait()
     end, times1 = time.time(), job.rt.executor_times(job.job)
     if not job.alive():
-        raise RuntimeError(f"the live {job.stage} job stopped: {''.join(job.output[-15:])}")
+        raise RuntimeError(benchtext.line("live_stopped", stage=job.stage, output="".join(job.output[-15:])))
     gc = (times1[0] - times0[0]) / (times1[1] - times0[1]) if times0 and times1 and times1[1] > times0[1] else None
     seconds = max(t1 - t0, 1e-9)
     cores = {k: round((cpu1[k] - cpu0.get(k, 0.0)) / seconds, 2) for k in cpu1} if samples else {}
@@ -245,16 +245,15 @@ def search(rt: runtime.Runtime, env: dict, stage: str, plan: dict, say) -> dict:
         def run(rate):
             nonlocal seed
             seed += 1
-            say(f"  {stage}: {rate:,} events/s for {plan['hold']} s")
+            say(benchtext.line("say_live_step", stage=stage, rate=rate, hold=plan["hold"]))
             r = step(job, rate, plan["hold"], seed, plan["drain"])
-            say(
-                f"    page views {r['page_views_per_second']:,.0f}/s, lag slope {r['lag_slope_per_second']:,.0f}/s, "
-                f"final lag {r['final_lag']:,}: {'keeps up' if r['keeps_up'] else 'falls behind'}"
-            )
+            views, slope = round(r["page_views_per_second"]), round(r["lag_slope_per_second"])
+            kept = benchtext.verdict(r["keeps_up"])
+            say(benchtext.line("say_live_result", views=views, slope=slope, lag=r["final_lag"], verdict=kept))
             steps.append(r)
             return r
 
-        say(f"  {stage}: warming up at {plan['start_rate'] // 2:,} events/s (not counted)")
+        say(benchtext.line("say_live_warmup", stage=stage, rate=plan["start_rate"] // 2))
         step(
             job, plan["start_rate"] // 2, plan["warmup"], seed, plan["drain"]
         )  # JIT, first-batch planning, executor start
@@ -293,11 +292,12 @@ def search(rt: runtime.Runtime, env: dict, stage: str, plan: dict, say) -> dict:
 
 
 def _limit(best: dict | None, fail: dict | None) -> str:
+    """What limits the rate found, as a code of bench.toml."""
     if best and best["producer_bound"]:
-        return "the producer: it could not send faster beside the job (so the job's limit is higher)"
+        return "limit_producer"
     if fail:
-        return "the job: above this rate its lag grows"
-    return "nothing found yet: every rate tried kept up, and the search ran out of steps"
+        return "limit_job_lag"
+    return "limit_not_yet"
 
 
 LIVE_TUNING = {  # full run only: one setting at a time, at a fixed rate, on the windowing job
@@ -311,7 +311,8 @@ def tune(rt: runtime.Runtime, env: dict, stage: str, rate: int, hold: int, say) 
     table = {}
     for key, values in LIVE_TUNING.items():
         for value in values:
-            say(f"  tuning {stage}: {key} = {value}, {rate:,} events/s for {hold} s")
+            setting = benchtext.key(key)
+            say(benchtext.line("say_live_tuning", stage=stage, key=setting, value=value, rate=rate, hold=hold))
             extra = ["--trigger", value if key == "trigger" else "1 second"]
             partitions = value if key == "kafka partitions" else 4
             try:
@@ -368,7 +369,7 @@ def realtime_hops(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_tim
     found = {}
     bootstrap = rt.settings.kafka_bootstrap
     for label, extra in (("real-time", ["--real-time", real_time]), ("micro-batch", ["--trigger", "1 second"])):
-        say(f"  realtime job, {label}: {rate:,} orders/s for {hold} s")
+        say(benchtext.line("say_real_time_mode", mode=benchtext.mode(label), rate=rate, hold=hold))
         job_env = {**env, **fresh_topics(bootstrap, "bench_realtime", 2, LOG_APPEND)}
         run = rt.paths.run / "bench" / f"realtime-{label}-{time.monotonic_ns()}"
         run.mkdir(parents=True)
@@ -380,7 +381,7 @@ def realtime_hops(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_tim
             started = run / "ckpt" / "realtime" / "sources" / "0" / "0"
             wait_for(lambda: started.exists() or job.poll() is not None, 300, f"the realtime job ({label}) to start")  # noqa: B023
             if job.poll() is not None:
-                raise RuntimeError(f"the realtime job ({label}) stopped: {_last_line(run / 'job.log')}")
+                raise RuntimeError(benchtext.line("real_time_stopped", mode=label, output=_last_line(run / "job.log")))
             start = time.time()
             orders = f"--rate {rate} --page-view-share 0 --unpaid-share 1 --duration {hold} --seed 17 --jitter-ms 0"
             sent = produce(rt, job_env, orders.split())["per_topic"].get(job_env["TOPIC_ORDERS"], 0)
@@ -405,7 +406,8 @@ def realtime_hops(rt: runtime.Runtime, env: dict, rate: int, hold: int, real_tim
             "latency_ms": {hop: weighted_percentiles([(v, 1.0) for v in values]) for hop, values in hops.items()},
         }
         e2e = found[label]["latency_ms"]["end_to_end"]
-        say(f"    {len(alerts):,} of {sent:,} orders alerted; end to end {e2e} ms")
+        e2e_ms = " / ".join(f"{e2e[k]:.0f}" for k in ("p50", "p95", "p99")) if e2e else "-"
+        say(benchtext.line("say_real_time_result", alerts=len(alerts), sent=sent, latency=e2e_ms))
     return found
 
 

@@ -261,24 +261,30 @@ def _check(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
 
 
 def _report(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    """Every line it prints in the learner's language (lab.report's catalogue)."""
     import time
 
-    from lab.report import Prometheus, ReportError, build, list_text, no_runs, runs
+    from lab.report import TEXT, Prometheus, ReportError, build, head, list_text, no_runs, runs
+    from streamlab.i18n import language
     from streamlab.options import interval_seconds
 
+    lang = language()
     end = args.end or time.time()
     try:
-        start = args.start or end - interval_seconds(args.since)  # e.g. 15m, 2h, 90 seconds
+        try:
+            start = args.start or end - interval_seconds(args.since)  # e.g. 15m, 2h, 90 seconds
+        except ValueError:
+            raise ReportError("bad_since", since=args.since) from None
         if args.list:
             found = runs(Prometheus.of(settings), args.job, start, end)
-            print(list_text(args.job, found) if found else no_runs(args.job, start, end))
+            print(list_text(args.job, found, lang) if found else no_runs(args.job, start, end, lang))
             return 0
-        out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds, run=args.run)
+        out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds, run=args.run, lang=lang)
     except ReportError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(f"error: {exc.text(lang)}", file=sys.stderr)
         return 1
-    print(f"Report written: {out / 'report.html'} (summary: {out / 'report.md'})")
-    print((out / "report.md").read_text().split("## Figures")[0].strip())
+    print(TEXT.text("written", lang, html=out / "report.html", md=out / "report.md"))
+    print(head((out / "report.md").read_text(), lang))
     return 0
 
 

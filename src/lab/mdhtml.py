@@ -1,10 +1,10 @@
 """Markdown as a self-contained HTML page, for what a person opens in a browser: `make report`'s
 report.html and `make bench`'s results page.
 
-Contract: `page(title, text)` renders `text` with Python-Markdown (its tables extension) inside
-one page with the lab's style. Raw HTML in the text comes out escaped, as literal text: a job's
-name, for one, is whatever --job says. Images stay as the text links them; embed them first
-(`data_uri`) for a page that can be moved on its own.
+Contract: `page(title, text, lang=...)` renders `text` with Python-Markdown (its tables extension)
+inside one page with the lab's style, marked as written in `lang` (es or en). Raw HTML in the
+text comes out escaped, as literal text: a job's name, for one, is whatever --job says. Images
+stay as the text links them; embed them first (`data_uri`) for a page that can be moved on its own.
 """
 
 from __future__ import annotations
@@ -28,10 +28,11 @@ def fragment(text: str) -> str:
     return md.convert(text)
 
 
-def page(title: str, text: str, after: str = "", style: str = STYLE) -> str:
+def page(title: str, text: str, after: str = "", style: str = STYLE, lang: str = "en") -> str:
     """A whole page: `text` rendered, then `after` (HTML the caller made and escaped)."""
     return (
-        f"<!doctype html><html><head><meta charset='utf-8'><title>{html.escape(title)}</title>"
+        f"<!doctype html><html lang='{html.escape(lang)}'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title>"
         f"<style>{style}</style></head><body>{fragment(text)}{after}</body></html>\n"
     )
 

@@ -1,43 +1,61 @@
-"""`make report`: the course's performance report, from Prometheus, without Grafana.
+"""`make report`: the course's performance report, from Prometheus, without Grafana, in the
+learner's language (Spanish with LAB_LANG=es or a Spanish locale, English otherwise).
 
 Contract: `runs(prom, job, start, end)` lists the runs of a job's main query that Prometheus saw
 in [start, end], oldest first, told apart by Spark's run id (the listener's
 streaming_query_started_timestamp_seconds): their start, end, batches and rows. `build(settings,
-job, start, end, run=None)` reports one of them, the latest unless `run` names another (a run id,
-or its first characters, or its number in the list), and writes reports/<job>-<UTC time>/ with:
+job, start, end, run=None, lang=None)` reports one of them, the latest unless `run` names another
+(a run id, or its first characters, or its number in the list), and writes
+reports/<job>-<UTC time>/ with:
 - report.html: self-contained (charts embedded as PNG), its text the summary's Markdown rendered
   by lab.mdhtml (Python-Markdown);
 - report.md: a summary with the same figures;
+- figures.json: the figures with machine-readable keys, in any language. `verdict` is the code
+  "keeps up" or "falls behind"; a percentile is {"value", "above"};
 - one PNG per chart.
+Every text is in `lang` (default: streamlab.i18n.language()), from src/lab/messages/report.toml
+(and panels.toml for the charts); numbers as the language writes them (lab.units).
 
-The figures and the verdict come from the chosen run only. The charts are the dashboards' own
-panels (src/lab/dashboards.py), so the report and Grafana show the same things; like Grafana, they
-leave a gap where Prometheus has no samples rather than draw a line across it, and they mark the
-run's start and end. The verdict is "keeps up" or "falls behind" by the lab's one rule (src/lab/verdict.py),
-with the evidence. The tuning hints are drawn from the same numbers; their thresholds live in
-THRESHOLDS below.
+The figures and the verdict come from the chosen run only. A run's first batch reads what waited
+in Kafka when it started (from the starting offsets, or from the checkpoint's), a backlog that
+may dwarf the rest: the report says what it read and why (the listener exports its id, rows and
+duration), and gives the rates of the steady state (the batches after it) beside the whole run's.
+Percentiles are Prometheus' estimate from the histograms' buckets (histogram_quantile's
+interpolation, `quantile`) over the run's final counts; one beyond the top finite bucket is a
+lower bound, written "> 600 s".
+
+The charts are the dashboards' own panels (src/lab/dashboards.py), so the report and Grafana show
+the same things; like Grafana, they leave a gap where Prometheus has no samples rather than draw a
+line across it, and they mark the run's start and end. The verdict is "keeps up" or "falls
+behind" by the lab's one rule (src/lab/verdict.py), with the evidence. The tuning hints are drawn
+from the same numbers; their thresholds live in THRESHOLDS below.
 
 Not for: comparing runs (see `make bench`). A report describes one run of one job.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import io
+import itertools
 import json
 import math
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lab import httpclient, mdhtml
+from lab import httpclient, mdhtml, panel_text, units
 from lab import verdict as lab_verdict
 from lab.dashboards import DASHBOARDS, STREAMING, Panel, expand
 from lab.settings import ROOT, Settings
 from streamlab import naming
+from streamlab.i18n import Catalogue, language
+from streamlab.metric_catalog import DURATION_BUCKETS, LATENCY_BUCKETS
 
 REPORTS_DIR = ROOT / "reports"
+TEXT = Catalogue.load("lab", "report")
 
 # Where the verdict and the hints draw their lines; each is explained where it is used.
 THRESHOLDS = {
@@ -47,10 +65,21 @@ THRESHOLDS = {
     "partitions_per_core_max": 4,  # shuffle partitions beyond 4 per core mostly add task overhead
 }
 GAP_STEPS = 3  # points further apart than this many steps have a gap between them: no line drawn
+KEEPS_UP, FALLS_BEHIND = "keeps up", "falls behind"  # the verdict's codes (figures.json)
 
 
 class ReportError(RuntimeError):
-    pass
+    """A message of report.toml: its code and parameters; str() is its text in this process's language."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code, self.params = code, params
+
+    def text(self, lang: str | None = None) -> str:
+        return TEXT.text(self.code, lang, **self.params)
+
+    def __str__(self) -> str:
+        return self.text()
 
 
 @dataclass
@@ -64,22 +93,49 @@ class Series:
 
 
 @dataclass
+class Percentile:
+    """A percentile estimated from a histogram. `above`: it lies beyond the top finite bucket,
+    whose bound `value` then is: a lower bound."""
+
+    value: float
+    above: bool = False
+
+
+@dataclass
 class Figures:
-    input_rate: float = 0.0
-    processed_rate: float = 0.0
+    seconds: float = 0.0  # the run: from the query's start to its last sample
     rows: float = 0.0
     batches: float = 0.0
-    lag_start: float = 0.0
-    lag_end: float = 0.0
+    batch_seconds: float | None = None  # time spent inside batches, summed
+    first_batch_id: float | None = None  # None: Prometheus has no first-batch figures
+    first_batch_rows: float | None = None
+    first_batch_seconds: float | None = None
+    steady_batches: float = 0.0  # the batches after the first, and what they read
+    steady_rows: float | None = None
+    steady_seconds: float | None = None
+    steady_batch_seconds: float | None = None
+    input_rate_steady: float | None = None  # rows/s after the first batch
+    input_rate_run: float | None = None  # rows/s over the whole run, the first batch's backlog included
+    processed_rate_first: float | None = None  # rows per second of batch time
+    processed_rate_steady: float | None = None
+    processed_rate_run: float | None = None
+    lag_start: float | None = None  # the worst partition's lag after the first batch
+    lag_end: float | None = None
     lag_slope: float = 0.0
-    batch_p50: float | None = None
-    batch_p95: float | None = None
-    latency: dict = field(default_factory=dict)
-    state_rows_max: float = 0.0
-    state_bytes_max: float = 0.0
+    batch_p50: Percentile | None = None
+    batch_p95: Percentile | None = None
+    latency: dict[str, Percentile | None] = dataclasses.field(default_factory=dict)  # p50, p95, p99
+    state_rows_max: float | None = None  # None: no state
+    state_bytes_max: float | None = None
     late_dropped: float = 0.0
     gc_share: float | None = None
     trigger_seconds: float | None = None
+
+    @property
+    def input_rate(self) -> float:
+        """The input rate the verdict judges by: the steady state's, else the whole run's."""
+        rate = self.input_rate_steady if self.input_rate_steady is not None else self.input_rate_run
+        return rate or 0.0
 
 
 class Prometheus:
@@ -95,9 +151,9 @@ class Prometheus:
         try:
             body = httpclient.get_json(f"{self.base}{path}", 30, params)
         except httpclient.HttpError as exc:
-            raise ReportError(f"Prometheus at {self.base} does not answer ({exc}): is the lab up?") from None
+            raise ReportError("prometheus_down", base=self.base, error=str(exc)) from None
         if body.get("status") != "success":
-            raise ReportError(f"Prometheus rejected {params.get('query')}: {body.get('error')}")
+            raise ReportError("prometheus_rejected", query=params.get("query"), error=body.get("error"))
         return body["data"]
 
     def range(self, expr: str, start: float, end: float, step: float) -> list[Series]:
@@ -129,11 +185,20 @@ class Run:
         return self.run_id[:8]
 
 
+def _window(start: float, end: float) -> str:
+    return f"[{max(1, math.ceil(end - start) + 1)}s]"
+
+
+def _over(prom: Prometheus, function: str, expr: str, start: float, end: float) -> float | None:
+    """`function` (max_over_time, last_over_time) of `expr` over [start, end]; None without samples.
+    max_over_time of a counter is its value at the end of a run: each run is its own driver
+    process, so its counters start at 0."""
+    found = prom.instant(f"{function}({expr}{_window(start, end)})", end)
+    return found[0].values[0] if found and found[0].values else None
+
+
 def _last(prom: Prometheus, expr: str, start: float, end: float) -> float:
-    """max_over_time of `expr` over [start, end]: a counter's value at the end of a run (each run is
-    its own driver process, so its counters start at 0)."""
-    found = prom.instant(f"max_over_time({expr}[{max(1, math.ceil(end - start) + 1)}s])", end)
-    return found[0].values[0] if found and found[0].values else 0.0
+    return _over(prom, "max_over_time", expr, start, end) or 0.0
 
 
 def runs(prom: Prometheus, job: str, start: float, end: float) -> list[Run]:
@@ -149,13 +214,12 @@ def runs(prom: Prometheus, job: str, start: float, end: float) -> list[Run]:
     return sorted(found, key=lambda r: r.start)
 
 
-def no_runs(job: str, start: float, end: float) -> str:
-    return (
-        f"Prometheus has no run of job {job!r} between "
-        f"{datetime.fromtimestamp(start, UTC):%H:%M:%S} and "
-        f"{datetime.fromtimestamp(end, UTC):%H:%M:%S} UTC: run it first "
-        f"(make submit JOB={job}) and pass SINCE= to cover the run"
-    )
+def _clock(t: float) -> str:
+    return f"{datetime.fromtimestamp(t, UTC):%H:%M:%S}"
+
+
+def no_runs(job: str, start: float, end: float, lang: str | None = None) -> str:
+    return ReportError("no_runs", job=job, start=_clock(start), end=_clock(end)).text(lang)
 
 
 def pick(found: list[Run], wanted: str | None) -> Run:
@@ -167,21 +231,36 @@ def pick(found: list[Run], wanted: str | None) -> Run:
     matches = [r for r in found if r.run_id.startswith(wanted)]
     if len(matches) != 1:
         listed = ", ".join(f"{i} ({r.short_id})" for i, r in enumerate(found, 1))
-        raise ReportError(f"no single run matches {wanted!r}; the runs are {listed}")
+        raise ReportError("no_single_run", wanted=wanted, runs=listed)
     return matches[0]
 
 
-def list_text(job: str, found: list[Run]) -> str:
+def list_text(job: str, found: list[Run], lang: str | None = None) -> str:
     """The runs as a table for the terminal (`make report LIST=1`)."""
-    lines = [f"{'#':>3}  {'run id':8}  {'start (UTC)':19}  {'end':8}  {'seconds':>7}  {'batches':>7}  {'rows':>12}"]
+    lang = lang or language()
+    heads = ["#", *(TEXT.text(f"list_{c}", lang) for c in ("run_id", "start", "end", "seconds", "batches", "rows"))]
+    rows = []
     for i, r in enumerate(found, 1):
         t0, t1 = datetime.fromtimestamp(r.start, UTC), datetime.fromtimestamp(r.end, UTC)
-        lines.append(
-            f"{i:>3}  {r.short_id:8}  {t0:%Y-%m-%d %H:%M:%S}  {t1:%H:%M:%S}  {r.end - r.start:>7,.0f}  "
-            f"{r.batches:>7,.0f}  {r.rows:>12,.0f}"
+        rows.append(
+            [
+                str(i),
+                r.short_id,
+                f"{t0:%Y-%m-%d %H:%M:%S}",
+                f"{t1:%H:%M:%S}",
+                units.count(r.end - r.start, lang),
+                units.count(r.batches, lang),
+                units.count(r.rows, lang),
+            ]
         )
-    lines.append(f"make report JOB={job} RUN=<# or run id> reports one of them; without RUN=, the latest.")
-    return "\n".join(lines)
+    widths = [max(len(row[c]) for row in [heads, *rows]) for c in range(len(heads))]
+    right = {0, 4, 5, 6}  # the numbers
+
+    def line(cells: list[str]) -> str:
+        padded = (c.rjust(w) if i in right else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths, strict=True)))
+        return "  ".join(padded).rstrip()
+
+    return "\n".join([line(heads), *map(line, rows), TEXT.text("list_footer", lang, job=job)])
 
 
 def _slope(points: list[tuple[float, float]]) -> float:
@@ -195,107 +274,152 @@ def _slope(points: list[tuple[float, float]]) -> float:
     return sum((t - mt) * (v - mv) for t, v in pts) / den if den else 0.0
 
 
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else 0.0
+def quantile(q: float, buckets: dict[float, float]) -> Percentile | None:
+    """Prometheus' histogram_quantile(q) over cumulative bucket counts {le: count} (+Inf included):
+    linear interpolation inside the bucket the rank falls in, from 0 for the first. A rank in the
+    +Inf bucket gives the top finite bound, as Prometheus does, marked `above`. None without
+    observations."""
+    bounds = sorted(buckets)
+    if len(bounds) < 2 or not math.isinf(bounds[-1]):
+        return None
+    counts = list(itertools.accumulate((buckets[b] for b in bounds), max))  # monotonic, as Prometheus makes it
+    if counts[-1] <= 0:
+        return None
+    rank = q * counts[-1]
+    b = next(i for i, c in enumerate(counts) if c >= rank)
+    if b == len(bounds) - 1:
+        return Percentile(bounds[-2], above=True)
+    low, below = (0.0, 0.0) if b == 0 else (bounds[b - 1], counts[b - 1])
+    if (b == 0 and bounds[0] <= 0) or counts[b] == below:
+        return Percentile(bounds[b])
+    return Percentile(low + (bounds[b] - low) * (rank - below) / (counts[b] - below))
 
 
-def figures(prom: Prometheus, job: str, start: float, end: float, step: float) -> Figures:
+def figures(prom: Prometheus, job: str, run: Run, step: float) -> Figures:
     sel = f'job="{job}",query="{naming.main_query(job)}"'
-    f = Figures()
+    start, end = run.start, run.end
+    f = Figures(seconds=end - start)
 
     def series(expr):
         return [v for s in prom.range(expr, start, end, step) for v in s.values]
 
-    f.input_rate = _mean(series(f"streaming_input_rows_per_second{{{sel}}}"))
-    f.processed_rate = _mean(series(f"streaming_processed_rows_per_second{{{sel}}}"))
-    total = prom.instant(f"max_over_time(streaming_input_rows_total{{{sel}}}[{int(end - start) + 1}s])", end)
-    f.rows = total[0].values[0] if total and total[0].values else 0.0
-    batches = prom.instant(f"max_over_time(streaming_batches_total{{{sel}}}[{int(end - start) + 1}s])", end)
-    f.batches = batches[0].values[0] if batches and batches[0].values else 0.0
+    def final(expr, function="max_over_time"):
+        return _over(prom, function, expr, start, end)
+
+    def buckets(expr):
+        found = prom.instant(f"sum by (le) (max_over_time({expr}{_window(start, end)}))", end)
+        return {float(s.labels["le"]): s.values[0] for s in found if s.values and "le" in s.labels}
+
+    f.rows = final(f"streaming_input_rows_total{{{sel}}}") or 0.0
+    f.batches = final(f"streaming_batches_total{{{sel}}}") or 0.0
+    trigger = f'{sel},phase="triggerExecution"'
+    f.batch_seconds = final(f"streaming_batch_phase_duration_seconds_sum{{{trigger}}}")
+    f.first_batch_id = final(f"streaming_first_batch_id{{{sel}}}", "last_over_time")
+    f.first_batch_rows = final(f"streaming_first_batch_input_rows{{{sel}}}", "last_over_time")
+    f.first_batch_seconds = final(f"streaming_first_batch_duration_seconds{{{sel}}}", "last_over_time")
+    _rates(f)
     lag = prom.range(f'streaming_kafka_offsets_behind_latest{{{sel},stat="max"}}', start, end, step)
     if lag and lag[0].values:
         f.lag_start, f.lag_end = lag[0].values[0], lag[0].values[-1]
         f.lag_slope = _slope(lag[0].points)
-    for q, name in ((0.5, "batch_p50"), (0.95, "batch_p95")):
-        v = prom.instant(
-            f"histogram_quantile({q}, sum by (le) (increase(streaming_batch_phase_duration_seconds_bucket"
-            f'{{{sel},phase="triggerExecution"}}[{int(end - start) + 1}s])))',
-            end,
-        )
-        setattr(f, name, v[0].values[0] if v and v[0].values else None)
-    for q in (0.5, 0.95, 0.99):
-        v = prom.instant(
-            f"histogram_quantile({q}, sum by (le) (increase(streaming_event_latency_seconds_bucket"
-            f"{{{sel}}}[{int(end - start) + 1}s])))",
-            end,
-        )
-        if v and v[0].values:
-            f.latency[q] = v[0].values[0]
-    f.state_rows_max = max(series(f'streaming_state_rows{{{sel},kind="total"}}') or [0.0])
-    f.state_bytes_max = max(series(f"streaming_state_memory_bytes{{{sel}}}") or [0.0])
-    dropped = prom.instant(f"max_over_time(streaming_late_rows_dropped_total{{{sel}}}[{int(end - start) + 1}s])", end)
-    f.late_dropped = dropped[0].values[0] if dropped and dropped[0].values else 0.0
+    durations = buckets(f"streaming_batch_phase_duration_seconds_bucket{{{trigger}}}")
+    f.batch_p50, f.batch_p95 = quantile(0.5, durations), quantile(0.95, durations)
+    latencies = buckets(f"streaming_event_latency_seconds_bucket{{{sel}}}")
+    f.latency = {f"p{round(q * 100)}": quantile(q, latencies) for q in (0.5, 0.95, 0.99)}
+    state_rows = series(f'streaming_state_rows{{{sel},kind="total"}}')
+    state_bytes = series(f"streaming_state_memory_bytes{{{sel}}}")
+    f.state_rows_max = max(state_rows) if state_rows else None
+    f.state_bytes_max = max(state_bytes) if state_bytes else None
+    f.late_dropped = final(f"streaming_late_rows_dropped_total{{{sel}}}") or 0.0
     gc = series("rate(metrics_executor_totalGCTime_seconds_total[1m])")
-    f.gc_share = _mean(gc) if gc else None
+    f.gc_share = sum(gc) / len(gc) if gc else None
     return f
 
 
-def verdict(f: Figures) -> tuple[str, list[str]]:
-    """'keeps up' or 'falls behind' by the lab's one rule (lab.verdict), and the evidence."""
+def _rates(f: Figures) -> None:
+    """The first batch, the steady state after it and the whole run, from the counts in `f`. The
+    steady state starts at the first batch's end, the run's start plus its duration."""
+    f.input_rate_run = f.rows / f.seconds if f.seconds > 0 else None
+    f.processed_rate_run = f.rows / f.batch_seconds if f.batch_seconds and f.rows else None
+    if f.first_batch_rows is None or f.first_batch_seconds is None or f.batches < 1:
+        return
+    if f.first_batch_seconds > 0 and f.first_batch_rows:
+        f.processed_rate_first = f.first_batch_rows / f.first_batch_seconds
+    f.steady_batches = f.batches - 1
+    if f.steady_batches < 1:
+        return
+    f.steady_rows = max(0.0, f.rows - f.first_batch_rows)
+    f.steady_seconds = max(0.0, f.seconds - f.first_batch_seconds)
+    if f.batch_seconds is not None:
+        f.steady_batch_seconds = max(0.0, f.batch_seconds - f.first_batch_seconds)
+    f.input_rate_steady = f.steady_rows / f.steady_seconds if f.steady_seconds > 0 else None
+    if f.steady_batch_seconds and f.steady_rows:
+        f.processed_rate_steady = f.steady_rows / f.steady_batch_seconds
+
+
+def verdict(f: Figures, lang: str = "en") -> tuple[str, list[str]]:
+    """KEEPS_UP or FALLS_BEHIND by the lab's one rule (lab.verdict), and the evidence in `lang`."""
     trigger = f.trigger_seconds or 0.0
     allowed = lab_verdict.allowed_lag(f.input_rate, trigger)
+    if f.input_rate_steady is not None:
+        first = TEXT.text(
+            "evidence_input_steady",
+            lang,
+            rate=units.rate(f.input_rate_steady, lang),
+            rows=units.count(f.steady_rows, lang),
+            seconds=units.duration(f.steady_seconds, lang),
+        )
+    else:
+        first = TEXT.text("evidence_input_run", lang, rate=units.rate(f.input_rate_run or 0.0, lang))
+    slope = units.decimal(f.lag_slope, lang, 1)
     evidence = [
-        f"input {f.input_rate:,.1f} rows/s on average, processed {f.processed_rate:,.1f} rows/s "
-        f"(rows/s while a batch runs)",
-        f"Kafka lag (worst partition) went from {f.lag_start:,.0f} to {f.lag_end:,.0f} offsets, "
-        f"trend {f.lag_slope:+,.1f} offsets/s; keeping up allows a lag of {allowed:,.0f} "
-        f"({lab_verdict.LAG_SECONDS:.0f} s of input plus the trigger, at least {lab_verdict.MIN_LAG:,}) "
-        f"growing at most {lab_verdict.GROWTH_SHARE:.0%} of the input rate",
+        first,
+        TEXT.text(
+            "evidence_lag",
+            lang,
+            start=units.count(f.lag_start, lang),  # n/a: a query that reads no Kafka
+            end=units.count(f.lag_end, lang),
+            slope=slope if f.lag_slope < 0 else "+" + slope,
+            allowed=units.count(allowed, lang),
+            seconds=units.count(lab_verdict.LAG_SECONDS, lang),
+            minimum=units.count(lab_verdict.MIN_LAG, lang),
+            share=units.share(lab_verdict.GROWTH_SHARE, lang, 0),
+        ),
     ]
-    if not lab_verdict.keeps_up(f.input_rate, f.lag_slope, f.lag_end, trigger):
-        return "falls behind", [*evidence, "verdict: falls behind, because the lag keeps growing beyond the allowance"]
-    return "keeps up", [*evidence, "verdict: keeps up: the lag stays within the allowance or does not grow"]
+    if not lab_verdict.keeps_up(f.input_rate, f.lag_slope, f.lag_end or 0.0, trigger):
+        return FALLS_BEHIND, [*evidence, TEXT.text("evidence_falls_behind", lang)]
+    return KEEPS_UP, [*evidence, TEXT.text("evidence_keeps_up", lang)]
 
 
-def hints(f: Figures, settings: Settings, verdict_text: str) -> list[str]:
+def verdict_text(code: str, lang: str) -> str:
+    return TEXT.text("falls_behind" if code == FALLS_BEHIND else "keeps_up", lang)
+
+
+def hints(f: Figures, settings: Settings, verdict_code: str, lang: str = "en") -> list[str]:
     out = []
     cores = settings.int("SPARK_WORKER_CORES")
     partitions = settings.int("SPARK_SHUFFLE_PARTITIONS")
     if partitions > THRESHOLDS["partitions_per_core_max"] * cores:
-        out.append(
-            f"spark.sql.shuffle.partitions is {partitions} for {cores} cores: each stateful batch runs "
-            f"{partitions} tasks; try {2 * cores} (it is fixed in the checkpoint, so `make reset` first)."
-        )
+        out.append(TEXT.text("hint_partitions_high", lang, partitions=partitions, cores=cores, suggested=2 * cores))
     elif partitions < cores:
-        out.append(f"spark.sql.shuffle.partitions ({partitions}) is below the cores ({cores}): some cores stay idle.")
-    if verdict_text == "falls behind":
-        out.append(
-            "Falling behind: raise --max-offsets-per-trigger (or remove it) so each batch takes more, "
-            "or give the worker more cores (SPARK_WORKER_CORES)."
-        )
-        if f.batch_p95 and f.trigger_seconds and f.batch_p95 > f.trigger_seconds:
-            out.append(
-                f"Batches take {f.batch_p95:.1f}s at p95, longer than the {f.trigger_seconds:.0f}s trigger: "
-                "the trigger interval is not what limits throughput, processing is."
-            )
-    elif f.batch_p50 is not None and f.trigger_seconds and f.batch_p50 < 0.25 * f.trigger_seconds:
-        out.append(
-            f"Batches take {f.batch_p50:.2f}s at p50 against a {f.trigger_seconds:.0f}s trigger: a shorter "
-            "trigger would cut latency, at the cost of more, smaller batches."
-        )
-    if f.state_rows_max > THRESHOLDS["state_rows_rocksdb"] or f.state_bytes_max > THRESHOLDS["state_bytes_rocksdb"]:
-        out.append(
-            f"State peaked at {f.state_rows_max:,.0f} rows / {f.state_bytes_max / 2**20:,.0f} MiB: try the "
-            "RocksDB state store (spark.sql.streaming.stateStore.providerClass) with changelog checkpointing."
-        )
+        out.append(TEXT.text("hint_partitions_low", lang, partitions=partitions, cores=cores))
+    trigger = units.duration(f.trigger_seconds, lang)
+    if verdict_code == FALLS_BEHIND:
+        out.append(TEXT.text("hint_falls_behind", lang))
+        if f.batch_p95 and f.trigger_seconds and f.batch_p95.value > f.trigger_seconds:
+            p95 = units.duration(f.batch_p95.value, lang, f.batch_p95.above)
+            out.append(TEXT.text("hint_processing_bound", lang, p95=p95, trigger=trigger))
+    elif f.batch_p50 is not None and f.trigger_seconds and f.batch_p50.value < 0.25 * f.trigger_seconds:
+        p50 = units.duration(f.batch_p50.value, lang, f.batch_p50.above)
+        out.append(TEXT.text("hint_shorter_trigger", lang, p50=p50, trigger=trigger))
+    rows, size = f.state_rows_max or 0.0, f.state_bytes_max or 0.0
+    if rows > THRESHOLDS["state_rows_rocksdb"] or size > THRESHOLDS["state_bytes_rocksdb"]:
+        out.append(TEXT.text("hint_rocksdb", lang, rows=units.count(rows, lang), size=units.size(size, lang)))
     if f.gc_share is not None and f.gc_share > THRESHOLDS["gc_share_high"]:
-        out.append(f"Executors spend {100 * f.gc_share:.0f}% of their time in GC: raise SPARK_EXECUTOR_MEMORY.")
+        out.append(TEXT.text("hint_gc", lang, share=units.share(f.gc_share, lang, 0)))
     if f.late_dropped:
-        out.append(
-            f"{f.late_dropped:,.0f} rows arrived behind the watermark and were dropped: if they matter, "
-            "lengthen the watermark delay (at the cost of more state and later results)."
-        )
-    return out or ["No tuning needed for this run by the lab's thresholds."]
+        out.append(TEXT.text("hint_late", lang, rows=units.count(f.late_dropped, lang)))
+    return out or [TEXT.text("hint_none", lang)]
 
 
 def gapped(points: list[tuple[float, float]], step: float) -> list[tuple[float, float]]:
@@ -309,9 +433,30 @@ def gapped(points: list[tuple[float, float]], step: float) -> list[tuple[float, 
     return out
 
 
-def chart_figure(panel: Panel, series: list[tuple[str, Series]], step: float, marks: tuple[float, float]):
+def _y_formatter(unit: str, lang: str):
+    """The y axis' tick labels: sizes for bytes, percentages for shares, else plain numbers, with a
+    decimal comma in Spanish."""
+    from matplotlib import ticker
+
+    if unit in ("bytes", "Bps"):
+        return ticker.FuncFormatter(lambda v, _: units.size(v, lang))
+    if unit == "percentunit":
+        return ticker.FuncFormatter(lambda v, _: units.share(v, lang))
+
+    class Plain(ticker.ScalarFormatter):
+        def __call__(self, x, pos=None):
+            text = super().__call__(x, pos)
+            return text.translate(str.maketrans(",.", ".,")) if lang == "es" else text
+
+    return Plain()
+
+
+def chart_figure(
+    panel: Panel, series: list[tuple[str, Series]], step: float, marks: tuple[float, float], lang: str = "en"
+):
     """The panel's chart as a matplotlib Figure (None if no series has a finite value): one line per
-    (label, series), broken at gaps, and dashed lines at `marks`, the run's start and end."""
+    (label, series), broken at gaps, and dashed lines at `marks`, the run's start and end; its
+    words in `lang`."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -324,10 +469,10 @@ def chart_figure(panel: Panel, series: list[tuple[str, Series]], step: float, ma
     fig, ax = plt.subplots(figsize=(7, 2.8), dpi=90)
     for label, pts in drawn:
         ax.plot([datetime.fromtimestamp(t, UTC) for t, _ in pts], [v for _, v in pts], label=label, linewidth=1.2)
-    for t, text in zip(marks, ("run start", "run end"), strict=True):
+    for t, code in zip(marks, ("chart_run_start", "chart_run_end"), strict=True):
         ax.axvline(datetime.fromtimestamp(t, UTC), color="#888", linestyle="--", linewidth=0.8)
         ax.annotate(
-            text,
+            TEXT.text(code, lang),
             (datetime.fromtimestamp(t, UTC), 0.02),  # at the bottom: the legend sits at the top left
             xycoords=("data", "axes fraction"),
             fontsize=6,
@@ -336,8 +481,10 @@ def chart_figure(panel: Panel, series: list[tuple[str, Series]], step: float, ma
             va="bottom",
             ha="right",
         )
-    ax.set_title(panel.title, fontsize=10)
-    ax.set_ylabel(panel.unit, fontsize=8)
+    ax.set_title(panel_text.title(panel, lang), fontsize=10)
+    ax.set_ylabel(panel_text.axis(panel.unit, lang), fontsize=8)
+    ax.set_xlabel(TEXT.text("chart_time", lang), fontsize=7)
+    ax.yaxis.set_major_formatter(_y_formatter(panel.unit, lang))
     ax.tick_params(labelsize=7)
     ax.grid(alpha=0.3)
     if len(drawn) <= 8:
@@ -347,15 +494,17 @@ def chart_figure(panel: Panel, series: list[tuple[str, Series]], step: float, ma
     return fig
 
 
-def _chart(prom: Prometheus, panel: Panel, job: str, run: Run, start: float, end: float, step: float) -> bytes | None:
+def _chart(
+    prom: Prometheus, panel: Panel, job: str, run: Run, start: float, end: float, step: float, lang: str
+) -> bytes | None:
     series = []
     for target in panel.targets:
         for s in prom.range(expand(target.expr, job=job), start, end, step):
-            label = target.legend
+            label = panel_text.legend(target.legend, lang)
             for key, value in s.labels.items():
                 label = label.replace("{{" + key + "}}", value)
             series.append((label or target.expr[:40], s))
-    fig = chart_figure(panel, series, step, (run.start, run.end))
+    fig = chart_figure(panel, series, step, (run.start, run.end), lang)
     if fig is None:
         return None
     import matplotlib.pyplot as plt
@@ -366,6 +515,48 @@ def _chart(prom: Prometheus, panel: Panel, job: str, run: Run, start: float, end
     return buf.getvalue()
 
 
+@dataclass
+class Summary:
+    """One run's report without its charts: what `assemble` finds, and its Markdown."""
+
+    run: Run
+    found: list[Run]
+    figures: Figures
+    verdict: str  # KEEPS_UP or FALLS_BEHIND
+    step: float  # the charts' step, seconds
+    markdown: str
+
+
+def assemble(
+    prom: Prometheus,
+    settings: Settings,
+    job: str,
+    start: float,
+    end: float,
+    trigger_seconds: float | None = None,
+    run: str | None = None,
+    lang: str = "en",
+    generated: str | None = None,
+) -> Summary:
+    """The run `run` names among those of `job` in [start, end] (the latest by default), its
+    figures, verdict and hints, and the summary's Markdown in `lang`, generated at `generated`
+    (default: now)."""
+    if end <= start:
+        raise ReportError("empty_range")
+    found = runs(prom, job, start, end)
+    if not found:
+        raise ReportError("no_runs", job=job, start=_clock(start), end=_clock(end))
+    chosen = pick(found, run)
+    # Figures over the run alone; charts a little either side, so its start and end show.
+    step = max(5.0, (chosen.end - chosen.start) / 200)
+    f = figures(prom, job, chosen, step)
+    f.trigger_seconds = trigger_seconds
+    code, evidence = verdict(f, lang)
+    tips = hints(f, settings, code, lang)
+    text = _summary(job, chosen, found, f, code, evidence, tips, lang, generated)
+    return Summary(chosen, found, f, code, step, text)
+
+
 def build(
     settings: Settings,
     job: str,
@@ -374,21 +565,13 @@ def build(
     out_root: Path = REPORTS_DIR,
     trigger_seconds: float | None = None,
     run: str | None = None,
+    lang: str | None = None,
 ) -> Path:
     """Report one run of `job` among those in [start, end] (see the module's contract)."""
+    lang = lang or language()
     prom = Prometheus.of(settings)
-    if end <= start:
-        raise ReportError("the report's time range is empty")
-    found = runs(prom, job, start, end)
-    if not found:
-        raise ReportError(no_runs(job, start, end))
-    chosen = pick(found, run)
-    # Figures over the run alone; charts a little either side, so its start and end show.
-    step = max(5.0, (chosen.end - chosen.start) / 200)
-    f = figures(prom, job, chosen.start, chosen.end, step)
-    f.trigger_seconds = trigger_seconds
-    text, evidence = verdict(f)
-    tips = hints(f, settings, text)
+    s = assemble(prom, settings, job, start, end, trigger_seconds, run, lang)
+    chosen, step = s.run, s.step
     stamp = datetime.fromtimestamp(chosen.end, UTC).strftime("%Y%m%dT%H%M%SZ")
     out = out_root / f"{job}-{stamp}"
     out.mkdir(parents=True, exist_ok=True)
@@ -403,34 +586,154 @@ def build(
                 chosen.start - 4 * step,
                 chosen.end + 4 * step,
                 step,
+                lang,
             )
             if png:
                 name = f"{board.uid}-{len(charts):02d}.png"
                 (out / name).write_bytes(png)
-                charts.append((board.title, panel, name, png))
-    summary = _summary(job, chosen, found, f, text, evidence, tips)
+                charts.append((panel_text.board(board, lang), panel_text.title(panel, lang), name, png))
     (out / "report.md").write_text(
-        summary + "\n## Charts\n\n" + "\n".join(f"### {b}: {p.title}\n\n![{p.title}]({n})\n" for b, p, n, _ in charts)
+        s.markdown
+        + f"\n## {TEXT.text('charts_heading', lang)}\n\n"
+        + "\n".join(f"### {b}: {p}\n\n![{p}]({n})\n" for b, p, n, _ in charts)
     )
-    (out / "report.html").write_text(_html(job, summary, charts))
-    figures_json = {"verdict": text, "run_id": chosen.run_id, "runs_in_window": len(found), **f.__dict__}
+    (out / "report.html").write_text(_html(job, s.markdown, charts, lang))
+    figures_json = {
+        "verdict": s.verdict,
+        "language": lang,
+        "run_id": chosen.run_id,
+        "runs_in_window": len(s.found),
+        **dataclasses.asdict(s.figures),
+    }
     (out / "figures.json").write_text(json.dumps(figures_json, indent=2, default=str) + "\n")
     return out
 
 
-def _fmt(v: float | None, unit: str = "s") -> str:
-    return "n/a" if v is None else f"{v:,.3f} {unit}"
+def head(summary_md: str, lang: str | None = None) -> str:
+    """The summary down to its figures: what `lab report` prints (the header, the verdict, the
+    first batch)."""
+    return summary_md.split(f"## {TEXT.text('figures_heading', lang)}")[0].strip()
 
 
-def _summary(job, run: Run, found: list[Run], f: Figures, text, evidence, tips) -> str:
+def _first_batch(f: Figures, lang: str) -> list[str]:
+    """The first batch's paragraph: what it read and why, and what the steady state is."""
+    if f.batches < 1:
+        return [TEXT.text("no_batch", lang)]
+    if f.first_batch_rows is None or f.first_batch_id is None:
+        return [TEXT.text("first_unknown", lang)]
+    resumed = f.first_batch_id > 0
+    params = {"batch": units.count(f.first_batch_id, lang), "seconds": units.duration(f.first_batch_seconds, lang)}
+    if f.first_batch_rows:
+        share = units.share(f.first_batch_rows / f.rows if f.rows else 1.0, lang, 0)
+        params |= {"rows": units.count(f.first_batch_rows, lang), "share": share}
+        first = TEXT.text("first_resumed" if resumed else "first_new", lang, **params)
+    else:
+        first = TEXT.text("first_resumed_empty" if resumed else "first_new_empty", lang, **params)
+    if f.steady_batches < 1:
+        return [first, "", TEXT.text("no_steady", lang)]
+    steady = TEXT.text(
+        "steady_one" if f.steady_batches == 1 else "steady",
+        lang,
+        batches=_batches(f.steady_batches, lang),
+        rows=units.count(f.steady_rows, lang),
+        seconds=units.duration(f.steady_seconds, lang),
+        batch_seconds=units.duration(f.steady_batch_seconds, lang),
+    )
+    return [first, "", steady]
+
+
+def _batches(n: float, lang: str) -> str:
+    return TEXT.text("batches_one", lang) if n == 1 else TEXT.text("batches", lang, count=units.count(n, lang))
+
+
+def _percentiles(found: list[Percentile | None], lang: str) -> str:
+    return " / ".join(units.duration(p.value, lang, p.above) if p else units.not_available(lang) for p in found)
+
+
+def _figure_rows(f: Figures, lang: str) -> list[tuple[str, str]]:
+    """The figures' table: (measure, value) in `lang`."""
+    t = TEXT.text
+    rows = [
+        (
+            t("row_rows", lang),
+            t(
+                "value_rows",
+                lang,
+                rows=units.count(f.rows, lang),
+                batches=_batches(f.batches, lang),
+                seconds=units.duration(f.seconds, lang),
+            ),
+        )
+    ]
+    if f.first_batch_rows is not None and f.batches >= 1:
+        rows.append(
+            (
+                t("row_first", lang, batch=units.count(f.first_batch_id, lang)),
+                t(
+                    "value_first",
+                    lang,
+                    rows=units.count(f.first_batch_rows, lang),
+                    seconds=units.duration(f.first_batch_seconds, lang),
+                    rate=units.rate(f.processed_rate_first, lang),
+                ),
+            )
+        )
+        if f.steady_batches >= 1:
+            after = t(
+                "value_after",
+                lang,
+                rows=units.count(f.steady_rows, lang),
+                batches=_batches(f.steady_batches, lang),
+                seconds=units.duration(f.steady_seconds, lang),
+                batch_seconds=units.duration(f.steady_batch_seconds, lang),
+            )
+        else:
+            after = t("no_batch_after", lang)
+        rows.append((t("row_after", lang), after))
+    none = t("no_batch_after", lang)
+    steady_in = units.rate(f.input_rate_steady, lang) if f.steady_batches >= 1 else none
+    steady_proc = units.rate(f.processed_rate_steady, lang) if f.steady_batches >= 1 else none
+    latency = [f.latency.get(k) for k in ("p50", "p95", "p99")]
+    gc = t("no_executor_metrics", lang) if f.gc_share is None else units.share(f.gc_share, lang)
+    rows += [
+        (t("row_input", lang), f"{steady_in} / {units.rate(f.input_rate_run, lang)}"),
+        (t("row_processed", lang), f"{steady_proc} / {units.rate(f.processed_rate_run, lang)}"),
+        (t("row_batch", lang), _percentiles([f.batch_p50, f.batch_p95], lang)),
+        (t("row_latency", lang), _percentiles(latency, lang) if any(latency) else t("no_events", lang)),
+        (
+            t("row_lag", lang),
+            t("value_lag", lang, start=units.count(f.lag_start, lang), end=units.count(f.lag_end, lang)),
+        ),
+        (
+            t("row_state_rows", lang),
+            t("no_state", lang) if f.state_rows_max is None else units.count(f.state_rows_max, lang),
+        ),
+        (
+            t("row_state_memory", lang),
+            t("no_state", lang) if f.state_bytes_max is None else units.size(f.state_bytes_max, lang),
+        ),
+        (t("row_late", lang), units.count(f.late_dropped, lang)),
+        (t("row_gc", lang), gc),
+    ]
+    return rows
+
+
+def _summary(
+    job, run: Run, found: list[Run], f: Figures, code: str, evidence, tips, lang: str = "en", generated=None
+) -> str:
+    t = TEXT.text
     t0 = datetime.fromtimestamp(run.start, UTC)
     t1 = datetime.fromtimestamp(run.end, UTC)
-    lat = " / ".join(_fmt(f.latency.get(q)) for q in (0.5, 0.95, 0.99))
     others = (
         [
-            f"The time range held {len(found)} runs of {job}; this report covers run {found.index(run) + 1}"
-            f"{' (the latest)' if run is found[-1] else ''}, and its figures come from that run alone. "
-            f"`make report JOB={job} LIST=1` lists them; `RUN=` picks another.",
+            t(
+                "other_runs",
+                lang,
+                count=len(found),
+                job=job,
+                number=found.index(run) + 1,
+                latest=t("the_latest", lang) if run is found[-1] else "",
+            ),
             "",
         ]
         if len(found) > 1
@@ -438,46 +741,59 @@ def _summary(job, run: Run, found: list[Run], f: Figures, text, evidence, tips) 
     )
     return "\n".join(
         [
-            f"# Performance report: {job}",
+            f"# {t('title', lang, job=job)}",
             "",
-            f"Run {run.short_id}: {t0:%Y-%m-%d %H:%M:%S} to {t1:%H:%M:%S} UTC ({run.end - run.start:,.0f} s). "
-            f"Generated {time.strftime('%Y-%m-%d %H:%M:%S')}.",
+            t(
+                "run_line",
+                lang,
+                run=run.short_id,
+                start=f"{t0:%Y-%m-%d %H:%M:%S}",
+                end=f"{t1:%H:%M:%S}",
+                seconds=units.duration(run.end - run.start, lang),
+                generated=generated or time.strftime("%Y-%m-%d %H:%M:%S"),
+            ),
             "",
             *others,
-            f"## Verdict: **{text}**",
+            f"## {t('verdict_heading', lang, verdict=verdict_text(code, lang))}",
             "",
             *[f"- {e}" for e in evidence],
             "",
-            "## Figures",
+            f"## {t('first_heading', lang)}",
             "",
-            "| measure | value |",
+            *_first_batch(f, lang),
+            "",
+            f"## {t('figures_heading', lang)}",
+            "",
+            f"| {t('column_measure', lang)} | {t('column_value', lang)} |",
             "|---|---|",
-            f"| rows read | {f.rows:,.0f} in {f.batches:,.0f} micro-batches |",
-            f"| input rate (mean) | {f.input_rate:,.1f} rows/s |",
-            f"| processed rate (mean) | {f.processed_rate:,.1f} rows/s |",
-            f"| batch duration p50 / p95 | {_fmt(f.batch_p50)} / {_fmt(f.batch_p95)} |",
-            f"| event latency p50 / p95 / p99 | {lat} |",
-            f"| Kafka lag start → end (max partition) | {f.lag_start:,.0f} → {f.lag_end:,.0f} offsets |",
-            f"| state rows (peak) | {f.state_rows_max:,.0f} |",
-            f"| state memory (peak) | {f.state_bytes_max / 2**20:,.1f} MiB |",
-            f"| late rows dropped | {f.late_dropped:,.0f} |",
-            f"| executor GC share | {'n/a' if f.gc_share is None else f'{100 * f.gc_share:.1f}%'} |",
+            *[f"| {measure} | {value} |" for measure, value in _figure_rows(f, lang)],
             "",
-            "## Tuning hints",
+            f"## {t('hints_heading', lang)}",
             "",
-            *[f"- {t}" for t in tips],
+            *[f"- {tip}" for tip in tips],
             "",
-            "Event latency is measured from event time to the end of the batch that read the event; window "
-            "results also wait for their window to end and for the watermark.",
+            t("note_latency", lang),
+            "",
+            t(
+                "note_percentiles",
+                lang,
+                batch_top=units.duration(DURATION_BUCKETS[-1], lang),
+                latency_top=units.duration(LATENCY_BUCKETS[-1], lang),
+            ),
             "",
         ]
     )
 
 
-def _html(job: str, summary_md: str, charts) -> str:
+def _html(job: str, summary_md: str, charts, lang: str = "en") -> str:
     imgs = "\n".join(
-        f'<figure><img alt="{html.escape(p.title)}" src="{mdhtml.data_uri(png)}">'
-        f"<figcaption>{html.escape(b)}: {html.escape(p.title)}</figcaption></figure>"
+        f'<figure><img alt="{html.escape(p)}" src="{mdhtml.data_uri(png)}">'
+        f"<figcaption>{html.escape(b)}: {html.escape(p)}</figcaption></figure>"
         for b, p, _, png in charts
     )
-    return mdhtml.page(f"Performance report: {job}", summary_md, f"<h2>Charts</h2>{imgs}")
+    return mdhtml.page(
+        TEXT.text("title", lang, job=job),
+        summary_md,
+        f"<h2>{html.escape(TEXT.text('charts_heading', lang))}</h2>{imgs}",
+        lang=lang,
+    )

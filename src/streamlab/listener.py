@@ -113,6 +113,7 @@ class PrometheusListener:
         self.job = job
         self.m = metrics
         self.names: dict[str, str] = {}
+        self.runs: set[str] = set()  # Spark's run ids whose first batch is recorded
         # Called as f(progress, totals) after each batch is recorded: how a job shows its own
         # figures without counting anything a second time (late_data's line per batch).
         self.on_batch: list = []
@@ -163,6 +164,7 @@ class PrometheusListener:
         m.input_rows.labels(*labels).inc(p.numInputRows)
         m.batches.labels(*labels).inc()
         m.batch_id.labels(*labels).set(p.batchId)
+        self._first_batch(p, labels)
         for phase in PHASES:
             if phase in (p.durationMs or {}):
                 seconds = p.durationMs[phase] / 1000.0
@@ -173,6 +175,18 @@ class PrometheusListener:
         self._sources(p, labels)
         if p.sink is not None and p.sink.numOutputRows is not None and p.sink.numOutputRows >= 0:
             m.output_rows.labels(*labels).inc(p.sink.numOutputRows)
+
+    def _first_batch(self, p, labels) -> None:
+        """The first batch of each run (Spark's runId): its id, rows and duration, set once. It
+        reads what waited in Kafka at the start, so the report keeps it apart from the steady state."""
+        run = str(getattr(p, "runId", None) or p.id)
+        if run in self.runs:
+            return
+        self.runs.add(run)
+        m = self.m
+        m.first_batch_id.labels(*labels).set(p.batchId)
+        m.first_batch_rows.labels(*labels).set(p.numInputRows)
+        m.first_batch_duration.labels(*labels).set((p.durationMs or {}).get("triggerExecution", 0) / 1000.0)
 
     def _event_time(self, p, labels, now: float | None) -> None:
         """The watermark, its delay, and the batch's event latencies (oldest, average, newest)."""

@@ -45,6 +45,23 @@ STREAMING = {
     "input_rows": Metric("streaming_input_rows_total", "counter", "rows read, summed over batches"),
     "batches": Metric("streaming_batches_total", "counter", "micro-batches completed"),
     "batch_id": Metric("streaming_batch_id", "gauge", "id of the last completed micro-batch"),
+    "first_batch_id": Metric(
+        "streaming_first_batch_id",
+        "gauge",
+        "id of this run's first micro-batch: 0 when the query started without a checkpoint (it read "
+        "from its starting offsets), higher when it resumed from one",
+    ),
+    "first_batch_rows": Metric(
+        "streaming_first_batch_input_rows",
+        "gauge",
+        "rows read by this run's first micro-batch: what waited in Kafka when the run started (from the "
+        "starting offsets, or from the checkpoint's). `make report` tells it apart from the steady state",
+    ),
+    "first_batch_duration": Metric(
+        "streaming_first_batch_duration_seconds",
+        "gauge",
+        "how long this run's first micro-batch took (its triggerExecution)",
+    ),
     "phase": Metric(
         "streaming_batch_phase_duration_seconds",
         "histogram",

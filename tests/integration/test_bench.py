@@ -1,15 +1,21 @@
 """The bench runs end to end, at its smoke size, and its figures are sane. No speed is asserted.
-(`make bench QUICK=1` and the full run take the same steps with more data and more rates.)"""
+(`make bench QUICK=1` and the full run take the same steps with more data and more rates.) It runs
+as a Spanish-speaking learner runs it (LAB_LANG=es): every line it prints and its results page in
+Spanish, its JSON the same in any language (tests/unit/test_bench_page.py renders both languages)."""
 
 import json
 
 from lab import bench, runtime
 from tests.support import browser
+from tests.support.language import english_lines
 
 
-def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
+def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path)
+    monkeypatch.setenv("LAB_LANG", "es")
     out = bench.run(runtime.get(lab_up), "smoke", environ=lab_env)
+    printed = capsys.readouterr().out
+    assert printed.count("==> ") >= 10 and english_lines(printed) == [], english_lines(printed)
     results = json.loads(out.read_text())
     p = results["producer"]
     assert p["events_per_second"] > 0 and p["producer_performance_records_per_second"] > 0 and p["ratio"] > 0
@@ -38,7 +44,10 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path):
     assert first["batches"] >= 2 and first["rows_per_second"] > 0 and not first["backlog_ran_out"], first
     assert first["rows_per_batch_cap"] == first["offered_rows_per_second"]
     md = out.with_suffix(".md").read_text()
-    assert md.startswith("# Benchmark") and f"]({out.with_suffix('.png').name})" in md, "the Markdown links its chart"
+    assert md.startswith("# Benchmark del ") and f"]({out.with_suffix('.png').name})" in md, (
+        "the Markdown links its chart"
+    )
+    assert english_lines(md) == [], english_lines(md)
     assert out.with_suffix(".png").stat().st_size > 1000
     if browser.CHROMIUM:  # the results page as a person reads it: rendered, every table, the chart loaded
         with browser.opened(out.with_suffix(".html"), tmp_path / "bench.png") as shown:

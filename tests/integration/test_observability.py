@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import math
 import re
+import shutil
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +21,7 @@ from streamlab.wait import WaitTimeout, wait_for
 from tests.support import browser
 from tests.support import lab as run
 from tests.support.lab import tail
+from tests.support.language import english_lines
 
 
 def query(settings, expr):
@@ -141,22 +144,59 @@ def rows_of(summary) -> int:
     return json.loads(summary.read_text())["queries"]["windowing"]["input_rows"]
 
 
-def test_report_of_a_run_that_keeps_up(windowing_run, tmp_path):
+def test_report_of_a_run_that_keeps_up(windowing_run, report_env, tmp_path):
     settings, start, proc, log, summary = windowing_run
     finish(proc, log)
     assert proc.returncode == 0, f"windowing exited {proc.returncode}:\n{tail(log)}"
-    out = build(settings, "windowing", start, time.time(), out_root=tmp_path)
+    end = time.time()
+    out = build(settings, "windowing", start, end, out_root=tmp_path, lang="en")
     figures = json.loads((out / "figures.json").read_text())
     assert figures["verdict"] == "keeps up", figures
     assert figures["runs_in_window"] == 1 and figures["batches"] >= 5
     assert figures["rows"] == rows_of(summary) > 0, "the report counts every row the run read, its last batches too"
+    # A fresh checkpoint: the first batch is batch 0, and the steady state is every row after it.
+    assert figures["first_batch_id"] == 0 and figures["first_batch_rows"] > 0, figures
+    assert figures["steady_rows"] == figures["rows"] - figures["first_batch_rows"], figures
     md = (out / "report.md").read_text()
     assert "## Verdict: **keeps up**" in md and "## Tuning hints" in md
+    assert "## First batch\n\nBatch 0 read " in md and "the query started without a checkpoint" in md
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") >= 20, "the report should chart the dashboards' panels"
     assert len(list(out.glob("*.png"))) >= 20
-    if browser.CHROMIUM is None:
-        pytest.skip("no Chromium: apt-get install chromium-headless-shell (.ci/run does)")
+    # The same run's report in Spanish, as `LAB_LANG=es make report` writes it and prints it.
+    spanish = run.lab(
+        "report",
+        "--job",
+        "windowing",
+        "--start",
+        str(start),
+        "--end",
+        str(end),
+        environ={**report_env, "LAB_LANG": "es"},
+    )
+    assert spanish.returncode == 0, spanish.stdout + spanish.stderr
+    assert english_lines(spanish.stdout + spanish.stderr) == [], spanish.stdout
+    folder = Path(re.search(r"^Reporte escrito: (\S+)report\.html ", spanish.stdout, re.M).group(1))
+    try:
+        es_md = (folder / "report.md").read_text()
+        assert english_lines(es_md) == [], english_lines(es_md)
+        assert "## Veredicto: **da abasto**" in es_md and "## El primer batch\n\nEl batch 0 leyó " in es_md
+        es_figures = json.loads((folder / "figures.json").read_text())
+        assert (es_figures["verdict"], es_figures["language"], es_figures["rows"]) == (
+            "keeps up",
+            "es",
+            figures["rows"],
+        )
+        if browser.CHROMIUM is None:
+            pytest.skip("no Chromium: apt-get install chromium-headless-shell (.ci/run does)")
+        with browser.opened(folder / "report.html", tmp_path / "report.es.png") as shown:
+            assert browser.raw_markdown(shown) == []
+            assert browser.above_the_fold(shown, "h2:has-text('Veredicto')"), (
+                "the verdict should be on the first screen"
+            )
+            assert english_lines(shown.inner_text("body")) == []
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     # As a person sees it: in a real browser, rendered, every chart loaded, the verdict on the first screen.
     with browser.opened(out / "report.html", tmp_path / "report.png") as shown:
         assert browser.raw_markdown(shown) == [], "Markdown syntax survived into the rendered page"
@@ -191,17 +231,19 @@ def test_two_runs_the_report_covers_the_latest_and_lists_both(windowing_run, rep
     found = report.runs(report.Prometheus.of(settings), "windowing", start, end)
     assert [r.rows for r in found] == [rows_of(first), rows_of(second)], found
     assert found[0].end < found[1].start and len({r.run_id for r in found}) == 2
-    out = build(settings, "windowing", start, end, out_root=tmp_path)
+    out = build(settings, "windowing", start, end, out_root=tmp_path, lang="en")
     figures = json.loads((out / "figures.json").read_text())
     assert (figures["run_id"], figures["runs_in_window"], figures["rows"]) == (found[1].run_id, 2, rows_of(second))
     assert (
         "The time range held 2 runs of windowing; this report covers run 2 (the latest)"
         in (out / "report.md").read_text()
     )
-    earlier = build(settings, "windowing", start, end, out_root=tmp_path / "first", run="1")
+    earlier = build(settings, "windowing", start, end, out_root=tmp_path / "first", run="1", lang="en")
     assert json.loads((earlier / "figures.json").read_text())["rows"] == rows_of(first)
     # make report LIST=1: both runs, with their rows.
-    listed = run.lab("report", "--job", "windowing", "--start", str(start), "--list", environ=report_env)
+    listed = run.lab(
+        "report", "--job", "windowing", "--start", str(start), "--list", environ={**report_env, "LAB_LANG": "en"}
+    )
     assert listed.returncode == 0, listed.stderr
     lines = [line.split() for line in listed.stdout.splitlines()[1:3]]
     assert [(ln[0], ln[1], ln[-1]) for ln in lines] == [
@@ -211,7 +253,10 @@ def test_two_runs_the_report_covers_the_latest_and_lists_both(windowing_run, rep
 
 
 def test_report_of_a_run_that_cannot_keep_up(topics, lab_up, tmp_path):
-    """basic capped at 200 records per 2-second batch, while page views arrive at about 2,200/s."""
+    """basic capped at 200 records per 2-second batch, while page views arrive at about 2,200/s. The
+    producer runs until the job has ended (it is stopped then): on a loaded machine the job's start
+    and first batch alone can outlast a fixed minute of producing, and a lag that stopped growing
+    before the first batch would read as keeping up."""
     producer = subprocess.Popen(
         [
             sys.executable,
@@ -220,7 +265,7 @@ def test_report_of_a_run_that_cannot_keep_up(topics, lab_up, tmp_path):
             "--rate",
             "3000",
             "--duration",
-            "60",
+            "600",
             "--seed",
             "71",
             "--dimensions-dir",
@@ -257,7 +302,7 @@ def test_report_of_a_run_that_cannot_keep_up(topics, lab_up, tmp_path):
         30,
         "Prometheus to hold basic's metrics from the run",
     )
-    out = build(lab_up, "basic", start, time.time(), out_root=tmp_path, trigger_seconds=2)
+    out = build(lab_up, "basic", start, time.time(), out_root=tmp_path, trigger_seconds=2, lang="en")
     figures = json.loads((out / "figures.json").read_text())
     assert figures["verdict"] == "falls behind", figures
     assert figures["lag_end"] > figures["lag_start"]

@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 from lab import benchbacklog
+from lab.benchtext import TEXT
 
 
 def _batches(durations, rows, start=1_800_000_000.0, trigger=1.0):
@@ -40,6 +41,11 @@ def test_a_short_batch_before_the_last_means_the_backlog_ran_out():
 def test_too_few_batches_is_not_a_verdict_of_keeping_up():
     m = benchbacklog.measure(_batches([3.0], [50_000]), 50_000, 50_000, warmup_batches=2)
     assert not m["keeps_up"] and m["batches"] == 0
+    # A search goes on from such a run (on a loaded machine, the smoke bench's first rate was one).
+    step = lambda r: benchbacklog.measure(_batches([3.0] * 3, [r] * 3), r, r, warmup_batches=2)  # noqa: E731
+    best, fail = benchbacklog.choose(step, 3_463, 3_463, max_steps=1, bisect=0, confirm=False)
+    assert best is None
+    assert (fail["keeps_up"], fail["backlog_ran_out"], fail["batch_seconds_median"]) == (False, False, 3.0)
 
 
 def test_the_warm_up_is_counted_in_batches_however_long_they_take():
@@ -110,8 +116,11 @@ def test_a_confirming_run_that_keeps_up_becomes_the_best():
 
 
 def test_what_limits_the_rate_found():
+    """A code of bench.toml, which the results page writes in the learner's language."""
     kept, behind = {"offered_rows_per_second": 100}, {"offered_rows_per_second": 150}
-    assert benchbacklog.limit(kept, behind, 150, 500).startswith("the job: above this rate")
-    assert benchbacklog.limit(kept, None, 500, 500).startswith("the backlog")
-    assert benchbacklog.limit(kept, None, 150, 500).startswith("not found")
-    assert benchbacklog.limit(None, behind, 150, 500) == "the job: no rate tried was sustainable"
+    assert benchbacklog.limit(kept, behind, 150, 500) == "limit_job_trigger"
+    assert benchbacklog.limit(kept, None, 500, 500) == "limit_backlog"
+    assert benchbacklog.limit(kept, None, 150, 500) == "limit_not_found"
+    assert benchbacklog.limit(None, behind, 150, 500) == "limit_none_sustainable"
+    assert TEXT.text("limit_backlog", "en") == "the backlog: it could offer no more for a whole run"
+    assert TEXT.text("limit_backlog", "es") == "el acumulado: no podía ofrecer más durante toda una ejecución"

@@ -82,6 +82,26 @@ def test_progress_becomes_metrics():
     assert value(m, "streaming_query_active") == 1
 
 
+def test_the_first_batch_of_each_run_is_kept_apart():
+    """A run's first batch reads what waited in Kafka at its start: its id, rows and duration stay
+    as they were through the run's later batches, and a new run (a new runId) sets them again."""
+    m = Metrics()
+    listener = PrometheusListener("windowing", m)
+    listener.record(progress(runId="r-1", batchId=0, numInputRows=133_000, durationMs={"triggerExecution": 6200}))
+    listener.record(progress(runId="r-1", batchId=1, numInputRows=150, durationMs={"triggerExecution": 900}))
+    listener.record(progress(runId="r-1", batchId=2, numInputRows=0, durationMs={"triggerExecution": 300}))
+    firsts = ("streaming_first_batch_id", "streaming_first_batch_input_rows", "streaming_first_batch_duration_seconds")
+    assert [value(m, name) for name in firsts] == [0, 133_000, 6.2]
+    # The same query resumed from its checkpoint: a new run, whose first batch is batch 3.
+    listener.record(progress(runId="r-2", batchId=3, numInputRows=2_400, durationMs={"triggerExecution": 1500}))
+    listener.record(progress(runId="r-2", batchId=4, numInputRows=80, durationMs={"triggerExecution": 400}))
+    assert [value(m, name) for name in firsts] == [3, 2_400, 1.5]
+    other = {"job": "windowing", "query": "windowing_quarantine"}
+    listener.record(progress(runId="r-3", name="windowing_quarantine", batchId=0, numInputRows=7))
+    assert m.registry.get_sample_value("streaming_first_batch_input_rows", other) == 7
+    assert value(m, "streaming_first_batch_input_rows") == 2_400
+
+
 def test_empty_batches_and_termination():
     m = Metrics()
     listener = PrometheusListener("windowing", m)

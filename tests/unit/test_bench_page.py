@@ -1,0 +1,66 @@
+"""The bench's results page in the learner's language, rendered from a real run's committed results
+(bench/results/, the full run of 2026-11-28): the Spanish page has no English sentence and the same
+tables as the English one, whose text is what that run's page says; the JSON keeps its keys."""
+
+import json
+from datetime import datetime
+
+import pytest
+
+from lab import bench
+from lab.settings import ROOT
+from tests.support.language import english_lines
+
+RESULTS = ROOT / "bench" / "results" / "20261128T023643Z.json"
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """The run's page: written in Spanish as `LAB_LANG=es make bench` writes it (.md, .html, .json),
+    and rendered in English: {"es": (md, html, json path), "en": (md,)}."""
+    results = json.loads(RESULTS.read_text())
+    started = datetime.fromisoformat(results["started"])
+    bench.RESULTS_DIR, saved = tmp_path_factory.mktemp("es"), bench.RESULTS_DIR
+    try:
+        out = bench._write(results, started, "es")
+    finally:
+        bench.RESULTS_DIR = saved
+    english = "\n".join(bench.render(results, started, out.with_suffix(".png").name, "en")) + "\n"
+    return {"es": (out.with_suffix(".md").read_text(), out.with_suffix(".html").read_text(), out), "en": (english,)}
+
+
+def test_the_spanish_page_has_no_english_sentence_and_the_same_tables(pages):
+    es, es_html, out = pages["es"]
+    en = pages["en"][0]
+    assert english_lines(es) == []
+    assert es.count("\n|---") == en.count("\n|---") >= 10
+    table_rows = [line.count("|") for line in es.splitlines() if line.startswith("|")]
+    assert table_rows == [line.count("|") for line in en.splitlines() if line.startswith("|")]
+    assert es.startswith("# Benchmark del 2026-11-28 02:36 UTC\n\nMáquina: 2 cores; Spark 4.2.0, Kafka 4.4.0; ")
+    assert "| productor del laboratorio | 102.483 eventos/s |" in es
+    assert "| 123.274 | 120.298 | 22 | 0,97 / 1,24 | da abasto |" in es
+    assert (
+        "La tasa más alta con la que da abasto: **120.298 visitas/s** (ofrecidas 123.274). La tasa más alta "
+        "ofrecida fue de 164.366 filas/s, 1,37 veces esa. Límite: el job: por encima de esta tasa sus batches duran "
+        "más que el trigger."
+    ) in es
+    assert es_html.startswith("<!doctype html><html lang='es'>")
+    assert json.loads(out.read_text()) == json.loads(RESULTS.read_text()), "the JSON is the results, in any language"
+
+
+def test_the_english_page_says_what_the_runs_page_says(pages):
+    """The committed page was written before the page had a language: the English one is the same,
+    section by section, but for the real-time section, which has gained two columns since."""
+    en = pages["en"][0].split("\n## ")
+    committed = RESULTS.with_suffix(".md").read_text().split("\n## ")
+    assert len(en) == len(committed) >= 12
+    differ = [a.split("\n")[0] for a, b in zip(en, committed, strict=True) if a != b]
+    assert differ == ["Real-time mode vs micro-batch: the realtime job (5,000 orders/s, 2 partitions)"]
+
+
+def test_a_limit_stored_as_english_text_reads_in_the_learners_language():
+    """Results written before the limits were codes hold their English text."""
+    words = bench._Words("es")
+    assert words.limit("the job: above this rate its lag grows") == "el job: por encima de esta tasa su retraso crece"
+    assert words.limit("limit_job_lag") == "el job: por encima de esta tasa su retraso crece"
+    assert words.limit("something else") == "something else"
