@@ -12,6 +12,14 @@ In a notebook (its kernel's `spark` is already on the lab's cluster: lab.noteboo
     nb.expect("closed_windows", got == nb.windows(...))   # an exact check: ✓ and what it checked
     nb.close()                               # the notebook's topics deleted (its folders stay)
 
+    # the block notebooks' truths, computed from the records in Kafka, never from Spark:
+    nb.batches(240)                          # {batch id: records} for maxOffsetsPerTrigger=240
+    nb.windowed("page", 10, watermark=10)    # a window count: its counts, closed windows, late rows, watermark
+    nb.sessions(5)                           # session windows per user
+    nb.order_payments(10)                    # block 3's left-outer join: paid orders, unpaid ones due
+    nb.counts(df, "page")                    # a Spark result, as the truths are: (start µs, end µs, key) -> n
+    nb.next_batches(query)                   # wait for a running query's next micro-batch with data
+
     ex = course.Exercise(2)                  # an exercise: its input, and its check
     ex.check(windowed_counts)                # make check's judge, in this kernel: PASS, or FAIL and a hint
     ex.save(windowed_counts)                 # into exercises/ex2_windowing.py, for make check and exercise 4
@@ -27,6 +35,12 @@ Contract:
   with lab.exercises: the same verdict as `make check`, printed the same way. It never raises for
   the learner's mistakes: a learner's notebook runs to its end, each check cell saying what to fix.
 - Topics are the notebook's own (a random suffix): the lab's live topics are never touched.
+- The truths model Spark's documented semantics on the input's fixed micro-batches (module
+  functions window_truth, session_truth, paid_and_unpaid, unit tested without a lab): an event is
+  late, and dropped, when its window ended at or before the watermark of two batches before
+  (SPARK-40925: the watermark for late events lags the one that evicts state by a batch); the
+  watermark is the latest event time seen minus the delay, in ms; append mode emits the windows
+  the final watermark closed.
 """
 
 from __future__ import annotations
@@ -36,6 +50,8 @@ import inspect
 import os
 import uuid
 from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -94,7 +110,8 @@ class Notebook:
 
         topic = self.topic("page_views")
         inputs.produce(self.bootstrap, {"page_views": topic}, inputs.input_events())
-        self.truth = inputs.truth_of(consume_all(self.bootstrap, topic))
+        self.records = consume_all(self.bootstrap, topic)
+        self.truth = inputs.truth_of(self.records)
         t = self.truth
         say("page_views", topic=topic, records=t.records, valid=len(t.events), malformed=t.malformed, late=t.late)
         return topic
@@ -112,6 +129,108 @@ class Notebook:
         self.capstone_truth = inputs.capstone_truth_of(records["orders"], records["payments"])
         say("orders_and_payments", orders=len(self.orders), payments=len(self.payments))
         return topics["orders"], topics["payments"]
+
+    def first_page_views(self, records: int) -> str:
+        """A fresh one-partition topic with only the first `records` of make check's page views;
+        `more_page_views()` writes the others later. Returns the topic's name."""
+        self.page_views_topic = self.topic("page_views")
+        events = inputs.input_events()
+        self._later = events[records:]
+        inputs.produce(self.bootstrap, {"page_views": self.page_views_topic}, events[:records])
+        say("first_page_views", topic=self.page_views_topic, records=records, later=len(self._later))
+        return self.page_views_topic
+
+    def more_page_views(self) -> None:
+        """Write the page views `first_page_views` kept back; the whole input's truth in `self.truth`."""
+        from lab.kafkatools import consume_all
+
+        inputs.produce(self.bootstrap, {"page_views": self.page_views_topic}, self._later)
+        self.records = consume_all(self.bootstrap, self.page_views_topic)
+        self.truth = t = inputs.truth_of(self.records)
+        say(
+            "page_views",
+            topic=self.page_views_topic,
+            records=t.records,
+            valid=len(t.events),
+            malformed=t.malformed,
+            late=t.late,
+        )
+
+    def live_topic(self, kind: str = "page_views") -> str:
+        """The lab's live topic of `kind` (page_views, orders, payments, quarantine), which the
+        producer (or the jobs' quarantine) keeps writing: to read, never to check."""
+        return os.environ[f"TOPIC_{kind.upper()}"]
+
+    def next_batches(self, query, batches: int = 1, seconds: float = 60) -> None:
+        """Wait until the running `query` has finished `batches` more micro-batches that read rows.
+        For a query on a live topic, where processAllAvailable() never returns: new data keeps coming."""
+        import time
+
+        def with_data() -> set:
+            return {p["batchId"] for p in query.recentProgress if p["numInputRows"]}
+
+        seen, deadline = with_data(), time.monotonic() + seconds
+        while len(with_data() - seen) < batches:
+            if not query.isActive or time.monotonic() > deadline:
+                raise TimeoutError(TEXTS.text("next_batches_timeout", language(), batches=batches, seconds=seconds))
+            time.sleep(0.25)
+
+    def checkpoint(self, name: str) -> str:
+        """The checkpoint folder of this notebook's query `name` (the one `run` gives it)."""
+        return str(self.checkpoints / name)
+
+    def folder(self, name: str) -> str:
+        """A folder of this notebook's own under OUTPUT_ROOT (created, empty), for a file source
+        or sink. Kept after `close`."""
+        path = Path(os.environ["OUTPUT_ROOT"]) / "notebooks" / f"{self.name}-{self.suffix}" / name
+        path.mkdir(parents=True, exist_ok=True)
+        return str(path)
+
+    def products(self) -> str:
+        """A JSON Lines file with the products the capstone's orders refer to (the dimension the
+        producer writes for the joins job, from the orders' seed). Returns its path."""
+        from producer.dimensions import write
+        from producer.generator import Pools
+
+        return str(write(Pools(inputs.CAPSTONE_PARTS[0][0], 1000, 200), Path(self.folder("dimensions")))["products"])
+
+    def batches(self, per_batch: int = inputs.BATCH, views: bool = False) -> dict[int, int]:
+        """{batch id: records} of this notebook's page views read with maxOffsetsPerTrigger =
+        `per_batch` (one partition: Spark cuts them the same way every time); `views`: the valid
+        page views of each batch instead."""
+        from lab.truth import valid_events
+
+        parts = [self.records[i : i + per_batch] for i in range(0, len(self.records), per_batch)]
+        return {i: len(valid_events(part, "page_views")) if views else len(part) for i, part in enumerate(parts)}
+
+    def windowed(
+        self,
+        key: str = "page",
+        minutes: int = 10,
+        slide: int | None = None,
+        watermark: int | None = None,
+        per_batch: int = inputs.BATCH,
+    ) -> Windows:
+        """The truth of a count per (window of event_time, `key`) over this notebook's page views,
+        read in micro-batches of `per_batch` records: windows of `minutes`, one every `slide`
+        minutes (tumbling without), a watermark of `watermark` minutes (none without). See
+        window_truth."""
+        return window_truth(self.records, key, minutes, slide, watermark, per_batch)
+
+    def sessions(self, gap: int, key: str = "user_id") -> Counter:
+        """The truth of session windows with a `gap` of minutes per `key` over every valid page
+        view (a batch query: nothing is late): (start µs, end µs, key) -> page views."""
+        return session_truth(self.truth.events.values(), gap, key)
+
+    def order_payments(self, within: int = 10) -> tuple[int, int]:
+        """The truth of block 3's left-outer join of orders with their payments (a payment within
+        `within` minutes of its order): (paid orders, unpaid orders whose time to be paid has
+        passed before the burst's watermark). See paid_and_unpaid."""
+        return paid_and_unpaid(self.orders, self.payments, within)
+
+    def counts(self, df, key: str, column: str = "count", window: str = "window") -> Counter:
+        """A windowed result the way the truths are written (see counts_of)."""
+        return counts_of(df, key, column, window)
 
     def run(self, df, mode: str = "append", name: str | None = None, seconds: float = 180):
         """Run the streaming DataFrame `df` to the end of its input (trigger availableNow) into a
@@ -246,6 +365,132 @@ class Exercise(Notebook):
             return
         path.write_text(replace_functions(path.read_text(), sources))
         say("saved", names=", ".join(sources), path=path)
+
+
+US = 1_000_000
+MINUTE = 60 * US
+
+
+@dataclass
+class Windows:
+    """The truth of a window count (window_truth): what Spark must give, and why."""
+
+    counts: (
+        Counter  # (window start µs, window end µs, key) -> page views counted: complete and update mode's final result
+    )
+    closed: Counter  # those of the windows the final watermark closed: what append mode emits, each once
+    open: int  # (window, key) rows still in the state at the end, in append mode: not emitted yet
+    late: int  # page views left out of a window because it had closed (one per page view and window)
+    dropped: int  # rows Spark reports as dropped (numRowsDroppedByWatermark): late (window, key) groups per batch
+    watermark: str | None  # the final watermark as a query's progress writes it; None without one
+
+
+def spark_time(us: int) -> str:
+    """A time in µs since 1970 as a query's progress writes its watermark: ISO, in ms, in UTC."""
+    return (datetime(1970, 1, 1, tzinfo=UTC) + timedelta(microseconds=us)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def windows_of(t: int, minutes: int, slide: int | None = None) -> list[tuple[int, int]]:
+    """The windows (start µs, end µs) of `minutes` every `slide` minutes (tumbling without) that
+    hold the time `t` (µs); windows are aligned on 1970-01-01 00:00, as Spark's `window`."""
+    size, step = minutes * MINUTE, (slide or minutes) * MINUTE
+    last = t - t % step
+    return [(s, s + size) for s in range(last - size + step, last + 1, step) if s <= t < s + size]
+
+
+def window_truth(
+    records, key: str, minutes: int, slide: int | None = None, watermark: int | None = None, per_batch: int = 240
+) -> Windows:
+    """The truth of `groupBy(window(event_time, minutes, slide), key).count()` over the valid page
+    views in `records` (one partition, in offset order), read in micro-batches of `per_batch`
+    records, with `withWatermark("event_time", watermark minutes)` if `watermark`:
+
+    - the watermark after batch k: the latest event time of batches 0..k (in ms) minus the delay;
+    - in batch k, a page view's window that ended at or before the watermark after batch k-2 is
+      closed: the page view does not count in it (Spark drops late rows by the watermark of the
+      batch before the one that evicts state: SPARK-40925), and each such (window, key) of the
+      batch is one row dropped;
+    - append mode emits the windows that ended at or before the final watermark (its last batch,
+      without data, runs once the watermark has moved); the others stay in the state."""
+    from lab.truth import valid_events
+
+    counts: Counter = Counter()
+    late, dropped, latest = 0, 0, []  # latest: each batch's latest event time, in ms
+    for k in range(0, len(records), per_batch):
+        events = valid_events(records[k : k + per_batch], "page_views")
+        drop_by = max(latest[:-1], default=None)
+        closed_by = None if watermark is None or drop_by is None else (drop_by - watermark * MINUTE // 1000) * 1000
+        groups = set()
+        for e in events:
+            t = inputs.micros(e["event_time"])
+            for start, end in windows_of(t, minutes, slide):
+                if closed_by is not None and end <= closed_by:
+                    late += 1
+                    groups.add((start, end, e[key]))
+                else:
+                    counts[(start, end, e[key])] += 1
+        dropped += len(groups)
+        latest.append(max((inputs.micros(e["event_time"]) // 1000 for e in events), default=max(latest, default=0)))
+    if watermark is None:
+        return Windows(counts, Counter(), 0, 0, 0, None)
+    final = (max(latest) - watermark * MINUTE // 1000) * 1000
+    closed = Counter({w: n for w, n in counts.items() if w[1] <= final})
+    return Windows(counts, closed, len(counts) - len(closed), late, dropped, spark_time(final))
+
+
+def session_truth(events, gap: int, key: str = "user_id") -> Counter:
+    """Session windows of `gap` minutes per `key` over `events` (event_time in µs): a session
+    goes on while the next event of its key comes at most `gap` after the one before, and ends
+    `gap` after its last event. (start µs, end µs, key) -> events."""
+    times: dict[str, list[int]] = {}
+    for e in events:
+        times.setdefault(e[key], []).append(e["event_time"])
+    sessions: Counter = Counter()
+    for k, ts in times.items():
+        ts.sort()
+        start = previous = ts[0]
+        n = 0
+        for t in ts:
+            if t - previous > gap * MINUTE:
+                sessions[(start, previous + gap * MINUTE, k)] = n
+                start, n = t, 0
+            previous, n = t, n + 1
+        sessions[(start, previous + gap * MINUTE, k)] = n
+    return sessions
+
+
+def paid_and_unpaid(orders, payments, within: int) -> tuple[int, int]:
+    """A left-outer join of the capstone's valid `orders` with their `payments` (a payment of the
+    order between its time and `within` minutes later), as Spark emits it once the burst's
+    watermark has passed: (paid orders, unpaid orders from before the burst). The burst's own
+    unpaid orders still wait for their payment."""
+    paid_at: dict[str, list[datetime]] = {}
+    for p in payments:
+        paid_at.setdefault(p["order_id"], []).append(p["event_time"])
+    burst = inputs.CAPSTONE_PARTS[1][1].replace(tzinfo=None)
+    paid = unpaid = 0
+    for o in orders:
+        t = o["event_time"]
+        if any(t <= p <= t + timedelta(minutes=within) for p in paid_at.get(o["order_id"], [])):
+            paid += 1
+        elif t < burst:
+            unpaid += 1
+    return paid, unpaid
+
+
+def counts_of(df, key: str, column: str = "count", window: str = "window") -> Counter:
+    """A windowed result (a DataFrame with a `window` struct, `key` and `column`) the way the
+    truths are written: (window start µs, window end µs, key) -> value. A (window, key) seen twice
+    adds up: append mode must emit each once."""
+    from pyspark.sql import functions as F
+
+    rows = df.select(
+        F.unix_micros(f"{window}.start").alias("s"), F.unix_micros(f"{window}.end").alias("e"), key, column
+    ).collect()
+    found: Counter = Counter()
+    for r in rows:
+        found[(r["s"], r["e"], r[key])] += r[column]
+    return found
 
 
 def latest_per_window(table):
