@@ -26,8 +26,11 @@ PORT_OFFSET = int(os.environ.get("LAB_TEST_PORT_OFFSET") or 20000)
 
 
 def test_ports() -> dict[str, str]:
-    """Every port setting of the lab, moved by PORT_OFFSET."""
-    return {k: str(int(v) + PORT_OFFSET) for k, v in load().values.items() if k.endswith("_PORT")}
+    """Every port setting of the lab, moved by PORT_OFFSET (at most 56000: the highest port is 9404)."""
+    ports = {k: int(v) + PORT_OFFSET for k, v in load().values.items() if k.endswith("_PORT")}
+    if max(ports.values()) > 65535:
+        raise ValueError(f"LAB_TEST_PORT_OFFSET={PORT_OFFSET} moves {max(ports, key=ports.get)} past 65535")
+    return {k: str(v) for k, v in ports.items()}
 
 
 def env(**overrides: str) -> dict[str, str]:

@@ -12,23 +12,6 @@ from lab.settings import ROOT
 
 GLOSSARY = ROOT / "docs" / "es" / "curso" / "glosario.md"
 
-# Text that other branches of issue 32 own and rewrite (the notebooks, the catalogues): each pair
-# (file, variant) is tolerated until that file is fixed. A pair that no longer occurs fails the test,
-# so the list only shrinks: remove it then.
-NOT_YET_FIXED = {
-    ("notebooks/es/01-introduccion.ipynb", "mal formados"),
-    ("notebooks/es/02-fuentes-y-sinks.ipynb", "fichero"),
-    ("notebooks/es/02-fuentes-y-sinks.ipynb", "ficheros"),
-    ("notebooks/es/02-fuentes-y-sinks.ipynb", "mal formados"),
-    ("notebooks/es/03-operaciones.ipynb", "desplazamiento"),
-    ("notebooks/es/03-operaciones.ipynb", "fichero"),
-    ("notebooks/es/03-operaciones.ipynb", "mal formados"),
-    ("notebooks/es/03-operaciones.ipynb", "watermark"),
-    ("notebooks/es/04-monitoreo-y-optimizacion.ipynb", "fichero"),
-    ("notebooks/es/04-monitoreo-y-optimizacion.ipynb", "informe"),
-    ("notebooks/es/04-monitoreo-y-optimizacion.ipynb", "mal formadas"),
-}
-
 FENCE = re.compile(r"^[ \t]*```.*?^[ \t]*```", re.S | re.M)
 CODE_SPAN = re.compile(r"`[^`\n]+`")
 LINK_TARGET = re.compile(r"\]\([^)\s]+\)")
@@ -88,20 +71,13 @@ def test_the_glossary_lists_variants_to_avoid():
 
 def test_no_spanish_text_uses_a_variant_the_glossary_avoids():
     variants = avoided()
-    found = {
-        (where.split(" ")[0], variant): where
+    wrong = sorted(
+        f"{where}: {variant!r} (say {variants[variant]!r})"
         for where, text in spanish_texts()
         for variant in variants
         if occurs(variant, text)
-    }
-    wrong = sorted(
-        f"{where}: {variant!r} (say {variants[variant]!r})"
-        for (_, variant), where in found.items()
-        if (where.split(" ")[0], variant) not in NOT_YET_FIXED
     )
     assert not wrong, "Spanish text with a variant the glossary avoids:\n" + "\n".join(wrong)
-    stale = sorted(pair for pair in NOT_YET_FIXED if pair not in found)
-    assert not stale, f"fixed now: remove these from NOT_YET_FIXED: {stale}"
 
 
 def test_the_check_finds_a_variant_in_prose_but_not_in_code():
