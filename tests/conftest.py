@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from lab.settings import load
+from lab.settings import ROOT, load
 
 # The suite reads the lab's English unless a test asks for Spanish (LAB_LANG=es in the environment
 # it gives a command): a learner's locale or LAB_LANG must not change what the tests expect.
@@ -38,6 +38,30 @@ def spark():
     session.sparkContext.setLogLevel("ERROR")
     yield session
     session.stop()
+
+
+# The Docker lab's engine and images take minutes to make on a fresh machine, mostly downloading and
+# building: made in the background from the session's start (tests/support/dockerhost.Prebuild),
+# they overlap the local lab's tests. LAB_DOCKER_PREBUILD=0 makes them in the Docker tests instead.
+def pytest_collection_finish(session):
+    if session.config.option.collectonly or os.environ.get("LAB_DOCKER_PREBUILD") == "0":
+        return
+    docker = [item.get_closest_marker("docker") is not None for item in session.items]
+    if any(docker) and not all(docker):  # Docker tests, and others to overlap with
+        from tests.docker.conftest import PREBUILD, PROJECT
+        from tests.support.dockerhost import Prebuild
+
+        session.config.stash[PREBUILD] = Prebuild.start(
+            ROOT / ".lab" / "test-docker" / "prebuild", {"COMPOSE_PROJECT_NAME": PROJECT}
+        )
+
+
+def pytest_sessionfinish(session):
+    from tests.docker.conftest import PREBUILD
+
+    prebuild = session.config.stash.get(PREBUILD, None)
+    if prebuild is not None:
+        prebuild.cancel()
 
 
 # Seconds (setup + call + teardown) and tests, per test module. A module-scoped fixture's cost

@@ -67,7 +67,13 @@ class Catalogue:
 
     @classmethod
     def load(cls, package: str, name: str) -> Catalogue:
-        text = resources.files(package).joinpath("messages", f"{name}.toml").read_text(encoding="utf-8")
+        try:
+            text = resources.files(package).joinpath("messages", f"{name}.toml").read_text(encoding="utf-8")
+        except FileNotFoundError:  # e.g. a zip of the package's .py files only, for --py-files
+            raise CatalogueError(
+                f"{package}/messages/{name}.toml is missing: ship the whole {package} folder "
+                f"(zip -qr {package}.zip {package})"
+            ) from None
         messages = tomllib.loads(text)
         for code, texts in messages.items():
             missing = [lang for lang in LANGUAGES if not isinstance(texts.get(lang), str)]

@@ -3,6 +3,8 @@
 import pytest
 
 FIGURES = pytest.StashKey[list]()
+PROJECT = "streaming-lab-test"  # the Docker tests' Compose project
+PREBUILD = pytest.StashKey[object]()  # tests/conftest.py: the engine's images, made in the background
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):

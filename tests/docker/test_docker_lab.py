@@ -40,13 +40,12 @@ from lab.kafkatools import consume_all, fresh_topics
 from lab.settings import ROOT, load
 from lab.truth import output_window_counts, parse_time, valid_events, window_counts
 from streamlab.wait import WaitTimeout, wait_for
-from tests.docker.conftest import FIGURES
+from tests.docker.conftest import FIGURES, PREBUILD, PROJECT
 from tests.support import dockerhost, jupyter, netns
 from tests.support.lab import trace_lines
 
 # A cold machine builds the images and Compose first: more than the suite's 900 s per test.
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(2700)]
-PROJECT = "streaming-lab-test"
 STATE = ROOT / ".lab" / "test-docker"  # the learner-like host's LAB_STATE: its own control-only venv
 RUN = STATE / "run"
 FORBIDDEN = {"java", "javac", "mvn", "apt-get", "apt"}  # what a Docker-only host does not have
@@ -135,31 +134,21 @@ def docker_lab(request, tmp_path_factory):
     built = {}
 
     def build(env):
-        t0 = time.monotonic()
-        dockerhost.build_images({**env, "COMPOSE_PROJECT_NAME": PROJECT})
-        built["seconds"] = time.monotonic() - t0
-        out = subprocess.run(
-            [
-                "docker",
-                "images",
-                "--format",
-                "{{.Repository}}:{{.Tag}} {{.Size}}",
-                "--filter",
-                "reference=streaming-lab/*",
-            ],
-            env=env,
-            capture_output=True,
-            text=True,
-        )
-        built["images"] = sorted(out.stdout.splitlines())
+        built.update(dockerhost.build_images({**env, "COMPOSE_PROJECT_NAME": PROJECT}))
 
+    prebuild = request.config.stash.get(PREBUILD, None)
     t0 = time.monotonic()
-    with dockerhost.engine(build=build) as (env, ns):
+    with dockerhost.engine(build=build, prebuild=prebuild) as (env, ns):
+        if prebuild is not None:
+            built.update(prebuild.wait())
+            ready = f"prepared in the background, started {time.monotonic() - prebuild.started:.0f}s ago; "
+        else:
+            ready = ""
         images = built["images"]
         _figure(
             request.config,
             f"images built: {len(images)} in {built['seconds']:.0f}s "
-            f"({'; '.join(images)}); engine ready after {time.monotonic() - t0:.0f}s",
+            f"({'; '.join(images)}); {ready}engine ready after {time.monotonic() - t0:.0f}s of this test",
         )
         shutil.rmtree(RUN, ignore_errors=True)
         env = {k: v for k, v in env.items() if not k.startswith("TOPIC_")}

@@ -154,8 +154,10 @@ def test_the_job_runs_with_a_plain_spark_submit_outside_the_lab(topics, lab_up, 
     project.mkdir()
     shutil.copy(ROOT / "jobs" / "windowing.py", project)
     with zipfile.ZipFile(project / "streamlab.zip", "w") as zf:
-        for path in sorted((ROOT / "src" / "streamlab").glob("*.py")):
-            zf.write(path, f"streamlab/{path.name}")
+        # As the docs' `zip -qr streamlab.zip streamlab`: the modules and their message catalogues.
+        source = ROOT / "src"
+        for path in sorted([*(source / "streamlab").rglob("*.py"), *(source / "streamlab").rglob("*.toml")]):
+            zf.write(path, str(path.relative_to(source)))
     python = _learners_python(tmp_path)
     jars = ",".join(str(j) for j in sorted(Paths.of(lab_up).spark_jars.glob("*.jar")))
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "PYSPARK_PYTHON": str(python)}
@@ -180,7 +182,7 @@ def test_the_job_runs_with_a_plain_spark_submit_outside_the_lab(topics, lab_up, 
         "0",
     ]
     proc = subprocess.run(cmd, cwd=project, env=env, capture_output=True, text=True, timeout=420)
-    assert proc.returncode == 0, f"plain spark-submit failed:\n{proc.stderr[-3000:]}"
+    assert proc.returncode == 0, f"plain spark-submit failed:\n{proc.stdout[-2000:]}\n{proc.stderr[-3000:]}"
     assert not (project / ".env").exists()
     # Defaults relative to the working folder (streamlab.config): the checkpoint and the output.
     assert (project / "checkpoints" / "windowing" / "windowing" / "offsets").is_dir()

@@ -261,7 +261,7 @@ class Dockerd:
                 60,
                 f"dockerd ({self.name}) to answer",
             )
-        except Exception:
+        except BaseException:  # a timeout, or Prebuild's SIGTERM
             self.stop()
             raise
         if self.proc.poll() is not None:
@@ -298,9 +298,9 @@ def _netns(action: str) -> None:
 
 
 @contextlib.contextmanager
-def engine(build=None):
+def engine(build=None, prebuild: Prebuild | None = None):
     """Yield (env, netns_or_None) for a working engine. `build(env)` runs first, with an engine
-    that can reach the registries (build the images there)."""
+    that can reach the registries (build the images there), unless `prebuild` did it already."""
     env = dict(os.environ)
     if docker_engine_answers(env=env):
         compose_plugin(env)
@@ -314,7 +314,10 @@ def engine(build=None):
     runner = Dockerd("streaminglab-docker", NETNS)
     try:
         t0 = time.monotonic()
-        _build_on_host(build)
+        if prebuild:
+            prebuild.wait()
+        else:
+            _build_on_host(build)
         _say(f"images ready in {time.monotonic() - t0:.0f}s; starting the engine in network namespace {NETNS}")
         _netns("add")
         runner.start()
@@ -341,8 +344,10 @@ def _build_on_host(build) -> None:
 BUILD_OVERRIDE = Path(__file__).with_name("compose.build-host-network.yml")
 
 
-def build_images(env: dict[str, str]) -> None:
-    """Build every image the lab runs but Grafana's, as `make up` and `make notebook` would, with host networking."""
+def build_images(env: dict[str, str]) -> dict:
+    """Build every image the lab runs but Grafana's, as `make up` and `make notebook` would, with host
+    networking. Returns the figures: {"seconds": build time, "images": ["name:tag size", ...]}."""
+    t0 = time.monotonic()
     from lab.settings import ROOT
 
     cmd = [
@@ -366,6 +371,68 @@ def build_images(env: dict[str, str]) -> None:
         proc = subprocess.run(cmd, env={**env, "LAB_RUN_DIR": run_dir}, capture_output=True, text=True)
     if proc.returncode != 0:
         raise RuntimeError("building the images failed:\n" + "\n".join(proc.stderr.strip().splitlines()[-30:]))
+    seconds = time.monotonic() - t0
+    images = _run(
+        ["docker", "images", "--format", "{{.Repository}}:{{.Tag}} {{.Size}}", "--filter", "reference=streaming-lab/*"],
+        "listing the images",
+        env=env,
+    )
+    return {"seconds": round(seconds, 1), "images": sorted(images.splitlines())}
+
+
+class Prebuild:
+    """The engine's preparation (Compose, the base image, the lab's images) in a background process,
+    started when the test session starts, so that it overlaps the local lab's tests instead of
+    following them. It runs niced: the tests running meanwhile keep the CPU they ask for.
+
+    Contract: `start()` returns None where there is nothing to prepare (an engine already answers,
+    or none can run here: the Docker tests say why themselves); `wait()` returns the figures of
+    `build_images` or raises RuntimeError with the log's tail; `cancel()` stops it, and the builder
+    engine with it, if the session ends before the Docker tests wait for it."""
+
+    def __init__(self, proc: subprocess.Popen, figures: Path, log: Path):
+        self.proc, self.figures, self.log = proc, figures, log
+        self.started = time.monotonic()
+
+    @classmethod
+    def start(cls, folder: Path, compose_env: dict[str, str]) -> Prebuild | None:
+        if docker_engine_answers(env=dict(os.environ)) or unavailable():
+            return None
+        folder.mkdir(parents=True, exist_ok=True)
+        figures, log = folder / "prebuild.json", folder / "prebuild.log"
+        figures.unlink(missing_ok=True)
+        with log.open("w") as out:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "tests.support.dockerhost", "build", str(figures)],
+                env={**os.environ, **compose_env},
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=lambda: os.nice(10),
+            )
+        return cls(proc, figures, log)
+
+    def wait(self, timeout: float = 2400) -> dict:
+        try:
+            code = self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.cancel()
+            raise RuntimeError(f"the images were not built in {timeout:.0f} s; {self.log}:\n{self._tail()}") from None
+        if code != 0 or not self.figures.exists():
+            raise RuntimeError(f"building the engine's images failed (exit {code}); {self.log}:\n{self._tail()}")
+        return json.loads(self.figures.read_text())
+
+    def cancel(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()  # its handler stops the builder engine
+            try:
+                self.proc.wait(120)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait(10)
+
+    def _tail(self) -> str:
+        return "\n".join(self.log.read_text(errors="replace").strip().splitlines()[-30:])
 
 
 def main(argv: list[str]) -> int:
@@ -377,6 +444,16 @@ def main(argv: list[str]) -> int:
         Dockerd("streaminglab-docker", NETNS).stop()
         _netns("del")
         return 0
+    if argv[:1] == ["build"] and len(argv) == 2:  # Prebuild's process
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # so that the builder engine is stopped
+        figures = {}
+
+        def build(env):
+            figures.update(build_images(env))
+
+        _build_on_host(build)
+        Path(argv[1]).write_text(json.dumps(figures))
+        return 0
     if argv[:1] == ["start"]:
         _build_on_host(build_images)
         _netns("add")
@@ -385,7 +462,7 @@ def main(argv: list[str]) -> int:
         runner.proc = None  # it outlives this command
         print(f"export DOCKER_HOST=unix://{runner.sock}  # run clients with: nsenter --net=/var/run/netns/{NETNS} ...")
         return 0
-    print("usage: python -m tests.support.dockerhost start|stop", file=sys.stderr)
+    print("usage: python -m tests.support.dockerhost start|stop|build FIGURES.json", file=sys.stderr)
     return 2
 
 
