@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from lab.settings import ROOT
-from streamlab.i18n import Bilingual, Catalogue, language, number
+from streamlab.i18n import Bilingual, Catalogue, CatalogueError, language, number
 
 CATALOGUES = sorted((ROOT / "src").glob("*/messages/*.toml"))
 
@@ -55,3 +55,9 @@ def test_numbers_are_written_as_each_language_writes_them():
     assert number(1234567.891, "en", 1) == "1,234,567.9"
     assert number(1234567.891, "es", 1) == "1.234.567,9"
     assert number(12, "es") == "12"
+
+
+def test_a_missing_catalogue_says_to_ship_the_whole_package():
+    """A zip of a package's .py files only (--py-files) has no messages/: one line that says so."""
+    with pytest.raises(CatalogueError, match=r"^json/messages/nowhere\.toml is missing: .*zip -qr json\.zip json"):
+        Catalogue.load("json", "nowhere")
