@@ -57,7 +57,11 @@ def _in(value, lang: str):
 
 
 class CatalogueError(KeyError):
-    """A code the catalogue does not have, or a message without one of its languages."""
+    """A code the catalogue does not have, a message without one of its languages, or a catalogue
+    file missing. Its text is the message itself (not KeyError's quoted repr)."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
 
 
 class Catalogue:
