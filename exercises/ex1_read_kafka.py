@@ -37,7 +37,7 @@ def read_page_views(spark, bootstrap, topic):
     #         El topic ya tiene sus eventos cuando arranca tu consulta: léelo desde el principio.
     # TODO 2: `value` holds the JSON as bytes: cast it to a string and parse it with
     #         F.from_json(..., SCHEMA); then one column per field ("data.*").
-    #         `value` trae el JSON en bytes: conviértelo a texto y analízalo con from_json.
+    #         `value` trae el JSON en bytes: conviértelo a texto y parséalo con from_json.
     # TODO 3: keep only the rows whose REQUIRED fields are all set (not null).
     #         Quédate solo con las filas con todos los campos REQUIRED presentes.
     return raw

@@ -19,6 +19,7 @@ Check it (the lab must be up, `make up`) / Compruébalo (con el laboratorio en m
     make check EXERCISE=2
 """
 
+from pyspark.sql import functions as F  # noqa: F401 - if you write F.window, F.col / si escribes F.window, F.col
 from pyspark.sql.functions import window
 
 

@@ -3,6 +3,7 @@
 make check EXERCISE=2 FILE=instructors/solutions/ex2_windowing.py
 """
 
+from pyspark.sql import functions as F  # noqa: F401 - as in exercises/ex2_windowing.py: F.window works too
 from pyspark.sql.functions import window
 
 
