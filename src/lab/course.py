@@ -106,15 +106,18 @@ class Notebook:
     def page_views(self) -> str:
         """A fresh one-partition topic with make check's page views (lab.exercises.inputs); its
         truth in `self.truth`. Returns the topic's name."""
-        from lab.kafkatools import consume_all
-
         topic = self.topic("page_views")
         inputs.produce(self.bootstrap, {"page_views": topic}, inputs.input_events())
-        self.records = consume_all(self.bootstrap, topic)
-        self.truth = inputs.truth_of(self.records)
-        t = self.truth
-        say("page_views", topic=topic, records=t.records, valid=len(t.events), malformed=t.malformed, late=t.late)
+        self._read_page_views(topic)
         return topic
+
+    def _read_page_views(self, topic: str) -> None:
+        """The page views in `topic`, read back from Kafka: `self.records`, their truth in `self.truth`."""
+        from lab.kafkatools import consume_all
+
+        self.records = consume_all(self.bootstrap, topic)
+        self.truth = t = inputs.truth_of(self.records)
+        say("page_views", topic=topic, records=t.records, valid=len(t.events), malformed=t.malformed, late=t.late)
 
     def orders_and_payments(self) -> tuple[str, str]:
         """Two fresh topics with the capstone's orders and payments; their truth in
@@ -142,19 +145,8 @@ class Notebook:
 
     def more_page_views(self) -> None:
         """Write the page views `first_page_views` kept back; the whole input's truth in `self.truth`."""
-        from lab.kafkatools import consume_all
-
         inputs.produce(self.bootstrap, {"page_views": self.page_views_topic}, self._later)
-        self.records = consume_all(self.bootstrap, self.page_views_topic)
-        self.truth = t = inputs.truth_of(self.records)
-        say(
-            "page_views",
-            topic=self.page_views_topic,
-            records=t.records,
-            valid=len(t.events),
-            malformed=t.malformed,
-            late=t.late,
-        )
+        self._read_page_views(self.page_views_topic)
 
     def live_topic(self, kind: str = "page_views") -> str:
         """The lab's live topic of `kind` (page_views, orders, payments, quarantine), which the

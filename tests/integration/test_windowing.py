@@ -154,10 +154,11 @@ def test_the_job_runs_with_a_plain_spark_submit_outside_the_lab(topics, lab_up, 
     project.mkdir()
     shutil.copy(ROOT / "jobs" / "windowing.py", project)
     with zipfile.ZipFile(project / "streamlab.zip", "w") as zf:
-        # As the docs' `zip -qr streamlab.zip streamlab`: the modules and their message catalogues.
+        # As the docs' `(cd src && zip -qr streamlab.zip streamlab)`: every file of the package.
         source = ROOT / "src"
-        for path in sorted([*(source / "streamlab").rglob("*.py"), *(source / "streamlab").rglob("*.toml")]):
-            zf.write(path, str(path.relative_to(source)))
+        for path in sorted((source / "streamlab").rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, str(path.relative_to(source)))
     python = _learners_python(tmp_path)
     jars = ",".join(str(j) for j in sorted(Paths.of(lab_up).spark_jars.glob("*.jar")))
     env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root"), "PYSPARK_PYTHON": str(python)}
