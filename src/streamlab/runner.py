@@ -370,7 +370,9 @@ def _wait(
             log(job, MESSAGES("stopping", why=why, queries=active))
             _stop_all(queries)
             return 0
-        active = next(q for q in queries if q.isActive)
+        active = next((q for q in queries if q.isActive), None)
+        if active is None:  # the last one finished since the check above: report it on the next turn
+            continue
         try:
             active.awaitTermination(0.5)
         except Exception:  # noqa: BLE001 - the loop above reports the failure, with the query's name
