@@ -137,10 +137,11 @@ demo: up ## Start the lab and run the windowing job on live events for DURATION 
 	@$(LAB) demo --duration $(or $(DURATION),60)
 
 # The tests need the local runtime's packages and jars whatever the runtime, and run the Docker
-# runtime too where an engine can run (tests/integration/test_docker.py).
+# runtime too where an engine can run (tests/docker), in a second process beside the others
+# (pytest-xdist; the groups and the order are in tests/conftest.py).
 test: $(FULL_STAMP) ## Run the whole test suite (unit, static, integration against a real local lab, and the Docker lab)
 	@RUNTIME=local $(LAB) install
-	@$(PY) -m pytest
+	@$(PY) -m pytest -n 2 --dist loadgroup
 
 test-unit: $(FULL_STAMP) ## Run the unit tests only (no lab needed)
 	@$(PY) -m pytest tests/unit

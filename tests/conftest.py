@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -46,6 +47,8 @@ def spark():
 def pytest_collection_finish(session):
     if session.config.option.collectonly or os.environ.get("LAB_DOCKER_PREBUILD") == "0":
         return
+    if hasattr(session.config, "workerinput"):  # pytest-xdist: the Docker module has a process of its own
+        return
     docker = [item.get_closest_marker("docker") is not None for item in session.items]
     if any(docker) and not all(docker):  # Docker tests, and others to overlap with
         from tests.docker.conftest import PREBUILD, PROJECT
@@ -64,9 +67,47 @@ def pytest_sessionfinish(session):
         prebuild.cancel()
 
 
-# Seconds (setup + call + teardown) and tests, per test module. A module-scoped fixture's cost
-# lands on its module; the integration lab's start on the first integration module, its
-# teardown on the last.
+# `make test` runs two processes (pytest-xdist, --dist loadgroup): the Docker lab's module in one,
+# from the start, and everything else in the other, in this order. The Docker lab runs in an engine
+# of its own (tests/support/dockerhost.py), so the two labs share no port; its module overlaps first
+# with the tests that judge exact results (drills, exercises), and the tests that read how fast a
+# job runs (observability, bench, demo, notebooks) mostly come after it.
+INTEGRATION_ORDER = [
+    "test_lab.py",
+    "test_drills.py",
+    "test_exercises.py",
+    "test_basic.py",
+    "test_windowing.py",
+    "test_jobs.py",
+    "test_producer.py",
+    "test_consume.py",
+    "test_realtime.py",
+    "test_notebooks.py",
+    "test_demo.py",
+    "test_bench.py",
+    "test_observability.py",
+    "test_zz_lifecycle.py",
+]
+
+
+def _rank(item) -> tuple[int, int]:
+    folder, _, name = item.nodeid.split("::")[0].rpartition("/")
+    if folder != "tests/integration":
+        return (0 if folder != "tests/docker" else 2, 0)
+    return (1, INTEGRATION_ORDER.index(name) if name in INTEGRATION_ORDER else len(INTEGRATION_ORDER))
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
+def pytest_collection_modifyitems(items):
+    items.sort(key=_rank)  # stable: unit, static, integration in its order, docker
+    for item in items:
+        docker = item.nodeid.startswith("tests/docker/")
+        item.add_marker(pytest.mark.xdist_group("docker" if docker else "local"))
+
+
+# Seconds (setup + call + teardown) and tests, per test module, printed at the end beside the
+# budget committed in tests/budget.toml. A module-scoped fixture's cost lands on its module; the
+# integration lab's start on the first integration module, its teardown on the last.
 _MODULES: dict[str, list] = {}
 
 
@@ -80,11 +121,11 @@ def pytest_runtest_logreport(report):
 def pytest_terminal_summary(terminalreporter):
     if not _MODULES:
         return
-    terminalreporter.section("time per test module")
-    total = sum(seconds for seconds, _ in _MODULES.values())
-    for module, (seconds, tests) in sorted(_MODULES.items(), key=lambda item: -item[1][0]):
-        terminalreporter.write_line(f"{seconds:8.1f} s {100 * seconds / total:5.1f}% {tests:4d} tests  {module}")
-    terminalreporter.write_line(f"{total:8.1f} s  in all")
-    docker = sum(seconds for module, (seconds, _) in _MODULES.items() if module.startswith("tests/docker/"))
-    if docker:
-        terminalreporter.write_line(f"{total - docker:8.1f} s  without the Docker lab (tests/docker)")
+    from tests.support.budget import Budget
+
+    terminalreporter.section("time per test module, against tests/budget.toml")
+    for line in Budget.load().table(_MODULES, time.monotonic() - _STARTED):
+        terminalreporter.write_line(line)
+
+
+_STARTED = time.monotonic()

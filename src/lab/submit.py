@@ -125,6 +125,7 @@ def command(
         "--py-files",
         str(build_pyfiles(paths)),
     ]
+    java_options = [*(java_options or []), *settings["SPARK_JAVA_OPTIONS"].split()]
     if java_options:
         joined = " ".join(java_options)
         cmd += ["--driver-java-options", joined]

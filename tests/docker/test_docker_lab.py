@@ -1,7 +1,8 @@
 """The Docker lab for real: images built, the stack started and checked end to end.
 
 Runs wherever a Docker engine can run, CI included (tests/support/dockerhost.py starts one where
-none answers), after the local lab's tests have taken theirs down. In order:
+none answers). `make test` runs this module in a process of its own, beside the local lab's tests:
+the engine it starts has a network namespace of its own, so the two labs share no port. In order:
 1. build every image but Grafana's (its official image can't be pulled here; the static checks
    cover its provisioning), and start the lab with `make demo`, as a learner does, from a PATH
    with no java, mvn or apt-get, and with a Python environment that holds only the control code's
@@ -40,9 +41,9 @@ from lab.kafkatools import consume_all, fresh_topics
 from lab.settings import ROOT, load
 from lab.truth import output_window_counts, parse_time, valid_events, window_counts
 from streamlab.wait import WaitTimeout, wait_for
-from tests.docker.conftest import FIGURES, PREBUILD, PROJECT
+from tests.docker.conftest import PREBUILD, PROJECT, figure
 from tests.support import dockerhost, jupyter, netns
-from tests.support.lab import trace_lines
+from tests.support.lab import QUICK_JIT, trace_lines
 
 # A cold machine builds the images and Compose first: more than the suite's 900 s per test.
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(2700)]
@@ -50,10 +51,6 @@ STATE = ROOT / ".lab" / "test-docker"  # the learner-like host's LAB_STATE: its 
 RUN = STATE / "run"
 FORBIDDEN = {"java", "javac", "mvn", "apt-get", "apt"}  # what a Docker-only host does not have
 START = "2026-01-01T00:00:00Z"
-
-
-def _figure(config, text: str) -> None:
-    config.stash.setdefault(FIGURES, []).append(text)
 
 
 def _path_without(forbidden: set[str], folder: Path) -> str:
@@ -145,8 +142,7 @@ def docker_lab(request, tmp_path_factory):
         else:
             ready = ""
         images = built["images"]
-        _figure(
-            request.config,
+        figure(
             f"images built: {len(images)} in {built['seconds']:.0f}s "
             f"({'; '.join(images)}); {ready}engine ready after {time.monotonic() - t0:.0f}s of this test",
         )
@@ -160,6 +156,7 @@ def docker_lab(request, tmp_path_factory):
                 "GRAFANA": "0",
                 "COMPOSE_PROJECT_NAME": PROJECT,
                 "WORKERS": "2",
+                **QUICK_JIT,
             }
         )
         if ns:  # the namespaced engine builds from the cache the builder left, with the same settings
@@ -213,8 +210,7 @@ def demo(docker_lab, request, tmp_path_factory):
             raise AssertionError(
                 f"make demo exited {proc.returncode} before the lab was up:\n{log.read_text()[-4000:]}"
             )
-        _figure(
-            request.config,
+        figure(
             f"make up: healthy {healthy.group(1)}s after `compose up`, "
             f"{time.monotonic() - t0:.0f}s after `make demo` started (2 workers)",
         )
@@ -282,21 +278,18 @@ def test_demo_prometheus_and_dashboards(demo, request):
     except WaitTimeout:
         pass
     assert not empty(), "panels without data: " + "; ".join(f"{d} / {p}: {e}" for d, p, e in empty())
-    _figure(
-        request.config, f"Prometheus: {len(targets)} targets up ({dict(jobs)}); {len(exprs)} panel queries return data"
-    )
+    figure(f"Prometheus: {len(targets)} targets up ({dict(jobs)}); {len(exprs)} panel queries return data")
     assert proc.wait(timeout=400) == 0, log.read_text()[-3000:]
     text = log.read_text()
     assert "|window_start       |window_end         |key|events|" in text
     rows = re.findall(r"^\|\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\|", text, re.M)
     assert rows, "the demo printed no window rows"
-    _figure(request.config, f"make demo: {text.count('Batch: ')} batches, {len(rows)} window rows printed")
+    figure(f"make demo: {text.count('Batch: ')} batches, {len(rows)} window rows printed")
     traces = trace_lines(text)
     assert not traces, f"{len(traces)} stack-trace or ERROR lines in the demo, first: {traces[:3]}"
     first = re.search(r"\] windowing: first batch took ([\d.]+) s", text)
     assert first, text[-3000:]
-    _figure(
-        request.config,
+    figure(
         f"make demo: first batch {first.group(1)} s with a 10 s trigger; "
         f"'falling behind' warnings: {text.count('is falling behind')}",
     )
@@ -357,8 +350,7 @@ def test_basic_every_event_once_bad_ones_quarantined(demo, docker_lab, topics, r
     assert all(
         raw[(int(q.headers["source_partition"]), int(q.headers["source_offset"]))] == q.value for q in quarantined
     ), "the quarantine must keep the raw bytes"
-    _figure(
-        request.config,
+    figure(
         f"basic: {len(expected)} rows checked, {len(quarantined)} quarantined, lost {lost}, duplicated {duplicated}",
     )
 
@@ -419,8 +411,7 @@ def test_windowing_exact_window_counts(demo, docker_lab, topics, request):
     live = window_counts(events, "country", 5) - expected
     assert live and held == live, f"state {dict(held)} != open windows {dict(live)}"
     assert f"{len(live)} key(s) in state after batch {op['batch']}" in shown.stdout
-    _figure(
-        request.config,
+    figure(
         f"windowing: {len(expected)} windows, {sum(expected.values())} events checked exactly; "
         f"make state: the {len(live)} open windows",
     )
@@ -444,7 +435,7 @@ def test_driver_kill_drill(demo, docker_lab, request):
     # the fallback would end only the `compose run` client, and the container would run on.
     left = [name for name in _running(docker_lab) if name.startswith(f"{PROJECT}-job-")]
     assert not left, f"driver containers left running by the drill's kills: {left}"
-    _figure(request.config, line)
+    figure(line)
 
 
 def test_check_an_exercise_and_consume_a_topic(demo, docker_lab, request):
@@ -472,9 +463,7 @@ def test_check_an_exercise_and_consume_a_topic(demo, docker_lab, request):
     )
     assert proc.returncode == 0 and out.count("PASS") == 1, proc.stdout + proc.stderr
     assert proc.stdout.count('  value    {"event_id":') == 2, proc.stdout
-    _figure(
-        request.config, "make check EXERCISE=2: the solution passes, no_watermark fails with its hint; make consume"
-    )
+    figure("make check EXERCISE=2: the solution passes, no_watermark fails with its hint; make consume")
 
 
 @pytest.mark.skipif(jupyter.CHROMIUM is None, reason="no Chromium: apt-get install chromium-headless-shell")
@@ -518,8 +507,7 @@ def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, 
     assert jupyter.kernel_apps(active) == [jupyter.kernel_share(lab.settings, "ejercicio-2.ipynb")], active
     assert lab.notebook_gone(), "the notebook's container outlived Ctrl-C"
     cells = sum(c.cell_type == "code" for c in nb.cells)
-    _figure(
-        request.config,
+    figure(
         f"make notebook: JupyterLab answered {started:.0f}s after start; {name}: {cells} cells run in a browser in "
         f"{ran:.0f}s, 0 errors; screenshot {shot}",
     )
@@ -597,8 +585,7 @@ def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
         job._kill()  # the kill function once more: its container is gone, which is no error
     finally:
         job.kill()
-    _figure(
-        request.config,
+    figure(
         f"probes: CPU seconds {', '.join(f'{k} {v:.1f}' for k, v in later.items())}; executors "
         f"{task_ms:.0f} ms of tasks, {gc_ms:.0f} ms GC; driver container killed in {killed:.1f}s",
     )
@@ -649,4 +636,4 @@ def test_down_leaves_nothing_behind(docker_lab, request):
     assert not clients, f"processes of the Docker lab left running: {clients}"
     again = lab.lab("down")
     assert "not running" in again.stdout
-    _figure(request.config, f"make down: 0 containers, {len(volumes)} volumes kept and unused, 0 processes")
+    figure(f"make down: 0 containers, {len(volumes)} volumes kept and unused, 0 processes")

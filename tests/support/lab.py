@@ -23,6 +23,10 @@ TEST_RUN = ROOT / ".lab" / "test-run"
 # The learner's ports (.env) are 3000-9404: the test lab's are 23000-29404. Another offset
 # (LAB_TEST_PORT_OFFSET=30000, say) lets two checkouts run their suites side by side.
 PORT_OFFSET = int(os.environ.get("LAB_TEST_PORT_OFFSET") or 20000)
+# The tests' Spark drivers and executors live seconds: with the JVM's quick compiler only, a
+# trivial job takes a third less time and 40% less CPU (docs/performance.md, lesson 15). Results
+# do not depend on it; `make bench` and the lab keep the JVM's defaults.
+QUICK_JIT = {"SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1"}
 
 
 def test_ports() -> dict[str, str]:
@@ -40,7 +44,14 @@ def env(**overrides: str) -> dict[str, str]:
     # Jobs exit without waiting for Prometheus' last scrape (JOB_FINAL_SCRAPE_SECONDS): a few
     # seconds per job run, over the suite's hundreds; the report's tests turn it back on.
     base.update(
-        {"LAB_RUN": str(TEST_RUN), "RUNTIME": "local", "JOB_FINAL_SCRAPE_SECONDS": "0", **test_ports(), **overrides}
+        {
+            "LAB_RUN": str(TEST_RUN),
+            "RUNTIME": "local",
+            "JOB_FINAL_SCRAPE_SECONDS": "0",
+            **QUICK_JIT,
+            **test_ports(),
+            **overrides,
+        }
     )
     settings = load(environ=base)
     return {**base, **client_env(settings, Paths.of(settings)), **overrides}

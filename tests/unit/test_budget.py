@@ -1,0 +1,32 @@
+"""The table of the suite's time against tests/budget.toml, printed at the end of every run."""
+
+from tests.support.budget import FILE, Budget
+
+BUDGET = Budget(suite=100.0, modules={"tests/integration/test_a.py": 30.0}, folders={"tests/unit": 10.0})
+
+
+def test_folders_are_one_row_and_what_goes_over_or_has_no_budget_is_marked():
+    modules = {
+        "tests/unit/test_x.py": [4.0, 3],
+        "tests/unit/test_y.py": [7.5, 2],
+        "tests/integration/test_a.py": [20.0, 1],
+        "tests/integration/test_new.py": [5.0, 2],
+    }
+    lines = Budget.table(BUDGET, modules, wall=120.0)
+    assert lines[1:] == [
+        "     20.0      30     1  tests/integration/test_a.py",
+        "     11.5      10     5  tests/unit  <- over by 2 s",
+        "      5.0       -     2  tests/integration/test_new.py  <- no budget: add it to tests/budget.toml",
+        "     36.5      40     8  in all (the modules that ran)",
+        "    120.0     100        the whole session, from its start <- over the suite's budget",
+    ]
+
+
+def test_the_committed_budget_names_only_test_files_and_folders_that_exist():
+    budget = Budget.load()
+    root = FILE.parent.parent
+    assert all((root / m).is_file() for m in budget.modules), budget.modules
+    assert all((root / f).is_dir() for f in budget.folders), budget.folders
+    # The Docker lab's module runs beside the others (tests/conftest.py): the rest must fit in the suite's.
+    local = {m: s for m, s in budget.modules.items() if not m.startswith("tests/docker/")}
+    assert sum(local.values()) + sum(budget.folders.values()) <= budget.suite
