@@ -34,6 +34,8 @@ def spark():
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")
+        # The quick compiler only, as the integration tests' JVMs (tests/support/lab.py: QUICK_JIT).
+        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -67,11 +69,11 @@ def pytest_sessionfinish(session):
         prebuild.cancel()
 
 
-# `make test` runs two processes (pytest-xdist, --dist loadgroup): the Docker lab's module in one,
-# from the start, and everything else in the other, in this order. The Docker lab runs in an engine
-# of its own (tests/support/dockerhost.py), so the two labs share no port; its module overlaps first
-# with the tests that judge exact results (drills, exercises), and the tests that read how fast a
-# job runs (observability, bench, demo, notebooks) mostly come after it.
+# `make test` runs two processes (pytest-xdist, `-n 2`): the Docker lab's module in one, from the
+# start, and everything else in the other, in this order. The Docker lab runs in an engine of its
+# own (tests/support/dockerhost.py), so the two labs share no port; its module overlaps first with
+# the tests that judge exact results (drills, exercises), and the tests that read how fast a job
+# runs (observability, bench, demo, notebooks) mostly come after it.
 INTEGRATION_ORDER = [
     "test_lab.py",
     "test_drills.py",
@@ -97,12 +99,19 @@ def _rank(item) -> tuple[int, int]:
     return (1, INTEGRATION_ORDER.index(name) if name in INTEGRATION_ORDER else len(INTEGRATION_ORDER))
 
 
-@pytest.hookimpl(tryfirst=True)  # before pytest-xdist's, which reads the groups
 def pytest_collection_modifyitems(items):
     items.sort(key=_rank)  # stable: unit, static, integration in its order, docker
-    for item in items:
-        docker = item.nodeid.startswith("tests/docker/")
-        item.add_marker(pytest.mark.xdist_group("docker" if docker else "local"))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Two units of work: the Docker lab's module, and the rest (one local lab, started once)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class TwoLabs(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return "docker" if nodeid.startswith("tests/docker/") else "local"
+
+    return TwoLabs(config, log)
 
 
 # Seconds (setup + call + teardown) and tests, per test module, printed at the end beside the
