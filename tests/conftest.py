@@ -69,11 +69,11 @@ def pytest_sessionfinish(session):
         prebuild.cancel()
 
 
-# `make test` runs two processes (pytest-xdist, `-n 2`): the Docker lab's module in one, from the
-# start, and everything else in the other, in this order. The Docker lab runs in an engine of its
-# own (tests/support/dockerhost.py), so the two labs share no port; its module overlaps first with
-# the tests that judge exact results (drills, exercises), and the tests that read how fast a job
-# runs (observability, bench, demo, notebooks) mostly come after it.
+# `make test` runs two processes (pytest-xdist, `-n 2`), each with a local test lab of its own
+# (tests/support/lab.py): one runs the unit and static tests, the Docker lab's module (its engine
+# has a network namespace of its own, so no port is shared) and the integration modules in
+# BESIDE_DOCKER; the other, the rest of the integration modules. The two take about as long, and
+# the tests that wait (on triggers, restarts, Kafka) leave the cores to the other process.
 INTEGRATION_ORDER = [
     "test_lab.py",
     "test_drills.py",
@@ -90,26 +90,32 @@ INTEGRATION_ORDER = [
     "test_observability.py",
     "test_zz_lifecycle.py",
 ]
+BESIDE_DOCKER = {"test_exercises.py", "test_notebooks.py", "test_observability.py"}
 
 
-def _rank(item) -> tuple[int, int]:
+def _rank(item, docker_first: bool) -> tuple[int, int]:
     folder, _, name = item.nodeid.split("::")[0].rpartition("/")
-    if folder != "tests/integration":
-        return (0 if folder != "tests/docker" else 2, 0)
-    return (1, INTEGRATION_ORDER.index(name) if name in INTEGRATION_ORDER else len(INTEGRATION_ORDER))
+    if folder == "tests/docker":
+        return (1 if docker_first else 3, 0)
+    if folder == "tests/integration":
+        return (2, INTEGRATION_ORDER.index(name) if name in INTEGRATION_ORDER else len(INTEGRATION_ORDER))
+    return (0, 0)
 
 
-def pytest_collection_modifyitems(items):
-    items.sort(key=_rank)  # stable: unit, static, integration in its order, docker
+def pytest_collection_modifyitems(config, items):
+    # Stable: unit and static, then the integration modules in their order; the Docker module last,
+    # but first among its process's modules under `make test`, where it is the longest.
+    items.sort(key=lambda item: _rank(item, hasattr(config, "workerinput")))
 
 
 def pytest_xdist_make_scheduler(config, log):
-    """Two units of work: the Docker lab's module, and the rest (one local lab, started once)."""
+    """Two units of work, one per process (see above)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class TwoLabs(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            return "docker" if nodeid.startswith("tests/docker/") else "local"
+            folder, _, name = nodeid.split("::")[0].rpartition("/")
+            return "local" if folder == "tests/integration" and name not in BESIDE_DOCKER else "beside-docker"
 
     return TwoLabs(config, log)
 

@@ -3,7 +3,8 @@ the test session's own lab, and return what they printed.
 
 The test lab has its own run folder (.lab/test-run) and its own ports: every `*_PORT` setting plus
 PORT_OFFSET (Kafka on 29092, Prometheus on 29090, ...). So `make test` runs beside a learner's
-`make up` lab and never touches it."""
+`make up` lab and never touches it. Under `make test`'s second process, a second test lab runs
+beside the first (.lab/test-run-2, Kafka on 39092, ...)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,14 @@ from lab.clients import client_env
 from lab.paths import Paths
 from lab.settings import ROOT, load
 
-TEST_RUN = ROOT / ".lab" / "test-run"
-# The learner's ports (.env) are 3000-9404: the test lab's are 23000-29404. Another offset
-# (LAB_TEST_PORT_OFFSET=30000, say) lets two checkouts run their suites side by side.
-PORT_OFFSET = int(os.environ.get("LAB_TEST_PORT_OFFSET") or 20000)
+# `make test` runs two pytest processes (pytest-xdist; tests/conftest.py), each with a lab of its
+# own: the second's run folder is test-run-2, and its ports are 10,000 higher.
+SECOND = os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0"
+TEST_RUN = ROOT / ".lab" / ("test-run-2" if SECOND else "test-run")
+# The learner's ports (.env) are 3000-9404: the test lab's are 23000-29404 (the second's
+# 33000-39404). Another offset (LAB_TEST_PORT_OFFSET=40000, say) lets two checkouts run their
+# suites side by side.
+PORT_OFFSET = int(os.environ.get("LAB_TEST_PORT_OFFSET") or 20000) + (10000 if SECOND else 0)
 # The tests' Spark drivers and executors live seconds: with the JVM's quick compiler only, a
 # trivial job takes a third less time and 40% less CPU (docs/performance.md, lesson 15). Results
 # do not depend on it; `make bench` and the lab keep the JVM's defaults.
