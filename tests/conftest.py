@@ -44,8 +44,10 @@ def spark():
 
 
 # The Docker lab's engine and images take minutes to make on a fresh machine, mostly downloading and
-# building: made in the background from the session's start (tests/support/dockerhost.Prebuild),
-# they overlap the local lab's tests. LAB_DOCKER_PREBUILD=0 makes them in the Docker tests instead.
+# building. Under `make test` the Docker module's process makes them at its start. In a single
+# pytest process, they are made in the background from the session's start
+# (tests/support/dockerhost.Prebuild), overlapping the local lab's tests; LAB_DOCKER_PREBUILD=0
+# makes them in the Docker tests instead.
 def pytest_collection_finish(session):
     if session.config.option.collectonly or os.environ.get("LAB_DOCKER_PREBUILD") == "0":
         return
@@ -108,14 +110,19 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: _rank(item, hasattr(config, "workerinput")))
 
 
+def process_of(module: str) -> str:
+    """Which of `make test`'s two processes runs a test module (a path from the project root)."""
+    folder, _, name = module.rpartition("/")
+    return "local" if folder == "tests/integration" and name not in BESIDE_DOCKER else "beside-docker"
+
+
 def pytest_xdist_make_scheduler(config, log):
     """Two units of work, one per process (see above)."""
     from xdist.scheduler import LoadScopeScheduling
 
     class TwoLabs(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
-            folder, _, name = nodeid.split("::")[0].rpartition("/")
-            return "local" if folder == "tests/integration" and name not in BESIDE_DOCKER else "beside-docker"
+            return process_of(nodeid.split("::")[0])
 
     return TwoLabs(config, log)
 

@@ -1,8 +1,9 @@
 """The Docker lab for real: images built, the stack started and checked end to end.
 
 Runs wherever a Docker engine can run, CI included (tests/support/dockerhost.py starts one where
-none answers). `make test` runs this module in a process of its own, beside the local lab's tests:
-the engine it starts has a network namespace of its own, so the two labs share no port. In order:
+none answers). `make test` runs it in one of its two processes, while the other runs local lab
+tests (tests/conftest.py): the engine it starts has a network namespace of its own, so the labs
+share no port. In order:
 1. build every image but Grafana's (its official image can't be pulled here; the static checks
    cover its provisioning), and start the lab with `make demo`, as a learner does, from a PATH
    with no java, mvn or apt-get, and with a Python environment that holds only the control code's
