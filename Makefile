@@ -141,7 +141,7 @@ demo: up ## Start the lab and run the windowing job on live events for DURATION 
 # (pytest-xdist; the groups and the order are in tests/conftest.py).
 test: $(FULL_STAMP) ## Run the whole test suite (unit, static, integration against a real local lab, and the Docker lab)
 	@RUNTIME=local $(LAB) install
-	@$(PY) -m pytest -n 2
+	@$(PY) -m pytest -n 2 --max-worker-restart=0
 
 test-unit: $(FULL_STAMP) ## Run the unit tests only (no lab needed)
 	@$(PY) -m pytest tests/unit

@@ -9,6 +9,7 @@ import time
 import pytest
 
 from lab.settings import ROOT, load
+from tests.support.lab import QUICK_JIT
 
 # The suite reads the lab's English unless a test asks for Spanish (LAB_LANG=es in the environment
 # it gives a command): a learner's locale or LAB_LANG must not change what the tests expect.
@@ -34,8 +35,8 @@ def spark():
         .config("spark.sql.shuffle.partitions", "2")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.bindAddress", "127.0.0.1")
-        # The quick compiler only, as the integration tests' JVMs (tests/support/lab.py: QUICK_JIT).
-        .config("spark.driver.extraJavaOptions", "-XX:TieredStopAtLevel=1")
+        # The quick compiler only, as the integration tests' JVMs.
+        .config("spark.driver.extraJavaOptions", QUICK_JIT["SPARK_JAVA_OPTIONS"])
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
@@ -116,6 +117,7 @@ def process_of(module: str) -> str:
     return "local" if folder == "tests/integration" and name not in BESIDE_DOCKER else "beside-docker"
 
 
+@pytest.hookimpl(optionalhook=True)  # pytest-xdist's hook: `-p no:xdist` still runs
 def pytest_xdist_make_scheduler(config, log):
     """Two units of work, one per process (see above)."""
     from xdist.scheduler import LoadScopeScheduling

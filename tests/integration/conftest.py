@@ -1,8 +1,9 @@
 """The integration tests' lab: a real local lab (Kafka, Spark master and worker, Prometheus,
 PostgreSQL, the producer) started once for the integration tests, with its own run folder and
-ports (tests/support/lab.py), and torn down after the last of them (before tests/docker), whatever
-happened. A learner's own lab (`make up`) can run meanwhile: it is checked to be untouched. Anything
-else already on the test lab's ports is a clear error, never reused."""
+ports (tests/support/lab.py), and torn down after the last of them, whatever happened (under
+`make test`, one such lab in each of its two processes). A learner's own lab (`make up`) can run
+meanwhile: it is checked to be untouched. Anything else already on the test lab's ports is a clear
+error, never reused."""
 
 from __future__ import annotations
 

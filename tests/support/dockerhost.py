@@ -1,4 +1,4 @@
-"""A real Docker engine for the tests, on a machine that has none running (../shared/docker-here.md).
+"""A real Docker engine for the tests, on a machine that has none running.
 
 Contract:
 - `engine()` is a context manager that yields the environment (DOCKER_HOST, PATH) under which

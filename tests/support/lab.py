@@ -4,7 +4,7 @@ the test session's own lab, and return what they printed.
 The test lab has its own run folder (.lab/test-run) and its own ports: every `*_PORT` setting plus
 PORT_OFFSET (Kafka on 29092, Prometheus on 29090, ...). So `make test` runs beside a learner's
 `make up` lab and never touches it. Under `make test`'s second process, a second test lab runs
-beside the first (.lab/test-run-2, Kafka on 39092, ...)."""
+beside the first (.lab/test-run-2, Kafka on 19092, ...)."""
 
 from __future__ import annotations
 
@@ -20,17 +20,18 @@ from lab.clients import client_env
 from lab.paths import Paths
 from lab.settings import ROOT, load
 
-# `make test` runs two pytest processes (pytest-xdist; tests/conftest.py), each with a lab of its
-# own: the second's run folder is test-run-2, and its ports are 10,000 higher.
+# `make test` runs two pytest processes (pytest-xdist, workers gw0 and gw1; tests/conftest.py), each
+# with a lab of its own: the second's run folder is test-run-2, and its ports are 10,000 lower.
 SECOND = os.environ.get("PYTEST_XDIST_WORKER", "gw0") != "gw0"
 TEST_RUN = ROOT / ".lab" / ("test-run-2" if SECOND else "test-run")
-# The learner's ports (.env) are 3000-9404: the test lab's are 23000-29404 (the second's
-# 33000-39404). Another offset (LAB_TEST_PORT_OFFSET=40000, say) lets two checkouts run their
-# suites side by side.
-PORT_OFFSET = int(os.environ.get("LAB_TEST_PORT_OFFSET") or 20000) + (10000 if SECOND else 0)
+# The learner's ports (.env) are 3000-9404: the test lab's are 23000-29404, the second's
+# 13000-19404 (both below Linux's ports for outgoing connections, 32768-60999). Another offset
+# (LAB_TEST_PORT_OFFSET=40000, say) lets two checkouts run their suites side by side.
+BASE_OFFSET = int(os.environ.get("LAB_TEST_PORT_OFFSET") or 20000)
+PORT_OFFSET = BASE_OFFSET + ((-10000 if BASE_OFFSET >= 20000 else 10000) if SECOND else 0)
 # The tests' Spark drivers and executors live seconds: with the JVM's quick compiler only, a
-# trivial job takes a third less time and 40% less CPU (docs/performance.md, lesson 15). Results
-# do not depend on it; `make bench` and the lab keep the JVM's defaults.
+# trivial job takes a third less time and 40% less of the machine's CPU (docs/performance.md,
+# lesson 15). Results do not depend on it; `make bench` and the lab keep the JVM's defaults.
 QUICK_JIT = {"SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1"}
 
 
@@ -38,7 +39,9 @@ def test_ports() -> dict[str, str]:
     """Every port setting of the lab, moved by PORT_OFFSET (at most 56000: the highest port is 9404)."""
     ports = {k: int(v) + PORT_OFFSET for k, v in load().values.items() if k.endswith("_PORT")}
     if max(ports.values()) > 65535:
-        raise ValueError(f"LAB_TEST_PORT_OFFSET={PORT_OFFSET} moves {max(ports, key=ports.get)} past 65535")
+        raise ValueError(
+            f"LAB_TEST_PORT_OFFSET={BASE_OFFSET} moves this test lab's {max(ports, key=ports.get)} past 65535"
+        )
     return {k: str(v) for k, v in ports.items()}
 
 

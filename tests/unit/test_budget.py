@@ -2,7 +2,7 @@
 
 from collections import Counter
 
-from tests.conftest import process_of
+from tests.conftest import INTEGRATION_ORDER, process_of
 from tests.support.budget import FILE, Budget
 
 BUDGET = Budget(suite=100.0, modules={"tests/integration/test_a.py": 30.0}, folders={"tests/unit": 10.0})
@@ -15,7 +15,7 @@ def test_folders_are_one_row_and_what_goes_over_or_has_no_budget_is_marked():
         "tests/integration/test_a.py": [20.0, 1],
         "tests/integration/test_new.py": [5.0, 2],
     }
-    lines = Budget.table(BUDGET, modules, wall=120.0)
+    lines = BUDGET.table(modules, wall=120.0)
     assert lines[1:] == [
         "     20.0      30     1  tests/integration/test_a.py",
         "     11.5      10     5  tests/unit  <- over by 2 s",
@@ -35,3 +35,15 @@ def test_the_committed_budget_names_only_test_files_and_folders_that_exist():
     for path, seconds in {**budget.modules, **budget.folders}.items():
         share[process_of(path if path.endswith(".py") else path + "/x.py")] += seconds
     assert set(share) == {"local", "beside-docker"} and max(share.values()) <= budget.suite, share
+
+
+def test_every_test_module_has_a_budget_and_every_integration_module_its_place_in_the_order():
+    budget = Budget.load()
+    root = FILE.parent.parent
+    modules = [str(p.relative_to(root)) for p in sorted((root / "tests").rglob("test_*.py"))]
+    unbudgeted = [m for m in modules if budget._row_of(m) not in {**budget.modules, **budget.folders}]
+    assert not unbudgeted, f"add these to tests/budget.toml: {unbudgeted}"
+    integration = {m.rsplit("/", 1)[1] for m in modules if m.startswith("tests/integration/")}
+    assert integration == set(INTEGRATION_ORDER), (
+        f"tests/conftest.py's INTEGRATION_ORDER misses {integration - set(INTEGRATION_ORDER)}"
+    )

@@ -1,6 +1,6 @@
 from types import SimpleNamespace
 
-from streamlab.runner import SlowBatches, describe_failure, first_batch_line
+from streamlab.runner import SlowBatches, _Stop, _wait, describe_failure, first_batch_line
 
 
 def test_failure_is_one_line_naming_job_and_query():
@@ -134,3 +134,29 @@ def test_a_failure_is_one_spanish_line_and_a_changed_source_gets_the_reset_hint_
     line = describe_failure("python_source", "python_source", text)
     assert line.startswith("python_source: la consulta python_source falló: lab_events: los eventos del checkpoint")
     assert line.endswith("ejecuta `make reset JOB=python_source` para empezar de cero")
+
+
+class _EndsBetweenChecks:
+    """A query whose isActive is True at the loop's "still running?" checks and False when the loop
+    looks for one to wait on: it ended in between, as a query racing to its end does."""
+
+    name, id, recentProgress = "q", "id-q", []
+
+    def __init__(self):
+        self.reads = 0
+
+    @property
+    def isActive(self):
+        self.reads += 1
+        return self.reads <= 2  # the failure check and the all-finished check see it running
+
+    def exception(self):
+        return None
+
+    def awaitTermination(self, timeout):
+        raise AssertionError("nothing to wait on: the query had ended")
+
+
+def test_a_query_that_ends_between_the_loops_checks_is_reported_as_finished(capsys):
+    assert _wait("job", [_EndsBetweenChecks()], _Stop(), None, None) == 0
+    assert "all queries finished" in capsys.readouterr().err
