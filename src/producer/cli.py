@@ -34,7 +34,7 @@ from datetime import datetime
 from pathlib import Path
 
 from producer import dimensions
-from producer.delivery import Delivery
+from producer.delivery import DELIVERY_TIMEOUT_SECONDS, Delivery
 from producer.generator import Config, EventGenerator, Pools
 from producer.metrics import Metrics, Tally
 from producer.pacing import Pacer, bursty_rate
@@ -363,7 +363,9 @@ class Progress:
 
 def _finish(args, delivery: Delivery, progress: Progress, sent: int, elapsed: float) -> int:
     """Flush, write the summary (and --summary), and say whether every event was acknowledged."""
-    remaining = delivery.flush(60)
+    # As long as a record may wait for its report: each one ends acknowledged or failed, none unknown
+    # (a broker that restarts under load can take longer than a minute to take the backlog).
+    remaining = delivery.flush(DELIVERY_TIMEOUT_SECONDS + 10)
     tally, metrics = progress.tally, progress.metrics
     metrics.sync(tally)
     acked, failed = sum(tally.acked.values()), sum(tally.failed.values())

@@ -23,6 +23,8 @@ CONFIG = {
     "queue.buffering.max.kbytes": 1_048_576,
     "message.timeout.ms": 120_000,
 }
+# How long a record may wait for its delivery report before it counts as failed.
+DELIVERY_TIMEOUT_SECONDS = CONFIG["message.timeout.ms"] / 1000
 
 
 class Delivery:
