@@ -27,19 +27,22 @@ class Budget:
         data = tomllib.loads(path.read_text())
         return cls(float(data["suite"]["seconds"]), data.get("modules", {}), data.get("folders", {}))
 
-    def _row_of(self, module: str) -> str:
+    def row_of(self, module: str) -> str:
         """The budget's row a module counts in: its folder's, if the budget groups that folder."""
         return next((folder for folder in self.folders if module.startswith(folder + "/")), module)
+
+    def seconds_of(self, row: str) -> float | None:
+        """A row's budget: a module's or a folder's, or None when it has none."""
+        return self.modules.get(row, self.folders.get(row))
 
     def rows(self, modules: dict[str, list]) -> list[tuple[str, float, int, float | None]]:
         """(row, seconds, tests, budget or None), slowest first."""
         grouped: dict[str, list] = {}
         for module, (seconds, tests) in modules.items():
-            row = grouped.setdefault(self._row_of(module), [0.0, 0])
+            row = grouped.setdefault(self.row_of(module), [0.0, 0])
             row[0] += seconds
             row[1] += tests
-        budget = {**self.modules, **self.folders}
-        found = [(row, seconds, tests, budget.get(row)) for row, (seconds, tests) in grouped.items()]
+        found = [(row, seconds, tests, self.seconds_of(row)) for row, (seconds, tests) in grouped.items()]
         return sorted(found, key=lambda r: -r[1])
 
     def table(self, modules: dict[str, list], wall: float) -> list[str]:
