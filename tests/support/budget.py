@@ -62,7 +62,7 @@ class Budget:
         tests = sum(r[2] for r in rows)
         lines.append(f"{total:9.1f} {planned:7.0f} {tests:5d}  in all (the modules that ran)")
         docker = sum(r[1] for r in rows if r[0].startswith("tests/docker/"))
-        if docker:
+        if 0 < docker < total:  # only when both kinds ran
             lines.append(f"{total - docker:9.1f} {'':>7} {'':>5}  without the Docker lab (tests/docker)")
         over = " <- over the suite's budget" if wall > self.suite else ""
         lines.append(f"{wall:9.1f} {self.suite:7.0f} {'':>5}  the whole session, from its start{over}")
