@@ -144,7 +144,7 @@ test: $(FULL_STAMP) ## Run the whole test suite (unit, static, integration again
 	@$(PY) -m pytest -n 2 --max-worker-restart=0
 
 test-unit: $(FULL_STAMP) ## Run the unit tests only (no lab needed)
-	@$(PY) -m pytest tests/unit
+	@$(PY) -m pytest -n 2 tests/unit
 
 lint: $(FULL_STAMP) ## Check the code with ruff: lint rules and formatting (pyproject.toml; `make test` runs it too)
 	@$(PY) -m ruff check . && $(PY) -m ruff format --check .
