@@ -121,7 +121,7 @@ bench: up ## Benchmark on the lab, with Kafka's own tools beside it: make bench 
 drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|python-sink-kill|stop-produce-restart|worker-loss|broker-restart|bad-input|late-data|state-incompatible|data-loss|bad-config|all [SIZE=small]
 	@$(LAB) drill "$(NAME)" --size $(or $(SIZE),full)
 
-check: $(STAMP) ## Check an exercise on the running lab: make check EXERCISE=1|2|3|4|capstone [FILE="path …"] (PASS, or FAIL with a hint)
+check: $(STAMP) ## Check exercises on the running lab: make check [EXERCISE=1|2|3|4|capstone] [FILE="path …"] (every exercise by default; PASS, or FAIL with a hint)
 	@$(LAB) check "$(EXERCISE)" $(FILE)
 
 report: $(STAMP) ## Performance report of a job's latest run from Prometheus: make report [JOB=windowing] [RUN=n|id] [LIST=1] [SINCE=24h]

@@ -49,8 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     dp = sub.add_parser("drill", help="run a reliability drill on the running lab")
     dp.add_argument("name", help="a drill name, or all")
     dp.add_argument("--size", choices=("small", "full"), default="full")
-    cp = sub.add_parser("check", help="check a learner's exercise on the running lab: PASS, or FAIL with a hint")
-    cp.add_argument("exercise", help="1, 2, 3, 4 or capstone")
+    cp = sub.add_parser("check", help="check a learner's exercises on the running lab: PASS, or FAIL with a hint")
+    cp.add_argument("exercise", nargs="?", default="", help="1, 2, 3, 4, capstone, or all (the default)")
     cp.add_argument(
         "files", nargs="*", help="files to check, relative to the project; globs allowed (default: exercises/)"
     )

@@ -370,12 +370,11 @@ def the_query(spark, deadline: Deadline, call: Call | None = None, before: froze
 
 def warm_up(spark, inp: Input) -> None:
     """Read the input once, in batch: the executors start and open their Kafka clients before the
-    first learner's file runs (a topic named with `{index}` is per file: nothing to read yet)."""
+    first learner's file runs."""
     for topic in inp.topics.values():
-        if "{index}" not in topic:
-            spark.read.format("kafka").option("kafka.bootstrap.servers", inp.bootstrap).option(
-                "subscribe", topic
-            ).load().count()
+        spark.read.format("kafka").option("kafka.bootstrap.servers", inp.bootstrap).option(
+            "subscribe", topic
+        ).load().count()
 
 
 # --- the exercises ---------------------------------------------------------------------------------

@@ -1,13 +1,11 @@
 """`make check` for real, on the test lab: every reference solution passes, and the untouched
-starter and each typical wrong answer fail with their own hint. One spark-submit per exercise
-checks all its files (as an instructor checks a class)."""
+starter and each typical wrong answer fail with their own hint. One spark-submit checks every
+exercise's files (as an instructor checks a class)."""
 
 import json
 import re
 import time
 from pathlib import Path
-
-import pytest
 
 from lab.exercises import EXERCISES, file_prefix
 from lab.settings import ROOT
@@ -35,20 +33,23 @@ def each_verdict_before_the_next_file_runs(output: str, files: list[str]) -> boo
     return all(at[a] < runs[b] for a, b in zip(files, files[1:], strict=False))
 
 
-@pytest.mark.parametrize("exercise", sorted(EXERCISES))
-def test_solutions_pass_and_the_starter_and_typical_wrong_answers_fail_with_their_hint(exercise, lab_up, lab_env):
-    name = EXERCISES[exercise]
-    wrong = sorted((ROOT / "instructors" / "wrong-answers").glob(f"{file_prefix(exercise)}_*.py"))
-    expected = {
-        f"instructors/solutions/{name}": ("PASS", None),
-        f"exercises/{name}": ("FAIL", STARTER_HINTS[exercise]),
-        **{str(p.relative_to(ROOT)): ("FAIL", re.search(r"# FAIL: (\w+)", p.read_text()).group(1)) for p in wrong},
-    }
-    proc = run.lab("check", exercise, *expected, environ={**lab_env, "LAB_LANG": "en"}, timeout=900)
+def test_solutions_pass_and_the_starter_and_typical_wrong_answers_fail_with_their_hint(lab_up, lab_env):
+    expected = {}
+    for exercise, name in EXERCISES.items():
+        wrong = sorted((ROOT / "instructors" / "wrong-answers").glob(f"{file_prefix(exercise)}_*.py"))
+        expected |= {
+            f"instructors/solutions/{name}": ("PASS", None),
+            f"exercises/{name}": ("FAIL", STARTER_HINTS[exercise]),
+            **{str(p.relative_to(ROOT)): ("FAIL", re.search(r"# FAIL: (\w+)", p.read_text()).group(1)) for p in wrong},
+        }
+    proc = run.lab("check", "all", *expected, environ={**lab_env, "LAB_LANG": "en"}, timeout=1800)
     assert verdicts(proc.stdout) == expected, proc.stdout + proc.stderr[-3000:]
     assert proc.returncode == 1  # some files fail
-    assert f"1 of {len(expected)} passed" in proc.stdout
+    assert f"{len(EXERCISES)} of {len(expected)} passed" in proc.stdout
     assert each_verdict_before_the_next_file_runs(proc.stdout, list(expected)), proc.stdout
+    # Every verdict a judge's (none `not_checked`): one driver checked them all. Each exercise's
+    # input is said once, before its first file.
+    assert re.findall(r"^Checking exercise (\w+):", proc.stdout, re.M) == list(EXERCISES), proc.stdout
 
 
 def test_a_passing_check_exits_0_and_in_spanish_prints_no_english_sentence(lab_up, lab_env):
@@ -66,11 +67,11 @@ def test_every_file_gets_a_verdict_of_its_own_in_its_own_time(lab_up, lab_env):
     its verdict, and a new driver checks the files after it."""
     files = [str((DATA / name).relative_to(ROOT)) for name in ("ex1_forever.py", "ex1_exits.py")]
     files.append("instructors/solutions/ex1_read_kafka.py")
-    environ = {**lab_env, "LAB_LANG": "en", "LAB_CHECK_SECONDS": "60"}
+    environ = {**lab_env, "LAB_LANG": "en", "LAB_CHECK_SECONDS": "40"}
     proc = run.lab("check", "1", *files, environ=environ, timeout=600)
     expected = dict(zip(files, [("FAIL", "timeout"), ("FAIL", "not_checked"), ("PASS", None)], strict=True))
     assert verdicts(proc.stdout) == expected, proc.stdout + proc.stderr[-3000:]
-    assert "ran out of its 60 s" in proc.stdout and "(exit 3)" in proc.stdout, proc.stdout
+    assert "ran out of its 40 s" in proc.stdout and "(exit 3)" in proc.stdout, proc.stdout
 
 
 def test_bad_usage_is_one_line_and_exit_2(lab_up, lab_env):

@@ -305,14 +305,14 @@ def test_judge_4():
 
 
 def test_files_default_to_the_learners_own_and_stay_in_the_project():
-    assert ex.files_of("2", []) == ["exercises/ex2_windowing.py"]
+    assert ex.files_of("2", []) == [("2", "exercises/ex2_windowing.py")]
     assert ex.files_of("2", ["instructors/wrong-answers/ex2_*.py"]) == [
-        "instructors/wrong-answers/ex2_bad_duration.py",
-        "instructors/wrong-answers/ex2_count_column.py",
-        "instructors/wrong-answers/ex2_distinct_count.py",
-        "instructors/wrong-answers/ex2_no_watermark.py",
-        "instructors/wrong-answers/ex2_processing_time.py",
-        "instructors/wrong-answers/ex2_window_length.py",
+        ("2", "instructors/wrong-answers/ex2_bad_duration.py"),
+        ("2", "instructors/wrong-answers/ex2_count_column.py"),
+        ("2", "instructors/wrong-answers/ex2_distinct_count.py"),
+        ("2", "instructors/wrong-answers/ex2_no_watermark.py"),
+        ("2", "instructors/wrong-answers/ex2_processing_time.py"),
+        ("2", "instructors/wrong-answers/ex2_window_length.py"),
     ]
     with pytest.raises(ex.UsageError, match="unknown exercise '7'"):
         ex.files_of("7", [])
@@ -322,6 +322,27 @@ def test_files_default_to_the_learners_own_and_stay_in_the_project():
         ex.files_of("1", ["nowhere/*.py"])
     with pytest.raises(ex.UsageError, match="inside the project folder"):
         ex.files_of("1", ["/etc/hostname"])
+
+
+def test_without_an_exercise_every_exercise_is_checked_each_file_under_the_one_its_name_says():
+    own = [(number, f"exercises/{name}") for number, name in ex.EXERCISES.items()]
+    assert ex.files_of("", []) == ex.files_of("all", []) == own
+    files = ["instructors/solutions/capstone.py", "exercises/ex3_output.py", "instructors/wrong-answers/ex1_*.py"]
+    assert ex.files_of("", files) == [
+        ("1", "instructors/wrong-answers/ex1_batch_read.py"),
+        ("1", "instructors/wrong-answers/ex1_latest_offsets.py"),
+        ("1", "instructors/wrong-answers/ex1_malformed_kept.py"),
+        ("1", "instructors/wrong-answers/ex1_value_not_cast.py"),
+        ("3", "exercises/ex3_output.py"),
+        ("capstone", "instructors/solutions/capstone.py"),
+    ]
+    assert ex.files_of("2", ["instructors/solutions/ex1_read_kafka.py"]) == [
+        ("2", "instructors/solutions/ex1_read_kafka.py")  # EXERCISE decides
+    ]
+    with pytest.raises(ex.UsageError, match="README.md: which exercise is it"):
+        ex.files_of("", ["README.md"])
+    with pytest.raises(ex.UsageError, match="README.md: ¿de qué ejercicio es"):
+        ex.files_of("all", ["README.md"], "es")
 
 
 def test_every_exercise_has_a_starter_a_solution_and_wrong_answers_that_name_their_hint():

@@ -1,13 +1,15 @@
-"""`make check EXERCISE=n [FILE=…]`: run learners' exercise files on the lab and give each one PASS,
-or FAIL with a hint, as soon as it is known.
+"""`make check [EXERCISE=n] [FILE=…]`: run learners' exercise files on the lab and give each one
+PASS, or FAIL with a hint, as soon as it is known.
 
 Contract:
-- The files run in one driver (jobs/_check.py), one after the other; the input and the truth are
-  lab.exercises.inputs'. Each file has its own time limit (SECONDS, LAB_CHECK_SECONDS overrides
-  it): the driver stops a file's queries when it runs out, and if the driver itself dies or stops
-  answering, that file gets its verdict (`not_checked`, `timeout`) and a new driver goes on with
-  the next files. So every file gets one verdict, printed as soon as it is known, and a class of
-  files finishes in bounded time.
+- Without EXERCISE (or with EXERCISE=all), every exercise: the learner's five files, or each file
+  of FILE under the exercise its name starts with (ex2_*.py is exercise 2, capstone*.py the
+  capstone). The files run in one driver (jobs/_check.py), one after the other, exercise by
+  exercise; each exercise's input and truth are lab.exercises.inputs'. Each file has its own time
+  limit (SECONDS, LAB_CHECK_SECONDS overrides it): the driver stops a file's queries when it runs
+  out, and if the driver itself dies or stops answering, that file gets its verdict
+  (`not_checked`, `timeout`) and a new driver goes on with the next files. So every file gets one
+  verdict, printed as soon as it is known, and a class of files finishes in bounded time.
 - Exercise 4 gets a topic of its own per file, which a producer writes live while the file runs.
 - Everything printed is in the learner's language (streamlab.i18n.language).
 - Exit code: 0 when every file passes, 1 when one fails, 2 for bad usage (an unknown exercise, a
@@ -26,6 +28,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -57,14 +60,23 @@ def file_prefix(exercise: str) -> str:
     return EXERCISES[exercise].split("_")[0].removesuffix(".py")
 
 
-def files_of(exercise: str, patterns: list[str], lang: str = "en") -> list[str]:
-    """The files to check, relative to the project: the learner's own by default, else every
-    match of the patterns (shell globs, relative to the project). They must be in the project:
-    the Docker runtime's driver sees only the project folder."""
-    if exercise not in EXERCISES:
+ALL = ("", "all")  # EXERCISE unset, or `all`: every exercise
+
+
+def _exercise_of(file: str) -> str | None:
+    """The exercise a file's name says: ex2_windowing.py -> 2, capstone_no_join.py -> capstone."""
+    name = Path(file).name
+    return next((e for e in EXERCISES if name.startswith(f"{file_prefix(e)}_") or name == EXERCISES[e]), None)
+
+
+def files_of(exercise: str, patterns: list[str], lang: str = "en") -> list[tuple[str, str]]:
+    """The files to check as (exercise, file relative to the project), exercise by exercise: the
+    learner's own by default, else every match of the patterns (shell globs, relative to the
+    project). They must be in the project: the Docker runtime's driver sees only the project folder."""
+    if exercise not in EXERCISES and exercise not in ALL:
         raise UsageError(TEXTS.text("unknown_exercise", lang, exercise=repr(exercise), exercises=", ".join(EXERCISES)))
     if not patterns:
-        return [f"exercises/{EXERCISES[exercise]}"]
+        return [(e, f"exercises/{EXERCISES[e]}") for e in (EXERCISES if exercise in ALL else [exercise])]
     found = []
     for pattern in patterns:
         matches = (
@@ -76,17 +88,76 @@ def files_of(exercise: str, patterns: list[str], lang: str = "en") -> list[str]:
             path = (ROOT / match).resolve()
             if not path.is_relative_to(ROOT):
                 raise UsageError(TEXTS.text("outside_project", lang, file=match, root=ROOT))
-            found.append(str(path.relative_to(ROOT)))
-    return found
+            file = str(path.relative_to(ROOT))
+            of = exercise if exercise in EXERCISES else _exercise_of(file)
+            if of is None:
+                raise UsageError(TEXTS.text("which_exercise", lang, file=file, exercises=", ".join(EXERCISES)))
+            found.append((of, file))
+    order = list(EXERCISES)
+    return sorted(found, key=lambda pair: order.index(pair[0]))  # stable: each exercise's files as given
 
 
 def seconds_per_file(exercise: str, environ) -> float:
     return float(environ.get("LAB_CHECK_SECONDS") or SECONDS[exercise])
 
 
-def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: dict[str, str] | None = None) -> int:
+@dataclass
+class Prepared:
+    """One exercise's part of a check: its topics (made here, deleted at the end), its truth, and
+    what the driver needs to cut its input into the same batches every time."""
+
+    exercise: str
+    files: list[tuple[int, str]]  # (index in the whole check, file)
+    topics: dict[str, str]
+    made: list[str]
+    truth: object
+    records: int
+    batch: int
+    about: str
+    seconds: float
+
+
+def _topics(exercise: str, files: list[tuple[int, str]], environ) -> Prepared:
+    """An exercise's part of the check, with the names of its topics (not made yet)."""
+    suffix = uuid.uuid4().hex[:8]
+    if exercise == "capstone":
+        topics = {k: f"check_capstone_{k}_{suffix}" for k in ("orders", "payments")}
+    elif exercise == "4":  # one live topic per file
+        topics = {"page_views": f"check_ex4_{suffix}_{{index}}"}
+    else:
+        topics = {"page_views": f"check_ex{exercise}_{suffix}"}
+    made = [t.format(index=i) for t in topics.values() for i, _ in (files if "{index}" in t else files[:1])]
+    return Prepared(exercise, files, topics, made, None, 0, inputs.BATCH, "", seconds_per_file(exercise, environ))
+
+
+def _fill(part: Prepared, bootstrap: str, lang: str) -> None:
+    """Make the part's topics, write its input, and read its truth back from Kafka."""
     from lab.kafkatools import consume_all
 
+    for topic in part.made:
+        inputs.create_topic(bootstrap, topic)
+    if part.exercise == "capstone":
+        inputs.produce(bootstrap, part.topics, inputs.capstone_events())
+        truth = inputs.capstone_truth_of(*(consume_all(bootstrap, part.topics[k]) for k in ("orders", "payments")))
+        part.about = TEXTS.text("about_orders", lang, orders=truth.orders, malformed=truth.malformed)
+        part.truth, part.records, part.batch = truth, truth.records, inputs.CAPSTONE_BATCH
+    elif part.exercise == "4":
+        part.records = inputs.LIVE_RECORDS
+        malformed = round(inputs.LIVE_MALFORMED * inputs.LIVE_RECORDS)
+        late = round(inputs.LIVE_LATE * inputs.LIVE_RECORDS)
+        part.about = TEXTS.text(
+            "about_live", lang, rate=f"{inputs.LIVE_RATE:g}", malformed=f"~{malformed}", late=f"~{late}"
+        )
+    else:
+        inputs.produce(bootstrap, part.topics, inputs.input_events())
+        truth = inputs.truth_of(consume_all(bootstrap, part.topics["page_views"]))
+        part.about = TEXTS.text(
+            "about_page_views", lang, events=len(truth.events), malformed=truth.malformed, late=truth.late
+        )
+        part.truth, part.records = truth, truth.records
+
+
+def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: dict[str, str] | None = None) -> int:
     environ = dict(os.environ if environ is None else environ)
     lang = language(environ)
     files = files_of(exercise, patterns, lang)
@@ -94,71 +165,72 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
         print(TEXTS.text("not_up", lang), file=sys.stderr)
         return 1
     bootstrap = settings.kafka_bootstrap
-    suffix = uuid.uuid4().hex[:8]
-    work = rt.paths.run / "checks" / f"ex{exercise}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{suffix}"
+    work = rt.paths.run / "checks" / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
-    if exercise == "capstone":
-        topics = {k: f"check_capstone_{k}_{suffix}" for k in ("orders", "payments")}
-    elif exercise == "4":  # one live topic per file
-        topics = {"page_views": f"check_ex4_{suffix}_{{index}}"}
-    else:
-        topics = {"page_views": f"check_ex{exercise}_{suffix}"}
-    made = [t.format(index=i) for t in topics.values() for i in range(len(files) if "{index}" in t else 1)]
-    for topic in made:
-        inputs.create_topic(bootstrap, topic)
+    parts: list[Prepared] = []
     live: dict[int, inputs.LiveProducer] = {}
     verdicts = []
     try:
-        if exercise == "capstone":
-            inputs.produce(bootstrap, topics, inputs.capstone_events())
-            truth = inputs.capstone_truth_of(*(consume_all(bootstrap, topics[k]) for k in ("orders", "payments")))
-            about = TEXTS.text("about_orders", lang, orders=truth.orders, malformed=truth.malformed)
-            records, batch = truth.records, inputs.CAPSTONE_BATCH
-        elif exercise == "4":
-            truth = None
-            records, batch = inputs.LIVE_RECORDS, inputs.BATCH
-            malformed = round(inputs.LIVE_MALFORMED * records)
-            late = round(inputs.LIVE_LATE * records)
-            about = TEXTS.text(
-                "about_live", lang, rate=f"{inputs.LIVE_RATE:g}", malformed=f"~{malformed}", late=f"~{late}"
-            )
-        else:
-            inputs.produce(bootstrap, topics, inputs.input_events())
-            truth = inputs.truth_of(consume_all(bootstrap, topics["page_views"]))
-            about = TEXTS.text(
-                "about_page_views", lang, events=len(truth.events), malformed=truth.malformed, late=truth.late
-            )
-            records, batch = truth.records, inputs.BATCH
-        shown = ", ".join(t.replace("_{index}", "_<n>") for t in topics.values())
-        print(
-            TEXTS.text(
-                "checking", lang, exercise=exercise, files=len(files), records=records, topics=shown, about=about
-            ),
-            flush=True,
-        )
+        for each in dict.fromkeys(e for e, _ in files):
+            parts.append(_topics(each, [(i, f) for i, (e, f) in enumerate(files) if e == each], environ))
+            _fill(parts[-1], bootstrap, lang)
+        part_of = {i: part for part in parts for i, _ in part.files}
+        said: set[str] = set()
+
+        def say_part(part: Prepared) -> None:
+            """What an exercise's files run on, said once, before its first file."""
+            if part.exercise not in said:
+                said.add(part.exercise)
+                shown = ", ".join(t.replace("_{index}", "_<n>") for t in part.topics.values())
+                text = TEXTS.text(
+                    "checking",
+                    lang,
+                    exercise=part.exercise,
+                    files=len(part.files),
+                    records=part.records,
+                    topics=shown,
+                    about=part.about,
+                )
+                print(text, flush=True)
+
+        say_part(parts[0])  # at once: the driver takes a while to start
 
         def starting(index: int, file: str) -> None:
+            part = part_of[index]
+            say_part(part)
             print(TEXTS.text("running", lang, file=file), flush=True)
-            if exercise == "4" and index not in live:
+            if part.exercise == "4" and index not in live:
                 live[index] = inputs.LiveProducer(
-                    bootstrap, topics["page_views"].format(index=index), inputs.live_events(), inputs.LIVE_RATE
+                    bootstrap, part.topics["page_views"].format(index=index), inputs.live_events(), inputs.LIVE_RATE
                 )
                 live[index].start()
 
-        args = ["--exercise", exercise, *(f"--topic={k}={t}" for k, t in topics.items())]
-        args += ["--records", str(records), "--batch", str(batch)]
-        seconds = seconds_per_file(exercise, environ)
-        for index, seen in observations(rt, args, files, work, environ, seconds, starting):
-            file_truth = truth
-            if exercise == "4" and not first_error(seen):
-                file_truth = _live_truth(bootstrap, topics["page_views"].format(index=index), live[index])
-            verdict = JUDGES[exercise](seen, file_truth)
+        plan = [
+            {
+                "index": i,
+                "file": f,
+                "exercise": part.exercise,
+                "topics": {k: t.replace("{index}", str(i)) for k, t in part.topics.items()},
+                "records": part.records,
+                "batch": part.batch,
+                "seconds": part.seconds,
+            }
+            for part in parts
+            for i, f in part.files
+        ]
+        topics_of = {entry["index"]: entry["topics"] for entry in plan}
+        for index, seen in observations(rt, plan, work, environ, starting):
+            part = part_of[index]
+            truth = part.truth
+            if part.exercise == "4" and not first_error(seen):
+                truth = _live_truth(bootstrap, topics_of[index]["page_views"], live[index])
+            verdict = JUDGES[part.exercise](seen, truth)
             verdicts.append(verdict)
             print("\n".join(verdict.lines(lang)), flush=True)
     finally:
         for producer in live.values():
             producer.stopping.set()
-        for topic in made:
+        for topic in (t for part in parts for t in part.made):
             inputs.delete_topic(bootstrap, topic)
     if len(verdicts) > 1:
         passed = sum(v.passed for v in verdicts)
@@ -177,22 +249,24 @@ def _live_truth(bootstrap: str, topic: str, producer: inputs.LiveProducer) -> in
     return inputs.pipeline_truth_of(consume_all(bootstrap, topic), late)
 
 
-def observations(rt, args: list[str], files: list[str], work: Path, environ, seconds: float, starting) -> Iterator:
-    """(index, what the driver saw) for each file, in order, as soon as each is known (see the
-    module's contract): a driver that dies or hangs gives its current file a verdict of its own,
-    and a new driver takes the rest. `starting(index, file)` runs as each file starts."""
-    remaining = list(enumerate(files))
+def observations(rt, plan: list[dict], work: Path, environ, starting) -> Iterator:
+    """(index, what the driver saw) for each file of the plan, in order, as soon as each is known
+    (see the module's contract): a driver that dies or hangs gives its current file a verdict of
+    its own, and a new driver takes the rest. `starting(index, file)` runs as each file starts."""
+    (work / "plan.json").write_text(json.dumps(plan, indent=1))
+    remaining = [(entry["index"], entry["file"], entry["seconds"]) for entry in plan]
     with (work / "driver.log").open("a") as log:
         while remaining:
-            first = remaining[0][0]
-            driver_args = [*args, "--seconds", str(seconds), "--work", str(work), "--first-index", str(first)]
+            driver_args = [
+                "--plan",
+                str(work / "plan.json"),
+                "--work",
+                str(work),
+                "--first-index",
+                str(remaining[0][0]),
+            ]
             job = rt.spawn_job(
-                "_check",
-                rt.job_args([*driver_args, *(f for _, f in remaining)]),
-                environ,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                text=True,
+                "_check", rt.job_args(driver_args), environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
             )
             lines = _lines(job.proc.stdout, log)
             deadline = time.monotonic() + STARTUP_SECONDS
@@ -207,22 +281,22 @@ def observations(rt, args: list[str], files: list[str], work: Path, environ, sec
                         if current is None:  # it never started (no cores free, say): no driver would
                             stuck = {"code": "-", "last": last.strip()[:300] or "-"}
                             while remaining:
-                                index, file = remaining.pop(0)
+                                index, file, _ = remaining.pop(0)
                                 yield index, {"file": file, "not_checked": stuck}
                             break
-                        index, file = remaining.pop(0)  # it hangs: this file took all its time and more
+                        index, file, seconds = remaining.pop(0)  # it hangs: this file took all its time and more
                         yield index, {"file": file, "timeout": seconds}
                         break
                     if line is None:  # the driver ended before every file had its verdict
                         code = job.proc.wait()
-                        index, file = remaining.pop(0)
+                        index, file, _ = remaining.pop(0)
                         yield index, {"file": file, "not_checked": {"code": code, "last": last.strip()[:300] or "-"}}
                         break
                     last = line if line.strip() and not line.startswith("check") else last
                     if line.startswith("check: "):
                         current = line.removeprefix("check: ").strip()
                         starting(remaining[0][0], current)
-                        deadline = time.monotonic() + seconds + GRACE_SECONDS
+                        deadline = time.monotonic() + remaining[0][2] + GRACE_SECONDS
                     elif line.startswith("check-result: "):
                         seen = json.loads(line.removeprefix("check-result: "))
                         index = remaining.pop(0)[0]
