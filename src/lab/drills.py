@@ -45,6 +45,8 @@ OPTIONS = Catalogue.load("streamlab", "options")
 
 START = "2026-01-01T00:00:00Z"
 SIZES = {"small": 1, "full": 4}  # multiplies the events each drill produces
+# Driver kills in driver-kill and python-sink-kill: each restart resumes from a batch in the middle.
+KILLS = {"small": 2, "full": 3}
 
 
 @dataclass
@@ -87,6 +89,7 @@ class Drill:
         base = dict(environ or os.environ)
         settings = load(environ=base)
         self.scale = SIZES[size]
+        self.kills = KILLS[size]
         self.env = {**base, **fresh_topics(settings.kafka_bootstrap, f"drill_{name.replace('-', '_')}")}
         self.settings = settings.overridden(self.env)
         self.rt = runtime.get(self.settings)
@@ -215,7 +218,7 @@ def _final_run(d: Drill, job: str, args: list[str]) -> None:
 # --- the drills ------------------------------------------------------------------------------------
 
 
-def driver_kill(d: Drill, kills: int = 3) -> Result:
+def driver_kill(d: Drill) -> Result:
     """SIGKILL the windowing job's driver at random batches, restart from the checkpoint each time."""
     n = 1500 * d.scale
     d.produce(
@@ -246,7 +249,7 @@ def driver_kill(d: Drill, kills: int = 3) -> Result:
         "0",
     ]
     # Small batches while the kills happen, so there are batch boundaries to be killed between.
-    _kill_at_random_batches(d, "windowing", [*base, "--max-offsets-per-trigger", str(max(50, n // 40))], kills, 81)
+    _kill_at_random_batches(d, "windowing", [*base, "--max-offsets-per-trigger", str(max(50, n // 40))], d.kills, 81)
     # The flush moves the watermark past every window; the final run reads the rest in one batch.
     _windowing_exact(d, base, out)
     return d.result
@@ -492,7 +495,7 @@ def bad_config(d: Drill) -> Result:
     return d.result
 
 
-def python_sink_kill(d: Drill, kills: int = 3) -> Result:
+def python_sink_kill(d: Drill) -> Result:
     """SIGKILL the python_sink job's driver at random batches, restart from the checkpoint each
     time; its Python data source writes plain inserts into PostgreSQL, so only its ledger of
     committed batch ids keeps a re-run batch from writing its windows twice."""
@@ -507,7 +510,7 @@ def python_sink_kill(d: Drill, kills: int = 3) -> Result:
     table = f"drill_pysink_{d.dir.name.rsplit('-', 1)[-1].lower()}"
     ckpt = d.dir / "ckpt"
     base = ["--table", table, "--keys", "", "--checkpoint", str(ckpt), "--metrics-port", "0"]
-    _kill_at_random_batches(d, "python_sink", [*base, "--max-offsets-per-trigger", "40"], kills, 91)
+    _kill_at_random_batches(d, "python_sink", [*base, "--max-offsets-per-trigger", "40"], d.kills, 91)
     # Orders two hours later move the watermark past every earlier minute; the final run reads the rest.
     d.produce("--count", "200", "--rate", "0", "--seed", "92", "--start-time", "2026-01-01T02:00:00Z")
     _final_run(d, "python_sink", base)

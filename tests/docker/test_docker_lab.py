@@ -172,7 +172,7 @@ def docker_lab(request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def demo(docker_lab, request, tmp_path_factory):
-    """`make demo` as a learner without Java runs it: the lab comes up, then windowing runs 150 s.
+    """`make demo` as a learner without Java runs it: the lab comes up, then windowing runs 110 s.
     Yields while the job runs; the test that uses it checks what can be seen meanwhile."""
     lab = docker_lab
     folder = tmp_path_factory.mktemp("docker-demo")
@@ -195,7 +195,7 @@ def demo(docker_lab, request, tmp_path_factory):
     t0 = time.monotonic()
     with log.open("w") as out:
         proc = subprocess.Popen(
-            netns.command(lab.ns, ["make", "demo", "DURATION=150"]),
+            netns.command(lab.ns, ["make", "demo", "DURATION=110"]),
             cwd=ROOT,
             env=env,
             stdout=out,
