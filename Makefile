@@ -139,9 +139,9 @@ demo: up ## Start the lab and run the windowing job on live events for DURATION 
 # The tests need the local runtime's packages and jars whatever the runtime, and run the Docker
 # runtime too where an engine can run (tests/docker), in a second process beside the others
 # (pytest-xdist; the groups and the order are in tests/conftest.py).
-test: $(FULL_STAMP) ## Run the whole test suite (unit, static, integration against a real local lab, and the Docker lab)
+test: $(FULL_STAMP) ## Run the whole test suite (unit, static, integration against a real local lab, and the Docker lab; DOCKER=0: all but the Docker lab)
 	@RUNTIME=local $(LAB) install
-	@$(PY) -m pytest -n 2 --max-worker-restart=0
+	@$(PY) -m pytest -n 2 --max-worker-restart=0 $(if $(filter 0,$(DOCKER)),-m "not docker")
 
 test-unit: $(FULL_STAMP) ## Run the unit tests only (no lab needed)
 	@$(PY) -m pytest -n 2 tests/unit

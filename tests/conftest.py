@@ -97,7 +97,8 @@ def pytest_sessionfinish(session):
 # (tests/support/lab.py): one runs the unit and static tests, the Docker lab's module (its engine
 # has a network namespace of its own, so no port is shared) and the integration modules in
 # BESIDE_DOCKER; the other, the rest of the integration modules. The two take about as long, and
-# the tests that wait (on triggers, restarts, Kafka) leave the cores to the other process.
+# the tests that wait (on triggers, restarts, Kafka) leave the cores to the other process. Without
+# the Docker lab's module (`make test DOCKER=0`), the first runs BESIDE_UNIT's instead.
 INTEGRATION_ORDER = [
     "test_lab.py",
     "test_drills.py",
@@ -115,6 +116,8 @@ INTEGRATION_ORDER = [
     "test_zz_lifecycle.py",
 ]
 BESIDE_DOCKER = {"test_exercises.py", "test_notebooks.py", "test_observability.py"}
+# Without the Docker lab's module (`-m "not docker"`, or no engine), the drills take its place.
+BESIDE_UNIT = {"test_drills.py", "test_exercises.py", "test_observability.py"}
 
 
 def _rank(item, docker_first: bool) -> tuple[int, int]:
@@ -132,10 +135,12 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: _rank(item, hasattr(config, "workerinput")))
 
 
-def process_of(module: str) -> str:
-    """Which of `make test`'s two processes runs a test module (a path from the project root)."""
+def process_of(module: str, docker: bool = True) -> str:
+    """Which of `make test`'s two processes runs a test module (a path from the project root), when
+    the Docker lab's module runs (`docker`) and when it does not."""
     folder, _, name = module.rpartition("/")
-    return "local" if folder == "tests/integration" and name not in BESIDE_DOCKER else "beside-docker"
+    beside = BESIDE_DOCKER if docker else BESIDE_UNIT
+    return "local" if folder == "tests/integration" and name not in beside else "beside-docker"
 
 
 def _needs_a_lab(module: str) -> bool:
@@ -149,13 +154,16 @@ def pytest_xdist_make_scheduler(config, log):
 
     class TwoLabs(LoadScopeScheduling):
         labs: bool | None = None
+        docker = False
 
         def _split_scope(self, nodeid: str) -> str:
             module = nodeid.split("::")[0]
             if self.labs is None:  # the collection is complete when the first scope is asked for
-                self.labs = any(_needs_a_lab(other.split("::")[0]) for other in self.collection)
+                modules = {other.split("::")[0] for other in self.collection}
+                self.labs = any(_needs_a_lab(m) for m in modules)
+                self.docker = any(m.startswith("tests/docker/") for m in modules)
             # Without a lab (`make test-unit`), a module goes to whichever process is free.
-            return process_of(module) if self.labs else module
+            return process_of(module, self.docker) if self.labs else module
 
     return TwoLabs(config, log)
 
