@@ -76,7 +76,10 @@ def test_every_file_gets_a_verdict_of_its_own_in_its_own_time(lab_up, lab_env):
 
 def test_bad_usage_is_one_line_and_exit_2(lab_up, lab_env):
     proc = run.lab("check", "7", environ=lab_env, timeout=60)
-    assert (proc.returncode, proc.stderr.strip()) == (2, "error: unknown exercise '7'; exercises: 1, 2, 3, 4, capstone")
+    assert (proc.returncode, proc.stderr.strip()) == (
+        2,
+        "error: unknown exercise '7'; exercises: 1, 2, 3, 4, capstone, or all",
+    )
     proc = run.lab("check", "1", "nowhere/ex1.py", environ=lab_env, timeout=60)
     assert (proc.returncode, proc.stderr.strip()) == (2, "error: no file matches 'nowhere/ex1.py'")
 

@@ -18,6 +18,7 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import json
 import os
@@ -165,7 +166,8 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
         print(TEXTS.text("not_up", lang), file=sys.stderr)
         return 1
     bootstrap = settings.kafka_bootstrap
-    work = rt.paths.run / "checks" / f"{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
+    label = f"ex{exercise}" if exercise in EXERCISES else "all"
+    work = rt.paths.run / "checks" / f"{label}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
     parts: list[Prepared] = []
     live: dict[int, inputs.LiveProducer] = {}
@@ -226,12 +228,14 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
                 truth = _live_truth(bootstrap, topics_of[index]["page_views"], live[index])
             verdict = JUDGES[part.exercise](seen, truth)
             verdicts.append(verdict)
+            say_part(part)  # a file whose driver died before it started has not said it yet
             print("\n".join(verdict.lines(lang)), flush=True)
     finally:
         for producer in live.values():
             producer.stopping.set()
         for topic in (t for part in parts for t in part.made):
-            inputs.delete_topic(bootstrap, topic)
+            with contextlib.suppress(Exception):  # one that was never made, or a hiccup: delete the others
+                inputs.delete_topic(bootstrap, topic)
     if len(verdicts) > 1:
         passed = sum(v.passed for v in verdicts)
         print("\n" + TEXTS.text("summary", lang, passed=passed, total=len(verdicts)))
