@@ -109,13 +109,21 @@ class Prepared:
 
     exercise: str
     files: list[tuple[int, str]]  # (index in the whole check, file)
-    topics: dict[str, str]
-    made: list[str]
-    truth: object
-    records: int
-    batch: int
-    about: str
+    topics: dict[str, str]  # kind -> name; exercise 4's holds `{index}`: a topic per file
     seconds: float
+    truth: object = None
+    records: int = 0
+    batch: int = inputs.BATCH
+    about: str = ""
+
+    def topics_for(self, index: int) -> dict[str, str]:
+        """The topics the file at `index` reads."""
+        return {k: t.replace("{index}", str(index)) for k, t in self.topics.items()}
+
+    @property
+    def made(self) -> list[str]:
+        """Every topic the part makes (and deletes at the end)."""
+        return list(dict.fromkeys(t for i, _ in self.files for t in self.topics_for(i).values()))
 
 
 def _topics(exercise: str, files: list[tuple[int, str]], environ) -> Prepared:
@@ -127,8 +135,7 @@ def _topics(exercise: str, files: list[tuple[int, str]], environ) -> Prepared:
         topics = {"page_views": f"check_ex4_{suffix}_{{index}}"}
     else:
         topics = {"page_views": f"check_ex{exercise}_{suffix}"}
-    made = [t.format(index=i) for t in topics.values() for i, _ in (files if "{index}" in t else files[:1])]
-    return Prepared(exercise, files, topics, made, None, 0, inputs.BATCH, "", seconds_per_file(exercise, environ))
+    return Prepared(exercise, files, topics, seconds_per_file(exercise, environ))
 
 
 def _fill(part: Prepared, bootstrap: str, lang: str) -> None:
@@ -203,7 +210,7 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
             print(TEXTS.text("running", lang, file=file), flush=True)
             if part.exercise == "4" and index not in live:
                 live[index] = inputs.LiveProducer(
-                    bootstrap, part.topics["page_views"].format(index=index), inputs.live_events(), inputs.LIVE_RATE
+                    bootstrap, part.topics_for(index)["page_views"], inputs.live_events(), inputs.LIVE_RATE
                 )
                 live[index].start()
 
@@ -212,7 +219,7 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
                 "index": i,
                 "file": f,
                 "exercise": part.exercise,
-                "topics": {k: t.replace("{index}", str(i)) for k, t in part.topics.items()},
+                "topics": part.topics_for(i),
                 "records": part.records,
                 "batch": part.batch,
                 "seconds": part.seconds,
@@ -220,12 +227,11 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
             for part in parts
             for i, f in part.files
         ]
-        topics_of = {entry["index"]: entry["topics"] for entry in plan}
         for index, seen in observations(rt, plan, work, environ, starting):
             part = part_of[index]
             truth = part.truth
             if part.exercise == "4" and not first_error(seen):
-                truth = _live_truth(bootstrap, topics_of[index]["page_views"], live[index])
+                truth = _live_truth(bootstrap, part.topics_for(index)["page_views"], live[index])
             verdict = JUDGES[part.exercise](seen, truth)
             verdicts.append(verdict)
             say_part(part)  # a file whose driver died before it started has not said it yet
@@ -258,7 +264,7 @@ def observations(rt, plan: list[dict], work: Path, environ, starting) -> Iterato
     (see the module's contract): a driver that dies or hangs gives its current file a verdict of
     its own, and a new driver takes the rest. `starting(index, file)` runs as each file starts."""
     (work / "plan.json").write_text(json.dumps(plan, indent=1))
-    remaining = [(entry["index"], entry["file"], entry["seconds"]) for entry in plan]
+    remaining = list(plan)
     with (work / "driver.log").open("a") as log:
         while remaining:
             driver_args = [
@@ -267,7 +273,7 @@ def observations(rt, plan: list[dict], work: Path, environ, starting) -> Iterato
                 "--work",
                 str(work),
                 "--first-index",
-                str(remaining[0][0]),
+                str(remaining[0]["index"]),
             ]
             job = rt.spawn_job(
                 "_check", rt.job_args(driver_args), environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
@@ -285,25 +291,26 @@ def observations(rt, plan: list[dict], work: Path, environ, starting) -> Iterato
                         if current is None:  # it never started (no cores free, say): no driver would
                             stuck = {"code": "-", "last": last.strip()[:300] or "-"}
                             while remaining:
-                                index, file, _ = remaining.pop(0)
-                                yield index, {"file": file, "not_checked": stuck}
+                                entry = remaining.pop(0)
+                                yield entry["index"], {"file": entry["file"], "not_checked": stuck}
                             break
-                        index, file, seconds = remaining.pop(0)  # it hangs: this file took all its time and more
-                        yield index, {"file": file, "timeout": seconds}
+                        entry = remaining.pop(0)  # it hangs: this file took all its time and more
+                        yield entry["index"], {"file": entry["file"], "timeout": entry["seconds"]}
                         break
                     if line is None:  # the driver ended before every file had its verdict
                         code = job.proc.wait()
-                        index, file, _ = remaining.pop(0)
-                        yield index, {"file": file, "not_checked": {"code": code, "last": last.strip()[:300] or "-"}}
+                        entry = remaining.pop(0)
+                        not_checked = {"code": code, "last": last.strip()[:300] or "-"}
+                        yield entry["index"], {"file": entry["file"], "not_checked": not_checked}
                         break
                     last = line if line.strip() and not line.startswith("check") else last
                     if line.startswith("check: "):
                         current = line.removeprefix("check: ").strip()
-                        starting(remaining[0][0], current)
-                        deadline = time.monotonic() + remaining[0][2] + GRACE_SECONDS
+                        starting(remaining[0]["index"], current)
+                        deadline = time.monotonic() + remaining[0]["seconds"] + GRACE_SECONDS
                     elif line.startswith("check-result: "):
                         seen = json.loads(line.removeprefix("check-result: "))
-                        index = remaining.pop(0)[0]
+                        index = remaining.pop(0)["index"]
                         (work / f"file-{index}" / "observed.json").write_text(json.dumps(seen, indent=1))
                         yield index, seen
                         deadline = time.monotonic() + GRACE_SECONDS  # the next file's `check:` line
