@@ -59,7 +59,7 @@ SIZES = {
         "perf_records": 50_000,
         "repeat": 1,
         "rate_seconds": 3,
-        "fit_caps": (2_500, 5_000, 10_000),
+        "fit_caps": (5_000, 10_000),  # the backlog holds about 12,500 page views: each cap a full batch
         "fit_stages": ("count", "json", "join", "window", "windowing"),
     },
     "quick": {
@@ -107,7 +107,7 @@ LIVE = {  # the live runs. Rates are producer events/s, all page views (benchliv
         "fractions": (),
         "drain": 30,
         "twin_rate": 1_000,
-        "twin_hold": 12,
+        "twin_hold": 9,
     },
     "quick": {
         "stages": ("windowing",),

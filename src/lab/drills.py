@@ -47,6 +47,8 @@ START = "2026-01-01T00:00:00Z"
 SIZES = {"small": 1, "full": 4}  # multiplies the events each drill produces
 # Driver kills in driver-kill and python-sink-kill: each restart resumes from a batch in the middle.
 KILLS = {"small": 2, "full": 3}
+# Rounds of stop-produce-restart: each after the first resumes from the checkpoint of the one before.
+ROUNDS = {"small": 2, "full": 3}
 
 
 @dataclass
@@ -90,6 +92,7 @@ class Drill:
         settings = load(environ=base)
         self.scale = SIZES[size]
         self.kills = KILLS[size]
+        self.rounds = ROUNDS[size]
         self.env = {**base, **fresh_topics(settings.kafka_bootstrap, f"drill_{name.replace('-', '_')}")}
         self.settings = settings.overridden(self.env)
         self.rt = runtime.get(self.settings)
@@ -255,11 +258,11 @@ def driver_kill(d: Drill) -> Result:
     return d.result
 
 
-def stop_produce_restart(d: Drill, rounds: int = 3) -> Result:
+def stop_produce_restart(d: Drill) -> Result:
     """Stop the job, produce more, restart it; repeat. Every event once, batch ids increasing."""
     ckpt, out = d.dir / "ckpt", d.dir / "out"
     last_batches = []
-    for i in range(rounds):
+    for i in range(d.rounds):
         start = (parse_time(START) + timedelta(minutes=10 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
         d.produce("--count", str(400 * d.scale), "--rate", "0", "--seed", str(90 + i), "--start-time", start)
         proc = d.submit(

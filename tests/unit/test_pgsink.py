@@ -226,7 +226,7 @@ def test_a_streaming_query_writes_exact_revenue_once_and_a_replayed_batch_is_ski
     total = 900
     orders = (
         spark.readStream.format("lab_events")
-        .options(kind="orders", seed="13", rowsPerBatch="200", totalRows=str(total), startTime=START)
+        .options(kind="orders", seed="13", rowsPerBatch="300", totalRows=str(total), startTime=START)
         .option("eventsPerSecond", "1")  # 15 minutes of orders
         .load()
     )
