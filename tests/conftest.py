@@ -116,9 +116,10 @@ INTEGRATION_ORDER = [
     "test_zz_lifecycle.py",
 ]
 BESIDE_DOCKER = {"test_exercises.py", "test_notebooks.py", "test_observability.py"}
-# Without the Docker lab's module (`make test DOCKER=0`), the drills take its place. Where no engine
-# can run, the module is still collected (and skipped), so the split stays the one with it.
-BESIDE_UNIT = {"test_drills.py", "test_exercises.py", "test_observability.py"}
+# Without the Docker lab's module (`make test DOCKER=0`), the drills and windowing take the place of
+# it and of notebooks and observability: the split whose two halves measured closest. Where no
+# engine can run, the module is still collected (and skipped), so the split stays the one with it.
+BESIDE_UNIT = {"test_drills.py", "test_exercises.py", "test_windowing.py"}
 
 
 def _rank(item, docker_first: bool) -> tuple[int, int]:
