@@ -115,6 +115,7 @@ def _kafka(site: _Site) -> Service:
             f"-Xms{s['KAFKA_HEAP']}",
             f"-Xmx{s['KAFKA_HEAP']}",
             *_JAVA_OPTS,
+            *s["KAFKA_JAVA_OPTIONS"].split(),
             f"-Dlog4j2.configurationFile={_KAFKA_LOG4J}",
             agent,
             "-cp",

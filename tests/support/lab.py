@@ -31,8 +31,9 @@ BASE_OFFSET = int(os.environ.get("LAB_TEST_PORT_OFFSET") or 20000)
 PORT_OFFSET = BASE_OFFSET + ((-10000 if BASE_OFFSET >= 20000 else 10000) if SECOND else 0)
 # The tests' Spark drivers and executors live seconds: with the JVM's quick compiler only, a
 # trivial job takes a third less time and 40% less of the machine's CPU (docs/performance.md,
-# lesson 15). Results do not depend on it; `make bench` and the lab keep the JVM's defaults.
-QUICK_JIT = {"SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1"}
+# lesson 15). Their broker too: C2's compiling was half of its CPU. Results do not depend on it;
+# `make bench` and the lab keep the JVM's defaults.
+QUICK_JIT = {"SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1", "KAFKA_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1"}
 
 
 def test_ports() -> dict[str, str]:
