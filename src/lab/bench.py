@@ -279,15 +279,8 @@ def _stages(rt, env: dict, stages: list[str], topic: str, extra: list[str]) -> d
             result["cost"] = costfit.fit(result["fit_batches"])
             found[result["stage"]] = result
     if proc.returncode != 0 or set(found) != set(stages):
-        # Both streams' ends: a driver's own error line is on stdout, Spark's log on stderr.
         raise RuntimeError(
-            benchtext.line(
-                "stage_failed",
-                stages=",".join(stages),
-                status=proc.returncode,
-                stdout=proc.stdout[-1200:],
-                stderr=proc.stderr[-1500:],
-            )
+            benchtext.line("stage_failed", stages=",".join(stages), output=benchtext.driver_output(proc))
         )
     return found
 

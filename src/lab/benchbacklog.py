@@ -26,7 +26,7 @@ import math
 import time
 
 from lab.benchlive import produce
-from lab.benchtext import line, verdict
+from lab.benchtext import driver_output, line, verdict
 from lab.kafkatools import end_total, fresh_topics
 from streamlab.i18n import language, number
 
@@ -97,8 +97,7 @@ def run(
     )
     batches = [json.loads(line) for line in progress.read_text().splitlines()] if progress.exists() else []
     if proc.returncode != 0 or not batches:
-        output = (proc.stdout + proc.stderr)[-600:]
-        raise RuntimeError(line("capacity_run_failed", stage=stage, rate=rate, output=output))
+        raise RuntimeError(line("capacity_run_failed", stage=stage, rate=rate, output=driver_output(proc)))
     return measure(batches, rate, per_batch, warmup_batches)
 
 

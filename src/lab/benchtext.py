@@ -15,6 +15,12 @@ def line(code: str, **params) -> str:
     return TEXT.text(code, lang, **{k: number(v, lang) if isinstance(v, int) else v for k, v in params.items()})
 
 
+def driver_output(proc) -> str:
+    """A finished driver's exit status and the ends of its stdout and stderr, apart: one stream's
+    tail alone can hide the other's (a driver's own error line and Spark's log)."""
+    return line("driver_output", status=proc.returncode, stdout=proc.stdout[-1200:], stderr=proc.stderr[-1500:])
+
+
 def verdict(keeps_up: bool) -> str:
     return line("keeps_up" if keeps_up else "falls_behind")
 

@@ -44,11 +44,16 @@ RUNNER = Catalogue.load("streamlab", "runner")
 OPTIONS = Catalogue.load("streamlab", "options")
 
 START = "2026-01-01T00:00:00Z"
-SIZES = {"small": 1, "full": 4}  # multiplies the events each drill produces
-# Driver kills in driver-kill and python-sink-kill: each restart resumes from a batch in the middle.
-KILLS = {"small": 2, "full": 3}
-# Rounds of stop-produce-restart: each after the first resumes from the checkpoint of the one before.
-ROUNDS = {"small": 2, "full": 3}
+
+
+@dataclass(frozen=True)
+class Size:
+    scale: int  # multiplies the events each drill produces
+    kills: int  # driver kills in driver-kill and python-sink-kill: each restart resumes mid-backlog
+    rounds: int  # rounds of stop-produce-restart: each after the first resumes from the last's checkpoint
+
+
+SIZES = {"small": Size(scale=1, kills=2, rounds=2), "full": Size(scale=4, kills=3, rounds=3)}
 
 
 @dataclass
@@ -90,9 +95,7 @@ class Drill:
         self.name = name
         base = dict(environ or os.environ)
         settings = load(environ=base)
-        self.scale = SIZES[size]
-        self.kills = KILLS[size]
-        self.rounds = ROUNDS[size]
+        self.size = SIZES[size]
         self.env = {**base, **fresh_topics(settings.kafka_bootstrap, f"drill_{name.replace('-', '_')}")}
         self.settings = settings.overridden(self.env)
         self.rt = runtime.get(self.settings)
@@ -223,7 +226,7 @@ def _final_run(d: Drill, job: str, args: list[str]) -> None:
 
 def driver_kill(d: Drill) -> Result:
     """SIGKILL the windowing job's driver at random batches, restart from the checkpoint each time."""
-    n = 1500 * d.scale
+    n = 1500 * d.size.scale
     d.produce(
         "--count",
         str(n),
@@ -252,7 +255,9 @@ def driver_kill(d: Drill) -> Result:
         "0",
     ]
     # Small batches while the kills happen, so there are batch boundaries to be killed between.
-    _kill_at_random_batches(d, "windowing", [*base, "--max-offsets-per-trigger", str(max(50, n // 40))], d.kills, 81)
+    _kill_at_random_batches(
+        d, "windowing", [*base, "--max-offsets-per-trigger", str(max(50, n // 40))], d.size.kills, 81
+    )
     # The flush moves the watermark past every window; the final run reads the rest in one batch.
     _windowing_exact(d, base, out)
     return d.result
@@ -262,9 +267,9 @@ def stop_produce_restart(d: Drill) -> Result:
     """Stop the job, produce more, restart it; repeat. Every event once, batch ids increasing."""
     ckpt, out = d.dir / "ckpt", d.dir / "out"
     last_batches = []
-    for i in range(d.rounds):
+    for i in range(d.size.rounds):
         start = (parse_time(START) + timedelta(minutes=10 * i)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        d.produce("--count", str(400 * d.scale), "--rate", "0", "--seed", str(90 + i), "--start-time", start)
+        d.produce("--count", str(400 * d.size.scale), "--rate", "0", "--seed", str(90 + i), "--start-time", start)
         proc = d.submit(
             "basic",
             "--trigger",
@@ -301,7 +306,7 @@ def bad_input(d: Drill) -> Result:
     are exact, and the query never stops."""
     s1 = d.produce(
         "--count",
-        str(3000 * d.scale),
+        str(3000 * d.size.scale),
         "--rate",
         "0",
         "--seed",
@@ -360,7 +365,9 @@ def bad_input(d: Drill) -> Result:
 def late_data(d: Drill) -> Result:
     """Events older than the watermark: all dropped, and the dropped count the lab reports equals N."""
     ckpt = d.dir / "ckpt"
-    d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "51", "--start-time", START, "--event-rate", "10")
+    d.produce(
+        "--count", str(600 * d.size.scale), "--rate", "0", "--seed", "51", "--start-time", START, "--event-rate", "10"
+    )
     d.submit("late_data", "--trigger", "availableNow", "--checkpoint", str(ckpt), "--metrics-port", "0")
     d.produce("--count", "200", "--rate", "0", "--seed", "52", "--start-time", "2025-12-31T23:00:00Z")
     late = [
@@ -507,13 +514,13 @@ def python_sink_kill(d: Drill) -> Result:
     from lab.postgres import dsn
 
     d.produce(
-        "--count", str(3000 * d.scale), "--rate", "0", "--seed", "91", "--start-time", START,
+        "--count", str(3000 * d.size.scale), "--rate", "0", "--seed", "91", "--start-time", START,
         "--event-rate", "10", "--jitter-ms", "5000",
     )  # fmt: skip
     table = f"drill_pysink_{d.dir.name.rsplit('-', 1)[-1].lower()}"
     ckpt = d.dir / "ckpt"
     base = ["--table", table, "--keys", "", "--checkpoint", str(ckpt), "--metrics-port", "0"]
-    _kill_at_random_batches(d, "python_sink", [*base, "--max-offsets-per-trigger", "40"], d.kills, 91)
+    _kill_at_random_batches(d, "python_sink", [*base, "--max-offsets-per-trigger", "40"], d.size.kills, 91)
     # Orders two hours later move the watermark past every earlier minute; the final run reads the rest.
     d.produce("--count", "200", "--rate", "0", "--seed", "92", "--start-time", "2026-01-01T02:00:00Z")
     _final_run(d, "python_sink", base)
@@ -574,7 +581,7 @@ def _compare_state(d: Drill, checkpoint: Path, open_windows: Counter) -> None:
 def worker_loss(d: Drill) -> Result:
     """SIGKILL the Spark worker (and its executors) mid-stream, start a new one: the query waits,
     recovers, and the results are exact."""
-    n = 1500 * d.scale
+    n = 1500 * d.size.scale
     d.produce("--count", str(n), "--rate", "0", "--seed", "83", "--start-time", START, "--event-rate", "10")
     ckpt, out = d.dir / "ckpt", d.dir / "out"
     base = [
@@ -692,13 +699,13 @@ def data_loss(d: Drill) -> Result:
         "--trigger",
         "availableNow",
     ]
-    d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "101")
+    d.produce("--count", str(600 * d.size.scale), "--rate", "0", "--seed", "101")
     first = d.submit("basic", *base)
     read = {e["event_id"] for e in valid_events(consume_all(bootstrap, topic), "page_views")}
     read_up_to = end_total(bootstrap, topic)
-    d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "102")  # never read: the job is stopped
+    d.produce("--count", str(600 * d.size.scale), "--rate", "0", "--seed", "102")  # never read: the job is stopped
     unread = sum(end for _, end in expire(bootstrap, topic).values()) - read_up_to
-    d.produce("--count", str(600 * d.scale), "--rate", "0", "--seed", "103")
+    d.produce("--count", str(600 * d.size.scale), "--rate", "0", "--seed", "103")
     survived = {e["event_id"] for e in valid_events(consume_all(bootstrap, topic), "page_views")}
     rows = len(_parquet_rows(out))
     strict = d.submit("basic", *base)
