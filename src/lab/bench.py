@@ -40,7 +40,7 @@ from pathlib import Path
 
 from lab import benchbacklog, benchlive, benchtext, costfit, mdhtml, units
 from lab.benchtext import TEXT
-from lab.kafkatools import end_total, fresh_topics
+from lab.kafkatools import deleted_at_end, end_total, fresh_topics
 from lab.settings import ROOT
 from streamlab.i18n import language, number
 
@@ -287,7 +287,13 @@ def _stages(rt, env: dict, stages: list[str], topic: str, extra: list[str]) -> d
 
 def run(rt, size_name: str, environ: dict[str, str]) -> Path:
     """Everything above on the running lab, in either runtime, at a size of SIZES (smoke, quick,
-    full); returns the results' JSON file."""
+    full); returns the results' JSON file. Every topic it creates is deleted at its end."""
+    with deleted_at_end():
+        results, started = _measure(rt, size_name, environ)
+    return _write(results, started)
+
+
+def _measure(rt, size_name: str, environ: dict[str, str]) -> tuple[dict, datetime]:
     settings = rt.settings
     size = SIZES[size_name]
     quick = size_name != "full"
@@ -328,7 +334,7 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
         rate = int(best["target_events_per_second"] / 2) if best else plan["start_rate"]
         _tell("say_tuning_live", rate=rate)
         results["tuning_live"] = {"rate": rate, **benchlive.tune(rt, env, "windowing", rate, plan["hold"], _say)}
-    return _write(results, started)
+    return results, started
 
 
 def _producer_part(rt, env: dict[str, str], size: dict) -> dict:

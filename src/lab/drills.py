@@ -32,7 +32,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lab import jobs, runtime
-from lab.kafkatools import consume_all, fresh_topics
+from lab.kafkatools import LOGICAL, consume_all, delete_topics, fresh_topics
 from lab.settings import ROOT, Settings, load
 from lab.truth import output_window_counts, parse_time, valid_events, window_counts
 from streamlab.i18n import Catalogue, language, number
@@ -107,6 +107,11 @@ class Drill:
 
     def topic(self, key: str) -> str:
         return self.env[f"TOPIC_{key.upper()}"]
+
+    def delete_topics(self) -> None:
+        """Delete the drill's private topics: done when it passed (a failed drill keeps them, to be
+        read). Each partition costs the broker CPU for as long as it exists."""
+        delete_topics(self.settings.kafka_bootstrap, [self.topic(key) for key in LOGICAL], missing_ok=True)
 
     def run(self, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
         """The lab's own commands (`-m lab ...`), as a user runs them."""
@@ -766,7 +771,10 @@ def run(names: list[str], size: str = "small", environ: dict[str, str] | None = 
         print(MESSAGES("starting", name=name, size=size), flush=True)
         t0 = time.monotonic()
         try:
-            result = DRILLS[name](Drill(name, environ, size))
+            drill = Drill(name, environ, size)
+            result = DRILLS[name](drill)
+            if result.passed:
+                drill.delete_topics()
         except Exception as exc:  # noqa: BLE001 - a drill that breaks is a failed drill, said in one line
             last = str(exc).strip().splitlines()[-1] if str(exc).strip() else ""
             result = Result(name, ok=False, details=[MESSAGES("broke", error=f"{type(exc).__name__}: {last}")])

@@ -5,14 +5,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from streamlab.wait import wait_for
 
 LOGICAL = ("page_views", "orders", "payments", "quarantine", "results")
+
+# The fresh topics created inside `deleted_at_end` blocks, by bootstrap; None outside any block.
+_CREATED: ContextVar[dict[str, list[str]] | None] = ContextVar("fresh_topics_created", default=None)
 
 
 @dataclass
@@ -30,11 +36,36 @@ def fresh_topics(
     bootstrap: str, prefix: str, partitions: int = 4, config: dict[str, str] | None = None
 ) -> dict[str, str]:
     """Create a private copy of every lab topic (with topic `config`, if given); returns the
-    TOPIC_* overrides that point at them."""
+    TOPIC_* overrides that point at them. Inside a `deleted_at_end` block, they are deleted when
+    the block ends."""
     suffix = uuid.uuid4().hex[:8]
     names = {key: f"{prefix}_{key}_{suffix}" for key in LOGICAL}
     create_topics(bootstrap, list(names.values()), partitions, config)
+    created = _CREATED.get()
+    if created is not None:
+        created.setdefault(bootstrap, []).extend(names.values())
     return {f"TOPIC_{key.upper()}": name for key, name in names.items()}
+
+
+@contextmanager
+def deleted_at_end() -> Iterator[None]:
+    """Every topic `fresh_topics` creates inside this block is deleted when the block ends, so a
+    long run (the bench, a test session) leaves the broker no larger than it found it: each
+    partition costs the broker and its metrics scrape CPU for as long as it exists."""
+    created: dict[str, list[str]] = {}
+    token = _CREATED.set(created)
+    failed = True
+    try:
+        yield
+        failed = False
+    finally:
+        _CREATED.reset(token)
+        for bootstrap, names in created.items():
+            try:
+                delete_topics(bootstrap, names, missing_ok=True)
+            except KafkaException:
+                if not failed:  # when the block failed, its own error is the one to report
+                    raise
 
 
 def create_topics(bootstrap: str, names: list[str], partitions: int, config: dict[str, str] | None = None) -> None:
@@ -45,10 +76,24 @@ def create_topics(bootstrap: str, names: list[str], partitions: int, config: dic
         future.result(30)
 
 
-def delete_topics(bootstrap: str, names: list[str]) -> None:
+def topic_names(bootstrap: str) -> set[str]:
+    """The names of every topic on the cluster, Kafka's internal ones included."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    return set(admin.list_topics(timeout=10).topics)
+
+
+def delete_topics(bootstrap: str, names: list[str], missing_ok: bool = False) -> None:
+    """Delete these topics, waiting up to 30 s for each; with `missing_ok`, one already gone is
+    not an error."""
+    if not names:
+        return
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
     for future in admin.delete_topics(names).values():
-        future.result(30)
+        try:
+            future.result(30)
+        except KafkaException as exc:
+            if not (missing_ok and exc.args[0].code() == KafkaError.UNKNOWN_TOPIC_OR_PART):
+                raise
 
 
 def consume_all(bootstrap: str, topic: str, timeout: float = 60.0) -> list[Record]:

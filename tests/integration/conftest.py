@@ -13,7 +13,7 @@ import shutil
 import pytest
 
 from lab import runtime
-from lab.kafkatools import fresh_topics
+from lab.kafkatools import delete_topics, fresh_topics
 from lab.paths import Paths
 from lab.settings import load
 from tests.support import lab as run
@@ -60,4 +60,5 @@ def lab_up(lab_env, test_settings):
 def topics(request, lab_up, lab_env):
     """Private topics for one test, so the background producer's events never mix in."""
     overrides = fresh_topics(lab_up.kafka_bootstrap, request.node.name.split("[")[0][:40].replace("test_", "t_"))
-    return {**lab_env, **overrides}
+    yield {**lab_env, **overrides}
+    delete_topics(lab_up.kafka_bootstrap, list(overrides.values()), missing_ok=True)

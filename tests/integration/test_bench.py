@@ -6,6 +6,8 @@ Spanish, its JSON the same in any language (tests/unit/test_bench_page.py render
 import json
 
 from lab import bench, runtime
+from lab.kafkatools import topic_names
+from streamlab.wait import wait_for
 from tests.support import browser
 from tests.support.language import english_lines
 
@@ -13,7 +15,15 @@ from tests.support.language import english_lines
 def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path, capsys):
     monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path)
     monkeypatch.setenv("LAB_LANG", "es")
+    before = topic_names(lab_up.kafka_bootstrap)
     out = bench.run(runtime.get(lab_up), "smoke", environ=lab_env)
+
+    # Every topic the bench created is gone (deleted when it ends; the broker's view may lag a
+    # moment). Kafka's internal topics (__consumer_offsets) may appear with the first consumer group.
+    def created() -> set[str]:
+        return {t for t in topic_names(lab_up.kafka_bootstrap) - before if not t.startswith("__")}
+
+    wait_for(lambda: not created(), 30, "the bench's topics to be deleted")
     printed = capsys.readouterr().out
     assert printed.count("==> ") >= 10 and english_lines(printed) == [], english_lines(printed)
     results = json.loads(out.read_text())

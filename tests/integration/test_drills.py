@@ -16,3 +16,4 @@ def test_drill(name, lab_up, lab_env):
     assert result.passed, f"{result.line()}\n{drill.last_lines()}"
     assert (result.lost, result.duplicated) == (0, 0)
     assert result.checked > 0
+    drill.delete_topics()

@@ -99,6 +99,15 @@ def unavailable() -> str | None:
     return None
 
 
+def slow_to_prepare() -> bool:
+    """Whether the engine will take minutes to get ready: none answers here, and what one is made of
+    (Compose, the Debian base, the data root that holds the images) is not all cached."""
+    if docker_engine_answers(env=dict(os.environ)):
+        return False
+    compose = CACHE / f"compose-{_compose_version()}" / "docker-compose"
+    return not (compose.exists() and _base_cached() and DATA_ROOT.is_dir())
+
+
 # --- Compose v2 ------------------------------------------------------------------------------------
 
 
