@@ -25,8 +25,11 @@ import random
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -446,6 +449,24 @@ def state_incompatible(d: Drill) -> Result:
     return d.result
 
 
+@contextmanager
+def _state_without_connector(paths) -> Iterator[Path]:
+    """A state folder that is the lab's own but for an empty Spark connector folder: links to
+    everything else. The real jars are never moved, so jobs that start meanwhile, in this lab or
+    another using the same state, still find them."""
+    with tempfile.TemporaryDirectory(prefix="lab-state-") as tmp:
+        state = Path(tmp)
+        for entry in paths.state.iterdir():
+            if entry != paths.jars:
+                (state / entry.name).symlink_to(entry)
+        (state / paths.jars.name).mkdir()
+        for entry in paths.jars.iterdir():
+            if entry != paths.spark_jars:
+                (state / paths.jars.name / entry.name).symlink_to(entry)
+        (state / paths.jars.name / paths.spark_jars.name).mkdir()
+        yield state
+
+
 def bad_config(d: Drill) -> Result:
     """Unknown job, bad DURATION, unreachable broker, missing jars, a port in use: one clear line
     each, a non-zero exit, and nothing left running."""
@@ -476,14 +497,11 @@ def bad_config(d: Drill) -> Result:
             )
         )
         d.env = dict(saved)
-        jars = paths.spark_jars
-        hidden = jars.with_name("spark.hidden")
-        jars.rename(hidden)
-        try:
+        with _state_without_connector(paths) as state:
+            d.env["LAB_STATE"], d.env["LAB_RUN"] = str(state), str(paths.run)
             missing = d.run("-m", "lab", "submit", "basic")
             cases.append(("case_missing_jars", missing, 1, said(COMMANDS, "install_no_connector", lang)))
-        finally:
-            hidden.rename(jars)
+        d.env = dict(saved)
         with socket.socket() as squatter:
             squatter.bind((d.settings.host, 0))
             squatter.listen()
