@@ -74,6 +74,29 @@ def create_topics(bootstrap: str, names: list[str], partitions: int, config: dic
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
     for future in admin.create_topics([NewTopic(t, partitions, 1, config=config or {}) for t in names]).values():
         future.result(30)
+    _wait_until_led(bootstrap, names, partitions)
+
+
+def _wait_until_led(bootstrap: str, names: list[str], partitions: int, timeout: float = 30.0) -> None:
+    """Wait until the broker serves every partition of these new topics: a created topic is in the
+    metadata a moment before its leader takes requests ("Not leader for partition"), longer while
+    the broker is busy, e.g. deleting other topics."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"ready-{uuid.uuid4().hex}", "log_level": 3})
+    todo = [TopicPartition(t, p) for t in names for p in range(partitions)]
+
+    def served() -> bool:
+        while todo:
+            try:
+                consumer.get_watermark_offsets(todo[-1], timeout=5)
+            except KafkaException:
+                return False
+            todo.pop()
+        return True
+
+    try:
+        wait_for(served, timeout, f"the broker to lead every partition of {names}", interval=0.1)
+    finally:
+        consumer.close()
 
 
 def topic_names(bootstrap: str) -> set[str]:
