@@ -88,11 +88,7 @@ def unavailable() -> str | None:
         return "no Docker engine answers, and starting one needs root"
     if not (shutil.which("nsenter") and shutil.which("ip")):
         return "nsenter and ip (util-linux, iproute2) are needed to give the engine a network namespace"
-    if (
-        compose_version(env=env) is None
-        and not (CACHE / f"compose-{_compose_version()}" / "docker-compose").exists()
-        and not shutil.which("go")
-    ):
+    if compose_version(env=env) is None and not _compose_cached().exists() and not shutil.which("go"):
         return "Compose v2 is missing and Go is not there to build it"
     if not _base_cached() and not shutil.which("debootstrap"):
         return f"the {BASE_IMAGE} base is not cached and debootstrap is missing (apt-get install debootstrap)"
@@ -104,8 +100,7 @@ def slow_to_prepare() -> bool:
     (Compose, the Debian base, the data root that holds the images) is not all cached."""
     if docker_engine_answers(env=dict(os.environ)):
         return False
-    compose = CACHE / f"compose-{_compose_version()}" / "docker-compose"
-    return not (compose.exists() and _base_cached() and DATA_ROOT.is_dir())
+    return not (_compose_cached().exists() and _base_cached() and DATA_ROOT.is_dir())
 
 
 # --- Compose v2 ------------------------------------------------------------------------------------
@@ -115,12 +110,17 @@ def _compose_version() -> str:
     return load(environ={})["COMPOSE_VERSION"]
 
 
+def _compose_cached() -> Path:
+    """Where the Compose plugin built for the pinned version is kept."""
+    return CACHE / f"compose-{_compose_version()}" / "docker-compose"
+
+
 def compose_plugin(env: dict[str, str]) -> None:
     """Install the Compose v2 plugin, building it from the Go module proxy once per version."""
     if compose_version(env=env) is not None:
         return
     version = _compose_version()
-    cached = CACHE / f"compose-{version}" / "docker-compose"
+    cached = _compose_cached()
     if not cached.exists():
         _say(f"building Docker Compose v{version} from the Go module proxy (about 2-3 minutes, once)")
         module = json.loads(
