@@ -1,6 +1,6 @@
 # Spark Structured Streaming Lab. `make` (or `make help`) lists the targets.
 # Every setting lives in .env; any of them can be overridden from the environment or on the command
-# line (`KAFKA_PORT=19092 make up` or `make up KAFKA_PORT=19092`): src/lab/settings.py reads .env, and
+# line (`KAFKA_PORT=19092 make up` or `make up KAFKA_PORT=19092`): src/lab/config/settings.py reads .env, and
 # make passes both kinds of override on to it. Make itself reads only LAB_STATE, below (where the venv is).
 
 SHELL := /bin/bash
@@ -18,10 +18,10 @@ LAB := $(PY) -m lab
 # run on the system Python, which is told where src/ is.
 BOOT := PYTHONPATH=$(CURDIR)/src $(PYTHON)
 
-# The runtime, chosen once per make run (src/lab/runtime.py: stdlib only, so no venv is needed yet).
+# The runtime, chosen once per make run (src/lab/runtimes/__init__.py: stdlib only, so no venv is needed yet).
 # With Docker, the host needs only the control code's packages (requirements/control.in); the
 # local runtime and the tests need everything (requirements.txt).
-RUNTIME_NAME := $(shell $(BOOT) -m lab.runtime 2>/dev/null)
+RUNTIME_NAME := $(shell $(BOOT) -m lab.runtimes 2>/dev/null)
 FULL_STAMP := $(VENV)/.requirements.stamp
 CONTROL_STAMP := $(VENV)/.control.stamp
 STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
@@ -38,10 +38,10 @@ help: ## List the targets
 
 # No runtime could be chosen (RUNTIME=docker without an engine, say): say why, install nothing.
 runtime-error:
-	@$(BOOT) -m lab.runtime >/dev/null
+	@$(BOOT) -m lab.runtimes >/dev/null
 
 $(FULL_STAMP): requirements.txt pyproject.toml
-	@$(BOOT) -m lab.say make_venv_full venv=$(VENV)
+	@$(BOOT) -m lab.config.say make_venv_full venv=$(VENV)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q --progress-bar off -r requirements.txt
@@ -49,7 +49,7 @@ $(FULL_STAMP): requirements.txt pyproject.toml
 	@touch $@ $(CONTROL_STAMP)
 
 $(CONTROL_STAMP): requirements.txt requirements/control.in pyproject.toml
-	@$(BOOT) -m lab.say make_venv_control venv=$(VENV)
+	@$(BOOT) -m lab.config.say make_venv_control venv=$(VENV)
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@$(PY) -m pip install -q --upgrade pip
 	@$(PY) -m pip install -q --progress-bar off -c requirements.txt -r requirements/control.in
@@ -77,7 +77,7 @@ up: install ## Start the lab and wait until every service is healthy
 	@$(LAB) up
 
 down: ## Stop everything the lab started (safe to run twice)
-	@if [ -x $(PY) ]; then $(LAB) down; else $(BOOT) -m lab.say make_not_running; fi
+	@if [ -x $(PY) ]; then $(LAB) down; else $(BOOT) -m lab.config.say make_not_running; fi
 
 status: $(STAMP) ## Show each service's state and URL
 	@$(LAB) status
@@ -146,8 +146,8 @@ test: $(FULL_STAMP) ## Run the whole test suite (unit, static, integration again
 test-unit: $(FULL_STAMP) ## Run the unit tests only (no lab needed)
 	@$(PY) -m pytest -n 2 tests/unit
 
-lint: $(FULL_STAMP) ## Check the code with ruff: lint rules and formatting (pyproject.toml; `make test` runs it too)
-	@$(PY) -m ruff check . && $(PY) -m ruff format --check .
+lint: $(FULL_STAMP) ## Check the code: ruff's rules and formatting, import-linter's layers (pyproject.toml; `make test` runs it too)
+	@$(PY) -m ruff check . && $(PY) -m ruff format --check . && $(VENV)/bin/lint-imports --no-cache --no-logo
 
 fmt: $(FULL_STAMP) ## Format the code and apply ruff's safe fixes (changes files)
 	@$(PY) -m ruff format . && $(PY) -m ruff check --fix .

@@ -9,19 +9,19 @@ stages form an ablation ladder, so each operator's cost shows:
 - join: + a stream-static join with the products dimension, and a filter;
 - window: + a 10-second tumbling count per category with a watermark (the Yahoo-style workload);
 - windowing: the lab's windowing job's transformation (5-minute windows per country).
-(Real-time mode is measured on the realtime job itself: src/lab/benchlive.py, realtime_hops.)
+(Real-time mode is measured on the realtime job itself: src/lab/bench/live.py, realtime_hops.)
 
 Several stages given as --stage count,json,... drain one after another in one driver (the
 bench's smoke size, for its test: one start-up instead of six).
 
 With --fit-caps the Kafka stages then drain the backlog again under each maxOffsetsPerTrigger cap,
-for the bench's fit of a batch's fixed and per-row cost (src/lab/costfit.py).
+for the bench's fit of a batch's fixed and per-row cost (src/lab/bench/costfit.py).
 
 With --sustain the stage runs as a live stream instead (a processing-time trigger), until
 --seconds run out or the process is killed. Its
 progress goes to --progress-file, one JSON line per batch, as it happens: `make bench` drives a
 producer at rising rates beside it and reads the lag, the batches and the CPU it used, or (the
-capacity search, src/lab/benchbacklog.py) caps it on a backlog after a --warm-topic drain.
+capacity search, src/lab/bench/backlog.py) caps it on a backlog after a --warm-topic drain.
 """
 
 from __future__ import annotations
@@ -136,7 +136,7 @@ def drain(spark, stage: str, opts) -> None:
     each in a query of its own, and the line also holds `fit_batches`: [cap, rows, seconds] for
     every batch with rows but each query's first (which also pays the query's start: planning,
     code generation, the executors' first Kafka consumers), and `capped_rows`: cap -> rows read in
-    all. The bench fits batch time = a + b x rows to them (lab.costfit). The rate stage has no cap."""
+    all. The bench fits batch time = a + b x rows to them (lab.bench.costfit). The rate stage has no cap."""
     t0 = time.time()
     progress = _query(spark, stage, opts, f"{opts.checkpoint}/{stage}")
     wall = time.time() - t0

@@ -1,10 +1,10 @@
 """The exercises' checker, driver side (not a learner's job): it runs learners' exercise files on the
 check's input, one after the other in this one driver, and says what each one's code did as soon as
-it is known. It decides nothing: lab.exercises judges it against ground truth read from Kafka.
+it is known. It decides nothing: lab.course.exercises judges it against ground truth read from Kafka.
 
     spark-submit jobs/_check.py --plan PLAN.json --work DIR [--first-index I]
 
-`make check` runs it (lab.exercises). The plan lists the files in order, each with its exercise,
+`make check` runs it (lab.course.exercises). The plan lists the files in order, each with its exercise,
 its input topics (page_views, or orders and payments), the records they hold, the records per
 micro-batch and its time limit in seconds; the driver starts at entry I (after a driver that died).
 Each input topic has one partition, so `maxOffsetsPerTrigger` = the batch cuts it into the same

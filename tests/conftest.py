@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from lab.settings import ROOT, load
+from lab.config.settings import ROOT, load
 from tests.support.lab import QUICK_JIT
 
 # The suite reads the lab's English unless a test asks for Spanish (LAB_LANG=es in the environment
@@ -29,9 +29,9 @@ def spark(settings):
     """A local SparkSession for unit tests on small static DataFrames (no cluster, no Kafka)."""
     from pyspark.sql import SparkSession
 
-    from lab import cds
-    from lab.paths import Paths
-    from lab.submit import spark_env
+    from lab.config.paths import Paths
+    from lab.spark import cds
+    from lab.spark.submit import spark_env
 
     paths = Paths.of(settings)
     env = spark_env(settings, paths)
@@ -39,7 +39,7 @@ def spark(settings):
         # Python workers must run this interpreter (the lab's venv, with pandas and pyarrow).
         mp.setenv("PYSPARK_PYTHON", sys.executable)
         # The lab's class path, so that the JVM maps the class-data archive when `make install`
-        # has made it (lab.cds): seconds less at each start.
+        # has made it (lab.spark.cds): seconds less at each start.
         mp.setenv("SPARK_CONF_DIR", env["SPARK_CONF_DIR"])
         mp.setenv("SPARK_DIST_CLASSPATH", env["SPARK_DIST_CLASSPATH"])
         session = (

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Entry point of the Spark image: runs its arguments (spark-class ..., or python -m lab.container).
+# Entry point of the Spark image: runs its arguments (spark-class ..., or python -m lab.runtimes.docker.container).
 #
 # Compose may run the image as the host user's uid (LAB_UID), so that checkpoints and outputs in
 # the mounted run folder belong to that user. Such a uid has no entry in the image's passwd, and

@@ -6,12 +6,13 @@ from __future__ import annotations
 import argparse
 import functools
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 
-from lab import jobs, runtime
-from lab.settings import ROOT, Settings, SettingsError, load
+from lab import runtimes
+from lab.config.settings import ROOT, Settings, load
+from lab.errors import LabError, report
+from lab.spark import jobs
 from streamlab.cliparse import Parser
 from streamlab.i18n import Catalogue
 
@@ -94,38 +95,28 @@ def main(argv: list[str] | None = None) -> int:
         settings = load()
         if args.command != "config":  # `config` shows the settings as given
             # The language, chosen once (LAB_LANG from the environment or .env, else the locale): this
-            # process's messages and those of every process it starts (lab.clients tells the jobs).
+            # process's messages and those of every process it starts (lab.config.clients tells the
+            # jobs).
             os.environ["LAB_LANG"] = settings.language()
             settings = settings.overridden(os.environ)
         if args.command in BEFORE_RUNTIME:
             return BEFORE_RUNTIME[args.command](args, extra, settings)
         rt, settings = _runtime(settings)
         return COMMANDS[args.command](rt, args, extra, settings)
-    except KeyboardInterrupt:
-        print(MESSAGES("interrupted"), file=sys.stderr)
-        return 130
-    except (SettingsError, ValueError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except Exception as exc:  # one clear line, not a traceback
-        from lab.install import InstallError
-
-        if isinstance(exc, (runtime.LabError, InstallError)):
-            print(f"error: {exc}", file=sys.stderr)
-            return 1
-        raise
+    except (LabError, KeyboardInterrupt) as exc:
+        return report(exc)
 
 
-def _runtime(settings: Settings) -> tuple[runtime.Runtime, Settings]:
+def _runtime(settings: Settings) -> tuple[runtimes.Runtime, Settings]:
     """The runtime every other command works through, and the settings as it sees them."""
-    choice = runtime.choose(settings)
+    choice = runtimes.choose(settings)
     # Chosen once: the commands this one runs (drills run `lab submit`, say) inherit it. Each
     # runtime keeps its own run folder, since their Kafkas hold different offsets.
     os.environ["RUNTIME"] = choice.name
     if choice.name == "docker" and not settings.get("LAB_RUN"):
         os.environ["LAB_RUN"] = str(settings.state / "docker")
     settings = settings.overridden(os.environ)
-    return runtime.get(settings, choice), settings
+    return runtimes.get(settings, choice), settings
 
 
 # --- commands that need no runtime -----------------------------------------------------------------
@@ -165,7 +156,7 @@ def _config(args, extra, settings: Settings) -> int:
 
 
 def _which_runtime(args, extra, settings: Settings) -> int:
-    choice = runtime.choose(settings)
+    choice = runtimes.choose(settings)
     print(f"{choice.name}  ({choice.reason})")
     return 0
 
@@ -194,17 +185,15 @@ BEFORE_RUNTIME: dict[str, Callable[[argparse.Namespace, list[str], Settings], in
 
 # --- commands that work through the chosen runtime -------------------------------------------------
 
-Handler = Callable[[runtime.Runtime, argparse.Namespace, list[str], Settings], int]
+Handler = Callable[[runtimes.Runtime, argparse.Namespace, list[str], Settings], int]
 
 
-def _install(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
-    from lab import install
-
-    install.install(settings, rt.paths, rt.name)
+def _install(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
+    rt.install()
     return 0
 
 
-def _kill(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+def _kill(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
     print(MESSAGES("killed", service=args.service, what=rt.kill(args.service)))
     return 0
 
@@ -213,7 +202,7 @@ def _on_a_running_lab(handler: Handler) -> Handler:
     """The bench and the drills work on the running lab: without it they stop before doing anything."""
 
     @functools.wraps(handler)
-    def checked(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+    def checked(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
         if not rt.is_up():
             print(MESSAGES("not_up"), file=sys.stderr)
             return 1
@@ -223,20 +212,16 @@ def _on_a_running_lab(handler: Handler) -> Handler:
 
 
 @_on_a_running_lab
-def _bench(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
+def _bench(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
     from lab import bench
 
-    try:
-        bench.run(rt, "quick" if args.quick else "full", dict(os.environ))
-    except (RuntimeError, TimeoutError) as exc:  # a stage that broke: one line, the rest is in its output
-        print(f"error: bench: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
-        return 1
+    bench.run(rt, "quick" if args.quick else "full", dict(os.environ))
     return 0
 
 
 @_on_a_running_lab
-def _drill(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
-    from lab import drills
+def _drill(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
+    from lab.course import drills
 
     names = list(drills.DRILLS) if args.name == "all" else [args.name]
     unknown = [n for n in names if n not in drills.DRILLS]
@@ -247,62 +232,51 @@ def _drill(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
     return 0 if all(r.passed for r in results) else 1
 
 
-def _check(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
-    from lab import exercises
+def _check(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
+    from lab.course import exercises
 
-    try:
-        return exercises.check(rt, settings, args.exercise, args.files)
-    except exercises.UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except (RuntimeError, TimeoutError, subprocess.TimeoutExpired) as exc:
-        print(f"error: check: {str(exc).strip().splitlines()[0]}", file=sys.stderr)
-        return 1
+    return exercises.check(rt, settings, args.exercise, args.files)
 
 
-def _report(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
-    """Every line it prints in the learner's language (lab.report's catalogue)."""
+def _report(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
+    """Every line it prints in the learner's language (lab.observe.report's catalogue)."""
     import time
 
-    from lab.report import TEXT, Prometheus, ReportError, build, head, list_text, no_runs, runs
+    from lab.observe.report import TEXT, Prometheus, ReportError, build, head, list_text, no_runs, runs
     from streamlab.i18n import language
     from streamlab.options import interval_seconds
 
     lang = language()
     end = args.end or time.time()
     try:
-        try:
-            start = args.start or end - interval_seconds(args.since)  # e.g. 15m, 2h, 90 seconds
-        except ValueError:
-            raise ReportError("bad_since", since=args.since) from None
-        if args.list:
-            found = runs(Prometheus.of(settings), args.job, start, end)
-            print(list_text(args.job, found, lang) if found else no_runs(args.job, start, end, lang))
-            return 0
-        out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds, run=args.run, lang=lang)
-    except ReportError as exc:
-        print(f"error: {exc.text(lang)}", file=sys.stderr)
-        return 1
+        start = args.start or end - interval_seconds(args.since)  # e.g. 15m, 2h, 90 seconds
+    except ValueError:
+        raise ReportError("bad_since", since=args.since) from None
+    if args.list:
+        found = runs(Prometheus.of(settings), args.job, start, end)
+        print(list_text(args.job, found, lang) if found else no_runs(args.job, start, end, lang))
+        return 0
+    out = build(settings, args.job, start, end, trigger_seconds=args.trigger_seconds, run=args.run, lang=lang)
     print(TEXT.text("written", lang, html=out / "report.html", md=out / "report.md"))
     print(head((out / "report.md").read_text(), lang))
     return 0
 
 
 @_on_a_running_lab
-def _state(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
-    from lab import state
+def _state(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
+    from lab.spark import state
 
     return state.show(rt, args.job, args.batch, args.limit, args.checkpoint, args.json)
 
 
-def _demo(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
-    from lab import demo
+def _demo(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
+    from lab.course import demo
 
     return demo.run(rt, settings, args.duration)
 
 
-def _reset(rt: runtime.Runtime, args, extra, settings: Settings) -> int:
-    from lab.submit import reset
+def _reset(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
+    from lab.spark.submit import reset
 
     return reset(settings, rt.paths, args.job)
 

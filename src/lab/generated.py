@@ -1,7 +1,7 @@
 """The files generated from code, which `make generate` rewrites and the static tests check:
-- grafana/dashboards/*.json, from lab.dashboards;
+- grafana/dashboards/*.json, from lab.observe.dashboards;
 - docs/metrics.md's metric tables, from streamlab.metric_catalog (the rest of that page is prose);
-- the learners' exercise notebooks (notebooks/*/), from the instructors' (lab.notebook_versions).
+- the learners' exercise notebooks (notebooks/*/), from the instructors' (lab.course.notebook_versions).
 
 `render_all()` returns {path: the text it should hold}; `write_all()` writes what differs.
 """
@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lab import dashboards, notebook_versions
-from lab.settings import ROOT
+from lab.config.settings import ROOT
+from lab.course import notebook_versions
+from lab.observe import dashboards
 from streamlab import metric_catalog
 
 METRICS_DOC = ROOT / "docs" / "metrics.md"

@@ -1,6 +1,6 @@
 """What a learner's exercise code does on the check's input: `make check`'s driver side
 (jobs/_check.py, one driver for many files) and the notebooks' check cells (in the kernel's own
-session). It records facts and decides nothing: lab.exercises judges them against ground truth
+session). It records facts and decides nothing: lab.course.exercises judges them against ground truth
 read from Kafka.
 
 Contract:

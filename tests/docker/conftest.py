@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 
 FIGURES = ROOT / ".lab" / "test-docker" / "figures.txt"
 PROJECT = "streaming-lab-test"  # the Docker tests' Compose project

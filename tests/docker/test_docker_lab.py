@@ -13,7 +13,7 @@ share no port. In order:
 3. exact results: `basic` (every event once, bad ones quarantined), windowing's window counts,
    and `make drill NAME=driver-kill` from the same Java-less host (0 lost, 0 duplicated);
 4. `make notebook`: a real browser runs exercise 2's notebook in the notebook container's JupyterLab;
-5. beside a running job, what lab.docker asks the engine through the Docker SDK: the project's
+5. beside a running job, what lab.runtimes.docker.runtime asks the engine through the Docker SDK: the project's
    containers, the bench's CPU and executor probes, and the job's SIGKILL;
 6. `make down` leaves no container, no volume in use and no process behind.
 The figures (images, seconds to healthy, rows checked) are printed in the test summary.
@@ -36,11 +36,13 @@ from types import SimpleNamespace
 import pyarrow.parquet as pq
 import pytest
 
-from lab import dashboards, notebook, procs
-from lab.httpclient import get_json
-from lab.kafkatools import consume_all, fresh_topics
-from lab.settings import ROOT, load
-from lab.truth import output_window_counts, parse_time, valid_events, window_counts
+from lab.config.settings import ROOT, load
+from lab.course.truth import output_window_counts, parse_time, valid_events, window_counts
+from lab.kafka.admin import consume_all, fresh_topics
+from lab.observe import dashboards
+from lab.spark import notebook
+from lab.system import procs
+from lab.system.httpclient import get_json
 from streamlab.wait import WaitTimeout, wait_for
 from tests.docker.conftest import PREBUILD, PROJECT, figure
 from tests.support import dockerhost, jupyter, netns
@@ -109,7 +111,7 @@ class Lab:
         return self.prometheus("targets")["activeTargets"]
 
     def produce(self, topics: dict[str, str], *args: str) -> dict:
-        from lab.docker import Docker
+        from lab.runtimes.docker.runtime import Docker
 
         summary = RUN / "e2e" / f"produce-{time.monotonic_ns()}.json"
         summary.parent.mkdir(parents=True, exist_ok=True)
@@ -323,7 +325,7 @@ def topics(docker_lab, request):
 def test_basic_every_event_once_bad_ones_quarantined(demo, docker_lab, topics, request):
     lab = docker_lab
     lab.produce(topics, "--count", "600", "--rate", "0", "--seed", "101", "--malformed-share", "0.05")
-    views = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
+    views = lab.call(consume_all, lab.config.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
     expected = {e["event_id"] for e in valid_events(views, "page_views")}
     out = RUN / "e2e" / "basic"
     lab.lab(
@@ -345,7 +347,7 @@ def test_basic_every_event_once_bad_ones_quarantined(demo, docker_lab, topics, r
     duplicated = len(ids) - len(set(ids))
     lost = len(expected - set(ids))
     assert (lost, duplicated) == (0, 0) and set(ids) == expected
-    quarantined = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_QUARANTINE"])
+    quarantined = lab.call(consume_all, lab.config.settings.kafka_bootstrap, topics["TOPIC_QUARANTINE"])
     assert len(quarantined) == len(views) - len(expected) > 0
     raw = {(r.partition, r.offset): r.value for r in views}
     assert all(
@@ -376,7 +378,9 @@ def test_windowing_exact_window_counts(demo, docker_lab, topics, request):
         "0.03",
     )
     lab.produce(topics, "--count", "20", "--rate", "0", "--seed", "32", "--start-time", "2026-01-01T01:00:00Z")
-    events = valid_events(lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"]), "page_views")
+    events = valid_events(
+        lab.call(consume_all, lab.config.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"]), "page_views"
+    )
     watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
     expected = window_counts(events, "country", 5, closed_before=watermark)
     out = RUN / "e2e" / "windowing"
@@ -432,8 +436,9 @@ def test_driver_kill_drill(demo, docker_lab, request):
     assert proc.returncode == 0 and line.endswith("0 lost, 0 duplicated -> PASS"), (
         proc.stdout[-3000:] + proc.stderr[-2000:]
     )
-    # Each kill was the engine's SIGKILL of the driver's container (lab.docker, Docker SDK): had that failed,
-    # the fallback would end only the `compose run` client, and the container would run on.
+    # Each kill was the engine's SIGKILL of the driver's container (lab.runtimes.docker, Docker SDK):
+    # had that failed, the fallback would end only the `compose run` client, and the container would
+    # run on.
     left = [name for name in _running(docker_lab) if name.startswith(f"{PROJECT}-job-")]
     assert not left, f"driver containers left running by the drill's kills: {left}"
     figure(line)
@@ -492,7 +497,7 @@ def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, 
             with jupyter.notebook_page(url, name, shot) as page:
                 t1 = time.monotonic()
                 jupyter.run_all_cells(page, url, 600)
-                s = lab.settings
+                s = lab.config.settings
                 ui = get_json(f"http://{s.host}:{s['NOTEBOOK_SPARK_UI_PORT']}/api/v1/applications", 10)
                 master = get_json(f"http://{s.host}:{s['SPARK_MASTER_UI_PORT']}/json/", 10)
                 return time.monotonic() - t1, ui, master["activeapps"]
@@ -505,7 +510,7 @@ def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, 
     assert "spark://spark-master:7077" in "".join(o.get("text", "") for o in first.outputs), first.outputs
     # The kernel's application, named after its notebook, holds NOTEBOOK_CORES cores and small executors.
     assert [a["name"] for a in apps] == ["notebook ejercicio-2.ipynb"], apps
-    assert jupyter.kernel_apps(active) == [jupyter.kernel_share(lab.settings, "ejercicio-2.ipynb")], active
+    assert jupyter.kernel_apps(active) == [jupyter.kernel_share(lab.config.settings, "ejercicio-2.ipynb")], active
     assert lab.notebook_gone(), "the notebook's container outlived Ctrl-C"
     cells = sum(c.cell_type == "code" for c in nb.cells)
     figure(
@@ -515,14 +520,14 @@ def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, 
 
 
 def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
-    """What lab.docker asks the engine (Docker SDK) beside a running job: the project's containers,
+    """What lab.runtimes.docker.runtime asks the engine (Docker SDK) beside a running job: the project's containers,
     as `docker ps` lists them; each part's CPU seconds and the executors' times (what `make bench`
     reads); that its driver, its executor, the worker and the master map the image's class-data
     archive; then the job's SIGKILL, and a second kill of the gone container, which is no error."""
-    from lab.docker import Docker
+    from lab.runtimes.docker.runtime import Docker
 
     lab = docker_lab
-    rt = Docker(lab.settings, environ=lab.env)
+    rt = Docker(lab.config.settings, environ=lab.env)
     job = rt.spawn_job(
         "basic",
         [
@@ -594,10 +599,10 @@ def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
 
 def test_down_leaves_nothing_behind(docker_lab, request):
     """Even with a job running whose caller is gone: its driver container goes too."""
-    from lab.docker import Docker
+    from lab.runtimes.docker.runtime import Docker
 
     lab = docker_lab
-    rt = Docker(lab.settings, environ=lab.env)
+    rt = Docker(lab.config.settings, environ=lab.env)
     job = rt.spawn_job(
         "basic",
         ["--duration", "600", "--sink", "noop", "--metrics-port", "0", "--checkpoint", str(RUN / "e2e" / "down-ckpt")],

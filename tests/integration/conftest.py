@@ -12,10 +12,10 @@ import shutil
 
 import pytest
 
-from lab import runtime
-from lab.kafkatools import delete_topics, fresh_topics
-from lab.paths import Paths
-from lab.settings import load
+from lab import runtimes
+from lab.config.paths import Paths
+from lab.config.settings import load
+from lab.kafka.admin import delete_topics, fresh_topics
 from tests.support import lab as run
 
 
@@ -33,7 +33,7 @@ def test_settings(lab_env):
 def learners_lab_untouched():
     """The learner's local lab (its run folder and ports, as `make up` has them): the same services
     with the same processes after the tests as before, whether it was up or not."""
-    learner = runtime.get(load(environ={**os.environ, "RUNTIME": "local"}))
+    learner = runtimes.get(load(environ={**os.environ, "RUNTIME": "local"}))
     before = learner.service_pids()
     yield
     after = learner.service_pids()
@@ -52,7 +52,7 @@ def lab_up(lab_env, test_settings):
     yield test_settings
     proc = run.lab("down", environ=lab_env, timeout=180)
     assert proc.returncode == 0, proc.stderr
-    left = runtime.get(test_settings).leftovers()
+    left = runtimes.get(test_settings).leftovers()
     assert not left, f"processes left after down: {left}"
 
 

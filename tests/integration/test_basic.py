@@ -4,7 +4,7 @@ import json
 
 import pyarrow.parquet as pq
 
-from lab.kafkatools import consume_all
+from lab.kafka.admin import consume_all
 from tests.support import lab as run
 
 

@@ -5,8 +5,8 @@ Spanish, its JSON the same in any language (tests/unit/test_bench_page.py render
 
 import json
 
-from lab import bench, runtime
-from lab.kafkatools import topic_names
+from lab import bench, runtimes
+from lab.kafka.admin import topic_names
 from streamlab.wait import wait_for
 from tests.support import browser
 from tests.support.language import english_lines
@@ -16,7 +16,7 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path, ca
     monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path)
     monkeypatch.setenv("LAB_LANG", "es")
     before = topic_names(lab_up.kafka_bootstrap)
-    out = bench.run(runtime.get(lab_up), "smoke", environ=lab_env)
+    out = bench.run(runtimes.get(lab_up), "smoke", environ=lab_env)
 
     # Every topic the bench created is gone (deleted when it ends; the broker's view may lag a
     # moment). Kafka's internal topics (__consumer_offsets) may appear with the first consumer group.

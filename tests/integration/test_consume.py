@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 import pytest
 from confluent_kafka import Producer
 
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 from streamlab.wait import wait_for
 from tests.support import lab as run
 

@@ -14,8 +14,8 @@ import threading
 from datetime import datetime
 from types import SimpleNamespace
 
-from lab import demo
-from lab.settings import ROOT
+from lab.config.settings import ROOT
+from lab.course import demo
 from streamlab.runner import first_batch_line
 from tests.support import lab as run
 from tests.support.language import english_lines

@@ -2,7 +2,7 @@
 
 import pytest
 
-from lab import drills
+from lab.course import drills
 
 
 @pytest.mark.parametrize("name", list(drills.DRILLS))

@@ -7,8 +7,8 @@ import re
 import time
 from pathlib import Path
 
-from lab.exercises import EXERCISES, file_prefix
-from lab.settings import ROOT
+from lab.config.settings import ROOT
+from lab.course.exercises import EXERCISES, file_prefix
 from tests.support import lab as run
 from tests.support.language import english_lines
 
@@ -89,8 +89,8 @@ def test_make_report_on_the_capstone_gives_the_courses_performance_report(lab_up
     reference solution runs as the capstone job (`make submit JOB=capstone` runs exercises/capstone.py,
     whose given `main` is the solution's) on the lab's live orders and payments, for 45 s; then the
     report of that run, from Prometheus."""
-    from lab.paths import Paths
-    from lab.submit import spawn
+    from lab.config.paths import Paths
+    from lab.spark.submit import spawn
 
     solution = ROOT / "instructors" / "solutions" / "capstone.py"
     log = tmp_path / "capstone.log"

@@ -5,7 +5,7 @@ The dataset has two phases:
   of records are malformed;
 - phase B: 30 events two hours later. Their only job is to move every watermark past phase A,
   so each phase-A window, session, join and deadline is final.
-Expected results are computed from what is in Kafka, independently of Spark (src/lab/truth.py).
+Expected results are computed from what is in Kafka, independently of Spark (src/lab/course/truth.py).
 
 The jobs run in one warm driver (tests/support/warm.py): the module pays spark-submit's start-up
 once. Each run is the job's own `main` with its own checkpoint and output, as `make submit` runs it.
@@ -23,9 +23,9 @@ import pyarrow.parquet as pq
 import pytest
 
 import aggregations
-from lab.kafkatools import consume_all, fresh_topics
-from lab.postgres import dsn
-from lab.truth import output_window_counts, parse_time, valid_events, window_counts
+from lab.config.postgres import dsn
+from lab.course.truth import output_window_counts, parse_time, valid_events, window_counts
+from lab.kafka.admin import consume_all, fresh_topics
 from streamlab import eventgen, schemas
 from tests.support import lab as run
 from tests.support.warm import WarmDriver

@@ -4,9 +4,9 @@ import json
 
 import psutil
 
-from lab import health
-from lab.httpclient import get_json
-from lab.kafkatools import consume_all
+from lab.kafka.admin import consume_all
+from lab.system import health
+from lab.system.httpclient import get_json
 from tests.support import lab as run
 from tests.support.language import english_lines
 

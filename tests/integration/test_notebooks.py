@@ -1,5 +1,5 @@
 """The course's notebooks on the test lab, each run top to bottom, headless (nbclient), in a kernel
-set up as `make notebook` sets it up (lab.notebook.kernel_env), one kernel for them all:
+set up as `make notebook` sets it up (lab.spark.notebook.kernel_env), one kernel for them all:
 
 - the block notebooks, whose exact checks (lab.course's `expect`) raise on a wrong result;
 - the instructors' exercise notebooks, whose check cells must all say PASS;
@@ -18,9 +18,11 @@ from pathlib import Path
 
 import pytest
 
-from lab import httpclient, notebook, notebook_versions
-from lab.paths import Paths
-from lab.settings import ROOT
+from lab.config.paths import Paths
+from lab.config.settings import ROOT
+from lab.course import notebook_versions
+from lab.spark import notebook
+from lab.system import httpclient
 from streamlab.wait import wait_for
 from tests.support import jupyter
 
@@ -33,7 +35,7 @@ VERDICT = re.compile(r"^tu código: (PASS|FAIL)\n(?:  Pista \((\w+)\))?", re.M)
 
 # Before each notebook in the shared kernel: what a fresh kernel would be, but for the JVM. No
 # query left running, no name left defined, the notebook's own folder, and `spark` as the startup
-# file (lab.notebook.STARTUP) defines it.
+# file (lab.spark.notebook.STARTUP) defines it.
 FRESH = """\
 from pyspark.sql import SparkSession as _S
 

@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from lab import dashboards, report
-from lab.httpclient import get_json
-from lab.report import build
-from lab.settings import ROOT
+from lab.config.settings import ROOT
+from lab.observe import dashboards, report
+from lab.observe.report import build
+from lab.system.httpclient import get_json
 from streamlab.wait import WaitTimeout, wait_for
 from tests.support import browser
 from tests.support import lab as run

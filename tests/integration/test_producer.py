@@ -6,8 +6,8 @@ import subprocess
 import sys
 from collections import Counter
 
-from lab.kafkatools import consume_all
-from lab.settings import ROOT
+from lab.config.settings import ROOT
+from lab.kafka.admin import consume_all
 from streamlab.wait import wait_for
 from tests.support import lab as run
 

@@ -5,9 +5,9 @@ import json
 import subprocess
 from collections import Counter
 
-from lab import runtime
-from lab.kafkatools import consume_all, fresh_topics, offsets
-from lab.truth import valid_events
+from lab import runtimes
+from lab.course.truth import valid_events
+from lab.kafka.admin import consume_all, fresh_topics, offsets
 from streamlab.wait import wait_for
 from tests.support import lab as run
 from tests.support.lab import tail
@@ -28,7 +28,7 @@ def test_realtime_alerts_each_high_value_order_once_and_quarantines_the_bad_ones
     log = tmp_path / "realtime.log"
     args = ["--starting-offsets", "earliest", "--checkpoint", str(tmp_path / "ckpt"), "--metrics-port", "0"]
     with log.open("w") as out:
-        job = runtime.get(lab_up).spawn_job(
+        job = runtimes.get(lab_up).spawn_job(
             "realtime", [*args, "--duration", "25"], env, stdout=out, stderr=subprocess.STDOUT
         )
     try:

@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 
-from lab.kafkatools import consume_all
-from lab.paths import Paths
-from lab.settings import ROOT
-from lab.submit import spark_home
-from lab.truth import output_window_counts, parse_time, valid_events, window_counts
+from lab.config.paths import Paths
+from lab.config.settings import ROOT
+from lab.course.truth import output_window_counts, parse_time, valid_events, window_counts
+from lab.kafka.admin import consume_all
+from lab.spark.submit import spark_home
 from tests.support import lab as run
 
 START = "2026-01-01T00:00:00Z"

@@ -8,9 +8,11 @@ import subprocess
 
 import psutil
 
-from lab import cds, procs, runtime, submit
-from lab.paths import Paths
-from lab.settings import ROOT
+from lab import runtimes
+from lab.config.paths import Paths
+from lab.config.settings import ROOT
+from lab.spark import cds, submit
+from lab.system import procs
 from streamlab.wait import wait_for
 from tests.support import lab as run
 from tests.support.language import english_lines
@@ -32,13 +34,13 @@ def jvm_roles(tree: list[int], run: str) -> dict[str, int]:
 
 
 def lab_processes(settings):
-    return runtime.get(settings).leftovers()
+    return runtimes.get(settings).leftovers()
 
 
 def test_unknown_job_lists_jobs_and_exits_2(lab_up, lab_env):
     proc = run.lab("submit", "nope", environ=lab_env)
     assert proc.returncode == 2
-    from lab.jobs import available
+    from lab.spark.jobs import available
 
     assert proc.stderr.strip() == f"unknown job 'nope'. Available jobs: {', '.join(available())} (see `make jobs`)"
 
@@ -68,7 +70,7 @@ def test_down_stops_a_job_whose_caller_is_gone(lab_up, lab_env, tmp_path):
             lambda: proc.poll() is None and submit._python_driver(proc, job), 180, "basic's Python driver to start"
         )
         tree = procs.tree(proc.pid)
-        # Both of its JVMs map the lab's class-data archive (lab.cds): the driver and its executor.
+        # Both of its JVMs map the lab's class-data archive (lab.spark.cds): the driver and its executor.
         archive = str(cds.archive(Paths.of(lab_up)))
         jvms = wait_for(lambda: jvm_roles(tree, str(Paths.of(lab_up).run)), 120, "basic's executor to start")
         assert sorted(jvms) == ["driver", "executor"], jvms

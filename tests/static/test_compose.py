@@ -14,15 +14,15 @@ import jsonschema
 import pytest
 import yaml
 
-from lab.render import COMPOSE_PORTS, compose_hosts, prometheus_targets
-from lab.settings import ROOT, load
+from lab.config.render import COMPOSE_PORTS, compose_hosts, prometheus_targets
+from lab.config.settings import ROOT, load
 
 COMPOSE = ROOT / "compose" / "compose.yml"
 # compose-go v2.9.1's schema, the one the pinned Compose validates with (data/README.md).
 SCHEMA = Path(__file__).parent / "data" / "compose-spec.json"
 DOCKERFILES = sorted((ROOT / "services").glob("*/Dockerfile"))
 _VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}")
-# What `make up` sets beside .env (src/lab/docker.py).
+# What `make up` sets beside .env (src/lab/runtimes/docker/runtime.py).
 RUNTIME_ENV = {"LAB_RUN_DIR": "/home/learner/lab/.lab/docker", "LAB_UID": "1000", "LAB_GID": "1000"}
 
 
@@ -224,7 +224,7 @@ def test_prometheus_targets_point_at_real_services(compose, settings):
 
 def test_same_topics_and_settings_as_the_local_runtime(compose, settings):
     init = compose["services"]["kafka-init"]
-    assert init["entrypoint"] == ["python", "-m", "lab.topics"], "topics are made by the local runtime's code"
+    assert init["entrypoint"] == ["python", "-m", "lab.kafka.topics"], "topics are made by the local runtime's code"
     assert init["depends_on"]["kafka"]["condition"] == "service_healthy"
     env = compose["services"]["kafka"]["environment"]
     template = (ROOT / "services" / "kafka" / "server.properties").read_text()

@@ -2,8 +2,9 @@
 
 import json
 
-from lab import dashboards, generated
-from lab.settings import ROOT
+from lab import generated
+from lab.config.settings import ROOT
+from lab.observe import dashboards
 
 
 def test_committed_generated_files_match_the_spec():

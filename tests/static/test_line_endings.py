@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 
 # What must stay LF, by name: whatever the images, Compose, make and Python read.
 LF = (

@@ -8,7 +8,7 @@ import re
 import yaml
 
 from lab import generated
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 from producer.metrics import Metrics as ProducerMetrics
 from streamlab import metric_catalog
 from streamlab.listener import Metrics as StreamingMetrics
@@ -21,8 +21,8 @@ USERS = [
     "docs/metrics.md",
     "docs/course/*.md",
     "docs/es/curso/*.md",
-    "src/lab/report.py",
-    "src/lab/dashboards.py",
+    "src/lab/observe/report.py",
+    "src/lab/observe/dashboards.py",
     "tests/integration/test_observability.py",
 ]
 NAME = re.compile(r"\b(?:streaming|producer)_[a-z_]+\b")

@@ -7,7 +7,7 @@
   Python, comments and docstrings aside. So running one language's notebooks on the lab (the
   integration tests run the Spanish ones) runs the other's too; their texts come from lab.course's
   catalogue, in the notebook's language.
-- The learners' exercise notebooks are generated from the instructors' (lab.notebook_versions) and
+- The learners' exercise notebooks are generated from the instructors' (lab.course.notebook_versions) and
   up to date; they hold no solution: no marked one, and (the issue's own test) no cell of the
   exercise 2 notebook holds a watermark on event_time with a 5-minute window on event_time grouped
   by country, and no cell of the capstone's joins orders with payments.
@@ -21,9 +21,9 @@ import re
 
 import pytest
 
-from lab import notebook_versions
-from lab.notebook import NOTEBOOKS, course_notebooks
-from lab.settings import ROOT
+from lab.config.settings import ROOT
+from lab.course import notebook_versions
+from lab.spark.notebook import NOTEBOOKS, course_notebooks
 
 # Spanish name -> English name: one notebook per block of the course and one per exercise.
 NAMES = {

@@ -5,9 +5,9 @@ import subprocess
 
 import pytest
 
-from lab.paths import SERVICES_DIR
-from lab.render import COMPOSE_PORTS, SCRAPED, compose_hosts, write_prometheus_config
-from lab.settings import load
+from lab.config.paths import SERVICES_DIR
+from lab.config.render import COMPOSE_PORTS, SCRAPED, compose_hosts, write_prometheus_config
+from lab.config.settings import load
 
 PROMTOOL = shutil.which("promtool")
 pytestmark = pytest.mark.skipif(

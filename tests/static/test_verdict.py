@@ -1,4 +1,4 @@
-"""The alert rules agree with the one "keeps up" rule (lab.verdict): the file holds its PromQL,
+"""The alert rules agree with the one "keeps up" rule (lab.observe.verdict): the file holds its PromQL,
 and promtool fires StreamingQueryFallingBehind on exactly the cases the function says fall behind."""
 
 import shutil
@@ -7,8 +7,8 @@ import subprocess
 import pytest
 import yaml
 
-from lab.paths import SERVICES_DIR
-from lab.verdict import ALERT_EXPR, keeps_up
+from lab.config.paths import SERVICES_DIR
+from lab.observe.verdict import ALERT_EXPR, keeps_up
 
 RULES = SERVICES_DIR / "prometheus" / "rules"
 PROMTOOL = shutil.which("promtool")

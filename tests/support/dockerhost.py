@@ -36,8 +36,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from lab.runtime import compose_version, docker_engine_answers
-from lab.settings import load
+from lab.config.settings import load
+from lab.runtimes import compose_version, docker_engine_answers
 from streamlab.wait import wait_for
 
 CACHE = Path(os.environ.get("LAB_DOCKER_CACHE", "/var/cache/streaming-lab"))
@@ -357,7 +357,7 @@ def build_images(env: dict[str, str]) -> dict:
     """Build every image the lab runs but Grafana's, as `make up` and `make notebook` would, with host
     networking. Returns the figures: {"seconds": build time, "images": ["name:tag size", ...]}."""
     t0 = time.monotonic()
-    from lab.settings import ROOT
+    from lab.config.settings import ROOT
 
     cmd = [
         "docker",

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from lab import httpclient
+from lab.system import httpclient
 from streamlab.i18n import LANGUAGES, Catalogue
 from streamlab.wait import wait_for
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS

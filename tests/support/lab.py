@@ -16,9 +16,9 @@ import sys
 import tempfile
 from pathlib import Path
 
-from lab.clients import client_env
-from lab.paths import Paths
-from lab.settings import ROOT, load
+from lab.config.clients import client_env
+from lab.config.paths import Paths
+from lab.config.settings import ROOT, load
 
 # `make test` runs two pytest processes (pytest-xdist, workers gw0 and gw1; tests/conftest.py), each
 # with a lab of its own: the second's run folder is test-run-2, and its ports are 10,000 lower.
@@ -48,7 +48,7 @@ def test_ports() -> dict[str, str]:
 
 def env(**overrides: str) -> dict[str, str]:
     """The test lab's environment. It also holds what the control plane tells the jobs and the
-    producer (lab.clients), because the tests run them directly too (`python -m producer`)."""
+    producer (lab.config.clients), because the tests run them directly too (`python -m producer`)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith("TOPIC_")}
     # Jobs exit without waiting for Prometheus' last scrape (JOB_FINAL_SCRAPE_SECONDS): a few
     # seconds per job run, over the suite's hundreds; the report's tests turn it back on.

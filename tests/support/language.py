@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 from streamlab.i18n import Catalogue
 
 # Words that are English and never Spanish (no "a", "no", "has", "son", ...).

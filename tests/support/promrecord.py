@@ -3,7 +3,7 @@
 `python -m tests.support.promrecord JOB START END OUT.json` asks the lab's Prometheus (the
 settings' PROMETHEUS_PORT) what `make report` asks for the latest run of JOB in [START, END]
 (Unix seconds): the runs, then that run's figures. Every answer goes to OUT.json as it came, with
-the query that asked for it. `Replay(path)` is a lab.report.Prometheus that answers from such a
+the query that asked for it. `Replay(path)` is a lab.observe.report.Prometheus that answers from such a
 file: the same question (path, query and times) gets the same answer; one the file lacks is an
 error naming it. tests/unit/data/README.md lists the recordings.
 """
@@ -15,8 +15,8 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lab import report
-from lab.settings import load
+from lab.config.settings import load
+from lab.observe import report
 
 
 def _key(path: str, params: dict) -> str:

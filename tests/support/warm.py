@@ -11,8 +11,8 @@ import subprocess
 import threading
 from pathlib import Path
 
-from lab import runtime
-from lab.settings import Settings
+from lab import runtimes
+from lab.config.settings import Settings
 from tests.support.lab import tail
 
 
@@ -26,7 +26,7 @@ class WarmDriver:
         # Read-write, so that opening never blocks; closing it is the driver's end of input.
         self.requests = os.open(fifo, os.O_RDWR)
         with self.log.open("w") as log:
-            self.job = runtime.get(settings).spawn_job(
+            self.job = runtimes.get(settings).spawn_job(
                 "_warm", ["--requests", str(fifo)], env, stdout=subprocess.PIPE, stderr=log, text=True, bufsize=1
             )
         self.replies: queue.Queue[str | None] = queue.Queue()

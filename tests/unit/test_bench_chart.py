@@ -7,7 +7,7 @@ import json
 import pytest
 
 from lab import bench
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 
 RUNS = sorted((ROOT / "bench" / "results").glob("*.json"))
 

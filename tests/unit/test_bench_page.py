@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from lab import bench
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 from tests.support.language import english_lines
 
 RESULTS = ROOT / "bench" / "results" / "20261128T023643Z.json"

@@ -2,8 +2,8 @@
 
 from datetime import UTC, datetime
 
-from lab import benchbacklog
-from lab.benchtext import TEXT
+from lab.bench import backlog as benchbacklog
+from lab.bench.wording import TEXT
 
 
 def _batches(durations, rows, start=1_800_000_000.0, trigger=1.0):

@@ -1,10 +1,10 @@
-"""The live bench's latency figures (lab.benchlive): weighted percentiles from batch progress, and the
+"""The live bench's latency figures (lab.bench.live): weighted percentiles from batch progress, and the
 realtime job's alerts split by hop."""
 
 import json
 
-from lab.benchlive import hops_of, latency_percentiles, weighted_percentiles
-from lab.kafkatools import Record
+from lab.bench.live import hops_of, latency_percentiles, weighted_percentiles
+from lab.kafka.admin import Record
 
 
 def test_weighted_percentiles_take_the_smallest_value_reaching_the_share():

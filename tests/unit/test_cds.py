@@ -1,10 +1,10 @@
-"""The class-data archive's plumbing (lab.cds): its key, and how spark-submit and the daemons get it.
+"""The class-data archive's plumbing (lab.spark.cds): its key, and how spark-submit and the daemons get it.
 That the JVMs really map it is checked on the running lab (tests/integration/test_zz_lifecycle.py)."""
 
 import os
 
-from lab import cds, submit
-from lab.paths import SERVICES_DIR, SPARK_DEFAULTS, Paths
+from lab.config.paths import SERVICES_DIR, SPARK_DEFAULTS, Paths
+from lab.spark import cds, submit
 
 
 def test_the_fingerprint_follows_the_jvm_and_every_jar(tmp_path):
@@ -49,7 +49,7 @@ def test_spark_conf_dir_is_empty_and_the_conf_folder_comes_last(tmp_path, settin
 
 
 def test_a_container_maps_its_images_archive_only_when_the_image_has_one(tmp_path, monkeypatch):
-    from lab import container
+    from lab.runtimes.docker import container
 
     jsa = tmp_path / "spark.jsa"
     monkeypatch.setenv("LAB_SPARK_CDS", str(jsa))

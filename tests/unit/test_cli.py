@@ -7,8 +7,8 @@ import sys
 
 import pytest
 
-from lab import cli, runtime
-from lab.settings import ROOT
+from lab import cli, runtimes
+from lab.config.settings import ROOT
 
 
 def commands_parsed() -> set[str]:
@@ -69,8 +69,8 @@ def lab_is(monkeypatch):
     monkeypatch.setenv("RUNTIME", "local")
 
     def run(up: bool, argv: list[str]) -> int:
-        monkeypatch.setattr(runtime, "choose", lambda settings: runtime.Choice("local", "test"))
-        monkeypatch.setattr(runtime, "get", lambda settings, choice: FakeRuntime(up))
+        monkeypatch.setattr(runtimes, "choose", lambda settings: runtimes.Choice("local", "test"))
+        monkeypatch.setattr(runtimes, "get", lambda settings, choice: FakeRuntime(up))
         return cli.main(argv)
 
     return run

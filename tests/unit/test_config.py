@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from lab.clients import client_env
-from lab.paths import Paths
-from lab.settings import load
+from lab.config.clients import client_env
+from lab.config.paths import Paths
+from lab.config.settings import load
 from streamlab import options
 from streamlab.config import Config, ConfigError
 
@@ -71,7 +71,7 @@ def test_options_read_the_environment_once_and_win_over_it(capsys):
 
 
 def test_the_control_plane_passes_what_the_jobs_read(tmp_path):
-    """lab.clients.client_env -> streamlab.config: the lab's settings arrive whole, and a drill's
+    """lab.config.clients.client_env -> streamlab.config: the lab's settings arrive whole, and a drill's
     own topics (an environment override) win."""
     settings = load(environ={"LAB_RUN": str(tmp_path), "KAFKA_PORT": "29092"})
     paths = Paths.of(settings)

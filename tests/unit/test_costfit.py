@@ -1,6 +1,6 @@
 import pytest
 
-from lab import costfit
+from lab.bench import costfit
 
 
 def _line(a, b, caps, per_cap=3):

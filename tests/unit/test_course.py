@@ -1,6 +1,6 @@
 """lab.course without a lab: the block notebooks' truths (on make check's page views, read back as
 Kafka would give them, and on hand-made events), one Spark result as the truths write it, saving a
-notebook's function into an exercise file, the notebook's language; and lab.notebook_versions, the
+notebook's function into an exercise file, the notebook's language; and lab.course.notebook_versions, the
 learner's version of a marked solution. tests/integration/test_notebooks.py checks them on the lab."""
 
 import ast
@@ -9,9 +9,10 @@ from datetime import datetime
 
 import pytest
 
-from lab import course, notebook_versions
-from lab import exercises as ex
-from lab.kafkatools import Record
+from lab import course
+from lab.course import exercises as ex
+from lab.course import notebook_versions
+from lab.kafka.admin import Record
 
 US = 1_000_000
 MINUTE = 60 * US

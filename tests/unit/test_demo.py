@@ -1,10 +1,10 @@
-"""`make demo`'s closing lines (lab.demo): in the learner's language, and pointing to Grafana only
+"""`make demo`'s closing lines (lab.course.demo): in the learner's language, and pointing to Grafana only
 where it runs (the Docker runtime, unless GRAFANA=0)."""
 
 import pytest
 
-from lab import demo
-from lab.settings import load
+from lab.config.settings import load
+from lab.course import demo
 from tests.support.language import english_lines
 
 URLS = {

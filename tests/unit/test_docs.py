@@ -4,10 +4,10 @@ import re
 from pathlib import Path
 from xml.etree import ElementTree
 
-from lab.drills import DRILLS
-from lab.exercises import HINTS
-from lab.jobs import available
-from lab.settings import ROOT
+from lab.config.settings import ROOT
+from lab.course.drills import DRILLS
+from lab.course.exercises import HINTS
+from lab.spark.jobs import available
 from streamlab import schemas
 
 

@@ -13,7 +13,7 @@ from pyspark.errors import StreamingQueryException
 from pyspark.sql.streaming.datasource import ReadAllAvailable, ReadMaxRows
 
 import python_source
-from lab.truth import window_counts
+from lab.course.truth import window_counts
 from streamlab import datasources, eventgen, eventsource, parsing, runner, schemas
 from streamlab.eventsource import EventOptions, EventRange, LabEventsReader, OptionError
 
@@ -208,7 +208,7 @@ def test_the_schema_is_the_lab_parsed_events_schema(spark):
 
 
 def expected_counts(total: int, seed: int, eps: float) -> Counter:
-    """Window counts per country computed in Python from eventgen, with lab.truth's windows."""
+    """Window counts per country computed in Python from eventgen, with lab.course.truth's windows."""
     cols = eventgen.columns("page_views", 0, total, eventgen.Params(seed, START_MS, eps))
     names = schemas.PAGE_VIEWS.names
     events = [

@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from lab import exercises as ex
-from lab.kafkatools import Record
-from lab.settings import ROOT
+from lab.config.settings import ROOT
+from lab.course import exercises as ex
+from lab.kafka.admin import Record
 from tests.support.language import english_lines
 
 US = 1_000_000

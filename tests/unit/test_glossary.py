@@ -8,7 +8,7 @@ import re
 import tomllib
 from xml.etree import ElementTree
 
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 
 GLOSSARY = ROOT / "docs" / "es" / "curso" / "glosario.md"
 

@@ -1,4 +1,4 @@
-"""lab.httpclient against a real HTTP server on a free loopback port: what counts as an answer,
+"""lab.system.httpclient against a real HTTP server on a free loopback port: what counts as an answer,
 and the one short line each failure gives."""
 
 import json
@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from lab.httpclient import HttpError, get_json, ok
+from lab.system.httpclient import HttpError, get_json, ok
 
 
 class Handler(BaseHTTPRequestHandler):

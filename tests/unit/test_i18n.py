@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 from streamlab.i18n import Bilingual, Catalogue, CatalogueError, language, number
 
 CATALOGUES = sorted((ROOT / "src").glob("*/messages/*.toml"))

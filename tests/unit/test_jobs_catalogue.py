@@ -1,8 +1,8 @@
 """`make jobs` in both languages: every job has its summary in src/lab/messages/jobs.toml, whose
-English text is the job's docstring's first line (lab.jobs)."""
+English text is the job's docstring's first line (lab.spark.jobs)."""
 
-from lab import jobs
-from lab.paths import JOBS_DIR
+from lab.config.paths import JOBS_DIR
+from lab.spark import jobs
 from tests.support.language import english_lines
 
 

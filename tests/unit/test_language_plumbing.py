@@ -1,5 +1,5 @@
 """The learner's language reaches every process the lab starts: LAB_LANG (the environment's, else
-.env's), else the locale, resolved once by lab.cli and handed on resolved (lab.clients), so a
+.env's), else the locale, resolved once by lab.cli and handed on resolved (lab.config.clients), so a
 driver container or the producer's never depends on its own locale (what reaches a driver
 container: tests/unit/test_runtime.py)."""
 
@@ -9,9 +9,9 @@ import sys
 
 import pytest
 
-from lab.clients import client_env
-from lab.paths import Paths
-from lab.settings import ROOT, load
+from lab.config.clients import client_env
+from lab.config.paths import Paths
+from lab.config.settings import ROOT, load
 
 
 @pytest.mark.parametrize(
@@ -46,7 +46,7 @@ def test_lab_env_file_language_reaches_the_commands_lines(tmp_path):
 def test_the_makefiles_own_lines_speak_the_language(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in ("LAB_LANG", "LANG", "LC_ALL", "LC_MESSAGES")}
     out = subprocess.run(
-        [sys.executable, "-m", "lab.say", "make_not_running"],
+        [sys.executable, "-m", "lab.config.say", "make_not_running"],
         cwd=ROOT,
         env={**env, "LAB_LANG": "es", "PYTHONPATH": str(ROOT / "src")},
         capture_output=True,

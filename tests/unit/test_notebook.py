@@ -1,10 +1,10 @@
-"""lab.notebook without a lab: JupyterLab's command line and the kernels' environment."""
+"""lab.spark.notebook without a lab: JupyterLab's command line and the kernels' environment."""
 
 import shlex
 
-from lab import notebook
-from lab.paths import Paths
-from lab.settings import load
+from lab.config.paths import Paths
+from lab.config.settings import load
+from lab.spark import notebook
 
 
 def test_the_server_listens_on_one_address_with_a_token_and_fetches_nothing():

@@ -1,9 +1,9 @@
-"""The dashboards' words in both languages for the report's charts (lab.panel_text): every board,
-panel, legend and unit of lab.dashboards has its texts, the English the dashboard's own, and the
+"""The dashboards' words in both languages for the report's charts (lab.observe.panel_text): every board,
+panel, legend and unit of lab.observe.dashboards has its texts, the English the dashboard's own, and the
 catalogue holds nothing else."""
 
-from lab import panel_text
-from lab.dashboards import DASHBOARDS
+from lab.observe import panel_text
+from lab.observe.dashboards import DASHBOARDS
 from tests.support.language import english_lines
 
 

@@ -4,7 +4,7 @@ import socket
 import psutil
 import pytest
 
-from lab import ports
+from lab.system import ports
 
 
 def test_free_port_and_taken_port_with_holder():

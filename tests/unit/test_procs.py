@@ -1,4 +1,4 @@
-"""lab.procs on real processes: children of this test, marked and nested as the lab's are."""
+"""lab.system.procs on real processes: children of this test, marked and nested as the lab's are."""
 
 import contextlib
 import os
@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from lab import procs
-from lab.submit import MARKER
+from lab.spark.submit import MARKER
+from lab.system import procs
 
 # A grandchild that imports lab must import this checkout's, not the editable install's.
 SRC = str(Path(procs.__file__).parents[1])
@@ -74,7 +74,7 @@ def test_marked_skips_the_caller_and_its_marked_ancestors(tmp_path):
     caller = [
         sys.executable,
         "-c",
-        "import sys; from lab import procs; print(*procs.marked(*sys.argv[1:]))",
+        "import sys; from lab.system import procs; print(*procs.marked(*sys.argv[1:]))",
         MARKER,
         str(tmp_path),
     ]

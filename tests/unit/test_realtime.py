@@ -14,7 +14,7 @@ import pytest
 from pyspark.errors import StreamingQueryException
 
 import realtime
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 from streamlab import parsing, runner
 from tests.support import kafka, progress
 

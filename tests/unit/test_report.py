@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from lab import report, units
-from lab.dashboards import STREAMING, Panel
-from lab.settings import load
+from lab.config.settings import load
+from lab.observe import report, units
+from lab.observe.dashboards import STREAMING, Panel
 from tests.support.language import english_lines
 from tests.support.promrecord import Replay
 
@@ -543,6 +543,13 @@ def test_what_lab_report_prints_on_bad_input_is_one_spanish_line(monkeypatch, ca
     import argparse
 
     from lab import cli
+    from lab.errors import LabError, report
+
+    def run(args) -> int:  # as cli.main runs a handler: its LabError said in one line
+        try:
+            return cli._report(None, args, [], settings)
+        except LabError as exc:
+            return report(exc)
 
     monkeypatch.setenv("LAB_LANG", "es")
     with socket.socket() as s:  # a free port, closed again: nothing listens there
@@ -550,9 +557,9 @@ def test_what_lab_report_prints_on_bad_input_is_one_spanish_line(monkeypatch, ca
         port = s.getsockname()[1]
     settings = load().overridden({"PROMETHEUS_PORT": str(port)})
     args = dict(job="windowing", since="24h", start=None, end=None, trigger_seconds=5.0, run=None, list=False)
-    assert cli._report(None, argparse.Namespace(**{**args, "since": "nope"}), [], settings) == 1
+    assert run(argparse.Namespace(**{**args, "since": "nope"})) == 1
     assert capsys.readouterr().err == "error: SINCE=nope no es un lapso de tiempo: prueba con 15m, 2h o 24h\n"
-    assert cli._report(None, argparse.Namespace(**{**args, "list": True}), [], settings) == 1
+    assert run(argparse.Namespace(**{**args, "list": True})) == 1
     err = capsys.readouterr().err
     assert err.startswith(f"error: Prometheus en http://127.0.0.1:{port} no responde (") and err.count("\n") == 1
     assert err.endswith("): ¿está el laboratorio en marcha?\n")

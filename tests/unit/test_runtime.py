@@ -5,29 +5,30 @@ import subprocess
 
 import pytest
 
-from lab import runtime
-from lab.docker import CONTAINER_RUN, Docker
-from lab.settings import ROOT, load
+from lab import runtimes
+from lab.config.settings import ROOT, load
+from lab.errors import RuntimeFailure, UsageError
+from lab.runtimes.docker.runtime import CONTAINER_RUN, Docker
 
 
 def test_local_when_asked():
-    assert runtime.choose(load(environ={"RUNTIME": "local"})) == runtime.Choice("local", "RUNTIME=local")
+    assert runtimes.choose(load(environ={"RUNTIME": "local"})) == runtimes.Choice("local", "RUNTIME=local")
 
 
 def test_an_unknown_runtime_is_refused():
-    with pytest.raises(ValueError, match="RUNTIME='podman' is not one of local, docker"):
-        runtime.choose(load(environ={"RUNTIME": "podman"}))
+    with pytest.raises(UsageError, match="RUNTIME='podman' is not one of local, docker"):
+        runtimes.choose(load(environ={"RUNTIME": "podman"}))
 
 
 def test_docker_asked_for_where_none_answers_says_what_to_start(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))  # no docker client at all
-    with pytest.raises(runtime.LabError, match=r"^RUNTIME=docker, but no Docker engine answers .*start Docker"):
-        runtime.choose(load(environ={"RUNTIME": "docker"}))
+    with pytest.raises(RuntimeFailure, match=r"^RUNTIME=docker, but no Docker engine answers .*start Docker"):
+        runtimes.choose(load(environ={"RUNTIME": "docker"}))
 
 
 def test_without_docker_the_choice_is_local_and_says_why(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    choice = runtime.choose(load(environ={"RUNTIME": ""}))
+    choice = runtimes.choose(load(environ={"RUNTIME": ""}))
     assert choice.name == "local" and "no Docker engine answers" in choice.reason
 
 

@@ -1,4 +1,4 @@
-"""The local runtime's service definitions (lab.local.services) for fixed settings: the command lines,
+"""The local runtime's service definitions (lab.runtimes.local.runtime.services) for fixed settings: the command lines,
 ports, URLs and order that supervisord and `make status` get. No process is started."""
 
 import os
@@ -6,9 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from lab import health, install, local, submit
-from lab.paths import SPARK_DEFAULTS, Paths
-from lab.settings import ROOT, load
+from lab.config.paths import SPARK_DEFAULTS, Paths
+from lab.config.settings import ROOT, load
+from lab.runtimes.local import install
+from lab.runtimes.local import runtime as local
+from lab.spark import submit
+from lab.system import health
 
 HOST = "10.0.0.5"
 PORTS = {

@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from lab.settings import ROOT, SettingsError, load, parse_env_file
+from lab.config.settings import ROOT, SettingsError, load, parse_env_file
 
 
 def test_env_file_parses_and_environment_overrides(tmp_path):

@@ -1,12 +1,13 @@
-"""A driver's JVM command (lab.sparklaunch): what Spark's own launcher makes of spark-submit's
+"""A driver's JVM command (lab.spark.launch): what Spark's own launcher makes of spark-submit's
 command line, with the incubator module, and its warning, left out."""
 
 import os
 from pathlib import Path
 
-from lab import sparklaunch, submit
-from lab.paths import Paths
-from lab.settings import ROOT, load
+from lab.config.paths import Paths
+from lab.config.settings import ROOT, load
+from lab.spark import launch as sparklaunch
+from lab.spark import submit
 
 
 def test_the_launchers_output_is_its_lines_then_the_command():
@@ -25,7 +26,7 @@ def test_a_drivers_jvm_is_spark_submits_without_the_incubator_module(tmp_path):
     env = {**os.environ, **submit.spark_env(settings, paths)}
     scala = settings["SCALA_BINARY_VERSION"]
     everything = sparklaunch.java_command(cmd, env, scala, drop=())
-    assert sparklaunch.INCUBATOR in everything, "Spark's launcher no longer adds it: is lab.sparklaunch still needed?"
+    assert sparklaunch.INCUBATOR in everything, "Spark's launcher no longer adds it: is lab.spark.launch still needed?"
     jvm = sparklaunch.java_command(cmd, env, scala)
     assert jvm == [arg for arg in everything if arg != sparklaunch.INCUBATOR]
     assert "--add-opens=java.base/java.lang=ALL-UNNAMED" in jvm, "the other module options stay"

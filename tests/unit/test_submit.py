@@ -6,7 +6,7 @@ import signal
 import subprocess
 import sys
 
-from lab import submit
+from lab.spark import submit
 from streamlab.wait import wait_for
 
 

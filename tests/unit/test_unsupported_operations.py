@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lab.settings import ROOT
+from lab.config.settings import ROOT
 
 COURSE = {"es": ROOT / "docs" / "es" / "curso", "en": ROOT / "docs" / "course"}
 # (page, the heading its examples are under), per language: block 3 and its going-further page.

@@ -1,6 +1,6 @@
-"""The one "keeps up" rule (lab.verdict)."""
+"""The one "keeps up" rule (lab.observe.verdict)."""
 
-from lab.verdict import allowed_lag, keeps_up
+from lab.observe.verdict import allowed_lag, keeps_up
 
 
 def test_a_lag_that_grows_and_is_large_falls_behind():

@@ -1,0 +1,106 @@
+"""Job submission inside the Docker runtime's driver container (the `spark-driver` service).
+
+`docker compose run --rm spark-driver <job> [options]` runs this module. It validates the job and
+its options the way `lab submit` does, then runs spark-submit in the foreground and stops it as
+`lab submit` does: SIGINT or SIGTERM (Ctrl-C, `docker stop`) stops the job's queries gracefully
+and keeps the checkpoint. What differs from the local runtime is only addresses and paths:
+- executors reach the driver at this container's own address, so that several drivers (a job and
+  a drill, say) can run at once without sharing a name;
+- the driver's UI listens on 4040 inside the container (Compose publishes SPARK_DRIVER_UI_PORT),
+  and its metrics on JOB_METRICS_PORT, on every interface of the container;
+- the connector jars are the image's (LAB_SPARK_JARS), and Python is the image's;
+- the class-data archive is the image's (LAB_SPARK_CDS), made when the image was built.
+
+`python -m lab.runtimes.docker.container --notebook` is the notebook service's JupyterLab (`make notebook`), whose
+kernels are drivers made the same way.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from lab.config.clients import client_env
+from lab.config.paths import Paths
+from lab.config.settings import Settings, load
+from lab.spark import cds, jobs, launch
+from lab.spark.submit import MARKER, command, foreground
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
+
+CONTAINER_UI_PORT = "4040"
+NOTEBOOK_FOLDER = "/lab/notebooks"  # where the notebook service mounts the notebooks (compose.yml)
+NOTEBOOK_CONTAINER_PORT = "8888"
+
+
+def driver_command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str]) -> list[str]:
+    """spark-submit's command line in this container: the image's jars and Python, reached by the
+    executors at this container's own address, bound on every interface."""
+    jars = sorted(Path(os.environ["LAB_SPARK_JARS"]).glob("*.jar"))
+    address = socket.gethostbyname(socket.gethostname())
+    return command(
+        settings,
+        paths,
+        job_path,
+        job_args,
+        jars=jars,
+        driver_host=address,
+        bind_host="0.0.0.0",
+        python=sys.executable,
+        java_options=archive_options(),
+    )
+
+
+def archive_options() -> list[str]:
+    """The JVM option that maps the image's class-data archive (LAB_SPARK_CDS, made at image build:
+    services/spark/Dockerfile), for the driver and its executors (the workers run the same image),
+    or [] in an image without one."""
+    path = os.environ.get("LAB_SPARK_CDS")
+    return cds.mapping(Path(path) if path else None)
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] == ["--notebook"]:
+        return notebook()
+    if not argv or argv[0].startswith("-"):
+        print(MESSAGES("driver_usage", jobs=", ".join(jobs.available())), file=sys.stderr)
+        return 2
+    job, job_args = argv[0], argv[1:]
+    job_path = jobs.checked(job, job_args, private=True)  # the bench runs its own stages too
+    if job_path is None:
+        return 2
+    settings = load(environ={**os.environ, "SPARK_DRIVER_UI_PORT": CONTAINER_UI_PORT})
+    paths = Paths.of(settings)
+    cmd = driver_command(settings, paths, job_path, job_args)
+    env = {**os.environ, **client_env(settings, paths, metrics_host="0.0.0.0"), MARKER: str(paths.run)}
+    try:
+        jvm = launch.java_command(cmd, env, settings["SCALA_BINARY_VERSION"])
+    except launch.LaunchError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return foreground(subprocess.Popen(jvm, env=env, start_new_session=True), job_path)
+
+
+def notebook() -> int:
+    """The notebook service (`make notebook`): JupyterLab on every interface of this container, with
+    the token the host made (LAB_NOTEBOOK_TOKEN); its kernels' `spark` is a driver like a job's
+    (driver_command), with its UI on 4040 inside. JupyterLab replaces this process, so that tini's
+    SIGTERM (`docker stop`) reaches it."""
+    from lab.spark import notebook as nb
+
+    settings = load()
+    paths = Paths.of(settings)
+    submit_args = driver_command(nb.kernel_settings(settings, CONTAINER_UI_PORT), paths, Path("notebook"), [])[1:-1]
+    env = {**os.environ, **nb.kernel_env(settings, paths, submit_args, spark_env=False), MARKER: str(paths.run)}
+    token = os.environ.get("LAB_NOTEBOOK_TOKEN") or nb.token()
+    cmd = nb.server_command(sys.executable, "0.0.0.0", NOTEBOOK_CONTAINER_PORT, token, Path(NOTEBOOK_FOLDER))
+    os.chdir(NOTEBOOK_FOLDER)
+    os.execve(cmd[0], cmd, env)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
