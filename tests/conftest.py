@@ -11,9 +11,23 @@ import pytest
 from lab.config.settings import ROOT, load
 from tests.support.lab import QUICK_JIT
 
-# The suite reads the lab's English unless a test asks for Spanish (LAB_LANG=es in the environment
-# it gives a command): a learner's locale or LAB_LANG must not change what the tests expect.
-os.environ["LAB_LANG"] = "en"
+_LANG_BEFORE: list[str | None] = []
+
+
+def pytest_configure(config):
+    """The suite reads the lab's English unless a test asks for Spanish (LAB_LANG=es in the
+    environment it gives a command): a learner's locale or LAB_LANG must not change what the tests
+    expect. Set before collection, given back when the session ends (pytest_unconfigure)."""
+    _LANG_BEFORE.append(os.environ.get("LAB_LANG"))
+    os.environ["LAB_LANG"] = "en"
+
+
+def pytest_unconfigure(config):
+    before = _LANG_BEFORE.pop() if _LANG_BEFORE else None
+    if before is None:
+        os.environ.pop("LAB_LANG", None)
+    else:
+        os.environ["LAB_LANG"] = before
 
 
 @pytest.fixture(scope="session")
@@ -113,7 +127,7 @@ INTEGRATION_ORDER = [
     "test_demo.py",
     "test_bench.py",
     "test_observability.py",
-    "test_zz_lifecycle.py",
+    "test_lifecycle.py",
 ]
 BESIDE_DOCKER = {"test_exercises.py", "test_notebooks.py", "test_observability.py"}
 # On a machine that never made the Docker engine (Compose built from source, the Debian base, the
@@ -126,12 +140,14 @@ BESIDE_COLD_DOCKER = BESIDE_DOCKER - {"test_exercises.py"}
 BESIDE_UNIT = {"test_drills.py", "test_exercises.py", "test_windowing.py"}
 
 
-def _rank(item, docker_first: bool) -> tuple[int, int]:
+def _rank(item, docker_first: bool) -> tuple[int, float]:
     folder, _, name = item.nodeid.split("::")[0].rpartition("/")
     if folder == "tests/docker":
         return (1 if docker_first else 3, 0)
     if folder == "tests/integration":
-        return (2, INTEGRATION_ORDER.index(name) if name in INTEGRATION_ORDER else len(INTEGRATION_ORDER))
+        # A module not in the list runs before the last one, which takes the session's lab down.
+        last = len(INTEGRATION_ORDER) - 1
+        return (2, INTEGRATION_ORDER.index(name) if name in INTEGRATION_ORDER else last - 0.5)
     return (0, 0)
 
 

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Compose runtime: render the lab's one server.properties template from the environment, format
-# KRaft storage on first start, then run the broker as the local runtime does (src/lab/runtimes/local/runtime.py).
+# KRaft storage on first start, then run the broker as the local runtime does (src/lab/runtimes/local/services.py).
 # Fails, naming the key, if a placeholder has no value: the same rule as the local renderer.
 set -eu
 template=/etc/lab/kafka/server.properties

@@ -85,9 +85,25 @@ def _seed(text: str) -> int:
 
 def parser() -> argparse.ArgumentParser:
     p = Parser(prog="producer", description="Produce the lab's shop events to Kafka.")
+    _volume_options(p)
+    _event_time_options(p)
+    _injection_options(p)
+    _mix_options(p)
+    _burst_options(p)
+    _endpoint_options(p)
+    _output_options(p)
+    return p
+
+
+def _volume_options(p: argparse.ArgumentParser) -> None:
+    """How fast and how much: the target rate, and when to stop."""
     p.add_argument("--rate", type=_non_negative, default=1000.0, help="target events/s (0: as fast as possible)")
     p.add_argument("--duration", type=_non_negative, default=None, help="stop after this many seconds")
     p.add_argument("--count", type=int, default=None, help="stop after this many events")
+
+
+def _event_time_options(p: argparse.ArgumentParser) -> None:
+    """The seeds the events and the dimensions come from, and the events' clock."""
     p.add_argument("--seed", type=_seed, default=_seed("auto"), help="event seed; 'auto' picks one and prints it")
     p.add_argument(
         "--dimension-seed",
@@ -101,6 +117,10 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--event-rate", type=float, default=None, help="events per second of event time (default: --rate, or 1000)"
     )
+
+
+def _injection_options(p: argparse.ArgumentParser) -> None:
+    """The imperfections injected: out-of-order jitter, late, malformed, duplicated and mismatched records."""
     p.add_argument("--jitter-ms", type=int, default=0, help="out-of-order jitter, +/- milliseconds")
     p.add_argument("--late-share", type=_fraction, default=0.0, help="share of events made late")
     p.add_argument("--late-by", type=_non_negative, default=900.0, help="how late, in seconds")
@@ -117,6 +137,10 @@ def parser() -> argparse.ArgumentParser:
         default=0.0,
         help="share of schema-mismatched records (valid JSON, missing field or wrong type)",
     )
+
+
+def _mix_options(p: argparse.ArgumentParser) -> None:
+    """The events' mix: page views against orders, the orders' payments, and the keys' skew."""
     p.add_argument(
         "--page-view-share",
         type=_fraction,
@@ -127,9 +151,17 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--payment-delay", type=_non_negative, default=30.0, help="mean seconds from order to payment")
     p.add_argument("--key-skew", choices=("uniform", "zipf"), default="uniform")
     p.add_argument("--zipf-s", type=float, default=1.1)
+
+
+def _burst_options(p: argparse.ArgumentParser) -> None:
+    """Bursts: how often, how long, and how much faster than --rate."""
     p.add_argument("--burst-every", type=_non_negative, default=0.0, help="seconds between bursts (0: none)")
     p.add_argument("--burst-duration", type=_non_negative, default=5.0)
     p.add_argument("--burst-factor", type=_non_negative, default=5.0, help="rate multiplier during a burst")
+
+
+def _endpoint_options(p: argparse.ArgumentParser) -> None:
+    """Where the metrics are served and where Kafka is, and how long to wait for it."""
     p.add_argument("--metrics-port", type=int, default=0, help="serve Prometheus metrics here (0: off)")
     p.add_argument(
         "--metrics-host", default=None, help="the address to serve them on (default: METRICS_HOST, else 127.0.0.1)"
@@ -138,6 +170,11 @@ def parser() -> argparse.ArgumentParser:
         "--bootstrap", default=None, help="Kafka bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)"
     )
     p.add_argument("--wait-for-broker", type=_non_negative, default=30.0, help="seconds to retry an unreachable broker")
+
+
+def _output_options(p: argparse.ArgumentParser) -> None:
+    """Where the events and the summary go: the dimensions' folder, stdout or a folder of files
+    instead of Kafka, the summary file, and the send path's benchmark (--replay)."""
     p.add_argument(
         "--dimensions-dir", default=None, help="where to write products/users (default: DATA_ROOT/dimensions; '' skips)"
     )
@@ -157,7 +194,6 @@ def parser() -> argparse.ArgumentParser:
         help="benchmark the send path: make N events before the clock starts, then send them over and over "
         "(they repeat, keys and event times included: not for a job's results)",
     )
-    return p
 
 
 def log(message: str) -> None:

@@ -18,6 +18,7 @@ Modules, each with one job to do:
 - dataloss:  offsets Kafka's retention deleted before a restarted query read them
 - stateguard: a stateful query that no longer matches its checkpoint, caught before it starts
 - wait:      waiting on a condition with a timeout and a clear message (the lab uses it too)
+- checks:    what a learner's exercise code does on make check's input (a package: facts, no verdict)
 
 It depends on pyspark, confluent-kafka, prometheus-client, psycopg and the standard library only: never on
 the lab's control plane (lab), which passes it what it needs through the environment.

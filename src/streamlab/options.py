@@ -1,10 +1,11 @@
 """Command-line options shared by every job, validated before Spark starts.
 
-`parser(doc)` returns an argparse parser with the common options; a job adds its own and calls
+`parser(prog, doc)` returns an argparse parser with the common options; a job adds its own and calls
 `parse(parser, argv)`. A bad value exits 2 with one line: "<job>: error: …", in the learner's
-language (streamlab.cliparse). `lab submit` runs
-the same parser on the common options first, so a typo fails in milliseconds, not after the JVM
-has started. Stdlib only (no pyspark import), for that reason.
+language (streamlab.cliparse). `lab submit` runs the same parser on the common options first, so
+a typo fails in milliseconds, not after the JVM has started. Stdlib only (no pyspark import), for
+that reason. The options are added in groups (the query's, the Kafka reader's, the reports', the
+source's), in the order `--help` lists them.
 
 `parse` also reads the job's environment once (streamlab.config) into `opts.config`: where Kafka,
 the topics and the folders are. The options that name them win over it.
@@ -127,6 +128,17 @@ def parser(
     """The common options. `default_trigger=None` leaves --trigger unset unless given: a job that
     runs otherwise by default (jobs/realtime.py: real-time mode) then tells whether it was asked for."""
     p = Parser(prog=prog, description=(doc or "").strip().splitlines()[0] if doc else None)
+    _query_options(p, default_sink, default_mode, default_trigger)
+    _kafka_read_options(p)
+    _report_options(p)
+    _source_options(p)
+    return p
+
+
+def _query_options(
+    p: argparse.ArgumentParser, default_sink: str, default_mode: str, default_trigger: str | None
+) -> None:
+    """How long the query runs, where its results go, how often and in which mode, and its checkpoint."""
     p.add_argument(
         "--duration",
         type=positive_int,
@@ -149,6 +161,11 @@ def parser(
         "--output-mode", choices=OUTPUT_MODES, default=default_mode, help=f"output mode (default {default_mode})"
     )
     p.add_argument("--checkpoint", default=None, help="checkpoint folder (default: the job's own)")
+
+
+def _kafka_read_options(p: argparse.ArgumentParser) -> None:
+    """How the Kafka source reads: where a new query starts, how much per batch, its own options,
+    and what to do about deleted offsets."""
     p.add_argument(
         "--starting-offsets",
         choices=("earliest", "latest"),
@@ -175,6 +192,10 @@ def parser(
         default=True,
         help="fail when offsets were deleted before they were read (default true)",
     )
+
+
+def _report_options(p: argparse.ArgumentParser) -> None:
+    """What the run reports: the listener's metrics port and the end-of-run summary file."""
     p.add_argument(
         "--metrics-port",
         type=port,
@@ -186,13 +207,16 @@ def parser(
         default=None,
         help="at the end, write the run's figures per query as JSON to this file (streamlab.runner)",
     )
+
+
+def _source_options(p: argparse.ArgumentParser) -> None:
+    """Where the input is: the source topic and Kafka's address (both default to the environment)."""
     p.add_argument("--topic", default=None, help="source topic (default: the job's topic, TOPIC_<NAME>)")
     p.add_argument(
         "--bootstrap-servers",
         default=None,
         help="Kafka's bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)",
     )
-    return p
 
 
 # Output modes each sink accepts (Spark's rules; the console and noop sinks take all three).

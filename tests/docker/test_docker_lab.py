@@ -325,7 +325,7 @@ def topics(docker_lab, request):
 def test_basic_every_event_once_bad_ones_quarantined(demo, docker_lab, topics, request):
     lab = docker_lab
     lab.produce(topics, "--count", "600", "--rate", "0", "--seed", "101", "--malformed-share", "0.05")
-    views = lab.call(consume_all, lab.config.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
+    views = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
     expected = {e["event_id"] for e in valid_events(views, "page_views")}
     out = RUN / "e2e" / "basic"
     lab.lab(
@@ -347,7 +347,7 @@ def test_basic_every_event_once_bad_ones_quarantined(demo, docker_lab, topics, r
     duplicated = len(ids) - len(set(ids))
     lost = len(expected - set(ids))
     assert (lost, duplicated) == (0, 0) and set(ids) == expected
-    quarantined = lab.call(consume_all, lab.config.settings.kafka_bootstrap, topics["TOPIC_QUARANTINE"])
+    quarantined = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_QUARANTINE"])
     assert len(quarantined) == len(views) - len(expected) > 0
     raw = {(r.partition, r.offset): r.value for r in views}
     assert all(
@@ -378,9 +378,7 @@ def test_windowing_exact_window_counts(demo, docker_lab, topics, request):
         "0.03",
     )
     lab.produce(topics, "--count", "20", "--rate", "0", "--seed", "32", "--start-time", "2026-01-01T01:00:00Z")
-    events = valid_events(
-        lab.call(consume_all, lab.config.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"]), "page_views"
-    )
+    events = valid_events(lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"]), "page_views")
     watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
     expected = window_counts(events, "country", 5, closed_before=watermark)
     out = RUN / "e2e" / "windowing"
@@ -497,7 +495,7 @@ def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, 
             with jupyter.notebook_page(url, name, shot) as page:
                 t1 = time.monotonic()
                 jupyter.run_all_cells(page, url, 600)
-                s = lab.config.settings
+                s = lab.settings
                 ui = get_json(f"http://{s.host}:{s['NOTEBOOK_SPARK_UI_PORT']}/api/v1/applications", 10)
                 master = get_json(f"http://{s.host}:{s['SPARK_MASTER_UI_PORT']}/json/", 10)
                 return time.monotonic() - t1, ui, master["activeapps"]
@@ -510,7 +508,7 @@ def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, 
     assert "spark://spark-master:7077" in "".join(o.get("text", "") for o in first.outputs), first.outputs
     # The kernel's application, named after its notebook, holds NOTEBOOK_CORES cores and small executors.
     assert [a["name"] for a in apps] == ["notebook ejercicio-2.ipynb"], apps
-    assert jupyter.kernel_apps(active) == [jupyter.kernel_share(lab.config.settings, "ejercicio-2.ipynb")], active
+    assert jupyter.kernel_apps(active) == [jupyter.kernel_share(lab.settings, "ejercicio-2.ipynb")], active
     assert lab.notebook_gone(), "the notebook's container outlived Ctrl-C"
     cells = sum(c.cell_type == "code" for c in nb.cells)
     figure(
@@ -527,7 +525,7 @@ def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
     from lab.runtimes.docker.runtime import Docker
 
     lab = docker_lab
-    rt = Docker(lab.config.settings, environ=lab.env)
+    rt = Docker(lab.settings, environ=lab.env)
     job = rt.spawn_job(
         "basic",
         [
@@ -602,7 +600,7 @@ def test_down_leaves_nothing_behind(docker_lab, request):
     from lab.runtimes.docker.runtime import Docker
 
     lab = docker_lab
-    rt = Docker(lab.config.settings, environ=lab.env)
+    rt = Docker(lab.settings, environ=lab.env)
     job = rt.spawn_job(
         "basic",
         ["--duration", "600", "--sink", "noop", "--metrics-port", "0", "--checkpoint", str(RUN / "e2e" / "down-ckpt")],

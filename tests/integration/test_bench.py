@@ -6,6 +6,7 @@ Spanish, its JSON the same in any language (tests/unit/test_bench_page.py render
 import json
 
 from lab import bench, runtimes
+from lab.bench import files
 from lab.kafka.admin import topic_names
 from streamlab.wait import wait_for
 from tests.support import browser
@@ -13,7 +14,7 @@ from tests.support.language import english_lines
 
 
 def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path, capsys):
-    monkeypatch.setattr(bench, "RESULTS_DIR", tmp_path)
+    monkeypatch.setattr(files, "RESULTS_DIR", tmp_path)
     monkeypatch.setenv("LAB_LANG", "es")
     before = topic_names(lab_up.kafka_bootstrap)
     out = bench.run(runtimes.get(lab_up), "smoke", environ=lab_env)
@@ -38,7 +39,7 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path, ca
     assert ladder["count"]["rows"] == backlog, "the count stage must read the whole backlog, exactly"
     assert ladder["json"]["rows"] == backlog
     assert all(r["rows_per_second"] > 0 for r in ladder.values())
-    caps = bench.SIZES["smoke"]["fit_caps"]
+    caps = bench.SIZES["smoke"].fit_caps
     for stage in ("count", "json", "join", "window", "windowing"):
         r = ladder[stage]
         # Each capped drain reads the whole backlog again, in batches no larger than its cap.

@@ -87,13 +87,13 @@ def test_the_demo_shows_batches_and_no_stack_trace(topics, lab_up):
     assert english_lines(out) == [], "\n".join(english_lines(out))
     assert "\n".join(demo.closing_lines(lab_up, "local", lang)) in out, out[-3000:]
 
-    # Defects: a client that hung up made Jersey print an ERROR and ~80 lines of Java frames; a
-    # stop that cut a batch short printed Hadoop's interrupt trace (the runner now stops between batches).
+    # No stack trace: a client that hangs up on the driver's UI must not make Jersey print an ERROR
+    # and its Java frames, and the runner stops between batches, so Hadoop prints no interrupt trace.
     traces = run.trace_lines(out)
     assert not traces, f"{len(traces)} stack-trace or ERROR lines, first: {traces[:3]}\n{out[-3000:]}"
 
-    # Defect: the two first batches ran at once and overran the 10 s trigger ("falling behind").
-    # The quarantine query now starts when the job's own first batch is over.
+    # The two first batches do not run at once (they would overrun the 10 s trigger): the quarantine
+    # query starts when the job's own first batch is over.
     first = {
         name: (datetime.strptime(start, "%H:%M:%S.%f"), float(seconds.replace(",", ".")))
         for name, seconds, start in FIRST_BATCH[lang].findall(out)

@@ -24,7 +24,13 @@ import pytest
 
 import aggregations
 from lab.config.postgres import dsn
-from lab.course.truth import output_window_counts, parse_time, valid_events, window_counts
+from lab.course.truth import (
+    closed_windows,
+    output_window_counts,
+    parse_time,
+    valid_events,
+    window_counts,
+)
 from lab.kafka.admin import consume_all, fresh_topics
 from streamlab import eventgen, schemas
 from tests.support import lab as run
@@ -358,8 +364,7 @@ def test_python_source_window_counts_on_the_cluster_are_exact(warm, tmp_path):
         {"event_time": datetime(1970, 1, 1) + timedelta(microseconds=t), "country": c}
         for t, c in zip(cols[names.index("event_time")], cols[names.index("country")], strict=True)
     ]
-    watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
-    expected = window_counts(events, "country", 5, closed_before=watermark)
+    expected = closed_windows(events, "country", 5, timedelta(minutes=10))
     got, repeated = output_window_counts(parquet_rows(out))
     assert repeated == 0 and len(expected) == 10  # 2 closed windows x 5 countries
     assert got == expected

@@ -15,7 +15,13 @@ import pyarrow.parquet as pq
 
 from lab.config.paths import Paths
 from lab.config.settings import ROOT
-from lab.course.truth import output_window_counts, parse_time, valid_events, window_counts
+from lab.course.truth import (
+    closed_windows,
+    output_window_counts,
+    state_window_counts,
+    valid_events,
+    window_counts,
+)
 from lab.kafka.admin import consume_all
 from lab.spark.submit import spark_home
 from tests.support import lab as run
@@ -45,8 +51,7 @@ def test_exact_window_counts_in_append_mode(topics, lab_up, tmp_path):
     # ...then a few events an hour later, which move the watermark past every earlier window.
     run.produce("--count", "20", "--rate", "0", "--seed", "32", "--start-time", "2026-01-01T01:00:00Z", environ=topics)
     events = valid_events(consume_all(lab_up.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"]), "page_views")
-    watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
-    expected = window_counts(events, "country", 5, closed_before=watermark)
+    expected = closed_windows(events, "country", 5, timedelta(minutes=10))
     assert len(expected) > 20
     out = tmp_path / "out"
     run.submit(
@@ -87,9 +92,7 @@ def test_exact_window_counts_in_append_mode(topics, lab_up, tmp_path):
     queries = json.loads(report.read_text())["queries"]
     assert queries["windowing_quarantine"] == [], "the quarantine query is stateless"
     (op,) = queries["windowing"]
-    held = Counter(
-        {(parse_time(r["window_start"]), parse_time(r["window_end"]), r["country"]): r["count"] for r in op["rows"]}
-    )
+    held = state_window_counts(op["rows"])
     assert (op["operator"], op["keys"]) == ("stateStoreSave", len(live))
     assert held == live
     assert f"operator 0 (stateStoreSave): {len(live)} key(s) in state after batch {op['batch']}" in shown.stdout
@@ -138,8 +141,7 @@ def test_the_job_runs_with_a_plain_spark_submit_outside_the_lab(topics, lab_up, 
     run.produce("--count", "5", "--rate", "0", "--seed", "35", "--start-time", "2026-01-01T01:00:00Z", environ=topics)
     topic = topics["TOPIC_PAGE_VIEWS"]
     events = valid_events(consume_all(lab_up.kafka_bootstrap, topic), "page_views")
-    watermark = max(e["event_time"] for e in events) - timedelta(minutes=10)
-    expected = window_counts(events, "country", 5, closed_before=watermark)
+    expected = closed_windows(events, "country", 5, timedelta(minutes=10))
     assert len(expected) > 5
     common = ["--sink", "parquet", "--output-mode", "append", "--trigger", "availableNow", "--topic", topic]
 

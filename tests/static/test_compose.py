@@ -1,5 +1,6 @@
 """The Compose runtime, checked without a Docker engine: schema, the images' bases and pinning,
-ports, mounts, targets, and agreement with the local runtime's versions and topics. (The Docker
+ports (exactly the service catalogue's), mounts, targets, and agreement with the local runtime's
+versions and topics. (The Docker
 lab itself runs for real in tests/docker.)"""
 
 from __future__ import annotations
@@ -16,13 +17,14 @@ import yaml
 
 from lab.config.render import COMPOSE_PORTS, compose_hosts, prometheus_targets
 from lab.config.settings import ROOT, load
+from lab.runtimes import catalogue
 
 COMPOSE = ROOT / "compose" / "compose.yml"
 # compose-go v2.9.1's schema, the one the pinned Compose validates with (data/README.md).
 SCHEMA = Path(__file__).parent / "data" / "compose-spec.json"
 DOCKERFILES = sorted((ROOT / "services").glob("*/Dockerfile"))
 _VAR = re.compile(r"\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?([-?])([^}]*))?\}")
-# What `make up` sets beside .env (src/lab/runtimes/docker/runtime.py).
+# What `make up` sets beside .env (src/lab/runtimes/docker/compose.py).
 RUNTIME_ENV = {"LAB_RUN_DIR": "/home/learner/lab/.lab/docker", "LAB_UID": "1000", "LAB_GID": "1000"}
 
 
@@ -188,6 +190,33 @@ def test_ports_are_published_on_loopback_only(compose):
     for name, svc in compose["services"].items():
         for port in svc.get("ports", []):
             assert str(port).startswith("127.0.0.1:"), f"{name} publishes {port} beyond 127.0.0.1"
+
+
+def test_the_published_ports_are_the_service_catalogues():
+    """compose.yml publishes exactly the ports lab.runtimes.catalogue marks published (those the
+    Docker runtime checks before starting anything), at the settings the catalogue names, on 127.0.0.1."""
+    raw = yaml.safe_load(COMPOSE.read_text())  # before interpolation: the settings' names
+    published: dict[str, set[str]] = {}
+    for name, svc in raw["services"].items():
+        for port in svc.get("ports", []):
+            match = re.fullmatch(r"127\.0\.0\.1:\$\{([A-Z_0-9]+)\}:[^:]+", str(port))
+            assert match, f"{name} publishes {port}, not 127.0.0.1:${{SETTING}}:<port inside>"
+            published.setdefault(name, set()).add(match.group(1))
+    assert published == {s.name: {p.key for p in s.published} for s in catalogue.SERVICES if s.published}
+
+
+def test_the_catalogues_services_are_composes_with_their_texts_and_checks(compose):
+    """Each is a Compose service (with a healthcheck, if `make up` starts it); each port's purpose,
+    health check and what it waits for exist."""
+    from lab.system import health
+
+    for svc in catalogue.SERVICES:
+        assert svc.name in compose["services"], f"{svc.name} is no Compose service"
+        if svc.on_up:
+            assert "healthcheck" in compose["services"][svc.name], f"{svc.name} has no healthcheck"
+        assert all(p.says() for p in svc.ports)
+        if svc.health:
+            assert callable(getattr(health, svc.health)) and svc.waits_for(), svc.name
 
 
 def test_bind_mounts_exist_in_the_repo(compose):

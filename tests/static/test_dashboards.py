@@ -1,9 +1,13 @@
 """The Grafana dashboards (and docs/metrics.md's tables) are generated from code and stay in step with it."""
 
 import json
+import re
+
+from grafana_foundation_sdk.cog.encoder import JSONEncoder
+from grafana_foundation_sdk.models.dashboard import Dashboard
 
 from lab import generated
-from lab.config.settings import ROOT
+from lab.config.settings import ROOT, load
 from lab.observe import dashboards
 
 
@@ -49,3 +53,13 @@ def test_recording_rules_used_by_panels_exist():
             for t in p.targets:
                 if t.expr.startswith("lab:"):
                     assert f"record: {t.expr.split('{')[0]}" in rules
+
+
+def test_the_json_is_grafanas_schema_at_the_labs_grafana():
+    """The Grafana SDK is pinned to .env's Grafana, and the committed JSON reads back into its model unchanged."""
+    lock = (ROOT / "requirements.txt").read_text()
+    grafana = re.escape(load(environ={})["GRAFANA_VERSION"])
+    assert re.search(rf"^grafana_foundation_sdk==\d+!{grafana}$", lock, re.M), "the SDK's build for another Grafana"
+    for path in dashboards.DASHBOARD_DIR.glob("*.json"):
+        board = json.loads(path.read_text())
+        assert json.loads(json.dumps(Dashboard.from_json(board), cls=JSONEncoder)) == board, path.name

@@ -1,6 +1,7 @@
 """`make lint` in the test suite: ruff's lint rules and its formatting, and import-linter's contracts
 (pyproject.toml), hold over the whole tree; and what the contracts cannot see."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -60,7 +61,7 @@ def test_a_broken_contract_fails_the_lint(tmp_path):
     assert proc.returncode == 1, proc.stdout[-3000:] + proc.stderr[-1000:]
     assert "streamlab.wait -> lab.config.settings" in proc.stdout, proc.stdout[-3000:]
     assert "lab.observe.verdict -> lab.runtimes.local.runtime" in proc.stdout, proc.stdout[-3000:]
-    assert "Contracts: 3 kept, 2 broken." in proc.stdout, proc.stdout[-3000:]
+    assert "Contracts: 4 kept, 2 broken." in proc.stdout, proc.stdout[-3000:]
 
 
 def test_nothing_edits_the_import_path():
@@ -84,3 +85,23 @@ def test_the_spark_images_entry_point_imports_nothing_the_image_lacks():
     )
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr[-2000:]
+
+
+MODULE_LINES, FUNCTION_LINES = 450, 60
+
+
+def test_no_module_is_over_450_lines_and_no_function_over_60():
+    """A module a reader takes in whole, a function a reader takes in at a glance (src/ only)."""
+    long_modules, long_functions = [], []
+    for path in sorted((ROOT / "src").rglob("*.py")):
+        text = path.read_text()
+        name = str(path.relative_to(ROOT))
+        if text.count("\n") > MODULE_LINES:
+            long_modules.append(f"{name}: {text.count(chr(10))} lines")
+        for node in ast.walk(ast.parse(text, name)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                lines = node.end_lineno - node.lineno + 1
+                if lines > FUNCTION_LINES:
+                    long_functions.append(f"{name}:{node.lineno} {node.name}: {lines} lines")
+    assert not long_modules, f"modules over {MODULE_LINES} lines: {long_modules}"
+    assert not long_functions, f"functions over {FUNCTION_LINES} lines: {long_functions}"

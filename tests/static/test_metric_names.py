@@ -21,7 +21,8 @@ USERS = [
     "docs/metrics.md",
     "docs/course/*.md",
     "docs/es/curso/*.md",
-    "src/lab/observe/report.py",
+    "src/lab/observe/runs.py",
+    "src/lab/observe/figures.py",
     "src/lab/observe/dashboards.py",
     "tests/integration/test_observability.py",
 ]

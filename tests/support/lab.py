@@ -36,7 +36,7 @@ PORT_OFFSET = BASE_OFFSET + ((-10000 if BASE_OFFSET >= 20000 else 10000) if SECO
 QUICK_JIT = {"SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1", "KAFKA_JAVA_OPTIONS": "-XX:TieredStopAtLevel=1"}
 
 
-def test_ports() -> dict[str, str]:
+def port_settings() -> dict[str, str]:
     """Every port setting of the lab, moved by PORT_OFFSET (at most 56000: the highest port is 9404)."""
     ports = {k: int(v) + PORT_OFFSET for k, v in load().values.items() if k.endswith("_PORT")}
     if max(ports.values()) > 65535:
@@ -58,7 +58,7 @@ def env(**overrides: str) -> dict[str, str]:
             "RUNTIME": "local",
             "JOB_FINAL_SCRAPE_SECONDS": "0",
             **QUICK_JIT,
-            **test_ports(),
+            **port_settings(),
             **overrides,
         }
     )

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from lab import bench
+from lab.bench import chart
 from lab.config.settings import ROOT
 
 RUNS = sorted((ROOT / "bench" / "results").glob("*.json"))
@@ -20,7 +20,7 @@ def test_every_label_of_the_chart_is_inside_the_image(results, lang, tmp_path, m
 
     figures = []
     monkeypatch.setattr(plt, "close", figures.append)  # keep the figure to measure it
-    bench._chart(json.loads(results.read_text()), tmp_path / "chart.png", lang)
+    chart.draw(json.loads(results.read_text()), tmp_path / "chart.png", lang)
     [fig] = figures
     fig.canvas.draw()  # lay it out as savefig did
     drawn = fig.get_tightbbox(fig.canvas.get_renderer())  # every drawn artist, labels and texts too, in inches

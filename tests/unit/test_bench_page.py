@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from lab import bench
+from lab.bench import files, page, wording
 from lab.config.settings import ROOT
 from tests.support.language import english_lines
 
@@ -20,12 +20,12 @@ def pages(tmp_path_factory):
     and rendered in English: {"es": (md, html, json path), "en": (md,)}."""
     results = json.loads(RESULTS.read_text())
     started = datetime.fromisoformat(results["started"])
-    bench.RESULTS_DIR, saved = tmp_path_factory.mktemp("es"), bench.RESULTS_DIR
+    files.RESULTS_DIR, saved = tmp_path_factory.mktemp("es"), files.RESULTS_DIR
     try:
-        out = bench._write(results, started, "es")
+        out = files.write(results, started, "es")
     finally:
-        bench.RESULTS_DIR = saved
-    english = "\n".join(bench.render(results, started, out.with_suffix(".png").name, "en")) + "\n"
+        files.RESULTS_DIR = saved
+    english = page.render(results, started, out.with_suffix(".png").name, "en")
     return {"es": (out.with_suffix(".md").read_text(), out.with_suffix(".html").read_text(), out), "en": (english,)}
 
 
@@ -60,7 +60,7 @@ def test_the_english_page_says_what_the_runs_page_says(pages):
 
 def test_a_limit_stored_as_english_text_reads_in_the_learners_language():
     """Results written before the limits were codes hold their English text."""
-    words = bench._Words("es")
+    words = wording.Words("es")
     assert words.limit("the job: above this rate its lag grows") == "el job: por encima de esta tasa su retraso crece"
     assert words.limit("limit_job_lag") == "el job: por encima de esta tasa su retraso crece"
     assert words.limit("something else") == "something else"

@@ -1,5 +1,5 @@
 """The class-data archive's plumbing (lab.spark.cds): its key, and how spark-submit and the daemons get it.
-That the JVMs really map it is checked on the running lab (tests/integration/test_zz_lifecycle.py)."""
+That the JVMs really map it is checked on the running lab (tests/integration/test_lifecycle.py)."""
 
 import os
 

@@ -1,14 +1,15 @@
 """`python -m lab <command>` (lab.cli): every command has a handler, the Makefile's commands exist, the
 module stays importable on the system Python, and the handlers keep their lines and exit codes."""
 
+import json
 import re
 import subprocess
 import sys
 
 import pytest
 
-from lab import cli, runtimes
-from lab.config.settings import ROOT
+from lab import cli, errors, runtimes
+from lab.config.settings import ROOT, SettingsError
 
 
 def commands_parsed() -> set[str]:
@@ -96,3 +97,47 @@ def test_only_submit_produce_and_consume_take_extra_arguments(lab_is, capsys):
     assert lab_is(True, ["submit", "windowing", "--duration", "5"]) == 3
     assert lab_is(True, ["up", "--duration", "5"]) == 2
     assert capsys.readouterr().err == "lab up: unexpected arguments --duration 5\n"
+
+
+class FailingRuntime(FakeRuntime):
+    """A runtime whose `status` raises what it is given."""
+
+    def __init__(self, error: BaseException):
+        super().__init__(True)
+        self.error = error
+
+    def status(self):
+        raise self.error
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (errors.UsageError("unknown service 'nope'"), 2),
+        (SettingsError("KAFKA_PORT='x' is not an integer"), 2),
+        (errors.InstallError("java is not installed"), 1),
+        (errors.RuntimeFailure("kafka exited"), 1),
+        (KeyboardInterrupt(), 130),
+    ],
+)
+def test_each_kind_of_error_has_one_exit_code_and_one_line(monkeypatch, capsys, error, code):
+    monkeypatch.setenv("RUNTIME", "local")
+    monkeypatch.setenv("LAB_LANG", "en")
+    monkeypatch.setattr(runtimes, "choose", lambda settings: runtimes.Choice("local", "test"))
+    monkeypatch.setattr(runtimes, "get", lambda settings, choice: FailingRuntime(error))
+    assert cli.main(["status"]) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err == ("interrupted\n" if code == 130 else f"error: {error}\n")
+
+
+def test_a_json_decoding_failure_escaping_a_runtime_is_a_bug_not_bad_usage(monkeypatch):
+    """A JSONDecodeError is a ValueError: it is not taken for the user's mistake (exit 2) but raised
+    with its traceback. The runtimes turn what they cannot read into a RuntimeFailure, exit 1
+    (tests/unit/test_runtime.py)."""
+    monkeypatch.setenv("RUNTIME", "local")
+    monkeypatch.setattr(runtimes, "choose", lambda settings: runtimes.Choice("local", "test"))
+    raw = json.JSONDecodeError("Expecting value", "not json", 0)
+    assert errors.exit_code(raw) is None
+    monkeypatch.setattr(runtimes, "get", lambda settings, choice: FailingRuntime(raw))
+    with pytest.raises(json.JSONDecodeError):
+        cli.main(["status"])

@@ -14,6 +14,9 @@ import pytest
 from lab.config.settings import load
 from lab.observe import report, units
 from lab.observe.dashboards import STREAMING, Panel
+from lab.observe.figures import rates
+from lab.observe.pages import report_html
+from lab.observe.summary import figure_rows, first_batch, percentiles, summary_markdown
 from tests.support.language import english_lines
 from tests.support.promrecord import Replay
 
@@ -81,7 +84,7 @@ def rows(section: dict) -> list[list[str]]:
 
 
 def test_a_report_like_summary_has_one_table_with_a_header_a_list_and_headings():
-    page = Page(report._html("windowing", SMALL, []))
+    page = Page(report_html("windowing", SMALL, []))
     [table] = page.all("table")
     [thead] = [c for c in table["children"] if c["tag"] == "thead"]
     [tbody] = [c for c in table["children"] if c["tag"] == "tbody"]
@@ -115,11 +118,11 @@ def test_the_real_summary_renders_every_figure_as_a_row_and_keeps_the_style():
         late_dropped=3,
         trigger_seconds=5,
     )
-    report._rates(f)
+    rates(f)
     code, evidence = report.verdict(f)
     run = report.Run("3f2a9c1e-0000-4000-8000-000000000000", 1_780_000_000, 1_780_000_600, 12, 60000)
-    summary = report._summary("windowing", run, [run], f, code, evidence, report.hints(f, load(), code))
-    html = report._html("windowing", summary, [])
+    summary = summary_markdown("windowing", run, [run], f, code, evidence, report.hints(f, load(), code))
+    html = report_html("windowing", summary, [])
     page = Page(html)
     [table] = page.all("table")
     body_rows = summary.count("\n| ") - 1  # every table line of the Markdown but the header
@@ -131,7 +134,7 @@ def test_the_real_summary_renders_every_figure_as_a_row_and_keeps_the_style():
 
 
 def test_html_in_the_text_stays_text():
-    page = Page(report._html("<b>job</b>", "# Performance report: <b>job</b> & co\n", []))
+    page = Page(report_html("<b>job</b>", "# Performance report: <b>job</b> & co\n", []))
     assert not page.all("b")
     assert [h["text"] for h in page.all("h1")] == ["Performance report: <b>job</b> & co"]
 
@@ -186,11 +189,11 @@ def test_a_summary_over_several_runs_says_which_one_it_covers():
     runs = [run(1, 1000), run(2, 2000)]
     f = report.Figures(trigger_seconds=5)
     code, evidence = report.verdict(f)
-    summary = report._summary("windowing", runs[1], runs, f, code, evidence, [])
+    summary = summary_markdown("windowing", runs[1], runs, f, code, evidence, [])
     assert "Run 2222abcd: " in summary
     assert "The time range held 2 runs of windowing; this report covers run 2 (the latest)" in summary
     assert "`make report JOB=windowing LIST=1` lists them" in summary
-    spanish = report._summary("windowing", runs[1], runs, f, code, report.verdict(f, "es")[1], [], "es")
+    spanish = summary_markdown("windowing", runs[1], runs, f, code, report.verdict(f, "es")[1], [], "es")
     assert (
         "El rango de tiempo tuvo 2 ejecuciones de windowing; este reporte cubre la ejecución 2 (la última)" in spanish
     )
@@ -336,7 +339,7 @@ def test_the_same_run_in_spanish_has_no_english_sentence():
         "- Según los umbrales del laboratorio, esta ejecución no necesita ningún ajuste."
     )
     assert report.head(s.markdown, "es").endswith("no dice nada del ritmo al que llegan los eventos.")
-    page = report._html("windowing", s.markdown, [], "es")
+    page = report_html("windowing", s.markdown, [], "es")
     assert (
         page.startswith("<!doctype html><html lang='es'>")
         and "<title>Reporte de performance: windowing</title>" in page
@@ -380,8 +383,8 @@ def test_a_percentile_is_prometheus_estimate_and_beyond_the_top_bucket_a_lower_b
     assert report.quantile(0.99, latency) == report.Percentile(600, above=True)  # in +Inf: 600 as Prometheus says
     assert report.quantile(0.5, {1: 0, math.inf: 0}) is None, "no observations"
     assert report.quantile(0.5, {1: 3}) is None, "no +Inf bucket: not a histogram"
-    assert report._percentiles([report.quantile(0.99, latency), None], "en") == "> 600 s / n/a"
-    assert report._percentiles([report.quantile(0.99, latency), None], "es") == "> 600 s / n/d"
+    assert percentiles([report.quantile(0.99, latency), None], "en") == "> 600 s / n/a"
+    assert percentiles([report.quantile(0.99, latency), None], "es") == "> 600 s / n/d"
 
 
 @pytest.mark.parametrize(
@@ -424,7 +427,7 @@ def test_rates_shares_and_missing_values_in_both_languages():
 
 def figures(**counts) -> report.Figures:
     f = report.Figures(**counts)
-    report._rates(f)
+    rates(f)
     return f
 
 
@@ -432,8 +435,8 @@ def test_a_run_with_one_batch_has_no_steady_state_and_says_so():
     f = figures(seconds=40, rows=12_000, batches=1, batch_seconds=8, first_batch_id=0, first_batch_rows=12_000,
                 first_batch_seconds=8)  # fmt: skip
     assert f.input_rate_steady is None and f.input_rate_run == 300 and f.processed_rate_first == 1500
-    assert report._first_batch(f, "en")[-1] == "No batch ran after it: the run has no steady state to measure apart."
-    rows = dict(report._figure_rows(f, "en"))
+    assert first_batch(f, "en")[-1] == "No batch ran after it: the run has no steady state to measure apart."
+    rows = dict(figure_rows(f, "en"))
     assert rows["after the first batch"] == "no batch after the first"
     assert rows["input rate: steady state / whole run"] == "no batch after the first / 300 rows/s"
     assert report.verdict(f)[1][0] == (
@@ -445,12 +448,12 @@ def test_an_idle_steady_state_reads_zero_rows_per_second_not_a_rate_of_nothing()
     f = figures(seconds=100, rows=500, batches=5, batch_seconds=3, first_batch_id=4, first_batch_rows=500,
                 first_batch_seconds=2)  # fmt: skip
     assert (f.steady_rows, f.input_rate_steady, f.processed_rate_steady) == (0, 0, None)
-    rows = dict(report._figure_rows(f, "en"))
+    rows = dict(figure_rows(f, "en"))
     assert rows["input rate: steady state / whole run"] == "0 rows/s / 5 rows/s"
     assert rows["processing rate, rows per second of batch time: steady state / whole run"] == "n/a / 167 rows/s"
     empty = figures(seconds=30, rows=0, batches=1, batch_seconds=1, first_batch_id=0, first_batch_rows=0,
                     first_batch_seconds=1)  # fmt: skip
-    assert report._first_batch(empty, "es")[0] == (
+    assert first_batch(empty, "es")[0] == (
         "El batch 0 no leyó ninguna fila, en 1 s: la consulta arrancó sin checkpoint y no había nada esperando en sus "
         "offsets iniciales (`--starting-offsets latest` empieza por el final del topic)."
     )
@@ -459,12 +462,12 @@ def test_an_idle_steady_state_reads_zero_rows_per_second_not_a_rate_of_nothing()
 def test_without_the_first_batch_figures_the_rates_are_the_whole_runs_and_the_report_says_why():
     f = figures(seconds=100, rows=5_000, batches=10, batch_seconds=20)
     assert (f.input_rate_run, f.input_rate_steady, f.input_rate) == (50, None, 50)
-    assert report._first_batch(f, "en") == [
+    assert first_batch(f, "en") == [
         "Prometheus holds no figures of this run's first batch (its listener predates "
         "`streaming_first_batch_input_rows`): the rates below are the whole run's, first batch included."
     ]
-    assert "first batch (batch n/a)" not in dict(report._figure_rows(f, "en"))
-    assert report._first_batch(figures(), "es") == ["La ejecución no completó ningún batch."]
+    assert "first batch (batch n/a)" not in dict(figure_rows(f, "en"))
+    assert first_batch(figures(), "es") == ["La ejecución no completó ningún batch."]
 
 
 def test_every_hint_in_spanish_is_spanish():

@@ -7,8 +7,10 @@ import pytest
 
 from lab import runtimes
 from lab.config.settings import ROOT, load
-from lab.errors import RuntimeFailure, UsageError
-from lab.runtimes.docker.runtime import CONTAINER_RUN, Docker
+from lab.errors import RuntimeFailure, UsageError, exit_code
+from lab.runtimes.docker.compose import parse_ps
+from lab.runtimes.docker.runfolder import CONTAINER_RUN
+from lab.runtimes.docker.runtime import Docker
 
 
 def test_local_when_asked():
@@ -71,3 +73,15 @@ def test_a_driver_container_is_told_the_language_when_it_differs_from_env_file(t
     rt = Docker(load(environ={"LAB_RUN": str(tmp_path)}), environ={})
     assert load(environ={}).file["LAB_LANG"] == "", ".env leaves the language to the locale"
     assert rt._passed_env({"LAB_LANG": "es"}) == ["-e", "LAB_LANG=es"]
+
+
+def test_what_compose_ps_prints_that_is_not_json_is_the_runtimes_failure_not_bad_usage():
+    """exit 1 with one line saying what Compose printed, never exit 2 (tests/unit/test_cli.py)."""
+    with pytest.raises(RuntimeFailure, match=r"^`docker compose ps` printed what is not JSON \(Expecting") as caught:
+        parse_ps("Error response from daemon: ...\nretry later\n")
+    assert exit_code(caught.value) == 1 and "\n" not in str(caught.value)
+    assert parse_ps('{"Service": "kafka"}\n{"Service": "spark-master"}\n') == [
+        {"Service": "kafka"},
+        {"Service": "spark-master"},
+    ]
+    assert parse_ps('[{"Service": "kafka"}]') == [{"Service": "kafka"}]

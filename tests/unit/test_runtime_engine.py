@@ -1,4 +1,4 @@
-"""Which Docker engine lab.runtimes.docker.runtime's SDK client talks to, and what it asks: against a fake engine
+"""Which Docker engine lab.runtimes.docker.engine's SDK client talks to, and what it asks: against a fake engine
 (just the Engine API calls used) on a unix socket, and against a fake CLI config's contexts.
 tests/docker/test_docker_lab.py checks the same calls against a real engine."""
 
@@ -17,7 +17,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from lab.config.settings import load
-from lab.runtimes.docker.runtime import Docker, engine_args
+from lab.runtimes.docker.engine import engine_args
+from lab.runtimes.docker.runtime import Docker
 from streamlab.wait import wait_for
 
 CONTAINER_ID = "0123456789ab" + "c" * 52

@@ -1,4 +1,4 @@
-"""The local runtime's service definitions (lab.runtimes.local.runtime.services) for fixed settings: the command lines,
+"""The local runtime's service definitions (lab.runtimes.local.services) for fixed settings: the command lines,
 ports, URLs and order that supervisord and `make status` get. No process is started."""
 
 import os
@@ -9,7 +9,8 @@ import pytest
 from lab.config.paths import SPARK_DEFAULTS, Paths
 from lab.config.settings import ROOT, load
 from lab.runtimes.local import install
-from lab.runtimes.local import runtime as local
+from lab.runtimes.local import services as local
+from lab.runtimes.local.supervisor import supervisor_conf
 from lab.spark import submit
 from lab.system import health
 
@@ -199,7 +200,7 @@ def test_postgres_runs_as_the_current_user_when_not_root(lab, monkeypatch):
 
 def test_the_supervisord_program_of_a_service(lab):
     settings, paths, state, run = lab
-    conf = local.supervisor_conf(settings, paths, local.services(settings, paths))
+    conf = supervisor_conf(settings, paths, local.services(settings, paths))
     program = conf.split("[program:spark-master]\n")[1].split("\n\n")[0].splitlines()
     assert program[0] == (
         "command=/opt/spark/bin/spark-class org.apache.spark.deploy.master.Master "

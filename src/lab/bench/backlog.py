@@ -10,12 +10,11 @@ behind.
 The rule: at r the job keeps up when, after a warm-up, its batches read r x T rows per T seconds
 of wall time (within 5%): each batch ends within its interval. A batch that takes longer delays
 the next, and the rows read per second fall below r. The warm-up is counted in batches, not
-seconds: in the full run of 2026-11-27 20:16 UTC a fresh query's first 8-15 batches took 1.1-1.6 s
-at rates whose later batches took 0.75-0.95 s, so a few seconds' warm-up judged its start, not its
-steady state.
+seconds: a fresh query's first batches (up to about 15) run up to twice as long as its later ones
+at the same rate, so a warm-up of a few seconds would judge its start, not its steady state.
 
 What it measures: the job's processing capacity (read, parse, window, state, commit) with the
-machine to itself. What it does not: a producer competing for the cores (benchlive.search does),
+machine to itself. What it does not: a producer competing for the cores (lab.bench.live.search does),
 or event-to-result latency (the events are older than the run).
 """
 
@@ -26,6 +25,7 @@ import math
 import time
 
 from lab.bench.live import produce
+from lab.bench.sizes import Capacity
 from lab.bench.wording import driver_output, line, verdict
 from lab.kafka.admin import end_total, fresh_topics
 from streamlab.i18n import language, number
@@ -107,9 +107,9 @@ def run_seconds(warmup_batches: int, hold: float, trigger: float = 1.0) -> int:
 
 
 def measure(batches: list[dict], rate: int, per_batch: int, warmup_batches: int) -> dict:
-    """The figures of one run from its batches' progress (benchlive's progress lines): rows read per
-    second of wall time after the first `warmup_batches` batches with rows, from the first counted
-    batch's start to the last's end."""
+    """The figures of one run from its batches' progress (the progress lines of jobs/_bench.py
+    --sustain, as lab.bench.live reads them): rows read per second of wall time after the first
+    `warmup_batches` batches with rows, from the first counted batch's start to the last's end."""
     from streamlab.listener import iso_seconds
 
     busy = [b for b in batches if b["numInputRows"]]
@@ -204,20 +204,20 @@ def limit(best: dict | None, fail: dict | None, highest: int, top_rate: int) -> 
     return "limit_none_sustainable"
 
 
-def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> dict:
+def search(rt, env: dict, stage: str, guess: float | None, plan: Capacity, say) -> dict:
     """The highest offered rate `stage` keeps up with at a 1 s trigger: from `guess` (the cost fit's
-    prediction, lab.bench.costfit.sustainable), as `choose` picks the rates. plan: backlog_views,
-    warm_views, warmup_batches, hold, max_steps, bisect, confirm."""
-    say(line("say_capacity_backlog", views=plan["backlog_views"]))
-    env, topic, records = fill(rt, env, plan["backlog_views"])
-    _, warm_topic, _ = fill(rt, env, plan["warm_views"], seed=8, prefix="bench_warm")
+    prediction, lab.bench.costfit.sustainable), as `choose` picks the rates, with the size's plan
+    (lab.bench.sizes.Capacity)."""
+    say(line("say_capacity_backlog", views=plan.backlog_views))
+    env, topic, records = fill(rt, env, plan.backlog_views)
+    _, warm_topic, _ = fill(rt, env, plan.warm_views, seed=8, prefix="bench_warm")
     # the highest rate the backlog can offer for a whole run
-    top_rate = int(records / run_seconds(plan["warmup_batches"], plan["hold"]) / 1.05)
+    top_rate = int(records / run_seconds(plan.warmup_batches, plan.hold) / 1.05)
     steps = []
 
     def step(r: int) -> dict:
         say(line("say_capacity_offered", stage=stage, rate=r))
-        m = run(rt, env, stage, topic, warm_topic, r, plan["warmup_batches"], plan["hold"])
+        m = run(rt, env, stage, topic, warm_topic, r, plan.warmup_batches, plan.hold)
         seconds = number(m.get("batch_seconds_median", 0), language(), 2)
         kept = verdict(m["keeps_up"])
         say(line("say_capacity_read", rate=round(m["rows_per_second"]), seconds=seconds, verdict=kept))
@@ -225,7 +225,7 @@ def search(rt, env: dict, stage: str, guess: float | None, plan: dict, say) -> d
         return m
 
     rate = min(int(guess or 50_000), top_rate)
-    best, fail = choose(step, rate, top_rate, plan["max_steps"], plan["bisect"], plan["confirm"])
+    best, fail = choose(step, rate, top_rate, plan.max_steps, plan.bisect, plan.confirm)
     highest = max((s["offered_rows_per_second"] for s in steps), default=0)
     return {
         "stage": stage,

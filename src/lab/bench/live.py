@@ -29,6 +29,7 @@ from pathlib import Path
 
 from lab import runtimes
 from lab.bench import wording
+from lab.bench.sizes import Live
 from lab.config.settings import ROOT
 from lab.kafka.admin import consume_all, end_total, fresh_topics, offsets
 from lab.observe import verdict
@@ -238,8 +239,9 @@ def weighted_percentiles(points: list[tuple[float, float]], qs=(50, 95, 99)) -> 
     return {f"p{q}": round(float(v), 3) for q, v in zip(qs, found, strict=True)}
 
 
-def search(rt: runtimes.Runtime, env: dict, stage: str, plan: dict, say) -> dict:
-    """The maximum sustainable throughput of `stage`, with a 1 s trigger."""
+def search(rt: runtimes.Runtime, env: dict, stage: str, plan: Live, say) -> dict:
+    """The maximum sustainable throughput of `stage`, with a 1 s trigger, with the size's plan
+    (lab.bench.sizes.Live)."""
     job = LiveJob(rt, env, stage, ["--trigger", "1 second"])
     steps, best, fail, seed = [], None, None, 300
     try:
@@ -247,20 +249,18 @@ def search(rt: runtimes.Runtime, env: dict, stage: str, plan: dict, say) -> dict
         def run(rate):
             nonlocal seed
             seed += 1
-            say(wording.line("say_live_step", stage=stage, rate=rate, hold=plan["hold"]))
-            r = step(job, rate, plan["hold"], seed, plan["drain"])
+            say(wording.line("say_live_step", stage=stage, rate=rate, hold=plan.hold))
+            r = step(job, rate, plan.hold, seed, plan.drain)
             views, slope = round(r["page_views_per_second"]), round(r["lag_slope_per_second"])
             kept = wording.verdict(r["keeps_up"])
             say(wording.line("say_live_result", views=views, slope=slope, lag=r["final_lag"], verdict=kept))
             steps.append(r)
             return r
 
-        say(wording.line("say_live_warmup", stage=stage, rate=plan["start_rate"] // 2))
-        step(
-            job, plan["start_rate"] // 2, plan["warmup"], seed, plan["drain"]
-        )  # JIT, first-batch planning, executor start
-        rate = plan["start_rate"]
-        for _ in range(plan["max_steps"]):
+        say(wording.line("say_live_warmup", stage=stage, rate=plan.start_rate // 2))
+        step(job, plan.start_rate // 2, plan.warmup, seed, plan.drain)  # JIT, first-batch planning, executor start
+        rate = plan.start_rate
+        for _ in range(plan.max_steps):
             r = run(rate)
             if r["keeps_up"]:
                 best = r
@@ -272,14 +272,14 @@ def search(rt: runtimes.Runtime, env: dict, stage: str, plan: dict, say) -> dict
                 break
             if not r["drained"]:
                 break
-        for _ in range(plan["bisect"]):
+        for _ in range(plan.bisect):
             if not (best and fail and fail["drained"]):
                 break
             r = run(int((best["target_events_per_second"] + fail["target_events_per_second"]) / 2))
             best, fail = (r, fail) if r["keeps_up"] else (best, r)
         at = {}
         if best:
-            rates = {f"{f:.0%} of sustainable": int(best["target_events_per_second"] * f) for f in plan["fractions"]}
+            rates = {f"{f:.0%} of sustainable": int(best["target_events_per_second"] * f) for f in plan.fractions}
             for name, rate in rates.items():
                 at[name] = run(rate)
         return {
@@ -397,8 +397,8 @@ def realtime_hops(rt: runtimes.Runtime, env: dict, rate: int, hold: int, real_ti
         alerts = consume_all(bootstrap, job_env["TOPIC_RESULTS"])
         first = min((rec.timestamp_ms / 1000 for rec in alerts), default=start)
         # The warm-up counts from the first alert written, not from the producer's start: the
-        # query's first batch writes 5-10 s of orders at once (2026-11-28, 5,000/s), and counting
-        # them would report the query's start as its steady latency.
+        # query's first batch writes several seconds of orders at once, and counting them would
+        # report the query's start as its steady latency.
         hops = hops_of(alerts, max(start, first) + WARMUP_SECONDS)
         found[label] = {
             "records_in": sent,

@@ -1,13 +1,23 @@
-"""`make bench`'s words: src/lab/messages/bench.toml, for lab.bench, lab.bench.backlog and
-lab.bench.live. `line(code, **params)` is a message in the learner's language
-(streamlab.i18n.language()), its whole numbers written as that language writes them: what the
-bench prints as it goes, and its errors."""
+"""`make bench`'s words: src/lab/messages/bench.toml, for every module of lab.bench.
+
+- `line(code, **params)`: a message in the learner's language (streamlab.i18n.language()), its
+  whole numbers written as that language writes them: what the bench prints as it goes, and its
+  errors.
+- `Words(lang)`: the results page's texts and numbers in one language (es or en), for the page
+  and the chart: messages, numbers, verdicts, limits, settings, processes and tuned keys.
+"""
 
 from __future__ import annotations
 
+import re
+
+from lab.bench.variants import READ_SETTING_CODES
 from streamlab.i18n import Catalogue, language, number
 
 TEXT = Catalogue.load("lab", "bench")
+# A search's limit is stored as a code of bench.toml; the runs committed in bench/results/ hold its
+# English text, which maps back to the code.
+LIMIT_CODES = {TEXT.text(code, "en"): code for code in TEXT if code.startswith("limit_")}
 
 
 def line(code: str, **params) -> str:
@@ -34,3 +44,40 @@ def key(name: str, lang: str | None = None) -> str:
 def mode(label: str, lang: str | None = None) -> str:
     """The realtime job's mode: real-time or micro-batch."""
     return TEXT.text("mode_" + label.replace("-", "_"), lang)
+
+
+class Words:
+    """The page's texts and numbers in one language."""
+
+    def __init__(self, lang: str):
+        self.lang = lang
+
+    def __call__(self, code: str, **params) -> str:
+        return TEXT.text(code, self.lang, **params)
+
+    def n(self, value: float, digits: int = 0) -> str:
+        return number(value, self.lang, digits)
+
+    def verdict(self, keeps_up: bool) -> str:
+        return self("keeps_up" if keeps_up else "falls_behind")
+
+    def limit(self, stored: str) -> str:
+        """A search's limit: a code of bench.toml, or its English text (LIMIT_CODES)."""
+        code = stored if stored in TEXT else LIMIT_CODES.get(stored)
+        return self(code) if code else stored
+
+    def setting(self, label: str) -> str:
+        """A READ_SETTINGS entry's name."""
+        code = READ_SETTING_CODES.get(label)
+        return self(code) if code else label
+
+    def process(self, name: str) -> str:
+        """A process whose CPU the live search measures (kafka, driver, ...)."""
+        code = "cpu_" + re.sub(r"\W+", "_", name)
+        return self(code) if code in TEXT else name
+
+    def key(self, name: str) -> str:
+        return key(name, self.lang)
+
+    def mode(self, label: str) -> str:
+        return mode(label, self.lang)

@@ -15,8 +15,19 @@ import subprocess
 
 from lab.config.paths import Paths
 from lab.config.settings import Settings
+from lab.errors import RuntimeFailure
 
 CORE = ("kafka", "spark-master", "spark-worker")  # what a job needs to run
+
+
+class ToolFailure(RuntimeFailure, RuntimeError):
+    """One of Kafka's tools (`Runtime.kafka_tool`) exited non-zero: the runtime's failure, with the
+    end of the tool's output. Also a RuntimeError, which a bench run catches to name its stage."""
+
+
+def tool_failure(cls: str, proc: subprocess.CompletedProcess) -> ToolFailure:
+    """The failure of Kafka's tool `cls`, as both runtimes report it: its last 500 characters of output."""
+    return ToolFailure(f"{cls} failed: {(proc.stdout + proc.stderr)[-500:]}")
 
 
 class Job:
@@ -149,7 +160,8 @@ class Runtime(abc.ABC):
 
     @abc.abstractmethod
     def kafka_tool(self, cls: str, args: list[str], timeout: float = 600) -> str:
-        """Run one of Kafka's tools by class (ProducerPerformance, ...) with the broker's jars; its output."""
+        """Run one of Kafka's tools by class (ProducerPerformance, ...) with the broker's jars; its output.
+        A tool that exits non-zero raises ToolFailure (`tool_failure`)."""
 
     @abc.abstractmethod
     def cpu_probe(self, job: Job, producer: subprocess.Popen):

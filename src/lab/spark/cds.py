@@ -3,9 +3,8 @@
 A Spark JVM loads and verifies about 10,000 classes from pyspark's jars before a job's first
 batch; on 2 cores that is seconds of CPU at every `make submit`, every notebook kernel and every
 executor. JDK 17 can map them from an archive instead: one run with -XX:ArchiveClassesAtExit
-writes it, every later JVM reads it with -XX:SharedArchiveFile. Measured on the lab's 2-core
-machine, a trivial job's spark-submit took 16.1-16.6 s without and 10.0-12.3 s with it
-(docs/performance.md, lesson 14).
+writes it, every later JVM reads it with -XX:SharedArchiveFile (what it saves: docs/performance.md,
+lesson 14).
 
 Contract:
 - lab.runtimes.local.install writes the archive once (`make install`), from a small

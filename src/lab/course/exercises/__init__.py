@@ -3,7 +3,9 @@
 - inputs: each check's deterministic input (or exercise 4's live one) and its ground truth,
   computed from the records read back from Kafka, never from Spark;
 - judges: what a learner's code did (observed by streamlab.checks, in a driver of its own or in a
-  notebook's kernel) against the truth: PASS, or FAIL with hints (src/lab/messages/hints.toml);
+  notebook's kernel) against the truth: a verdict;
+- verdicts: PASS, or FAIL with hints (src/lab/messages/hints.toml), and the problems every judge
+  looks for first;
 - command: `make check` itself, every file with its own time limit and its verdict printed as soon
   as it is known.
 """
@@ -24,18 +26,8 @@ from lab.course.exercises.inputs import (
     produce,
     truth_of,
 )
-from lab.course.exercises.judges import (
-    HINTS,
-    JUDGES,
-    TEXTS,
-    Problem,
-    Verdict,
-    judge_1,
-    judge_2,
-    judge_3,
-    judge_4,
-    judge_capstone,
-)
+from lab.course.exercises.judges import JUDGES, judge_1, judge_2, judge_3, judge_4, judge_capstone
+from lab.course.exercises.verdicts import HINTS, TEXTS, Problem, Verdict
 from streamlab.i18n import language
 
 __all__ = [

@@ -29,13 +29,14 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lab.config.settings import ROOT, Settings
 from lab.course.exercises import inputs
-from lab.course.exercises.judges import JUDGES, TEXTS, first_error
+from lab.course.exercises.judges import JUDGES
+from lab.course.exercises.verdicts import TEXTS, first_error
 from lab.errors import RuntimeFailure, UsageError
 from streamlab.i18n import language
 
@@ -184,49 +185,65 @@ def _check(rt, settings: Settings, exercise: str, patterns: list[str], environ: 
     if not rt.is_up():
         print(TEXTS.text("not_up", lang), file=sys.stderr)
         return 1
-    bootstrap = settings.kafka_bootstrap
     label = f"ex{exercise}" if exercise in EXERCISES else "all"
     work = rt.paths.run / "checks" / f"{label}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:8]}"
     work.mkdir(parents=True)
-    parts: list[Prepared] = []
-    live: dict[int, inputs.LiveProducer] = {}
-    verdicts = []
+    run = _Run(settings.kafka_bootstrap, lang)
     try:
+        run.prepare(files, environ)
+        for index, seen in observations(rt, run.plan(), work, environ, run.starting):
+            run.judge(index, seen)
+    finally:
+        run.clean_up()
+    verdicts = run.verdicts
+    if len(verdicts) > 1:
+        passed = sum(v.passed for v in verdicts)
+        print("\n" + TEXTS.text("summary", lang, passed=passed, total=len(verdicts)))
+    print("\n" + TEXTS.text("driver_log", lang, log=work / "driver.log"))
+    return 0 if verdicts and all(v.passed for v in verdicts) else 1
+
+
+@dataclass
+class _Run:
+    """One `make check` on the lab: its parts (one per exercise), exercise 4's live producers (one
+    per file), and the verdicts given so far, printed as each is known."""
+
+    bootstrap: str
+    lang: str
+    parts: list[Prepared] = field(default_factory=list)
+    part_of: dict[int, Prepared] = field(default_factory=dict)  # a file's index -> its part
+    live: dict[int, inputs.LiveProducer] = field(default_factory=dict)
+    verdicts: list = field(default_factory=list)
+    said: set[str] = field(default_factory=set)  # the exercises whose part has been said
+
+    def prepare(self, files: list[tuple[str, str]], environ) -> None:
+        """Make each exercise's topics and input, and say the first one's."""
         for each in dict.fromkeys(e for e, _ in files):
-            parts.append(_topics(each, [(i, f) for i, (e, f) in enumerate(files) if e == each], environ))
-            _fill(parts[-1], bootstrap, lang)
-        part_of = {i: part for part in parts for i, _ in part.files}
-        said: set[str] = set()
+            self.parts.append(_topics(each, [(i, f) for i, (e, f) in enumerate(files) if e == each], environ))
+            _fill(self.parts[-1], self.bootstrap, self.lang)
+        self.part_of = {i: part for part in self.parts for i, _ in part.files}
+        self.say_part(self.parts[0])  # at once: the driver takes a while to start
 
-        def say_part(part: Prepared) -> None:
-            """What an exercise's files run on, said once, before its first file."""
-            if part.exercise not in said:
-                said.add(part.exercise)
-                shown = ", ".join(t.replace("_{index}", "_<n>") for t in part.topics.values())
-                text = TEXTS.text(
-                    "checking",
-                    lang,
-                    exercise=part.exercise,
-                    files=len(part.files),
-                    records=part.records,
-                    topics=shown,
-                    about=part.about,
-                )
-                print(text, flush=True)
+    def say_part(self, part: Prepared) -> None:
+        """What an exercise's files run on, said once, before its first file."""
+        if part.exercise in self.said:
+            return
+        self.said.add(part.exercise)
+        shown = ", ".join(t.replace("_{index}", "_<n>") for t in part.topics.values())
+        text = TEXTS.text(
+            "checking",
+            self.lang,
+            exercise=part.exercise,
+            files=len(part.files),
+            records=part.records,
+            topics=shown,
+            about=part.about,
+        )
+        print(text, flush=True)
 
-        say_part(parts[0])  # at once: the driver takes a while to start
-
-        def starting(index: int, file: str) -> None:
-            part = part_of[index]
-            say_part(part)
-            print(TEXTS.text("running", lang, file=file), flush=True)
-            if part.exercise == "4" and index not in live:
-                live[index] = inputs.LiveProducer(
-                    bootstrap, part.topics_for(index)["page_views"], inputs.live_events(), inputs.LIVE_RATE
-                )
-                live[index].start()
-
-        plan = [
+    def plan(self) -> list[dict]:
+        """The driver's plan: every file, in order, with what it needs to run (jobs/_check.py)."""
+        return [
             {
                 "index": i,
                 "file": f,
@@ -236,29 +253,39 @@ def _check(rt, settings: Settings, exercise: str, patterns: list[str], environ: 
                 "batch": part.batch,
                 "seconds": part.seconds,
             }
-            for part in parts
+            for part in self.parts
             for i, f in part.files
         ]
-        for index, seen in observations(rt, plan, work, environ, starting):
-            part = part_of[index]
-            truth = part.truth
-            if part.exercise == "4" and not first_error(seen):
-                truth = _live_truth(bootstrap, part.topics_for(index)["page_views"], live[index])
-            verdict = JUDGES[part.exercise](seen, truth)
-            verdicts.append(verdict)
-            say_part(part)  # a file whose driver died before it started has not said it yet
-            print("\n".join(verdict.lines(lang)), flush=True)
-    finally:
-        for producer in live.values():
+
+    def starting(self, index: int, file: str) -> None:
+        """A file starts: say it (and its part, if not yet); exercise 4's live input starts with it."""
+        part = self.part_of[index]
+        self.say_part(part)
+        print(TEXTS.text("running", self.lang, file=file), flush=True)
+        if part.exercise == "4" and index not in self.live:
+            self.live[index] = inputs.LiveProducer(
+                self.bootstrap, part.topics_for(index)["page_views"], inputs.live_events(), inputs.LIVE_RATE
+            )
+            self.live[index].start()
+
+    def judge(self, index: int, seen: dict) -> None:
+        """The file's verdict, printed: exercise 4's truth is what its live producer wrote."""
+        part = self.part_of[index]
+        truth = part.truth
+        if part.exercise == "4" and not first_error(seen):
+            truth = _live_truth(self.bootstrap, part.topics_for(index)["page_views"], self.live[index])
+        verdict = JUDGES[part.exercise](seen, truth)
+        self.verdicts.append(verdict)
+        self.say_part(part)  # a file whose driver died before it started has not said it yet
+        print("\n".join(verdict.lines(self.lang)), flush=True)
+
+    def clean_up(self) -> None:
+        """Stop the live producers and delete every topic the parts made."""
+        for producer in self.live.values():
             producer.stopping.set()
-        for topic in (t for part in parts for t in part.made):
+        for topic in (t for part in self.parts for t in part.made):
             with contextlib.suppress(Exception):  # one that was never made, or a hiccup: delete the others
-                inputs.delete_topic(bootstrap, topic)
-    if len(verdicts) > 1:
-        passed = sum(v.passed for v in verdicts)
-        print("\n" + TEXTS.text("summary", lang, passed=passed, total=len(verdicts)))
-    print("\n" + TEXTS.text("driver_log", lang, log=work / "driver.log"))
-    return 0 if verdicts and all(v.passed for v in verdicts) else 1
+                inputs.delete_topic(self.bootstrap, topic)
 
 
 def _live_truth(bootstrap: str, topic: str, producer: inputs.LiveProducer) -> inputs.PipelineTruth:
@@ -279,61 +306,72 @@ def observations(rt, plan: list[dict], work: Path, environ, starting) -> Iterato
     remaining = list(plan)
     with (work / "driver.log").open("a") as log:
         while remaining:
-            driver_args = [
-                "--plan",
-                str(work / "plan.json"),
-                "--work",
-                str(work),
-                "--first-index",
-                str(remaining[0]["index"]),
-            ]
+            driver_args = ["--plan", str(work / "plan.json"), "--work", str(work)]
+            driver_args += ["--first-index", str(remaining[0]["index"])]
             job = rt.spawn_job(
                 "_check", rt.job_args(driver_args), environ, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
             )
             lines = _lines(job.proc.stdout, log)
-            deadline = time.monotonic() + STARTUP_SECONDS
-            current = None
-            last = ""
             try:
-                while remaining:
-                    try:
-                        line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
-                    except queue.Empty:
-                        job.kill()
-                        if current is None:  # it never started (no cores free, say): no driver would
-                            stuck = {"code": "-", "last": last.strip()[:300] or "-"}
-                            while remaining:
-                                entry = remaining.pop(0)
-                                yield entry["index"], {"file": entry["file"], "not_checked": stuck}
-                            break
-                        entry = remaining.pop(0)  # it hangs: this file took all its time and more
-                        yield entry["index"], {"file": entry["file"], "timeout": entry["seconds"]}
-                        break
-                    if line is None:  # the driver ended before every file had its verdict
-                        code = job.proc.wait()
-                        entry = remaining.pop(0)
-                        not_checked = {"code": code, "last": last.strip()[:300] or "-"}
-                        yield entry["index"], {"file": entry["file"], "not_checked": not_checked}
-                        break
-                    last = line if line.strip() and not line.startswith("check") else last
-                    if line.startswith("check: "):
-                        current = line.removeprefix("check: ").strip()
-                        starting(remaining[0]["index"], current)
-                        deadline = time.monotonic() + remaining[0]["seconds"] + GRACE_SECONDS
-                    elif line.startswith("check-result: "):
-                        seen = json.loads(line.removeprefix("check-result: "))
-                        index = remaining.pop(0)["index"]
-                        (work / f"file-{index}" / "observed.json").write_text(json.dumps(seen, indent=1))
-                        yield index, seen
-                        deadline = time.monotonic() + GRACE_SECONDS  # the next file's `check:` line
+                yield from _one_driver(job, lines, remaining, work, starting)
             finally:
-                if job.proc.poll() is None and not remaining:
-                    try:
-                        job.proc.wait(60)
-                    except subprocess.TimeoutExpired:
-                        job.kill()
-                elif job.proc.poll() is None:
-                    job.kill()
+                _end_driver(job, remaining)
+
+
+def _one_driver(job, lines: queue.Queue, remaining: list[dict], work: Path, starting) -> Iterator:
+    """What one driver saw, file by file, until it has run `remaining` (each file taken off it as
+    its verdict is known), dies or hangs."""
+    deadline = time.monotonic() + STARTUP_SECONDS
+    current = None
+    last = ""
+    while remaining:
+        try:
+            line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            job.kill()
+            yield from _hung(remaining, current, last)
+            return
+        if line is None:  # the driver ended before every file had its verdict
+            code = job.proc.wait()
+            entry = remaining.pop(0)
+            not_checked = {"code": code, "last": last.strip()[:300] or "-"}
+            yield entry["index"], {"file": entry["file"], "not_checked": not_checked}
+            return
+        last = line if line.strip() and not line.startswith("check") else last
+        if line.startswith("check: "):
+            current = line.removeprefix("check: ").strip()
+            starting(remaining[0]["index"], current)
+            deadline = time.monotonic() + remaining[0]["seconds"] + GRACE_SECONDS
+        elif line.startswith("check-result: "):
+            seen = json.loads(line.removeprefix("check-result: "))
+            index = remaining.pop(0)["index"]
+            (work / f"file-{index}" / "observed.json").write_text(json.dumps(seen, indent=1))
+            yield index, seen
+            deadline = time.monotonic() + GRACE_SECONDS  # the next file's `check:` line
+
+
+def _hung(remaining: list[dict], current: str | None, last: str) -> Iterator:
+    """A driver that said nothing in time: if it never started a file (no cores free, say), no
+    driver would, and every file left is not checked; otherwise its file took all its time and more."""
+    if current is None:
+        stuck = {"code": "-", "last": last.strip()[:300] or "-"}
+        while remaining:
+            entry = remaining.pop(0)
+            yield entry["index"], {"file": entry["file"], "not_checked": stuck}
+        return
+    entry = remaining.pop(0)
+    yield entry["index"], {"file": entry["file"], "timeout": entry["seconds"]}
+
+
+def _end_driver(job, remaining: list[dict]) -> None:
+    """A driver that has run every file ends on its own (60 s at most); any other is killed."""
+    if job.proc.poll() is None and not remaining:
+        try:
+            job.proc.wait(60)
+        except subprocess.TimeoutExpired:
+            job.kill()
+    elif job.proc.poll() is None:
+        job.kill()
 
 
 def _lines(stream, log) -> queue.Queue:

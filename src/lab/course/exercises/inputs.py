@@ -26,7 +26,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from lab.course.truth import valid_events, window_start
+from lab.course.truth import count_in_batches, micros, paid_in_time, payment_times, valid_events, window_start
 
 DAY = datetime(2024, 3, 1, 10, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=5)
@@ -45,11 +45,6 @@ PAID_WITHIN = timedelta(minutes=10)
 # Exercise 4: page views written live for about 15 s, 3% malformed, 5% late by 15 minutes.
 LIVE_SEED, LIVE_RECORDS, LIVE_RATE = 701, 1500, 100.0
 LIVE_MALFORMED, LIVE_LATE = 0.03, 0.05
-
-
-def micros(t: datetime) -> int:
-    """µs since 1970 of a UTC time (lab.course.truth's times are naive UTC)."""
-    return int(t.replace(tzinfo=UTC).timestamp() * 1_000_000)
 
 
 def window_of(t: datetime) -> tuple[int, int, datetime]:
@@ -72,28 +67,16 @@ class Truth:
 
 def truth_of(records, batch: int = BATCH) -> Truth:
     """The right answers for these records (read back from Kafka, in offset order), read in
-    micro-batches of `batch` records (see the module's docstring)."""
-    batches = [valid_events(records[i : i + batch], "page_views") for i in range(0, len(records), batch)]
-    counts: Counter = Counter()
-    late_ids = set()
-    latest: list[datetime] = []  # each batch's latest event time
-    for k, events in enumerate(batches):
-        # The watermarks in force in batch k: the one late events are dropped by, from the batches
-        # up to k-2; and the one state is evicted by, up to k-1.
-        drop_by = max(latest[: k - 1], default=None) if k >= 2 else None
-        evict_by = max(latest[:k], default=None) if k >= 1 else None
-        for e in events:
-            w_start, w_end, start = window_of(e["event_time"])
-            dropped = drop_by is not None and start + WINDOW <= drop_by - WATERMARK
-            evicted = evict_by is not None and start + WINDOW <= evict_by - WATERMARK
-            assert dropped == evicted, "the check's input must not straddle the watermark"
-            if dropped:
-                late_ids.add(e["event_id"])
-            else:
-                counts[(w_start, w_end, e["country"])] += 1
-        latest.append(max(e["event_time"] for e in events))
-    events = {e["event_id"]: {**e, "event_time": micros(e["event_time"])} for b in batches for e in b}
-    return Truth(len(records), events, len(records) - len(events), counts, len(late_ids), frozenset(late_ids))
+    micro-batches of `batch` records (see the module's docstring): the late page views are those
+    the watermark that drops rows (of two batches before) has closed, and the one that evicts state
+    (of the batch before) must close the same ones."""
+    delay = int(WATERMARK / timedelta(minutes=1))
+    dropped = count_in_batches(records, "country", 5, None, delay, batch)
+    evicted = count_in_batches(records, "country", 5, None, delay, batch, lag=1)
+    assert dropped.late_ids == evicted.late_ids, "the check's input must not straddle the watermark"
+    events = {e["event_id"]: {**e, "event_time": micros(e["event_time"])} for e in valid_events(records, "page_views")}
+    late = dropped.late_ids
+    return Truth(len(records), events, len(records) - len(events), dropped.counts, len(late), late)
 
 
 def _generated(parts, rate: float, mix: tuple[float, float], **config) -> list:
@@ -133,16 +116,12 @@ def capstone_truth_of(orders, payments) -> CapstoneTruth:
     orders before the burst (the burst's own windows stay open). An order is paid by a payment
     with its order_id between its time and PAID_WITHIN later."""
     valid_orders = valid_events(orders, "orders")
-    paid_at: dict[str, list[datetime]] = {}
-    for p in valid_events(payments, "payments"):
-        paid_at.setdefault(p["order_id"], []).append(p["event_time"])
-    burst = CAPSTONE_PARTS[1][1].replace(tzinfo=None)
+    paid_at = payment_times(valid_events(payments, "payments"))
     rows: dict[tuple, list] = {}
-    main = [o for o in valid_orders if o["event_time"] < burst]
+    main = [o for o in valid_orders if o["event_time"] < _burst()]
     for o in main:
-        t = o["event_time"]
-        if any(t <= p <= t + PAID_WITHIN for p in paid_at.get(o["order_id"], [])):
-            w_start, w_end, _ = window_of(t)
+        if paid_in_time(o, paid_at, PAID_WITHIN):
+            w_start, w_end, _ = window_of(o["event_time"])
             row = rows.setdefault((w_start, w_end, o["country"]), [0, 0.0])
             row[0] += 1
             row[1] += o["amount"]
@@ -153,6 +132,26 @@ def capstone_truth_of(orders, payments) -> CapstoneTruth:
         len(main),
         {k: (n, round(r, 2)) for k, (n, r) in rows.items()},
     )
+
+
+def _burst() -> datetime:
+    """When the capstone's burst starts (naive UTC, as valid_events' times)."""
+    return CAPSTONE_PARTS[1][1].replace(tzinfo=None)
+
+
+def paid_and_unpaid(orders, payments, within: int) -> tuple[int, int]:
+    """A left-outer join of the capstone's valid `orders` with their `payments` (a payment of the
+    order between its time and `within` minutes later), as Spark emits it once the burst's
+    watermark has passed: (paid orders, unpaid orders from before the burst). The burst's own
+    unpaid orders still wait for their payment."""
+    paid_at, burst = payment_times(payments), _burst()
+    paid = unpaid = 0
+    for o in orders:
+        if paid_in_time(o, paid_at, timedelta(minutes=within)):
+            paid += 1
+        elif o["event_time"] < burst:
+            unpaid += 1
+    return paid, unpaid
 
 
 def live_events(now: float | None = None) -> list:

@@ -1,147 +1,27 @@
 """The judges: what a learner's code did (streamlab.checks' observations) against the truth
-(lab.course.exercises.inputs). Each problem found is a hint, a code with its parameters, whose texts are in
-src/lab/messages/hints.toml; the first is the one to fix first. A pass says what it stands for."""
+(lab.course.exercises.inputs), one judge per exercise (JUDGES). Each returns a Verdict
+(lab.course.exercises.verdicts): PASS and what it stands for, or FAIL with its hints, the first the
+one to fix first."""
 
 from __future__ import annotations
 
 import itertools
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from lab.course.exercises.inputs import DAY, WINDOW, CapstoneTruth, PipelineTruth, Truth, micros
-from streamlab.i18n import Bilingual, Catalogue, number
-
-HINTS = Catalogue.load("lab", "hints")
-TEXTS = Catalogue.load("lab", "check")
-SIBLINGS = ("ex1_read_kafka", "ex2_windowing", "ex3_output")
-
-
-@dataclass
-class Problem:
-    code: str
-    values: dict = field(default_factory=dict)
-
-    def text(self, lang: str) -> str:
-        """The hint in `lang`; a value given in both languages (a Bilingual) takes `lang`'s."""
-        return HINTS.text(self.code, lang, **self.values)
-
-
-@dataclass
-class Verdict:
-    file: str
-    problems: list[Problem]
-    checked: Bilingual | None = None  # what a pass stands for
-
-    @property
-    def passed(self) -> bool:
-        return not self.problems
-
-    @property
-    def codes(self) -> list[str]:
-        return [p.code for p in self.problems]
-
-    def lines(self, lang: str) -> list[str]:
-        if self.passed:
-            return [TEXTS.text("pass", lang, file=self.file), f"  {self.checked[lang]}"]
-        first, *more = self.problems
-        return [
-            TEXTS.text("fail", lang, file=self.file),
-            TEXTS.text("first_hint", lang, code=first.code, text=first.text(lang)),
-            *(TEXTS.text("more_hint", lang, code=p.code, text=p.text(lang)) for p in more),
-        ]
-
-
-def _when(us: int) -> str:
-    return datetime.fromtimestamp(us / 1e6, UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _duration(d: timedelta) -> str:
-    seconds = int(d.total_seconds())
-    return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
-
-
-def first_error(seen: dict) -> list[Problem]:
-    """The problem that stopped the check before there was anything to judge, if any."""
-    if "missing_function" in seen:
-        return [Problem("missing_function", {"name": seen["missing_function"]})]
-    if "not_checked" in seen:
-        return [Problem("not_checked", seen["not_checked"])]
-    if "timeout" in seen:
-        return [Problem("timeout", {"seconds": f"{seen['timeout']:g}"})]
-    if "not_a_query" in seen:
-        return [Problem("not_a_query", {"type": seen["not_a_query"]})]
-    err = seen.get("error")
-    if not err:
-        return [Problem("no_query")] if seen.get("no_query") else []
-    return [_problem_of(err)]
-
-
-def _problem_of(err: dict) -> Problem:
-    """A learner's error as its hint: the mistakes the course's code leads to get their own."""
-    spark_class = err.get("spark_class") or ""
-    params, message = err.get("params") or {}, err.get("message") or ""
-    if "checkpointLocation must be specified" in message:
-        return Problem("checkpoint_required")
-    if spark_class.startswith("UNRESOLVED_COLUMN"):
-        column = params.get("objectName", "?")
-        name = column.strip("`").split(".")[-1]
-        why = TEXTS.both(f"why_{name}") if f"why_{name}" in TEXTS else ""
-        return Problem("unresolved_column", {"column": column, "available": params.get("proposal", ""), "why": why})
-    if spark_class in ("CANNOT_PARSE_INTERVAL",) or spark_class.startswith("INVALID_INTERVAL_FORMAT"):
-        return Problem("bad_duration", {"text": params.get("intervalString") or params.get("input") or "?"})
-    if spark_class.startswith("DATATYPE_MISMATCH") and "from_json" in params.get("sqlExpr", "") + message:
-        if "BINARY" in params.get("inputType", "") + message:
-            return Problem("value_not_cast")
-    if "Distinct aggregations are not supported" in message:
-        return Problem("distinct_count")
-    if err.get("type") in ("ModuleNotFoundError", "ImportError"):
-        module = next((s for s in SIBLINGS if f"'{s}'" in message), None)
-        if module:
-            return Problem("missing_sibling", {"module": module})
-    if err.get("type") == "NotImplementedError":
-        return Problem("todo", {"message": message})
-    return Problem("error", {"type": err.get("type", "?"), "message": message})
-
-
-def _window_columns(cols: dict[str, str]) -> tuple[str, str] | None:
-    if "window.start" in cols or "window" in cols:
-        return "window.start", "window.end"
-    if "window_start" in cols and "window_end" in cols:
-        return "window_start", "window_end"
-    return None
-
-
-def naming(cols: dict[str, str], expected: list[str]) -> Problem | None:
-    """Columns not named as the exercise names them: the hint says which to rename, and how."""
-    found = [c for c in cols if c not in ("window_start", "window_end")]
-    if "window_start" in cols and "window" not in cols:
-        found.insert(0, "window_start, window_end")
-    missing = [c for c in expected if c not in found]
-    extra = [c for c in found if c not in expected]
-    if not missing and not extra:
-        return None
-    values = {"found": ", ".join(cols), "expected": ", ".join(expected)}
-    if missing == ["window"] and extra and extra[0] == "window_start, window_end":
-        extra = extra[1:]
-        how = TEXTS.both("rename_window")
-        return Problem("column_name", {**values, "column": "window_start, window_end", "how": how})
-    if missing and extra:
-        column, name = extra[0], missing[0]
-        return Problem(
-            "column_name",
-            {**values, "column": f"`{column}`", "how": TEXTS.both("rename_alias", column=column, name=name)},
-        )
-    return Problem(
-        "column_name",
-        {
-            **values,
-            "column": ", ".join(f"`{c}`" for c in extra or missing),
-            "how": TEXTS.both("rename_extra", extra=", ".join(extra)),
-        },
-    )
-
+from lab.course.exercises.verdicts import (
+    TEXTS,
+    Problem,
+    Verdict,
+    duration,
+    first_error,
+    naming,
+    when,
+    window_columns,
+)
+from streamlab.i18n import Bilingual, number
 
 # --- exercise 1 ------------------------------------------------------------------------------------
 
@@ -210,7 +90,7 @@ def judge_2(seen: dict, truth: Truth) -> Verdict:
     if problems:
         return Verdict(seen["file"], problems)
     cols = seen["columns"]
-    ends = _window_columns(cols)
+    ends = window_columns(cols)
     numeric = [c for c, t in cols.items() if t in ("bigint", "int") and c != "country"]
     missing = [n for n, ok in (("window", ends), ("country", "country" in cols), ("count", numeric)) if not ok]
     if missing:
@@ -223,17 +103,17 @@ def judge_2(seen: dict, truth: Truth) -> Verdict:
     day_start, day_end = micros(DAY), micros(DAY + timedelta(hours=1))
     if windows and all(not (day_start <= s < day_end) for s, _ in windows):
         return Verdict(
-            seen["file"], [Problem("processing_time", {"seen": _when(windows[0][0]), "day": _when(day_start)})]
+            seen["file"], [Problem("processing_time", {"seen": when(windows[0][0]), "day": when(day_start)})]
         )
     lengths = {e - s for s, e in windows}
     if lengths and lengths != {int(WINDOW.total_seconds() * 1e6)}:
         length = timedelta(microseconds=min(lengths))
-        problems.append(Problem("window_length", {"length": _duration(length)}))
+        problems.append(Problem("window_length", {"length": duration(length)}))
     elif len({s for s, _ in windows}) > 1:
         starts = sorted({s for s, _ in windows})
         slide = min(b - a for a, b in itertools.pairwise(starts))
         if slide < WINDOW.total_seconds() * 1e6:
-            problems.append(Problem("sliding_windows", {"slide": _duration(timedelta(microseconds=slide))}))
+            problems.append(Problem("sliding_windows", {"slide": duration(timedelta(microseconds=slide))}))
     marks = seen["watermarks"]
     if not marks:
         problems.append(Problem("missing_watermark", {"late": truth.late}))
@@ -259,7 +139,7 @@ def _counts_problems(expected: dict, found: dict) -> list[Problem]:
     if not wrong:
         return []
     k = sorted(wrong)[0]
-    example = f"{_when(k[0])}-{_when(k[1])[-5:]} {k[2]}: {found.get(k, 0)}, not {expected.get(k, 0)}"
+    example = f"{when(k[0])}-{when(k[1])[-5:]} {k[2]}: {found.get(k, 0)}, not {expected.get(k, 0)}"
     return [Problem("counts_differ", {"wrong": len(wrong), "total": len(expected), "example": example})]
 
 
@@ -362,16 +242,11 @@ def judge_capstone(seen: dict, truth: CapstoneTruth) -> Verdict:
     err = seen.get("error") or {}
     if err.get("type") == "NotImplementedError":
         return Verdict(seen["file"], [Problem("todo", {"message": err["message"]})])
-    problems = []
-    if "join" in seen and not seen["join"]:
-        problems.append(Problem("no_join"))
-    if "watermarks" in seen and len(seen["watermarks"]) < 2:
-        problems.append(Problem("join_watermarks", {"found": len(seen["watermarks"])}))
-    problems += first_error(seen)
+    problems = _join_problems(seen) + first_error(seen)
     if problems:
         return Verdict(seen["file"], problems)
     cols = seen["columns"]
-    ends = _window_columns(cols)
+    ends = window_columns(cols)
     missing = [
         n for n, ok in (("window", ends), *((c, c in cols) for c in ("country", "paid_orders", "revenue"))) if not ok
     ]
@@ -384,36 +259,65 @@ def judge_capstone(seen: dict, truth: CapstoneTruth) -> Verdict:
             else [Problem("missing_columns", {"missing": ", ".join(missing), "found": ", ".join(cols)})],
         )
     first = seen["runs"][0]
-    if "FileSink" not in first["sink"]:
-        problems.append(Problem("parquet_sink", {"sink": first["sink"].split("@")[0] or "?"}))
-    if first["output_mode"] != "Append":
-        problems.append(Problem("append_mode", {"mode": first["output_mode"].lower()}))
-    problems += checkpoint_problems(first, seen["given_checkpoint"])
-    rows = seen["rows"]
-    if not rows and not problems:
+    problems = _file_sink_problems(first, seen["given_checkpoint"])
+    problems += _revenue_problems(seen["rows"], ends, truth, clean=not problems)
+    if renamed:
+        problems.append(renamed)
+    if problems:
+        return Verdict(seen["file"], problems)
+    return Verdict(seen["file"], [], _capstone_checked(truth, first))
+
+
+def _join_problems(seen: dict) -> list[Problem]:
+    """No join, or a join of streams without a watermark on each side."""
+    problems = []
+    if "join" in seen and not seen["join"]:
+        problems.append(Problem("no_join"))
+    if "watermarks" in seen and len(seen["watermarks"]) < 2:
+        problems.append(Problem("join_watermarks", {"found": len(seen["watermarks"])}))
+    return problems
+
+
+def _file_sink_problems(run: dict, given: str | None) -> list[Problem]:
+    """The Parquet file sink, append mode and a checkpoint that is kept: the capstone's output."""
+    problems = []
+    if "FileSink" not in run["sink"]:
+        problems.append(Problem("parquet_sink", {"sink": run["sink"].split("@")[0] or "?"}))
+    if run["output_mode"] != "Append":
+        problems.append(Problem("append_mode", {"mode": run["output_mode"].lower()}))
+    return problems + checkpoint_problems(run, given)
+
+
+def _revenue_problems(rows: list[dict], ends: tuple[str, str], truth: CapstoneTruth, clean: bool) -> list[Problem]:
+    """The rows the sink got against the truth: none at all, a window written twice, or paid
+    orders and revenue that differ. `clean`: no problem was found before (the rows are compared
+    with the truth only then)."""
+    problems = []
+    if not rows and clean:
         problems.append(Problem("no_output"))
     got = Counter((r[ends[0]], r[ends[1]], r["country"]) for r in rows)
     repeated = sum(n - 1 for n in got.values() if n > 1)
     if repeated:
         problems.append(Problem("duplicates", {"count": repeated}))
-    if rows and not problems:
+    if rows and clean and not problems:
         found = {(r[ends[0]], r[ends[1]], r["country"]): (r["paid_orders"], round(r["revenue"], 2)) for r in rows}
         # The burst's windows stay open: they are not in the truth, nor expected in the output.
         wrong = {k for k in set(truth.rows) | set(found) if truth.rows.get(k) != found.get(k)}
         if wrong:
             k = sorted(wrong)[0]
-            example = f"{_when(k[0])}-{_when(k[1])[-5:]} {k[2]}: {found.get(k, '-')}, not {truth.rows.get(k, '-')}"
+            example = f"{when(k[0])}-{when(k[1])[-5:]} {k[2]}: {found.get(k, '-')}, not {truth.rows.get(k, '-')}"
             problems.append(
                 Problem("revenue_differs", {"wrong": len(wrong), "total": len(truth.rows), "example": example})
             )
-    if renamed:
-        problems.append(renamed)
-    if problems:
-        return Verdict(seen["file"], problems)
+    return problems
+
+
+def _capstone_checked(truth: CapstoneTruth, first: dict) -> Bilingual:
+    """What the capstone's pass stands for, in both languages."""
     paid = sum(n for n, _ in truth.rows.values())
     revenue = sum(r for _, r in truth.rows.values())
     batches = len([p for p in first["progress"] if p["input_rows"]])
-    checked = Bilingual(
+    return Bilingual(
         *(
             TEXTS.text(
                 "checked_capstone",
@@ -427,7 +331,6 @@ def judge_capstone(seen: dict, truth: CapstoneTruth) -> Verdict:
             for lang in ("en", "es")
         )
     )
-    return Verdict(seen["file"], [], checked)
 
 
 JUDGES = {"1": judge_1, "2": judge_2, "3": judge_3, "4": judge_4, "capstone": judge_capstone}

@@ -1,4 +1,5 @@
-"""Lifecycle and bad input, run last because they take the session's lab down and up again."""
+"""Lifecycle and bad input. They take the session's lab down and up again, so they run last
+(INTEGRATION_ORDER in tests/conftest.py)."""
 
 import os
 import re

@@ -1,0 +1,40 @@
+"""The settings the bench drains its stages under, beside the lab's own, in every size.
+
+- READ_SETTINGS: the read path with Kafka's consumer defaults, then with each of the lab's settings
+  (streamlab.sources.READ_OPTIONS) added in turn: the before and after of each, in one run. Its
+  keys are the results' JSON keys; READ_SETTING_CODES names them on the page (bench.toml).
+- TUNING and DRAIN_OPTIONS (full run only): Spark settings and job options tried on the window
+  stage; TUNING_WITH, the settings that go with a value; `tuning_label`, a value as the page shows it.
+- REAL_TIME_BATCH: real-time mode's checkpoint interval for the realtime job.
+"""
+
+from __future__ import annotations
+
+READ_SETTINGS = {
+    "Kafka's defaults": ["kafka.fetch.max.wait.ms=500", "kafka.max.poll.records=500"],
+    "+ fetch.max.wait.ms=10": ["kafka.max.poll.records=500"],
+    "+ max.poll.records=10000 (the lab's)": [],
+}
+READ_SETTING_CODES = {
+    "Kafka's defaults": "setting_defaults",
+    "+ fetch.max.wait.ms=10": "setting_fetch_wait",
+    "+ max.poll.records=10000 (the lab's)": "setting_poll_records",
+}
+DRAIN_OPTIONS = {"maxOffsetsPerTrigger": ["10000", "50000"]}
+REAL_TIME_BATCH = "5 seconds"  # long-running tasks, commits every 5 s
+ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"
+TUNING = {
+    "spark.sql.shuffle.partitions": ["2", "4", "8", "16"],
+    "spark.sql.streaming.stateStore.providerClass": [
+        "org.apache.spark.sql.execution.streaming.state.HDFSBackedStateStoreProvider",
+        ROCKSDB,
+    ],
+}
+# RocksDB with changelog checkpointing (it then writes only the changed rows at each commit, not a
+# snapshot), as recommended for it.
+TUNING_WITH = {ROCKSDB: ["spark.sql.streaming.stateStore.rocksdb.changelogCheckpointing.enabled=true"]}
+
+
+def tuning_label(value: str) -> str:
+    """A TUNING value as the tables show it: a class's short name, plus the settings that go with it."""
+    return " + ".join([value.rsplit(".", 1)[-1], *TUNING_WITH.get(value, [])])
