@@ -7,9 +7,9 @@ import json
 
 from lab import bench, runtimes
 from lab.bench import files
-from lab.kafka.admin import topic_names
 from streamlab.wait import wait_for
 from tests.support import browser
+from tests.support.kafka import topic_names
 from tests.support.language import english_lines
 
 

@@ -35,7 +35,7 @@ def test_rest_submission_is_off_and_ports_are_loopback(lab_up):
     s = lab_up
     master = health.spark_master_state(s)
     assert master["url"] == f"spark://127.0.0.1:{s['SPARK_MASTER_PORT']}"
-    assert not health.tcp_open(s.host, 6066), "Spark's REST submission port must stay closed"
+    assert not run.tcp_open(s.host, 6066), "Spark's REST submission port must stay closed"
     listening = {(c.laddr.ip, c.laddr.port) for c in psutil.net_connections("tcp") if c.status == psutil.CONN_LISTEN}
     lab_ports = {
         s.int(k)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import nbformat
 
+from lab.spark.notebook import NOTEBOOKS
 from lab.system import httpclient
 from streamlab.i18n import LANGUAGES, Catalogue
 from streamlab.wait import wait_for
@@ -155,3 +156,8 @@ def kernel_share(settings, notebook_name: str) -> tuple[str, int, int]:
     NOTEBOOK_EXECUTOR_MEMORY executor, under the application name `notebook <file>`."""
     memory = int(settings["NOTEBOOK_EXECUTOR_MEMORY"].removesuffix("m"))
     return f"notebook {notebook_name}", settings.int("NOTEBOOK_CORES"), memory
+
+
+def course_notebooks() -> list[Path]:
+    """The course's notebooks under notebooks/, sorted; not the checkpoint copies JupyterLab leaves."""
+    return sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)

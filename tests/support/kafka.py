@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from confluent_kafka.admin import AdminClient
+
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -29,3 +31,9 @@ def kafka_rows(spark, values, *, topic: str = "orders", partition: int = 0, firs
         for i, v in enumerate(values)
     ]
     return spark.createDataFrame(rows, schema)
+
+
+def topic_names(bootstrap: str) -> set[str]:
+    """The names of every topic on the cluster, Kafka's internal ones included."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    return set(admin.list_topics(timeout=10).topics)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import socket
 import subprocess
 import sys
 import tempfile
@@ -123,3 +124,10 @@ def trace_lines(text: str) -> list[str]:
     """Lines of a Java stack trace (frames, causes) and ERROR log lines: none belong in the
     output of a healthy run."""
     return [line for line in text.splitlines() if re.match(r"\s+at |Caused by:", line) or " ERROR " in line]
+
+
+def tcp_open(host: str, port: int, timeout: float = 0.5) -> bool:
+    """Does something accept connections on host:port?"""
+    with socket.socket() as sock:
+        sock.settimeout(timeout)
+        return sock.connect_ex((host, port)) == 0

@@ -99,12 +99,6 @@ def _wait_until_led(bootstrap: str, names: list[str], partitions: int, timeout: 
         consumer.close()
 
 
-def topic_names(bootstrap: str) -> set[str]:
-    """The names of every topic on the cluster, Kafka's internal ones included."""
-    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
-    return set(admin.list_topics(timeout=10).topics)
-
-
 def delete_topics(bootstrap: str, names: list[str], missing_ok: bool = False) -> None:
     """Delete these topics, waiting up to 30 s for each; with `missing_ok`, one already gone is
     not an error."""

@@ -50,11 +50,6 @@ spark = _build(f"notebook {_notebook}".strip())
 '''
 
 
-def course_notebooks() -> list[Path]:
-    """The course's notebooks under notebooks/, sorted; not the checkpoint copies JupyterLab leaves."""
-    return sorted(p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-
-
 def root() -> Path:
     """The folder JupyterLab opens: notebooks/, or LAB_NOTEBOOKS (the browser test's copy, which
     JupyterLab's autosave may write to)."""

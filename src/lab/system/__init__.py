@@ -1,0 +1,3 @@
+"""The machine: processes (procs), ports (ports), HTTP calls (httpclient) and the services' health
+checks (health).
+"""

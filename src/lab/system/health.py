@@ -7,18 +7,10 @@ Spark master's JSON saying so.
 
 from __future__ import annotations
 
-import socket
-
 from lab.config.settings import Settings
 from lab.system import httpclient
 
 HTTP_TIMEOUT = 2.0
-
-
-def tcp_open(host: str, port: int, timeout: float = 0.5) -> bool:
-    with socket.socket() as sock:
-        sock.settimeout(timeout)
-        return sock.connect_ex((host, port)) == 0
 
 
 def kafka_metadata(bootstrap: str, timeout: float = 3.0):
