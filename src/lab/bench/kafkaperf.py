@@ -39,8 +39,8 @@ def producer_performance(rt, topic: str, records: int, size: int) -> float:
 
 def consumer_performance(rt, topic: str, messages: int) -> float:
     """Records/s while fetching. Not the tool's nMsg.sec, which includes joining the consumer
-    group (about 0.4 s here, most of a small backlog's time); Spark's drain rates count batch
-    time only, so the fetch rate is the comparable ceiling."""
+    group (a fixed cost, most of a small backlog's time); Spark's drain rates count batch time
+    only, so the fetch rate is the comparable ceiling."""
     out = rt.kafka_tool(
         "org.apache.kafka.tools.ConsumerPerformance",
         [

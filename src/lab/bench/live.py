@@ -31,6 +31,7 @@ from lab import runtimes
 from lab.bench import wording
 from lab.bench.sizes import Live
 from lab.config.settings import ROOT
+from lab.errors import RuntimeFailure
 from lab.kafka.admin import consume_all, end_total, fresh_topics, offsets
 from lab.observe import verdict
 from streamlab.listener import iso_seconds
@@ -334,7 +335,7 @@ def tune(rt: runtimes.Runtime, env: dict, stage: str, rate: int, hold: int, say)
                         "gc_share_of_task_time",
                     )
                 }
-            except (RuntimeError, TimeoutError) as exc:  # one failed setting must not lose the rest
+            except (RuntimeError, TimeoutError, RuntimeFailure) as exc:  # one failed setting must not lose the rest
                 row = {"error": str(exc).splitlines()[0][:200]}
             table.setdefault(key, []).append({"value": value, **row})
     return table

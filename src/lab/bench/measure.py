@@ -46,7 +46,7 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
     try:
         with deleted_at_end():
             results, started = measure(rt, SIZES[size_name], environ)
-    except (RuntimeError, TimeoutError) as exc:
+    except (RuntimeError, TimeoutError, RuntimeFailure) as exc:
         lines = str(exc).strip().splitlines()
         raise RuntimeFailure(f"bench: {lines[0] if lines else type(exc).__name__}") from exc
     return files.write(results, started)

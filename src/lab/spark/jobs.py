@@ -10,6 +10,7 @@ import ast
 from pathlib import Path
 
 from lab.config.paths import JOBS_DIR, ROOT
+from lab.errors import UsageError
 from streamlab.i18n import Catalogue
 
 MESSAGES = Catalogue.load("lab", "commands")
@@ -64,5 +65,16 @@ def checked(name: str, job_args: list[str], private: bool = False) -> Path | Non
     if path is None:
         print(unknown(name), file=sys.stderr)
         return None
+    options.parser(name).parse_known_args(job_args)
+    return path
+
+
+def require(name: str, job_args: list[str], private: bool = False) -> Path:
+    """`checked` for a caller that goes on: an unknown name raises UsageError(unknown(name))."""
+    from streamlab import options
+
+    path = path_of(name, private=private)
+    if path is None:
+        raise UsageError(unknown(name))
     options.parser(name).parse_known_args(job_args)
     return path

@@ -32,6 +32,7 @@ from pathlib import Path
 from lab.config.clients import client_env
 from lab.config.paths import Paths
 from lab.config.settings import ROOT, Settings
+from lab.errors import RuntimeFailure
 from streamlab.i18n import Catalogue
 
 MESSAGES = Catalogue.load("lab", "notebook")
@@ -157,7 +158,6 @@ def serve(
     ask to confirm: the lab ends it with `stop(proc)` instead (default: SIGTERM), and so does a
     SIGTERM to this process. Its log goes to `log`."""
     import signal
-    import sys
 
     from lab.system import httpclient
     from streamlab.wait import WaitTimeout, wait_for
@@ -180,11 +180,9 @@ def serve(
             )
         except WaitTimeout:
             halt(proc)
-            print(MESSAGES("no_answer", seconds=120, log=log), file=sys.stderr)
-            return 1
+            raise RuntimeFailure(MESSAGES("no_answer", seconds=120, log=log)) from None
         if proc.poll() is not None:
-            print(MESSAGES("did_not_start", code=proc.returncode, log=log), file=sys.stderr)
-            return 1
+            raise RuntimeFailure(MESSAGES("did_not_start", code=proc.returncode, log=log))
         print(MESSAGES("url", url=url(host, port, token_)))
         print(MESSAGES("kernels"))
         print(MESSAGES("spark_ui", url=f"http://{host}:{settings['NOTEBOOK_SPARK_UI_PORT']}"))

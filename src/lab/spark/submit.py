@@ -179,9 +179,11 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_
     if not lab_up():
         print(MESSAGES("not_up"), file=sys.stderr)
         return 1
+    from confluent_kafka import KafkaException
+
     try:
         health.kafka_ready(settings)
-    except Exception as exc:  # noqa: BLE001 - any failure here means the broker is unusable
+    except (KafkaException, OSError) as exc:  # the broker is unusable: say so before any JVM starts
         reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
         print(MESSAGES("kafka_does_not_answer", bootstrap=settings.kafka_bootstrap, reason=reason), file=sys.stderr)
         return 1

@@ -169,7 +169,7 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
     with its first line."""
     try:
         return _check(rt, settings, exercise, patterns, environ)
-    except (RuntimeError, TimeoutError, subprocess.TimeoutExpired) as exc:
+    except (RuntimeError, TimeoutError, subprocess.TimeoutExpired, RuntimeFailure) as exc:
         raise RuntimeFailure(f"check: {_first_line(exc)}") from exc
 
 

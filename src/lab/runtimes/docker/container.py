@@ -26,6 +26,7 @@ from pathlib import Path
 from lab.config.clients import client_env
 from lab.config.paths import Paths
 from lab.config.settings import Settings, load
+from lab.errors import LabError, report
 from lab.spark import cds, jobs, launch
 from lab.spark.submit import MARKER, command, foreground
 from streamlab.i18n import Catalogue
@@ -64,6 +65,14 @@ def archive_options() -> list[str]:
 
 
 def main(argv: list[str]) -> int:
+    """A driver, or the notebook service; a LabError is one line and its exit code (lab.errors)."""
+    try:
+        return _main(argv)
+    except (LabError, KeyboardInterrupt) as exc:
+        return report(exc)
+
+
+def _main(argv: list[str]) -> int:
     if argv[:1] == ["--notebook"]:
         return notebook()
     if not argv or argv[0].startswith("-"):
@@ -77,11 +86,7 @@ def main(argv: list[str]) -> int:
     paths = Paths.of(settings)
     cmd = driver_command(settings, paths, job_path, job_args)
     env = {**os.environ, **client_env(settings, paths, metrics_host="0.0.0.0"), MARKER: str(paths.run)}
-    try:
-        jvm = launch.java_command(cmd, env, settings["SCALA_BINARY_VERSION"])
-    except launch.LaunchError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 1
+    jvm = launch.java_command(cmd, env, settings["SCALA_BINARY_VERSION"])
     return foreground(subprocess.Popen(jvm, env=env, start_new_session=True), job_path)
 
 

@@ -275,8 +275,7 @@ class Docker(Runtime):
             return proc.wait()
 
     def spawn_job(self, job, job_args, env, **popen):
-        if jobs.checked(job, job_args, private=True) is None:
-            raise UsageError(jobs.unknown(job))
+        jobs.require(job, job_args, private=True)
         name = f"{self.project}-job-{job.strip('_')}-{uuid.uuid4().hex[:8]}"
         cmd = self.compose.cmd(
             *DRIVER_RUN,

@@ -19,12 +19,11 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 
 from lab.config.clients import client_env
 from lab.config.paths import SERVICES_DIR, Paths
 from lab.config.settings import ROOT, Settings
-from lab.errors import RuntimeFailure, UsageError
+from lab.errors import LabError, RuntimeFailure, UsageError
 from lab.runtimes import catalogue
 from lab.runtimes.base import CORE, Job, Runtime, tool_failure
 from lab.runtimes.local import install
@@ -93,7 +92,7 @@ def up(settings: Settings, paths: Paths, names: list[str] | None = None) -> int:
             down(paths, quiet=True)
         elif started_any:
             stop_names(paths, [todo[-1].name])
-        if isinstance(exc, RuntimeFailure):
+        if isinstance(exc, LabError):
             raise
         raise RuntimeFailure(f"{type(exc).__name__}: {exc}") from exc
     print()
@@ -203,9 +202,7 @@ class Local(Runtime):
         from lab.spark import jobs
         from lab.spark.submit import spawn
 
-        path = jobs.checked(job, job_args, private=True)
-        if path is None:
-            raise UsageError(jobs.unknown(job))
+        path = jobs.require(job, job_args, private=True)
         proc = spawn(self.settings, self.paths, path, job_args, env, cwd=ROOT, **popen)
         return Job(proc, lambda: os.killpg(proc.pid, signal.SIGKILL))
 
@@ -248,12 +245,9 @@ class Local(Runtime):
 
     def notebook(self):
         from lab.spark import notebook
-        from lab.system import ports
 
         host, port = self.settings.host, int(self.settings["NOTEBOOK_PORT"])
-        if not ports.is_free(host, port):
-            print(ports.describe_taken(host, port, MESSAGES("purpose_jupyterlab_port")), file=sys.stderr)
-            return 1
+        catalogue.check_ports(self.settings, catalogue.BY_NAME["notebook"].ports)
         token = notebook.token()
         env = {**os.environ, **notebook.kernel_env(self.settings, self.paths), MARKER: str(self.paths.run)}
         cmd = notebook.server_command(str(self.paths.python), host, port, token, notebook.root())

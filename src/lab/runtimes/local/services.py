@@ -38,10 +38,11 @@ MESSAGES = Catalogue.load("lab", "services")
 
 @dataclass
 class Service:
-    """One process under supervisord. `up()` checks that its `ports` (purpose -> number) are free, runs
-    `prepare` (configs, first-run init), starts `command` (as `user`, with `env` added), polls `ready`
-    until true (`ready_what` says what it waits for), then runs `on_ready`. The services in `after`
-    must be running or started before it. A stop waits `stop_grace` seconds between SIGTERM and SIGKILL."""
+    """One process under supervisord. `ports` (purpose -> number) and `url` are its catalogue entry's
+    (lab.runtimes.catalogue, whose ports `up()` checks are free). `up()` runs `prepare` (configs,
+    first-run init), starts `command` (as `user`, with `env` added), polls `ready` until true
+    (`ready_what` says what it waits for), then runs `on_ready`. The services in `after` must be
+    running or started before it. A stop waits `stop_grace` seconds between SIGTERM and SIGKILL."""
 
     name: str
     command: list[str]
