@@ -6,8 +6,8 @@ each imports only the rooms below it (import-linter's contracts in pyproject.tom
     observe               make report: Prometheus, the dashboards, the verdict, Markdown and HTML
     runtimes              the Runtime interface and its choice; local/ (supervisord) and docker/
                           (Compose): the only code that knows how services run
-    spark                 spark-submit: Spark's home, the class-data archive, jobs, state, notebook
-    kafka | system        Kafka's admin and reading | processes, ports, HTTP, health checks
+    spark                 spark-submit: Spark's home, the class-data archive, jobs, state, JupyterLab
+    kafka | system        topics made, read and deleted | processes, ports, HTTP, health checks
     config                settings (.env), paths, per-runtime rendering, client environments
     errors                one error type and its exit codes
 

@@ -38,9 +38,10 @@ import pytest
 
 from lab.config.settings import ROOT, load
 from lab.course.truth import output_window_counts, parse_time, valid_events, window_counts
-from lab.kafka.admin import consume_all, fresh_topics
+from lab.kafka.admin import fresh_topics
+from lab.kafka.reading import consume_all
 from lab.observe import dashboards
-from lab.spark import notebook
+from lab.spark.jupyter import NOTEBOOKS
 from lab.system import procs
 from lab.system.httpclient import get_json
 from streamlab.wait import WaitTimeout, wait_for
@@ -479,7 +480,7 @@ def test_make_notebook_runs_an_exercise_notebook_in_a_browser(demo, docker_lab, 
     Spark UI answers on NOTEBOOK_SPARK_UI_PORT, and Ctrl-C stops JupyterLab and its container."""
     lab = docker_lab
     folder = tmp_path / "notebooks"  # JupyterLab saves what it runs: a copy
-    shutil.copytree(notebook.NOTEBOOKS, folder)
+    shutil.copytree(NOTEBOOKS, folder)
     if os.geteuid() == 0:  # the container runs as uid 10001 when the host user is root
         for path in [folder, *folder.rglob("*")]:
             os.chown(path, 10001, 10001)

@@ -5,7 +5,7 @@ import json
 import pyarrow.parquet as pq
 
 from lab.course.truth import valid_events
-from lab.kafka.admin import consume_all
+from lab.kafka.reading import consume_all
 from tests.support import lab as run
 
 

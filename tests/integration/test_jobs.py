@@ -31,7 +31,8 @@ from lab.course.truth import (
     valid_events,
     window_counts,
 )
-from lab.kafka.admin import consume_all, fresh_topics
+from lab.kafka.admin import fresh_topics
+from lab.kafka.reading import consume_all
 from streamlab import eventgen, schemas
 from tests.support import lab as run
 from tests.support.warm import WarmDriver

@@ -4,7 +4,7 @@ import json
 
 import psutil
 
-from lab.kafka.admin import consume_all
+from lab.kafka.reading import consume_all
 from lab.system import health
 from lab.system.httpclient import get_json
 from tests.support import lab as run

@@ -1,5 +1,5 @@
 """The course's notebooks on the test lab, each run top to bottom, headless (nbclient), in a kernel
-set up as `make notebook` sets it up (lab.spark.notebook.kernel_env), one kernel for them all:
+set up as `make notebook` sets it up (lab.spark.jupyter.kernel_env), one kernel for them all:
 
 - the block notebooks, whose exact checks (lab.course's `expect`) raise on a wrong result;
 - the instructors' exercise notebooks, whose check cells must all say PASS;
@@ -21,12 +21,12 @@ import pytest
 from lab.config.paths import Paths
 from lab.config.settings import ROOT
 from lab.course import notebook_versions
-from lab.spark import notebook
+from lab.spark.jupyter import NOTEBOOKS, kernel_env
 from lab.system import httpclient
 from streamlab.wait import wait_for
 from tests.support import jupyter
 
-SPANISH = notebook.NOTEBOOKS / "es"
+SPANISH = NOTEBOOKS / "es"
 BLOCKS = sorted(SPANISH.glob("0*.ipynb"))
 INSTRUCTORS = sorted((notebook_versions.SOURCES / "es").glob("*.ipynb"))
 LEARNERS = [notebook_versions.learner_path(p) for p in INSTRUCTORS]
@@ -35,7 +35,7 @@ VERDICT = re.compile(r"^tu código: (PASS|FAIL)\n(?:  Pista \((\w+)\))?", re.M)
 
 # Before each notebook in the shared kernel: what a fresh kernel would be, but for the JVM. No
 # query left running, no name left defined, the notebook's own folder, and `spark` as the startup
-# file (lab.spark.notebook.STARTUP) defines it.
+# file (lab.spark.jupyter.STARTUP) defines it.
 FRESH = """\
 from pyspark.sql import SparkSession as _S
 
@@ -109,7 +109,7 @@ def verdicts(nb) -> list[tuple[str, str | None]]:
 def kernel(lab_up, lab_env, tmp_path_factory):
     """The module's kernel, with a copy of exercises/ for the notebooks' save cells (LAB_EXERCISES)."""
     exercises = tmp_path_factory.mktemp("notebooks") / "exercises"
-    env = {**lab_env, **notebook.kernel_env(lab_up, Paths.of(lab_up)), "LAB_EXERCISES": str(exercises)}
+    env = {**lab_env, **kernel_env(lab_up, Paths.of(lab_up)), "LAB_EXERCISES": str(exercises)}
     env.pop("LAB_LANG", None)
     shared = Kernel(env, exercises)
     try:
@@ -145,7 +145,7 @@ def test_a_learners_untouched_notebook_runs_to_its_end_and_each_check_says_what_
 def jupyterlab(lab_up, lab_env, tmp_path):
     """`python -m lab notebook` on the test lab, as `make notebook` runs it: its URL, then it is
     stopped as Ctrl-C stops it. It opens a copy of notebooks/: JupyterLab autosaves what it runs."""
-    shutil.copytree(notebook.NOTEBOOKS, tmp_path / "notebooks")
+    shutil.copytree(NOTEBOOKS, tmp_path / "notebooks")
     shutil.copytree(ROOT / "exercises", tmp_path / "exercises")
     env = {**lab_env, "LAB_NOTEBOOKS": str(tmp_path / "notebooks"), "LAB_EXERCISES": str(tmp_path / "exercises")}
     with jupyter.lab_notebook([sys.executable, "-m", "lab", "notebook"], env, ROOT) as url:

@@ -7,7 +7,7 @@ import sys
 from collections import Counter
 
 from lab.config.settings import ROOT
-from lab.kafka.admin import consume_all
+from lab.kafka.reading import consume_all
 from streamlab.wait import wait_for
 from tests.support import lab as run
 

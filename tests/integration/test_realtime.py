@@ -7,7 +7,8 @@ from collections import Counter
 
 from lab import runtimes
 from lab.course.truth import valid_events
-from lab.kafka.admin import consume_all, fresh_topics, offsets
+from lab.kafka.admin import fresh_topics
+from lab.kafka.reading import consume_all, offsets
 from streamlab.wait import wait_for
 from tests.support import lab as run
 from tests.support.lab import tail

@@ -22,7 +22,7 @@ from lab.course.truth import (
     valid_events,
     window_counts,
 )
-from lab.kafka.admin import consume_all
+from lab.kafka.reading import consume_all
 from lab.spark.submit import spark_home
 from tests.support import lab as run
 

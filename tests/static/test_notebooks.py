@@ -23,7 +23,7 @@ import pytest
 
 from lab.config.settings import ROOT
 from lab.course import notebook_versions
-from lab.spark.notebook import NOTEBOOKS
+from lab.spark.jupyter import NOTEBOOKS
 from tests.support.jupyter import course_notebooks
 
 # Spanish name -> English name: one notebook per block of the course and one per exercise.

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import nbformat
 
-from lab.spark.notebook import NOTEBOOKS
+from lab.spark.jupyter import NOTEBOOKS
 from lab.system import httpclient
 from streamlab.i18n import LANGUAGES, Catalogue
 from streamlab.wait import wait_for

@@ -4,7 +4,7 @@ realtime job's alerts split by hop."""
 import json
 
 from lab.bench.live import hops_of, latency_percentiles, weighted_percentiles
-from lab.kafka.admin import Record
+from lab.kafka.reading import Record
 
 
 def test_weighted_percentiles_take_the_smallest_value_reaching_the_share():

@@ -12,7 +12,7 @@ import pytest
 from lab import course
 from lab.course import exercises as ex
 from lab.course import notebook_versions
-from lab.kafka.admin import Record
+from lab.kafka.reading import Record
 
 US = 1_000_000
 MINUTE = 60 * US

@@ -8,7 +8,7 @@ import pytest
 
 from lab.config.settings import ROOT
 from lab.course import exercises as ex
-from lab.kafka.admin import Record
+from lab.kafka.reading import Record
 from tests.support.language import english_lines
 
 US = 1_000_000

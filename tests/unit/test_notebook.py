@@ -1,14 +1,14 @@
-"""lab.spark.notebook without a lab: JupyterLab's command line and the kernels' environment."""
+"""lab.spark.jupyter without a lab: JupyterLab's command line and the kernels' environment."""
 
 import shlex
 
 from lab.config.paths import Paths
 from lab.config.settings import load
-from lab.spark import notebook
+from lab.spark import jupyter
 
 
 def test_the_server_listens_on_one_address_with_a_token_and_fetches_nothing():
-    cmd = notebook.server_command("/venv/python", "127.0.0.1", 8888, "abc", notebook.NOTEBOOKS)
+    cmd = jupyter.server_command("/venv/python", "127.0.0.1", 8888, "abc", jupyter.NOTEBOOKS)
     assert cmd[:3] == ["/venv/python", "-m", "jupyterlab"]
     for flag in (
         "--ServerApp.ip=127.0.0.1",
@@ -16,18 +16,18 @@ def test_the_server_listens_on_one_address_with_a_token_and_fetches_nothing():
         "--ServerApp.port_retries=0",
         "--IdentityProvider.token=abc",
         "--ServerApp.open_browser=False",
-        f"--ServerApp.root_dir={notebook.NOTEBOOKS}",
+        f"--ServerApp.root_dir={jupyter.NOTEBOOKS}",
         "--LabApp.news_url=None",
     ):
         assert flag in cmd
-    assert notebook.url("127.0.0.1", 8888, "abc") == "http://127.0.0.1:8888/lab?token=abc"
-    assert notebook.token() != notebook.token() and len(notebook.token()) == 48
+    assert jupyter.url("127.0.0.1", 8888, "abc") == "http://127.0.0.1:8888/lab?token=abc"
+    assert jupyter.token() != jupyter.token() and len(jupyter.token()) == 48
 
 
 def test_kernels_get_spark_submits_arguments_the_clients_settings_and_a_startup_that_makes_spark(tmp_path, monkeypatch):
     settings = load(environ={"LAB_RUN": str(tmp_path / "run"), "RUNTIME": "local"})
     paths = Paths.of(settings)
-    env = notebook.kernel_env(settings, paths, submit_args=["--master", "spark://127.0.0.1:7077", "--jars", "k.jar"])
+    env = jupyter.kernel_env(settings, paths, submit_args=["--master", "spark://127.0.0.1:7077", "--jars", "k.jar"])
     assert shlex.split(env["PYSPARK_SUBMIT_ARGS"]) == [
         "--master",
         "spark://127.0.0.1:7077",
@@ -67,7 +67,7 @@ def test_local_kernels_are_drivers_of_the_lab_with_their_own_ui_port(tmp_path):
     settings = load(
         environ={"LAB_STATE": str(tmp_path / "state"), "LAB_RUN": str(tmp_path / "run"), "RUNTIME": "local"}
     )
-    env = notebook.kernel_env(settings, Paths.of(settings))
+    env = jupyter.kernel_env(settings, Paths.of(settings))
     args = shlex.split(env["PYSPARK_SUBMIT_ARGS"])
     assert args[args.index("--master") + 1] == settings.spark_master and args[-1] == "pyspark-shell"
     assert f"spark.ui.port={settings['NOTEBOOK_SPARK_UI_PORT']}" in args
@@ -78,7 +78,7 @@ def test_local_kernels_are_drivers_of_the_lab_with_their_own_ui_port(tmp_path):
     assert str(tmp_path / "state" / "jars" / "spark" / "kafka.jar") in args[args.index("--jars") + 1]
     assert env["SPARK_HOME"] and env["PYSPARK_PYTHON"] == str(tmp_path / "state" / "venv" / "bin" / "python")
     # A container's image has its own Spark environment: only the kernels' own settings are added.
-    container = notebook.kernel_env(
+    container = jupyter.kernel_env(
         settings, Paths.of(settings), ["--master", "spark://spark-master:7077"], spark_env=False
     )
     assert "SPARK_HOME" not in container and "PYSPARK_PYTHON" not in container

@@ -27,7 +27,8 @@ import time
 from lab.bench.live import produce
 from lab.bench.sizes import Capacity
 from lab.bench.wording import driver_output, line, verdict
-from lab.kafka.admin import end_total, fresh_topics
+from lab.kafka.admin import fresh_topics
+from lab.kafka.reading import end_total
 from streamlab.i18n import language, number
 
 KEEP_UP = 0.95  # the share of the offered rate a run must read to keep up

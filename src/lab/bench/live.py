@@ -32,7 +32,8 @@ from lab.bench import wording
 from lab.bench.sizes import Live
 from lab.config.settings import ROOT
 from lab.errors import RuntimeFailure
-from lab.kafka.admin import consume_all, end_total, fresh_topics, offsets
+from lab.kafka.admin import fresh_topics
+from lab.kafka.reading import consume_all, end_total, offsets
 from lab.observe import verdict
 from streamlab.listener import iso_seconds
 from streamlab.wait import wait_for

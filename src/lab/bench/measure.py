@@ -24,7 +24,8 @@ from lab.bench.kafkaperf import consumer_performance, producer_performance
 from lab.bench.sizes import SIZES, Size
 from lab.bench.variants import DRAIN_OPTIONS, READ_SETTINGS, REAL_TIME_BATCH, TUNING, TUNING_WITH, tuning_label
 from lab.errors import RuntimeFailure
-from lab.kafka.admin import deleted_at_end, end_total, fresh_topics
+from lab.kafka.admin import deleted_at_end, fresh_topics
+from lab.kafka.reading import end_total
 from streamlab.i18n import language
 
 LADDER = ["rate", "count", "json", "join", "window", "windowing"]

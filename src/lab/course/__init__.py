@@ -5,7 +5,7 @@ with (truth).
 
 The notebooks' helper is the scaffolding that makes their exact checks possible, behind a few
 calls, so that a notebook's cells hold the Spark code a learner reads and changes. In a notebook
-(its kernel's `spark` is already on the lab's cluster: lab.spark.notebook):
+(its kernel's `spark` is already on the lab's cluster: lab.spark.jupyter):
 
     from lab import course
 

@@ -63,7 +63,7 @@ class Notebook:
 
     def _read_page_views(self, topic: str) -> None:
         """The page views in `topic`, read back from Kafka: `self.records`, their truth in `self.truth`."""
-        from lab.kafka.admin import consume_all
+        from lab.kafka.reading import consume_all
 
         self.records = consume_all(self.bootstrap, topic)
         self.truth = t = inputs.truth_of(self.records)
@@ -72,7 +72,7 @@ class Notebook:
     def orders_and_payments(self) -> tuple[str, str]:
         """Two fresh topics with the capstone's orders and payments; their truth in
         `self.capstone_truth`, their valid events in `self.orders` and `self.payments`."""
-        from lab.kafka.admin import consume_all
+        from lab.kafka.reading import consume_all
 
         topics = {"orders": self.topic("orders"), "payments": self.topic("payments")}
         inputs.produce(self.bootstrap, topics, inputs.capstone_events())

@@ -1,3 +1,4 @@
-"""Kafka as the control plane uses it: creating, waiting for, reading and deleting topics (admin), and
-the lab's own topics (topics, `python -m lab.kafka.topics`).
+"""Kafka as the control plane uses it: private topics made, waited for and deleted (admin), topics
+read back to their end offsets (reading), and the lab's own topics (topics, `python -m
+lab.kafka.topics`).
 """

@@ -134,7 +134,7 @@ class Runtime(abc.ABC):
 
     @abc.abstractmethod
     def notebook(self) -> int:
-        """`make notebook`: JupyterLab on the course's notebooks, in the foreground (lab.spark.notebook)."""
+        """`make notebook`: JupyterLab on the course's notebooks, in the foreground (lab.spark.jupyter)."""
 
     @abc.abstractmethod
     def producer_command(self, args: list[str], env: dict[str, str]) -> tuple[list[str], dict[str, str]]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from lab.course.drills.base import MESSAGES, RUNNER, START, Drill, Result, said
 from lab.course.drills.checks import compare_ids, job_summary, parquet_rows, query_totals
 from lab.course.truth import parse_time, valid_events
-from lab.kafka.admin import consume_all
+from lab.kafka.reading import consume_all
 
 
 def bad_input(d: Drill) -> Result:
@@ -105,7 +105,8 @@ def data_loss(d: Drill) -> Result:
     """Retention deletes records while the job is stopped. With failOnDataLoss=true the restart
     fails at once with one line and writes nothing. With false it skips the gap, reports exactly
     the deleted records as skipped, and every record that survived is in the output once."""
-    from lab.kafka.admin import end_total, expire
+    from lab.kafka.admin import expire
+    from lab.kafka.reading import end_total
 
     topic, bootstrap = d.topic("page_views"), d.settings.kafka_bootstrap
     out = d.dir / "out"

@@ -27,7 +27,7 @@ def committed(checkpoint: Path, query: str) -> int:
 
 def caught_up(checkpoint: Path, query: str, settings: Settings, topic: str) -> bool:
     """The query has committed a batch whose end offsets reach the topic's end offsets."""
-    from lab.kafka.admin import offsets
+    from lab.kafka.reading import offsets
     from streamlab.dataloss import committed_offsets
 
     done = committed_offsets(checkpoint / query).get(topic)

@@ -22,7 +22,7 @@ from pathlib import Path
 from lab.course.drills.base import MESSAGES, START, Drill, Result
 from lab.course.drills.checks import committed, compare_ids, compare_state, compare_windows, parquet_rows
 from lab.course.truth import closed_windows, parse_time, valid_events, window_counts
-from lab.kafka.admin import consume_all
+from lab.kafka.reading import consume_all
 from streamlab.wait import wait_for
 
 

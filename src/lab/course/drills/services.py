@@ -16,7 +16,7 @@ from lab.course.drills.base import MESSAGES, START, Drill, Result
 from lab.course.drills.checks import caught_up, committed, compare_ids, parquet_rows
 from lab.course.drills.restarts import windowing_args, windowing_exact
 from lab.course.truth import valid_events
-from lab.kafka.admin import consume_all
+from lab.kafka.reading import consume_all
 from streamlab.wait import wait_for
 
 

@@ -138,7 +138,7 @@ def _topics(exercise: str, files: list[tuple[int, str]], environ) -> Prepared:
 
 def _fill(part: Prepared, bootstrap: str, lang: str) -> None:
     """Make the part's topics, write its input, and read its truth back from Kafka."""
-    from lab.kafka.admin import consume_all
+    from lab.kafka.reading import consume_all
 
     for topic in part.made:
         inputs.create_topic(bootstrap, topic)
@@ -289,7 +289,7 @@ class _Run:
 
 
 def _live_truth(bootstrap: str, topic: str, producer: inputs.LiveProducer) -> inputs.PipelineTruth:
-    from lab.kafka.admin import consume_all
+    from lab.kafka.reading import consume_all
 
     producer.join(120)
     if producer.error:

@@ -95,14 +95,16 @@ def notebook() -> int:
     the token the host made (LAB_NOTEBOOK_TOKEN); its kernels' `spark` is a driver like a job's
     (driver_command), with its UI on 4040 inside. JupyterLab replaces this process, so that tini's
     SIGTERM (`docker stop`) reaches it."""
-    from lab.spark import notebook as nb
+    from lab.spark import jupyter
 
     settings = load()
     paths = Paths.of(settings)
-    submit_args = driver_command(nb.kernel_settings(settings, CONTAINER_UI_PORT), paths, Path("notebook"), [])[1:-1]
-    env = {**os.environ, **nb.kernel_env(settings, paths, submit_args, spark_env=False), MARKER: str(paths.run)}
-    token = os.environ.get("LAB_NOTEBOOK_TOKEN") or nb.token()
-    cmd = nb.server_command(sys.executable, "0.0.0.0", NOTEBOOK_CONTAINER_PORT, token, Path(NOTEBOOK_FOLDER))
+    submit_args = driver_command(jupyter.kernel_settings(settings, CONTAINER_UI_PORT), paths, Path("notebook"), [])[
+        1:-1
+    ]
+    env = {**os.environ, **jupyter.kernel_env(settings, paths, submit_args, spark_env=False), MARKER: str(paths.run)}
+    token = os.environ.get("LAB_NOTEBOOK_TOKEN") or jupyter.token()
+    cmd = jupyter.server_command(sys.executable, "0.0.0.0", NOTEBOOK_CONTAINER_PORT, token, Path(NOTEBOOK_FOLDER))
     os.chdir(NOTEBOOK_FOLDER)
     os.execve(cmd[0], cmd, env)
 

@@ -302,21 +302,21 @@ class Docker(Runtime):
         return Job(proc, kill, name)
 
     def notebook(self):
-        from lab.spark import notebook
+        from lab.spark import jupyter
 
         self._check_ports(["notebook"])
         print(MESSAGES("building_notebook"), flush=True)
         self.compose.run("--profile", "notebook", "build", "notebook")
-        state = notebook.state_dir(self.paths)
+        state = jupyter.state_dir(self.paths)
         state.mkdir(parents=True, exist_ok=True)
         self.run_folder.hand_over(state)
-        folder = notebook.root().resolve()
+        folder = jupyter.root().resolve()
         if os.name == "posix" and folder.stat().st_uid != self.uid:  # a root host: JupyterLab runs as 10001
             print(
                 MESSAGES("notebook_not_writable", uid=self.uid, folder=folder, owner=folder.stat().st_uid),
                 file=sys.stderr,
             )
-        token = notebook.token()
+        token = jupyter.token()
         name = f"{self.project}-notebook"
         cmd = self.compose.cmd(
             "--profile",
@@ -339,7 +339,7 @@ class Docker(Runtime):
             with contextlib.suppress(*ENGINE_ERRORS):
                 self._engine().api.stop(name, timeout=20)
 
-        return notebook.serve(cmd, env, self.settings, token, state / "jupyterlab.log", stop)
+        return jupyter.serve(cmd, env, self.settings, token, state / "jupyterlab.log", stop)
 
     def producer_command(self, args, env):
         name = f"{self.project}-producer-run-{uuid.uuid4().hex[:8]}"

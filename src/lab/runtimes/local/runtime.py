@@ -244,14 +244,14 @@ class Local(Runtime):
         return sum(e["totalGCTime"] for e in execs), sum(e["totalDuration"] for e in execs)
 
     def notebook(self):
-        from lab.spark import notebook
+        from lab.spark import jupyter
 
         host, port = self.settings.host, int(self.settings["NOTEBOOK_PORT"])
         catalogue.check_ports(self.settings, catalogue.BY_NAME["notebook"].ports)
-        token = notebook.token()
-        env = {**os.environ, **notebook.kernel_env(self.settings, self.paths), MARKER: str(self.paths.run)}
-        cmd = notebook.server_command(str(self.paths.python), host, port, token, notebook.root())
-        return notebook.serve(cmd, env, self.settings, token, notebook.state_dir(self.paths) / "jupyterlab.log")
+        token = jupyter.token()
+        env = {**os.environ, **jupyter.kernel_env(self.settings, self.paths), MARKER: str(self.paths.run)}
+        cmd = jupyter.server_command(str(self.paths.python), host, port, token, jupyter.root())
+        return jupyter.serve(cmd, env, self.settings, token, jupyter.state_dir(self.paths) / "jupyterlab.log")
 
     def producer_command(self, args, env):
         return [str(self.paths.python), "-m", "producer", *args], {

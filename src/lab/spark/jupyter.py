@@ -41,7 +41,7 @@ NOTEBOOKS = ROOT / "notebooks"
 # Read by IPython at every kernel start (IPYTHONDIR's default profile).
 # The application is named after the notebook (JupyterLab tells its kernels; nbclient does not), so
 # the master's UI shows which notebook holds which cores.
-STARTUP = '''"""Written by `make notebook` (src/lab/spark/notebook.py): the lab's SparkSession, ready as `spark`."""
+STARTUP = '''"""Written by `make notebook` (src/lab/spark/jupyter.py): the lab's SparkSession, ready as `spark`."""
 import os as _os
 
 from streamlab.session import build as _build
