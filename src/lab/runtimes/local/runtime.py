@@ -247,7 +247,10 @@ class Local(Runtime):
         from lab.spark import jupyter
 
         host, port = self.settings.host, int(self.settings["NOTEBOOK_PORT"])
-        catalogue.check_ports(self.settings, catalogue.BY_NAME["notebook"].ports)
+        # JupyterLab's own port only: a kernel's Spark UI takes the next free port if its own is
+        # held (by another notebook's kernel, say); Docker publishes both, so it checks both.
+        jupyterlab = [port for port in catalogue.BY_NAME["notebook"].ports if port.key == "NOTEBOOK_PORT"]
+        catalogue.check_ports(self.settings, jupyterlab)
         token = jupyter.token()
         env = {**os.environ, **jupyter.kernel_env(self.settings, self.paths), MARKER: str(self.paths.run)}
         cmd = jupyter.server_command(str(self.paths.python), host, port, token, jupyter.root())
