@@ -62,11 +62,12 @@ def _replace_worker(d: Drill, ckpt: Path, proc) -> None:
 def broker_restart(d: Drill) -> Result:
     """Restart Kafka under a running producer and job: the producer (idempotent, acks=all) loses
     and duplicates nothing, and the job resumes and misses nothing."""
-    summary = d.dir / "producer.json"
-    producer = d.producer(
-        "--rate", "1500", "--duration", "40", "--seed", "84", "--summary", str(summary),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    summary, said = d.dir / "producer.json", d.dir / "producer.log"
+    with said.open("w") as log:
+        producer = d.producer(
+            "--rate", "1500", "--duration", "40", "--seed", "84", "--summary", str(summary),
+            stdout=subprocess.DEVNULL, stderr=log,
+        )  # fmt: skip
     ckpt, out = d.dir / "ckpt", d.dir / "out"
     base = ["--sink", "parquet", "--output", str(out), "--checkpoint", str(ckpt), "--metrics-port", "0"]
     job = d.spark_submit("basic", *base, "--trigger", "2 seconds")
@@ -76,7 +77,7 @@ def broker_restart(d: Drill) -> Result:
         job.kill()
         if producer.poll() is None:
             producer.kill()
-    _compare_producer(d, json.loads(summary.read_text()))
+    _compare_producer(d, json.loads(summary.read_text()), said)
     d.submit("basic", *base, "--trigger", "availableNow")
     views = valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
     compare_ids(d.result, [r["event_id"] for r in parquet_rows(out)], {e["event_id"] for e in views})
@@ -100,8 +101,9 @@ def _restart_kafka(d: Drill, ckpt: Path, job, producer: subprocess.Popen) -> Non
         d.result.fail(MESSAGES("job_not_resumed", code=job.returncode))
 
 
-def _compare_producer(d: Drill, stats: dict) -> None:
-    """The producer's --summary against what the topics hold: every record sent, acked and there once."""
+def _compare_producer(d: Drill, stats: dict, said: Path) -> None:
+    """The producer's --summary against what the topics hold: every record sent, acked and there once.
+    Records that failed are told with the producer's own last line (its first delivery errors)."""
     present = sum(
         len(consume_all(d.settings.kafka_bootstrap, d.topic(k))) for k in ("page_views", "orders", "payments")
     )
@@ -110,3 +112,6 @@ def _compare_producer(d: Drill, stats: dict) -> None:
     )
     if not (stats["failed"] == 0 and stats["acked"] == stats["sent"] == present):
         d.result.ok = False
+    if stats["failed"]:
+        last = said.read_text().strip().splitlines()[-1:] if said.exists() else []
+        d.result.details.append(MESSAGES("producer_said", line=last[0][:300] if last else "-"))
