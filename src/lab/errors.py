@@ -40,6 +40,13 @@ class RuntimeFailure(LabError):
     """A service, a job, a stage or the engine failed."""
 
 
+def first_line(exc: BaseException) -> str:
+    """An exception's first line, or its type's name when it says nothing: how a command that
+    stopped on it names it in one line (the rest is in the output it printed)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def exit_code(exc: BaseException) -> int | None:
     """The exit code for `exc`, or None when it is not the user's to read (a bug: re-raise it)."""
     if isinstance(exc, KeyboardInterrupt):

@@ -23,7 +23,7 @@ from lab.bench import backlog, costfit, drain, files, live, wording
 from lab.bench.kafkaperf import consumer_performance, producer_performance
 from lab.bench.sizes import SIZES, Size
 from lab.bench.variants import DRAIN_OPTIONS, READ_SETTINGS, REAL_TIME_BATCH, TUNING, TUNING_WITH, tuning_label
-from lab.errors import RuntimeFailure
+from lab.errors import RuntimeFailure, first_line
 from lab.kafka.admin import deleted_at_end, fresh_topics
 from lab.kafka.reading import end_total
 from streamlab.i18n import language
@@ -48,8 +48,7 @@ def run(rt, size_name: str, environ: dict[str, str]) -> Path:
         with deleted_at_end():
             results, started = measure(rt, SIZES[size_name], environ)
     except (RuntimeError, TimeoutError, RuntimeFailure) as exc:
-        lines = str(exc).strip().splitlines()
-        raise RuntimeFailure(f"bench: {lines[0] if lines else type(exc).__name__}") from exc
+        raise RuntimeFailure(f"bench: {first_line(exc)}") from exc
     return files.write(results, started)
 
 

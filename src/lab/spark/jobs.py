@@ -53,24 +53,9 @@ def unknown(name: str) -> str:
     return MESSAGES("unknown_job", name=name, jobs=", ".join(available()))
 
 
-def checked(name: str, job_args: list[str], private: bool = False) -> Path | None:
-    """The job's file once its name and common options are valid. An unknown name prints
-    `unknown(name)` to stderr and returns None (exit 2 for the caller); a bad common option exits
-    2 with one line, before any JVM starts."""
-    import sys
-
-    from streamlab import options
-
-    path = path_of(name, private=private)
-    if path is None:
-        print(unknown(name), file=sys.stderr)
-        return None
-    options.parser(name).parse_known_args(job_args)
-    return path
-
-
 def require(name: str, job_args: list[str], private: bool = False) -> Path:
-    """`checked` for a caller that goes on: an unknown name raises UsageError(unknown(name))."""
+    """The job's file once its name and common options are valid. An unknown name raises
+    UsageError(unknown(name)); a bad common option exits 2 with one line, before any JVM starts."""
     from streamlab import options
 
     path = path_of(name, private=private)
@@ -78,3 +63,15 @@ def require(name: str, job_args: list[str], private: bool = False) -> Path:
         raise UsageError(unknown(name))
     options.parser(name).parse_known_args(job_args)
     return path
+
+
+def checked(name: str, job_args: list[str], private: bool = False) -> Path | None:
+    """`require` for a command that says an unknown name itself: it prints `unknown(name)` to
+    stderr, as it is, and returns None (exit 2 for the caller)."""
+    import sys
+
+    try:
+        return require(name, job_args, private)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return None

@@ -37,7 +37,7 @@ from lab.config.settings import ROOT, Settings
 from lab.course.exercises import inputs
 from lab.course.exercises.judges import JUDGES
 from lab.course.exercises.verdicts import TEXTS, first_error
-from lab.errors import RuntimeFailure, UsageError
+from lab.errors import RuntimeFailure, UsageError, first_line
 from streamlab.i18n import language
 
 EXERCISES = {
@@ -170,12 +170,7 @@ def check(rt, settings: Settings, exercise: str, patterns: list[str], environ: d
     try:
         return _check(rt, settings, exercise, patterns, environ)
     except (RuntimeError, TimeoutError, subprocess.TimeoutExpired, RuntimeFailure) as exc:
-        raise RuntimeFailure(f"check: {_first_line(exc)}") from exc
-
-
-def _first_line(exc: BaseException) -> str:
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
+        raise RuntimeFailure(f"check: {first_line(exc)}") from exc
 
 
 def _check(rt, settings: Settings, exercise: str, patterns: list[str], environ: dict[str, str] | None) -> int:
