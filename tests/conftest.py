@@ -140,10 +140,14 @@ BESIDE_COLD_DOCKER = BESIDE_DOCKER - {"test_exercises.py"}
 BESIDE_UNIT = {"test_drills.py", "test_exercises.py", "test_windowing.py"}
 
 
+# The single-broker Docker lab, then the cluster profile, on the same engine (their ports are the same).
+DOCKER_ORDER = ["test_docker_lab.py", "test_docker_cluster.py"]
+
+
 def _rank(item, docker_first: bool) -> tuple[int, float]:
     folder, _, name = item.nodeid.split("::")[0].rpartition("/")
     if folder == "tests/docker":
-        return (1 if docker_first else 3, 0)
+        return (1 if docker_first else 3, DOCKER_ORDER.index(name) if name in DOCKER_ORDER else len(DOCKER_ORDER))
     if folder == "tests/integration":
         # A module not in the list runs before the last one, which takes the session's lab down.
         last = len(INTEGRATION_ORDER) - 1

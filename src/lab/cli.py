@@ -223,10 +223,15 @@ def _bench(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
 def _drill(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
     from lab.course import drills
 
-    names = list(drills.DRILLS) if args.name == "all" else [args.name]
-    unknown = [n for n in names if n not in drills.DRILLS]
+    groups = {"all": list(drills.DRILLS), "cluster": list(drills.CLUSTER_DRILLS)}
+    names = groups.get(args.name, [args.name])
+    known = {**drills.DRILLS, **drills.CLUSTER_DRILLS}
+    unknown = [n for n in names if n not in known]
     if unknown:
-        print(MESSAGES("unknown_drill", name=unknown[0], drills=", ".join(drills.DRILLS)), file=sys.stderr)
+        print(MESSAGES("unknown_drill", name=unknown[0], drills=", ".join(known)), file=sys.stderr)
+        return 2
+    if not rt.settings.cluster and any(n in drills.CLUSTER_DRILLS for n in names):
+        print(MESSAGES("drill_needs_cluster", name=args.name), file=sys.stderr)
         return 2
     results = drills.run(names, args.size)
     return 0 if all(r.passed for r in results) else 1

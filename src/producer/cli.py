@@ -170,6 +170,12 @@ def _endpoint_options(p: argparse.ArgumentParser) -> None:
         "--bootstrap", default=None, help="Kafka bootstrap servers (default: KAFKA_BOOTSTRAP, else 127.0.0.1:9092)"
     )
     p.add_argument("--wait-for-broker", type=_non_negative, default=30.0, help="seconds to retry an unreachable broker")
+    p.add_argument(
+        "--delivery-timeout",
+        type=_non_negative,
+        default=DELIVERY_TIMEOUT_SECONDS,
+        help="seconds a record may wait for its acknowledgement before it counts as failed",
+    )
 
 
 def _output_options(p: argparse.ArgumentParser) -> None:
@@ -320,7 +326,7 @@ def _to_kafka(gen: EventGenerator, args, bootstrap: str, metrics_host: str, topi
     wait_for_broker(bootstrap, args.wait_for_broker, list(topics.values()))
     metrics.declare(list(topics.values()))
     tally = Tally()
-    delivery = Delivery(bootstrap, tally)
+    delivery = Delivery(bootstrap, tally, args.delivery_timeout)
     stop = Stop()
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
@@ -401,7 +407,7 @@ def _finish(args, delivery: Delivery, progress: Progress, sent: int, elapsed: fl
     """Flush, write the summary (and --summary), and say whether every event was acknowledged."""
     # As long as a record may wait for its report: each one ends acknowledged or failed, none unknown
     # (a broker that restarts under load can take longer than a minute to take the backlog).
-    remaining = delivery.flush(DELIVERY_TIMEOUT_SECONDS + 10)
+    remaining = delivery.flush(delivery.timeout + 10)
     tally, metrics = progress.tally, progress.metrics
     metrics.sync(tally)
     acked, failed = sum(tally.acked.values()), sum(tally.failed.values())

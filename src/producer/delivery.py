@@ -1,6 +1,7 @@
 """Delivery to Kafka: an idempotent producer with acks=all, and a count of every report.
 
-`Delivery(bootstrap, tally)` owns the confluent-kafka Producer. `send(topic, value, key)` queues
+`Delivery(bootstrap, tally, timeout)` owns the confluent-kafka Producer; a record not acknowledged
+within `timeout` seconds (default DELIVERY_TIMEOUT_SECONDS) counts as failed. `send(topic, value, key)` queues
 one record, waiting for deliveries to drain while the local queue is full. Delivery reports
 count into the Tally (acked or failed per topic, and one latency sample per SAMPLE_EVERY acks);
 the first few failures are kept for the closing error line. `flush(timeout)` returns how many
@@ -28,13 +29,14 @@ DELIVERY_TIMEOUT_SECONDS = CONFIG["message.timeout.ms"] / 1000
 
 
 class Delivery:
-    def __init__(self, bootstrap: str, tally: Tally):
+    def __init__(self, bootstrap: str, tally: Tally, timeout: float = DELIVERY_TIMEOUT_SECONDS):
         from confluent_kafka import Producer
 
-        self.tally = tally
+        self.tally, self.timeout = tally, timeout
         self.errors: list[str] = []
         self._acks = 0
-        self.producer = Producer({"bootstrap.servers": bootstrap, **CONFIG, "on_delivery": self._on_delivery})
+        config = {**CONFIG, "message.timeout.ms": int(timeout * 1000)}
+        self.producer = Producer({"bootstrap.servers": bootstrap, **config, "on_delivery": self._on_delivery})
         self.poll = self.producer.poll
         self._produce = self.producer.produce  # bound once: send() runs once per event
 

@@ -11,12 +11,14 @@ share no port. In order:
 2. while the demo's windowing job runs: every Prometheus target up, workers and driver included,
    and every dashboard panel's query returning data; then `make report` of that run;
 3. exact results: `basic` (every event once, bad ones quarantined), windowing's window counts,
-   and `make drill NAME=driver-kill` from the same Java-less host (0 lost, 0 duplicated);
+   `make state`; `make check` and `make consume` from the same Java-less host (the drills run
+   from it in the cluster profile's module, test_docker_cluster.py);
 4. `make notebook`: a real browser runs exercise 2's notebook in the notebook container's JupyterLab;
 5. beside a running job, what lab.runtimes.docker.runtime asks the engine through the Docker SDK: the project's
    containers, the bench's CPU and executor probes, and the job's SIGKILL;
 6. `make down` leaves no container, no volume in use and no process behind.
-The figures (images, seconds to healthy, rows checked) are printed in the test summary.
+The figures (images, seconds to healthy, rows checked) are printed in the test summary. The
+engine (`docker_engine`) is tests/docker/conftest.py's, shared with the cluster profile's module.
 """
 
 from __future__ import annotations
@@ -26,7 +28,6 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import time
 from collections import Counter
 from datetime import timedelta
@@ -36,7 +37,7 @@ from types import SimpleNamespace
 import pyarrow.parquet as pq
 import pytest
 
-from lab.config.settings import ROOT, load
+from lab.config.settings import ROOT
 from lab.course.truth import output_window_counts, parse_time, valid_events, window_counts
 from lab.kafka.admin import fresh_topics
 from lab.kafka.reading import consume_all
@@ -45,132 +46,24 @@ from lab.spark.jupyter import NOTEBOOKS
 from lab.system import procs
 from lab.system.httpclient import get_json
 from streamlab.wait import WaitTimeout, wait_for
-from tests.docker.conftest import PREBUILD, PROJECT, figure
-from tests.support import dockerhost, jupyter, netns
-from tests.support.lab import QUICK_JIT, trace_lines
+from tests.docker.conftest import PROJECT, figure
+from tests.docker.labhost import RUN, STATE, Lab, lab_env, learner_host, running
+from tests.support import jupyter, netns
+from tests.support.lab import trace_lines
 
 # A cold machine builds the images and Compose first: more than the suite's 900 s per test.
 pytestmark = [pytest.mark.docker, pytest.mark.timeout(2700)]
-STATE = ROOT / ".lab" / "test-docker"  # the learner-like host's LAB_STATE: its own control-only venv
-RUN = STATE / "run"
-FORBIDDEN = {"java", "javac", "mvn", "apt-get", "apt"}  # what a Docker-only host does not have
 START = "2026-01-01T00:00:00Z"
 
 
-def _path_without(forbidden: set[str], folder: Path) -> str:
-    """A PATH holding every command of this one but the forbidden ones."""
-    folder.mkdir(parents=True, exist_ok=True)
-    for directory in os.environ["PATH"].split(os.pathsep):
-        if not os.path.isdir(directory):
-            continue
-        for entry in os.scandir(directory):
-            link = folder / entry.name
-            if entry.name in forbidden or link.exists() or link.is_symlink():
-                continue
-            if entry.is_file() and os.access(entry.path, os.X_OK):
-                link.symlink_to(entry.path)
-    return str(folder)
-
-
-class Lab:
-    """The running Docker lab, and how to reach it: commands and calls run in its namespace."""
-
-    def __init__(self, env: dict[str, str], ns: str | None):
-        self.env, self.ns = env, ns
-        self.settings = load(environ=env)
-
-    def lab(self, *args: str, timeout: float = 900, check: bool = True, **extra_env) -> subprocess.CompletedProcess:
-        proc = subprocess.run(
-            netns.command(self.ns, [sys.executable, "-m", "lab", *args]),
-            cwd=ROOT,
-            env={**self.env, **extra_env},
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-        if check and proc.returncode != 0:
-            raise AssertionError(
-                f"lab {' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
-            )
-        return proc
-
-    def notebook_gone(self) -> bool:
-        return not any(name.endswith("-notebook") for name in _running(self))
-
-    def call(self, fn, *args, **kwargs):
-        return netns.call(self.ns, fn, *args, **kwargs)
-
-    def prometheus(self, path: str, params: dict | None = None) -> dict:
-        """A Prometheus API answer's data, asked from inside the lab's namespace."""
-        url = f"http://{self.settings.host}:{self.settings['PROMETHEUS_PORT']}/api/v1/{path}"
-        return self.call(get_json, url, 10, params)["data"]
-
-    def query(self, expr: str) -> list:
-        return self.prometheus("query", {"query": expr})["result"]
-
-    def targets(self) -> list[dict]:
-        return self.prometheus("targets")["activeTargets"]
-
-    def produce(self, topics: dict[str, str], *args: str) -> dict:
-        from lab.runtimes.docker.runtime import Docker
-
-        summary = RUN / "e2e" / f"produce-{time.monotonic_ns()}.json"
-        summary.parent.mkdir(parents=True, exist_ok=True)
-        rt = Docker(load(environ={**self.env, **topics}), environ=self.env)
-        cmd, env = rt.producer_command(
-            ["--dimensions-dir", "", "--summary", str(summary), *args], {**self.env, **topics}
-        )
-        proc = subprocess.run(netns.command(self.ns, cmd), env=env, capture_output=True, text=True, timeout=600)
-        assert proc.returncode == 0, proc.stderr[-2000:]
-        return json.loads(summary.read_text())
-
-
 @pytest.fixture(scope="module")
-def docker_lab(request, tmp_path_factory):
-    reason = dockerhost.unavailable()
-    if reason:
-        if os.environ.get("LAB_REQUIRE_DOCKER"):
-            pytest.fail(f"the Docker lab must run here (LAB_REQUIRE_DOCKER), but: {reason}", pytrace=False)
-        pytest.skip(reason)
-    built = {}
-
-    def build(env):
-        built.update(dockerhost.build_images({**env, "COMPOSE_PROJECT_NAME": PROJECT}))
-
-    prebuild = request.config.stash.get(PREBUILD, None)
-    t0 = time.monotonic()
-    with dockerhost.engine(build=build, prebuild=prebuild) as (env, ns):
-        if prebuild is not None:
-            built.update(prebuild.wait())
-            ready = f"prepared in the background, started {time.monotonic() - prebuild.started:.0f}s ago; "
-        else:
-            ready = ""
-        images = built["images"]
-        figure(
-            f"images built: {len(images)} in {built['seconds']:.0f}s "
-            f"({'; '.join(images)}); {ready}engine ready after {time.monotonic() - t0:.0f}s of this test",
-        )
-        shutil.rmtree(RUN, ignore_errors=True)
-        env = {k: v for k, v in env.items() if not k.startswith("TOPIC_")}
-        env.update(
-            {
-                "RUNTIME": "docker",
-                "LAB_STATE": str(STATE),
-                "LAB_RUN": str(RUN),
-                "GRAFANA": "0",
-                "COMPOSE_PROJECT_NAME": PROJECT,
-                "WORKERS": "2",
-                **QUICK_JIT,
-            }
-        )
-        if ns:  # the namespaced engine builds from the cache the builder left, with the same settings
-            env["LAB_COMPOSE_OVERRIDES"] = str(dockerhost.BUILD_OVERRIDE)
-        lab = Lab(env, ns)
-        try:
-            yield lab
-        finally:
-            lab.lab("down", check=False, timeout=300)
-            lab.lab("clean", check=False, timeout=300)  # volumes and run folder: the next run starts afresh
+def docker_lab(docker_engine):
+    lab = Lab(lab_env(*docker_engine), docker_engine[1])
+    try:
+        yield lab
+    finally:
+        lab.lab("down", check=False, timeout=300)
+        lab.lab("clean", check=False, timeout=300)  # volumes and run folder: the next run starts afresh
 
 
 @pytest.fixture(scope="module")
@@ -179,21 +72,8 @@ def demo(docker_lab, request, tmp_path_factory):
     Yields while the job runs; the test that uses it checks what can be seen meanwhile."""
     lab = docker_lab
     folder = tmp_path_factory.mktemp("docker-demo")
-    env = {**lab.env, "PATH": _path_without(FORBIDDEN, folder / "bin")}
-    assert not any(shutil.which(tool, path=env["PATH"]) for tool in FORBIDDEN)
-    # `make install` reaches PyPI for the control code's packages, so it runs outside the namespace.
-    install = subprocess.run(["make", "install"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
-    assert install.returncode == 0, install.stdout[-2000:] + install.stderr[-2000:]
-    venv = STATE / "venv"
-    packages = subprocess.run(
-        [str(venv / "bin" / "python"), "-m", "pip", "list", "--format", "json"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    names = {p["name"].lower() for p in json.loads(packages)}
-    assert "pyspark" not in names and "confluent-kafka" in names, f"the control venv holds {sorted(names)}"
-    lab.host_env = env  # the learner-like host, for `make drill` below
+    lab.host_env = learner_host(lab.env, folder)  # the learner-like host, for `make check` and more below
+    env = lab.host_env
     log = folder / "demo.log"
     t0 = time.monotonic()
     with log.open("w") as out:
@@ -301,11 +181,6 @@ def test_demo_prometheus_and_dashboards(demo, request):
     report = lab.lab("report", "--job", "windowing", "--since", "10m", "--trigger-seconds", "10")
     page = Path(re.search(r"Report written: (\S+report\.html)", report.stdout).group(1))
     assert page.exists() and page.read_text().count("data:image/png;base64,") >= 10, report.stdout[-2000:]
-
-
-def _running(lab) -> list[str]:
-    out = subprocess.run(["docker", "ps", "--format", "{{.Names}}"], env=lab.env, capture_output=True, text=True)
-    return out.stdout.split()
 
 
 def _mapping_archive(lab, container: str, java_main: str) -> list[str]:
@@ -421,28 +296,6 @@ def test_windowing_exact_window_counts(demo, docker_lab, topics, request):
     )
 
 
-def test_driver_kill_drill(demo, docker_lab, request):
-    """As the acceptance asks: `make drill NAME=driver-kill` from the host without Java."""
-    proc = subprocess.run(
-        netns.command(docker_lab.ns, ["make", "drill", "NAME=driver-kill", "SIZE=small"]),
-        cwd=ROOT,
-        env=docker_lab.host_env,
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
-    line = next((x for x in proc.stdout.splitlines() if x.startswith("drill driver-kill:")), proc.stdout[-2000:])
-    assert proc.returncode == 0 and line.endswith("0 lost, 0 duplicated -> PASS"), (
-        proc.stdout[-3000:] + proc.stderr[-2000:]
-    )
-    # Each kill was the engine's SIGKILL of the driver's container (lab.runtimes.docker, Docker SDK):
-    # had that failed, the fallback would end only the `compose run` client, and the container would
-    # run on.
-    left = [name for name in _running(docker_lab) if name.startswith(f"{PROJECT}-job-")]
-    assert not left, f"driver containers left running by the drill's kills: {left}"
-    figure(line)
-
-
 def test_check_an_exercise_and_consume_a_topic(demo, docker_lab, request):
     """`make check` and `make consume` from the host without Java: the checker's driver runs in a
     driver container, on the learner's files as the project folder mounts them."""
@@ -544,7 +397,7 @@ def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
         stderr=subprocess.DEVNULL,
     )
     try:
-        wait_for(lambda: job.poll() is None and job.name in _running(lab), 180, "the job's driver container to run")
+        wait_for(lambda: job.poll() is None and job.name in running(lab), 180, "the job's driver container to run")
         ps = subprocess.run(
             ["docker", "ps", "--all", "--quiet", "--filter", f"label=com.docker.compose.project={PROJECT}"],
             env=lab.env,
@@ -586,7 +439,7 @@ def test_probes_and_kill_of_a_running_job(demo, docker_lab, request):
         t0 = time.monotonic()
         job.kill()
         killed = time.monotonic() - t0
-        assert job.name not in _running(lab), "the killed driver's container still runs"
+        assert job.name not in running(lab), "the killed driver's container still runs"
         job._kill()  # the kill function once more: its container is gone, which is no error
     finally:
         job.kill()
@@ -611,7 +464,7 @@ def test_down_leaves_nothing_behind(docker_lab, request):
     )
     try:
         wait_for(
-            lambda: job.poll() is None and any(c.endswith(job.name) or job.name in c for c in _running(lab)),
+            lambda: job.poll() is None and any(c.endswith(job.name) or job.name in c for c in running(lab)),
             180,
             "the job's driver container to run",
         )

@@ -20,6 +20,7 @@ from lab.config.settings import ROOT, load
 from lab.runtimes import catalogue
 
 COMPOSE = ROOT / "compose" / "compose.yml"
+CLUSTER = ROOT / "compose" / "cluster.yml"  # the cluster profile's override (`make up CLUSTER=1`)
 # compose-go v2.9.1's schema, the one the pinned Compose validates with (data/README.md).
 SCHEMA = Path(__file__).parent / "data" / "compose-spec.json"
 DOCKERFILES = sorted((ROOT / "services").glob("*/Dockerfile"))
@@ -66,6 +67,27 @@ def compose(settings):
     return interpolate_tree(yaml.safe_load(COMPOSE.read_text()), {**settings.values, **RUNTIME_ENV})
 
 
+def merged(base, override, key=""):
+    """Compose's merge of an override file, as far as the lab's files need it: mappings merge,
+    `volumes` lists merge by their mount point, other lists and values are replaced."""
+    if isinstance(base, dict) and isinstance(override, dict):
+        return {k: merged(base[k], v, k) if k in base else v for k, v in override.items()} | {
+            k: v for k, v in base.items() if k not in override
+        }
+    if key == "volumes" and isinstance(base, list):
+        by_target = {str(v).split(":")[1]: v for v in base}
+        by_target.update({str(v).split(":")[1]: v for v in override})
+        return list(by_target.values())
+    return override
+
+
+@pytest.fixture(scope="module")
+def cluster(settings):
+    """compose.yml with compose/cluster.yml over it, interpolated: the cluster profile's model."""
+    both = merged(yaml.safe_load(COMPOSE.read_text()), yaml.safe_load(CLUSTER.read_text()))
+    return interpolate_tree(both, {**settings.values, **RUNTIME_ENV})
+
+
 def test_validates_against_the_compose_specification(compose):
     jsonschema.validate(compose, json.loads(SCHEMA.read_text()))
 
@@ -81,9 +103,6 @@ def test_has_the_lab_services(compose):
         "prometheus",
         "grafana",
         "postgres",
-        "kafka-1",
-        "kafka-2",
-        "kafka-3",
     } <= set(compose["services"])
 
 
@@ -195,25 +214,32 @@ def test_ports_are_published_on_loopback_only(compose):
 def test_the_published_ports_are_the_service_catalogues():
     """compose.yml publishes exactly the ports lab.runtimes.catalogue marks published (those the
     Docker runtime checks before starting anything), at the settings the catalogue names, on 127.0.0.1."""
-    raw = yaml.safe_load(COMPOSE.read_text())  # before interpolation: the settings' names
-    published: dict[str, set[str]] = {}
-    for name, svc in raw["services"].items():
-        for port in svc.get("ports", []):
-            match = re.fullmatch(r"127\.0\.0\.1:\$\{([A-Z_0-9]+)\}:[^:]+", str(port))
-            assert match, f"{name} publishes {port}, not 127.0.0.1:${{SETTING}}:<port inside>"
-            published.setdefault(name, set()).add(match.group(1))
-    assert published == {s.name: {p.key for p in s.published} for s in catalogue.SERVICES if s.published}
+    for path, cluster_only in ((COMPOSE, False), (CLUSTER, True)):
+        raw = yaml.safe_load(path.read_text())  # before interpolation: the settings' names
+        published: dict[str, set[str]] = {}
+        for name, svc in raw["services"].items():
+            for port in svc.get("ports", []):
+                match = re.fullmatch(r"127\.0\.0\.1:\$\{([A-Z_0-9]+)\}:[^:]+", str(port))
+                assert match, f"{name} publishes {port}, not 127.0.0.1:${{SETTING}}:<port inside>"
+                published.setdefault(name, set()).add(match.group(1))
+        wanted = {
+            s.name: {p.key for p in s.published}
+            for s in catalogue.SERVICES
+            if s.published and s.cluster_only == cluster_only
+        }
+        assert published == wanted, path.name
 
 
-def test_the_catalogues_services_are_composes_with_their_texts_and_checks(compose):
+def test_the_catalogues_services_are_composes_with_their_texts_and_checks(compose, cluster):
     """Each is a Compose service (with a healthcheck, if `make up` starts it); each port's purpose,
     health check and what it waits for exist."""
     from lab.system import health
 
     for svc in catalogue.SERVICES:
-        assert svc.name in compose["services"], f"{svc.name} is no Compose service"
+        model = cluster if svc.cluster_only else compose
+        assert svc.name in model["services"], f"{svc.name} is no Compose service"
         if svc.on_up:
-            assert "healthcheck" in compose["services"][svc.name], f"{svc.name} has no healthcheck"
+            assert "healthcheck" in model["services"][svc.name], f"{svc.name} has no healthcheck"
         assert all(p.says() for p in svc.ports)
         if svc.health:
             assert callable(getattr(health, svc.health)) and svc.waits_for(), svc.name
@@ -266,12 +292,37 @@ def test_same_topics_and_settings_as_the_local_runtime(compose, settings):
     assert worker[worker.index("--cores") + 1] == settings["SPARK_WORKER_CORES"]
 
 
-def test_three_broker_profile_replicates(compose):
-    for n in (1, 2, 3):
-        env = compose["services"][f"kafka-{n}"]["environment"]
-        assert (env["KAFKA_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"]) == ("3", "2")
-        assert env["KAFKA_NODE_ID"] == str(n)
-        assert compose["services"][f"kafka-{n}"]["profiles"] == ["kafka-cluster"]
+def test_the_cluster_profile_replicates(cluster, settings):
+    """Three brokers and controllers (node ids 1-3, one quorum), replication factor 3 and
+    min.insync.replicas 2, each on its own volume and host port; topics made once all three are
+    healthy; every client bootstraps from the three."""
+    jsonschema.validate(cluster, json.loads(SCHEMA.read_text()))
+    template = (ROOT / "services" / "kafka" / "server.properties").read_text()
+    placeholders = set(re.findall(r"\$\{([A-Z_0-9]+)\}", template))
+    brokers = {"kafka": "1", "kafka-2": "2", "kafka-3": "3"}
+    quorum, volumes, ports = set(), set(), set()
+    for name, node in brokers.items():
+        svc = cluster["services"][name]
+        env = svc["environment"]
+        assert (env["KAFKA_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"], env["KAFKA_NODE_ID"]) == (
+            "3",
+            "2",
+            node,
+        )
+        assert not placeholders - set(env), f"{name} lacks {placeholders - set(env)}"
+        assert f"INTERNAL://{name}:19092" in env["KAFKA_ADVERTISED_LISTENERS"]
+        quorum.add(env["KAFKA_INITIAL_CONTROLLERS"])
+        volumes.update(v.split(":")[0] for v in svc["volumes"] if v.endswith(":/var/lib/kafka/data"))
+        ports.update(svc["ports"])
+    assert len(quorum) == 1 and quorum.pop().count("@") == 3, "one quorum of three voters"
+    assert volumes == {"kafka-1-data", "kafka-2-data", "kafka-3-data"}, "the single broker's storage is never reused"
+    assert len(ports) == 3
+    init = cluster["services"]["kafka-init"]
+    assert {k for k, v in init["depends_on"].items() if v["condition"] == "service_healthy"} == set(brokers)
+    assert init["environment"]["KAFKA_REPLICATION_FACTOR"] == "3"
+    for client in ("kafka-init", "spark-driver", "notebook", "producer"):
+        bootstrap = cluster["services"][client]["environment"]["KAFKA_BOOTSTRAP"]
+        assert bootstrap == "kafka:19092,kafka-2:19092,kafka-3:19092", client
 
 
 def test_grafana_is_provisioned_with_the_labs_prometheus(compose):

@@ -34,7 +34,7 @@ def kafka_values(settings: Settings, *, data_dir: str) -> dict[str, str]:
         **settings.values,
         "KAFKA_DATA_DIR": data_dir,
         "KAFKA_NODE_ID": "1",
-        "KAFKA_CONTROLLER_HOST": host,
+        "KAFKA_CONTROLLER_BOOTSTRAP": f"{host}:{ctrl}",
         "KAFKA_LISTENERS": f"PLAINTEXT://{host}:{port},CONTROLLER://{host}:{ctrl}",
         "KAFKA_ADVERTISED_LISTENERS": f"PLAINTEXT://{host}:{port}",
         "KAFKA_LISTENER_PROTOCOLS": "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
@@ -74,11 +74,13 @@ SCRAPED = ("prometheus", "kafka", "producer", "spark-master", "spark-worker", "s
 COMPOSE_PORTS = {"prometheus": "9090", "spark-master": "8080", "spark-worker": "8081", "spark-driver": "4040"}
 
 
-def compose_hosts(project: str, workers: int) -> dict[str, list[str]]:
+def compose_hosts(project: str, workers: int, cluster: bool = False) -> dict[str, list[str]]:
     """Every scraped service by its Compose name; each worker by its container's name, since the
-    service name resolves to one worker at a time."""
+    service name resolves to one worker at a time; with the cluster profile, the three brokers."""
     hosts = {s: [s] for s in SCRAPED}
     hosts["spark-worker"] = [f"{project}-spark-worker-{i}" for i in range(1, workers + 1)]
+    if cluster:
+        hosts["kafka"] = ["kafka", "kafka-2", "kafka-3"]
     return hosts
 
 

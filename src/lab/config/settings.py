@@ -79,8 +79,23 @@ class Settings:
         return path if path.is_absolute() else ROOT / path
 
     @property
+    def cluster(self) -> bool:
+        """The cluster profile: three brokers and at least two workers (CLUSTER=1)."""
+        return self.get("CLUSTER", "0") == "1"
+
+    @property
+    def brokers(self) -> tuple[str, ...]:
+        """The .env keys of the ports the host reaches the brokers on: one, or three with the cluster."""
+        return ("KAFKA_PORT", "KAFKA_2_PORT", "KAFKA_3_PORT") if self.cluster else ("KAFKA_PORT",)
+
+    @property
+    def workers(self) -> int:
+        """How many Spark workers the Docker runtime runs: WORKERS, and at least two with the cluster."""
+        return max(self.int("WORKERS"), 2 if self.cluster else 1)
+
+    @property
     def kafka_bootstrap(self) -> str:
-        return self.get("KAFKA_BOOTSTRAP") or f"{self.host}:{self['KAFKA_PORT']}"
+        return self.get("KAFKA_BOOTSTRAP") or ",".join(f"{self.host}:{self[key]}" for key in self.brokers)
 
     @property
     def spark_master(self) -> str:

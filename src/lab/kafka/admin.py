@@ -1,7 +1,8 @@
 """Topics' lifecycle, for the bench, the drills, make check and the tests: private copies of the
 lab's topics (`fresh_topics`), deleted when a `deleted_at_end` block ends; creating a topic waits
-until its broker serves every partition; `expire` lets retention delete a topic's records (drills
-only). Reading topics back is lab.kafka.reading."""
+until its broker serves every partition; `under_replicated` counts partitions not fully in sync;
+`expire` lets retention delete a topic's records (drills only). Reading topics back is
+lab.kafka.reading."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from streamlab.wait import wait_for
 
 LOGICAL = ("page_views", "orders", "payments", "quarantine", "results")
 
+BROKER_DEFAULT = -1  # a replication factor that asks for the broker's default.replication.factor (KIP-464)
 # The fresh topics created inside `deleted_at_end` blocks, by bootstrap; None outside any block.
 _CREATED: ContextVar[dict[str, list[str]] | None] = ContextVar("fresh_topics_created", default=None)
 
@@ -59,10 +61,12 @@ def deleted_at_end() -> Iterator[None]:
 
 
 def create_topics(bootstrap: str, names: list[str], partitions: int, config: dict[str, str] | None = None) -> None:
-    """Create these topics (replication 1: the lab has one broker), waiting up to 30 s for each.
-    `config`: topic settings, e.g. {"message.timestamp.type": "LogAppendTime"}."""
+    """Create these topics with the brokers' default replication factor (1 on the single broker, 3
+    on the cluster profile), waiting up to 30 s for each. `config`: topic settings, e.g.
+    {"message.timestamp.type": "LogAppendTime"}."""
     admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
-    for future in admin.create_topics([NewTopic(t, partitions, 1, config=config or {}) for t in names]).values():
+    new = [NewTopic(t, partitions, BROKER_DEFAULT, config=config or {}) for t in names]
+    for future in admin.create_topics(new).values():
         future.result(30)
     _wait_until_led(bootstrap, names, partitions)
 
@@ -87,6 +91,22 @@ def _wait_until_led(bootstrap: str, names: list[str], partitions: int, timeout: 
         wait_for(served, timeout, f"the broker to lead every partition of {names}", interval=0.1)
     finally:
         consumer.close()
+
+
+def under_replicated(bootstrap: str, names: list[str]) -> int:
+    """How many partitions of these topics have fewer replicas in sync than they have replicas
+    (or no leader), as the brokers' metadata says; -1 when no broker answers."""
+    admin = AdminClient({"bootstrap.servers": bootstrap, "log_level": 3})
+    try:
+        topics = admin.list_topics(timeout=10).topics
+    except KafkaException:
+        return -1
+    return sum(
+        1
+        for name in names
+        for partition in (topics[name].partitions.values() if name in topics else [])
+        if partition.leader < 0 or len(partition.isrs) < len(partition.replicas)
+    )
 
 
 def delete_topics(bootstrap: str, names: list[str], missing_ok: bool = False) -> None:

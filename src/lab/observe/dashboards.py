@@ -205,20 +205,38 @@ KAFKA = Dashboard(
             ),
             units.BytesPerSecondSI,
         ),
+        # One series per broker ({{instance}}): one, or the cluster profile's three.
         Panel(
             "Produce / fetch request time p99",
-            (Target('kafka_network_request_total_time_ms{quantile="0.99"}', "{{request}}"),),
+            (Target('kafka_network_request_total_time_ms{quantile="0.99"}', "{{request}} {{instance}}"),),
             units.Milliseconds,
         ),
         Panel(
             "Partitions and under-replicated partitions",
             (
-                Target("kafka_server_replicamanager_partitioncount", "partitions"),
-                Target("kafka_server_replicamanager_underreplicatedpartitions", "under-replicated"),
+                Target("kafka_server_replicamanager_partitioncount", "partitions {{instance}}"),
+                Target("kafka_server_replicamanager_underreplicatedpartitions", "under-replicated {{instance}}"),
             ),
         ),
         Panel(
-            "Broker JVM heap", (Target('jvm_memory_used_bytes{job="kafka",area="heap"}', "heap used"),), units.BytesIEC
+            "Partition leaders and controller elections",
+            (
+                Target("kafka_server_replicamanager_leadercount", "leaders {{instance}}"),
+                Target("kafka_controller_newactivecontrollerscount", "controller elections seen by {{instance}}"),
+            ),
+        ),
+        Panel(
+            "ISR shrinks and expands",
+            (
+                Target("rate(kafka_server_replicamanager_isrshrinks_total[1m])", "shrinks {{instance}}"),
+                Target("rate(kafka_server_replicamanager_isrexpands_total[1m])", "expands {{instance}}"),
+            ),
+            units.OpsPerSecond,
+        ),
+        Panel(
+            "Broker JVM heap",
+            (Target('jvm_memory_used_bytes{job="kafka",area="heap"}', "heap used {{instance}}"),),
+            units.BytesIEC,
         ),
     ),
 )

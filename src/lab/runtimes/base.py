@@ -159,9 +159,10 @@ class Runtime(abc.ABC):
         return self.settings.kafka_bootstrap
 
     @abc.abstractmethod
-    def kafka_tool(self, cls: str, args: list[str], timeout: float = 600) -> str:
+    def kafka_tool(self, cls: str, args: list[str], timeout: float = 600, broker: str = "kafka") -> str:
         """Run one of Kafka's tools by class (ProducerPerformance, ...) with the broker's jars; its output.
-        A tool that exits non-zero raises ToolFailure (`tool_failure`)."""
+        `broker`: beside which broker it runs (the cluster profile's kafka-2 or kafka-3 when the
+        first is down). A tool that exits non-zero raises ToolFailure (`tool_failure`)."""
 
     @abc.abstractmethod
     def cpu_probe(self, job: Job, producer: subprocess.Popen):

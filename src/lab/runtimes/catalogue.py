@@ -2,7 +2,8 @@
 
 Contract:
 - `SERVICES` lists every service either runtime runs, in the order `make up` starts them and
-  `make status` lists them; `up_services(runtime)` is what `make up` starts in that runtime.
+  `make status` lists them; `up_services(runtime, cluster)` is what `make up` starts in that
+  runtime, with the cluster profile's second and third brokers (Docker only) when `cluster`.
 - A service's `ports` name the .env settings that hold its port numbers, each with what it is for
   (a code of src/lab/messages/services.toml). A `published` port is one Compose publishes on
   127.0.0.1 (tests/static/test_compose.py checks compose/compose.yml against exactly these); an
@@ -60,6 +61,7 @@ class Service:
     ready_what: str | None = None  # what that check waits for (a message code)
     runtimes: tuple[str, ...] = ("local", "docker")
     on_up: bool = True
+    cluster_only: bool = False  # a service of the cluster profile (compose/cluster.yml)
 
     @property
     def published(self) -> tuple[Port, ...]:
@@ -79,6 +81,10 @@ def _http(key: str, path: str = "") -> Url:
     return lambda s, runtime: f"http://{s.host}:{s[key]}{path}"
 
 
+def _broker_url(key: str) -> Url:
+    return lambda s, runtime: MESSAGES("url_broker", address=f"{s.host}:{s[key]}")
+
+
 def _postgres_url(s: Settings, runtime: str) -> str:
     return f"postgresql://{s['POSTGRES_USER']}@{s.host}:{s['POSTGRES_PORT']}/{s['POSTGRES_DB']}"
 
@@ -91,7 +97,7 @@ def _master_url(s: Settings, runtime: str) -> str:
 def _worker_url(s: Settings, runtime: str) -> str:
     if runtime == "local":
         return _http("SPARK_WORKER_UI_PORT")(s, runtime)
-    return MESSAGES("url_workers_docker", workers=s["WORKERS"])
+    return MESSAGES("url_workers_docker", workers=s.workers)
 
 
 def _grafana_url(s: Settings, runtime: str) -> str:
@@ -109,6 +115,17 @@ SERVICES: tuple[Service, ...] = (
         lambda s, runtime: s.kafka_bootstrap,
         "kafka_ready",
         "ready_kafka",
+    ),
+    # The cluster profile's other two brokers (compose/cluster.yml): ready as Compose's healthcheck says.
+    *(
+        Service(
+            f"kafka-{n}",
+            (Port(f"KAFKA_{n}_PORT", "purpose_kafka"),),
+            _broker_url(f"KAFKA_{n}_PORT"),
+            runtimes=("docker",),
+            cluster_only=True,
+        )
+        for n in (2, 3)
     ),
     Service(
         "postgres",
@@ -170,9 +187,10 @@ SERVICES: tuple[Service, ...] = (
 BY_NAME = {svc.name: svc for svc in SERVICES}
 
 
-def up_services(runtime: str) -> tuple[Service, ...]:
-    """What `make up` starts in `runtime` ("local" or "docker"), in start order."""
-    return tuple(svc for svc in SERVICES if svc.on_up and runtime in svc.runtimes)
+def up_services(runtime: str, cluster: bool = False) -> tuple[Service, ...]:
+    """What `make up` starts in `runtime` ("local" or "docker"), in start order; with the cluster
+    profile's services when `cluster`."""
+    return tuple(svc for svc in SERVICES if svc.on_up and runtime in svc.runtimes and (cluster or not svc.cluster_only))
 
 
 def check_ports(settings: Settings, ports: Iterable[Port]) -> None:

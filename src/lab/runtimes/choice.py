@@ -5,7 +5,7 @@
   where it cannot run is one line saying what to install or start (UsageError for an unknown
   name, RuntimeFailure for a runtime that cannot run here).
 - `get(settings)` returns that runtime as a `Runtime`: the only place that imports
-  lab.runtimes.local or lab.runtimes.docker.
+  lab.runtimes.local or lab.runtimes.docker. The cluster profile (CLUSTER=1) runs in Docker only.
 
 Stdlib only: the Makefile runs `python3 -m lab.runtimes` before any package is installed, to know
 which packages to install.
@@ -80,7 +80,10 @@ def choose(settings: Settings) -> Choice:
 
 
 def get(settings: Settings, choice: Choice | None = None) -> Runtime:
+    """The runtime chosen; the cluster profile (CLUSTER=1) in the local runtime is a UsageError."""
     choice = choice or choose(settings)
+    if choice.name == "local" and settings.cluster:
+        raise UsageError(Catalogue.load("lab", "services").text("cluster_docker_only", settings.language()))
     if choice.name == "docker":
         from lab.runtimes.docker.runtime import Docker
 

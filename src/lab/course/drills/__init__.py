@@ -18,10 +18,11 @@ docs/drills.md explains each drill. What a drill prints is in the lab's language
 language too, from the message's catalogue (`said`).
 
 The modules: base (Drill, Result, Size), checks (reading a run, comparing with the truth), one per
-family of drills (restarts, services, bad_data, refusals), and runner (DRILLS, run).
+family of drills (restarts, services, bad_data, refusals, cluster), and runner (DRILLS,
+CLUSTER_DRILLS, run). The cluster drills run on the cluster profile only (`make up CLUSTER=1`).
 """
 
 from lab.course.drills.base import SIZES, Drill, Result, Size
-from lab.course.drills.runner import DRILLS, run
+from lab.course.drills.runner import CLUSTER_DRILLS, DRILLS, run
 
-__all__ = ["DRILLS", "SIZES", "Drill", "Result", "Size", "run"]
+__all__ = ["CLUSTER_DRILLS", "DRILLS", "SIZES", "Drill", "Result", "Size", "run"]

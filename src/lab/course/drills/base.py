@@ -38,9 +38,10 @@ class Size:
     scale: int  # multiplies the events each drill produces
     kills: int  # driver kills in driver-kill and python-sink-kill: each restart resumes mid-backlog
     rounds: int  # rounds of stop-produce-restart: each after the first resumes from the last's checkpoint
+    down: int  # seconds a broker stays down in the cluster drills
 
 
-SIZES = {"small": Size(scale=1, kills=2, rounds=2), "full": Size(scale=4, kills=3, rounds=3)}
+SIZES = {"small": Size(scale=1, kills=2, rounds=2, down=15), "full": Size(scale=4, kills=3, rounds=3, down=30)}
 
 
 @dataclass
@@ -87,11 +88,14 @@ class Drill:
     def __init__(self, name: str, environ: dict[str, str] | None = None, size: str = "small"):
         self.name = name
         base = dict(environ or os.environ)
-        settings = load(environ=base)
+        first = runtimes.get(load(environ=base))
+        settings = first.settings  # the runtime's: it knows a running cluster profile
         self.size = SIZES[size]
         self.env = {**base, **fresh_topics(settings.kafka_bootstrap, f"drill_{name.replace('-', '_')}")}
+        if settings.cluster:
+            self.env["CLUSTER"] = "1"
         self.settings = settings.overridden(self.env)
-        self.rt = runtimes.get(self.settings)
+        self.rt = runtimes.get(self.settings, runtimes.Choice(first.name, ""))
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
         self.dir = self.rt.paths.run / "drills" / f"{name}-{stamp}"
         self.dir.mkdir(parents=True, exist_ok=True)

@@ -77,7 +77,7 @@ def broker_restart(d: Drill) -> Result:
         job.kill()
         if producer.poll() is None:
             producer.kill()
-    _compare_producer(d, json.loads(summary.read_text()), said)
+    compare_producer(d, json.loads(summary.read_text()), said)
     d.submit("basic", *base, "--trigger", "availableNow")
     views = valid_events(consume_all(d.settings.kafka_bootstrap, d.topic("page_views")), "page_views")
     compare_ids(d.result, [r["event_id"] for r in parquet_rows(out)], {e["event_id"] for e in views})
@@ -101,7 +101,7 @@ def _restart_kafka(d: Drill, ckpt: Path, job, producer: subprocess.Popen) -> Non
         d.result.fail(MESSAGES("job_not_resumed", code=job.returncode))
 
 
-def _compare_producer(d: Drill, stats: dict, said: Path) -> None:
+def compare_producer(d: Drill, stats: dict, said: Path) -> None:
     """The producer's --summary against what the topics hold: every record sent, acked and there once.
     Records that failed are told with the producer's own last line (its first delivery errors)."""
     present = sum(

@@ -2,8 +2,9 @@
 containers as Compose lists them.
 
 Contract:
-- `Compose(settings, paths, environ)` runs Compose v2 on compose/compose.yml (plus the files
-  LAB_COMPOSE_OVERRIDES names, for test harnesses) with .env as its `--env-file`; the environment
+- `Compose(settings, paths, environ)` runs Compose v2 on compose/compose.yml (plus
+  compose/cluster.yml with the cluster profile, CLUSTER=1, and the files LAB_COMPOSE_OVERRIDES
+  names, for test harnesses) with .env as its `--env-file`; the environment
   it runs with is `environ`, then the settings (so the process environment overrides .env exactly
   as in lab.config.settings), then the run folder (LAB_RUN_DIR), the containers' user
   (LAB_UID/LAB_GID: the host user, or DEFAULT_UID when that is root) and the project's name
@@ -29,11 +30,12 @@ from streamlab.i18n import Catalogue
 MESSAGES = Catalogue.load("lab", "services")
 
 COMPOSE_FILE = ROOT / "compose" / "compose.yml"
+CLUSTER_FILE = ROOT / "compose" / "cluster.yml"  # the cluster profile: three brokers, two workers
 PROJECT = "streaming-lab"
 DEFAULT_UID = 10001  # the images' own user, used when the host user is root
 # A job's driver: a one-off container of the spark-driver service (its profile keeps `up` from starting it).
 DRIVER_RUN = ("--profile", "submit", "run", "--rm", "--no-deps")
-EVERY_PROFILE = ("--profile", "submit", "--profile", "notebook", "--profile", "kafka-cluster")
+EVERY_PROFILE = ("--profile", "submit", "--profile", "notebook")
 
 
 def parse_ps(text: str) -> list[dict]:
@@ -76,6 +78,7 @@ class Compose:
             str(ROOT / ".env"),
             "-f",
             str(COMPOSE_FILE),
+            *(["-f", str(CLUSTER_FILE)] if self.settings.cluster else []),
             *self._overrides(),
             *args,
         ]

@@ -4,7 +4,8 @@ Contract:
 - The run folder (LAB_RUN, default .lab/docker) is mounted at CONTAINER_RUN in the containers that
   write there: checkpoints, outputs and the workers' logs are files on the host.
 - `prepare(settings, project)` makes its folders and writes Prometheus's config into it (one
-  target per Spark worker of `project`), readable by Prometheus's user whatever the umask.
+  target per Spark worker of `project`, and per broker with the cluster profile), readable by
+  Prometheus's user whatever the umask.
 - `hand_over(path)`: as root on the host, gives a folder the host made (and its parents up to the
   run folder) to the containers' user, so that jobs can write in it. A no-op for any other user.
 - `job_args(args)`: a job's arguments with each absolute host path under the run folder mapped to
@@ -36,7 +37,7 @@ class RunFolder:
             self.hand_over(folder)
         conf = paths.conf / "prometheus"
         write_prometheus_config(
-            settings, SERVICES_DIR, conf, compose_hosts(project, settings.int("WORKERS")), COMPOSE_PORTS
+            settings, SERVICES_DIR, conf, compose_hosts(project, settings.workers, settings.cluster), COMPOSE_PORTS
         )
         for path in [paths.conf, conf, *conf.rglob("*")]:  # Prometheus's user reads it, whatever the umask
             path.chmod(0o755 if path.is_dir() else 0o644)

@@ -48,11 +48,9 @@ from streamlab.i18n import Catalogue
 MESSAGES = Catalogue.load("lab", "services")
 COMMANDS = Catalogue.load("lab", "commands")
 
-INTERNAL_BOOTSTRAP = "kafka:19092"  # the broker as the containers reach it
-# The services `make up` starts, in the order `make status` lists them.
-SERVICES = tuple(svc.name for svc in catalogue.up_services("docker"))
+BROKERS = ("kafka", "kafka-2", "kafka-3")  # the cluster profile's, as the containers reach them; the first alone
 # .env settings that describe the host, not the lab: never passed into a container.
-HOST_ONLY = {"LAB_RUN", "LAB_STATE", "LAB_HOST", "RUNTIME"}
+HOST_ONLY = {"LAB_RUN", "LAB_STATE", "LAB_HOST", "RUNTIME", "CLUSTER"}
 PROJECT_LABEL = "com.docker.compose.project"  # Compose labels every container of a project with it
 
 
@@ -64,11 +62,15 @@ class Docker(Runtime):
 
     def __init__(self, settings, environ: dict[str, str] | None = None):
         super().__init__(settings)
+        if not settings.cluster and self._cluster_marker().exists():  # `make up CLUSTER=1` started it
+            settings = self.settings = settings.overridden({"CLUSTER": "1"})
         self.compose = Compose(settings, self.paths, os.environ if environ is None else environ)
         self.environ, self.project = self.compose.environ, self.compose.project  # what Compose runs with
         self.uid, self.gid = self.compose.uid, self.compose.gid
         self.run_folder = RunFolder(self.paths, self.uid, self.gid)
         self._client = None
+        # The services `make up` starts, in the order `make status` lists them.
+        self.services = tuple(svc.name for svc in catalogue.up_services("docker", settings.cluster))
 
     def install(self):
         """Docker's services build their own images at `make up`: the host needs nothing beyond the
@@ -79,6 +81,11 @@ class Docker(Runtime):
 
     def _env(self) -> dict[str, str]:
         return self.compose.env()
+
+    def _cluster_marker(self):
+        """Written by `make up CLUSTER=1`, removed by `make down`: later commands (submit, status,
+        down, drills) then run on the cluster profile without CLUSTER=1 being given again."""
+        return self.paths.run / "cluster-profile"
 
     def _engine(self):
         """This runtime's Docker SDK client, made at first use from the environment Compose runs with
@@ -93,13 +100,12 @@ class Docker(Runtime):
         if names:
             self._check(names)
             return names
-        return [s for s in SERVICES if s != "grafana" or self.settings.get("GRAFANA", "1") != "0"]
+        return [s for s in self.services if s != "grafana" or self.settings.get("GRAFANA", "1") != "0"]
 
-    @staticmethod
-    def _check(names: list[str]) -> None:
-        unknown = [n for n in names if n not in SERVICES]
+    def _check(self, names: list[str]) -> None:
+        unknown = [n for n in names if n not in self.services]
         if unknown:
-            raise UsageError(MESSAGES("unknown_service", unknown=", ".join(unknown), services=", ".join(SERVICES)))
+            raise UsageError(MESSAGES("unknown_service", unknown=", ".join(unknown), services=", ".join(self.services)))
 
     def _passed_env(self, env: dict[str, str]) -> list[str]:
         """`-e KEY=VALUE` for each .env setting whose value in `env` differs from the file's, and
@@ -118,18 +124,23 @@ class Docker(Runtime):
         wanted = self._wanted(names)
         containers = self.compose.containers()
         running = [c["Service"] for c in containers if c.get("State") == "running"]
-        if not names and set(wanted) <= set(running) and running.count("spark-worker") == self.settings.int("WORKERS"):
+        if not names and set(wanted) <= set(running) and running.count("spark-worker") == self.settings.workers:
             print(MESSAGES("already_up"))
             return self.status()
         if not names and not containers:
             self._check_ports(wanted)
         shown = self.paths.run.relative_to(ROOT) if self.paths.run.is_relative_to(ROOT) else self.paths.run
         print(MESSAGES("starting_lab", runtime="docker", run=shown), flush=True)
+        if self.settings.cluster and not names:
+            print(MESSAGES("cluster_profile", workers=self.settings.workers), flush=True)
         self.run_folder.prepare(self.settings, self.project)
+        if self.settings.cluster:
+            self._cluster_marker().write_text("CLUSTER=1\n")
         t0 = time.monotonic()
         if not names:  # `make start SERVICE=x` restarts what `make up` built
             print(MESSAGES("building_images"), flush=True)
-            self.compose.run("build", *[s for s in wanted if s != "grafana"], "kafka-init", "spark-driver")
+            built = [s for s in wanted if s != "grafana" and not catalogue.BY_NAME[s].cluster_only]  # kafka's image
+            self.compose.run("build", *built, "kafka-init", "spark-driver")
             print(MESSAGES("images_ready", seconds=f"{time.monotonic() - t0:.0f}"), flush=True)
         t1 = time.monotonic()
         proc = self.compose.run(
@@ -139,7 +150,7 @@ class Docker(Runtime):
             "--wait",
             "--wait-timeout",
             str(self.settings.int("HEALTH_TIMEOUT") * 2),
-            *(["--scale", f"spark-worker={self.settings.int('WORKERS')}"] if "spark-worker" in wanted else []),
+            *(["--scale", f"spark-worker={self.settings.workers}"] if "spark-worker" in wanted else []),
             *wanted,
             check=False,
         )
@@ -164,7 +175,7 @@ class Docker(Runtime):
         running = self.compose.containers(all_=True)
         if not quiet:
             print(MESSAGES("stopping_containers") if running else MESSAGES("was_not_running"), flush=True)
-        # Every profile, so that drivers (`run` containers), the notebook and the 3-broker cluster go too.
+        # Every profile, so that drivers (`run` containers) and the notebook go too.
         self.compose.run(
             *EVERY_PROFILE,
             "down",
@@ -173,6 +184,7 @@ class Docker(Runtime):
             "30",
             capture=quiet,
         )
+        self._cluster_marker().unlink(missing_ok=True)
         if running and not quiet:
             print(MESSAGES("down"))
         return 0
@@ -186,7 +198,7 @@ class Docker(Runtime):
             return catalogue.BY_NAME[name].url(s, self.name)
 
         print(f"{'SERVICE':<14}{'STATE':<22}URL")
-        for name in SERVICES:
+        for name in self.services:
             c = rows.get(name)
             state = (
                 MESSAGES("state_stopped")
@@ -214,11 +226,23 @@ class Docker(Runtime):
         return 0
 
     def kill(self, name):
-        self._check([name])
-        victims = [c["Name"] for c in self.compose.containers() if c["Service"] == name and c.get("State") == "running"]
+        """SIGKILL a service's containers, or one replica of a scaled service (`spark-worker-2`)."""
+        service, _, replica = name.rpartition("-")
+        one = replica.isdigit() and service in self.services and name not in self.services
+        self._check([service if one else name])
+        victims = [
+            c["Name"]
+            for c in self.compose.containers()
+            if c["Service"] == (service if one else name)
+            and c.get("State") == "running"
+            and (not one or c["Name"] == f"{self.project}-{name}")
+        ]
         if not victims:
             raise RuntimeFailure(MESSAGES("service_not_running", service=name))
-        self.compose.run("kill", "-s", "SIGKILL", name, capture=True)
+        if one:
+            self._engine().api.kill(victims[0], signal="SIGKILL")
+        else:
+            self.compose.run("kill", "-s", "SIGKILL", name, capture=True)
         return f"container {', '.join(victims)}"
 
     def logs(self, name, lines=100, follow=False):
@@ -353,7 +377,7 @@ class Docker(Runtime):
             *self._passed_env(env),
             "producer",
             "--bootstrap",
-            INTERNAL_BOOTSTRAP,
+            self.tools_bootstrap,
             *self.job_args(args),
         )
         return cmd, self._env()
@@ -362,11 +386,11 @@ class Docker(Runtime):
 
     @property
     def tools_bootstrap(self):
-        return INTERNAL_BOOTSTRAP
+        return ",".join(f"{b}:19092" for b in (BROKERS if self.settings.cluster else BROKERS[:1]))
 
-    def kafka_tool(self, cls, args, timeout=600):
+    def kafka_tool(self, cls, args, timeout=600, broker="kafka"):
         proc = self.compose.run(
-            "exec", "-T", "kafka", "kafka-tool", cls, *args, check=False, capture=True, timeout=timeout
+            "exec", "-T", broker, "kafka-tool", cls, *args, check=False, capture=True, timeout=timeout
         )
         if proc.returncode != 0:
             raise tool_failure(cls, proc)
@@ -374,7 +398,7 @@ class Docker(Runtime):
 
     def cpu_probe(self, job, producer):
         args = list(producer.args)
-        workers = [f"{self.project}-spark-worker-{i}" for i in range(1, self.settings.int("WORKERS") + 1)]
+        workers = [f"{self.project}-spark-worker-{i}" for i in range(1, self.settings.workers + 1)]
         # A worker's container holds its executors, so executors here include the worker daemon.
         groups = {
             "kafka": [f"{self.project}-kafka-1"],

@@ -206,7 +206,7 @@ class Local(Runtime):
         proc = spawn(self.settings, self.paths, path, job_args, env, cwd=ROOT, **popen)
         return Job(proc, lambda: os.killpg(proc.pid, signal.SIGKILL))
 
-    def kafka_tool(self, cls, args, timeout=600):
+    def kafka_tool(self, cls, args, timeout=600, broker="kafka"):
         cmd = [
             "java",
             "-Xmx512m",
