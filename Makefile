@@ -73,7 +73,7 @@ runtime: ## Print the runtime in use and why (RUNTIME=local|docker; default: doc
 config: ## Print every setting in use (.env, and what the environment or the command line overrides)
 	@$(BOOT) -m lab config
 
-up: install ## Start the lab and wait until every service is healthy
+up: install ## Start the lab and wait until every service is healthy (CLUSTER=1, Docker: three brokers and two workers)
 	@$(LAB) up
 
 down: ## Stop everything the lab started (safe to run twice)
@@ -118,7 +118,7 @@ consume: $(STAMP) ## Print a topic's records with keys and headers: make consume
 bench: up ## Benchmark on the lab, with Kafka's own tools beside it: make bench [QUICK=1] (results in bench/results/)
 	@$(LAB) bench $(if $(QUICK),--quick)
 
-drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|python-sink-kill|stop-produce-restart|worker-loss|broker-restart|bad-input|late-data|state-incompatible|data-loss|bad-config|all [SIZE=small]
+drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|python-sink-kill|stop-produce-restart|worker-loss|broker-restart|bad-input|late-data|state-incompatible|data-loss|bad-config|all|cluster [SIZE=small]
 	@$(LAB) drill "$(NAME)" --size $(or $(SIZE),full)
 
 check: $(STAMP) ## Check exercises on the running lab: make check [EXERCISE=1|2|3|4|capstone] [FILE="path …"] (every exercise by default; PASS, or FAIL with a hint)

@@ -129,11 +129,11 @@ INTEGRATION_ORDER = [
     "test_observability.py",
     "test_lifecycle.py",
 ]
-BESIDE_DOCKER = {"test_exercises.py", "test_notebooks.py", "test_observability.py"}
+BESIDE_DOCKER = {"test_notebooks.py", "test_observability.py"}
 # On a machine that never made the Docker engine (Compose built from source, the Debian base, the
-# images: about 10 minutes more), the exercises go to the other process, which would otherwise end
-# about that much sooner.
-BESIDE_COLD_DOCKER = BESIDE_DOCKER - {"test_exercises.py"}
+# images: about 10 minutes more), observability goes to the other process, which would otherwise
+# end about that much sooner.
+BESIDE_COLD_DOCKER = BESIDE_DOCKER - {"test_observability.py"}
 # Without the Docker lab's module (`make test DOCKER=0`, or no engine can run here), the drills and
 # windowing take the place of it and of notebooks and observability: the split whose two halves
 # measured closest.

@@ -76,10 +76,9 @@ def test_three_brokers_replicate_and_are_watched(cluster):
         + ", ".join(f"{name} {mib:.0f}" for name, mib in sorted(memory.items()))
         + ")"
     )
-    replicas = lab.call(
-        _replication, lab.settings.kafka_bootstrap, [*lab.settings.topics.values(), "__consumer_offsets"]
-    )
-    assert replicas == {"replicas": {3}, "in_sync": {3}, "min_insync": {"2"}}, replicas
+    replicas = lab.call(_replication, lab.settings.kafka_bootstrap, list(lab.settings.topics.values()))
+    want = {"replicas": {3}, "in_sync": {3}, "min_insync": {"2"}, "internal": {"3"}, "brokers": {3}}
+    assert replicas == want, replicas
 
     def targets() -> Counter:
         return Counter(t["labels"]["job"] for t in lab.targets() if t["health"] == "up")
@@ -119,18 +118,26 @@ def _memory(lab: Lab) -> dict[str, float]:
 
 
 def _replication(bootstrap: str, topics: list[str]) -> dict[str, set]:
-    """Each topic's replica counts, in-sync replica counts and min.insync.replicas, as sets."""
+    """Each topic's replica counts, in-sync replica counts and min.insync.replicas, as sets; and
+    each broker's replication factors for Kafka's own topics (consumer offsets, transactions),
+    which exist only once a client needs them."""
     from confluent_kafka.admin import AdminClient, ConfigResource
 
     admin = AdminClient({"bootstrap.servers": bootstrap})
-    meta = admin.list_topics(timeout=10).topics
-    parts = [p for t in topics for p in meta[t].partitions.values()]
+    meta = admin.list_topics(timeout=10)
+    parts = [p for t in topics for p in meta.topics[t].partitions.values()]
     resources = [ConfigResource(ConfigResource.Type.TOPIC, t) for t in topics]
     configs = [f.result(30) for f in admin.describe_configs(resources).values()]
+    for broker in meta.brokers:  # one broker per call, as the protocol wants
+        (future,) = admin.describe_configs([ConfigResource(ConfigResource.Type.BROKER, str(broker))]).values()
+        configs.append(future.result(30))
+    internal = ("offsets.topic.replication.factor", "transaction.state.log.replication.factor")
     return {
         "replicas": {len(p.replicas) for p in parts},
         "in_sync": {len(p.isrs) for p in parts},
         "min_insync": {c["min.insync.replicas"].value for c in configs},
+        "internal": {c[key].value for c in configs for key in internal if key in c},
+        "brokers": {len(meta.brokers)},
     }
 
 
