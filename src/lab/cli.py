@@ -45,11 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         "consume", help="print a topic's records with keys and headers (extra arguments go to producer.consume)"
     )
     cp.add_argument("topic", help="a lab topic (page_views, orders, payments, quarantine, results) or a topic's name")
-    bp = sub.add_parser("bench", help="run the benchmark on the running lab")
-    bp.add_argument("--quick", action="store_true", help="a few minutes instead of half an hour")
-    dp = sub.add_parser("drill", help="run a reliability drill on the running lab")
-    dp.add_argument("name", help="a drill name, or all")
-    dp.add_argument("--size", choices=("small", "full"), default="full")
+    _measuring_parsers(sub)
     cp = sub.add_parser("check", help="check a learner's exercises on the running lab: PASS, or FAIL with a hint")
     cp.add_argument("exercise", nargs="?", default="", help="1, 2, 3, 4, capstone, or all (the default)")
     cp.add_argument(
@@ -68,17 +64,35 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("runtime", help="print the runtime in use (local or docker)")
     sub.add_parser("config", help="print every setting in use, and which ones the environment overrides")
     sub.add_parser("generate", help="write the generated files: the Grafana dashboards")
-    rp2 = sub.add_parser("report", help="write a performance report of a job's run from Prometheus")
-    rp2.add_argument("--job", default="windowing")
-    rp2.add_argument("--since", default="24h", help="how far back to look for runs, e.g. 15m, 2h (default 24h)")
-    rp2.add_argument("--start", type=float, default=None, help="start, Unix seconds (overrides --since)")
-    rp2.add_argument("--end", type=float, default=None, help="end, Unix seconds (default now)")
-    rp2.add_argument("--trigger-seconds", type=float, default=5.0, help="the run's trigger interval, for hints")
-    rp2.add_argument(
+    _report_parser(sub)
+    return p
+
+
+def _measuring_parsers(sub) -> None:
+    """The commands that measure or break the running lab: bench and drill."""
+    bp = sub.add_parser("bench", help="run the benchmark on the running lab")
+    bp.add_argument("--quick", action="store_true", help="a few minutes instead of half an hour")
+    bp.add_argument(
+        "--cluster",
+        action="store_true",
+        help="windowing on one broker and on the cluster profile, side by side (Docker)",
+    )
+    dp = sub.add_parser("drill", help="run a reliability drill on the running lab")
+    dp.add_argument("name", help="a drill name, all, or cluster")
+    dp.add_argument("--size", choices=("small", "full"), default="full")
+
+
+def _report_parser(sub) -> None:
+    rp = sub.add_parser("report", help="write a performance report of a job's run from Prometheus")
+    rp.add_argument("--job", default="windowing")
+    rp.add_argument("--since", default="24h", help="how far back to look for runs, e.g. 15m, 2h (default 24h)")
+    rp.add_argument("--start", type=float, default=None, help="start, Unix seconds (overrides --since)")
+    rp.add_argument("--end", type=float, default=None, help="end, Unix seconds (default now)")
+    rp.add_argument("--trigger-seconds", type=float, default=5.0, help="the run's trigger interval, for hints")
+    rp.add_argument(
         "--run", default=None, help="the run to report: its number in --list, or its run id (default: the latest)"
     )
-    rp2.add_argument("--list", action="store_true", help="list the job's runs in the time range, and write no report")
-    return p
+    rp.add_argument("--list", action="store_true", help="list the job's runs in the time range, and write no report")
 
 
 # Commands that may be followed by arguments of their own (they go to the job, the producer or the consumer).
@@ -215,6 +229,11 @@ def _on_a_running_lab(handler: Handler) -> Handler:
 def _bench(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
     from lab import bench
 
+    if args.cluster:
+        from lab.bench import cluster
+
+        cluster.compare(rt, dict(os.environ))
+        return 0
     bench.run(rt, "quick" if args.quick else "full", dict(os.environ))
     return 0
 

@@ -164,6 +164,11 @@ class Runtime(abc.ABC):
         `broker`: beside which broker it runs (the cluster profile's kafka-2 or kafka-3 when the
         first is down). A tool that exits non-zero raises ToolFailure (`tool_failure`)."""
 
+    def memory_mib(self) -> dict[str, float]:
+        """The memory each of the lab's parts uses now, in MiB (containers in Docker); {} where a
+        runtime cannot tell."""
+        return {}
+
     @abc.abstractmethod
     def cpu_probe(self, job: Job, producer: subprocess.Popen):
         """A function that returns the CPU seconds used so far by each part of the lab: kafka,

@@ -41,7 +41,7 @@ class Size:
     down: int  # seconds a broker stays down in the cluster drills
 
 
-SIZES = {"small": Size(scale=1, kills=2, rounds=2, down=15), "full": Size(scale=4, kills=3, rounds=3, down=30)}
+SIZES = {"small": Size(scale=1, kills=2, rounds=2, down=10), "full": Size(scale=4, kills=3, rounds=3, down=30)}
 
 
 @dataclass

@@ -396,12 +396,24 @@ class Docker(Runtime):
             raise tool_failure(cls, proc)
         return proc.stdout
 
+    def memory_mib(self):
+        """Each running container's memory (the engine's stats, as `docker stats` shows them:
+        usage less the page cache), by its name without the project's prefix."""
+        found = {}
+        for c in self._engine().containers.list(filters={"label": f"{PROJECT_LABEL}={self.project}"}):
+            stats = c.stats(stream=False)
+            mem = stats.get("memory_stats", {})
+            cache = mem.get("stats", {}).get("inactive_file", 0)
+            found[c.name.removeprefix(f"{self.project}-")] = round((mem.get("usage", 0) - cache) / 2**20, 1)
+        return found
+
     def cpu_probe(self, job, producer):
         args = list(producer.args)
         workers = [f"{self.project}-spark-worker-{i}" for i in range(1, self.settings.workers + 1)]
+        brokers = [f"{self.project}-{b}-1" for b in (BROKERS if self.settings.cluster else BROKERS[:1])]
         # A worker's container holds its executors, so executors here include the worker daemon.
         groups = {
-            "kafka": [f"{self.project}-kafka-1"],
+            "kafka": brokers,
             "driver": [job.name],
             "executors": workers,
             "producer": [args[args.index("--name") + 1]],
