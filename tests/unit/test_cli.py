@@ -9,7 +9,8 @@ import sys
 import pytest
 
 from lab import cli, errors, runtimes
-from lab.config.settings import ROOT, SettingsError
+from lab.config.settings import ROOT, SettingsError, load
+from lab.errors import UsageError
 
 
 def commands_parsed() -> set[str]:
@@ -53,6 +54,7 @@ class FakeRuntime:
 
     def __init__(self, up: bool):
         self.up_, self.paths = up, None
+        self.settings = load(environ={})  # the single-broker lab
 
     def is_up(self):
         return self.up_
@@ -86,6 +88,24 @@ def test_bench_and_drills_refuse_a_lab_that_is_not_up(lab_is, capsys, command):
 def test_an_unknown_drill_is_bad_usage(lab_is, capsys):
     assert lab_is(True, ["drill", "nope"]) == 2
     assert capsys.readouterr().err.startswith("unknown drill 'nope'; drills: driver-kill, ")
+
+
+def test_the_cluster_drills_refuse_a_single_broker_lab(lab_is, capsys):
+    assert lab_is(True, ["drill", "cluster"]) == 2
+    assert lab_is(True, ["drill", "broker-kill"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [
+        "drill 'cluster' runs on the cluster profile only: start it with make up CLUSTER=1 (Docker runtime)",
+        "drill 'broker-kill' runs on the cluster profile only: start it with make up CLUSTER=1 (Docker runtime)",
+    ]
+
+
+def test_the_cluster_profile_in_the_local_runtime_is_one_line_of_bad_usage():
+    with pytest.raises(UsageError) as refused:
+        runtimes.get(load(environ={"CLUSTER": "1", "LAB_LANG": "en"}), runtimes.Choice("local", "test"))
+    assert str(refused.value) == (
+        "the cluster profile (CLUSTER=1) runs in the Docker runtime only: run it with RUNTIME=docker"
+    )
 
 
 def test_kill_says_what_it_killed(lab_is, capsys):

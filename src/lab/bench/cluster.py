@@ -151,6 +151,7 @@ def page(results: dict, lang: str) -> str:
     ]
     body = [f"| {label} | {a} | {b} | {extra} |" for label, a, b, extra in rows]
     memory = [
+        *_per_rate(single, cluster, w),
         "",
         w("cluster_memory_head"),
         "",
@@ -163,3 +164,26 @@ def page(results: dict, lang: str) -> str:
         "",
     ]
     return "\n".join(head + body + memory)
+
+
+def _per_rate(single: dict, cluster: dict, w: wording.Words) -> list[str]:
+    """The rates both profiles were offered, side by side: latency p50 / p99 (ms) and the median
+    batch (s). A median batch longer than the 1 s trigger means the job is behind, whatever the
+    lag rule said over a short hold."""
+    by_rate: list[dict[int, dict]] = [{}, {}]
+    for found, profile in zip(by_rate, (single, cluster), strict=True):
+        for step in profile.get("steps", []):
+            found.setdefault(step["target_events_per_second"], step)  # the first time a rate was tried
+    common = sorted(set(by_rate[0]) & set(by_rate[1]))
+    if not common:
+        return []
+
+    def cell(step: dict) -> str:
+        lat = step.get("latency_seconds") or {}
+        p50, p99 = (w.n(lat[q] * 1000) if lat.get(q) is not None else "-" for q in ("p50", "p99"))
+        return f"{p50} / {p99} ms, {w.n(step['batch_seconds_median'], 2)} s"
+
+    lines = ["", w("cluster_per_rate_head"), "", f"| {w('cluster_rate')} | {w('profile_single')} | "
+             f"{w('profile_cluster')} |", "|---:|---:|---:|"]  # fmt: skip
+    lines += [f"| {w.n(rate)} | {cell(by_rate[0][rate])} | {cell(by_rate[1][rate])} |" for rate in common]
+    return lines
