@@ -10,7 +10,7 @@ back the profile it found. For each profile:
 The live job's topics take the brokers' default replication: 1 on the single broker, 3 (with
 min.insync.replicas 2) on the cluster; the producer writes with acks=all either way.
 
-The results go to bench/results/<UTC time>-cluster.json and .md (`write`), the page in the
+The results go to bench/results/cluster/<UTC time>.json and .md (`write`), the page in the
 learner's language. Figures depend on the machine's load: no test asserts them.
 """
 
@@ -101,10 +101,10 @@ def _measure(rt: runtimes.Runtime, environ: dict[str, str], profile: str, start:
 
 
 def write(results: dict, started: datetime, lang: str | None = None) -> Path:
-    """bench/results/<UTC time>-cluster.json and .md; prints the page and the paths."""
+    """bench/results/cluster/<UTC time>.json and .md; prints the page and the paths."""
     lang = lang or language()
-    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
-    stem = RESULTS_DIR / (started.strftime("%Y%m%dT%H%M%SZ") + "-cluster")
+    (RESULTS_DIR / "cluster").mkdir(parents=True, exist_ok=True)
+    stem = RESULTS_DIR / "cluster" / started.strftime("%Y%m%dT%H%M%SZ")
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
     text = page(results, lang)
     stem.with_suffix(".md").write_text(text)

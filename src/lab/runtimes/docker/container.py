@@ -25,6 +25,7 @@ from pathlib import Path
 
 from lab.config.clients import client_env
 from lab.config.paths import Paths
+from lab.config.postgres import dsn
 from lab.config.settings import Settings, load
 from lab.errors import LabError, report
 from lab.spark import cds, jobs, launch
@@ -36,6 +37,7 @@ MESSAGES = Catalogue.load("lab", "commands")
 CONTAINER_UI_PORT = "4040"
 NOTEBOOK_FOLDER = "/lab/notebooks"  # where the notebook service mounts the notebooks (compose.yml)
 NOTEBOOK_CONTAINER_PORT = "8888"
+POSTGRES_SERVICE = "postgres"  # the database as the drivers reach it in the lab's network (compose.yml)
 
 
 def driver_command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str]) -> list[str]:
@@ -86,6 +88,7 @@ def _main(argv: list[str]) -> int:
     paths = Paths.of(settings)
     cmd = driver_command(settings, paths, job_path, job_args)
     env = {**os.environ, **client_env(settings, paths, metrics_host="0.0.0.0"), MARKER: str(paths.run)}
+    env["POSTGRES_DSN"] = dsn(settings, host=POSTGRES_SERVICE, port=5432)  # not the host's published port
     jvm = launch.java_command(cmd, env, settings["SCALA_BINARY_VERSION"])
     return foreground(subprocess.Popen(jvm, env=env, start_new_session=True), job_path)
 
