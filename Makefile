@@ -88,6 +88,9 @@ start: $(STAMP) ## Start one service: make start SERVICE=kafka
 stop: $(STAMP) ## Stop one service: make stop SERVICE=spark-worker
 	@$(LAB) stop "$(SERVICE)"
 
+kill: $(STAMP) ## SIGKILL one service, or one replica (Docker: SERVICE=spark-worker-2), as the drills do
+	@$(LAB) kill "$(SERVICE)"
+
 logs: $(STAMP) ## Show a service's log: make logs SERVICE=kafka [FOLLOW=1] [LINES=100]
 	@$(LAB) logs "$(SERVICE)" --lines $(or $(LINES),100) $(if $(FOLLOW),--follow)
 

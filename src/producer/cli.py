@@ -23,6 +23,7 @@ The lab's control plane sets them from .env.
 from __future__ import annotations
 
 import argparse
+import functools
 import itertools
 import json
 import logging
@@ -58,10 +59,10 @@ def _fraction(text: str) -> float:
     return value
 
 
-def _non_negative(text: str) -> float:
+def _non_negative(text: str, strict: bool = False) -> float:
     value = float(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(MESSAGES("not_negative", text=text))
+    if value < 0 or strict and value == 0:
+        raise argparse.ArgumentTypeError(MESSAGES("not_positive" if strict else "not_negative", text=text))
     return value
 
 
@@ -172,7 +173,7 @@ def _endpoint_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--wait-for-broker", type=_non_negative, default=30.0, help="seconds to retry an unreachable broker")
     p.add_argument(
         "--delivery-timeout",
-        type=_non_negative,
+        type=functools.partial(_non_negative, strict=True),  # 0 would be librdkafka's "never"
         default=DELIVERY_TIMEOUT_SECONDS,
         help="seconds a record may wait for its acknowledgement before it counts as failed",
     )

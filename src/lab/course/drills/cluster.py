@@ -28,12 +28,11 @@ from lab.course.drills.base import MESSAGES, START, Drill, Result
 from lab.course.drills.checks import caught_up, committed
 from lab.course.drills.restarts import windowing_args, windowing_exact
 from lab.course.drills.services import compare_producer
-from lab.kafka.admin import LOGICAL, fresh_topics, under_replicated
+from lab.kafka.admin import LOGICAL, delete_topics, fresh_topics, under_replicated
 from lab.kafka.reading import consume_all
 from streamlab.wait import wait_for
 
 BROKERS = {1: "kafka", 2: "kafka-2", 3: "kafka-3"}  # KRaft node id -> service
-CONTROLLERS = ",".join(f"{name}:9093" for name in BROKERS.values())  # as the containers reach them
 QUORUM = "org.apache.kafka.tools.MetadataQuorumCommand"
 
 Breakage = Callable[[Drill, Path, object], None]  # (drill, the job's checkpoint, the job)
@@ -84,9 +83,9 @@ def _under_load(d: Drill, seed: int, breakage: Breakage, seconds: int | None = N
         job.kill()
         if producer.poll() is None:
             producer.kill()
+        _whole_again(d, [d.topic(k) for k in LOGICAL])  # the next drill starts on a whole cluster
     compare_producer(d, json.loads(summary.read_text()), said)
     windowing_exact(d, base, out)
-    _whole_again(d, [d.topic(k) for k in LOGICAL])
     return d.result
 
 
@@ -125,7 +124,8 @@ def broker_kill(d: Drill) -> Result:
 def active_controller(d: Drill, alive: str = "kafka") -> int | None:
     """The KRaft quorum's leader (the active controller), as Kafka's own tool reports it from
     beside the broker `alive`; None while there is none."""
-    out = d.rt.kafka_tool(QUORUM, ["--bootstrap-controller", CONTROLLERS, "describe", "--status"], 120, alive)
+    controllers = ",".join(f"{name}:{d.settings['KAFKA_CONTROLLER_PORT']}" for name in BROKERS.values())
+    out = d.rt.kafka_tool(QUORUM, ["--bootstrap-controller", controllers, "describe", "--status"], 120, alive)
     found = re.search(r"^LeaderId:\s+(-?\d+)", out, re.M)
     leader = int(found.group(1)) if found else -1
     return leader if leader in BROKERS else None
@@ -197,6 +197,8 @@ def two_brokers_down(d: Drill) -> Result:
         d.result.fail(MESSAGES("two_down_not_refused"))
     if code_back != 0 or back.get("acked") != back.get("sent") or len(later) != back.get("acked"):
         d.result.fail(MESSAGES("two_down_not_resumed"))
+    if d.result.passed:  # the drill's own topics go in the runner; these are its second set
+        delete_topics(d.settings.kafka_bootstrap, [after[f"TOPIC_{k.upper()}"] for k in LOGICAL], missing_ok=True)
     return d.result
 
 
@@ -225,6 +227,8 @@ def _roll(d: Drill, ckpt: Path, job) -> None:
     d.result.details.append(MESSAGES("went_on", batches=committed(ckpt, "windowing") - at))
 
 
+ROLL_SECONDS = 60  # the producer writes through most of the roll: three restarts of 15-25 s each
+
+
 def rolling_restart(d: Drill) -> Result:
-    """The producer writes through most of the roll (three restarts of about 20 s each)."""
-    return _under_load(d, 206, _roll, seconds=30 + 3 * d.size.down)
+    return _under_load(d, 206, _roll, seconds=ROLL_SECONDS)

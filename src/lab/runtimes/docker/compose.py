@@ -70,7 +70,9 @@ class Compose:
             "COMPOSE_PROJECT_NAME": self.project,
         }
 
-    def cmd(self, *args: str) -> list[str]:
+    def cmd(self, *args: str, cluster: bool | None = None) -> list[str]:
+        """The Compose command line; `cluster` (default: the settings' profile) adds cluster.yml."""
+        cluster = self.settings.cluster if cluster is None else cluster
         return [
             "docker",
             "compose",
@@ -78,7 +80,7 @@ class Compose:
             str(ROOT / ".env"),
             "-f",
             str(COMPOSE_FILE),
-            *(["-f", str(CLUSTER_FILE)] if self.settings.cluster else []),
+            *(["-f", str(CLUSTER_FILE)] if cluster else []),
             *self._overrides(),
             *args,
         ]
@@ -89,9 +91,16 @@ class Compose:
         return [arg for f in extra for arg in ("-f", f)]
 
     def run(
-        self, *args: str, check: bool = True, capture: bool = False, timeout: float | None = None
+        self,
+        *args: str,
+        check: bool = True,
+        capture: bool = False,
+        timeout: float | None = None,
+        cluster: bool | None = None,
     ) -> subprocess.CompletedProcess:
-        proc = subprocess.run(self.cmd(*args), env=self.env(), text=True, capture_output=capture, timeout=timeout)
+        """Compose with `args`; `cluster=True` for what must reach either profile (down, clean)."""
+        cmd = self.cmd(*args, cluster=cluster)
+        proc = subprocess.run(cmd, env=self.env(), text=True, capture_output=capture, timeout=timeout)
         if check and proc.returncode != 0:
             last = proc.stderr.strip().splitlines()[-1] if capture and proc.stderr.strip() else ""
             command = args[0] if args[0] != "--profile" else args[2]

@@ -48,7 +48,8 @@ from streamlab.i18n import Catalogue
 MESSAGES = Catalogue.load("lab", "services")
 COMMANDS = Catalogue.load("lab", "commands")
 
-BROKERS = ("kafka", "kafka-2", "kafka-3")  # the cluster profile's, as the containers reach them; the first alone
+# The cluster profile's brokers, as the containers reach them; the single-broker lab has only the first.
+BROKERS = ("kafka", "kafka-2", "kafka-3")
 # .env settings that describe the host, not the lab: never passed into a container.
 HOST_ONLY = {"LAB_RUN", "LAB_STATE", "LAB_HOST", "RUNTIME", "CLUSTER"}
 PROJECT_LABEL = "com.docker.compose.project"  # Compose labels every container of a project with it
@@ -127,6 +128,8 @@ class Docker(Runtime):
         if not names and set(wanted) <= set(running) and running.count("spark-worker") == self.settings.workers:
             print(MESSAGES("already_up"))
             return self.status()
+        if not names and self.settings.cluster and running and not self._cluster_marker().exists():
+            raise UsageError(MESSAGES("other_profile_running"))
         if not names and not containers:
             self._check_ports(wanted)
         shown = self.paths.run.relative_to(ROOT) if self.paths.run.is_relative_to(ROOT) else self.paths.run
@@ -175,7 +178,8 @@ class Docker(Runtime):
         running = self.compose.containers(all_=True)
         if not quiet:
             print(MESSAGES("stopping_containers") if running else MESSAGES("was_not_running"), flush=True)
-        # Every profile, so that drivers (`run` containers) and the notebook go too.
+        # Every profile, so that drivers (`run` containers) and the notebook go too; and the
+        # cluster's file, so that its brokers go whichever profile these settings name.
         self.compose.run(
             *EVERY_PROFILE,
             "down",
@@ -183,6 +187,7 @@ class Docker(Runtime):
             "--timeout",
             "30",
             capture=quiet,
+            cluster=True,
         )
         self._cluster_marker().unlink(missing_ok=True)
         if running and not quiet:
@@ -257,7 +262,7 @@ class Docker(Runtime):
     def clean(self):
         if self.compose.containers():
             raise RuntimeFailure(MESSAGES("clean_running"))
-        self.compose.run(*EVERY_PROFILE, "down", "--volumes", "--remove-orphans", capture=True)
+        self.compose.run(*EVERY_PROFILE, "down", "--volumes", "--remove-orphans", capture=True, cluster=True)
         if self.paths.run.exists():
             shutil.rmtree(self.paths.run)
         print(MESSAGES("cleaned_docker", run=self.paths.run))
