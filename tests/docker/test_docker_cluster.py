@@ -9,7 +9,7 @@ Runs after the single-broker lab's module (tests/conftest.py orders them), on th
    of the Kafka board returns a value per broker;
 3. `make drill NAME=cluster SIZE=small`: the five drills, each 0 lost and 0 duplicated, their
    figures printed; no driver container is left running;
-4. `make down` takes the three brokers down too.
+4. `make down` and `make clean`, told nothing of the profile, take its brokers and volumes away.
 """
 
 from __future__ import annotations
@@ -155,9 +155,21 @@ def test_the_cluster_drills(cluster):
         figure(block.replace("\n  - ", "; "))
 
 
-def test_down_takes_the_cluster_down(cluster):
+def test_down_and_clean_take_the_cluster_away(cluster):
+    """Told nothing of the profile, `make down` stops the three brokers and `make clean` deletes
+    every volume, the cluster's own included."""
     lab = cluster
     down = _make(lab, "down")
     assert down.returncode == 0, down.stdout + down.stderr
     left = [name for name in running(lab) if name.startswith(f"{PROJECT}-")]
     assert not left, f"containers left after make down: {left}"
+    clean = _make(lab, "clean")
+    assert clean.returncode == 0, clean.stdout + clean.stderr
+    volumes = subprocess.run(
+        ["docker", "volume", "ls", "--quiet", "--filter", f"label=com.docker.compose.project={PROJECT}"],
+        env=lab.env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert not volumes, f"volumes left after make clean: {volumes}"

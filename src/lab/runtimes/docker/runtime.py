@@ -262,7 +262,8 @@ class Docker(Runtime):
     def clean(self):
         if self.compose.containers():
             raise RuntimeFailure(MESSAGES("clean_running"))
-        self.compose.run(*EVERY_PROFILE, "down", "--volumes", "--remove-orphans", capture=True, cluster=True)
+        for cluster in (False, True):  # each profile's volumes: Compose removes only those its services mount
+            self.compose.run(*EVERY_PROFILE, "down", "--volumes", "--remove-orphans", capture=True, cluster=cluster)
         if self.paths.run.exists():
             shutil.rmtree(self.paths.run)
         print(MESSAGES("cleaned_docker", run=self.paths.run))
