@@ -58,8 +58,8 @@ def _under_load(d: Drill, seed: int, breakage: Breakage, seconds: int | None = N
     trigger; once the job has committed two batches, `breakage` runs. Then every acknowledged
     record must be in Kafka once, and the windows and the state exact."""
     summary, said = d.dir / "producer.json", d.dir / "producer.log"
-    # It writes through the breakage: the job's first two batches come 25-35 s after its start.
-    rate, seconds = 150 * d.size.scale, seconds or 45 + d.size.down
+    # It writes through the breakage: the job's first two batches come about 25 s after its start.
+    rate, seconds = 150 * d.size.scale, seconds or 30 + d.size.down
     with said.open("w") as log:
         producer = d.producer(
             "--rate", str(rate), "--duration", str(seconds), "--seed", str(seed), "--start-time", START,
@@ -90,15 +90,18 @@ def _under_load(d: Drill, seed: int, breakage: Breakage, seconds: int | None = N
 
 
 def _goes_on(d: Drill, ckpt: Path, job, batches: int = 3) -> None:
-    """The job commits at least one batch while the cluster is broken, and then `batches` in all
-    or catches up with all that was written (the producer may have ended meanwhile)."""
+    """The job commits `batches` more batches while the cluster is broken, or catches up with all
+    that was written (the producer may have ended meanwhile)."""
     at = committed(ckpt, "windowing")
-
-    def on() -> bool:
-        done = committed(ckpt, "windowing") - at
-        return done >= 1 and (done >= batches or caught_up(ckpt, "windowing", d.settings, d.topic("page_views")))
-
-    wait_for(lambda: on() or job.poll() is not None, 300, MESSAGES("wait_more_batches", batches=batches))
+    wait_for(
+        lambda: (
+            committed(ckpt, "windowing") >= at + batches
+            or job.poll() is not None
+            or caught_up(ckpt, "windowing", d.settings, d.topic("page_views"))
+        ),
+        300,
+        MESSAGES("wait_more_batches", batches=batches),
+    )
     if job.poll() is not None:
         d.result.fail(MESSAGES("query_stopped", code=job.returncode))
     d.result.details.append(MESSAGES("went_on", batches=committed(ckpt, "windowing") - at))
