@@ -50,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     if plan:
         checks.warm_up(spark, input_of(plan[0]))
     for entry in plan:
-        if spark.sparkContext._jsc is None:  # the file before stopped the session
+        if session.stopped(spark):  # the file before stopped the session
             spark = session.build("check", conf)
         index, name, exercise, inp = entry["index"], entry["file"], entry["exercise"], input_of(entry)
         path = Path(name) if Path(name).is_absolute() else ROOT / name

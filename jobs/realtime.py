@@ -214,6 +214,10 @@ def topic_partitions(bootstrap: str, topic: str, timeout: float = 10.0) -> int:
 
 def check_cores(spark, bootstrap: str, topic: str) -> None:
     """Raise CannotStart (one line) unless this application has a core per partition of `topic`."""
+    from streamlab.session import is_connect
+
+    if is_connect(spark):  # a Connect server's cores are its clients', shared: none is held for one query
+        raise runner.CannotStart(LINES("realtime_over_connect", job=JOB))
     partitions = topic_partitions(bootstrap, topic)
     local = spark.sparkContext.master.startswith("local")  # its cores are there from the start
     cores = settled_cores(lambda: application_cores(spark), partitions, 0.0 if local else EXECUTOR_WAIT_SECONDS)

@@ -119,6 +119,7 @@ INTEGRATION_ORDER = [
     "test_exercises.py",
     "test_basic.py",
     "test_windowing.py",
+    "test_connect.py",
     "test_jobs.py",
     "test_producer.py",
     "test_consume.py",

@@ -231,8 +231,11 @@ def release(spark) -> None:
 
 def _close(spark, exporter) -> None:
     """Stop the session, or, if it is the warm one, deliver the listener's pending events and detach it."""
+    from streamlab.session import is_connect
+
     if spark is WARM_SESSION:
         spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(30_000)
+    if spark is WARM_SESSION or is_connect(spark):  # a Connect session's stop would warn about it
         spark.streams.removeListener(exporter)
     release(spark)
 
@@ -395,6 +398,10 @@ def _settle(spark, timeout: float = 10.0) -> None:
     its running batch; the killed tasks report back to the driver a moment later, and a driver
     already stopped answers each report with an ERROR and a stack trace (Could not find
     CoarseGrainedScheduler). Best effort: after `timeout` the job stops anyway."""
+    from streamlab.session import is_connect
+
+    if is_connect(spark):  # the server's executors: not this client's to watch
+        return
     tracker = spark.sparkContext._jsc.sc().statusTracker()
     try:
         wait_for(

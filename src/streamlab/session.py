@@ -15,5 +15,28 @@ def build(app_name: str, conf: dict[str, str] | None = None):
     for key, value in (conf or {}).items():
         builder = builder.config(key, value)
     spark = builder.getOrCreate()
-    spark.sparkContext.setLogLevel("WARN")
+    if not is_connect(spark):  # a Connect server keeps its own log level
+        spark.sparkContext.setLogLevel("WARN")
     return spark
+
+
+def is_connect(spark) -> bool:
+    """True for a Spark Connect session (a thin client's): no JVM, no SparkContext on this side."""
+    return type(spark).__module__.startswith("pyspark.sql.connect")
+
+
+def analyzed_plan(df) -> str:
+    """The analyzed logical plan's tree, as classic Spark's `queryExecution().analyzed()` prints it,
+    from either kind of session (over Connect, the server's extended explain's section)."""
+    if not is_connect(df.sparkSession):
+        return df._jdf.queryExecution().analyzed().toString()
+    text = df._explain_string(extended=True)
+    section = text.split("== Analyzed Logical Plan ==\n", 1)[1].split("\n== Optimized Logical Plan ==", 1)[0]
+    return section.split("\n", 1)[1].strip("\n")  # its first line is the output's schema
+
+
+def stopped(spark) -> bool:
+    """The session was stopped (by a learner's code, say): a new one must be built."""
+    if is_connect(spark):
+        return spark.is_stopped
+    return spark.sparkContext._jsc is None

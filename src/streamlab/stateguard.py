@@ -47,7 +47,9 @@ _TREE = re.compile(r"^[\s:|+-]*")  # the drawing before a node's name: its depth
 
 
 def fingerprint(df) -> tuple[str, str, bool]:
-    plan = df._jdf.queryExecution().analyzed().toString()
+    from streamlab.session import analyzed_plan
+
+    plan = analyzed_plan(df)
     # Expression ids and node UUIDs (EventTimeWatermark has one) change on every run.
     lines = [
         _UUID.sub("", re.sub(r"#\d+L?", "", line)).rstrip() for line in plan.splitlines() if "Relation" not in line

@@ -209,3 +209,37 @@ def test_the_supervisord_program_of_a_service(lab):
     )
     assert f"stdout_logfile={run}/logs/spark-master.log" in program
     assert program[-1].startswith(f'environment=LAB_INSTANCE="{run}",SPARK_HOME="/opt/spark",')
+
+
+def test_the_spark_connect_server_runs_only_with_connect_1(lab, monkeypatch):
+    settings, paths, state, run = lab
+    monkeypatch.setattr(submit, "connector_jars", lambda paths: [Path("/jars/kafka.jar")])
+    assert "spark-connect" not in [s.name for s in local.services(settings, paths)]
+    connect = settings.overridden({"CONNECT": "1", "SPARK_CONNECT_PORT": "1111", "SPARK_CONNECT_UI_PORT": "1112"})
+    svcs = {s.name: s for s in local.services(connect, paths)}
+    assert list(svcs)[-1] == "spark-connect"
+    server = svcs["spark-connect"]
+    assert server.ports == {
+        "the Spark Connect server (gRPC, for thin clients)": 1111,
+        "the Spark Connect server's Spark UI": 1112,
+    }
+    assert server.url == f"sc://{HOST}:1111"
+    assert server.after == ("spark-master",)
+    cmd = server.command
+    assert cmd[:3] == [
+        "/opt/spark/bin/spark-submit",
+        "--class",
+        "org.apache.spark.sql.connect.service.SparkConnectServer",
+    ]
+    assert cmd[cmd.index("--master") + 1] == f"spark://{HOST}:1105"
+    assert "--py-files" not in cmd  # it runs no job file
+    assert cmd[cmd.index("--jars") + 1] == "/jars/kafka.jar"
+    conf = dict(cmd[i + 1].split("=", 1) for i, arg in enumerate(cmd) if arg == "--conf")
+    assert conf["spark.connect.grpc.binding.address"] == HOST
+    assert conf["spark.connect.grpc.binding.port"] == "1111"
+    assert conf["spark.ui.port"] == "1112"
+    assert conf["spark.dynamicAllocation.enabled"] == "true"
+    assert conf["spark.dynamicAllocation.minExecutors"] == "0"
+    assert conf["spark.executor.cores"] == "1"
+    assert server.prepare is not None  # its driver joins Prometheus' targets
+    assert server.env["KAFKA_BOOTSTRAP"] == f"{HOST}:1101"

@@ -31,6 +31,11 @@ class Paths:
         return self.venv / "bin" / "python"
 
     @property
+    def thin_venv(self) -> Path:
+        """A Spark Connect client's virtual environment: pyspark-client, no Java (lab.spark.connect)."""
+        return self.state / "thin"
+
+    @property
     def jars(self) -> Path:
         return self.state / "jars"
 

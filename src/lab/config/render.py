@@ -63,7 +63,9 @@ def prometheus_targets(
         "producer": own("producer", "PRODUCER_METRICS_PORT"),
         "spark-master": own("spark-master", "SPARK_MASTER_UI_PORT"),
         "spark-worker": own("spark-worker", "SPARK_WORKER_UI_PORT"),
-        "spark-driver": own("spark-driver", "SPARK_DRIVER_UI_PORT"),
+        # A job's driver; and the Spark Connect server's, which holds its clients' drivers, when it runs.
+        "spark-driver": own("spark-driver", "SPARK_DRIVER_UI_PORT")
+        + (own("spark-connect", "SPARK_CONNECT_UI_PORT") if "spark-connect" in hosts else []),
         # The job's listener: the driver's series, on the metrics port the job serves.
         "streaming": target("spark-driver", settings["JOB_METRICS_PORT"]),
     }
@@ -71,13 +73,20 @@ def prometheus_targets(
 
 SCRAPED = ("prometheus", "kafka", "producer", "spark-master", "spark-worker", "spark-driver")
 # In Compose, each service is reached by its name, on the port it listens on inside its container.
-COMPOSE_PORTS = {"prometheus": "9090", "spark-master": "8080", "spark-worker": "8081", "spark-driver": "4040"}
+COMPOSE_PORTS = {
+    "prometheus": "9090",
+    "spark-master": "8080",
+    "spark-worker": "8081",
+    "spark-driver": "4040",
+    "spark-connect": "4040",
+}
 
 
-def compose_hosts(project: str, workers: int, cluster: bool = False) -> dict[str, list[str]]:
+def compose_hosts(project: str, workers: int, cluster: bool = False, connect: bool = False) -> dict[str, list[str]]:
     """Every scraped service by its Compose name; each worker by its container's name, since the
-    service name resolves to one worker at a time; with the cluster profile, the three brokers."""
-    hosts = {s: [s] for s in SCRAPED}
+    service name resolves to one worker at a time; with the cluster profile, the three brokers; with
+    CONNECT=1, the Spark Connect server."""
+    hosts = {s: [s] for s in (*SCRAPED, "spark-connect") if s != "spark-connect" or connect}
     hosts["spark-worker"] = [f"{project}-spark-worker-{i}" for i in range(1, workers + 1)]
     if cluster:
         hosts["kafka"] = ["kafka", "kafka-2", "kafka-3"]

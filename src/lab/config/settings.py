@@ -84,6 +84,16 @@ class Settings:
         return self.get("CLUSTER", "0") == "1"
 
     @property
+    def connect(self) -> bool:
+        """Spark Connect: `make up` starts its server and jobs run as its clients (CONNECT=1)."""
+        return self.get("CONNECT", "0") == "1"
+
+    @property
+    def connect_url(self) -> str:
+        """Where a thin client reaches the lab's Spark Connect server."""
+        return f"sc://{self.host}:{self['SPARK_CONNECT_PORT']}"
+
+    @property
     def brokers(self) -> tuple[str, ...]:
         """The .env keys of the ports the host reaches the brokers on: one, or three with the cluster."""
         return ("KAFKA_PORT", "KAFKA_2_PORT", "KAFKA_3_PORT") if self.cluster else ("KAFKA_PORT",)

@@ -2,8 +2,9 @@
 
 Contract:
 - `SERVICES` lists every service either runtime runs, in the order `make up` starts them and
-  `make status` lists them; `up_services(runtime, cluster)` is what `make up` starts in that
-  runtime, with the cluster profile's second and third brokers (Docker only) when `cluster`.
+  `make status` lists them; `up_services(runtime, cluster, connect)` is what `make up` starts in that
+  runtime, with the cluster profile's second and third brokers (Docker only) when `cluster`, and
+  the Spark Connect server when `connect`.
 - A service's `ports` name the .env settings that hold its port numbers, each with what it is for
   (a code of src/lab/messages/services.toml). A `published` port is one Compose publishes on
   127.0.0.1 (tests/static/test_compose.py checks compose/compose.yml against exactly these); an
@@ -62,6 +63,7 @@ class Service:
     runtimes: tuple[str, ...] = ("local", "docker")
     on_up: bool = True
     cluster_only: bool = False  # a service of the cluster profile (compose/cluster.yml)
+    connect_only: bool = False  # started by `make up` with CONNECT=1 only
 
     @property
     def published(self) -> tuple[Port, ...]:
@@ -168,6 +170,14 @@ SERVICES: tuple[Service, ...] = (
         "producer_ready",
         "ready_producer",
     ),
+    Service(
+        "spark-connect",
+        (Port("SPARK_CONNECT_PORT", "purpose_connect"), Port("SPARK_CONNECT_UI_PORT", "purpose_connect_ui")),
+        lambda s, runtime: s.connect_url,
+        "spark_connect_ready",
+        "ready_connect",
+        connect_only=True,
+    ),
     Service("grafana", (Port("GRAFANA_PORT", "purpose_grafana"),), _grafana_url, runtimes=("docker",)),
     # Started by commands of their own (make submit, make notebook); in Docker, services of a Compose profile.
     Service(
@@ -185,12 +195,21 @@ SERVICES: tuple[Service, ...] = (
 )
 
 BY_NAME = {svc.name: svc for svc in SERVICES}
+# The services whose images Docker's `make up` builds: the others run one of these images.
+BUILT = tuple(s.name for s in SERVICES if s.on_up and not (s.cluster_only or s.connect_only))
 
 
-def up_services(runtime: str, cluster: bool = False) -> tuple[Service, ...]:
+def up_services(runtime: str, cluster: bool = False, connect: bool = False) -> tuple[Service, ...]:
     """What `make up` starts in `runtime` ("local" or "docker"), in start order; with the cluster
-    profile's services when `cluster`."""
-    return tuple(svc for svc in SERVICES if svc.on_up and runtime in svc.runtimes and (cluster or not svc.cluster_only))
+    profile's services when `cluster`, and the Spark Connect server when `connect`."""
+    return tuple(
+        svc
+        for svc in SERVICES
+        if svc.on_up
+        and runtime in svc.runtimes
+        and (cluster or not svc.cluster_only)
+        and (connect or not svc.connect_only)
+    )
 
 
 def check_ports(settings: Settings, ports: Iterable[Port]) -> None:

@@ -85,12 +85,15 @@ def command(
     python: str | None = None,
     java_options: list[str] | None = None,
     master: str | None = None,
+    main_class: str | None = None,
+    extra_conf: dict[str, str] | None = None,
 ) -> list[str]:
     """The spark-submit command line. The keyword arguments are what differs in a container
     (lab.runtimes.docker.container): where the jars are, the host name executors reach the driver
     by, and the address the driver binds; the local runtime's JVM options for its driver and
     executors (lab.spark.cds); and the master, the lab's unless given (`local[2]` for the class-data
-    archive's run)."""
+    archive's run). A `main_class` (the Spark Connect server's) runs instead of a Python job: then
+    `job_path` only names the application; `extra_conf` adds or replaces Spark settings."""
     jar_list = ",".join(str(j) for j in (jars or connector_jars(paths)))
     python = python or str(paths.python)
     conf = {
@@ -106,22 +109,15 @@ def command(
         # The Python that runs on executors (data sources, sinks) speaks the learner's language too.
         "spark.executorEnv.LAB_LANG": settings.language(),
     }
+    conf.update(extra_conf or {})
     cmd = [
         str(spark_home() / "bin" / "spark-submit"),
-        "--master",
-        master or settings.spark_master,
-        "--deploy-mode",
-        "client",
-        "--name",
-        job_path.stem,
-        "--driver-memory",
-        settings["SPARK_DRIVER_MEMORY"],
-        "--properties-file",
-        str(SPARK_DEFAULTS),
-        "--jars",
-        jar_list,
-        "--py-files",
-        str(build_pyfiles(paths)),
+        *(["--class", main_class] if main_class else []),
+        *("--master", master or settings.spark_master, "--deploy-mode", "client", "--name", job_path.stem),
+        *("--driver-memory", settings["SPARK_DRIVER_MEMORY"], "--properties-file", str(SPARK_DEFAULTS)),
+        *("--jars", jar_list),
+        # A server (main_class) runs no job: its Python workers import the job library installed.
+        *([] if main_class else ["--py-files", str(build_pyfiles(paths))]),
     ]
     java_options = [*(java_options or []), *settings["SPARK_JAVA_OPTIONS"].split()]
     if java_options:
@@ -130,7 +126,7 @@ def command(
         conf["spark.executor.extraJavaOptions"] = joined
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
-    return [*cmd, str(job_path), *job_args]
+    return [*cmd, *([] if main_class else [str(job_path)]), *job_args]
 
 
 def spawn(

@@ -59,3 +59,15 @@ def postgres_server_ready(settings: Settings) -> bool:
 
     with psycopg.connect(dsn(settings, "postgres"), connect_timeout=2) as conn:
         return conn.execute("select 1").fetchone() == (1,)
+
+
+def spark_connect_ready(settings: Settings) -> bool:
+    """The server's gRPC port accepts connections (it opens once its SparkContext is up) and its
+    Spark UI answers."""
+    import socket
+
+    with socket.create_connection((settings.host, settings.int("SPARK_CONNECT_PORT")), timeout=HTTP_TIMEOUT):
+        pass
+    return httpclient.ok(
+        f"http://{settings.host}:{settings['SPARK_CONNECT_UI_PORT']}/api/v1/applications", HTTP_TIMEOUT
+    )

@@ -40,7 +40,9 @@ def portable(df):
 
 
 def plan_of(df) -> str:
-    return df._jdf.queryExecution().analyzed().toString()
+    from streamlab.session import analyzed_plan
+
+    return analyzed_plan(df)
 
 
 def watermarks(df) -> list[dict]:
@@ -57,15 +59,26 @@ def joins(df) -> list[str]:
 
 
 def collect(df, mode: str, checkpoint: Path, deadline: Deadline) -> list[list[dict]]:
-    """Run `df` to the end of the input (availableNow) and return each batch's rows."""
+    """Run `df` to the end of the input (availableNow) and return each batch's rows. Over Spark
+    Connect the batch function runs in the server's Python, not here: each batch is written beside
+    the checkpoint, as JSON lines with its id, and read back through the session once the query ends."""
+    from streamlab.session import is_connect
+
     batches: list[list[dict]] = []
+    kept = str(checkpoint) + "-batches"
+    remote = is_connect(df.sparkSession)
 
     def keep(batch, batch_id):
         batches.append([r.asDict() for r in batch.collect()])
 
+    def write(batch, batch_id):
+        from pyspark.sql import functions as F
+
+        batch.withColumn("_lab_batch", F.lit(batch_id)).write.mode("append").json(kept)
+
     query = (
         portable(df)
-        .writeStream.foreachBatch(keep)
+        .writeStream.foreachBatch(write if remote else keep)
         .outputMode(mode)
         .trigger(availableNow=True)
         .option("checkpointLocation", str(checkpoint))
@@ -76,4 +89,20 @@ def collect(df, mode: str, checkpoint: Path, deadline: Deadline) -> list[list[di
             raise FileTimeout()
     finally:
         query.stop()
-    return batches
+    return _read_batches(df.sparkSession, kept, portable(df).schema) if remote else batches
+
+
+def _read_batches(spark, folder: str, schema) -> list[list[dict]]:
+    """The batches `collect`'s writer kept in `folder`, in batch order (an empty batch leaves none)."""
+    from pyspark.errors import AnalysisException
+    from pyspark.sql import types as T
+
+    try:
+        rows = spark.read.schema(schema.add("_lab_batch", T.LongType())).json(folder).collect()
+    except AnalysisException:  # no batch wrote a row: no folder
+        return []
+    by_batch: dict[int, list[dict]] = {}
+    for row in rows:
+        values = row.asDict()
+        by_batch.setdefault(values.pop("_lab_batch"), []).append(values)
+    return [by_batch[b] for b in sorted(by_batch)]

@@ -35,7 +35,7 @@ PROJECT = "streaming-lab"
 DEFAULT_UID = 10001  # the images' own user, used when the host user is root
 # A job's driver: a one-off container of the spark-driver service (its profile keeps `up` from starting it).
 DRIVER_RUN = ("--profile", "submit", "run", "--rm", "--no-deps")
-EVERY_PROFILE = ("--profile", "submit", "--profile", "notebook")
+EVERY_PROFILE = ("--profile", "submit", "--profile", "notebook", "--profile", "connect")
 
 
 def parse_ps(text: str) -> list[dict]:

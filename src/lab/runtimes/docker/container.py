@@ -38,6 +38,7 @@ CONTAINER_UI_PORT = "4040"
 NOTEBOOK_FOLDER = "/lab/notebooks"  # where the notebook service mounts the notebooks (compose.yml)
 NOTEBOOK_CONTAINER_PORT = "8888"
 POSTGRES_SERVICE = "postgres"  # the database as the drivers reach it in the lab's network (compose.yml)
+CONNECT_SERVICE, CONNECT_CONTAINER_PORT = "spark-connect", "15002"  # the Connect server in it
 
 
 def driver_command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str]) -> list[str]:
@@ -77,6 +78,8 @@ def main(argv: list[str]) -> int:
 def _main(argv: list[str]) -> int:
     if argv[:1] == ["--notebook"]:
         return notebook()
+    if argv[:1] == ["--connect-server"]:
+        return connect_server()
     if not argv or argv[0].startswith("-"):
         print(MESSAGES("driver_usage", jobs=", ".join(jobs.available())), file=sys.stderr)
         return 2
@@ -86,11 +89,62 @@ def _main(argv: list[str]) -> int:
         return 2
     settings = load(environ={**os.environ, "SPARK_DRIVER_UI_PORT": CONTAINER_UI_PORT})
     paths = Paths.of(settings)
+    env = driver_env(settings, paths)
+    if settings.connect:  # `make submit CONNECT=1`: this container's Python is the server's client
+        return connect_client(settings, paths, job, job_path, job_args, env)
     cmd = driver_command(settings, paths, job_path, job_args)
-    env = {**os.environ, **client_env(settings, paths, metrics_host="0.0.0.0"), MARKER: str(paths.run)}
-    env["POSTGRES_DSN"] = dsn(settings, host=POSTGRES_SERVICE, port=5432)  # not the host's published port
     jvm = launch.java_command(cmd, env, settings["SCALA_BINARY_VERSION"])
     return foreground(subprocess.Popen(jvm, env=env, start_new_session=True), job_path)
+
+
+def driver_env(settings: Settings, paths: Paths) -> dict[str, str]:
+    """A driver's environment here: the lab's client settings, its metrics on every interface, and
+    PostgreSQL at its service's name (not the host's published port)."""
+    env = {**os.environ, **client_env(settings, paths, metrics_host="0.0.0.0"), MARKER: str(paths.run)}
+    env["POSTGRES_DSN"] = dsn(settings, host=POSTGRES_SERVICE, port=5432)
+    return env
+
+
+def connect_server() -> int:
+    """The spark-connect service: the Spark Connect server's JVM, which replaces this process (so that
+    tini's SIGTERM reaches it), on every interface of the container, with the drivers' jars and
+    class-data archive, reached by the executors at this container's address."""
+    from lab.spark.connect import server_command
+
+    settings = load(
+        environ={**os.environ, "SPARK_CONNECT_PORT": CONNECT_CONTAINER_PORT, "SPARK_CONNECT_UI_PORT": CONTAINER_UI_PORT}
+    )
+    paths = Paths.of(settings)
+    cmd = server_command(
+        settings,
+        paths,
+        bind_host="0.0.0.0",
+        jars=sorted(Path(os.environ["LAB_SPARK_JARS"]).glob("*.jar")),
+        driver_host=socket.gethostbyname(socket.gethostname()),
+        python=sys.executable,
+        java_options=archive_options(),
+    )
+    env = driver_env(settings, paths)
+    jvm = launch.java_command(cmd, env, settings["SCALA_BINARY_VERSION"])
+    os.execve(jvm[0], jvm, env)
+
+
+def connect_client(settings: Settings, paths: Paths, job: str, job_path: Path, job_args: list[str], env) -> int:
+    """A job as a client of the spark-connect service, in this container's Python; one line if the
+    server does not answer."""
+    from lab.spark import connect
+
+    remote = f"sc://{CONNECT_SERVICE}:{CONNECT_CONTAINER_PORT}"
+    try:
+        socket.create_connection((CONNECT_SERVICE, int(CONNECT_CONTAINER_PORT)), timeout=3).close()
+    except OSError:
+        print(MESSAGES("connect_not_up", url=settings.connect_url), file=sys.stderr)
+        return 1
+    print(MESSAGES("submitting_connect", job=job, url=settings.connect_url), flush=True)
+    env = {**env, "SPARK_REMOTE": remote}
+    return connect.foreground(
+        subprocess.Popen([sys.executable, str(job_path), *job_args], env=env, start_new_session=True)
+    )
 
 
 def notebook() -> int:

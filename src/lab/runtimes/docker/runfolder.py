@@ -37,7 +37,11 @@ class RunFolder:
             self.hand_over(folder)
         conf = paths.conf / "prometheus"
         write_prometheus_config(
-            settings, SERVICES_DIR, conf, compose_hosts(project, settings.workers, settings.cluster), COMPOSE_PORTS
+            settings,
+            SERVICES_DIR,
+            conf,
+            compose_hosts(project, settings.workers, settings.cluster, settings.connect),
+            COMPOSE_PORTS,
         )
         for path in [paths.conf, conf, *conf.rglob("*")]:  # Prometheus's user reads it, whatever the umask
             path.chmod(0o755 if path.is_dir() else 0o644)

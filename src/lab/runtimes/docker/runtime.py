@@ -71,7 +71,7 @@ class Docker(Runtime):
         self.run_folder = RunFolder(self.paths, self.uid, self.gid)
         self._client = None
         # The services `make up` starts, in the order `make status` lists them.
-        self.services = tuple(svc.name for svc in catalogue.up_services("docker", settings.cluster))
+        self.services = tuple(svc.name for svc in catalogue.up_services("docker", settings.cluster, settings.connect))
 
     def install(self):
         """Docker's services build their own images at `make up`: the host needs nothing beyond the
@@ -142,7 +142,7 @@ class Docker(Runtime):
         t0 = time.monotonic()
         if not names:  # `make start SERVICE=x` restarts what `make up` built
             print(MESSAGES("building_images"), flush=True)
-            built = [s for s in wanted if s != "grafana" and not catalogue.BY_NAME[s].cluster_only]  # kafka's image
+            built = [s for s in wanted if s != "grafana" and s in catalogue.BUILT]
             self.compose.run("build", *built, "kafka-init", "spark-driver")
             print(MESSAGES("images_ready", seconds=f"{time.monotonic() - t0:.0f}"), flush=True)
         t1 = time.monotonic()

@@ -258,6 +258,20 @@ def _producer(site: _Site) -> Service:
     )
 
 
+def _spark_connect(site: _Site) -> Service:
+    from lab.spark.connect import server_command
+
+    return _service(
+        site,
+        "spark-connect",
+        command=server_command(site.settings, site.paths),
+        env={**site.spark_env, **client_env(site.settings, site.paths)},
+        after=("spark-master",),
+        stop_grace=30,
+        prepare=functools.partial(_prepare_prometheus, site),  # its driver joins the scraped targets
+    )
+
+
 DEFINITIONS: dict[str, Callable[[_Site], Service]] = {
     "kafka": _kafka,
     "postgres": _postgres,
@@ -265,13 +279,14 @@ DEFINITIONS: dict[str, Callable[[_Site], Service]] = {
     "spark-worker": _spark_worker,
     "prometheus": _prometheus,
     "producer": _producer,
+    "spark-connect": _spark_connect,
 }
 
 
 def services(settings: Settings, paths: Paths) -> list[Service]:
     """The lab's services for these settings, in the catalogue's start order."""
     site = _Site.of(settings, paths)
-    return [DEFINITIONS[entry.name](site) for entry in catalogue.up_services("local")]
+    return [DEFINITIONS[entry.name](site) for entry in catalogue.up_services("local", connect=settings.connect)]
 
 
 # --- steps before a start, and once healthy ------------------------------------------------------
@@ -312,8 +327,9 @@ def _create_topics(site: _Site) -> None:
 
 
 def _prepare_prometheus(site: _Site) -> None:
+    scraped = (*SCRAPED, "spark-connect") if site.settings.connect else SCRAPED
     write_prometheus_config(
-        site.settings, SERVICES_DIR, site.paths.conf / "prometheus", {s: [site.host] for s in SCRAPED}
+        site.settings, SERVICES_DIR, site.paths.conf / "prometheus", {s: [site.host] for s in scraped}
     )
 
 

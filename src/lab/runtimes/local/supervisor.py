@@ -115,7 +115,10 @@ def start_supervisord(settings: Settings, paths: Paths, svcs: list[Service]) -> 
     paths.logs.mkdir(parents=True, exist_ok=True)
     paths.supervisor_conf.write_text(supervisor_conf(settings, paths, svcs))
     if supervisor_running(paths):
-        rpc(paths).supervisor.reloadConfig()
+        server = rpc(paths).supervisor
+        [[added, _changed, _removed]] = server.reloadConfig()
+        for name in added:  # a service this lab did not run before (`make up CONNECT=1` later)
+            server.addProcessGroup(name)
         return
     paths.supervisor_sock.unlink(missing_ok=True)
     env = {**os.environ, MARKER: str(paths.run)}

@@ -1,0 +1,180 @@
+"""Spark Connect: the lab's server, the thin client jobs run in, and `make submit` over it.
+
+Contract:
+- `server_command(settings, paths, **where)` is the Spark Connect server's spark-submit command
+  line, against the lab's master: it binds SPARK_CONNECT_PORT on LAB_HOST (a container's address
+  in `where`, as lab.spark.submit.command takes it), its UI on SPARK_CONNECT_UI_PORT, and asks for
+  executors only while its clients' queries run (dynamic allocation, one core and
+  CONNECT_EXECUTOR_MEMORY each), shared fairly between its sessions.
+- `thin_python(settings, paths)` is the Python of a virtual environment with only pyspark-client
+  and the job library's two client packages (requirements/thin.in, pinned by the lock), made once,
+  with one line of progress; no Java, no jars.
+- `submit(settings, paths, job, job_args, lab_up)` runs a job as a Spark Connect client, in the
+  foreground: the job's own file, in the thin Python, with SPARK_REMOTE set to the server, and the
+  same environment a spark-submit'd job gets (lab.config.clients). Exit codes as
+  lab.spark.submit.submit's; a server that does not answer is one line and 1. Ctrl-C stops the job
+  gracefully (its queries stop between batches; the checkpoints stay consistent).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from lab.config.clients import client_env
+from lab.config.paths import Paths
+from lab.config.settings import ROOT, Settings
+from lab.errors import RuntimeFailure
+from lab.spark import cds, jobs
+from lab.spark.submit import STOP_GRACE_SECONDS, command
+from streamlab.i18n import Catalogue
+
+MESSAGES = Catalogue.load("lab", "commands")
+
+SERVER_CLASS = "org.apache.spark.sql.connect.service.SparkConnectServer"
+APP_NAME = "spark-connect"
+THIN_REQUIREMENTS = ROOT / "requirements" / "thin.in"
+LOCK = ROOT / "requirements.txt"
+SRC = ROOT / "src"
+# What a thin client must not inherit: it has no JVM of its own.
+NOT_FOR_CLIENTS = ("JAVA_HOME", "SPARK_HOME", "SPARK_CONF_DIR", "PYSPARK_PYTHON", "PYSPARK_DRIVER_PYTHON")
+
+
+def server_conf(settings: Settings, bind_host: str | None = None) -> dict[str, str]:
+    return {
+        "spark.connect.grpc.binding.address": bind_host or settings.host,
+        "spark.connect.grpc.binding.port": settings["SPARK_CONNECT_PORT"],
+        "spark.ui.port": settings["SPARK_CONNECT_UI_PORT"],
+        "spark.executor.memory": settings["CONNECT_EXECUTOR_MEMORY"],
+        "spark.executor.cores": "1",
+        # Executors while queries run, none after: an idle server leaves the worker to `make submit`.
+        "spark.dynamicAllocation.enabled": "true",
+        "spark.dynamicAllocation.shuffleTracking.enabled": "true",
+        "spark.dynamicAllocation.minExecutors": "0",
+        "spark.dynamicAllocation.executorIdleTimeout": "30s",
+        # Many clients' queries in one application: each gets its share of the cores.
+        "spark.scheduler.mode": "FAIR",
+    }
+
+
+def server_command(settings: Settings, paths: Paths, bind_host: str | None = None, **where) -> list[str]:
+    """The server's spark-submit command (see the module's contract)."""
+    return command(
+        settings,
+        paths,
+        Path(APP_NAME),
+        [],
+        main_class=SERVER_CLASS,
+        extra_conf=server_conf(settings, bind_host),
+        java_options=where.pop("java_options", cds.java_options(paths)),
+        bind_host=bind_host,
+        **where,
+    )
+
+
+def thin_python(settings: Settings, paths: Paths) -> Path:
+    """The thin client's Python, its virtual environment made or brought up to date first."""
+    venv = paths.thin_venv
+    python, stamp = venv / "bin" / "python", venv / ".requirements.stamp"
+    newest = max(THIN_REQUIREMENTS.stat().st_mtime, LOCK.stat().st_mtime)
+    if stamp.exists() and stamp.stat().st_mtime >= newest:
+        return python
+    print(MESSAGES("thin_client_installing", venv=venv), flush=True)
+    base = getattr(sys, "_base_executable", sys.executable)
+    steps = [
+        [base, "-m", "venv", str(venv)],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "-q",
+            "--progress-bar",
+            "off",
+            "-c",
+            str(LOCK),
+            "-r",
+            str(THIN_REQUIREMENTS),
+        ],
+    ]
+    for step in steps:
+        proc = subprocess.run(step, capture_output=True, text=True)
+        if proc.returncode != 0:
+            tail = " | ".join((proc.stdout + proc.stderr).strip().splitlines()[-3:])
+            raise RuntimeFailure(MESSAGES("thin_client_failed", venv=venv, tail=tail))
+    stamp.touch()
+    return python
+
+
+def client_environment(settings: Settings, paths: Paths, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """A thin client job's environment: the lab's client settings, the server's address in
+    SPARK_REMOTE, and the job library (src/) on its path."""
+    base = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in NOT_FOR_CLIENTS}
+    return {
+        **base,
+        **client_env(settings.overridden(base), paths),
+        "SPARK_REMOTE": settings.connect_url,
+        "PYTHONPATH": os.pathsep.join(p for p in (str(SRC), base.get("PYTHONPATH", "")) if p),
+    }
+
+
+def server_answers(settings: Settings) -> bool:
+    from lab.system import health
+
+    try:
+        return bool(health.spark_connect_ready(settings))
+    except OSError:
+        return False
+
+
+def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_up=lambda: True) -> int:
+    job_path = jobs.checked(job, job_args)
+    if job_path is None:
+        return 2
+    if not lab_up():
+        print(MESSAGES("not_up"), file=sys.stderr)
+        return 1
+    if not server_answers(settings):
+        print(MESSAGES("connect_not_up", url=settings.connect_url), file=sys.stderr)
+        return 1
+    thin_python(settings, paths)  # its one line of progress before the job's
+    print(MESSAGES("submitting_connect", job=job, url=settings.connect_url), flush=True)
+    return foreground(spawn(settings, paths, job_path, job_args, dict(os.environ)))
+
+
+def spawn(settings: Settings, paths: Paths, job_path: Path, job_args: list[str], env: dict[str, str], **popen):
+    """Start a job as a Spark Connect client and return at once (as lab.spark.submit.spawn does
+    under spark-submit): in its own process group, with `env`'s settings (a drill's own topics, a
+    check's input)."""
+    python = thin_python(settings, paths)
+    environment = client_environment(settings.overridden(env), paths, env)
+    return subprocess.Popen([str(python), str(job_path), *job_args], env=environment, start_new_session=True, **popen)
+
+
+def foreground(proc: subprocess.Popen) -> int:
+    """Wait for a client job; SIGINT or SIGTERM meanwhile is passed on to it (it stops its queries
+    gracefully), and a job still there STOP_GRACE_SECONDS later is killed."""
+    stopping: list[int] = []
+    previous = {
+        s: signal.signal(s, lambda signum, _f: stopping.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)
+    }
+    try:
+        while True:
+            try:
+                return proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                if stopping:
+                    break
+        proc.send_signal(signal.SIGINT)
+        try:
+            return proc.wait(timeout=STOP_GRACE_SECONDS)
+        except subprocess.TimeoutExpired:
+            print(MESSAGES("job_would_not_stop", seconds=STOP_GRACE_SECONDS), file=sys.stderr)
+            os.killpg(proc.pid, signal.SIGKILL)
+            return proc.wait()
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
