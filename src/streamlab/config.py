@@ -15,6 +15,10 @@ variable, else a default that suits a plain `spark-submit` beside a Kafka on thi
                                                 scrapes waits for one more scrape, so the final
                                                 figures reach it (0: no wait)
     POSTGRES_DSN         the lab's local one    the custom sink's database (libpq key=value)
+    PATHS_ON_SERVER      0                      1: the folders above are a Spark Connect server's,
+                                                on another machine (a container): the job does
+                                                not read its checkpoints itself (no state guard,
+                                                no data-loss check before it starts)
 
 Relative folders are relative to the working directory. The lab's control plane (`make submit`)
 sets every variable from .env, so a job never reads .env itself: copy a job file and this
@@ -53,6 +57,7 @@ class Config:
     metrics_host: str = "127.0.0.1"
     final_scrape_seconds: float = DEFAULT_FINAL_SCRAPE_SECONDS
     postgres_dsn: str = DEFAULT_POSTGRES_DSN
+    paths_on_server: bool = False
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Config:
@@ -80,6 +85,7 @@ class Config:
             metrics_host=env.get("METRICS_HOST") or "127.0.0.1",
             final_scrape_seconds=final_scrape,
             postgres_dsn=env.get("POSTGRES_DSN") or DEFAULT_POSTGRES_DSN,
+            paths_on_server=env.get("PATHS_ON_SERVER") == "1",
         )
 
     @property

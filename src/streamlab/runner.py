@@ -246,7 +246,7 @@ def _check_data_loss(job: str, opts) -> list:
     from streamlab import dataloss, sinks
 
     root = sinks.checkpoint_root(opts, job)
-    if "://" in str(root) and not str(root).startswith("file:"):
+    if opts.config.paths_on_server or ("://" in str(root) and not str(root).startswith("file:")):
         return []  # remote checkpoints are not inspected
     found = dataloss.check(Path(str(root).removeprefix("file:")), job, opts.fail_on_data_loss, opts.config.bootstrap)
     for gap in found:

@@ -88,7 +88,8 @@ def start(
 
     name = name or naming.main_query(job)
     checkpoint = checkpoint_dir(opts, job, naming.checkpoint_folder(job, name))
-    stateguard.check(df, checkpoint, job)  # before anything starts: a changed stateful query writes nothing
+    if not opts.config.paths_on_server:  # a checkpoint this process can read
+        stateguard.check(df, checkpoint, job)  # before anything starts: a changed stateful query writes nothing
     plain_kafka = foreach_batch is None and foreach_writer is None and data_source is None and not kafka_records
     if opts.sink == "kafka" and plain_kafka:
         df = to_kafka_records(df, kafka_key)

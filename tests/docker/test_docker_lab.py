@@ -12,7 +12,8 @@ share no port. In order:
    and every dashboard panel's query returning data; then `make report` of that run;
 3. exact results: `basic` (every event once, bad ones quarantined), windowing's window counts,
    `make state`; `make check` and `make consume` from the same Java-less host (the drills run
-   from it in the cluster profile's module, test_docker_cluster.py);
+   from it in the cluster profile's module, test_docker_cluster.py); Spark Connect: its server's
+   container, a thin client on the host running windowing exactly, and `make check` over it;
 4. `make notebook`: a real browser runs exercise 2's notebook in the notebook container's JupyterLab;
 5. beside a running job, what lab.runtimes.docker.runtime asks the engine through the Docker SDK: the project's
    containers, the bench's CPU and executor probes, and the job's SIGKILL;
@@ -37,11 +38,13 @@ from types import SimpleNamespace
 import pyarrow.parquet as pq
 import pytest
 
+from lab.config.paths import Paths
 from lab.config.settings import ROOT
-from lab.course.truth import output_window_counts, parse_time, valid_events, window_counts
+from lab.course.truth import closed_windows, output_window_counts, parse_time, valid_events, window_counts
 from lab.kafka.admin import fresh_topics
 from lab.kafka.reading import consume_all
 from lab.observe import dashboards
+from lab.spark.connect import thin_python
 from lab.spark.jupyter import NOTEBOOKS
 from lab.system import procs
 from lab.system.httpclient import get_json
@@ -322,6 +325,60 @@ def test_check_an_exercise_and_consume_a_topic(demo, docker_lab, request):
     assert proc.returncode == 0 and out.count("PASS") == 1, proc.stdout + proc.stderr
     assert proc.stdout.count('  value    {"event_id":') == 2, proc.stdout
     figure("make check EXERCISE=2: the solution passes, no_watermark fails with its hint; make consume")
+
+
+def test_spark_connect_a_thin_client_on_the_host_and_a_check_over_it(demo, docker_lab, topics, request):
+    """`make up CONNECT=1` adds the server's container; a thin client on the host (pyspark-client
+    only, no Java on its PATH) runs the windowing job over it, with the server's paths and Kafka's
+    address in the lab's network, and gets exactly the window counts; `make check` of exercise 2
+    runs over it too (its client in a driver container)."""
+    lab = docker_lab
+    up = lab.lab("up", CONNECT="1", timeout=600)
+    assert "spark-connect running (healthy)" in up.stdout, up.stdout
+    try:
+        python = thin_python(lab.settings, Paths.of(lab.settings))  # made here: pip needs the internet
+        lab.produce(
+            topics,
+            *("--count", "2400", "--rate", "0", "--seed", "31", "--start-time", START),
+            *("--event-rate", "2", "--jitter-ms", "20000", "--malformed-share", "0.03"),
+        )
+        lab.produce(topics, "--count", "20", "--rate", "0", "--seed", "32", "--start-time", "2026-01-01T01:00:00Z")
+        records = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
+        expected = closed_windows(valid_events(records, "page_views"), "country", 5, timedelta(minutes=10))
+        out, ckpt = RUN / "e2e" / "connect-windowing", RUN / "e2e" / "connect-windowing-ckpt"
+        client_env = {
+            **topics,
+            "PATH": str(python.parent),
+            "PYTHONPATH": str(ROOT / "src"),
+            "SPARK_REMOTE": lab.settings.connect_url,
+            "KAFKA_BOOTSTRAP": "kafka:19092",  # as the server reaches it
+            "PATHS_ON_SERVER": "1",
+            "LAB_LANG": "en",
+        }
+        assert shutil.which("java", path=client_env["PATH"]) is None
+        args = ["--sink", "parquet", "--output", "/lab-state/e2e/connect-windowing", "--output-mode", "append"]
+        args += ["--trigger", "availableNow", "--checkpoint", "/lab-state/e2e/connect-windowing-ckpt"]
+        proc = subprocess.run(
+            netns.command(lab.ns, [str(python), str(ROOT / "jobs" / "windowing.py"), *args, "--metrics-port", "0"]),
+            cwd=ROOT,
+            env=client_env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        assert not (ckpt / "windowing" / "lab-plan.txt").exists()  # the client left the server's folders alone
+        got, repeated = output_window_counts(pq.read_table(out).to_pylist())
+        assert repeated == 0, "a window was emitted twice"
+        assert len(expected) > 20 and got == expected
+        check = lab.lab(
+            "check", "2", "instructors/solutions/ex2_windowing.py", CONNECT="1", LAB_LANG="en", check=False, timeout=600
+        )
+        assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
+        assert "instructors/solutions/ex2_windowing.py: PASS\n  45 (window, country) counts exact" in check.stdout
+    finally:
+        lab.lab("stop", "spark-connect", CONNECT="1", check=False, timeout=300)
+    figure(f"Spark Connect: a Java-less host's thin client, {len(expected)} windows exact; exercise 2 PASS over it")
 
 
 @pytest.mark.skipif(jupyter.CHROMIUM is None, reason="no Chromium: apt-get install chromium-headless-shell")

@@ -55,6 +55,8 @@ def server_conf(settings: Settings, bind_host: str | None = None) -> dict[str, s
         "spark.dynamicAllocation.shuffleTracking.enabled": "true",
         "spark.dynamicAllocation.minExecutors": "0",
         "spark.dynamicAllocation.executorIdleTimeout": "30s",
+        # An executor with a finished query's shuffle files would otherwise be kept for ever.
+        "spark.dynamicAllocation.shuffleTracking.timeout": "60s",
         # Many clients' queries in one application: each gets its share of the cores.
         "spark.scheduler.mode": "FAIR",
     }

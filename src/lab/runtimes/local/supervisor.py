@@ -116,8 +116,12 @@ def start_supervisord(settings: Settings, paths: Paths, svcs: list[Service]) -> 
     paths.supervisor_conf.write_text(supervisor_conf(settings, paths, svcs))
     if supervisor_running(paths):
         server = rpc(paths).supervisor
-        [[added, _changed, _removed]] = server.reloadConfig()
-        for name in added:  # a service this lab did not run before (`make up CONNECT=1` later)
+        [[added, changed, _removed]] = server.reloadConfig()
+        for name in changed:  # a stopped service's new command line applies at its next start
+            if server.getProcessInfo(name)["statename"] not in ("RUNNING", "STARTING"):
+                server.removeProcessGroup(name)
+                added.append(name)
+        for name in added:  # or a service this lab did not run before (`make up CONNECT=1` later)
             server.addProcessGroup(name)
         return
     paths.supervisor_sock.unlink(missing_ok=True)
