@@ -77,6 +77,11 @@ def _measuring_parsers(sub) -> None:
         action="store_true",
         help="windowing on one broker and on the cluster profile, side by side (Docker)",
     )
+    bp.add_argument(
+        "--connect",
+        action="store_true",
+        help="windowing as a classic driver and over Spark Connect, side by side",
+    )
     dp = sub.add_parser("drill", help="run a reliability drill on the running lab")
     dp.add_argument("name", help="a drill name, all, or cluster")
     dp.add_argument("--size", choices=("small", "full"), default="full")
@@ -233,6 +238,11 @@ def _bench(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
         from lab.bench import cluster
 
         cluster.compare(rt, dict(os.environ))
+        return 0
+    if args.connect:
+        from lab.bench import connect
+
+        connect.compare(rt, dict(os.environ))
         return 0
     bench.run(rt, "quick" if args.quick else "full", dict(os.environ))
     return 0

@@ -263,9 +263,12 @@ def test_healthchecks_gate_the_dependencies(compose):
 
 
 def test_prometheus_targets_point_at_real_services(compose, settings):
-    hosts = compose_hosts("streaming-lab", 2)
+    hosts = compose_hosts("streaming-lab", 2, connect=True)
     assert hosts["spark-worker"] == ["streaming-lab-spark-worker-1", "streaming-lab-spark-worker-2"]
-    for file_name, groups in prometheus_targets(settings, hosts, COMPOSE_PORTS).items():
+    assert "spark-connect" not in compose_hosts("streaming-lab", 2)  # scraped with CONNECT=1 only
+    targets = prometheus_targets(settings, hosts, COMPOSE_PORTS)
+    assert [g["labels"]["service"] for g in targets["spark-driver"]] == ["spark-driver", "spark-connect"]
+    for file_name, groups in targets.items():
         for group in groups:
             for target in group["targets"]:
                 host, port = target.rsplit(":", 1)

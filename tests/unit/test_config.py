@@ -21,6 +21,7 @@ def test_defaults_suit_a_plain_spark_submit_beside_a_local_kafka():
         Path("data"),
     )
     assert (config.metrics_port, config.metrics_host, config.final_scrape_seconds) == (9108, "127.0.0.1", 6.0)
+    assert not config.paths_on_server  # the job reads its own checkpoints
 
 
 def test_the_environment_sets_every_field():
@@ -35,6 +36,7 @@ def test_the_environment_sets_every_field():
             "METRICS_HOST": "0.0.0.0",
             "JOB_FINAL_SCRAPE_SECONDS": "0",
             "POSTGRES_DSN": "host=db",
+            "PATHS_ON_SERVER": "1",
         }
     )
     assert config == Config(
@@ -47,6 +49,7 @@ def test_the_environment_sets_every_field():
         metrics_host="0.0.0.0",
         final_scrape_seconds=0.0,
         postgres_dsn="host=db",
+        paths_on_server=True,
     )
 
 

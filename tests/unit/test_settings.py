@@ -67,6 +67,9 @@ def test_versions_are_pinned_once():
     settings = load(environ={})
     lock = (ROOT / "requirements.txt").read_text()
     assert f"pyspark=={settings['SPARK_VERSION']}" in lock
+    # The Spark Connect client: the same Spark as the server, pinned once (its other packages by the lock).
+    thin = (ROOT / "requirements" / "thin.in").read_text()
+    assert f"pyspark-client=={settings['SPARK_VERSION']}" in thin and thin.count("==") == 1
     pom = (ROOT / "services" / "spark" / "pom.xml").read_text()
     assert f"spark-sql-kafka-0-10_{settings['SCALA_BINARY_VERSION']}" in pom
     assert "${spark.version}" in pom and not re.search(
@@ -96,3 +99,10 @@ def test_make_passes_every_setting_on_from_the_environment_and_the_command_line(
     got = dict(line.split("    #")[0].split("=", 1) for line in proc.stdout.splitlines())
     assert got == wanted
     assert f"{len(keys)} settings, {len(keys)} from the environment" in proc.stderr
+
+
+def test_connect_is_off_by_default_and_its_address_follows_the_settings():
+    settings = load(environ={})
+    assert not settings.connect and settings.connect_url == "sc://127.0.0.1:15002"
+    on = load(environ={"CONNECT": "1", "LAB_HOST": "127.0.0.2", "SPARK_CONNECT_PORT": "25002"})
+    assert on.connect and on.connect_url == "sc://127.0.0.2:25002"

@@ -261,6 +261,7 @@ def search(rt: runtimes.Runtime, env: dict, stage: str, plan: Live, say) -> dict
 
         say(wording.line("say_live_warmup", stage=stage, rate=plan.start_rate // 2))
         step(job, plan.start_rate // 2, plan.warmup, seed, plan.drain)  # JIT, first-batch planning, executor start
+        first = next((b for b in job.batches() if b["numInputRows"]), None)
         rate = plan.start_rate
         for _ in range(plan.max_steps):
             r = run(rate)
@@ -290,6 +291,7 @@ def search(rt: runtimes.Runtime, env: dict, stage: str, plan: Live, say) -> dict
             "sustainable": best,
             "limited_by": _limit(best, fail),
             "at_fractions": at,
+            "first_batch_seconds": first and first["durationMs"].get("triggerExecution", 0) / 1000,
         }
     finally:
         job.stop()

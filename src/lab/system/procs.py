@@ -31,6 +31,14 @@ def cpu_seconds(pid: int) -> float | None:
     return times.user + times.system
 
 
+def rss_mib(pid: int) -> float | None:
+    """A live process's resident memory in MiB; None if it is gone."""
+    try:
+        return psutil.Process(pid).memory_info().rss / 2**20
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return None
+
+
 def marked(key: str, value: str) -> list[int]:
     """Processes whose environment holds key=value, except this process and its ancestors, which
     may carry the same marker and must not be stopped by the caller. Processes whose environment

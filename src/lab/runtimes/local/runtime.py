@@ -229,6 +229,13 @@ class Local(Runtime):
             raise tool_failure(cls, proc)
         return proc.stdout
 
+    def memory_mib(self):
+        """Each running service's resident memory, its child processes' included (a worker's executors)."""
+        return {
+            name: round(sum(procs.rss_mib(p) or 0.0 for p in procs.tree(pid)), 1)
+            for name, pid in self.service_pids().items()
+        }
+
     def cpu_probe(self, job, producer):
         pid = self.service_pids()
         worker = pid.get("spark-worker")
@@ -239,6 +246,8 @@ class Local(Runtime):
             "executors": executors,
             "producer": [producer.pid],
             "spark master+worker": [p for p in (pid.get("spark-master"), worker) if p],
+            # With CONNECT=1, a job's queries run in the server's driver, not in its own process.
+            **({"spark-connect": procs.tree(pid["spark-connect"])} if "spark-connect" in pid else {}),
         }
         return lambda: {name: sum(procs.cpu_seconds(p) or 0.0 for p in pids) for name, pids in groups.items()}
 

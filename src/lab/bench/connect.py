@@ -1,0 +1,120 @@
+"""`make bench CONNECT=1`: the windowing job as a classic driver and as a Spark Connect client, side
+by side in one run, on the same lab.
+
+`compare(rt, environ)` starts the lab's Spark Connect server if it is not up, then measures the
+windowing job twice the same way (lab.bench.live.search with PLAN: a 1 s trigger, the rate doubled
+until the job falls behind, then bisected): first as spark-submit runs it (CONNECT=0), then over
+Spark Connect (CONNECT=1: the job's file in the thin client, its queries in the server). For each:
+its first batch (the warm-up's first batch with rows), the median batch and the event-to-result
+latency at the highest rate it keeps up with, and that rate; the server's resident memory idle,
+before its first query, and after the run.
+
+The results go to bench/results/connect/<UTC time>.json and .md, the page in the learner's
+language. Figures depend on the machine's load: no test asserts them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lab import runtimes
+from lab.bench import live, wording
+from lab.bench.cluster import PLAN, say
+from lab.bench.files import RESULTS_DIR
+from lab.errors import RuntimeFailure
+from lab.kafka.admin import deleted_at_end
+from streamlab.i18n import language
+
+MODES = ("classic", "connect")
+
+
+def compare(rt: runtimes.Runtime, environ: dict[str, str]) -> Path:
+    """Both ways measured, classic first; the results' JSON file."""
+    started = datetime.now(UTC)
+    server = runtimes.get(rt.settings.overridden({"CONNECT": "1"}))
+    server.up()  # only the server, on a lab that is up
+    results = {"started": started.isoformat(), "plan": dataclasses.asdict(PLAN), "modes": {}}
+    results["server_memory_mib_idle"] = server.memory_mib().get("spark-connect")
+    try:
+        for mode in MODES:
+            say(wording.line("connect_measuring", mode=wording.line(f"mode_{mode}")))
+            with deleted_at_end():
+                found = live.search(
+                    rt, {**environ, "CONNECT": "1" if mode == "connect" else "0"}, "windowing", PLAN, say
+                )
+            results["modes"][mode] = _figures(found)
+    except (RuntimeError, TimeoutError) as exc:
+        raise RuntimeFailure(f"bench: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from exc
+    results["server_memory_mib_after"] = server.memory_mib().get("spark-connect")
+    return write(results, started)
+
+
+def _figures(found: dict) -> dict:
+    best = found["sustainable"] or {}
+    return {
+        "first_batch_seconds": found.get("first_batch_seconds"),
+        "sustainable_page_views_per_second": best.get("page_views_per_second"),
+        "limited_by": found["limited_by"],
+        "batch_seconds_median": best.get("batch_seconds_median"),
+        "latency_at_sustainable": best.get("latency_seconds"),
+        "cpu_cores": best.get("cpu_cores"),
+        "steps": found["steps"],
+    }
+
+
+def write(results: dict, started: datetime, lang: str | None = None) -> Path:
+    """bench/results/connect/<UTC time>.json and .md; prints the page and the paths."""
+    lang = lang or language()
+    folder = RESULTS_DIR / "connect"
+    folder.mkdir(parents=True, exist_ok=True)
+    stem = folder / started.strftime("%Y%m%dT%H%M%SZ")
+    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
+    text = page(results, lang)
+    stem.with_suffix(".md").write_text(text)
+    print(text, end="", flush=True)
+    print("\n" + wording.TEXT.text("cluster_results", lang, json=f"{stem}.json", md=f"{stem}.md"), flush=True)
+    return stem.with_suffix(".json")
+
+
+def page(results: dict, lang: str) -> str:
+    """The side-by-side table, in `lang`."""
+    w = wording.Words(lang)
+    classic, connect = (results["modes"].get(m, {}) for m in MODES)
+
+    def n(value, digits=0):
+        return "-" if value is None else w.n(value, digits)
+
+    def ratio(a, b):
+        return "-" if not a or not b else w.n(b / a, 2)
+
+    rows = [
+        (w(f"connect_row_{key}"), classic.get(key), connect.get(key), digits)
+        for key, digits in (
+            ("first_batch_seconds", 1),
+            ("sustainable_page_views_per_second", 0),
+            ("batch_seconds_median", 2),
+        )
+    ]
+    for q in ("p50", "p99"):
+        a, b = ((m.get("latency_at_sustainable") or {}).get(q) for m in (classic, connect))
+        rows.append((f"{w('cluster_row_latency_sustainable')} {q}", a and a * 1000, b and b * 1000, 0))
+    lines = [
+        f"# {w('connect_title', when=results['started'][:19].replace('T', ' '))}",
+        "",
+        w("connect_intro"),
+        "",
+        f"| | {w('mode_classic')} | {w('mode_connect')} | {w('connect_ratio')} |",
+        "|---|---:|---:|---:|",
+        *(f"| {label} | {n(a, d)} | {n(b, d)} | {ratio(a, b)} |" for label, a, b, d in rows),
+        "",
+        w(
+            "connect_memory",
+            idle=n(results.get("server_memory_mib_idle")),
+            after=n(results.get("server_memory_mib_after")),
+        ),
+        "",
+    ]
+    return "\n".join(lines)
