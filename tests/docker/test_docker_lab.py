@@ -348,7 +348,7 @@ def test_spark_connect_a_thin_client_on_the_host_and_a_check_over_it(demo, docke
         out, ckpt = RUN / "e2e" / "connect-windowing", RUN / "e2e" / "connect-windowing-ckpt"
         client_env = {
             **topics,
-            "PATH": str(python.parent),
+            "PATH": f"{python.parent}{os.pathsep}{lab.host_env['PATH']}",  # the Java-less host's, for nsenter
             "PYTHONPATH": str(ROOT / "src"),
             "SPARK_REMOTE": lab.settings.connect_url,
             "KAFKA_BOOTSTRAP": "kafka:19092",  # as the server reaches it
