@@ -166,10 +166,16 @@ def page(results: dict, lang: str) -> str:
     return "\n".join(head + body + memory)
 
 
-def _per_rate(single: dict, cluster: dict, w: wording.Words) -> list[str]:
-    """The rates both profiles were offered, side by side: latency p50 / p99 (ms) and the median
-    batch (s). A median batch longer than the 1 s trigger means the job is behind, whatever the
-    lag rule said over a short hold."""
+def _per_rate(
+    single: dict,
+    cluster: dict,
+    w: wording.Words,
+    names=("profile_single", "profile_cluster"),
+    head="cluster_per_rate_head",
+) -> list[str]:
+    """The rates both profiles (or both `names`) were offered, side by side: latency p50 / p99 (ms)
+    and the median batch (s). A median batch longer than the 1 s trigger means the job is behind,
+    whatever the lag rule said over a short hold."""
     by_rate: list[dict[int, dict]] = [{}, {}]
     for found, profile in zip(by_rate, (single, cluster), strict=True):
         for step in profile.get("steps", []):
@@ -183,7 +189,6 @@ def _per_rate(single: dict, cluster: dict, w: wording.Words) -> list[str]:
         p50, p99 = (w.n(lat[q] * 1000) if lat.get(q) is not None else "-" for q in ("p50", "p99"))
         return f"{p50} / {p99} ms, {w.n(step['batch_seconds_median'], 2)} s"
 
-    lines = ["", w("cluster_per_rate_head"), "", f"| {w('cluster_rate')} | {w('profile_single')} | "
-             f"{w('profile_cluster')} |", "|---:|---:|---:|"]  # fmt: skip
+    lines = ["", w(head), "", f"| {w('cluster_rate')} | {w(names[0])} | {w(names[1])} |", "|---:|---:|---:|"]
     lines += [f"| {w.n(rate)} | {cell(by_rate[0][rate])} | {cell(by_rate[1][rate])} |" for rate in common]
     return lines

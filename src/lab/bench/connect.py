@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lab import runtimes
 from lab.bench import live, wording
-from lab.bench.cluster import PLAN, say
+from lab.bench.cluster import PLAN, _per_rate, say
 from lab.bench.files import RESULTS_DIR
 from lab.errors import RuntimeFailure
 from lab.kafka.admin import deleted_at_end
@@ -109,6 +109,7 @@ def page(results: dict, lang: str) -> str:
         f"| | {w('mode_classic')} | {w('mode_connect')} | {w('connect_ratio')} |",
         "|---|---:|---:|---:|",
         *(f"| {label} | {n(a, d)} | {n(b, d)} | {ratio(a, b)} |" for label, a, b, d in rows),
+        *_per_rate(classic, connect, w, ("mode_classic", "mode_connect"), "connect_per_rate_head"),
         "",
         w(
             "connect_memory",
