@@ -120,7 +120,7 @@ def first_rows(query, timeout: float) -> None:
     """Return once the query has finished a batch with rows; fail with one line after `timeout` s."""
 
     def read_rows() -> bool:
-        return any(p["numInputRows"] > 0 for p in query.recentProgress)
+        return any(p.numInputRows > 0 for p in query.recentProgress)
 
     with contextlib.suppress(WaitTimeout):
         wait_for(lambda: read_rows() or not query.isActive, timeout, f"{query.name}'s first rows", interval=0.2)
@@ -140,7 +140,7 @@ def drain(spark, stage: str, opts) -> None:
     t0 = time.time()
     progress = _query(spark, stage, opts, f"{opts.checkpoint}/{stage}")
     wall = time.time() - t0
-    rows = sum(p["numInputRows"] for p in progress)
+    rows = sum(p.numInputRows for p in progress)
     seconds = sum(p["durationMs"].get("triggerExecution", 0) for p in progress) / 1000.0
     phases = {}
     for p in progress:
@@ -150,8 +150,8 @@ def drain(spark, stage: str, opts) -> None:
     for cap in opts.fit_caps if stage != "rate" else []:
         capped = argparse.Namespace(**{**vars(opts), "max_offsets_per_trigger": cap})
         batches = _query(spark, stage, capped, f"{opts.checkpoint}/{stage}-cap{cap}")
-        capped_rows[cap] = sum(p["numInputRows"] for p in batches)
-        fit += [[cap, p["numInputRows"], p["durationMs"].get("triggerExecution", 0) / 1000.0] for p in batches[1:]]
+        capped_rows[cap] = sum(p.numInputRows for p in batches)
+        fit += [[cap, p.numInputRows, p["durationMs"].get("triggerExecution", 0) / 1000.0] for p in batches[1:]]
     print(
         "BENCH "
         + json.dumps(
@@ -190,7 +190,7 @@ def _query(spark, stage: str, opts, checkpoint: str) -> list[dict]:
     else:
         query = writer.trigger(availableNow=True).start()
         query.awaitTermination()
-    return [p for p in query.recentProgress if p["numInputRows"] > 0]
+    return [p for p in query.recentProgress if p.numInputRows > 0]
 
 
 def _session(opts):

@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     # Idle progress reports every second, not every 10: how a resumed query shows it is running.
     conf = {"spark.sql.streaming.noDataProgressEventInterval": "1000"}
     spark = session.build("check", conf)
+    if session.is_connect(spark):  # the facts of a learner's query that stay in the server
+        checks.record_connect_writers()
     if plan:
         checks.warm_up(spark, input_of(plan[0]))
     for entry in plan:

@@ -40,3 +40,10 @@ def stopped(spark) -> bool:
     if is_connect(spark):
         return spark.is_stopped
     return spark.sparkContext._jsc is None
+
+
+def rows_read(progress) -> int:
+    """A progress report's input rows, whether a dict (a listener's JSON) or a StreamingQueryProgress
+    (over Spark Connect, whose `progress["numInputRows"]` is None: its property sums the sources)."""
+    rows = getattr(progress, "numInputRows", None)
+    return int(progress["numInputRows"] if rows is None else rows)

@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from lab.config.paths import Paths
-from lab.config.settings import ROOT
+from lab.config.settings import ROOT, load
 from lab.course.truth import closed_windows, output_window_counts, parse_time, valid_events, window_counts
 from lab.kafka.admin import fresh_topics
 from lab.kafka.reading import consume_all
@@ -336,7 +336,8 @@ def test_spark_connect_a_thin_client_on_the_host_and_a_check_over_it(demo, docke
     up = lab.lab("up", CONNECT="1", timeout=600)
     assert "spark-connect running (healthy)" in up.stdout, up.stdout
     try:
-        python = thin_python(lab.settings, Paths.of(lab.settings))  # made here: pip needs the internet
+        # The project's thin client (.lab/thin, as `make submit CONNECT=1` makes it), made here: pip needs the internet.
+        python = thin_python(lab.settings, Paths.of(load(environ={})))
         lab.produce(
             topics,
             *("--count", "2400", "--rate", "0", "--seed", "31", "--start-time", START),

@@ -93,14 +93,13 @@ def test_the_windowing_job_over_connect_gives_the_exact_window_counts(connect_en
     assert summary["queries"]["windowing"]["input_rows"] == len(records)
 
 
-def test_exercise_2s_reference_solution_passes_over_connect(connect_env, lab_env):
+def test_exercises_1_to_3s_reference_solutions_pass_over_connect(connect_env, lab_env):
+    """Read Kafka, count per key in 5-minute windows, console output in complete mode with a
+    checkpoint (a restart on it included): the course's three exercises, checked over Spark Connect."""
     thin, _ = connect_env
-    proc = run.lab(
-        "check",
-        "2",
-        "instructors/solutions/ex2_windowing.py",
-        environ={**lab_env, **thin, "LAB_LANG": "en"},
-        timeout=300,
-    )
+    files = [f"instructors/solutions/{name}.py" for name in ("ex1_read_kafka", "ex2_windowing", "ex3_output")]
+    proc = run.lab("check", "all", *files, environ={**lab_env, **thin, "LAB_LANG": "en"}, timeout=600)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "instructors/solutions/ex2_windowing.py: PASS\n  45 (window, country) counts exact" in proc.stdout
+    for name in files:
+        assert f"{name}: PASS" in proc.stdout, proc.stdout[-3000:]
+    assert "ex2_windowing.py: PASS\n  45 (window, country) counts exact" in proc.stdout

@@ -100,13 +100,14 @@ def _measure(rt: runtimes.Runtime, environ: dict[str, str], profile: str, start:
     }
 
 
-def write(results: dict, started: datetime, lang: str | None = None) -> Path:
-    """bench/results/cluster/<UTC time>.json and .md; prints the page and the paths."""
+def write(results: dict, started: datetime, lang: str | None = None, folder: str = "cluster", render=None) -> Path:
+    """bench/results/<folder>/<UTC time>.json and .md (the page `render` makes: this module's by
+    default); prints the page and the paths."""
     lang = lang or language()
-    (RESULTS_DIR / "cluster").mkdir(parents=True, exist_ok=True)
-    stem = RESULTS_DIR / "cluster" / started.strftime("%Y%m%dT%H%M%SZ")
+    (RESULTS_DIR / folder).mkdir(parents=True, exist_ok=True)
+    stem = RESULTS_DIR / folder / started.strftime("%Y%m%dT%H%M%SZ")
     stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    text = page(results, lang)
+    text = (render or page)(results, lang)
     stem.with_suffix(".md").write_text(text)
     print(text, end="", flush=True)
     print("\n" + wording.TEXT.text("cluster_results", lang, json=f"{stem}.json", md=f"{stem}.md"), flush=True)

@@ -16,17 +16,14 @@ language. Figures depend on the machine's load: no test asserts them.
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 
 from lab import runtimes
-from lab.bench import live, wording
+from lab.bench import cluster, live, wording
 from lab.bench.cluster import PLAN, _per_rate, say
-from lab.bench.files import RESULTS_DIR
 from lab.errors import RuntimeFailure
 from lab.kafka.admin import deleted_at_end
-from streamlab.i18n import language
 
 MODES = ("classic", "connect")
 
@@ -67,16 +64,7 @@ def _figures(found: dict) -> dict:
 
 def write(results: dict, started: datetime, lang: str | None = None) -> Path:
     """bench/results/connect/<UTC time>.json and .md; prints the page and the paths."""
-    lang = lang or language()
-    folder = RESULTS_DIR / "connect"
-    folder.mkdir(parents=True, exist_ok=True)
-    stem = folder / started.strftime("%Y%m%dT%H%M%SZ")
-    stem.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
-    text = page(results, lang)
-    stem.with_suffix(".md").write_text(text)
-    print(text, end="", flush=True)
-    print("\n" + wording.TEXT.text("cluster_results", lang, json=f"{stem}.json", md=f"{stem}.md"), flush=True)
-    return stem.with_suffix(".json")
+    return cluster.write(results, started, lang, "connect", page)
 
 
 def page(results: dict, lang: str) -> str:

@@ -22,6 +22,7 @@ from lab.course.exercises import inputs
 from lab.course.results import counts_of
 from lab.course.texts import TEXTS, language, say
 from lab.course.truth import Windows, session_truth, valid_events, window_truth
+from streamlab.session import rows_read
 
 
 def _spark():
@@ -129,7 +130,7 @@ class Notebook:
         For a query on a live topic, where processAllAvailable() never returns: new data keeps coming."""
 
         def with_data() -> set:
-            return {p["batchId"] for p in query.recentProgress if p["numInputRows"]}
+            return {p["batchId"] for p in query.recentProgress if rows_read(p)}
 
         seen, deadline = with_data(), time.monotonic() + seconds
         while len(with_data() - seen) < batches:

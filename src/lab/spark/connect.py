@@ -19,7 +19,6 @@ Contract:
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -28,8 +27,8 @@ from lab.config.clients import client_env
 from lab.config.paths import Paths
 from lab.config.settings import ROOT, Settings
 from lab.errors import RuntimeFailure
-from lab.spark import cds, jobs
-from lab.spark.submit import STOP_GRACE_SECONDS, command
+from lab.spark import cds
+from lab.spark.submit import command, foreground, preflight
 from streamlab.i18n import Catalogue
 
 MESSAGES = Catalogue.load("lab", "commands")
@@ -78,8 +77,18 @@ def server_command(settings: Settings, paths: Paths, bind_host: str | None = Non
 
 
 def thin_python(settings: Settings, paths: Paths) -> Path:
-    """The thin client's Python, its virtual environment made or brought up to date first."""
+    """The thin client's Python, its virtual environment made or brought up to date first (by one
+    process at a time: `make test`'s two processes share it)."""
+    import fcntl
+
     venv = paths.thin_venv
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(venv.parent / "thin.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _made(venv)
+
+
+def _made(venv: Path) -> Path:
     python, stamp = venv / "bin" / "python", venv / ".requirements.stamp"
     newest = max(THIN_REQUIREMENTS.stat().st_mtime, LOCK.stat().st_mtime)
     if stamp.exists() and stamp.stat().st_mtime >= newest:
@@ -133,18 +142,15 @@ def server_answers(settings: Settings) -> bool:
 
 
 def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_up=lambda: True) -> int:
-    job_path = jobs.checked(job, job_args)
-    if job_path is None:
-        return 2
-    if not lab_up():
-        print(MESSAGES("not_up"), file=sys.stderr)
-        return 1
+    job_path = preflight(settings, job, job_args, lab_up)
+    if isinstance(job_path, int):
+        return job_path
     if not server_answers(settings):
         print(MESSAGES("connect_not_up", url=settings.connect_url), file=sys.stderr)
         return 1
     thin_python(settings, paths)  # its one line of progress before the job's
     print(MESSAGES("submitting_connect", job=job, url=settings.connect_url), flush=True)
-    return foreground(spawn(settings, paths, job_path, job_args, dict(os.environ)))
+    return foreground(spawn(settings, paths, job_path, job_args, dict(os.environ)), job_path)
 
 
 def spawn(settings: Settings, paths: Paths, job_path: Path, job_args: list[str], env: dict[str, str], **popen):
@@ -154,29 +160,3 @@ def spawn(settings: Settings, paths: Paths, job_path: Path, job_args: list[str],
     python = thin_python(settings, paths)
     environment = client_environment(settings.overridden(env), paths, env)
     return subprocess.Popen([str(python), str(job_path), *job_args], env=environment, start_new_session=True, **popen)
-
-
-def foreground(proc: subprocess.Popen) -> int:
-    """Wait for a client job; SIGINT or SIGTERM meanwhile is passed on to it (it stops its queries
-    gracefully), and a job still there STOP_GRACE_SECONDS later is killed."""
-    stopping: list[int] = []
-    previous = {
-        s: signal.signal(s, lambda signum, _f: stopping.append(signum)) for s in (signal.SIGINT, signal.SIGTERM)
-    }
-    try:
-        while True:
-            try:
-                return proc.wait(timeout=0.5)
-            except subprocess.TimeoutExpired:
-                if stopping:
-                    break
-        proc.send_signal(signal.SIGINT)
-        try:
-            return proc.wait(timeout=STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            print(MESSAGES("job_would_not_stop", seconds=STOP_GRACE_SECONDS), file=sys.stderr)
-            os.killpg(proc.pid, signal.SIGKILL)
-            return proc.wait()
-    finally:
-        for s, handler in previous.items():
-            signal.signal(s, handler)

@@ -71,17 +71,23 @@ def kernel_settings(settings: Settings, ui_port: str) -> Settings:
 
 
 def kernel_env(
-    settings: Settings, paths: Paths, submit_args: list[str] | None = None, *, spark_env: bool = True
+    settings: Settings,
+    paths: Paths,
+    submit_args: list[str] | None = None,
+    *,
+    spark_env: bool = True,
+    remote: str | None = None,
 ) -> dict[str, str]:
     """The environment of JupyterLab and its kernels. `submit_args`: spark-submit's arguments
     (without the program); by default the local runtime's (lab.spark.submit.command), with the kernel's
     UI on NOTEBOOK_SPARK_UI_PORT. `spark_env`: add the local runtime's Spark environment (the
-    notebook container's image has its own)."""
+    notebook container's image has its own). With CONNECT=1, `remote` is the Spark Connect server's
+    address as the kernels reach it (default: SPARK_CONNECT_PORT on LAB_HOST)."""
     from lab.spark import cds
     from lab.spark.submit import command
     from lab.spark.submit import spark_env as local_spark_env
 
-    if submit_args is None:
+    if submit_args is None and not settings.connect:
         # command() ends with the program and its arguments: pyspark's own shell takes their place.
         submit_args = command(
             kernel_settings(settings, settings["NOTEBOOK_SPARK_UI_PORT"]),
@@ -100,14 +106,22 @@ def kernel_env(
     news = settings_dir / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings"
     news.parent.mkdir(parents=True, exist_ok=True)
     news.write_text('{"fetchNews": "false", "checkForUpdates": false}\n')
+    # With CONNECT=1 a kernel is a thin client of the lab's Spark Connect server (`remote`): no JVM
+    # and no executors of its own. Otherwise it holds its executors while it lives: at most
+    # NOTEBOOK_CORES cores, so that a job still gets some of the cluster's.
+    spark = (
+        {"SPARK_REMOTE": remote or settings.connect_url}
+        if settings.connect
+        else {
+            "PYSPARK_SUBMIT_ARGS": shlex.join(
+                [*submit_args, "--conf", f"spark.cores.max={settings['NOTEBOOK_CORES']}", "pyspark-shell"]
+            )
+        }
+    )
     return {
         **(local_spark_env(settings, paths) if spark_env else {}),
         **client_env(settings, paths),
-        # A kernel holds its executors while it lives: at most NOTEBOOK_CORES cores, so that a job
-        # still gets some of the cluster's.
-        "PYSPARK_SUBMIT_ARGS": shlex.join(
-            [*submit_args, "--conf", f"spark.cores.max={settings['NOTEBOOK_CORES']}", "pyspark-shell"]
-        ),
+        **spark,
         "IPYTHONDIR": str(ipython),
         "JUPYTER_CONFIG_DIR": str(state / "config"),
         "JUPYTER_DATA_DIR": str(state / "data"),

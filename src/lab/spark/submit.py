@@ -143,10 +143,10 @@ def spawn(
 
 
 def _python_driver(proc: subprocess.Popen, job_path: Path) -> int | None:
-    """The job's Python driver under spark-submit, or None: the descendant whose command line holds
+    """The job's Python driver, or None: under spark-submit, the descendant whose command line holds
     the job's path and does not name org.apache.spark.deploy.SparkSubmit (spark-submit's own
-    processes, whose command lines hold the path too)."""
-    for pid in procs.tree(proc.pid)[1:]:
+    processes, whose command lines hold the path too); a Spark Connect client is its own driver."""
+    for pid in procs.tree(proc.pid):
         try:
             cmdline = psutil.Process(pid).cmdline()
         except (psutil.NoSuchProcess, psutil.AccessDenied):
@@ -168,7 +168,9 @@ def _stop_gracefully(proc: subprocess.Popen, job_path: Path) -> int:
     return proc.wait()
 
 
-def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_up=lambda: True) -> int:
+def preflight(settings: Settings, job: str, job_args: list[str], lab_up) -> Path | int:
+    """The job's file, if it can run now; else the exit code (2: unknown job or bad options; 1: the
+    lab is not up, or Kafka does not answer), its one line printed."""
     job_path = jobs.checked(job, job_args)
     if job_path is None:
         return 2
@@ -183,14 +185,22 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_
         reason = exc.args[0].str() if exc.args and hasattr(exc.args[0], "str") else str(exc)
         print(MESSAGES("kafka_does_not_answer", bootstrap=settings.kafka_bootstrap, reason=reason), file=sys.stderr)
         return 1
+    return job_path
+
+
+def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_up=lambda: True) -> int:
+    job_path = preflight(settings, job, job_args, lab_up)
+    if isinstance(job_path, int):
+        return job_path
     print(MESSAGES("submitting", job=job, master=settings.spark_master), flush=True)
     return foreground(spawn(settings, paths, job_path, job_args, dict(os.environ)), job_path)
 
 
 def foreground(proc: subprocess.Popen, job_path: Path) -> int:
-    """Wait for a spawned spark-submit and return its exit code. SIGINT or SIGTERM meanwhile
-    stops the job gracefully (see the module's contract). Used by both runtimes: here for the
-    local one, in lab.runtimes.docker.container inside the Docker runtime's driver container."""
+    """Wait for a spawned spark-submit (or Spark Connect client) and return its exit code. SIGINT or
+    SIGTERM meanwhile stops the job gracefully (see the module's contract). Used by both runtimes:
+    here for the local one, in lab.runtimes.docker.container inside the Docker runtime's driver
+    container."""
     stopping = []
 
     def on_signal(signum, _frame):

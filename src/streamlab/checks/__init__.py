@@ -38,7 +38,7 @@ from streamlab.checks.calls import SIBLINGS, Call, error_of, finish, load, start
 from streamlab.checks.deadline import Deadline, FileTimeout
 from streamlab.checks.exercises import FUNCTIONS, observe
 from streamlab.checks.inputs import Input, environment, environment_set, events, warm_up, window_counts
-from streamlab.checks.queries import the_query
+from streamlab.checks.queries import record_connect_writers, the_query
 
 __all__ = [
     "FUNCTIONS",
@@ -49,6 +49,7 @@ __all__ = [
     "Input",
     "environment",
     "environment_set",
+    "record_connect_writers",
     "error_of",
     "events",
     "finish",

@@ -10,7 +10,7 @@ from streamlab.checks.calls import called, error_of, finish, start, value_of
 from streamlab.checks.dataframes import collect, columns, joins, portable, watermarks
 from streamlab.checks.deadline import Deadline, FileTimeout
 from streamlab.checks.inputs import Input, events, window_counts
-from streamlab.checks.queries import facts, first_batches, query_ids, read_all, run_to_end, the_query
+from streamlab.checks.queries import facts, first_batches, is_query, query_ids, read_all, run_to_end, the_query
 
 # The function each exercise's file must define.
 FUNCTIONS = {
@@ -61,7 +61,7 @@ def observe_3(spark, found, inp: Input, work: Path, deadline: Deadline) -> dict:
             seen["runs"] += waited
             return seen
         query = value_of(call)
-        if not hasattr(query, "_jsq"):  # not a StreamingQuery: nothing to run
+        if not is_query(query):  # not a StreamingQuery: nothing to run
             return {**seen, "not_a_query": type(query).__name__}
         try:
             run_to_end(query, inp.records, restarted, deadline)
@@ -83,7 +83,7 @@ def observe_capstone(spark, found, inp: Input, work: Path, deadline: Deadline) -
             seen.update(columns=columns(result), watermarks=watermarks(result), join=joins(result))
         call = finish(start(found.start_sink, result, str(output), str(checkpoint)), deadline)
         query = value_of(call)
-        if not hasattr(query, "_jsq"):
+        if not is_query(query):
             return {**seen, "not_a_query": type(query).__name__}
         try:
             if restarted:

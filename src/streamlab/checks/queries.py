@@ -10,20 +10,57 @@ import time
 
 from streamlab.checks.calls import Call
 from streamlab.checks.deadline import POLL, Deadline
+from streamlab.session import rows_read
 
 
 def progress(query) -> list[dict]:
-    return [{"batch": p["batchId"], "input_rows": p["numInputRows"]} for p in query.recentProgress]
+    return [{"batch": p["batchId"], "input_rows": rows_read(p)} for p in query.recentProgress]
+
+
+# Over Spark Connect: each query's output mode and checkpoint, as its writer asked (query id -> facts).
+_CONNECT_WRITERS: dict[str, dict] = {}
+
+
+def record_connect_writers() -> None:
+    """Over Spark Connect a query's output mode and checkpoint stay in the server: note them as each
+    query starts, from its writer (once per process)."""
+    from pyspark.sql.connect.streaming.readwriter import DataStreamWriter
+
+    if getattr(DataStreamWriter, "_lab_recorded", False):
+        return
+    original = DataStreamWriter._start_internal
+
+    def started(self, *args, **kwargs):
+        query = original(self, *args, **kwargs)
+        proto = self._write_proto
+        _CONNECT_WRITERS[str(query.id)] = {
+            "output_mode": (proto.output_mode or "append").capitalize(),
+            # Without one, Spark makes a temporary folder (in the server), as it names it classically.
+            "checkpoint": proto.options.get("checkpointLocation") or "temporary-checkpoint",
+        }
+        return query
+
+    DataStreamWriter._start_internal = started
+    DataStreamWriter._lab_recorded = True
+
+
+def is_query(value) -> bool:
+    """A StreamingQuery, classic or Spark Connect's."""
+    return type(value).__name__ == "StreamingQuery" and hasattr(value, "recentProgress")
 
 
 def facts(query) -> dict:
     """What the learner's query is: its sink, output mode and checkpoint (from the JVM's
-    StreamExecution, which PySpark does not expose), and its progress."""
-    execution = query._jsq.streamingQuery()
+    StreamExecution, which PySpark does not expose; over Spark Connect, as its writer asked), and
+    its progress."""
+    if hasattr(query, "_jsq"):
+        execution = query._jsq.streamingQuery()
+        asked = {"output_mode": execution.outputMode().toString(), "checkpoint": execution.resolvedCheckpointRoot()}
+    else:
+        asked = _CONNECT_WRITERS.get(str(query.id), {"output_mode": "?", "checkpoint": "temporary-checkpoint"})
     return {
         "sink": (query.lastProgress or {}).get("sink", {}).get("description", ""),
-        "output_mode": execution.outputMode().toString(),
-        "checkpoint": execution.resolvedCheckpointRoot(),
+        **asked,
         "progress": progress(query),
     }
 
@@ -56,8 +93,8 @@ def run_to_end(query, records: int, restarted: bool, deadline: Deadline, settled
         recent = query.recentProgress
         if settled:
             ends = [i for i, p in enumerate(recent) if _read_so_far(p) >= records]
-            return bool(ends) and any(p["numInputRows"] == 0 for p in recent[ends[0] + 1 :])
-        read = sum(p["numInputRows"] for p in recent)
+            return bool(ends) and any(rows_read(p) == 0 for p in recent[ends[0] + 1 :])
+        read = sum(rows_read(p) for p in recent)
         return read >= records or (restarted and query.lastProgress is not None and read == 0)
 
     wait_query(query, done, deadline)
@@ -65,7 +102,7 @@ def run_to_end(query, records: int, restarted: bool, deadline: Deadline, settled
 
 def first_batches(query, deadline: Deadline) -> None:
     """Wait until the query has committed a batch that read records: where a check restarts it."""
-    wait_query(query, lambda: any(p["numInputRows"] for p in query.recentProgress), deadline)
+    wait_query(query, lambda: any(rows_read(p) for p in query.recentProgress), deadline)
 
 
 def read_all(query, records: int, deadline: Deadline) -> None:

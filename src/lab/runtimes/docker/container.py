@@ -132,8 +132,6 @@ def connect_server() -> int:
 def connect_client(settings: Settings, paths: Paths, job: str, job_path: Path, job_args: list[str], env) -> int:
     """A job as a client of the spark-connect service, in this container's Python; one line if the
     server does not answer."""
-    from lab.spark import connect
-
     remote = f"sc://{CONNECT_SERVICE}:{CONNECT_CONTAINER_PORT}"
     try:
         socket.create_connection((CONNECT_SERVICE, int(CONNECT_CONTAINER_PORT)), timeout=3).close()
@@ -142,9 +140,8 @@ def connect_client(settings: Settings, paths: Paths, job: str, job_path: Path, j
         return 1
     print(MESSAGES("submitting_connect", job=job, url=settings.connect_url), flush=True)
     env = {**env, "SPARK_REMOTE": remote}
-    return connect.foreground(
-        subprocess.Popen([sys.executable, str(job_path), *job_args], env=env, start_new_session=True)
-    )
+    proc = subprocess.Popen([sys.executable, str(job_path), *job_args], env=env, start_new_session=True)
+    return foreground(proc, job_path)
 
 
 def notebook() -> int:
@@ -159,7 +156,9 @@ def notebook() -> int:
     submit_args = driver_command(jupyter.kernel_settings(settings, CONTAINER_UI_PORT), paths, Path("notebook"), [])[
         1:-1
     ]
-    env = {**os.environ, **jupyter.kernel_env(settings, paths, submit_args, spark_env=False), MARKER: str(paths.run)}
+    remote = f"sc://{CONNECT_SERVICE}:{CONNECT_CONTAINER_PORT}"
+    kernels = jupyter.kernel_env(settings, paths, submit_args, spark_env=False, remote=remote)
+    env = {**os.environ, **kernels, MARKER: str(paths.run)}
     token = os.environ.get("LAB_NOTEBOOK_TOKEN") or jupyter.token()
     cmd = jupyter.server_command(sys.executable, "0.0.0.0", NOTEBOOK_CONTAINER_PORT, token, Path(NOTEBOOK_FOLDER))
     os.chdir(NOTEBOOK_FOLDER)
