@@ -22,7 +22,7 @@ from lab.course.exercises import inputs
 from lab.course.results import counts_of
 from lab.course.texts import TEXTS, language, say
 from lab.course.truth import Windows, session_truth, valid_events, window_truth
-from streamlab.session import rows_read
+from streamlab.session import is_connect, rows_read
 
 
 def _spark():
@@ -44,7 +44,9 @@ class Notebook:
         self.truth: inputs.Truth | None = None
         self.capstone_truth: inputs.CapstoneTruth | None = None
         self.queries: dict[str, object] = {}
-        say("session", name=name, version=self.spark.version, master=self.spark.sparkContext.master)
+        # A thin kernel (CONNECT=1) has no SparkContext: its session is on the Spark Connect server.
+        master = os.environ.get("SPARK_REMOTE") if is_connect(self.spark) else self.spark.sparkContext.master
+        say("session", name=name, version=self.spark.version, master=master)
 
     # --- its input ---------------------------------------------------------------------------------
 
