@@ -37,9 +37,38 @@ def caught_up(checkpoint: Path, query: str, settings: Settings, topic: str) -> b
 
 
 def parquet_rows(folder: Path) -> list[dict]:
-    import pyarrow.parquet as pq
+    """The rows a Parquet file sink committed in `folder`: the files its _spark_metadata log adds,
+    as Spark reads them. A file an executor was killed while writing (a drill kills them) is in the
+    folder, possibly empty, and not in the log. A folder without a log: all its files."""
+    import pyarrow.dataset as ds
 
-    return pq.read_table(folder).to_pylist() if folder.exists() else []
+    if not folder.exists():
+        return []
+    files = committed_files(folder)
+    if files is not None and not files:
+        return []
+    source = [str(f) for f in files] if files is not None else str(folder)
+    return (
+        ds.dataset(source, format="parquet", partitioning="hive", partition_base_dir=str(folder)).to_table().to_pylist()
+    )
+
+
+def committed_files(folder: Path) -> list[Path] | None:
+    """The files a file sink's _spark_metadata log adds and does not delete, found in `folder` (the
+    log names them by the writer's paths, which in a container are not the host's: each is found by
+    its path below `folder`); None without a log."""
+    log = folder / "_spark_metadata"
+    if not log.is_dir():
+        return None
+    added: dict[str, bool] = {}
+    for entry in sorted(log.iterdir()):
+        if not (entry.name.isdigit() or entry.name.endswith(".compact")):
+            continue
+        for line in entry.read_text().splitlines()[1:]:  # after its version line
+            record = json.loads(line)
+            below = record["path"].rsplit(f"/{folder.name}/", 1)[-1]
+            added[below] = record.get("action") == "add"
+    return [folder / below for below, kept in sorted(added.items()) if kept]
 
 
 def job_summary(path: Path) -> dict:
