@@ -158,5 +158,5 @@ def spawn(settings: Settings, paths: Paths, job_path: Path, job_args: list[str],
     under spark-submit): in its own process group, with `env`'s settings (a drill's own topics, a
     check's input)."""
     python = thin_python(settings, paths)
-    environment = client_environment(settings.overridden(env), paths, env)
+    environment = client_environment(settings, paths, env)  # it applies env's settings
     return subprocess.Popen([str(python), str(job_path), *job_args], env=environment, start_new_session=True, **popen)

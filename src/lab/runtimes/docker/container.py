@@ -39,6 +39,7 @@ NOTEBOOK_FOLDER = "/lab/notebooks"  # where the notebook service mounts the note
 NOTEBOOK_CONTAINER_PORT = "8888"
 POSTGRES_SERVICE = "postgres"  # the database as the drivers reach it in the lab's network (compose.yml)
 CONNECT_SERVICE, CONNECT_CONTAINER_PORT = "spark-connect", "15002"  # the Connect server in it
+CONNECT_REMOTE = f"sc://{CONNECT_SERVICE}:{CONNECT_CONTAINER_PORT}"  # as its clients here reach it
 
 
 def driver_command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str]) -> list[str]:
@@ -132,14 +133,13 @@ def connect_server() -> int:
 def connect_client(settings: Settings, paths: Paths, job: str, job_path: Path, job_args: list[str], env) -> int:
     """A job as a client of the spark-connect service, in this container's Python; one line if the
     server does not answer."""
-    remote = f"sc://{CONNECT_SERVICE}:{CONNECT_CONTAINER_PORT}"
     try:
         socket.create_connection((CONNECT_SERVICE, int(CONNECT_CONTAINER_PORT)), timeout=3).close()
     except OSError:
         print(MESSAGES("connect_not_up", url=settings.connect_url), file=sys.stderr)
         return 1
     print(MESSAGES("submitting_connect", job=job, url=settings.connect_url), flush=True)
-    env = {**env, "SPARK_REMOTE": remote}
+    env = {**env, "SPARK_REMOTE": CONNECT_REMOTE}
     proc = subprocess.Popen([sys.executable, str(job_path), *job_args], env=env, start_new_session=True)
     return foreground(proc, job_path)
 
@@ -156,8 +156,7 @@ def notebook() -> int:
     submit_args = driver_command(jupyter.kernel_settings(settings, CONTAINER_UI_PORT), paths, Path("notebook"), [])[
         1:-1
     ]
-    remote = f"sc://{CONNECT_SERVICE}:{CONNECT_CONTAINER_PORT}"
-    kernels = jupyter.kernel_env(settings, paths, submit_args, spark_env=False, remote=remote)
+    kernels = jupyter.kernel_env(settings, paths, submit_args, spark_env=False, remote=CONNECT_REMOTE)
     env = {**os.environ, **kernels, MARKER: str(paths.run)}
     token = os.environ.get("LAB_NOTEBOOK_TOKEN") or jupyter.token()
     cmd = jupyter.server_command(sys.executable, "0.0.0.0", NOTEBOOK_CONTAINER_PORT, token, Path(NOTEBOOK_FOLDER))
