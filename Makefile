@@ -27,7 +27,7 @@ CONTROL_STAMP := $(VENV)/.control.stamp
 STAMP := $(if $(filter docker,$(RUNTIME_NAME)),$(CONTROL_STAMP),$(if $(RUNTIME_NAME),$(FULL_STAMP),runtime-error))
 
 .PHONY: runtime-error help install up down status start stop logs clean distclean jobs submit reset produce consume state notebook demo \
-        test test-unit test-integration test-static lint fmt lock runtime config generate report drill bench check
+        test test-unit test-integration test-static lint fmt lock runtime config generate report drill bench check class
 
 help: ## List the targets
 	@echo "Spark Structured Streaming Lab — make <target> [VAR=value]"
@@ -129,6 +129,9 @@ check: $(STAMP) ## Check exercises on the running lab: make check [EXERCISE=1|2|
 
 report: $(STAMP) ## Performance report of a job's latest run from Prometheus: make report [JOB=windowing] [RUN=n|id] [LIST=1] [SINCE=24h]
 	@$(LAB) report --job $(or $(JOB),windowing) --since $(or $(SINCE),24h) $(if $(TRIGGER_SECONDS),--trigger-seconds $(TRIGGER_SECONDS)) $(if $(RUN),--run "$(RUN)") $(if $(LIST),--list)
+
+class: $(STAMP) ## Classroom mode, one lab for a class over Spark Connect: make class N=30 | NAMES=ana,luis [HOST=the address learners reach]; STATUS=1: the teacher's view; STOP=1: end it
+	@$(if $(filter 1,$(STATUS)),$(LAB) class --status,$(if $(filter 1,$(STOP)),$(LAB) class --stop,$(if $(HOST),CLASS_HOST="$(HOST)") $(LAB) class $(if $(N),--learners "$(N)") $(if $(NAMES),--names "$(NAMES)")))
 
 state: $(STAMP) ## What a job keeps in its state, read from its checkpoint: make state JOB=windowing [BATCH=n] [LIMIT=20]
 	@$(LAB) state "$(JOB)" $(if $(BATCH),--batch "$(BATCH)") $(if $(LIMIT),--limit "$(LIMIT)")

@@ -6,7 +6,9 @@ each imports only the rooms below it (import-linter's contracts in pyproject.tom
     observe               make report: Prometheus, the dashboards, the verdict, Markdown and HTML
     runtimes              the Runtime interface and its choice; local/ (supervisord) and docker/
                           (Compose): the only code that knows how services run
-    spark                 spark-submit: Spark's home, the class-data archive, jobs, state, JupyterLab
+    spark                 spark-submit: Spark's home, the class-data archive, jobs, state, JupyterLab;
+                          Spark Connect's server and thin clients
+    classroom             make class: the learners' roster, tokens, topics and folders, the gate
     kafka | system        topics made, read and deleted | processes, ports, HTTP, health checks
     config                settings (.env), paths, per-runtime rendering, client environments
     errors                one error type and its exit codes

@@ -61,6 +61,11 @@ def _parser() -> argparse.ArgumentParser:
     stp.add_argument("--json", default=None, help="also write what was read to this file (under the run folder)")
     rp = sub.add_parser("reset", help="delete a job's checkpoints and default output")
     rp.add_argument("job")
+    clp = sub.add_parser("class", help="classroom mode: one lab for a class, over Spark Connect")
+    clp.add_argument("--learners", type=int, default=None, help="N learners: learner01..learnerNN")
+    clp.add_argument("--names", default=None, help="the learners' names, comma-separated")
+    clp.add_argument("--status", action="store_true", help="the teacher's view: learners, queries, rates")
+    clp.add_argument("--stop", action="store_true", help="end the class: stop the gate (the roster stays)")
     sub.add_parser("runtime", help="print the runtime in use (local or docker)")
     sub.add_parser("config", help="print every setting in use, and which ones the environment overrides")
     sub.add_parser("generate", help="write the generated files: the Grafana dashboards")
@@ -296,6 +301,20 @@ def _report(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
     return 0
 
 
+def _class(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
+    from lab import classroom
+    from lab.classroom import command
+
+    if args.status:
+        return command.show(rt.paths)
+    # The lab with its Spark Connect server and the classroom's gate, where the class has it.
+    host = classroom.gate_host(settings, rt.paths)
+    rt, settings = _runtime(settings.overridden({"CLASS": "1", "CONNECT": "1", "CLASS_HOST": host}))
+    if args.stop:
+        return rt.stop(["class-gate"])
+    return command.prepare(rt, settings, args.learners, args.names)
+
+
 @_on_a_running_lab
 def _state(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
     from lab.spark import state
@@ -328,6 +347,7 @@ COMMANDS: dict[str, Handler] = {
     "clean": lambda rt, args, extra, settings: rt.clean(),
     "submit": lambda rt, args, extra, settings: rt.submit(args.job, extra),
     "demo": _demo,
+    "class": _class,
     "produce": lambda rt, args, extra, settings: rt.produce(extra),
     "notebook": _on_a_running_lab(lambda rt, args, extra, settings: rt.notebook()),
     "bench": _bench,

@@ -151,10 +151,25 @@ class BatchLine:
             print(line, flush=True)
 
 
+def _session(job: str, conf: dict[str, str] | None):
+    """The job's session; None, after one line, when a Spark Connect server (or the classroom's gate)
+    refuses it."""
+    from streamlab import session
+
+    try:
+        return session.build(job, conf)
+    except Exception as exc:  # a Spark Connect server that refuses the job
+        remote = session.remote()
+        if not remote:
+            raise
+        print(MESSAGES("connect_failed", job=job, url=remote, reason=session.connect_error(exc)), file=sys.stderr)
+        return None
+
+
 def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None) -> int:
     """`on_batch(progress, totals)`, if given, runs after the listener records each batch (see
     streamlab.listener.PrometheusListener.on_batch)."""
-    from streamlab import listener, options, session
+    from streamlab import listener, options
 
     config = opts.config
     port = opts.metrics_port if opts.metrics_port is not None else config.metrics_port
@@ -164,7 +179,9 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     except OSError as exc:
         print(MESSAGES("metrics_port_taken", job=job, port=port, reason=exc.strerror), file=sys.stderr)
         return 1
-    spark = WARM_SESSION or session.build(job, conf)
+    spark = WARM_SESSION or _session(job, conf)
+    if spark is None:
+        return _summarise(opts, job, 1, {}, [])
     exporter = listener.attach(spark, job, metrics)
     if on_batch is not None:
         exporter.on_batch.append(on_batch)

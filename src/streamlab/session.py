@@ -20,6 +20,28 @@ def build(app_name: str, conf: dict[str, str] | None = None):
     return spark
 
 
+def remote() -> str | None:
+    """The Spark Connect server this process is a client of (SPARK_REMOTE), its token hidden."""
+    import os
+    import re
+
+    url = os.environ.get("SPARK_REMOTE")
+    return re.sub(r";token=[^;]*", ";token=…", url) if url else None
+
+
+def connect_error(exc: BaseException) -> str:
+    """What a Spark Connect server (or the classroom's gate) answered, in one line: gRPC's details."""
+    import re
+
+    cause = exc.__cause__ or exc.__context__
+    details = getattr(cause, "details", None)
+    text = details() if callable(details) else None
+    if not text:
+        found = re.search(r'details = "([^"]*)"', str(exc))
+        text = found.group(1) if found else (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return " ".join(text.split())
+
+
 def is_connect(spark) -> bool:
     """True for a Spark Connect session (a thin client's): no JVM, no SparkContext on this side."""
     return type(spark).__module__.startswith("pyspark.sql.connect")

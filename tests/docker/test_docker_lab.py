@@ -327,14 +327,18 @@ def test_check_an_exercise_and_consume_a_topic(demo, docker_lab, request):
     figure("make check EXERCISE=2: the solution passes, no_watermark fails with its hint; make consume")
 
 
-def test_spark_connect_a_thin_client_on_the_host_and_a_check_over_it(demo, docker_lab, topics, request):
-    """`make up CONNECT=1` adds the server's container; a thin client on the host (pyspark-client
-    only, no Java on its PATH) runs the windowing job over it, with the server's paths and Kafka's
-    address in the lab's network, and gets exactly the window counts; `make check` of exercise 2
-    runs over it too (its client in a driver container)."""
+def test_a_class_over_spark_connect_a_learners_thin_client_on_the_host_and_a_check_as_another(
+    demo, docker_lab, topics, request
+):
+    """`make class` adds the Spark Connect server's and the gate's containers. Learner ana's thin
+    client on the host (pyspark-client only, no Java on its PATH), set up from nothing but the
+    connection file `make class` wrote for her, runs the windowing job through the gate, with the
+    server's paths and Kafka's address in the lab's network, and gets exactly the window counts,
+    its checkpoint in her folder; a wrong token is refused; `make check` of exercise 2 as learner
+    bruno runs through the gate too (its client in a driver container)."""
     lab = docker_lab
-    up = lab.lab("up", CONNECT="1", timeout=600)
-    assert "spark-connect running (healthy)" in up.stdout, up.stdout
+    up = lab.lab("class", "--names", "ana,bruno", LAB_LANG="en", timeout=600)
+    assert "class-gate    running (healthy)" in up.stdout and "spark-connect running (healthy)" in up.stdout, up.stdout
     try:
         # The project's thin client (.lab/thin, as `make submit CONNECT=1` makes it), made here: pip needs the internet.
         python = thin_python(lab.settings, Paths.of(load(environ={})))
@@ -346,40 +350,52 @@ def test_spark_connect_a_thin_client_on_the_host_and_a_check_over_it(demo, docke
         lab.produce(topics, "--count", "20", "--rate", "0", "--seed", "32", "--start-time", "2026-01-01T01:00:00Z")
         records = lab.call(consume_all, lab.settings.kafka_bootstrap, topics["TOPIC_PAGE_VIEWS"])
         expected = closed_windows(valid_events(records, "page_views"), "country", 5, timedelta(minutes=10))
-        out, ckpt = RUN / "e2e" / "connect-windowing", RUN / "e2e" / "connect-windowing-ckpt"
+        lines = (RUN / "class" / "connections" / "ana.env").read_text().splitlines()
+        ana = dict(
+            line.removeprefix("export ").replace("'", "").split("=", 1) for line in lines if line.startswith("export ")
+        )
         client_env = {
-            **topics,
+            **ana,
+            "TOPIC_PAGE_VIEWS": topics["TOPIC_PAGE_VIEWS"],
+            "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(RUN / "class" / "tls" / ana["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"]),
             "PATH": f"{python.parent}{os.pathsep}{lab.host_env['PATH']}",  # the Java-less host's, for nsenter
             "PYTHONPATH": str(ROOT / "src"),
-            "SPARK_REMOTE": lab.settings.connect_url,
-            "KAFKA_BOOTSTRAP": "kafka:19092",  # as the server reaches it
-            "PATHS_ON_SERVER": "1",
             "LAB_LANG": "en",
         }
         assert shutil.which("java", path=client_env["PATH"]) is None
-        args = ["--sink", "parquet", "--output", "/lab-state/e2e/connect-windowing", "--output-mode", "append"]
-        args += ["--trigger", "availableNow", "--checkpoint", "/lab-state/e2e/connect-windowing-ckpt"]
+        assert ana["KAFKA_BOOTSTRAP"] == "kafka:19092" and ana["PATHS_ON_SERVER"] == "1"
+        args = ["--sink", "parquet", "--output", "/lab-state/e2e/class-windowing", "--output-mode", "append"]
+        args += ["--trigger", "availableNow", "--metrics-port", "0"]
+        job = [str(python), str(ROOT / "jobs" / "windowing.py"), *args]
         proc = subprocess.run(
-            netns.command(lab.ns, [str(python), str(ROOT / "jobs" / "windowing.py"), *args, "--metrics-port", "0"]),
-            cwd=ROOT,
-            env=client_env,
-            capture_output=True,
-            text=True,
-            timeout=600,
+            netns.command(lab.ns, job), cwd=ROOT, env=client_env, capture_output=True, text=True, timeout=600
         )
         assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-        assert not (ckpt / "windowing" / "lab-plan.txt").exists()  # the client left the server's folders alone
-        got, repeated = output_window_counts(pq.read_table(out).to_pylist())
+        got, repeated = output_window_counts(pq.read_table(RUN / "e2e" / "class-windowing").to_pylist())
         assert repeated == 0, "a window was emitted twice"
         assert len(expected) > 20 and got == expected
+        assert (RUN / "class" / "learners" / "ana" / "checkpoints" / "windowing" / "windowing" / "offsets").is_dir()
+        wrong = {**client_env, "SPARK_REMOTE": client_env["SPARK_REMOTE"].replace("token=", "token=not-")}
+        refused = subprocess.run(
+            netns.command(lab.ns, job), cwd=ROOT, env=wrong, capture_output=True, text=True, timeout=300
+        )
+        assert refused.returncode != 0 and "your connection's token is missing or not valid" in refused.stderr
         check = lab.lab(
-            "check", "2", "instructors/solutions/ex2_windowing.py", CONNECT="1", LAB_LANG="en", check=False, timeout=600
+            "check",
+            "2",
+            "instructors/solutions/ex2_windowing.py",
+            LEARNER="bruno",
+            LAB_LANG="en",
+            check=False,
+            timeout=600,
         )
         assert check.returncode == 0, check.stdout[-3000:] + check.stderr[-3000:]
         assert "instructors/solutions/ex2_windowing.py: PASS\n  45 (window, country) counts exact" in check.stdout
+        assert "bruno" in json.loads((RUN / "class" / "gate-status.json").read_text())["learners"]
     finally:
+        lab.lab("class", "--stop", check=False, timeout=300)
         lab.lab("stop", "spark-connect", CONNECT="1", check=False, timeout=300)
-    figure(f"Spark Connect: a Java-less host's thin client, {len(expected)} windows exact; exercise 2 PASS over it")
+    figure(f"Classroom mode: ana's thin client through the gate, {len(expected)} windows exact; bruno's check PASS")
 
 
 @pytest.mark.skipif(jupyter.CHROMIUM is None, reason="no Chromium: apt-get install chromium-headless-shell")

@@ -14,7 +14,7 @@ from lab.runtimes.local.supervisor import supervisor_conf
 from lab.spark import submit
 from lab.system import health
 
-HOST = "10.0.0.5"
+HOST = "127.0.0.5"
 PORTS = {
     "KAFKA_PORT": "1101",
     "KAFKA_CONTROLLER_PORT": "1102",

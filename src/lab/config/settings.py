@@ -31,6 +31,15 @@ class SettingsError(UsageError):
     """A setting is missing or malformed; the message names the key."""
 
 
+def _loopback(host: str) -> bool:
+    import ipaddress
+
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def parse_env_file(path: Path) -> dict[str, str]:
     """Parse KEY=VALUE lines; `#` starts a comment line. Quotes around a value are removed."""
     values: dict[str, str] = {}
@@ -71,7 +80,13 @@ class Settings:
     # --- derived values, computed in one place ---
     @property
     def host(self) -> str:
-        return self["LAB_HOST"]
+        """Where every service listens: on this machine only, since none asks who connects (Kafka,
+        PostgreSQL, Spark, the Spark Connect server). A class reaches Spark Connect through
+        classroom mode's gate instead, which does (CLASS_HOST)."""
+        host = self["LAB_HOST"]
+        if not _loopback(host):
+            raise SettingsError(MESSAGES("settings_host_exposed", host=host))
+        return host
 
     @property
     def state(self) -> Path:
@@ -85,8 +100,24 @@ class Settings:
 
     @property
     def connect(self) -> bool:
-        """Spark Connect: `make up` starts its server and jobs run as its clients (CONNECT=1)."""
-        return self.get("CONNECT", "0") == "1"
+        """Spark Connect: `make up` starts its server and jobs run as its clients (CONNECT=1; so do
+        classroom mode and a job run as a learner)."""
+        return self.get("CONNECT", "0") == "1" or self.classroom or bool(self.learner)
+
+    @property
+    def classroom(self) -> bool:
+        """Classroom mode (`make class`, CLASS=1): the gate that lets a class's learners in."""
+        return self.get("CLASS", "0") == "1"
+
+    @property
+    def learner(self) -> str | None:
+        """LEARNER=ana: a job or a check runs as that learner of the class, through the gate."""
+        return self.get("LEARNER") or None
+
+    @property
+    def class_address(self) -> str:
+        """Where the classroom's gate listens (CLASS_HOST), and so where this machine reaches it."""
+        return self["CLASS_HOST"]
 
     @property
     def connect_url(self) -> str:

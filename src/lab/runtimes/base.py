@@ -12,6 +12,7 @@ from __future__ import annotations
 import abc
 import os
 import subprocess
+from pathlib import Path
 
 from lab.config.paths import Paths
 from lab.config.settings import Settings
@@ -151,6 +152,16 @@ class Runtime(abc.ABC):
     def job_args(self, args: list[str]) -> list[str]:
         """Arguments as the job sees them: host paths under the run folder mapped (identity here)."""
         return list(args)
+
+    def server_view(self) -> tuple[Path, str]:
+        """The run folder and Kafka's bootstrap as the Spark Connect server sees them: where a thin
+        client's queries, which run in the server, find their folders and Kafka."""
+        return self.paths.run, self.settings.kafka_bootstrap
+
+    def hand_over(self, path: Path) -> None:
+        """Make a file or folder the host wrote under the run folder the services' to read (a no-op
+        where they run as the host's user)."""
+        return None
 
     # measuring (make bench)
     @property

@@ -64,6 +64,7 @@ class Service:
     on_up: bool = True
     cluster_only: bool = False  # a service of the cluster profile (compose/cluster.yml)
     connect_only: bool = False  # started by `make up` with CONNECT=1 only
+    class_only: bool = False  # started by `make class` only (CLASS=1)
 
     @property
     def published(self) -> tuple[Port, ...]:
@@ -178,6 +179,14 @@ SERVICES: tuple[Service, ...] = (
         "ready_connect",
         connect_only=True,
     ),
+    Service(
+        "class-gate",
+        (Port("CLASS_PORT", "purpose_class_gate"),),
+        lambda s, runtime: f"sc://{s.class_address}:{s['CLASS_PORT']}  (TLS)",
+        "class_gate_ready",
+        "ready_class_gate",
+        class_only=True,
+    ),
     Service("grafana", (Port("GRAFANA_PORT", "purpose_grafana"),), _grafana_url, runtimes=("docker",)),
     # Started by commands of their own (make submit, make notebook); in Docker, services of a Compose profile.
     Service(
@@ -196,12 +205,15 @@ SERVICES: tuple[Service, ...] = (
 
 BY_NAME = {svc.name: svc for svc in SERVICES}
 # The services whose images Docker's `make up` builds: the others run one of these images.
-BUILT = tuple(s.name for s in SERVICES if s.on_up and not (s.cluster_only or s.connect_only))
+BUILT = tuple(s.name for s in SERVICES if s.on_up and not (s.cluster_only or s.connect_only or s.class_only))
 
 
-def up_services(runtime: str, cluster: bool = False, connect: bool = False) -> tuple[Service, ...]:
+def up_services(
+    runtime: str, cluster: bool = False, connect: bool = False, classroom: bool = False
+) -> tuple[Service, ...]:
     """What `make up` starts in `runtime` ("local" or "docker"), in start order; with the cluster
-    profile's services when `cluster`, and the Spark Connect server when `connect`."""
+    profile's services when `cluster`, the Spark Connect server when `connect`, and the classroom's
+    gate when `classroom` (`make class`)."""
     return tuple(
         svc
         for svc in SERVICES
@@ -209,6 +221,7 @@ def up_services(runtime: str, cluster: bool = False, connect: bool = False) -> t
         and runtime in svc.runtimes
         and (cluster or not svc.cluster_only)
         and (connect or not svc.connect_only)
+        and (classroom or not svc.class_only)
     )
 
 

@@ -124,12 +124,18 @@ def client_environment(settings: Settings, paths: Paths, environ: dict[str, str]
     """A thin client job's environment: the lab's client settings, the server's address in
     SPARK_REMOTE, and the job library (src/) on its path."""
     base = {k: v for k, v in (os.environ if environ is None else environ).items() if k not in NOT_FOR_CLIENTS}
-    return {
+    chosen = settings.overridden(base)
+    env = {
         **base,
-        **client_env(settings.overridden(base), paths),
+        **client_env(chosen, paths),
         "SPARK_REMOTE": settings.connect_url,
         "PYTHONPATH": os.pathsep.join(p for p in (str(SRC), base.get("PYTHONPATH", "")) if p),
     }
+    if chosen.learner:  # through the classroom's gate, as that learner's laptop would
+        from lab import classroom
+
+        env.update(classroom.learner_environment(chosen, paths, chosen.learner))
+    return env
 
 
 def server_answers(settings: Settings) -> bool:
@@ -149,7 +155,8 @@ def submit(settings: Settings, paths: Paths, job: str, job_args: list[str], lab_
         print(MESSAGES("connect_not_up", url=settings.connect_url), file=sys.stderr)
         return 1
     thin_python(settings, paths)  # its one line of progress before the job's
-    print(MESSAGES("submitting_connect", job=job, url=settings.connect_url), flush=True)
+    url = client_environment(settings, paths)["SPARK_REMOTE"].split("/;")[0]  # a learner's: the gate's
+    print(MESSAGES("submitting_connect", job=job, url=url), flush=True)
     return foreground(spawn(settings, paths, job_path, job_args, dict(os.environ)), job_path)
 
 

@@ -61,6 +61,15 @@ def postgres_server_ready(settings: Settings) -> bool:
         return conn.execute("select 1").fetchone() == (1,)
 
 
+def class_gate_ready(settings: Settings) -> bool:
+    """The classroom gate's TLS port accepts connections (it opens once the gate has its
+    certificate and roster)."""
+    import socket
+
+    with socket.create_connection((settings.class_address, settings.int("CLASS_PORT")), timeout=HTTP_TIMEOUT):
+        return True
+
+
 def spark_connect_ready(settings: Settings) -> bool:
     """The server's gRPC port accepts connections (it opens once its SparkContext is up) and its
     Spark UI answers."""

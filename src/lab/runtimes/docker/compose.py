@@ -35,7 +35,7 @@ PROJECT = "streaming-lab"
 DEFAULT_UID = 10001  # the images' own user, used when the host user is root
 # A job's driver: a one-off container of the spark-driver service (its profile keeps `up` from starting it).
 DRIVER_RUN = ("--profile", "submit", "run", "--rm", "--no-deps")
-EVERY_PROFILE = ("--profile", "submit", "--profile", "notebook", "--profile", "connect")
+EVERY_PROFILE = ("--profile", "submit", "--profile", "notebook", "--profile", "connect", "--profile", "class")
 
 
 def parse_ps(text: str) -> list[dict]:
@@ -114,10 +114,7 @@ class Compose:
     def containers(self, all_: bool = False) -> list[dict]:
         """This project's containers, as `docker compose ps --format json` gives them."""
         proc = self.run(
-            "--profile",
-            "submit",
-            "--profile",
-            "notebook",
+            *EVERY_PROFILE,
             "ps",
             "--format",
             "json",

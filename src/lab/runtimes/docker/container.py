@@ -40,6 +40,7 @@ NOTEBOOK_CONTAINER_PORT = "8888"
 POSTGRES_SERVICE = "postgres"  # the database as the drivers reach it in the lab's network (compose.yml)
 CONNECT_SERVICE, CONNECT_CONTAINER_PORT = "spark-connect", "15002"  # the Connect server in it
 CONNECT_REMOTE = f"sc://{CONNECT_SERVICE}:{CONNECT_CONTAINER_PORT}"  # as its clients here reach it
+GATE = ("class-gate", "15443")  # the classroom's gate (compose.yml), as the drivers reach it
 
 
 def driver_command(settings: Settings, paths: Paths, job_path: Path, job_args: list[str]) -> list[str]:
@@ -131,15 +132,21 @@ def connect_server() -> int:
 
 
 def connect_client(settings: Settings, paths: Paths, job: str, job_path: Path, job_args: list[str], env) -> int:
-    """A job as a client of the spark-connect service, in this container's Python; one line if the
-    server does not answer."""
-    try:
-        socket.create_connection((CONNECT_SERVICE, int(CONNECT_CONTAINER_PORT)), timeout=3).close()
-    except OSError:
-        print(MESSAGES("connect_not_up", url=settings.connect_url), file=sys.stderr)
-        return 1
-    print(MESSAGES("submitting_connect", job=job, url=settings.connect_url), flush=True)
+    """A job as a client of the spark-connect service, in this container's Python (as a learner of
+    the class: through the classroom's gate); one line if the server does not answer."""
+    server, url = (CONNECT_SERVICE, CONNECT_CONTAINER_PORT), settings.connect_url
     env = {**env, "SPARK_REMOTE": CONNECT_REMOTE}
+    if settings.learner:
+        from lab import classroom
+
+        server, url = GATE, f"sc://{settings.class_address}:{settings['CLASS_PORT']}"
+        env.update(classroom.learner_environment(settings, paths, settings.learner, GATE))
+    try:
+        socket.create_connection((server[0], int(server[1])), timeout=3).close()
+    except OSError:
+        print(MESSAGES("connect_not_up", url=url), file=sys.stderr)
+        return 1
+    print(MESSAGES("submitting_connect", job=job, url=url), flush=True)
     proc = subprocess.Popen([sys.executable, str(job_path), *job_args], env=env, start_new_session=True)
     return foreground(proc, job_path)
 

@@ -6,8 +6,9 @@ Contract:
 - `prepare(settings, project)` makes its folders and writes Prometheus's config into it (one
   target per Spark worker of `project`, and per broker with the cluster profile), readable by
   Prometheus's user whatever the umask.
-- `hand_over(path)`: as root on the host, gives a folder the host made (and its parents up to the
-  run folder) to the containers' user, so that jobs can write in it. A no-op for any other user.
+- `hand_over(path, tree)`: as root on the host, gives a folder the host made (and its parents up to
+  the run folder; with `tree`, everything in it too) to the containers' user, so that jobs can write
+  in it. A no-op for any other user.
 - `job_args(args)`: a job's arguments with each absolute host path under the run folder mapped to
   where the containers see it (and handed over); other arguments unchanged.
 """
@@ -26,6 +27,8 @@ CONTAINER_RUN = "/lab-state"  # where the run folder is mounted in the container
 
 class RunFolder:
     """The run folder of `paths`, for containers that run as `uid`:`gid` (the module's contract)."""
+
+    container_root = Path(CONTAINER_RUN)
 
     def __init__(self, paths: Paths, uid: int, gid: int):
         self.paths, self.uid, self.gid = paths, uid, gid
@@ -46,10 +49,12 @@ class RunFolder:
         for path in [paths.conf, conf, *conf.rglob("*")]:  # Prometheus's user reads it, whatever the umask
             path.chmod(0o755 if path.is_dir() else 0o644)
 
-    def hand_over(self, path: Path) -> None:
+    def hand_over(self, path: Path, tree: bool = False) -> None:
         if os.name != "posix" or os.getuid() != 0:
             return
         run = self.paths.run.resolve()
+        for inside in path.rglob("*") if tree else ():
+            os.chown(inside, self.uid, self.gid)
         for folder in [path.resolve(), *path.resolve().parents]:
             if not folder.is_relative_to(run):
                 break

@@ -2,11 +2,9 @@
 
 Contract (the same operations as lab.runtimes.local.runtime, through lab.runtimes.Runtime):
 - `up()` checks the ports the services publish (lab.runtimes.catalogue), writes Prometheus's
-  config into the run folder (one target per Spark worker), builds the images (each from
-  debian:bookworm-slim but Grafana's), starts the services with `up --wait` (Compose's
-  healthchecks), showing progress per image and per service, and prints the same table of URLs as
-  the local runtime. If a service does not become healthy, it prints that service's last log
-  lines and takes the lab down again.
+  config into the run folder, builds the images (from debian:bookworm-slim but Grafana's), starts
+  the services with `up --wait` (Compose's healthchecks) with progress, and prints the local
+  runtime's table of URLs. A service that does not become healthy: its last log lines, and down.
 - Jobs run in a `spark-driver` container each: `make submit` publishes the driver's UI and
   metrics ports; drills and the bench start theirs without published ports, so that several can
   run beside a learner's job. Settings that differ from .env (a drill's private topics, say) are
@@ -15,10 +13,9 @@ Contract (the same operations as lab.runtimes.local.runtime, through lab.runtime
   and the workers' logs are files on the host, as in the local runtime. Containers that write
   there run as the host user (LAB_UID/LAB_GID); when that user is root, as uid 10001, and the
   folders the host makes for jobs are handed to it.
-- Compose (lab.runtimes.docker.compose) runs the services and jobs. Looking at or signalling
-  single containers (the project's leftovers, a job's SIGKILL, reading inside a driver, CPU
-  probes) goes through the Docker SDK (lab.runtimes.docker.engine): one client per runtime
-  object (`_engine()`), for the engine the CLI reaches with the same environment.
+- Compose (lab.runtimes.docker.compose) runs the services and jobs; single containers (leftovers,
+  a job's SIGKILL, reading inside a driver, CPU probes) go through the Docker SDK
+  (lab.runtimes.docker.engine), one client per runtime object, for the CLI's engine.
 
 Nothing here needs Java, Maven or pyspark on the host: only Docker, Compose v2 and Python.
 """
@@ -71,7 +68,9 @@ class Docker(Runtime):
         self.run_folder = RunFolder(self.paths, self.uid, self.gid)
         self._client = None
         # The services `make up` starts, in the order `make status` lists them.
-        self.services = tuple(svc.name for svc in catalogue.up_services("docker", settings.cluster, settings.connect))
+        self.services = tuple(
+            s.name for s in catalogue.up_services("docker", settings.cluster, settings.connect, settings.classroom)
+        )
 
     def install(self):
         """Docker's services build their own images at `make up`: the host needs nothing beyond the
@@ -118,6 +117,12 @@ class Docker(Runtime):
 
     def job_args(self, args: list[str]) -> list[str]:
         return self.run_folder.job_args(args)
+
+    def server_view(self):
+        return self.run_folder.container_root, self.tools_bootstrap
+
+    def hand_over(self, path):
+        self.run_folder.hand_over(path, tree=True)
 
     # --- services ----------------------------------------------------------------------------------
 
@@ -205,11 +210,8 @@ class Docker(Runtime):
         print(f"{'SERVICE':<14}{'STATE':<22}URL")
         for name in self.services:
             c = rows.get(name)
-            state = (
-                MESSAGES("state_stopped")
-                if c is None
-                else c.get("State", "?") + (f" ({c['Health']})" if c.get("Health") else "")
-            )
+            health = f" ({c['Health']})" if c and c.get("Health") else ""
+            state = MESSAGES("state_stopped") if c is None else c.get("State", "?") + health
             if c is None and name == "grafana" and s.get("GRAFANA") == "0":
                 state = MESSAGES("state_left_out")
             print(f"{name:<14}{state:<22}{url(name)}")

@@ -272,6 +272,20 @@ def _spark_connect(site: _Site) -> Service:
     )
 
 
+def _class_gate(site: _Site) -> Service:
+    from lab import classroom
+
+    return _service(
+        site,
+        "class-gate",
+        command=classroom.gate_command(site.settings, site.paths),
+        env=client_env(site.settings, site.paths),
+        after=("spark-connect",),
+        stop_grace=10,
+        prepare=lambda: classroom.certificates(site.settings, site.paths),
+    )
+
+
 DEFINITIONS: dict[str, Callable[[_Site], Service]] = {
     "kafka": _kafka,
     "postgres": _postgres,
@@ -280,13 +294,15 @@ DEFINITIONS: dict[str, Callable[[_Site], Service]] = {
     "prometheus": _prometheus,
     "producer": _producer,
     "spark-connect": _spark_connect,
+    "class-gate": _class_gate,
 }
 
 
 def services(settings: Settings, paths: Paths) -> list[Service]:
     """The lab's services for these settings, in the catalogue's start order."""
     site = _Site.of(settings, paths)
-    return [DEFINITIONS[entry.name](site) for entry in catalogue.up_services("local", connect=settings.connect)]
+    chosen = catalogue.up_services("local", connect=settings.connect, classroom=settings.classroom)
+    return [DEFINITIONS[entry.name](site) for entry in chosen]
 
 
 # --- steps before a start, and once healthy ------------------------------------------------------
