@@ -42,3 +42,40 @@ def test_the_page_in_spanish():
     assert "| | driver clásico (spark-submit) | cliente de Spark Connect | Connect / clásico |" in text
     assert "| primer batch con filas (s) | 4,0 | 6,0 | 1,50 |" in text
     assert "| tasa sostenible (visitas/s) | 64.000 | 32.000 | 0,50 |" in text
+
+
+SESSIONS = {
+    "rate_per_session": 1000,
+    "hold_seconds": 40,
+    "trigger": "1 second",
+    "server_memory_mib_idle": 400.0,
+    "steps": [
+        {"sessions": 1, "kept_up": 1, "batch_seconds_median": 0.61, "server_memory_mib": 520.0},
+        {"sessions": 2, "kept_up": 2, "batch_seconds_median": 0.74, "server_memory_mib": 560.0},
+        {"sessions": 4, "kept_up": 3, "batch_seconds_median": 1.37, "server_memory_mib": 610.4},
+    ],
+    "held": 2,
+    "memory_mib_per_session": 80.0,
+}
+
+
+def test_the_page_gives_the_sessions_held_and_the_servers_memory_per_session():
+    text = page({**RESULTS, "sessions": SESSIONS}, "en")
+    assert "## Learners' sessions at once" in text
+    assert "all read one topic written at 1,000 page views/s" in text
+    assert "| sessions | kept up | batch duration, median (s) | server's driver (MiB) |" in text
+    assert "| 4 | 3 | 1.37 | 610 |" in text
+    assert "Held: **2** sessions at once, every one keeping up; the server's driver used about 80 MiB more" in text
+    assert "| 4 | 3 | 1,37 | 610 |" in page({**RESULTS, "sessions": SESSIONS}, "es")
+    assert "Learners' sessions" not in page(RESULTS, "en")  # a run from before they were measured
+
+
+def test_a_session_keeps_up_when_its_lag_stops_growing():
+    from lab.bench import sessions
+
+    def keeps(samples):
+        return sessions._keeps_up(samples, 30, 1000, 1.0)
+
+    flat = [(float(t), 500) for t in range(30)]
+    growing = [(float(t), 1000 * t) for t in range(30)]
+    assert keeps(flat) and not keeps(growing) and not keeps(flat[:5])

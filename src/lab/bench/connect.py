@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lab import runtimes
-from lab.bench import cluster, live, wording
+from lab.bench import cluster, live, sessions, wording
 from lab.bench.cluster import PLAN, _per_rate, say
 from lab.errors import RuntimeFailure
 from lab.kafka.admin import deleted_at_end
@@ -46,6 +46,7 @@ def compare(rt: runtimes.Runtime, environ: dict[str, str]) -> Path:
     except (RuntimeError, TimeoutError) as exc:
         raise RuntimeFailure(f"bench: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from exc
     results["server_memory_mib_after"] = server.memory_mib().get("spark-connect")
+    results["sessions"] = sessions.held(rt, environ, say)
     return write(results, started)
 
 
@@ -105,5 +106,33 @@ def page(results: dict, lang: str) -> str:
             after=n(results.get("server_memory_mib_after")),
         ),
         "",
+        *_sessions(results.get("sessions"), w, n),
     ]
     return "\n".join(lines)
+
+
+def _sessions(found: dict | None, w, n) -> list[str]:
+    """The learners' sessions held at once (lab.bench.sessions), if measured."""
+    if not found:
+        return []
+    head = w("sessions_columns").split("|")
+    return [
+        w("sessions_head"),
+        "",
+        w("sessions_intro", rate=n(found["rate_per_session"]), hold=n(found["hold_seconds"])),
+        "",
+        "| " + " | ".join(head) + " |",
+        "|" + "---:|" * len(head),
+        *(
+            f"| {s['sessions']} | {s['kept_up']} | {n(s['batch_seconds_median'], 2)} | {n(s['server_memory_mib'])} |"
+            for s in found["steps"]
+        ),
+        "",
+        w(
+            "sessions_verdict",
+            held=n(found["held"]),
+            per=n(found["memory_mib_per_session"]),
+            idle=n(found["server_memory_mib_idle"]),
+        ),
+        "",
+    ]

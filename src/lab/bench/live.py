@@ -52,10 +52,13 @@ class LiveJob:
         extra: list[str],
         partitions: int = 4,
         label: str | None = None,
+        topics: dict[str, str] | None = None,
     ):
+        """On fresh topics, or on `topics` (TOPIC_* settings) that other live jobs read too."""
         self.rt, self.settings, self.paths, self.stage = rt, rt.settings, rt.paths, stage
         self.label = label or stage
-        self.env = {**env, **fresh_topics(self.settings.kafka_bootstrap, f"bench_live_{stage}", partitions)}
+        fresh = topics or fresh_topics(self.settings.kafka_bootstrap, f"bench_live_{stage}", partitions)
+        self.env = {**env, **fresh}
         self.topic = self.env["TOPIC_PAGE_VIEWS"]
         from streamlab.options import interval_seconds
 

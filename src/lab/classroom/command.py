@@ -117,6 +117,9 @@ def show(paths, lang: str | None = None) -> int:
     widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
     for r in table:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
+    gate = status.gate_status(paths, now)
+    if gate and gate.get("refused"):
+        print(MESSAGES.text("status_refused", lang, count=number(gate["refused"], lang)))
     if not gate_up:
         print(MESSAGES.text("status_gate_down", lang))
     return 0

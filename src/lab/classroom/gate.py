@@ -13,8 +13,8 @@ Contract:
   sessions (their temporary views, their configs, their queries).
 - The roster (lab.classroom.roster's file) is read again when it changes: a learner added or
   removed by `make class` is let in or out without a restart.
-- Each learner's calls are counted in the gate's status file (--status, JSON, rewritten every few
-  seconds): what `make class STATUS=1` shows as a learner's last call.
+- Each learner's calls, and the calls refused, are counted in the gate's status file (--status,
+  JSON, rewritten every few seconds): what `make class STATUS=1` shows.
 
 Its only dependencies are grpcio and pyspark's Spark Connect protocol classes (both in the Spark
 image too), so the same module runs in both runtimes.
@@ -64,6 +64,7 @@ class Learners:
     def __init__(self, path: Path):
         self.path, self._stamp, self._by_token = path, None, {}
         self.calls: dict[str, list] = {}  # learner -> [calls, last call's Unix time]
+        self.refused = 0  # calls without a token the roster holds
         self._lock = threading.Lock()
 
     def learner(self, metadata) -> str | None:
@@ -79,6 +80,8 @@ class Learners:
             if name:
                 seen = self.calls.setdefault(name, [0, 0.0])
                 seen[0], seen[1] = seen[0] + 1, time.time()
+            else:
+                self.refused += 1
             return name
 
 
@@ -157,7 +160,7 @@ def _relay(error: grpc.RpcError, context) -> None:
 
 def _write_status(path: Path, learners: Learners) -> None:
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"written": time.time(), "learners": learners.calls}))
+    tmp.write_text(json.dumps({"written": time.time(), "learners": learners.calls, "refused": learners.refused}))
     os.replace(tmp, path)
 
 

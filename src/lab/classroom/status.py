@@ -74,20 +74,22 @@ def _queries(folder: Path, now: float) -> tuple[int, int, float]:
     return queries, running, rate
 
 
-def gate_calls(paths: Paths, now: float) -> dict[str, list] | None:
-    """Each learner's [calls, last call] from the gate's status file; None when the gate is not running."""
+def gate_status(paths: Paths, now: float) -> dict | None:
+    """The gate's status file: each learner's [calls, last call], and the calls refused; None when
+    the gate is not running."""
     path = classroom.folder(paths) / "gate-status.json"
     if not path.exists():
         return None
     data = json.loads(path.read_text())
-    return data["learners"] if now - data["written"] <= GATE_STALE else None
+    return data if now - data["written"] <= GATE_STALE else None
 
 
 def rows(paths: Paths, now: float | None = None) -> tuple[list[Row], bool]:
     """One Row per learner, and whether the gate is running."""
     roster = Roster.load(classroom.roster_path(paths))
     now = time.time() if now is None else now
-    calls = gate_calls(paths, now)
+    gate = gate_status(paths, now)
+    calls = gate["learners"] if gate else None
     out = []
     for learner in roster.learners if roster else ():
         seen = (calls or {}).get(learner.name)

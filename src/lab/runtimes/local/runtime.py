@@ -101,7 +101,7 @@ def up(settings: Settings, paths: Paths, names: list[str] | None = None) -> int:
 
 
 def stop(settings: Settings, paths: Paths, names: list[str]) -> int:
-    _select(services(settings, paths), names)
+    _select(_known(settings, paths, process_info(paths)), names)
     if not supervisor_running(paths):
         print(MESSAGES("not_running"))
         return 0
@@ -110,9 +110,18 @@ def stop(settings: Settings, paths: Paths, names: list[str]) -> int:
     return 0
 
 
+def _known(settings: Settings, paths: Paths, infos: dict) -> list:
+    """The services of these settings, and the optional ones that run now (a Spark Connect server
+    `make up CONNECT=1` started, the classroom's gate): `make status` shows them, stop and logs find them."""
+    for key, name in (("CONNECT", "spark-connect"), ("CLASS", "class-gate")):
+        if name in infos:
+            settings = settings.overridden({key: "1"})
+    return services(settings, paths)
+
+
 def status(settings: Settings, paths: Paths) -> int:
     infos = process_info(paths)
-    svcs = services(settings, paths)
+    svcs = _known(settings, paths, infos)
     print(f"{'SERVICE':<14}{'STATE':<10}{'PID':<9}{'UPTIME':<10}URL")
     for svc in svcs:
         info = infos.get(svc.name, {})
@@ -130,7 +139,7 @@ def is_up(settings: Settings, paths: Paths, names: tuple[str, ...] = CORE) -> bo
 
 
 def logs(settings: Settings, paths: Paths, name: str, lines: int = 100, follow: bool = False) -> int:
-    _select(services(settings, paths), [name])
+    _select(_known(settings, paths, process_info(paths)), [name])
     log = paths.logs / f"{name}.log"
     if not log.exists():
         raise RuntimeFailure(MESSAGES("no_log_yet", service=name, log=log))
