@@ -118,8 +118,8 @@ produce: $(STAMP) ## Produce events: make produce RATE=2000 DURATION=30 [SEED=7]
 consume: $(STAMP) ## Print a topic's records with keys and headers: make consume TOPIC=quarantine [FROM=earliest|latest] [LIMIT=20] [ARGS="--timeout 60"]
 	@$(LAB) consume "$(TOPIC)" $(if $(FROM),--from "$(FROM)") $(if $(LIMIT),--limit "$(LIMIT)") $(ARGS)
 
-bench: install ## Benchmark on the lab, with Kafka's own tools beside it: make bench [QUICK=1] (results in bench/results/); CLUSTER=1 (Docker): windowing on one broker and on the cluster profile, side by side; CONNECT=1: windowing classic and over Spark Connect, side by side
-	@$(if $(filter 1,$(CLUSTER)),CLUSTER=0 $(LAB) up && CLUSTER=0 $(LAB) bench --cluster,$(if $(filter 1,$(CONNECT)),CONNECT=0 $(LAB) up && CONNECT=0 $(LAB) bench --connect,$(LAB) up && $(LAB) bench $(if $(QUICK),--quick)))
+bench: install ## Benchmark on the lab, with Kafka's own tools beside it: make bench [QUICK=1] (results in bench/results/); CLUSTER=1 (Docker): windowing on one broker and on the cluster profile, side by side; CONNECT=1: windowing classic and over Spark Connect, side by side, then the learners' sessions the server holds (SESSIONS=1: those only)
+	@$(if $(filter 1,$(CLUSTER)),CLUSTER=0 $(LAB) up && CLUSTER=0 $(LAB) bench --cluster,$(if $(filter 1,$(CONNECT)),CONNECT=0 $(LAB) up && CONNECT=0 $(LAB) bench --connect $(if $(filter 1,$(SESSIONS)),--sessions),$(LAB) up && $(LAB) bench $(if $(QUICK),--quick)))
 
 drill: $(STAMP) ## Reliability drill on the running lab: make drill NAME=driver-kill|python-sink-kill|stop-produce-restart|worker-loss|broker-restart|bad-input|late-data|state-incompatible|data-loss|bad-config|all|cluster [SIZE=small]
 	@$(LAB) drill "$(NAME)" --size $(or $(SIZE),full)

@@ -87,6 +87,7 @@ def _measuring_parsers(sub) -> None:
         action="store_true",
         help="windowing as a classic driver and over Spark Connect, side by side",
     )
+    bp.add_argument("--sessions", action="store_true", help="with --connect: only the learners' sessions held")
     dp = sub.add_parser("drill", help="run a reliability drill on the running lab")
     dp.add_argument("name", help="a drill name, all, or cluster")
     dp.add_argument("--size", choices=("small", "full"), default="full")
@@ -247,7 +248,7 @@ def _bench(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
     if args.connect:
         from lab.bench import connect
 
-        connect.compare(rt, dict(os.environ))
+        connect.compare(rt, dict(os.environ), sessions_only=args.sessions)
         return 0
     bench.run(rt, "quick" if args.quick else "full", dict(os.environ))
     return 0
@@ -308,7 +309,7 @@ def _class(rt: runtimes.Runtime, args, extra, settings: Settings) -> int:
     if args.status:
         return command.show(rt.paths)
     # The lab with its Spark Connect server and the classroom's gate, where the class has it.
-    host = classroom.gate_host(settings, rt.paths)
+    host = classroom.gate_host(settings, rt.paths, os.environ.get("CLASS_HOST"))  # make class HOST=…
     rt, settings = _runtime(settings.overridden({"CLASS": "1", "CONNECT": "1", "CLASS_HOST": host}))
     if args.stop:
         return rt.stop(["class-gate"])

@@ -357,7 +357,10 @@ def test_a_class_over_spark_connect_a_learners_thin_client_on_the_host_and_a_che
         client_env = {
             **ana,
             "TOPIC_PAGE_VIEWS": topics["TOPIC_PAGE_VIEWS"],
-            "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(RUN / "class" / "tls" / ana["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"]),
+            # What the teacher hands out: the connection file and, beside it, the class's authority.
+            "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH": str(
+                RUN / "class" / "connections" / ana["GRPC_DEFAULT_SSL_ROOTS_FILE_PATH"]
+            ),
             "PATH": f"{python.parent}{os.pathsep}{lab.host_env['PATH']}",  # the Java-less host's, for nsenter
             "PYTHONPATH": str(ROOT / "src"),
             "LAB_LANG": "en",

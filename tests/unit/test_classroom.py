@@ -81,16 +81,19 @@ def test_the_gate_listens_where_the_teacher_says_and_forwards_to_the_server_on_l
     assert command[command.index("--listen") + 1] == f"192.168.1.20:{settings['CLASS_PORT']}"
     assert command[command.index("--upstream") + 1] == f"127.0.0.1:{settings['SPARK_CONNECT_PORT']}"
     assert settings.classroom and settings.connect
-    assert classroom.gate_host(settings, paths) == "192.168.1.20"
+    assert classroom.gate_host(settings, paths, None) == "192.168.1.20"
     # Later, without HOST: where the class's gate listened last time, which the learners' lines name.
     Roster.made(classroom.roster_path(paths), ["ana"], ("192.168.1.20", "15443")).save()
-    assert classroom.gate_host(_settings(tmp_path), paths) == "192.168.1.20"
+    assert classroom.gate_host(_settings(tmp_path), paths, None) == "192.168.1.20"
+    assert classroom.gate_host(_settings(tmp_path), paths, "127.0.0.1") == "127.0.0.1"  # back to this machine
+    command = classroom.gate_command(_settings(tmp_path), paths)
+    assert command[command.index("--listen") + 1].startswith("192.168.1.20:")
     assert classroom.learner_environment(_settings(tmp_path), paths, "ana")["SPARK_REMOTE"].startswith(
         "sc://192.168.1.20:15443/"
     )
     for anywhere in ("0.0.0.0", "::"):
         with pytest.raises(UsageError, match="names no address learners can reach"):
-            classroom.gate_host(_settings(tmp_path, CLASS_HOST=anywhere), paths)
+            classroom.gate_host(_settings(tmp_path), paths, anywhere)
 
 
 def test_the_gate_runs_only_in_classroom_mode():

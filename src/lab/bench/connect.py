@@ -28,15 +28,16 @@ from lab.kafka.admin import deleted_at_end
 MODES = ("classic", "connect")
 
 
-def compare(rt: runtimes.Runtime, environ: dict[str, str]) -> Path:
-    """Both ways measured, classic first; the results' JSON file."""
+def compare(rt: runtimes.Runtime, environ: dict[str, str], sessions_only: bool = False) -> Path:
+    """Both ways measured, classic first, then the learners' sessions held (lab.bench.sessions, at
+    each of its triggers; `sessions_only`: those alone); the results' JSON file."""
     started = datetime.now(UTC)
     server = runtimes.get(rt.settings.overridden({"CONNECT": "1"}))
     server.up()  # only the server, on a lab that is up
     results = {"started": started.isoformat(), "plan": dataclasses.asdict(PLAN), "modes": {}}
     results["server_memory_mib_idle"] = server.memory_mib().get("spark-connect")
     try:
-        for mode in MODES:
+        for mode in () if sessions_only else MODES:
             say(wording.line("connect_measuring", mode=wording.line(f"mode_{mode}")))
             with deleted_at_end():
                 found = live.search(
@@ -46,7 +47,7 @@ def compare(rt: runtimes.Runtime, environ: dict[str, str]) -> Path:
     except (RuntimeError, TimeoutError) as exc:
         raise RuntimeFailure(f"bench: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc}") from exc
     results["server_memory_mib_after"] = server.memory_mib().get("spark-connect")
-    results["sessions"] = sessions.held(rt, environ, say)
+    results["sessions"] = [sessions.held(rt, environ, say, trigger=t) for t in sessions.TRIGGERS]
     return write(results, started)
 
 
@@ -75,6 +76,11 @@ def page(results: dict, lang: str) -> str:
 
     def n(value, digits=0):
         return "-" if value is None else w.n(value, digits)
+
+    found = results.get("sessions") or []
+    held = [line for each in (found if isinstance(found, list) else [found]) for line in _sessions(each, w, n)]
+    if not results["modes"]:  # `make bench CONNECT=1 SESSIONS=1`
+        return "\n".join([f"# {w('sessions_title', when=results['started'][:19].replace('T', ' '))}", "", *held])
 
     def ratio(a, b):
         return "-" if not a or not b else w.n(b / a, 2)
@@ -106,7 +112,7 @@ def page(results: dict, lang: str) -> str:
             after=n(results.get("server_memory_mib_after")),
         ),
         "",
-        *_sessions(results.get("sessions"), w, n),
+        *held,
     ]
     return "\n".join(lines)
 
@@ -116,10 +122,11 @@ def _sessions(found: dict | None, w, n) -> list[str]:
     if not found:
         return []
     head = w("sessions_columns").split("|")
+    trigger = found.get("trigger", "1 second").split()[0]
     return [
-        w("sessions_head"),
+        w("sessions_head", trigger=trigger),
         "",
-        w("sessions_intro", rate=n(found["rate_per_session"]), hold=n(found["hold_seconds"])),
+        w("sessions_intro", rate=n(found["rate_per_session"]), hold=n(found["hold_seconds"]), trigger=trigger),
         "",
         "| " + " | ".join(head) + " |",
         "|" + "---:|" * len(head),

@@ -47,21 +47,25 @@ def certificates(settings: Settings, paths: Paths) -> dict[str, Path]:
 ANY_ADDRESS = ("0.0.0.0", "::", "")
 
 
-def gate_host(settings: Settings, paths: Paths) -> str:
-    """Where `make class` puts the gate: HOST (CLASS_HOST) when given, else where the class's gate
-    listened last time, else .env's CLASS_HOST. An address learners can reach, never "every address":
-    it is also what their lines and the gate's certificate name."""
+def gate_host(settings: Settings, paths: Paths, given: str | None) -> str:
+    """Where `make class` puts the gate: `given` (HOST), else where the class's gate listened last
+    time, else .env's CLASS_HOST. An address learners can reach, never "every address": it is also
+    what their lines and the gate's certificate name."""
     from lab.classroom.roster import Roster
 
-    given = settings["CLASS_HOST"]
     roster = Roster.load(roster_path(paths))
-    host = roster.gate[0] if roster and roster.gate and given == settings.file.get("CLASS_HOST") else given
+    host = given or (roster.gate[0] if roster and roster.gate else settings["CLASS_HOST"])
     if host in ANY_ADDRESS:
         raise UsageError(MESSAGES("class_host_any", host=host))
     return host
 
 
 def gate_command(settings: Settings, paths: Paths) -> list[str]:
+    """The gate's process, listening where the roster says (CLASS_HOST before there is one)."""
+    from lab.classroom.roster import Roster
+
+    roster = Roster.load(roster_path(paths))
+    host = roster.gate[0] if roster and roster.gate else settings["CLASS_HOST"]
     tls = folder(paths) / "tls"
     return [
         str(paths.python),
@@ -70,7 +74,7 @@ def gate_command(settings: Settings, paths: Paths) -> list[str]:
         "--roster",
         str(roster_path(paths)),
         "--listen",
-        f"{settings['CLASS_HOST']}:{settings['CLASS_PORT']}",
+        f"{host}:{settings['CLASS_PORT']}",
         "--upstream",
         f"{settings.host}:{settings['SPARK_CONNECT_PORT']}",
         "--cert",

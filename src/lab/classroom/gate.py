@@ -187,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     print(f"classroom gate on {args.listen} -> {args.upstream}", flush=True)
+    if args.status:
+        _write_status(args.status, learners)  # `make class STATUS=1` sees it running at once
     while not stop.wait(STATUS_EVERY_SECONDS if args.status else None):
         _write_status(args.status, learners)
     server.stop(grace=5).wait()
