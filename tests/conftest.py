@@ -131,7 +131,7 @@ INTEGRATION_ORDER = [
     "test_observability.py",
     "test_lifecycle.py",
 ]
-BESIDE_DOCKER = {"test_notebooks.py", "test_observability.py", "test_classroom.py"}
+BESIDE_DOCKER = {"test_notebooks.py", "test_observability.py"}
 # On a machine that never made the Docker engine (Compose built from source, the Debian base, the
 # images: about 10 minutes more), observability goes to the other process, which would otherwise
 # end about that much sooner.
