@@ -58,6 +58,9 @@ def server_conf(settings: Settings, bind_host: str | None = None) -> dict[str, s
         "spark.dynamicAllocation.shuffleTracking.timeout": "60s",
         # Many clients' queries in one application: each gets its share of the cores.
         "spark.scheduler.mode": "FAIR",
+        # A class's foreachBatch functions start their Python workers in this driver at once; on a
+        # busy machine one took longer than the default 15 s to connect back (a rehearsal's failure).
+        "spark.python.authenticate.socketTimeout": "120s",
     }
 
 
