@@ -47,14 +47,19 @@ def certificates(settings: Settings, paths: Paths) -> dict[str, Path]:
 ANY_ADDRESS = ("0.0.0.0", "::", "")
 
 
+def _listening(settings: Settings, paths: Paths) -> str:
+    """Where the class's gate listens: the roster's address, or CLASS_HOST before there is a roster."""
+    from lab.classroom.roster import Roster
+
+    roster = Roster.load(roster_path(paths))
+    return roster.gate[0] if roster and roster.gate else settings["CLASS_HOST"]
+
+
 def gate_host(settings: Settings, paths: Paths, given: str | None) -> str:
     """Where `make class` puts the gate: `given` (HOST), else where the class's gate listened last
     time, else .env's CLASS_HOST. An address learners can reach, never "every address": it is also
     what their lines and the gate's certificate name."""
-    from lab.classroom.roster import Roster
-
-    roster = Roster.load(roster_path(paths))
-    host = given or (roster.gate[0] if roster and roster.gate else settings["CLASS_HOST"])
+    host = given or _listening(settings, paths)
     if host in ANY_ADDRESS:
         raise UsageError(MESSAGES("class_host_any", host=host))
     return host
@@ -62,10 +67,7 @@ def gate_host(settings: Settings, paths: Paths, given: str | None) -> str:
 
 def gate_command(settings: Settings, paths: Paths) -> list[str]:
     """The gate's process, listening where the roster says (CLASS_HOST before there is one)."""
-    from lab.classroom.roster import Roster
-
-    roster = Roster.load(roster_path(paths))
-    host = roster.gate[0] if roster and roster.gate else settings["CLASS_HOST"]
+    host = _listening(settings, paths)
     tls = folder(paths) / "tls"
     return [
         str(paths.python),

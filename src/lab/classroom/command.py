@@ -31,10 +31,10 @@ MESSAGES = classroom.MESSAGES
 def prepare(rt, settings: Settings, n: int | None, names: str | None) -> int:
     paths = rt.paths
     path = classroom.roster_path(paths)
-    chosen = names_of(n, names) or [ln.name for ln in (Roster.load(path) or Roster(path, ())).learners]
+    old = Roster.load(path)
+    chosen = names_of(n, names) or [ln.name for ln in (old.learners if old else ())]
     if not chosen:
         raise UsageError(MESSAGES("no_learners"))
-    old = Roster.load(path)
     gate = (settings["CLASS_HOST"], settings["CLASS_PORT"])
     try:
         roster = Roster.made(path, chosen, gate)
