@@ -135,8 +135,9 @@ def drain(spark, stage: str, opts) -> None:
     With --fit-caps, the stage then drains the backlog again under each maxOffsetsPerTrigger cap,
     each in a query of its own, and the line also holds `fit_batches`: [cap, rows, seconds] for
     every batch with rows but each query's first (which also pays the query's start: planning,
-    code generation, the executors' first Kafka consumers), and `capped_rows`: cap -> rows read in
-    all. The bench fits batch time = a + b x rows to them (lab.bench.costfit). The rate stage has no cap."""
+    code generation, the executors' first Kafka consumers), `fit_phases`: the same batches' phases
+    (durationMs, in seconds), and `capped_rows`: cap -> rows read in all. The bench fits batch
+    time = a + b x rows to them (lab.bench.costfit). The rate stage has no cap."""
     t0 = time.time()
     progress = _query(spark, stage, opts, f"{opts.checkpoint}/{stage}")
     wall = time.time() - t0
@@ -146,12 +147,13 @@ def drain(spark, stage: str, opts) -> None:
     for p in progress:
         for k, v in p["durationMs"].items():
             phases[k] = phases.get(k, 0) + v / 1000.0
-    fit, capped_rows = [], {}
+    fit, fit_phases, capped_rows = [], [], {}
     for cap in opts.fit_caps if stage != "rate" else []:
         capped = argparse.Namespace(**{**vars(opts), "max_offsets_per_trigger": cap})
         batches = _query(spark, stage, capped, f"{opts.checkpoint}/{stage}-cap{cap}")
         capped_rows[cap] = sum(p.numInputRows for p in batches)
         fit += [[cap, p.numInputRows, p["durationMs"].get("triggerExecution", 0) / 1000.0] for p in batches[1:]]
+        fit_phases += [{k: v / 1000.0 for k, v in p["durationMs"].items()} for p in batches[1:]]
     print(
         "BENCH "
         + json.dumps(
@@ -163,6 +165,7 @@ def drain(spark, stage: str, opts) -> None:
                 "batches": len(progress),
                 "phases": phases,
                 "fit_batches": fit,
+                "fit_phases": fit_phases,
                 "capped_rows": capped_rows,
             }
         ),

@@ -49,11 +49,20 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path, ca
     assert ladder["rate"]["fit_batches"] == [] and ladder["rate"]["cost"] is None
     defaults = results["read_settings"]["Kafka's defaults"]["count"]
     assert defaults["rows"] == backlog, "Kafka's default consumer settings must read the same backlog, exactly"
-    capacity = results["capacity"]
-    assert capacity["steps"], "the capacity search tried no rate"
-    first = capacity["steps"][0]
-    assert first["batches"] >= 2 and first["rows_per_second"] > 0 and not first["backlog_ran_out"], first
-    assert first["rows_per_batch_cap"] == first["offered_rows_per_second"]
+    for key, trigger in (("capacity", 1.0), ("capacity_half_second", 0.5)):
+        capacity = results[key]
+        assert capacity["steps"] and capacity["trigger_seconds"] == trigger, f"{key}: {capacity}"
+        first = capacity["steps"][0]
+        assert first["batches"] >= 2 and first["rows_per_second"] > 0 and not first["backlog_ran_out"], first
+        # maxOffsetsPerTrigger is the rate times the trigger: each batch is offered a trigger's worth.
+        assert first["rows_per_batch_cap"] == max(int(first["offered_rows_per_second"] * trigger), 1)
+    fixed = results["fixed_cost"]
+    views, cap = bench.SIZES["smoke"].fixed_cost
+    assert fixed["views"] == views and fixed["cap"] == cap and list(fixed["settings"]) == ["the lab's (FileSystem)"]
+    for stage, f in fixed["settings"]["the lab's (FileSystem)"].items():
+        assert f["batches"] >= 1 and 0 < f["rows_median"] <= cap, f"{stage}: {f}"
+        phases = f["phases_median_seconds"]
+        assert 0 < phases["addBatch"] <= f["batch_seconds_median"], f"{stage}: {f}"
     md = out.with_suffix(".md").read_text()
     assert md.startswith("# Benchmark del ") and f"]({out.with_suffix('.png').name})" in md, (
         "the Markdown links its chart"
@@ -81,3 +90,6 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path, ca
         assert twin["first_alert_seconds"] >= 0 and 0 <= twin["measured_records"] <= twin["records_out"], twin
         for hop, lat in twin["latency_ms"].items():
             assert lat is None or lat["p50"] <= lat["p95"] <= lat["p99"], f"{mode} {hop}: {lat}"
+        whole = twin["whole_run_latency_ms"]
+        assert whole["p50"] <= whole["p95"] <= whole["p99"], f"{mode}: {whole}"
+        assert twin["pauses"]["count"] >= 0 and (twin["pauses"]["longest_ms"] or 0) >= 0, twin["pauses"]

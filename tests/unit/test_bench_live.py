@@ -3,6 +3,8 @@ realtime job's alerts split by hop."""
 
 import json
 
+import pytest
+
 from lab.bench.live import hops_of, latency_percentiles, weighted_percentiles
 from lab.kafka.reading import Record
 
@@ -42,3 +44,16 @@ def test_an_alerts_latency_splits_at_the_input_records_broker_append():
         "spark": [7.0, 300.0],
         "end_to_end": [27.0, 330.0],
     }
+
+
+def test_pauses_are_the_gaps_over_the_threshold_between_alerts_in_append_order():
+    from lab.bench.live import pauses
+
+    appended = [1000.0, 1000.2, 1150.0, 1150.1, 1900.0, 1899.9]  # two gaps over 100 ms: 149.8 and 749.8
+    found = pauses(appended)
+    assert (
+        found["count"] == 2
+        and found["longest_ms"] == pytest.approx(749.8)
+        and found["median_ms"] == pytest.approx(449.8)
+    )
+    assert pauses([5.0]) == {"count": 0, "median_ms": None, "longest_ms": None}

@@ -64,3 +64,69 @@ def test_a_limit_stored_as_english_text_reads_in_the_learners_language():
     assert words.limit("the job: above this rate its lag grows") == "el job: por encima de esta tasa su retraso crece"
     assert words.limit("limit_job_lag") == "el job: por encima de esta tasa su retraso crece"
     assert words.limit("something else") == "something else"
+
+
+def _with_issue_37_parts(results: dict) -> dict:
+    """The committed run with the parts added after it: the fixed cost, the 0.5 s capacity search,
+    real-time mode's whole run and pauses (figures made up, shaped as lab.bench writes them)."""
+    phases = {
+        "latestOffset": 0.001,
+        "walCommit": 0.045,
+        "queryPlanning": 0.040,
+        "addBatch": 0.150,
+        "commitOffsets": 0.05,
+    }
+    lab = {**phases, "walCommit": 0.012, "commitOffsets": 0.013}
+    figures = {"batches": 35, "rows_median": 1998}
+    fixed = {
+        "views": 80000,
+        "cap": 2000,
+        "goals": {"count": 0.15, "windowing": 0.25},
+        "settings": {
+            "Spark's default (FileContext)": {
+                "count": {**figures, "batch_seconds_median": 0.243, "phases_median_seconds": phases},
+                "windowing": {**figures, "batch_seconds_median": 0.452, "phases_median_seconds": phases},
+            },
+            "the lab's (FileSystem)": {
+                "count": {**figures, "batch_seconds_median": 0.133, "phases_median_seconds": lab},
+                "windowing": {**figures, "batch_seconds_median": 0.338, "phases_median_seconds": lab},
+            },
+        },
+    }
+    half = {**results["capacity"], "trigger_seconds": 0.5}
+    real_time = json.loads(json.dumps(results["real_time"]))
+    real_time["real-time"]["whole_run_latency_ms"] = {"p50": 19.0, "p95": 2823.0, "p99": 3670.0}
+    real_time["real-time"]["pauses"] = {"count": 8, "median_ms": 480.0, "longest_ms": 1250.0}
+    real_time["micro-batch"]["pauses"] = {"count": 0, "median_ms": None, "longest_ms": None}
+    return {**results, "fixed_cost": fixed, "capacity_half_second": half, "real_time": real_time}
+
+
+def test_the_fixed_cost_the_half_second_capacity_and_real_time_pauses_read_in_both_languages():
+    results = _with_issue_37_parts(json.loads(RESULTS.read_text()))
+    started = datetime.fromisoformat(results["started"])
+    es, en = (page.render(results, started, "chart.png", lang) for lang in ("es", "en"))
+    assert english_lines(es) == [], english_lines(es)
+    assert [line.count("|") for line in es.splitlines() if line.startswith("|")] == [
+        line.count("|") for line in en.splitlines() if line.startswith("|")
+    ]
+    assert "## Fixed cost per micro-batch: where a goes" in en
+    assert (
+        "| count | Spark's default (FileContext) | 0.243 | 0.001 | 0.045 | 0.040 | 0.150 | 0.050 | 0.15 | missed |"
+        in en
+    )
+    assert (
+        "| windowing | the lab's (FileSystem) | 0.338 | 0.001 | 0.012 | 0.040 | 0.150 | 0.013 | 0.25 | missed |" in en
+    )
+    assert (
+        "| count | los del laboratorio (FileSystem) | 0,133 | 0,001 | 0,012 | 0,040 | 0,150 | 0,013 | 0,15 | cumplido |"
+        in es
+    )
+    assert (
+        "The cost fit's a (the read path's table, the lab's settings): count 0.243 s (goal 0.15 s); windowing 0.498 s"
+        in en
+    )
+    assert "## Capacity: windowing fed from a backlog, 1 s trigger" in en
+    assert "## Capacity: windowing fed from a backlog, 0.5 s trigger" in en
+    assert "## Capacidad: windowing alimentado desde un acumulado, trigger de 0,5 s" in es
+    assert "| 19 / 2823 / 3670 | 8 / 1,250 |" in en and "| 0 |" in en
+    assert "pauses over 100 ms: count / longest ms" in en

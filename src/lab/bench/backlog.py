@@ -26,7 +26,7 @@ import time
 
 from lab.bench.live import produce
 from lab.bench.sizes import Capacity
-from lab.bench.wording import driver_output, line, verdict
+from lab.bench.wording import driver_output, line, seconds, verdict
 from lab.kafka.admin import fresh_topics
 from lab.kafka.reading import end_total
 from streamlab.i18n import language, number
@@ -205,23 +205,33 @@ def limit(best: dict | None, fail: dict | None, highest: int, top_rate: int) -> 
     return "limit_none_sustainable"
 
 
-def search(rt, env: dict, stage: str, guess: float | None, plan: Capacity, say) -> dict:
-    """The highest offered rate `stage` keeps up with at a 1 s trigger: from `guess` (the cost fit's
-    prediction, lab.bench.costfit.sustainable), as `choose` picks the rates, with the size's plan
-    (lab.bench.sizes.Capacity)."""
+def prepare(rt, env: dict, plan: Capacity, say) -> tuple[dict, str, int, str]:
+    """The backlog the searches read and the warm-up's: (env naming them, topic, records, warm topic).
+    Each run reads them from the start with a checkpoint of its own, so searches at several
+    triggers share them."""
     say(line("say_capacity_backlog", views=plan.backlog_views))
     env, topic, records = fill(rt, env, plan.backlog_views)
     _, warm_topic, _ = fill(rt, env, plan.warm_views, seed=8, prefix="bench_warm")
+    return env, topic, records, warm_topic
+
+
+def search(
+    rt, env: dict, stage: str, guess: float | None, plan: Capacity, say, trigger: float = 1.0, prepared=None
+) -> dict:
+    """The highest offered rate `stage` keeps up with at a `trigger`-second trigger: from `guess`
+    (the cost fit's prediction, lab.bench.costfit.sustainable), as `choose` picks the rates, with
+    the size's plan (lab.bench.sizes.Capacity), on `prepared` (`prepare`'s) or a backlog of its own."""
+    env, topic, records, warm_topic = prepared or prepare(rt, env, plan, say)
     # the highest rate the backlog can offer for a whole run
-    top_rate = int(records / run_seconds(plan.warmup_batches, plan.hold) / 1.05)
+    top_rate = int(records / run_seconds(plan.warmup_batches, plan.hold, trigger) / 1.05)
     steps = []
 
     def step(r: int) -> dict:
-        say(line("say_capacity_offered", stage=stage, rate=r))
-        m = run(rt, env, stage, topic, warm_topic, r, plan.warmup_batches, plan.hold)
-        seconds = number(m.get("batch_seconds_median", 0), language(), 2)
+        say(line("say_capacity_offered", stage=stage, rate=r, trigger=seconds(trigger)))
+        m = run(rt, env, stage, topic, warm_topic, r, plan.warmup_batches, plan.hold, trigger)
+        median = number(m.get("batch_seconds_median", 0), language(), 2)
         kept = verdict(m["keeps_up"])
-        say(line("say_capacity_read", rate=round(m["rows_per_second"]), seconds=seconds, verdict=kept))
+        say(line("say_capacity_read", rate=round(m["rows_per_second"]), seconds=median, verdict=kept))
         steps.append(m)
         return m
 
@@ -230,6 +240,7 @@ def search(rt, env: dict, stage: str, guess: float | None, plan: Capacity, say) 
     highest = max((s["offered_rows_per_second"] for s in steps), default=0)
     return {
         "stage": stage,
+        "trigger_seconds": trigger,
         "backlog_records": records,
         "guess_rows_per_second": guess,
         "steps": steps,

@@ -347,6 +347,7 @@ def tune(rt: runtimes.Runtime, env: dict, stage: str, rate: int, hold: int, say)
     return table
 
 
+PAUSE_MS = 100  # a gap this long between two alerts appended, at thousands of orders/s: the job paused
 LOG_APPEND = {"message.timestamp.type": "LogAppendTime"}  # the broker stamps each record as it appends it
 HOPS = ("producer_to_broker", "spark", "end_to_end")
 
@@ -368,13 +369,28 @@ def hops_of(alerts: list, since: float) -> dict[str, list[float]]:
     return found
 
 
+def pauses(appended_ms: list[float], longer_than: float = PAUSE_MS) -> dict:
+    """The gaps longer than `longer_than` ms between consecutive alerts' append times: how many,
+    the median and the longest (ms). In real-time mode each is a checkpoint boundary's stall (or
+    the start's); in micro-batches, the time between two batches' writes."""
+    times = sorted(appended_ms)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False) if b - a > longer_than]
+    return {
+        "count": len(gaps),
+        "median_ms": statistics.median(gaps) if gaps else None,
+        "longest_ms": max(gaps, default=None),
+    }
+
+
 def realtime_hops(rt: runtimes.Runtime, env: dict, rate: int, hold: int, real_time: str, say) -> dict:
     """jobs/realtime.py in real-time mode and in 1 s micro-batches, at the same rate: every order
     an alert (--min-amount 0), on 2-partition topics stamped by the broker (LogAppendTime), so
     each alert's latency splits exactly into producer -> broker (the producer's linger and send)
     and Spark (read, filter, write, the sink's own send: broker append to broker append). Latency
-    is the steady state's: orders appended from WARMUP_SECONDS after the first alert was written;
-    first_alert_seconds is how long after the producer's start that was."""
+    is given for the steady state (orders appended from WARMUP_SECONDS after the first alert was
+    written) and, end to end, for the whole run (every order from the producer's start);
+    first_alert_seconds is how long after the producer's start the first alert was written, and
+    `pauses` counts the stalls in the alerts' stream (`pauses`)."""
     found = {}
     bootstrap = rt.settings.kafka_bootstrap
     for label, extra in (("real-time", ["--real-time", real_time]), ("micro-batch", ["--trigger", "1 second"])):
@@ -407,12 +423,15 @@ def realtime_hops(rt: runtimes.Runtime, env: dict, rate: int, hold: int, real_ti
         # query's first batch writes several seconds of orders at once, and counting them would
         # report the query's start as its steady latency.
         hops = hops_of(alerts, max(start, first) + WARMUP_SECONDS)
+        whole = hops_of(alerts, 0)["end_to_end"]
         found[label] = {
             "records_in": sent,
             "records_out": len(alerts),
             "first_alert_seconds": round(first - start, 1),
             "measured_records": len(hops["end_to_end"]),
             "latency_ms": {hop: weighted_percentiles([(v, 1.0) for v in values]) for hop, values in hops.items()},
+            "whole_run_latency_ms": weighted_percentiles([(v, 1.0) for v in whole]),
+            "pauses": pauses([rec.timestamp_ms for rec in alerts]),
         }
         e2e = found[label]["latency_ms"]["end_to_end"]
         e2e_ms = " / ".join(f"{e2e[k]:.0f}" for k in ("p50", "p95", "p99")) if e2e else "-"

@@ -7,7 +7,8 @@ the run with RuntimeFailure("bench: <its first line>"); the rest of its text is 
 Progress lines go to stdout in the learner's language ("==> ...").
 
 The results dict, part by part: producer, backlog_records and consumer_ceiling_records_per_second,
-ladder, read_settings (and read_settings_live), capacity, live, real_time; in a full run also
+ladder, read_settings (and read_settings_live), fixed_cost, capacity (1 s trigger) and
+capacity_half_second (0.5 s), live, real_time; in a full run also
 tuning and tuning_live. Its header: started, quick, size_name, machine, runtime, versions, size.
 """
 
@@ -19,16 +20,26 @@ import statistics
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lab.bench import backlog, costfit, drain, files, live, wording
+from lab.bench import backlog, costfit, drain, files, fixedcost, live, wording
 from lab.bench.kafkaperf import consumer_performance, producer_performance
 from lab.bench.sizes import SIZES, Size
-from lab.bench.variants import DRAIN_OPTIONS, READ_SETTINGS, REAL_TIME_BATCH, TUNING, TUNING_WITH, tuning_label
+from lab.bench.variants import (
+    DRAIN_OPTIONS,
+    FIXED_COST_SETTINGS,
+    READ_SETTINGS,
+    REAL_TIME_BATCH,
+    TUNING,
+    TUNING_WITH,
+    tuning_label,
+)
 from lab.errors import RuntimeFailure, first_line
 from lab.kafka.admin import deleted_at_end, fresh_topics
 from lab.kafka.reading import end_total
 from streamlab.i18n import language
 
 LADDER = ["rate", "count", "json", "join", "window", "windowing"]
+# The results' key of the capacity search at each trigger (s): "capacity" is the 1 s trigger's.
+CAPACITY_KEYS = {1.0: "capacity", 0.5: "capacity_half_second"}
 
 
 def say(msg: str) -> None:
@@ -74,9 +85,15 @@ def measure(rt, size: Size, environ: dict[str, str]) -> tuple[dict, datetime]:
     results["read_settings"] = _read_settings_part(rt, env, topic, size, ceiling)
     if size.read_live:
         results["read_settings_live"] = _read_settings_live(rt, env, *size.read_live)
-    guess = (results["ladder"]["windowing"].get("cost") or {}).get("sustainable_rows_per_second_1s_trigger")
-    tell("say_capacity")
-    results["capacity"] = backlog.search(rt, env, "windowing", guess, size.capacity, say)
+    results["fixed_cost"] = _fixed_cost_part(rt, env, size)
+    cost = results["ladder"]["windowing"].get("cost")
+    prepared = None
+    for trigger in size.capacity_triggers:
+        tell("say_capacity", trigger=wording.seconds(trigger))
+        prepared = prepared or backlog.prepare(rt, env, size.capacity, say)
+        guess = costfit.sustainable(cost, trigger)
+        search = backlog.search(rt, env, "windowing", guess, size.capacity, say, trigger, prepared)
+        results[CAPACITY_KEYS[trigger]] = search
     plan = size.live
     tell("say_live")
     results["live"] = {stage: live.search(rt, env, stage, plan, say) for stage in plan.stages}
@@ -93,6 +110,14 @@ def measure(rt, size: Size, environ: dict[str, str]) -> tuple[dict, datetime]:
         tell("say_tuning_live", rate=rate)
         results["tuning_live"] = {"rate": rate, **live.tune(rt, env, "windowing", rate, plan.hold, say)}
     return results, started
+
+
+def _fixed_cost_part(rt, env: dict[str, str], size: Size) -> dict:
+    """The fixed cost of a batch of the count and windowing stages, under Spark's default checkpoint
+    files and the lab's (or the lab's only), each phase apart (lab.bench.fixedcost)."""
+    views, cap = size.fixed_cost
+    settings = dict(list(FIXED_COST_SETTINGS.items())[-1:]) if size.fixed_lab_only else FIXED_COST_SETTINGS
+    return fixedcost.measure(rt, env, views, cap, settings, say)
 
 
 def _producer_part(rt, env: dict[str, str], size: Size) -> dict:

@@ -7,8 +7,8 @@ numbers, and the tables as data (`Table`: header cells, rows of cells; the templ
 templates/table.md.j2 writes them). `chart` is what the page's image links: the chart's file name
 (.md), or its data: URI (.html). `title(...)` is the page's heading, for the HTML page's title.
 
-Parts a run did not measure are left out: read settings (live too), capacity, live, real time,
-tuning. Results of any size render, the runs committed in bench/results/ among them.
+Parts a run did not measure are left out: read settings (live too), the fixed cost, capacity (at
+either trigger), live, real time, tuning. Results of any size render, the runs committed in bench/results/ among them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ from datetime import datetime
 
 import jinja2
 
-from lab.bench.live import HOPS, LIVE_TUNING, WARMUP_SECONDS
+from lab.bench.fixedcost import PHASES
+from lab.bench.live import HOPS, LIVE_TUNING, PAUSE_MS, WARMUP_SECONDS
 from lab.bench.sizes import SIZES
 from lab.bench.variants import tuning_label
 from lab.bench.wording import Words
@@ -77,7 +78,8 @@ def render(results: dict, started: datetime, chart: str, lang: str = "en") -> st
         caps=", ".join(w.n(c) for c in results["size"].get("fit_caps", ())),
         read_settings=_read_settings(results.get("read_settings"), w),
         read_live=_read_live(results, w),
-        capacity=_capacity(results.get("capacity"), w),
+        fixed_cost=_fixed_cost(results.get("fixed_cost"), results["ladder"], w),
+        capacities=[_capacity(results[k], w) for k in ("capacity", "capacity_half_second") if results.get(k)],
         live=[_live(stage, live, w) for stage, live in results.get("live", {}).items()],
         real_time=_real_time(results.get("real_time"), w),
         tuning=[
@@ -179,11 +181,38 @@ def _read_live(results: dict, w: Words) -> dict | None:
     return {"rate": w.n(rate), "hold": hold, "table": Table.of(w("settings_live_header"), rows)}
 
 
+def _fixed_cost(found: dict | None, ladder: dict, w: Words) -> dict | None:
+    """The fixed cost part: per stage and setting, the median small batch and its phases beside the
+    goal for a; and the cost fit's a (the ladder's) against the same goals."""
+    if not found:
+        return None
+    na = units.not_available(w.lang)
+    rows = []
+    for label, stages in found["settings"].items():
+        for stage, f in stages.items():
+            seconds, goal = f["batch_seconds_median"], found["goals"][stage]
+            phases = [w.n(f["phases_median_seconds"].get(ph, 0.0), 3) for ph in PHASES]
+            met = w.verdict_goal(seconds is not None and seconds <= goal)
+            batch = w.n(seconds, 3) if seconds is not None else na
+            rows.append([stage, w.setting(label), batch, *phases, w.n(goal, 2), met])
+    fits = []
+    for stage, goal in found["goals"].items():
+        a = (ladder.get(stage, {}).get("cost") or {}).get("fixed_seconds")
+        fits.append(w("fixed_cost_fit_stage", stage=stage, a=w.n(a, 3) if a is not None else na, goal=w.n(goal, 2)))
+    return {
+        "cap": w.n(found["cap"]),
+        "views": w.n(found["views"]),
+        "fits": "; ".join(fits),
+        "table": Table.of(w("fixed_cost_header", cap=w.n(found["cap"])), rows),
+    }
+
+
 def _capacity(cap: dict | None, w: Words) -> dict | None:
     """The capacity search: its best rate's figures (None if no rate kept up), limit, guess, steps."""
     if not cap:
         return None
     best, guess = cap["sustainable"], cap["guess_rows_per_second"]
+    trigger = cap.get("trigger_seconds", 1.0)
     rows = []
     for m in cap["steps"]:
         verdict = w("backlog_ran_out") if m.get("backlog_ran_out") else w.verdict(m["keeps_up"])
@@ -191,6 +220,7 @@ def _capacity(cap: dict | None, w: Words) -> dict | None:
         rows.append([w.n(m["offered_rows_per_second"]), w.n(m["rows_per_second"]), str(m["batches"]), seconds, verdict])
     return {
         "stage": cap["stage"],
+        "trigger": w.seconds(trigger),
         "best": {
             "rate": w.n(best["rows_per_second"]),
             "offered": w.n(best["offered_rows_per_second"]),
@@ -243,12 +273,17 @@ def _real_time(found: dict | None, w: Words) -> dict | None:
     if not found:
         return None
     rows = []
+    na = units.not_available(w.lang)
     for mode in ("real-time", "micro-batch"):
         r = found[mode]
-        first = w.n(r["first_alert_seconds"], 1) if "first_alert_seconds" in r else units.not_available(w.lang)
+        first = w.n(r["first_alert_seconds"], 1) if "first_alert_seconds" in r else na
         counts = [w.n(r["records_in"]), w.n(r["records_out"]), first, w.n(r["measured_records"])]
-        rows.append([w.mode(mode), *counts, *(_ms(r["latency_ms"][hop], w) for hop in HOPS)])
-    return {"rate": w.n(found["rate"]), "warmup": WARMUP_SECONDS, "table": Table.of(w("real_time_header"), rows)}
+        whole = _ms(r["whole_run_latency_ms"], w) if "whole_run_latency_ms" in r else na
+        p = r.get("pauses")
+        stalls = f"{p['count']} / {w.n(p['longest_ms'])}" if p and p["count"] else (str(p["count"]) if p else na)
+        rows.append([w.mode(mode), *counts, *(_ms(r["latency_ms"][hop], w) for hop in HOPS), whole, stalls])
+    header = w("real_time_header", pause=PAUSE_MS)
+    return {"rate": w.n(found["rate"]), "warmup": WARMUP_SECONDS, "table": Table.of(header, rows)}
 
 
 def _tuning_row(r: dict, w: Words) -> list[str]:

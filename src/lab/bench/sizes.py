@@ -4,7 +4,8 @@ SIZES maps a size's name to its Size: full (`make bench`, about an hour), quick 
 15 minutes) and smoke (tests/integration/test_bench.py: every step with tiny inputs, the Spark
 ladder in one driver; it checks the plumbing, not the speed). A Size holds the backlog and
 producer figures, the cost fit's caps, what the read-settings part drains, the live searches'
-plan (`Live`, for lab.bench.live) and the capacity search's (`Capacity`, for lab.bench.backlog).
+plan (`Live`, for lab.bench.live), the capacity search's (`Capacity`, for lab.bench.backlog, run
+at each of `capacity_triggers`) and the fixed cost's (lab.bench.fixedcost).
 
 `Size.recorded()` is what the results' JSON keeps under "size": its keys and their order are the
 JSON's, the tuples written as lists.
@@ -70,6 +71,9 @@ class Size:
     read_stages: tuple[str, ...] = ("count", "windowing")  # drained under each READ_SETTINGS entry
     read_defaults_only: bool = False  # only the first READ_SETTINGS entry, Kafka's defaults
     read_live: tuple[int, int] | None = None  # windowing live under each entry: (events/s, hold s)
+    fixed_cost: tuple[int, int] = (80_000, 2_000)  # page views drained, and the cap: lab.bench.fixedcost
+    fixed_lab_only: bool = False  # the fixed cost under the lab's settings only, not Spark's default too
+    capacity_triggers: tuple[float, ...] = (1.0, 0.5)  # the capacity search at each trigger, in seconds
 
     @property
     def quick(self) -> bool:
@@ -107,11 +111,13 @@ SIZES = {
                 twin_hold=9,
             ),
             capacity=Capacity(
-                backlog_views=40_000, warm_views=5_000, warmup_batches=2, hold=4, max_steps=1, bisect=0, confirm=False
+                backlog_views=60_000, warm_views=5_000, warmup_batches=2, hold=4, max_steps=1, bisect=0, confirm=False
             ),
             one_driver=True,
             read_stages=("count",),
             read_defaults_only=True,
+            fixed_cost=(8_000, 1_000),
+            fixed_lab_only=True,
         ),
         Size(
             name="quick",

@@ -5,6 +5,9 @@
   keys are the results' JSON keys; READ_SETTING_CODES names them on the page (bench.toml).
 - TUNING and DRAIN_OPTIONS (full run only): Spark settings and job options tried on the window
   stage; TUNING_WITH, the settings that go with a value; `tuning_label`, a value as the page shows it.
+- FIXED_COST_SETTINGS: the checkpoint files under Spark's default manager and under the lab's
+  (services/spark/spark-defaults.conf), for the fixed cost of a micro-batch (lab.bench.fixedcost);
+  FIXED_COST_CODES names them on the page.
 - REAL_TIME_BATCH: real-time mode's checkpoint interval for the realtime job.
 """
 
@@ -20,6 +23,12 @@ READ_SETTING_CODES = {
     "+ fetch.max.wait.ms=10": "setting_fetch_wait",
     "+ max.poll.records=10000 (the lab's)": "setting_poll_records",
 }
+FILE_CONTEXT = "org.apache.spark.sql.execution.streaming.checkpointing.FileContextBasedCheckpointFileManager"
+FIXED_COST_SETTINGS = {
+    "Spark's default (FileContext)": [f"spark.sql.streaming.checkpointFileManagerClass={FILE_CONTEXT}"],
+    "the lab's (FileSystem)": [],
+}
+FIXED_COST_CODES = dict(zip(FIXED_COST_SETTINGS, ("setting_file_context", "setting_file_system"), strict=True))
 DRAIN_OPTIONS = {"maxOffsetsPerTrigger": ["10000", "50000"]}
 REAL_TIME_BATCH = "5 seconds"  # long-running tasks, commits every 5 s
 ROCKSDB = "org.apache.spark.sql.execution.streaming.state.RocksDBStateStoreProvider"

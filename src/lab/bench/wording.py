@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from lab.bench.variants import READ_SETTING_CODES
+from lab.bench.variants import FIXED_COST_CODES, READ_SETTING_CODES
 from streamlab.i18n import Catalogue, language, number
 
 TEXT = Catalogue.load("lab", "bench")
@@ -23,6 +23,11 @@ LIMIT_CODES = {TEXT.text(code, "en"): code for code in TEXT if code.startswith("
 def line(code: str, **params) -> str:
     lang = language()
     return TEXT.text(code, lang, **{k: number(v, lang) if isinstance(v, int) else v for k, v in params.items()})
+
+
+def seconds(value: float, lang: str | None = None) -> str:
+    """A trigger's seconds as the language writes them: 1, 0.5 (en), 0,5 (es)."""
+    return number(value, lang or language(), 0 if float(value).is_integer() else 1)
 
 
 def driver_output(proc) -> str:
@@ -61,14 +66,20 @@ class Words:
     def verdict(self, keeps_up: bool) -> str:
         return self("keeps_up" if keeps_up else "falls_behind")
 
+    def verdict_goal(self, met: bool) -> str:
+        return self("goal_met" if met else "goal_missed")
+
+    def seconds(self, value: float) -> str:
+        return seconds(value, self.lang)
+
     def limit(self, stored: str) -> str:
         """A search's limit: a code of bench.toml, or its English text (LIMIT_CODES)."""
         code = stored if stored in TEXT else LIMIT_CODES.get(stored)
         return self(code) if code else stored
 
     def setting(self, label: str) -> str:
-        """A READ_SETTINGS entry's name."""
-        code = READ_SETTING_CODES.get(label)
+        """A READ_SETTINGS or FIXED_COST_SETTINGS entry's name."""
+        code = READ_SETTING_CODES.get(label) or FIXED_COST_CODES.get(label)
         return self(code) if code else label
 
     def process(self, name: str) -> str:
