@@ -114,6 +114,7 @@ class PrometheusListener:
         self.m = metrics
         self.names: dict[str, str] = {}
         self.runs: set[str] = set()  # Spark's run ids whose first batch is recorded
+        self.terminated: set[str] = set()  # query ids whose termination this listener has seen
         # Called as f(progress, totals) after each batch is recorded: how a job shows its own
         # figures without counting anything a second time (late_data's line per batch).
         self.on_batch: list = []
@@ -140,6 +141,7 @@ class PrometheusListener:
         pass
 
     def onQueryTerminated(self, event):
+        self.terminated.add(str(event.id))
         labels = self._labels(event.id, None)
         self.m.up.labels(*labels).set(0)
         self.m.failed.labels(*labels).set(1 if event.exception else 0)

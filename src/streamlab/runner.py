@@ -41,6 +41,7 @@ import time
 from pathlib import Path
 
 from streamlab.i18n import Catalogue, language, number
+from streamlab.session import is_connect, remove_listener
 from streamlab.wait import WaitTimeout, wait_for
 
 MESSAGES = Catalogue.load("streamlab", "runner")
@@ -214,7 +215,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     deadline = time.monotonic() + opts.duration if opts.duration else None
     code = _wait(job, queries, stop, deadline, trigger, real_time)
     _settle(spark)
-    _close(spark, exporter)  # drains the listener bus, so the counts below are final
+    _close(spark, exporter, queries)  # drains the listener bus, so the counts below are final
     if slow:
         slow.flush()
     figures = exporter.summary()
@@ -246,14 +247,13 @@ def release(spark) -> None:
         spark.stop()
 
 
-def _close(spark, exporter) -> None:
+def _close(spark, exporter, queries=()) -> None:
     """Stop the session, or, if it is the warm one, deliver the listener's pending events and detach it."""
-    from streamlab.session import is_connect
-
     if spark is WARM_SESSION:
         spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(30_000)
-    if spark is WARM_SESSION or is_connect(spark):  # a Connect session's stop would warn about it
         spark.streams.removeListener(exporter)
+    elif is_connect(spark):  # a Connect session's stop would warn about it
+        remove_listener(spark, exporter, {str(q.id) for q in queries})
     release(spark)
 
 
@@ -415,8 +415,6 @@ def _settle(spark, timeout: float = 10.0) -> None:
     its running batch; the killed tasks report back to the driver a moment later, and a driver
     already stopped answers each report with an ERROR and a stack trace (Could not find
     CoarseGrainedScheduler). Best effort: after `timeout` the job stops anyway."""
-    from streamlab.session import is_connect
-
     if is_connect(spark):  # the server's executors: not this client's to watch
         return
     tracker = spark.sparkContext._jsc.sc().statusTracker()

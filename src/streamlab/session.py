@@ -69,3 +69,28 @@ def rows_read(progress) -> int:
     (over Spark Connect, whose `progress["numInputRows"]` is None: its property sums the sources)."""
     rows = getattr(progress, "numInputRows", None)
     return int(progress["numInputRows"] if rows is None else rows)
+
+
+LISTENER_REMOVAL_SECONDS = 30
+
+
+def remove_listener(spark, listener, queries: set[str]) -> None:
+    """Remove a Connect session's listener once it has seen `queries` (ids) terminate.
+
+    pyspark-client 4.2.0 removes the last listener holding its bus's lock while it waits for the
+    thread that reads the server's events, and that thread takes the same lock to deliver an
+    event: one that arrives during the removal deadlocks both, and the job never exits (seen
+    once in the suite). After a query's termination event the server sends it no more, so the
+    removal waits for those first (at most LISTENER_REMOVAL_SECONDS), and runs in a thread of
+    its own that the job does not wait for beyond that."""
+    import threading
+
+    from streamlab.wait import WaitTimeout, wait_for
+
+    try:
+        wait_for(lambda: queries <= listener.terminated, LISTENER_REMOVAL_SECONDS, "the queries' end", interval=0.1)
+    except WaitTimeout:
+        pass
+    remover = threading.Thread(target=spark.streams.removeListener, args=(listener,), daemon=True)
+    remover.start()
+    remover.join(LISTENER_REMOVAL_SECONDS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -67,26 +68,43 @@ def env(**overrides: str) -> dict[str, str]:
     return {**base, **client_env(settings, Paths.of(settings)), **overrides}
 
 
+STOP_SECONDS = 60  # how long a command interrupted at its timeout has to stop its job
+
+
 def run(
     args: list[str], environ: dict[str, str] | None = None, timeout: float = 300, check: bool = False
 ) -> subprocess.CompletedProcess:
-    """Run `python <args>` to its end. One that outlives `timeout` is killed, and fails the test
-    with its last lines."""
+    """Run `python <args>` to its end. One that outlives `timeout` is interrupted as Ctrl-C does it
+    (so that `lab submit` stops the job it started, which runs in a session of its own and would
+    otherwise outlive it, holding its ports), killed if that takes over STOP_SECONDS, and fails
+    the test with its last lines."""
+    proc = subprocess.Popen(
+        [sys.executable, *args],
+        cwd=ROOT,
+        env=environ or env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
-        proc = subprocess.run(
-            [sys.executable, *args], cwd=ROOT, env=environ or env(), capture_output=True, text=True, timeout=timeout
-        )
-    except subprocess.TimeoutExpired as exc:
-        out, err = (_text(exc.stdout), _text(exc.stderr))
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, err = proc.communicate(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, err = proc.communicate()
         raise AssertionError(
-            f"{' '.join(args)} did not finish within {timeout:.0f} s and was killed; its last "
-            f"lines:\n{_last(out)}\n{_last(err)}"
+            f"{' '.join(args)} did not finish within {timeout:.0f} s and was stopped; its last "
+            f"lines:\n{_last(_text(out))}\n{_last(_text(err))}"
         ) from None
-    if check and proc.returncode != 0:
+    result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+    if check and result.returncode != 0:
         raise AssertionError(
-            f"{' '.join(args)} exited {proc.returncode}:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+            f"{' '.join(args)} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         )
-    return proc
+    return result
 
 
 def _text(data: bytes | str | None) -> str:
