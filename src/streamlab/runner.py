@@ -41,7 +41,7 @@ import time
 from pathlib import Path
 
 from streamlab.i18n import Catalogue, language, number
-from streamlab.session import is_connect, remove_listener
+from streamlab.session import is_connect, leave, remove_listener
 from streamlab.wait import WaitTimeout, wait_for
 
 MESSAGES = Catalogue.load("streamlab", "runner")
@@ -215,7 +215,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     deadline = time.monotonic() + opts.duration if opts.duration else None
     code = _wait(job, queries, stop, deadline, trigger, real_time)
     _settle(spark)
-    _close(spark, exporter, queries)  # drains the listener bus, so the counts below are final
+    closed = _close(spark, exporter, queries)  # drains the listener bus, so the counts below are final
     if slow:
         slow.flush()
     figures = exporter.summary()
@@ -225,7 +225,7 @@ def run(job: str, opts, start, conf: dict[str, str] | None = None, on_batch=None
     code = _summarise(opts, job, code, figures, gaps)
     if port and config.final_scrape_seconds:  # so `make report` counts the last batches too
         metrics.wait_for_scrape(config.final_scrape_seconds)
-    return code
+    return code if closed else leave(code)
 
 
 def _summarise(opts, job: str, code: int, figures: dict, gaps) -> int:
@@ -247,14 +247,16 @@ def release(spark) -> None:
         spark.stop()
 
 
-def _close(spark, exporter, queries=()) -> None:
-    """Stop the session, or, if it is the warm one, deliver the listener's pending events and detach it."""
+def _close(spark, exporter, queries=()) -> bool:
+    """Stop the session, or, if it is the warm one, deliver the listener's pending events and detach it.
+    False when a Connect session's listener could not be removed (session.remove_listener)."""
     if spark is WARM_SESSION:
         spark.sparkContext._jsc.sc().listenerBus().waitUntilEmpty(30_000)
         spark.streams.removeListener(exporter)
-    elif is_connect(spark):  # a Connect session's stop would warn about it
-        remove_listener(spark, exporter, {str(q.id) for q in queries})
+    # A Connect session's stop would warn about its listener.
+    removed = remove_listener(spark, exporter, {str(q.id) for q in queries}) if is_connect(spark) else True
     release(spark)
+    return removed
 
 
 def _check_data_loss(job: str, opts) -> list:

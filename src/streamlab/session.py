@@ -74,7 +74,7 @@ def rows_read(progress) -> int:
 LISTENER_REMOVAL_SECONDS = 30
 
 
-def remove_listener(spark, listener, queries: set[str]) -> None:
+def remove_listener(spark, listener, queries: set[str]) -> bool:
     """Remove a Connect session's listener once it has seen `queries` (ids) terminate.
 
     pyspark-client 4.2.0 removes the last listener holding its bus's lock while it waits for the
@@ -82,7 +82,8 @@ def remove_listener(spark, listener, queries: set[str]) -> None:
     event: one that arrives during the removal deadlocks both, and the job never exits (seen
     once in the suite). After a query's termination event the server sends it no more, so the
     removal waits for those first (at most LISTENER_REMOVAL_SECONDS), and runs in a thread of
-    its own that the job does not wait for beyond that."""
+    its own that the job does not wait for beyond that. False if it did not end: the event
+    thread is then stuck, and the interpreter would wait for it at exit (`leave`)."""
     import threading
 
     from streamlab.wait import WaitTimeout, wait_for
@@ -94,3 +95,15 @@ def remove_listener(spark, listener, queries: set[str]) -> None:
     remover = threading.Thread(target=spark.streams.removeListener, args=(listener,), daemon=True)
     remover.start()
     remover.join(LISTENER_REMOVAL_SECONDS)
+    return not remover.is_alive()
+
+
+def leave(code: int) -> int:
+    """End the process now with `code`, its output flushed: a job whose Connect listener could not
+    be removed (`remove_listener`), whose interpreter would otherwise never exit."""
+    import os
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

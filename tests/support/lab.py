@@ -89,22 +89,35 @@ def run(
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, err = proc.communicate(timeout=STOP_SECONDS)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, err = proc.communicate()
+        out, err = _stop(proc)
         raise AssertionError(
             f"{' '.join(args)} did not finish within {timeout:.0f} s and was stopped; its last "
             f"lines:\n{_last(_text(out))}\n{_last(_text(err))}"
         ) from None
+    except BaseException:  # pytest's own timeout, say: leave nothing running
+        _stop(proc)
+        raise
     result = subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
     if check and result.returncode != 0:
         raise AssertionError(
             f"{' '.join(args)} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
         )
     return result
+
+
+def _stop(proc: subprocess.Popen) -> tuple[str, str]:
+    """Interrupt `proc` as Ctrl-C does, kill it after STOP_SECONDS: what it printed, as far as
+    it can be read (a job it started may still hold its pipes)."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        return proc.communicate(timeout=STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        try:
+            return proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "", ""
 
 
 def _text(data: bytes | str | None) -> str:

@@ -222,8 +222,9 @@ def search(
     (the cost fit's prediction, lab.bench.costfit.sustainable), as `choose` picks the rates, with
     the size's plan (lab.bench.sizes.Capacity), on `prepared` (`prepare`'s) or a backlog of its own."""
     env, topic, records, warm_topic = prepared or prepare(rt, env, plan, say)
-    # the highest rate the backlog can offer for a whole run
-    top_rate = int(records / run_seconds(plan.warmup_batches, plan.hold, trigger) / 1.05)
+    # The highest rate the backlog can offer for a whole run: a run that starts at once has a batch
+    # per trigger of its seconds, and one more.
+    top_rate = int(records / (run_seconds(plan.warmup_batches, plan.hold, trigger) + trigger) / 1.05)
     steps = []
 
     def step(r: int) -> dict:

@@ -221,6 +221,7 @@ def _capacity(cap: dict | None, w: Words) -> dict | None:
     return {
         "stage": cap["stage"],
         "trigger": w.seconds(trigger),
+        "start": w.n(cap["steps"][0]["offered_rows_per_second"]) if cap["steps"] else units.not_available(w.lang),
         "best": {
             "rate": w.n(best["rows_per_second"]),
             "offered": w.n(best["offered_rows_per_second"]),
@@ -280,10 +281,10 @@ def _real_time(found: dict | None, w: Words) -> dict | None:
         counts = [w.n(r["records_in"]), w.n(r["records_out"]), first, w.n(r["measured_records"])]
         whole = _ms(r["whole_run_latency_ms"], w) if "whole_run_latency_ms" in r else na
         p = r.get("pauses")
-        stalls = f"{p['count']} / {w.n(p['longest_ms'])}" if p and p["count"] else (str(p["count"]) if p else na)
+        stalls = f"{w.n(p['count'])} / {w.n(p['longest_ms'])}" if p and p["count"] else (w.n(p["count"]) if p else na)
         rows.append([w.mode(mode), *counts, *(_ms(r["latency_ms"][hop], w) for hop in HOPS), whole, stalls])
     header = w("real_time_header", pause=PAUSE_MS)
-    return {"rate": w.n(found["rate"]), "warmup": WARMUP_SECONDS, "table": Table.of(header, rows)}
+    return {"rate": w.n(found["rate"]), "warmup": WARMUP_SECONDS, "pause": PAUSE_MS, "table": Table.of(header, rows)}
 
 
 def _tuning_row(r: dict, w: Words) -> list[str]:
