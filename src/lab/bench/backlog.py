@@ -33,6 +33,8 @@ from streamlab.i18n import language, number
 
 KEEP_UP = 0.95  # the share of the offered rate a run must read to keep up
 STEP = 1.5  # the search's factor between rates
+# The results' key of the search at each trigger (s), for lab.bench.measure and the page.
+CAPACITY_KEYS = {1.0: "capacity", 0.5: "capacity_half_second"}
 INPUT_OVER = 1.5  # a search ends having offered at least this many times the rate it found kept up
 START_SLACK = 4  # seconds a run lasts beyond warm-up and hold: the query's start and first batch
 WARMUP_BATCH_SECONDS = 1.5  # the run's time allowed per warm-up batch, in triggers: they run slow
@@ -215,13 +217,11 @@ def prepare(rt, env: dict, plan: Capacity, say) -> tuple[dict, str, int, str]:
     return env, topic, records, warm_topic
 
 
-def search(
-    rt, env: dict, stage: str, guess: float | None, plan: Capacity, say, trigger: float = 1.0, prepared=None
-) -> dict:
+def search(rt, prepared: tuple, stage: str, guess: float | None, plan: Capacity, say, trigger: float) -> dict:
     """The highest offered rate `stage` keeps up with at a `trigger`-second trigger: from `guess`
     (the cost fit's prediction, lab.bench.costfit.sustainable), as `choose` picks the rates, with
-    the size's plan (lab.bench.sizes.Capacity), on `prepared` (`prepare`'s) or a backlog of its own."""
-    env, topic, records, warm_topic = prepared or prepare(rt, env, plan, say)
+    the size's plan (lab.bench.sizes.Capacity), on the backlog `prepare` made."""
+    env, topic, records, warm_topic = prepared
     # The highest rate the backlog can offer for a whole run: a run that starts at once has a batch
     # per trigger of its seconds, and one more.
     top_rate = int(records / (run_seconds(plan.warmup_batches, plan.hold, trigger) + trigger) / 1.05)

@@ -38,8 +38,6 @@ from lab.kafka.reading import end_total
 from streamlab.i18n import language
 
 LADDER = ["rate", "count", "json", "join", "window", "windowing"]
-# The results' key of the capacity search at each trigger (s): "capacity" is the 1 s trigger's.
-CAPACITY_KEYS = {1.0: "capacity", 0.5: "capacity_half_second"}
 
 
 def say(msg: str) -> None:
@@ -87,13 +85,12 @@ def measure(rt, size: Size, environ: dict[str, str]) -> tuple[dict, datetime]:
         results["read_settings_live"] = _read_settings_live(rt, env, *size.read_live)
     results["fixed_cost"] = _fixed_cost_part(rt, env, size)
     cost = results["ladder"]["windowing"].get("cost")
-    prepared = None
+    prepared = backlog.prepare(rt, env, size.capacity, say)  # one backlog for the searches at every trigger
     for trigger in size.capacity_triggers:
         tell("say_capacity", trigger=wording.seconds(trigger))
-        prepared = prepared or backlog.prepare(rt, env, size.capacity, say)
         guess = costfit.sustainable(cost, trigger)
-        search = backlog.search(rt, env, "windowing", guess, size.capacity, say, trigger, prepared)
-        results[CAPACITY_KEYS[trigger]] = search
+        search = backlog.search(rt, prepared, "windowing", guess, size.capacity, say, trigger)
+        results[backlog.CAPACITY_KEYS[trigger]] = search
     plan = size.live
     tell("say_live")
     results["live"] = {stage: live.search(rt, env, stage, plan, say) for stage in plan.stages}

@@ -8,7 +8,8 @@ templates/table.md.j2 writes them). `chart` is what the page's image links: the 
 (.md), or its data: URI (.html). `title(...)` is the page's heading, for the HTML page's title.
 
 Parts a run did not measure are left out: read settings (live too), the fixed cost, capacity (at
-either trigger), live, real time, tuning. Results of any size render, the runs committed in bench/results/ among them.
+either trigger), live, real time, tuning. Results of any size render, the runs committed in
+bench/results/ among them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime
 
 import jinja2
 
+from lab.bench.backlog import CAPACITY_KEYS
 from lab.bench.fixedcost import PHASES
 from lab.bench.live import HOPS, LIVE_TUNING, PAUSE_MS, WARMUP_SECONDS
 from lab.bench.sizes import SIZES
@@ -79,7 +81,7 @@ def render(results: dict, started: datetime, chart: str, lang: str = "en") -> st
         read_settings=_read_settings(results.get("read_settings"), w),
         read_live=_read_live(results, w),
         fixed_cost=_fixed_cost(results.get("fixed_cost"), results["ladder"], w),
-        capacities=[_capacity(results[k], w) for k in ("capacity", "capacity_half_second") if results.get(k)],
+        capacities=[_capacity(results[k], w) for k in CAPACITY_KEYS.values() if results.get(k)],
         live=[_live(stage, live, w) for stage, live in results.get("live", {}).items()],
         real_time=_real_time(results.get("real_time"), w),
         tuning=[
