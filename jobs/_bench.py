@@ -132,6 +132,10 @@ def first_rows(query, timeout: float) -> None:
 def drain(spark, stage: str, opts) -> None:
     """Drain the backlog (the rate stage: run --seconds) into noop, and print the BENCH line.
 
+    A Kafka stage then drains the whole backlog again in a new query of the same driver, whose
+    executors are now warm (JIT-compiled code, loaded classes, open consumers): `warm_rows` and
+    `warm_seconds`, beside the first drain's, show what a fresh job's start costs a large batch.
+
     With --fit-caps, the stage then drains the backlog again under each maxOffsetsPerTrigger cap,
     each in a query of its own, and the line also holds `fit_batches`: [cap, rows, seconds] for
     every batch with rows but each query's first (which also pays the query's start: planning,
@@ -147,6 +151,7 @@ def drain(spark, stage: str, opts) -> None:
     for p in progress:
         for k, v in p["durationMs"].items():
             phases[k] = phases.get(k, 0) + v / 1000.0
+    warm = _query(spark, stage, opts, f"{opts.checkpoint}/{stage}-warm") if stage != "rate" else []
     fit, fit_phases, capped_rows = [], [], {}
     for cap in opts.fit_caps if stage != "rate" else []:
         capped = argparse.Namespace(**{**vars(opts), "max_offsets_per_trigger": cap})
@@ -163,6 +168,8 @@ def drain(spark, stage: str, opts) -> None:
                 "batch_seconds": round(seconds, 3),
                 "wall_seconds": round(wall, 3),
                 "batches": len(progress),
+                "warm_rows": sum(p.numInputRows for p in warm),
+                "warm_seconds": round(sum(p["durationMs"].get("triggerExecution", 0) for p in warm) / 1000.0, 3),
                 "phases": phases,
                 "fit_batches": fit,
                 "fit_phases": fit_phases,

@@ -46,7 +46,10 @@ def test_smoke_bench_runs_and_reports(lab_up, lab_env, monkeypatch, tmp_path, ca
         assert r["capped_rows"] == {str(c): backlog for c in caps}, f"{stage}: {r['capped_rows']}"
         assert all(rows <= cap for cap, rows, _ in r["fit_batches"]), stage
         assert r["cost"] and 0 < r["cost"]["batches"] <= len(r["fit_batches"]), f"{stage}: {r.get('cost')}"
+        # The warm drain reads the whole backlog again, exactly, in the same driver.
+        assert r["warm_rows"] == backlog and r["warm_rows_per_second"] > 0, f"{stage}: {r['warm_rows']}"
     assert ladder["rate"]["fit_batches"] == [] and ladder["rate"]["cost"] is None
+    assert ladder["rate"]["warm_rows"] == 0 and ladder["rate"]["warm_rows_per_second"] is None
     defaults = results["read_settings"]["Kafka's defaults"]["count"]
     assert defaults["rows"] == backlog, "Kafka's default consumer settings must read the same backlog, exactly"
     for key, trigger in (("capacity", 1.0), ("capacity_half_second", 0.5)):

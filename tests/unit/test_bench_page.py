@@ -36,7 +36,7 @@ def test_the_spanish_page_has_no_english_sentence_and_the_same_tables(pages):
     assert es.count("\n|---") == en.count("\n|---") >= 10
     table_rows = [line.count("|") for line in es.splitlines() if line.startswith("|")]
     assert table_rows == [line.count("|") for line in en.splitlines() if line.startswith("|")]
-    assert es.startswith("# Benchmark del 2026-11-28 02:36 UTC\n\nMáquina: 2 cores; Spark 4.2.0, Kafka 4.4.0; ")
+    assert es.startswith("# Benchmark del 2026-11-28 02:36 UTC\n\nMáquina: 2 núcleos; Spark 4.2.0, Kafka 4.4.0; ")
     assert "| productor del laboratorio | 102.483 eventos/s |" in es
     assert "| 123.274 | 120.298 | 22 | 0,97 / 1,24 | da abasto |" in es
     assert (
@@ -134,3 +134,49 @@ def test_the_fixed_cost_the_half_second_capacity_and_real_time_pauses_read_in_bo
     assert "## Capacidad: windowing alimentado desde un acumulado, trigger de 0,5 s" in es
     assert "| 19 / 2823 / 3670 | 8 / 1,250 |" in en and "| 0 |" in en
     assert "pauses over 100 ms: count / longest ms" in en
+
+
+def _with_warm_drains(results: dict) -> dict:
+    """The run's results as a bench with the warm drain gives them: count and windowing drained a
+    1 M-record backlog again on warm executors."""
+    ladder = json.loads(json.dumps(results["ladder"]))
+    stages = (("count", 5.0, 1.6, 0.2, 0.86e-6), ("json", 8.0, 4.0, 0.3, 2e-6), ("windowing", 10.0, 5.0, 0.5, 2.7e-6))
+    for stage, fresh, warm, a, b in stages:
+        ladder[stage].update(
+            rows=1_000_000,
+            batch_seconds=fresh,
+            rows_per_second=1_000_000 / fresh,
+            ratio_to_consumer_ceiling=1_000_000 / fresh / 1_000_000,
+            warm_rows=1_000_000,
+            warm_seconds=warm,
+            warm_rows_per_second=1_000_000 / warm,
+            warm_ratio_to_consumer_ceiling=1_000_000 / warm / 1_000_000,
+        )
+        ladder[stage]["cost"].update(fixed_seconds=a, seconds_per_row=b)
+    return {**results, "ladder": ladder}
+
+
+def test_a_large_batch_fresh_and_warm_reads_in_both_languages():
+    results = _with_warm_drains(json.loads(RESULTS.read_text()))
+    started = datetime.fromisoformat(results["started"])
+    es, en = (page.render(results, started, "chart.png", lang) for lang in ("es", "en"))
+    assert english_lines(es) == [], english_lines(es)
+    assert [line.count("|") for line in es.splitlines() if line.startswith("|")] == [
+        line.count("|") for line in en.splitlines() if line.startswith("|")
+    ]
+    assert "## A large batch: the whole backlog at once, by a fresh job and by warm executors" in en
+    section = en.split("## A large batch")[1].split("\n## ")[0]
+    assert [line for line in section.splitlines() if line.startswith("| ") and " | 1,000,000 | " in line] == [
+        "| count | 1,000,000 | 5.00 | 200,000 | 0.20 | 1.60 | 625,000 | 0.62 | 1.06 | 3.40 | 0.50 | missed / met |",
+        "| json | 1,000,000 | 8.00 | 125,000 | 0.12 | 4.00 | 250,000 | 0.25 | 2.30 | 4.00 | n/a | n/a |",
+        "| windowing | 1,000,000 | 10.00 | 100,000 | 0.10 | 5.00 | 200,000 | 0.20 | 3.20 | 5.00 | 0.25 "
+        "| missed / missed |",
+    ]
+    spanish = (
+        "| count | 1.000.000 | 5,00 | 200.000 | 0,20 | 1,60 | 625.000 | 0,62 | 1,06 | 3,40 | 0,50 "
+        "| no cumplido / cumplido |"
+    )
+    assert spanish in es
+    # A page from before the warm drain (the committed run) has no such table.
+    plain = page.render(json.loads(RESULTS.read_text()), started, "chart.png", "en")
+    assert "A large batch" not in plain

@@ -21,6 +21,7 @@ from datetime import datetime
 import jinja2
 
 from lab.bench.backlog import CAPACITY_KEYS
+from lab.bench.drain import GOALS as DRAIN_GOALS
 from lab.bench.fixedcost import PHASES
 from lab.bench.live import HOPS, LIVE_TUNING, PAUSE_MS, WARMUP_SECONDS
 from lab.bench.sizes import SIZES
@@ -77,6 +78,7 @@ def render(results: dict, started: datetime, chart: str, lang: str = "en") -> st
         producer=_producer(results["producer"], w),
         ceiling=w.n(results["consumer_ceiling_records_per_second"]),
         ladder=_ladder(results["ladder"], w),
+        large_batch=_large_batch(results["ladder"], w),
         caps=", ".join(w.n(c) for c in results["size"].get("fit_caps", ())),
         read_settings=_read_settings(results.get("read_settings"), w),
         read_live=_read_live(results, w),
@@ -140,6 +142,37 @@ def _ladder(ladder: dict, w: Words) -> Table:
         ratio = w("no_kafka") if r["ratio_to_consumer_ceiling"] is None else w.n(r["ratio_to_consumer_ceiling"], 2)
         rows.append([stage, w.n(r["rows_per_second"]), ratio, str(r["batches"]), w.n(r["rows"]), *_cost(r, w)])
     return Table.of(w("ladder_header"), rows)
+
+
+def _large_batch(ladder: dict, w: Words) -> Table | None:
+    """The whole backlog in one batch, by a fresh driver and again by warm executors, beside the
+    cost fit's a + b x rows for it and the drain goal (None for a page from before the warm drain)."""
+    na = units.not_available(w.lang)
+    rows = []
+    for stage, r in ladder.items():
+        if r.get("warm_rows_per_second") is None:
+            continue
+        cost, goal = r.get("cost"), DRAIN_GOALS.get(stage)
+        fit = cost["fixed_seconds"] + cost["seconds_per_row"] * r["rows"] if cost else None
+        ratios = (r["ratio_to_consumer_ceiling"], r["warm_ratio_to_consumer_ceiling"])
+        met = " / ".join(w.verdict_goal(x is not None and x >= goal) for x in ratios) if goal else na
+        rows.append(
+            [
+                stage,
+                w.n(r["rows"]),
+                w.n(r["batch_seconds"], 2),
+                w.n(r["rows_per_second"]),
+                w.n(ratios[0], 2) if ratios[0] is not None else na,
+                w.n(r["warm_seconds"], 2),
+                w.n(r["warm_rows_per_second"]),
+                w.n(ratios[1], 2) if ratios[1] is not None else na,
+                w.n(fit, 2) if fit is not None else na,
+                w.n(r["batch_seconds"] - r["warm_seconds"], 2),
+                w.n(goal, 2) if goal else na,
+                met,
+            ]
+        )
+    return Table.of(w("large_batch_header"), rows) if rows else None
 
 
 def _read_settings(found: dict | None, w: Words) -> Table | None:
