@@ -30,5 +30,12 @@ def test_the_fixed_cost_leaves_out_each_querys_warm_up_and_takes_medians():
     }
     found = fixedcost.figures(result)
     assert found["batches"] == 4 and found["batch_seconds_median"] == pytest.approx(0.35)
+    assert found["early_batch_seconds_median"] == pytest.approx(0.35), "a short drain: the same batches for both"
     assert found["phases_median_seconds"]["walCommit"] == pytest.approx(0.035)
     assert found["phases_median_seconds"]["queryPlanning"] == 0.0 and found["rows_median"] == 1994.5
+    # A longer drain: the first `steady` batches after the warm-up, and the last `steady`, whose phases count.
+    split = fixedcost.figures(result, steady=2)
+    assert split["early_batch_seconds_median"] == pytest.approx(0.45) and split[
+        "batch_seconds_median"
+    ] == pytest.approx(0.35)
+    assert split["phases_median_seconds"]["addBatch"] == pytest.approx(0.175)

@@ -22,7 +22,7 @@ import jinja2
 
 from lab.bench.backlog import CAPACITY_KEYS
 from lab.bench.drain import GOALS as DRAIN_GOALS
-from lab.bench.fixedcost import PHASES
+from lab.bench.fixedcost import PHASES, STEADY
 from lab.bench.live import HOPS, LIVE_TUNING, PAUSE_MS, WARMUP_SECONDS
 from lab.bench.sizes import SIZES
 from lab.bench.variants import tuning_label
@@ -228,8 +228,8 @@ def _fixed_cost(found: dict | None, ladder: dict, w: Words) -> dict | None:
             seconds, goal = f["batch_seconds_median"], found["goals"][stage]
             phases = [w.n(f["phases_median_seconds"].get(ph, 0.0), 3) for ph in PHASES]
             met = w.verdict_goal(seconds is not None and seconds <= goal)
-            batch = w.n(seconds, 3) if seconds is not None else na
-            rows.append([stage, w.setting(label), batch, *phases, w.n(goal, 2), met])
+            early, last = (w.n(x, 3) if x is not None else na for x in (f.get("early_batch_seconds_median"), seconds))
+            rows.append([stage, w.setting(label), w.n(f["batches"]), early, last, *phases, w.n(goal, 2), met])
     fits = []
     for stage, goal in found["goals"].items():
         a = (ladder.get(stage, {}).get("cost") or {}).get("fixed_seconds")
@@ -238,7 +238,8 @@ def _fixed_cost(found: dict | None, ladder: dict, w: Words) -> dict | None:
         "cap": w.n(found["cap"]),
         "views": w.n(found["views"]),
         "fits": "; ".join(fits),
-        "table": Table.of(w("fixed_cost_header", cap=w.n(found["cap"])), rows),
+        "steady": STEADY,
+        "table": Table.of(w("fixed_cost_header", cap=w.n(found["cap"]), steady=STEADY), rows),
     }
 
 

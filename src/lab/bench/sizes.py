@@ -71,7 +71,7 @@ class Size:
     read_stages: tuple[str, ...] = ("count", "windowing")  # drained under each READ_SETTINGS entry
     read_defaults_only: bool = False  # only the first READ_SETTINGS entry, Kafka's defaults
     read_live: tuple[int, int] | None = None  # windowing live under each entry: (events/s, hold s)
-    fixed_cost: tuple[int, int] = (80_000, 2_000)  # page views drained, and the cap: lab.bench.fixedcost
+    fixed_cost: tuple[int, int] = (600_000, 2_000)  # page views drained, and the cap: lab.bench.fixedcost
     fixed_lab_only: bool = False  # the fixed cost under the lab's settings only, not Spark's default too
     capacity_triggers: tuple[float, ...] = (1.0, 0.5)  # the capacity search at each trigger, in seconds
 
