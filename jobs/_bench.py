@@ -97,6 +97,12 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="with --sustain: first drain this topic once (availableNow), so the run starts with warm executors",
     )
+    p.add_argument(
+        "--warm-cap",
+        type=options.positive_int,
+        default=None,
+        help="with --warm-topic: drain it in batches of at most this many rows (default: one batch)",
+    )
     opts = options.parse(p, argv)
     if opts.sustain and len(opts.stage) != 1:
         p.error("--sustain runs one stage")
@@ -104,7 +110,10 @@ def main(argv: list[str] | None = None) -> int:
     if opts.sustain:
         opts.stage = opts.stage[0]
         if opts.warm_topic:  # JIT-compiled code and open consumers, as a long-running job has them
-            warm = argparse.Namespace(**{**vars(opts), "topic": opts.warm_topic, "max_offsets_per_trigger": None})
+            # Many small batches also warm the code each batch runs once (planning, scheduling).
+            warm = argparse.Namespace(
+                **{**vars(opts), "topic": opts.warm_topic, "max_offsets_per_trigger": opts.warm_cap}
+            )
             _query(spark, opts.stage, warm, f"{opts.checkpoint}-warm")
         return sustain(spark, build(opts.stage, spark, opts), opts)
     for stage in opts.stage:

@@ -59,11 +59,12 @@ def run(
     hold: int,
     trigger: float = 1.0,
     extra: list[str] | None = None,
+    warm_cap: int | None = None,
 ) -> dict:
     """One run of `stage` offered `rate` rows/s from the backlog, in a driver that first drains
-    `warm_topic` once (a fresh driver's first batches run cold: the bench's live jobs and its cost
-    fit both measure warm executors), then runs `warmup_batches` uncounted batches and `hold`
-    seconds more: what it read, and the verdict."""
+    `warm_topic` once, in batches of at most `warm_cap` rows (a fresh driver's batches run cold for
+    hundreds of batches: docs/performance.md, lessons 16 and 17), then runs `warmup_batches`
+    uncounted batches and `hold` seconds more: what it read, and the verdict."""
     work = rt.paths.run / "bench" / f"backlog-{stage}-{rate}-{time.monotonic_ns()}"
     work.mkdir(parents=True)
     progress = work / "progress.jsonl"
@@ -91,6 +92,7 @@ def run(
             str(seconds),
             "--warm-topic",
             warm_topic,
+            *(["--warm-cap", str(warm_cap)] if warm_cap else []),
             "--products",
             str(rt.paths.data / "dimensions" / "products.jsonl"),
             *(extra or []),
@@ -229,7 +231,7 @@ def search(rt, prepared: tuple, stage: str, guess: float | None, plan: Capacity,
 
     def step(r: int) -> dict:
         say(line("say_capacity_offered", stage=stage, rate=r, trigger=seconds(trigger)))
-        m = run(rt, env, stage, topic, warm_topic, r, plan.warmup_batches, plan.hold, trigger)
+        m = run(rt, env, stage, topic, warm_topic, r, plan.warmup_batches, plan.hold, trigger, warm_cap=plan.warm_cap)
         median = number(m.get("batch_seconds_median", 0), language(), 2)
         kept = verdict(m["keeps_up"])
         say(line("say_capacity_read", rate=round(m["rows_per_second"]), seconds=median, verdict=kept))

@@ -49,6 +49,8 @@ class Capacity:
     max_steps: int
     bisect: int
     confirm: bool
+    # The warm-up topic's batches, in rows: hundreds of small batches warm what each batch runs once.
+    warm_cap: int | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +113,14 @@ SIZES = {
                 twin_hold=9,
             ),
             capacity=Capacity(
-                backlog_views=60_000, warm_views=5_000, warmup_batches=2, hold=4, max_steps=1, bisect=0, confirm=False
+                backlog_views=60_000,
+                warm_views=5_000,
+                warm_cap=1_000,
+                warmup_batches=2,
+                hold=4,
+                max_steps=1,
+                bisect=0,
+                confirm=False,
             ),
             one_driver=True,
             read_stages=("count",),
@@ -142,7 +151,8 @@ SIZES = {
             ),
             capacity=Capacity(
                 backlog_views=6_000_000,
-                warm_views=500_000,
+                warm_views=400_000,
+                warm_cap=2_000,
                 warmup_batches=12,
                 hold=10,
                 max_steps=3,
@@ -173,7 +183,8 @@ SIZES = {
             ),
             capacity=Capacity(
                 backlog_views=8_000_000,
-                warm_views=1_000_000,
+                warm_views=400_000,
+                warm_cap=2_000,
                 warmup_batches=15,
                 hold=15,
                 max_steps=4,
