@@ -90,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         default=[],
         help="after the drain, drain again under each maxOffsetsPerTrigger cap (comma-separated), for the cost fit",
     )
+    p.add_argument(
+        "--warm-drain", action="store_true", help="after the drain, drain the backlog again on warm executors"
+    )
     p.add_argument("--sustain", action="store_true", help="run live with --trigger, until --seconds or a kill")
     p.add_argument("--progress-file", default=None, help="with --sustain: where each batch's progress goes")
     p.add_argument(
@@ -141,8 +144,8 @@ def first_rows(query, timeout: float) -> None:
 def drain(spark, stage: str, opts) -> None:
     """Drain the backlog (the rate stage: run --seconds) into noop, and print the BENCH line.
 
-    A Kafka stage then drains the whole backlog again in a new query of the same driver, whose
-    executors are now warm (JIT-compiled code, loaded classes, open consumers): `warm_rows` and
+    With --warm-drain, a Kafka stage then drains the whole backlog again in a new query of the same
+    driver, whose executors are now warm (JIT-compiled code, loaded classes, open consumers): `warm_rows` and
     `warm_seconds`, beside the first drain's, show what a fresh job's start costs a large batch.
 
     With --fit-caps, the stage then drains the backlog again under each maxOffsetsPerTrigger cap,
@@ -160,7 +163,7 @@ def drain(spark, stage: str, opts) -> None:
     for p in progress:
         for k, v in p["durationMs"].items():
             phases[k] = phases.get(k, 0) + v / 1000.0
-    warm = _query(spark, stage, opts, f"{opts.checkpoint}/{stage}-warm") if stage != "rate" else []
+    warm = _query(spark, stage, opts, f"{opts.checkpoint}/{stage}-warm") if opts.warm_drain and stage != "rate" else []
     fit, fit_phases, capped_rows = [], [], {}
     for cap in opts.fit_caps if stage != "rate" else []:
         capped = argparse.Namespace(**{**vars(opts), "max_offsets_per_trigger": cap})

@@ -181,3 +181,18 @@ def test_a_large_batch_fresh_and_warm_reads_in_both_languages():
     # A page from before the warm drain (the committed run) has no such table.
     plain = page.render(json.loads(RESULTS.read_text()), started, "chart.png", "en")
     assert "A large batch" not in plain
+
+
+def test_a_backlog_below_the_goals_size_gets_no_verdict_and_a_capacity_names_its_warm_up():
+    results = _with_warm_drains(json.loads(RESULTS.read_text()))
+    results["ladder"]["count"]["rows"] = 615_983
+    results["capacity"] = {**results["capacity"], "warm_cap": 2000}
+    started = datetime.fromisoformat(results["started"])
+    es, en = (page.render(results, started, "chart.png", lang) for lang in ("es", "en"))
+    assert "| count | 615,983 |" in en and "| 0.50 | n/a |" in en
+    goal = (
+        "a backlog of 1,000,000 records or more drained at a ratio to the ceiling of 0.50 by count, 0.25 by windowing"
+    )
+    assert goal in en
+    assert "Each run's driver first drains a warm-up topic in batches of 2,000 rows" in en
+    assert "en batches de 2.000 filas" in es and english_lines(es) == [], english_lines(es)

@@ -23,6 +23,7 @@ from lab.bench.sizes import Size
 
 # A backlog of 1 M records or more drained at this ratio to ConsumerPerformance, or faster.
 GOALS = {"count": 0.5, "windowing": 0.25}
+GOAL_ROWS = 1_000_000  # the smallest backlog the goals judge
 
 
 def stage(rt, env: dict, name: str, topic: str, extra: list[str]) -> dict:
@@ -57,7 +58,7 @@ def stages(rt, env: dict, names: list[str], topic: str, extra: list[str]) -> dic
             result = json.loads(line[6:])
             result["rows_per_second"] = result["rows"] / result["batch_seconds"] if result["batch_seconds"] else 0.0
             warm = result.get("warm_seconds")
-            result["warm_rows_per_second"] = result["warm_rows"] / warm if warm else None
+            result["warm_rows_per_second"] = result["warm_rows"] / warm if warm else None  # None: no warm drain
             result["cost"] = costfit.fit(result["fit_batches"])
             found[result["stage"]] = result
     if proc.returncode != 0 or set(found) != set(names):

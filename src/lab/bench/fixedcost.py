@@ -34,9 +34,10 @@ PHASES = ("latestOffset", "walCommit", "queryPlanning", "addBatch", "commitOffse
 def figures(result: dict, warmup: int = WARMUP, steady: int = STEADY) -> dict:
     """A stage's BENCH figures (one cap) -> the medians, in s, of its first `steady` batches after
     the warm-up (early_batch_seconds_median) and of its last `steady` (batch_seconds_median, and each
-    phase's); a drain shorter than that gives the same batches to both."""
+    phase's, and the rows of its median batch); a drain shorter than 2 x `steady` batches gives
+    both medians some batches in common, and one shorter than `steady` the same batches."""
     kept = result["fit_phases"][warmup:] or result["fit_phases"]
-    rows = result["fit_batches"][warmup:] or result["fit_batches"]
+    rows = (result["fit_batches"][warmup:] or result["fit_batches"])[-steady:]
     last = kept[-steady:]
     return {
         "batches": len(kept),
@@ -63,4 +64,4 @@ def measure(rt, env: dict, views: int, cap: int, settings: dict[str, list[str]],
         extra = ["--fit-caps", str(cap), *(a for c in [*confs, keep] for a in ("--conf", c))]
         drained = drain.stages(rt, env, list(STAGES), topic, extra)
         found[label] = {stage: figures(drained[stage]) for stage in STAGES}
-    return {"views": records, "cap": cap, "goals": GOALS, "settings": found}
+    return {"views": records, "cap": cap, "goals": GOALS, "skipped": WARMUP + 1, "steady": STEADY, "settings": found}

@@ -163,14 +163,14 @@ def _ladder_part(rt, env: dict[str, str], topic: str, size: Size, ceiling: float
     rate_seconds = ["--seconds", str(size.rate_seconds)]
     if size.one_driver:
         tell("say_stages", stages=", ".join(LADDER))
-        ladder = drain.stages(rt, env, LADDER, topic, rate_seconds + caps)
+        ladder = drain.stages(rt, env, LADDER, topic, rate_seconds + caps + ["--warm-drain"])
     else:
         for stage in LADDER:
             if stage in size.fit_stages:
                 tell("say_stage_caps", stage=stage, caps=caps[1])
             else:
                 tell("say_stage", stage=stage)
-            extra = rate_seconds if stage == "rate" else caps if stage in size.fit_stages else []
+            extra = rate_seconds if stage == "rate" else ["--warm-drain", *(caps if stage in size.fit_stages else [])]
             runs = [drain.stage(rt, env, stage, topic, extra) for _ in range(size.repeat)]
             ladder[stage] = sorted(runs, key=lambda r: r["rows_per_second"])[len(runs) // 2]
             pooled = [b for r in runs for b in r["fit_batches"]]

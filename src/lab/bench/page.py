@@ -21,8 +21,9 @@ from datetime import datetime
 import jinja2
 
 from lab.bench.backlog import CAPACITY_KEYS
+from lab.bench.drain import GOAL_ROWS
 from lab.bench.drain import GOALS as DRAIN_GOALS
-from lab.bench.fixedcost import PHASES, STEADY
+from lab.bench.fixedcost import PHASES, STEADY, WARMUP
 from lab.bench.live import HOPS, LIVE_TUNING, PAUSE_MS, WARMUP_SECONDS
 from lab.bench.sizes import SIZES
 from lab.bench.variants import tuning_label
@@ -144,9 +145,10 @@ def _ladder(ladder: dict, w: Words) -> Table:
     return Table.of(w("ladder_header"), rows)
 
 
-def _large_batch(ladder: dict, w: Words) -> Table | None:
+def _large_batch(ladder: dict, w: Words) -> dict | None:
     """The whole backlog in one batch, by a fresh driver and again by warm executors, beside the
-    cost fit's a + b x rows for it and the drain goal (None for a page from before the warm drain)."""
+    cost fit's a + b x rows for it and the drain goal, judged on a backlog of GOAL_ROWS or more
+    (None for a page from before the warm drain)."""
     na = units.not_available(w.lang)
     rows = []
     for stage, r in ladder.items():
@@ -155,7 +157,8 @@ def _large_batch(ladder: dict, w: Words) -> Table | None:
         cost, goal = r.get("cost"), DRAIN_GOALS.get(stage)
         fit = cost["fixed_seconds"] + cost["seconds_per_row"] * r["rows"] if cost else None
         ratios = (r["ratio_to_consumer_ceiling"], r["warm_ratio_to_consumer_ceiling"])
-        met = " / ".join(w.verdict_goal(x is not None and x >= goal) for x in ratios) if goal else na
+        judged = goal and r["rows"] >= GOAL_ROWS
+        met = " / ".join(w.verdict_goal(x is not None and x >= goal) for x in ratios) if judged else na
         rows.append(
             [
                 stage,
@@ -172,7 +175,10 @@ def _large_batch(ladder: dict, w: Words) -> Table | None:
                 met,
             ]
         )
-    return Table.of(w("large_batch_header"), rows) if rows else None
+    if not rows:
+        return None
+    goals = ", ".join(w("large_batch_goal", ratio=w.n(g, 2), stage=s) for s, g in DRAIN_GOALS.items())
+    return {"table": Table.of(w("large_batch_header"), rows), "goal_rows": w.n(GOAL_ROWS), "goals": goals}
 
 
 def _read_settings(found: dict | None, w: Words) -> Table | None:
@@ -238,8 +244,9 @@ def _fixed_cost(found: dict | None, ladder: dict, w: Words) -> dict | None:
         "cap": w.n(found["cap"]),
         "views": w.n(found["views"]),
         "fits": "; ".join(fits),
-        "steady": STEADY,
-        "table": Table.of(w("fixed_cost_header", cap=w.n(found["cap"]), steady=STEADY), rows),
+        "steady": found.get("steady", STEADY),
+        "skipped": found.get("skipped", WARMUP + 1),
+        "table": Table.of(w("fixed_cost_header", cap=w.n(found["cap"]), steady=found.get("steady", STEADY)), rows),
     }
 
 
@@ -268,6 +275,7 @@ def _capacity(cap: dict | None, w: Words) -> dict | None:
         else None,
         "limit": w.limit(cap["limited_by"]),
         "guess": w.n(guess) if guess else None,
+        "warm_cap": w.n(cap["warm_cap"]) if cap.get("warm_cap") else None,
         "table": Table.of(w("capacity_header"), rows),
     }
 

@@ -1,7 +1,7 @@
 """The bench's sizes: every figure one run of `make bench` needs, as one frozen `Size` per size.
 
 SIZES maps a size's name to its Size: full (`make bench`, about an hour), quick (`QUICK=1`, about
-15 minutes) and smoke (tests/integration/test_bench.py: every step with tiny inputs, the Spark
+30 minutes) and smoke (tests/integration/test_bench.py: every step with tiny inputs, the Spark
 ladder in one driver; it checks the plumbing, not the speed). A Size holds the backlog and
 producer figures, the cost fit's caps, what the read-settings part drains, the live searches'
 plan (`Live`, for lab.bench.live), the capacity search's (`Capacity`, for lab.bench.backlog, run
