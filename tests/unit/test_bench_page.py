@@ -196,3 +196,8 @@ def test_a_backlog_below_the_goals_size_gets_no_verdict_and_a_capacity_names_its
     assert goal in en
     assert "Each run's driver first drains a warm-up topic in batches of 2,000 rows" in en
     assert "en batches de 2.000 filas" in es and english_lines(es) == [], english_lines(es)
+    lines = en.splitlines()
+    unled = [
+        line for i, line in enumerate(lines) if line.startswith("| ") and lines[i - 1].strip()[:1] not in ("", "|")
+    ]
+    assert unled == [], "a table must follow a blank line, or Markdown renders it as text"
