@@ -157,13 +157,13 @@ def drain(spark, stage: str, opts) -> None:
     t0 = time.time()
     progress = _query(spark, stage, opts, f"{opts.checkpoint}/{stage}")
     wall = time.time() - t0
-    rows = sum(p.numInputRows for p in progress)
-    seconds = sum(p["durationMs"].get("triggerExecution", 0) for p in progress) / 1000.0
+    rows, seconds = _totals(progress)
     phases = {}
     for p in progress:
         for k, v in p["durationMs"].items():
             phases[k] = phases.get(k, 0) + v / 1000.0
     warm = _query(spark, stage, opts, f"{opts.checkpoint}/{stage}-warm") if opts.warm_drain and stage != "rate" else []
+    warm_rows, warm_seconds = _totals(warm)
     fit, fit_phases, capped_rows = [], [], {}
     for cap in opts.fit_caps if stage != "rate" else []:
         capped = argparse.Namespace(**{**vars(opts), "max_offsets_per_trigger": cap})
@@ -180,8 +180,8 @@ def drain(spark, stage: str, opts) -> None:
                 "batch_seconds": round(seconds, 3),
                 "wall_seconds": round(wall, 3),
                 "batches": len(progress),
-                "warm_rows": sum(p.numInputRows for p in warm),
-                "warm_seconds": round(sum(p["durationMs"].get("triggerExecution", 0) for p in warm) / 1000.0, 3),
+                "warm_rows": warm_rows,
+                "warm_seconds": round(warm_seconds, 3),
                 "phases": phases,
                 "fit_batches": fit,
                 "fit_phases": fit_phases,
@@ -190,6 +190,13 @@ def drain(spark, stage: str, opts) -> None:
         ),
         flush=True,
     )
+
+
+def _totals(progress: list) -> tuple[int, float]:
+    """The rows a query's batches read, and the seconds they took."""
+    return sum(p.numInputRows for p in progress), sum(
+        p["durationMs"].get("triggerExecution", 0) for p in progress
+    ) / 1000.0
 
 
 def _query(spark, stage: str, opts, checkpoint: str) -> list[dict]:

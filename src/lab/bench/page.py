@@ -165,11 +165,11 @@ def _large_batch(ladder: dict, w: Words) -> dict | None:
                 w.n(r["rows"]),
                 w.n(r["batch_seconds"], 2),
                 w.n(r["rows_per_second"]),
-                w.n(ratios[0], 2) if ratios[0] is not None else na,
+                w.n(ratios[0], 2),
                 w.n(r["warm_seconds"], 2),
                 w.n(r["warm_rows_per_second"]),
-                w.n(ratios[1], 2) if ratios[1] is not None else na,
-                w.n(fit, 2) if fit is not None else na,
+                w.n(ratios[1], 2),
+                w.n(fit, 2),
                 w.n(r["batch_seconds"] - r["warm_seconds"], 2),
                 w.n(goal, 2) if goal else na,
                 met,
@@ -227,26 +227,28 @@ def _fixed_cost(found: dict | None, ladder: dict, w: Words) -> dict | None:
     goal for a; and the cost fit's a (the ladder's) against the same goals."""
     if not found:
         return None
-    na = units.not_available(w.lang)
+    steady = found.get("steady", STEADY)  # a run from before the split has none
     rows = []
     for label, stages in found["settings"].items():
         for stage, f in stages.items():
             seconds, goal = f["batch_seconds_median"], found["goals"][stage]
             phases = [w.n(f["phases_median_seconds"].get(ph, 0.0), 3) for ph in PHASES]
             met = w.verdict_goal(seconds is not None and seconds <= goal)
-            early, last = (w.n(x, 3) if x is not None else na for x in (f.get("early_batch_seconds_median"), seconds))
-            rows.append([stage, w.setting(label), w.n(f["batches"]), early, last, *phases, w.n(goal, 2), met])
+            early = f.get("early_batch_seconds_median")
+            rows.append(
+                [stage, w.setting(label), w.n(f["batches"]), w.n(early, 3), w.n(seconds, 3), *phases, w.n(goal, 2), met]
+            )
     fits = []
     for stage, goal in found["goals"].items():
         a = (ladder.get(stage, {}).get("cost") or {}).get("fixed_seconds")
-        fits.append(w("fixed_cost_fit_stage", stage=stage, a=w.n(a, 3) if a is not None else na, goal=w.n(goal, 2)))
+        fits.append(w("fixed_cost_fit_stage", stage=stage, a=w.n(a, 3), goal=w.n(goal, 2)))
     return {
         "cap": w.n(found["cap"]),
         "views": w.n(found["views"]),
         "fits": "; ".join(fits),
-        "steady": found.get("steady", STEADY),
+        "steady": steady,
         "skipped": found.get("skipped", WARMUP + 1),
-        "table": Table.of(w("fixed_cost_header", cap=w.n(found["cap"]), steady=found.get("steady", STEADY)), rows),
+        "table": Table.of(w("fixed_cost_header", cap=w.n(found["cap"]), steady=steady), rows),
     }
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from lab.bench.variants import FIXED_COST_CODES, READ_SETTING_CODES
+from lab.observe import units
 from streamlab.i18n import Catalogue, language, number
 
 TEXT = Catalogue.load("lab", "bench")
@@ -60,8 +61,9 @@ class Words:
     def __call__(self, code: str, **params) -> str:
         return TEXT.text(code, self.lang, **params)
 
-    def n(self, value: float, digits: int = 0) -> str:
-        return number(value, self.lang, digits)
+    def n(self, value: float | None, digits: int = 0) -> str:
+        """A number in the page's language; None (not measured) as its "not available" text."""
+        return units.not_available(self.lang) if value is None else number(value, self.lang, digits)
 
     def verdict(self, keeps_up: bool) -> str:
         return self("keeps_up" if keeps_up else "falls_behind")
