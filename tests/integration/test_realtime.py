@@ -27,7 +27,9 @@ def test_realtime_alerts_each_high_value_order_once_and_quarantines_the_bad_ones
     assert expected and bad, "the input needs alerts and bad records"
 
     log = tmp_path / "realtime.log"
+    # A 5 s checkpoint interval: the 25 s run ends several batches, each with its line.
     args = ["--starting-offsets", "earliest", "--checkpoint", str(tmp_path / "ckpt"), "--metrics-port", "0"]
+    args += ["--real-time", "5 seconds"]
     with log.open("w") as out:
         job = runtimes.get(lab_up).spawn_job(
             "realtime", [*args, "--duration", "25"], env, stdout=out, stderr=subprocess.STDOUT

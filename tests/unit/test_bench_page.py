@@ -51,14 +51,16 @@ def test_the_spanish_page_has_no_english_sentence_and_the_same_tables(pages):
 def test_the_english_page_says_what_the_runs_page_says(pages):
     """The committed page was written before the page had a language: the English one is the same,
     section by section, but for the capacity section (its note now says the cap is the rate times
-    the trigger, as the 0.5 s search needs) and the real-time section, which has gained columns."""
+    the trigger, as the 0.5 s search needs) and the real-time section, which has gained columns and
+    the checkpoint interval in its heading."""
     en = pages["en"][0].split("\n## ")
     committed = RESULTS.with_suffix(".md").read_text().split("\n## ")
     assert len(en) == len(committed) >= 12
     differ = [a.split("\n")[0] for a, b in zip(en, committed, strict=True) if a != b]
     assert differ == [
         "Capacity: windowing fed from a backlog, 1 s trigger",
-        "Real-time mode vs micro-batch: the realtime job (5,000 orders/s, 2 partitions)",
+        "Real-time mode vs micro-batch: the realtime job (5,000 orders/s, 2 partitions, a checkpoint every 5 s in "
+        "real-time mode)",
     ]
 
 

@@ -3,8 +3,8 @@ That the JVMs really map it is checked on the running lab (tests/integration/tes
 
 import os
 
-from lab.config.paths import SERVICES_DIR, SPARK_DEFAULTS, Paths
-from lab.spark import cds, submit
+from lab.config.paths import JOBS_DIR, SERVICES_DIR, SPARK_DEFAULTS, Paths
+from lab.spark import cds, jobs, submit
 
 
 def test_the_fingerprint_follows_the_jvm_and_every_jar(tmp_path):
@@ -38,6 +38,24 @@ def test_spark_submit_passes_the_options_to_driver_and_executors(tmp_path, setti
     assert cmd[cmd.index("--properties-file") + 1] == str(SPARK_DEFAULTS)
     plain = submit.command(settings, paths, tmp_path / "job.py", [], jars=jars)
     assert "--driver-java-options" not in plain and not any("extraJavaOptions" in a for a in plain)
+
+
+def test_a_jobs_own_driver_options_go_to_its_driver_alone(tmp_path, settings):
+    paths, jars = Paths(tmp_path), [tmp_path / "connector.jar"]
+    realtime, windowing = JOBS_DIR / "realtime.py", JOBS_DIR / "windowing.py"
+    assert jobs.driver_java_options(realtime) == ["-XX:TieredStopAtLevel=1"]
+    assert jobs.driver_java_options(windowing) == [] and jobs.driver_java_options(tmp_path / "gone.py") == []
+    broken = tmp_path / "broken.py"
+    broken.write_text('DRIVER_JAVA_OPTIONS = "-XX:A"\ndef main(:\n')
+    assert jobs.driver_java_options(broken) == [], "a learner's syntax error is the job's to report"
+    cmd = submit.command(settings, paths, realtime, [], jars=jars, java_options=["-XX:A"])
+    assert cmd[cmd.index("--driver-java-options") + 1] == "-XX:A -XX:TieredStopAtLevel=1"
+    assert "spark.executor.extraJavaOptions=-XX:A" in cmd, "executors process the records: the JVM's defaults"
+    alone = submit.command(settings, paths, realtime, [], jars=jars)
+    assert alone[alone.index("--driver-java-options") + 1] == "-XX:TieredStopAtLevel=1"
+    assert not any("extraJavaOptions" in a for a in alone)
+    other = submit.command(settings, paths, windowing, [], jars=jars, java_options=["-XX:A"])
+    assert other[other.index("--driver-java-options") + 1] == "-XX:A"
 
 
 def test_spark_conf_dir_is_empty_and_the_conf_folder_comes_last(tmp_path, settings):

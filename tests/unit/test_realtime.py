@@ -14,6 +14,7 @@ import pytest
 from pyspark.errors import StreamingQueryException
 
 import realtime
+from lab.bench.variants import REAL_TIME_BATCH
 from lab.config.settings import ROOT
 from streamlab import parsing, runner
 from tests.support import kafka, progress
@@ -276,10 +277,11 @@ def test_the_job_refuses_to_start_with_one_line_when_cores_are_short(spark, tmp_
 # --- options ----------------------------------------------------------------------------------------
 
 
-def test_real_time_mode_is_the_default_with_a_5_second_checkpoint_interval():
+def test_real_time_mode_is_the_default_with_a_1_minute_checkpoint_interval_the_bench_runs_too():
     opts = realtime.parse([])
-    assert (opts.real_time, opts.trigger, opts.output_mode, opts.sink) == ("5 seconds", None, "update", "kafka")
+    assert (opts.real_time, opts.trigger, opts.output_mode, opts.sink) == ("60 seconds", None, "update", "kafka")
     assert (opts.min_amount, opts.starting_offsets) == (650.0, "latest")
+    assert REAL_TIME_BATCH == opts.real_time, "the bench's figures describe the job as it ships"
     assert realtime.parse(["--real-time", "1 minute"]).real_time == "60 seconds"
     assert realtime.parse(["--real-time", "5000ms"]).real_time == "5 seconds"
 

@@ -29,6 +29,7 @@ from lab.bench.sizes import SIZES
 from lab.bench.variants import tuning_label
 from lab.bench.wording import Words
 from lab.observe import units
+from streamlab.options import interval_seconds
 
 
 @dataclass(frozen=True)
@@ -330,7 +331,14 @@ def _real_time(found: dict | None, w: Words) -> dict | None:
         stalls = f"{w.n(p['count'])} / {w.n(p['longest_ms'])}" if p and p["count"] else (w.n(p["count"]) if p else na)
         rows.append([w.mode(mode), *counts, *(_ms(r["latency_ms"][hop], w) for hop in HOPS), whole, stalls])
     header = w("real_time_header", pause=PAUSE_MS)
-    return {"rate": w.n(found["rate"]), "warmup": WARMUP_SECONDS, "pause": PAUSE_MS, "table": Table.of(header, rows)}
+    interval = w.seconds(interval_seconds(found["batch"])) if found.get("batch") else na
+    return {
+        "rate": w.n(found["rate"]),
+        "interval": interval,
+        "warmup": WARMUP_SECONDS,
+        "pause": PAUSE_MS,
+        "table": Table.of(header, rows),
+    }
 
 
 def _tuning_row(r: dict, w: Words) -> list[str]:

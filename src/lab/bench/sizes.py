@@ -32,7 +32,7 @@ class Live:
     fractions: tuple[float, ...]  # of the sustainable rate, where latency is measured again
     drain: int  # the longest wait for the job to catch up after a hold
     twin_rate: int  # the realtime job's rate, in real-time mode and in micro-batch
-    twin_hold: int
+    twin_hold: int  # quick and full: past one and two of real-time mode's checkpoints (REAL_TIME_BATCH)
 
 
 @dataclass(frozen=True)
@@ -147,7 +147,7 @@ SIZES = {
                 fractions=(0.5,),
                 drain=60,
                 twin_rate=2_000,
-                twin_hold=30,
+                twin_hold=75,
             ),
             capacity=Capacity(
                 backlog_views=6_000_000,
@@ -179,7 +179,7 @@ SIZES = {
                 fractions=(0.5, 0.8),
                 drain=120,
                 twin_rate=5_000,
-                twin_hold=40,
+                twin_hold=150,
             ),
             capacity=Capacity(
                 backlog_views=8_000_000,

@@ -26,6 +26,25 @@ def docstring_summary(path: Path) -> str:
     return doc.splitlines()[0] if doc else ""
 
 
+def driver_java_options(path: Path) -> list[str]:
+    """The JVM options a job's file asks for its driver alone: a top-level string constant
+    DRIVER_JAVA_OPTIONS (jobs/realtime.py), split on spaces; [] without one, without the file, or
+    for a file Python cannot parse (a learner's: running it will say why, in Python's words)."""
+    try:
+        tree = ast.parse(path.read_text())
+    except (OSError, SyntaxError, ValueError):
+        return []
+    for node in tree.body:
+        if (
+            isinstance(node, ast.Assign)
+            and [getattr(t, "id", None) for t in node.targets] == ["DRIVER_JAVA_OPTIONS"]
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, str)
+        ):
+            return node.value.value.split()
+    return []
+
+
 def available(jobs_dir: Path = JOBS_DIR, lang: str | None = None) -> dict[str, str]:
     """name -> one-line summary in `lang` (default: the process's language), sorted by name. Files
     starting with `_` are not jobs."""

@@ -93,7 +93,8 @@ def command(
     by, and the address the driver binds; the local runtime's JVM options for its driver and
     executors (lab.spark.cds); and the master, the lab's unless given (`local[2]` for the class-data
     archive's run). A `main_class` (the Spark Connect server's) runs instead of a Python job: then
-    `job_path` only names the application; `extra_conf` adds or replaces Spark settings."""
+    `job_path` only names the application; `extra_conf` adds or replaces Spark settings. A job's
+    own DRIVER_JAVA_OPTIONS (lab.spark.jobs.driver_java_options) go to its driver alone."""
     jar_list = ",".join(str(j) for j in (jars or connector_jars(paths)))
     python = python or str(paths.python)
     conf = {
@@ -120,10 +121,11 @@ def command(
         *([] if main_class else ["--py-files", str(build_pyfiles(paths))]),
     ]
     java_options = [*(java_options or []), *settings["SPARK_JAVA_OPTIONS"].split()]
+    driver_options = [*java_options, *([] if main_class else jobs.driver_java_options(job_path))]
+    if driver_options:
+        cmd += ["--driver-java-options", " ".join(driver_options)]
     if java_options:
-        joined = " ".join(java_options)
-        cmd += ["--driver-java-options", joined]
-        conf["spark.executor.extraJavaOptions"] = joined
+        conf["spark.executor.extraJavaOptions"] = " ".join(java_options)
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
     return [*cmd, *([] if main_class else [str(job_path)]), *job_args]
