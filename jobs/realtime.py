@@ -12,7 +12,7 @@ What it teaches:
 - the real-time duration is a checkpoint interval, not a latency: it sets how often the query
   commits its offsets and restarts its tasks (5 seconds at least, Spark's
   spark.sql.streaming.realTimeMode.minBatchDuration). Records do not wait for it, except those
-  that arrive while the query commits: a pause of a few hundred milliseconds. The job's default,
+  that arrive while the query commits and plans its next batch: a pause of a few hundred ms. The job's default,
   1 minute, keeps those pauses rare; the price is a line and a metrics update once a minute, and
   up to a minute of alerts written again after a stop or a failure (docs/jobs/realtime.md);
 - cores >= partitions: the tasks hold their cores for the whole batch, so the application needs
@@ -68,7 +68,7 @@ SINKS = ("kafka", "console")  # what the job writes to; real-time mode also take
 MIN_BATCH_SECONDS = 5.0  # spark.sql.streaming.realTimeMode.minBatchDuration's default (5000 ms)
 DEFAULT_REAL_TIME = "60 seconds"  # docs/jobs/realtime.md: the pauses against the replay
 # The driver plans a batch once per checkpoint interval: too seldom for the JIT's optimizing
-# compiler to reach that code, while the quick one alone shortens each pause by about a third.
+# compiler to reach that code, while the quick one alone shortens each pause by a fifth to a third.
 # `make submit` gives these to this job's driver (never to executors, which process the records).
 DRIVER_JAVA_OPTIONS = "-XX:TieredStopAtLevel=1"
 # About 8% of the producer's orders (unit price uniform in 2-400, quantity 1 + Exp(1.2), the

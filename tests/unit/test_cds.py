@@ -56,6 +56,12 @@ def test_a_jobs_own_driver_options_go_to_its_driver_alone(tmp_path, settings):
     assert not any("extraJavaOptions" in a for a in alone)
     other = submit.command(settings, paths, windowing, [], jars=jars, java_options=["-XX:A"])
     assert other[other.index("--driver-java-options") + 1] == "-XX:A"
+    mine = submit.command(
+        settings.overridden({"SPARK_JAVA_OPTIONS": "-XX:TieredStopAtLevel=4"}), paths, realtime, [], jars=jars
+    )
+    assert mine[mine.index("--driver-java-options") + 1] == "-XX:TieredStopAtLevel=1 -XX:TieredStopAtLevel=4", (
+        "theirs last"
+    )
 
 
 def test_spark_conf_dir_is_empty_and_the_conf_folder_comes_last(tmp_path, settings):

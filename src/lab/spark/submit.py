@@ -120,12 +120,13 @@ def command(
         # A server (main_class) runs no job: its Python workers import the job library installed.
         *([] if main_class else ["--py-files", str(build_pyfiles(paths))]),
     ]
-    java_options = [*(java_options or []), *settings["SPARK_JAVA_OPTIONS"].split()]
-    driver_options = [*java_options, *([] if main_class else jobs.driver_java_options(job_path))]
-    if driver_options:
-        cmd += ["--driver-java-options", " ".join(driver_options)]
-    if java_options:
-        conf["spark.executor.extraJavaOptions"] = " ".join(java_options)
+    base, user = list(java_options or []), settings["SPARK_JAVA_OPTIONS"].split()
+    # The learner's SPARK_JAVA_OPTIONS come last: where a job's own option differs, theirs wins.
+    driver = [*base, *([] if main_class else jobs.driver_java_options(job_path)), *user]
+    if driver:
+        cmd += ["--driver-java-options", " ".join(driver)]
+    if base or user:
+        conf["spark.executor.extraJavaOptions"] = " ".join([*base, *user])
     for key, value in conf.items():
         cmd += ["--conf", f"{key}={value}"]
     return [*cmd, *([] if main_class else [str(job_path)]), *job_args]
