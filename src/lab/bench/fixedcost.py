@@ -59,7 +59,7 @@ def measure(rt, env: dict, views: int, cap: int, settings: dict[str, list[str]],
     found = {}
     for label, confs in settings.items():
         say(wording.line("say_fixed_cost", cap=cap, label=wording.Words(language()).setting(label)))
-        # Every batch's progress, not Spark's last 50 (spark-defaults.conf's numRecentProgressUpdates).
+        # Every batch's progress, not the last 500 (spark-defaults.conf's numRecentProgressUpdates).
         keep = f"spark.sql.streaming.numRecentProgressUpdates={records // cap + 10}"
         extra = ["--fit-caps", str(cap), *(a for c in [*confs, keep] for a in ("--conf", c))]
         drained = drain.stages(rt, env, list(STAGES), topic, extra)
