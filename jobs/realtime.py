@@ -12,9 +12,10 @@ What it teaches:
 - the real-time duration is a checkpoint interval, not a latency: it sets how often the query
   commits its offsets and restarts its tasks (5 seconds at least, Spark's
   spark.sql.streaming.realTimeMode.minBatchDuration). Records do not wait for it, except those
-  that arrive while the query commits and plans its next batch: a pause of a few hundred ms. The job's default,
-  1 minute, keeps those pauses rare; the price is a line and a metrics update once a minute, and
-  up to a minute of alerts written again after a stop or a failure (docs/jobs/realtime.md);
+  that arrive while the query commits and plans its next batch: a pause of a few hundred ms.
+  The job's default, 1 minute, keeps those pauses rare; the price is a line and a metrics update
+  once a minute, and up to a minute of alerts written again after a stop or a failure
+  (docs/jobs/realtime.md);
 - cores >= partitions: the tasks hold their cores for the whole batch, so the application needs
   one core per partition of the topic, and a cluster runs one real-time query. The job checks
   before it starts and says what to change;
